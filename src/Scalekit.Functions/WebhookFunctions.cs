@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Http;
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Functions;
+
+/// <summary>The two webhook endpoints. Anonymous: the signature is the authentication.</summary>
+public sealed class WebhookFunctions
+{
+    [Function(nameof(ScalekitWebhook))]
+    public async Task<IActionResult> ScalekitWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/scalekit")] HttpRequest request)
+    {
+        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Scalekit);
+        return new EmptyResult();
+    }
+
+    [Function(nameof(StripeWebhook))]
+    public async Task<IActionResult> StripeWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/stripe")] HttpRequest request)
+    {
+        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Stripe);
+        return new EmptyResult();
+    }
+}

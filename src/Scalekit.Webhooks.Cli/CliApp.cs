@@ -1,0 +1,129 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Samples;
+
+namespace Scalekit.Webhooks.Cli;
+
+/// <summary>The command tree. Exit codes: 0 success, 1 the receiver refused or failed, 2 bad usage or settings.</summary>
+public static class CliApp
+{
+    public const int Success = 0;
+    public const int Refused = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpMessageHandler? handler = null)
+    {
+        var root = new RootCommand("Scalekit.Functions command-line tool.");
+        root.Subcommands.Add(SendCommand(output, error, handler));
+        root.Subcommands.Add(TypesCommand(output));
+        root.Subcommands.Add(InitSettingsCommand(output, error));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync(parseError.Message);
+            }
+
+            return UsageError;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static Command SendCommand(TextWriter output, TextWriter error, HttpMessageHandler? handler)
+    {
+        var source = new Argument<string>("source") { Description = "scalekit or stripe" };
+        var type = new Argument<string>("type") { Description = "Event type, e.g. organization.created or customer.subscription.updated (see 'types')" };
+        var url = new Option<string>("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
+        var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET from the environment or local.settings.json)" };
+        var customer = new Option<string?>("--customer") { Description = "Stripe customer id (also used as the organization's external_id)" };
+        var organization = new Option<string?>("--org") { Description = "Scalekit organization id" };
+        var eventId = new Option<string?>("--event-id") { Description = "Event id (default: a new evt_… id)" };
+        var price = new Option<string?>("--price-lookup-key") { Description = "Stripe price lookup key (default pro_monthly)" };
+        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (!WebhookSourceNames.TryParse(result.GetValue(source), out var parsedSource))
+            {
+                await error.WriteLineAsync("source must be 'scalekit' or 'stripe'.");
+                return UsageError;
+            }
+
+            var configuration = LoadSettings();
+            var setting = parsedSource == WebhookSource.Scalekit ? IngestOptions.ScalekitSecretSetting : IngestOptions.StripeSecretSetting;
+            var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting]) is [var current, ..] ? current : null);
+            if (signingSecret is null)
+            {
+                await error.WriteLineAsync($"No signing secret: pass --secret, or set {setting} (environment or local.settings.json; './run.sh' creates one).");
+                return UsageError;
+            }
+
+            var defaults = new SampleOptions { OccurredAt = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()) };
+            var customerId = result.GetValue(customer) ?? defaults.CustomerId;
+            var sample = defaults with
+            {
+                EventId = result.GetValue(eventId),
+                CustomerId = customerId,
+                ExternalId = customerId,
+                OrganizationId = result.GetValue(organization) ?? defaults.OrganizationId,
+                PriceLookupKey = result.GetValue(price) ?? defaults.PriceLookupKey,
+            };
+            using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            var sender = new SampleSender(client, TimeProvider.System);
+            var response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken);
+            await output.WriteLineAsync($"{(int)response.StatusCode} {response.StatusCode}: {response.Body}");
+            return response.IsSuccess ? Success : Refused;
+        });
+        return command;
+    }
+
+    private static Command TypesCommand(TextWriter output)
+    {
+        var command = new Command("types", "List the sample event types per source.");
+        command.SetAction(async _ =>
+        {
+            foreach (var type in ScalekitSamples.Types)
+            {
+                await output.WriteLineAsync("scalekit " + type);
+            }
+
+            foreach (var type in StripeSamples.Types)
+            {
+                await output.WriteLineAsync("stripe   " + type);
+            }
+
+            return Success;
+        });
+        return command;
+    }
+
+    private static Command InitSettingsCommand(TextWriter output, TextWriter error)
+    {
+        var path = new Option<string>("--path") { Description = "Settings file to create", DefaultValueFactory = _ => LocalSettings.FileName };
+        var sample = new Option<string>("--sample") { Description = "Sample file to start from", DefaultValueFactory = _ => "local.settings.sample.json" };
+        var command = new Command("init-settings", "Create local.settings.json from the sample with generated development secrets; an existing file is kept.") { path, sample };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            try
+            {
+                var created = await DevelopmentSettings.EnsureAsync(result.GetValue(path)!, result.GetValue(sample)!, cancellationToken);
+                await output.WriteLineAsync(created ? $"Created {result.GetValue(path)} with generated development secrets." : $"Using existing {result.GetValue(path)}.");
+                return Success;
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync(ex.Message);
+                return UsageError;
+            }
+        });
+        return command;
+    }
+
+    private static IConfiguration LoadSettings() => new ConfigurationBuilder()
+        .AddFunctionsLocalSettings(LocalSettings.Find(Directory.GetCurrentDirectory()))
+        .AddEnvironmentVariables()
+        .Build();
+}

@@ -1,0 +1,3 @@
+using Scalekit.Webhooks.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,40 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Samples;
+
+namespace Scalekit.Webhooks.Cli;
+
+/// <summary>Builds a sample event, signs it as its sender would and posts it to the matching webhook route.</summary>
+public sealed class SampleSender(HttpClient client, TimeProvider time)
+{
+    public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        var body = source == WebhookSource.Scalekit
+            ? JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create(type, options))
+            : JsonSerializer.SerializeToUtf8Bytes(StripeSamples.Create(type, options));
+        var now = time.GetUtcNow();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{source.Name()}"))
+        {
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var headers = source == WebhookSource.Scalekit
+            ? WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now)
+            : [WebhookSigner.SignStripe(body, secret, now)];
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+}
+
+public sealed record SendResult(HttpStatusCode StatusCode, string Body)
+{
+    public bool IsSuccess => (int)StatusCode is >= 200 and < 300;
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Verification;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>Turns an ASP.NET Core request into an ingest call and writes the answer; both hosts route to this.</summary>
+public static class WebhookRequestHandler
+{
+    public const string ScalekitRoute = "/api/webhooks/scalekit";
+    public const string StripeRoute = "/api/webhooks/stripe";
+
+    public static async Task HandleAsync(HttpContext context, WebhookSource source)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var ingestor = context.RequestServices.GetRequiredService<WebhookIngestor>();
+        var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
+        var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(context.Response, WebhookResponse.From(result), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public static async Task WriteAsync(HttpResponse response, WebhookResponse answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(answer);
+        response.StatusCode = answer.StatusCode;
+        response.ContentType = answer.ContentType;
+        response.ContentLength = answer.Body.Length;
+        if (answer.RetryAfterSeconds is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await response.Body.WriteAsync(answer.Body, cancellationToken).ConfigureAwait(false);
+    }
+}

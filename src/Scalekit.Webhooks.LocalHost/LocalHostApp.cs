@@ -1,0 +1,44 @@
+using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Http;
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Webhooks.LocalHost;
+
+/// <summary>Builds the local host; tests call this with their own settings to run it on a free port.</summary>
+public static class LocalHostApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <param name="args">Command-line arguments (e.g. <c>--urls</c>).</param>
+    /// <param name="settings">Settings that win over local.settings.json and environment variables (tests use this).</param>
+    /// <param name="configureServices">Last-word service changes, such as a fixed clock in tests.</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var localSettings = builder.Configuration["LOCAL_SETTINGS_PATH"] ?? LocalSettings.Find(Directory.GetCurrentDirectory());
+        builder.Configuration.AddFunctionsLocalSettings(localSettings);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // The ingest path enforces its own, configurable body limit while reading.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.Services.AddScalekitWebhooks(builder.Configuration);
+        builder.Services.AddLocalHostServices(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapPost(WebhookRequestHandler.ScalekitRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Scalekit));
+        app.MapPost(WebhookRequestHandler.StripeRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Stripe));
+        app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+        return app;
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.LocalHost;
+
+/// <summary>What the Functions runtime does for the Functions app, done here: provisioning, queue triggers, the start-up banner.</summary>
+internal static class LocalHostServices
+{
+    /// <summary>Set to <c>false</c> to receive without consuming (messages then stay in their queues).</summary>
+    public const string QueueTriggersSetting = "LOCAL_QUEUE_TRIGGERS_ENABLED";
+
+    public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHostedService<StorageProvisioningService>();
+        if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddHostedService(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
+            services.AddHostedService(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
+        }
+
+        services.AddHostedService<StartupBanner>();
+        return services;
+    }
+}
+
+/// <summary>Creates queues, containers and tables before anything else runs, waiting for storage to come up.</summary>
+internal sealed partial class StorageProvisioningService(StorageProvisioner provisioner, TimeProvider time, ILogger<StorageProvisioningService> logger) : IHostedService
+{
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await provisioner.EnsureCreatedAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && time.GetElapsedTime(started) < MaxWait)
+            {
+                LogWaiting(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(4001, LogLevel.Warning, "Storage is not reachable yet ({Reason}); retrying")]
+    private static partial void LogWaiting(ILogger logger, string reason);
+}
+
+/// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one event queue.</summary>
+internal sealed class QueueTriggerService(IServiceProvider provider, WebhookSource source) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var clients = provider.GetRequiredService<StorageClients>();
+        var consumer = provider.GetRequiredService<EventConsumer>();
+        var listener = new QueueTriggerListener(
+            clients.Queue(StorageNames.QueueFor(source)),
+            clients.Queue(StorageNames.PoisonQueueFor(source)),
+            consumer.HandleAsync,
+            provider.GetRequiredService<IOptions<QueueTriggerOptions>>().Value,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{source}"));
+        return listener.RunAsync(stoppingToken);
+    }
+}

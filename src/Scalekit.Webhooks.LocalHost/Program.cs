@@ -1,0 +1,3 @@
+using Scalekit.Webhooks.LocalHost;
+
+await LocalHostApp.Build(args).RunAsync();

@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Verification;
+
+namespace Scalekit.Webhooks.Ingest;
+
+/// <summary>
+/// The acknowledgement path: read the body within its limit, verify the signature, read the event's id and type,
+/// store the envelope in the source's queue. Only a stored event is <see cref="IngestOutcome.Accepted"/>.
+/// </summary>
+public sealed partial class WebhookIngestor
+{
+    private readonly IngestOptions _options;
+    private readonly EventQueueWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookIngestor> _logger;
+    private readonly ScalekitSignatureVerifier _scalekit;
+    private readonly StripeSignatureVerifier _stripe;
+
+    public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _writer = writer;
+        _time = time;
+        _logger = logger;
+        _scalekit = new ScalekitSignatureVerifier([.. _options.ScalekitSecrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time);
+        _stripe = new StripeSignatureVerifier(_options.StripeSecrets, _options.TimestampTolerance, time);
+    }
+
+    /// <param name="source">Which sender's rules apply.</param>
+    /// <param name="body">The raw request body, unread.</param>
+    /// <param name="declaredLength">The request's Content-Length, when it sent one.</param>
+    /// <param name="headers">The request headers.</param>
+    /// <param name="cancellationToken">Cancelled when the client goes away.</param>
+    public async Task<IngestResult> IngestAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(headers);
+        if (SecretsFor(source).Count == 0)
+        {
+            var setting = source == WebhookSource.Scalekit ? IngestOptions.ScalekitSecretSetting : IngestOptions.StripeSecretSetting;
+            Log.NotConfigured(_logger, source, setting);
+            return new IngestResult(IngestOutcome.NotConfigured, $"This receiver has no {setting} configured; the delivery was not stored. Retry once it is set.");
+        }
+
+        if (declaredLength > _options.MaxBodyBytes)
+        {
+            return Reject(source, TooLarge());
+        }
+
+        using var buffer = new PooledBody((int)Math.Min(declaredLength ?? 0, _options.MaxBodyBytes));
+        if (!await buffer.ReadAsync(body, _options.MaxBodyBytes, cancellationToken).ConfigureAwait(false))
+        {
+            return Reject(source, TooLarge());
+        }
+
+        var raw = buffer.Memory;
+        var verification = source == WebhookSource.Scalekit ? _scalekit.Verify(raw.Span, headers) : _stripe.Verify(raw.Span, headers);
+        if (!verification.IsVerified)
+        {
+            return Reject(source, verification);
+        }
+
+        if (!EventMetadata.TryRead(raw.Span, out var metadata, out var parseFailure))
+        {
+            return Reject(source, parseFailure);
+        }
+
+        if (source == WebhookSource.Stripe && !ApiVersionAccepted(metadata!, out var versionFailure))
+        {
+            return Reject(source, versionFailure);
+        }
+
+        var envelope = new EventEnvelope
+        {
+            Source = source,
+            DeliveryId = source == WebhookSource.Scalekit ? headers[ScalekitSignatureVerifier.IdHeader]! : "dlv_" + Guid.NewGuid().ToString("N"),
+            EventId = metadata!.EventId,
+            EventType = metadata.EventType,
+            OccurredAt = metadata.OccurredAt,
+            ReceivedAt = _time.GetUtcNow(),
+            ApiVersion = metadata.ApiVersion,
+            InlinePayload = raw,
+        };
+        return await StoreAsync(envelope, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IngestResult> StoreAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var claimChecked = await _writer.SendAsync(envelope, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Log.Accepted(_logger, envelope.Source, envelope.EventId, envelope.EventType, envelope.DeliveryId, claimChecked);
+            return IngestResult.Accepted(envelope, claimChecked);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the storage failure, the event is not stored, so it must not be acknowledged.
+            Log.StorageFailed(_logger, ex, envelope.Source, envelope.EventId, envelope.EventType, envelope.DeliveryId);
+            return new IngestResult(IngestOutcome.StorageUnavailable, "The event could not be stored; nothing was acknowledged. Retry later.")
+            {
+                EventId = envelope.EventId,
+                EventType = envelope.EventType,
+                DeliveryId = envelope.DeliveryId,
+            };
+        }
+    }
+
+    private bool ApiVersionAccepted(EventMetadata metadata, out VerificationResult failure)
+    {
+        failure = VerificationResult.Verified;
+        if (StripeApiVersion.Matches(metadata.ApiVersion))
+        {
+            return true;
+        }
+
+        Log.ApiVersionMismatch(_logger, metadata.EventId, metadata.ApiVersion ?? "(none)", Stripe.StripeConfiguration.ApiVersion, _options.StripeApiVersionPolicy);
+        if (_options.StripeApiVersionPolicy == StripeApiVersionPolicy.Accept)
+        {
+            return true;
+        }
+
+        failure = VerificationResult.Reject(WebhookRejection.ApiVersionMismatch,
+            $"The event's api_version '{metadata.ApiVersion}' differs from '{Stripe.StripeConfiguration.ApiVersion}' expected by this receiver. Set the endpoint's API version in Stripe, or set {IngestOptions.StripeApiVersionPolicySetting}=accept.");
+        return false;
+    }
+
+    private IReadOnlyList<string> SecretsFor(WebhookSource source) =>
+        source == WebhookSource.Scalekit ? _options.ScalekitSecrets : _options.StripeSecrets;
+
+    private VerificationResult TooLarge() => VerificationResult.Reject(WebhookRejection.BodyTooLarge,
+        $"The body is larger than {_options.MaxBodyBytes} bytes ({IngestOptions.MaxBodySetting}).");
+
+    private IngestResult Reject(WebhookSource source, VerificationResult verification)
+    {
+        Log.Rejected(_logger, source, WebhookResponse.ReasonCode(verification.Rejection!.Value), verification.Detail);
+        return IngestResult.Rejected(verification);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Information, "Accepted {Source} event {EventId} ({EventType}), delivery {DeliveryId}, claim-checked: {ClaimChecked}")]
+        public static partial void Accepted(ILogger logger, WebhookSource source, string eventId, string eventType, string deliveryId, bool claimChecked);
+
+        [LoggerMessage(1002, LogLevel.Warning, "Rejected {Source} delivery: {Reason}: {Detail}")]
+        public static partial void Rejected(ILogger logger, WebhookSource source, string reason, string detail);
+
+        [LoggerMessage(1003, LogLevel.Error, "Could not store {Source} event {EventId} ({EventType}), delivery {DeliveryId}; answered 503")]
+        public static partial void StorageFailed(ILogger logger, Exception exception, WebhookSource source, string eventId, string eventType, string deliveryId);
+
+        [LoggerMessage(1004, LogLevel.Error, "{Source} delivery refused with 503: setting {Setting} is not configured")]
+        public static partial void NotConfigured(ILogger logger, WebhookSource source, string setting);
+
+        [LoggerMessage(1005, LogLevel.Warning, "Stripe event {EventId} has api_version {ApiVersion}, this receiver expects {Expected}; policy: {Policy}")]
+        public static partial void ApiVersionMismatch(ILogger logger, string eventId, string apiVersion, string expected, StripeApiVersionPolicy policy);
+    }
+}

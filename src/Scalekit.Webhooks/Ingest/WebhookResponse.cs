@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Scalekit.Webhooks.Verification;
+
+namespace Scalekit.Webhooks.Ingest;
+
+/// <summary>
+/// The HTTP answer to a delivery, independent of any web framework: 201 with the event id, or an
+/// RFC 9457 problem document whose <c>reason</c> says what to check.
+/// </summary>
+public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] Body, int? RetryAfterSeconds)
+{
+    public const int RetryAfterSecondsOnUnavailable = 30;
+    private const string ProblemContentType = "application/problem+json";
+
+    public static WebhookResponse From(IngestResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Outcome switch
+        {
+            IngestOutcome.Accepted => new WebhookResponse(201, "application/json", JsonSerializer.SerializeToUtf8Bytes(
+                new Dictionary<string, object?>
+                {
+                    ["status"] = "accepted",
+                    ["event_id"] = result.EventId,
+                    ["event_type"] = result.EventType,
+                    ["delivery_id"] = result.DeliveryId,
+                }), null),
+            IngestOutcome.Rejected => Problem(StatusFor(result.Rejection!.Value), ReasonCode(result.Rejection.Value), result.Detail, null),
+            IngestOutcome.NotConfigured => Problem(503, "not_configured", result.Detail, RetryAfterSecondsOnUnavailable),
+            IngestOutcome.StorageUnavailable => Problem(503, "storage_unavailable", result.Detail, RetryAfterSecondsOnUnavailable),
+            _ => throw new ArgumentOutOfRangeException(nameof(result)),
+        };
+    }
+
+    public static int StatusFor(WebhookRejection rejection) => rejection switch
+    {
+        WebhookRejection.TimestampTooOld or WebhookRejection.TimestampTooNew or WebhookRejection.InvalidSignature => 401,
+        WebhookRejection.BodyTooLarge => 413,
+        _ => 400,
+    };
+
+    /// <summary>The stable, machine-readable reason (snake_case) used in problem documents and logs.</summary>
+    public static string ReasonCode(WebhookRejection rejection) => rejection switch
+    {
+        WebhookRejection.MissingHeaders => "missing_headers",
+        WebhookRejection.MalformedHeaders => "malformed_headers",
+        WebhookRejection.TimestampTooOld => "timestamp_too_old",
+        WebhookRejection.TimestampTooNew => "timestamp_too_new",
+        WebhookRejection.InvalidSignature => "invalid_signature",
+        WebhookRejection.BodyTooLarge => "body_too_large",
+        WebhookRejection.BodyNotJson => "body_not_json",
+        WebhookRejection.MissingEventId => "missing_event_id",
+        WebhookRejection.MissingEventType => "missing_event_type",
+        WebhookRejection.ApiVersionMismatch => "api_version_mismatch",
+        _ => throw new ArgumentOutOfRangeException(nameof(rejection), rejection, null),
+    };
+
+    private static WebhookResponse Problem(int status, string reason, string detail, int? retryAfter) =>
+        new(status, ProblemContentType, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
+            ["title"] = Title(status),
+            ["status"] = status,
+            ["detail"] = detail,
+            ["reason"] = reason,
+        }), retryAfter);
+
+    private static string Title(int status) => status switch
+    {
+        400 => "Bad webhook request",
+        401 => "Webhook signature not accepted",
+        413 => "Webhook body too large",
+        _ => "Webhook receiver temporarily unavailable",
+    };
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+
+namespace Scalekit.Webhooks.Samples;
+
+/// <summary>The ids and times a sample event is built from; anything left unset gets a realistic default.</summary>
+public sealed record SampleOptions
+{
+    public string? EventId { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public string OrganizationId { get; init; } = "org_62711281101783560";
+
+    /// <summary>The organization's external id; the Stripe customer id links billing to it.</summary>
+    public string? ExternalId { get; init; } = "cus_QxSampleCustomer1";
+
+    public string DirectoryId { get; init; } = "dir_62711310445789192";
+
+    public string DirectoryUserId { get; init; } = "diruser_62711330767094792";
+
+    public string DirectoryGroupId { get; init; } = "dirgroup_62711351172906504";
+
+    public string UserId { get; init; } = "usr_62711402059563528";
+
+    public string Email { get; init; } = "ada@acme.example";
+
+    /// <summary>Stripe customer id for billing samples.</summary>
+    public string CustomerId { get; init; } = "cus_QxSampleCustomer1";
+
+    /// <summary>Stripe price lookup key for billing samples (the plan map keys on it).</summary>
+    public string PriceLookupKey { get; init; } = "pro_monthly";
+}
+
+/// <summary>Random ids in the senders' formats.</summary>
+public static class SampleIds
+{
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static string New(string prefix) => prefix + RandomNumberGenerator.GetString(Alphabet, 24);
+}

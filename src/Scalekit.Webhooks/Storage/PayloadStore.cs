@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Webhooks.Storage;
+
+/// <summary>Blob storage for event bodies too large for a queue message (the claim check).</summary>
+public sealed class PayloadStore(StorageClients clients)
+{
+    /// <summary>Stores <paramref name="payload"/> under a name derived from the event and delivery, so a retried upload overwrites itself.</summary>
+    public async Task<PayloadReference> SaveAsync(WebhookSource source, string eventId, string deliveryId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        var name = $"{source.Name()}/{Sanitize(eventId)}/{Sanitize(deliveryId)}.json";
+        var blob = clients.Blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(name);
+        await blob.UploadAsync(
+            BinaryData.FromBytes(payload),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken).ConfigureAwait(false);
+        return new PayloadReference(StorageNames.PayloadContainer, name, payload.Length, Hash(payload.Span));
+    }
+
+    /// <summary>Reads a claim-checked body back and checks its length and hash.</summary>
+    public async Task<ReadOnlyMemory<byte>> LoadAsync(PayloadReference reference, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var blob = clients.Blobs.GetBlobContainerClient(reference.Container).GetBlobClient(reference.BlobName);
+        Response<BlobDownloadResult> download = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+        var bytes = download.Value.Content.ToMemory();
+        if (bytes.Length != reference.Length || !string.Equals(Hash(bytes.Span), reference.Sha256, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Claim-checked payload {reference.BlobName} does not match its recorded length and SHA-256.");
+        }
+
+        return bytes;
+    }
+
+    private static string Hash(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    private static string Sanitize(string value)
+    {
+        Span<char> buffer = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            buffer[i] = char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_';
+        }
+
+        return new string(buffer);
+    }
+}

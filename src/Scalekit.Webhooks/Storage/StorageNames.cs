@@ -1,0 +1,29 @@
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Webhooks.Storage;
+
+/// <summary>Every queue, container and table the pipeline uses. Bicep and the Functions triggers use the same names.</summary>
+public static class StorageNames
+{
+    public const string ScalekitQueue = "scalekit-events";
+    public const string StripeQueue = "stripe-events";
+    public const string PoisonSuffix = "-poison";
+    public const string PayloadContainer = "webhook-payloads";
+    public const string EventLedgerTable = "EventLedger";
+
+    public static string QueueFor(WebhookSource source) => source switch
+    {
+        WebhookSource.Scalekit => ScalekitQueue,
+        WebhookSource.Stripe => StripeQueue,
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
+
+    public static string PoisonQueueFor(WebhookSource source) => QueueFor(source) + PoisonSuffix;
+
+    public static IReadOnlyList<string> AllQueues { get; } =
+        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix];
+
+    public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
+
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable];
+}

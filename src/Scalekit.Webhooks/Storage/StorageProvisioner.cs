@@ -1,0 +1,32 @@
+using Azure;
+
+namespace Scalekit.Webhooks.Storage;
+
+/// <summary>Creates the queues, containers and tables the pipeline needs; safe to run on every start.</summary>
+public sealed class StorageProvisioner(StorageClients clients)
+{
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var queue in StorageNames.AllQueues)
+        {
+            await clients.Queue(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var container in StorageNames.AllContainers)
+        {
+            await clients.Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var table in StorageNames.AllTables)
+        {
+            try
+            {
+                await clients.Tables.CreateTableIfNotExistsAsync(table, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Created concurrently by another instance.
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Scalekit.Webhooks.Verification;
+
+/// <summary>
+/// Verifies Scalekit deliveries, which are signed with Standard Webhooks: HMAC-SHA256 over
+/// <c>{webhook-id}.{webhook-timestamp}.{raw body}</c>, sent as a space-separated list of <c>v1,&lt;base64&gt;</c>.
+/// Every configured secret is tried, so a secret can be rotated without downtime.
+/// </summary>
+public sealed class ScalekitSignatureVerifier
+{
+    public const string IdHeader = "webhook-id";
+    public const string TimestampHeader = "webhook-timestamp";
+    public const string SignatureHeader = "webhook-signature";
+
+    /// <summary>How many secrets can be active at once (current plus previous ones during rotation).</summary>
+    public const int MaxSecrets = 8;
+
+    private const int MacLength = 32;
+    private const int MaxStackPrefix = 512;
+
+    private readonly IReadOnlyList<StandardWebhookSecret> _secrets;
+    private readonly TimeSpan _tolerance;
+    private readonly TimeProvider _time;
+
+    public ScalekitSignatureVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan tolerance, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(secrets.Count, MaxSecrets);
+        _secrets = secrets;
+        _tolerance = tolerance;
+        _time = time;
+    }
+
+    /// <summary>Checks headers, timestamp and signature of <paramref name="body"/> exactly as received.</summary>
+    public VerificationResult Verify(ReadOnlySpan<byte> body, WebhookHeaders headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var id = headers[IdHeader];
+        var timestamp = headers[TimestampHeader];
+        var signatures = headers[SignatureHeader];
+        if (id is null || timestamp is null || signatures is null)
+        {
+            return VerificationResult.Reject(WebhookRejection.MissingHeaders,
+                $"Missing required headers: {string.Join(", ", MissingNames(id, timestamp, signatures))}.");
+        }
+
+        if (!SignedTimestamp.TryParse(timestamp, out var unixSeconds))
+        {
+            return VerificationResult.Reject(WebhookRejection.MalformedHeaders,
+                "Invalid Signature Headers: webhook-timestamp must be an integer number of Unix seconds.");
+        }
+
+        var timeCheck = SignedTimestamp.Check(unixSeconds, _tolerance, _time);
+        if (!timeCheck.IsVerified)
+        {
+            return timeCheck;
+        }
+
+        return AnySignatureMatches(id, timestamp, body, signatures)
+            ? VerificationResult.Verified
+            : VerificationResult.Reject(WebhookRejection.InvalidSignature,
+                "Invalid Signature: no v1 signature in webhook-signature matches a configured SCALEKIT_WEBHOOK_SECRET.");
+    }
+
+    private bool AnySignatureMatches(string id, string timestamp, ReadOnlySpan<byte> body, string signatureHeader)
+    {
+        Span<byte> expected = stackalloc byte[MacLength * _secrets.Count];
+        var prefixLength = Encoding.UTF8.GetByteCount(id) + Encoding.UTF8.GetByteCount(timestamp) + 2;
+        byte[]? rented = prefixLength > MaxStackPrefix ? ArrayPool<byte>.Shared.Rent(prefixLength) : null;
+        try
+        {
+            var prefix = rented is null ? stackalloc byte[prefixLength] : rented.AsSpan(0, prefixLength);
+            var written = Encoding.UTF8.GetBytes(id, prefix);
+            prefix[written++] = (byte)'.';
+            written += Encoding.UTF8.GetBytes(timestamp, prefix[written..]);
+            prefix[written] = (byte)'.';
+            for (var i = 0; i < _secrets.Count; i++)
+            {
+                using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secrets[i].Key);
+                hmac.AppendData(prefix);
+                hmac.AppendData(body);
+                hmac.GetHashAndReset(expected.Slice(i * MacLength, MacLength));
+            }
+
+            return MatchesAny(signatureHeader, expected);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool MatchesAny(ReadOnlySpan<char> header, ReadOnlySpan<byte> expectedMacs)
+    {
+        Span<byte> candidate = stackalloc byte[MacLength];
+        foreach (var range in header.Split(' '))
+        {
+            var item = header[range];
+            var comma = item.IndexOf(',');
+            if (comma < 0 || !item[..comma].SequenceEqual("v1"))
+            {
+                continue;
+            }
+
+            // An item that does not decode to exactly 32 bytes is simply not a match.
+            if (!Convert.TryFromBase64Chars(item[(comma + 1)..], candidate, out var length) || length != MacLength)
+            {
+                continue;
+            }
+
+            for (var offset = 0; offset < expectedMacs.Length; offset += MacLength)
+            {
+                if (CryptographicOperations.FixedTimeEquals(candidate, expectedMacs.Slice(offset, MacLength)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<string> MissingNames(string? id, string? timestamp, string? signature)
+    {
+        if (id is null)
+        {
+            yield return IdHeader;
+        }
+
+        if (timestamp is null)
+        {
+            yield return TimestampHeader;
+        }
+
+        if (signature is null)
+        {
+            yield return SignatureHeader;
+        }
+    }
+}

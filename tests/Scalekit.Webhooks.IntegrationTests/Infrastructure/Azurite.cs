@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A private Azurite (from the repository's node_modules) on free loopback ports, with its data in a temporary folder,
+/// so it can be stopped and started again with its data intact.
+/// </summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    // Azurite's well-known development account key (public, documented by Microsoft; not a secret).
+    private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly string _location = Directory.CreateTempSubdirectory("skfn-azurite-").FullName;
+    private readonly int _blobPort = FreePort();
+    private readonly int _queuePort = FreePort();
+    private readonly int _tablePort = FreePort();
+    private Process? _process;
+
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevelopmentKey +
+        $";BlobEndpoint=http://127.0.0.1:{_blobPort}/devstoreaccount1" +
+        $";QueueEndpoint=http://127.0.0.1:{_queuePort}/devstoreaccount1" +
+        $";TableEndpoint=http://127.0.0.1:{_tablePort}/devstoreaccount1";
+
+    public static async Task<Azurite> StartNewAsync()
+    {
+        var azurite = new Azurite();
+        await azurite.StartAsync();
+        return azurite;
+    }
+
+    public async Task StartAsync()
+    {
+        var script = System.IO.Path.Combine(RepositoryRoot.Path, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException("Azurite is not installed: run 'npm ci' in the repository root (./test.sh does).");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            ArgumentList =
+            {
+                script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                "--location", _location,
+                "--blobHost", "127.0.0.1", "--blobPort", _blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--queueHost", "127.0.0.1", "--queuePort", _queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--tableHost", "127.0.0.1", "--tablePort", _tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        foreach (var port in new[] { _blobPort, _queuePort, _tablePort })
+        {
+            await WaitForPortAsync(port, TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(_location, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is a temporary folder.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task WaitForPortAsync(int port, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} while starting.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"Azurite did not listen on port {port} within {timeout.TotalSeconds} s.");
+    }
+}

@@ -1,0 +1,111 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.LocalHost;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Azurite plus the real local host listening on a free loopback port. Queue triggers are off unless a subclass turns
+/// them on, so ingest tests can read what landed in the queues.
+/// </summary>
+public class LocalHostFixture : IAsyncLifetime
+{
+    public string ScalekitSecret { get; } = WebhookSigner.NewScalekitSecret();
+
+    public string PreviousScalekitSecret { get; } = WebhookSigner.NewScalekitSecret();
+
+    public string StripeSecret { get; } = WebhookSigner.NewStripeSecret();
+
+    public Azurite Storage { get; private set; } = null!;
+
+    public WebApplication Host { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public StorageClients Clients => Host.Services.GetRequiredService<StorageClients>();
+
+    protected virtual bool QueueTriggersEnabled => false;
+
+    /// <summary>A clock for the host, or null for the system clock.</summary>
+    protected virtual TimeProvider? Clock => null;
+
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
+
+    public async Task InitializeAsync()
+    {
+        Storage = await Azurite.StartNewAsync();
+        await StartHostAsync();
+    }
+
+    public async Task StartHostAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = Storage.ConnectionString,
+            [IngestOptions.ScalekitSecretSetting] = $"{ScalekitSecret} {PreviousScalekitSecret}",
+            [IngestOptions.StripeSecretSetting] = StripeSecret,
+            ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = QueueTriggersEnabled ? "true" : "false",
+            ["LOCAL_PRINT_BANNER"] = "false",
+            ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
+        };
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
+        Host = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], settings, services =>
+        {
+            if (Clock is { } clock)
+            {
+                services.AddSingleton(clock);
+            }
+        });
+        await Host.StartAsync();
+        BaseAddress = new Uri(Host.Urls.First());
+        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async Task StopHostAsync()
+    {
+        Client.Dispose();
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopHostAsync();
+        await Storage.DisposeAsync();
+    }
+
+    public QueueClient Queue(string name) => Clients.Queue(name);
+
+    /// <summary>Empties every event queue so a test sees only what it caused.</summary>
+    public async Task ClearQueuesAsync()
+    {
+        foreach (var name in StorageNames.AllQueues)
+        {
+            await Queue(name).ClearMessagesAsync();
+        }
+    }
+
+    /// <summary>Every message currently in <paramref name="queue"/>, read without removing them.</summary>
+    public async Task<IReadOnlyList<PeekedMessage>> PeekAllAsync(string queue)
+    {
+        PeekedMessage[] messages = await Queue(queue).PeekMessagesAsync(32);
+        return messages;
+    }
+}
+
+/// <summary>A host whose clock stands still at <see cref="Deliveries.Now"/>, so timestamp tolerances can be tested to the second.</summary>
+public sealed class FixedClockHostFixture : LocalHostFixture
+{
+    protected override TimeProvider Clock { get; } = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Deliveries.Now);
+}
