@@ -14,7 +14,7 @@ public static class LocalHostApp
     /// <param name="configureServices">Last-word service changes, such as a fixed clock in tests.</param>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var localSettings = builder.Configuration["LOCAL_SETTINGS_PATH"] ?? LocalSettings.Find(Directory.GetCurrentDirectory());
         builder.Configuration.AddFunctionsLocalSettings(localSettings);
         builder.Configuration.AddEnvironmentVariables();

@@ -16,8 +16,9 @@ internal static class LocalHostServices
         services.AddHostedService<StorageProvisioningService>();
         if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddHostedService(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
-            services.AddHostedService(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
+            // AddHostedService would keep only one of two services of the same type.
+            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
+            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
         }
 
         services.AddHostedService<StartupBanner>();

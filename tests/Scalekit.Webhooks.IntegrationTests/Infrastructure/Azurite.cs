@@ -18,6 +18,7 @@ public sealed class Azurite : IAsyncDisposable
     private readonly int _queuePort = FreePort();
     private readonly int _tablePort = FreePort();
     private Process? _process;
+    private int _closedServices;
 
     public string ConnectionString =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevelopmentKey +
@@ -44,7 +45,7 @@ public sealed class Azurite : IAsyncDisposable
         {
             ArgumentList =
             {
-                script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                script, "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
                 "--location", _location,
                 "--blobHost", "127.0.0.1", "--blobPort", _blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--queueHost", "127.0.0.1", "--queuePort", _queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -54,8 +55,15 @@ public sealed class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        _closedServices = 0;
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data?.Contains("successfully closed", StringComparison.Ordinal) == true)
+            {
+                Interlocked.Increment(ref _closedServices);
+            }
+        };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -65,11 +73,28 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops Azurite the way Ctrl+C does, so it writes its data out, then ends the process.</summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
         {
-            process.Kill(entireProcessTree: true);
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            // Azurite closes its three services on SIGTERM but its process may linger afterwards.
+            var waited = Stopwatch.StartNew();
+            while (Volatile.Read(ref _closedServices) < 3 && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
             await process.WaitForExitAsync();
         }
 
