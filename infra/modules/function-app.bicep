@@ -1,0 +1,103 @@
+@description('Azure region.')
+param location string
+
+@minLength(13)
+@maxLength(13)
+@description('Unique suffix for resource names (uniqueString output).')
+param resourceToken string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Memory of each instance, in MB.')
+param instanceMemoryMB int
+
+@description('Most instances the app may scale out to.')
+param maximumInstanceCount int
+
+@description('Storage account used for AzureWebJobsStorage, reached by managed identity.')
+param storageAccountName string
+
+@description('Blob container URL that holds the deployment package.')
+param deploymentContainerUrl string
+
+@description('Application Insights connection string (not a secret: ingestion requires Entra ID here).')
+param applicationInsightsConnectionString string
+
+@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, scalekitClient.')
+param secretUris object
+
+@description('Scalekit environment URL; may be empty.')
+param scalekitEnvironmentUrl string
+
+@description('Scalekit API client id; may be empty.')
+param scalekitClientId string
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-${resourceToken}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'functions' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }
+        { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeWebhook})' }
+        { name: 'SCALEKIT_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitClient})' }
+        { name: 'SCALEKIT_ENVIRONMENT_URL', value: scalekitEnvironmentUrl }
+        { name: 'SCALEKIT_CLIENT_ID', value: scalekitClientId }
+        { name: 'WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', value: '300' }
+        { name: 'WEBHOOK_MAX_BODY_BYTES', value: '1048576' }
+        { name: 'STRIPE_API_VERSION_MISMATCH', value: 'accept' }
+      ]
+    }
+  }
+}
+
+output name string = app.name
+output principalId string = app.identity.principalId
+output defaultHostName string = app.properties.defaultHostName

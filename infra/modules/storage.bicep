@@ -1,0 +1,76 @@
+@description('Azure region.')
+param location string
+
+@minLength(13)
+@maxLength(13)
+@description('Unique suffix for resource names (uniqueString output).')
+param resourceToken string
+
+@description('Tags applied to every resource.')
+param tags object
+
+var queueNames = [
+  'scalekit-events'
+  'scalekit-events-poison'
+  'stripe-events'
+  'stripe-events-poison'
+]
+var tableNames = [
+  'EventLedger'
+]
+var deploymentContainerName = 'app-package'
+var containerNames = [
+  'webhook-payloads'
+  deploymentContainerName
+]
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'st${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    // Identity only: no account keys, no SAS, no anonymous blobs.
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containerNames: {
+  parent: blobService
+  name: name
+  properties: { publicAccess: 'None' }
+}]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for name in queueNames: {
+  parent: queueService
+  name: name
+}]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for name in tableNames: {
+  parent: tableService
+  name: name
+}]
+
+output accountName string = account.name
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainerName}'
