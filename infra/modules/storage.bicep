@@ -17,6 +17,24 @@ var queueNames = [
 ]
 var tableNames = [
   'EventLedger'
+  'DeadLetters'
+  'Organizations'
+  'OrganizationDomains'
+  'SsoConnections'
+  'Directories'
+  'DirectoryUsers'
+  'DirectoryGroups'
+  'DirectoryGroupMembers'
+  'Users'
+  'UserSessions'
+  'Memberships'
+  'Roles'
+  'Permissions'
+  'ConnectedAccounts'
+  'Subscriptions'
+  'Customers'
+  'Invoices'
+  'OrganizationLinks'
 ]
 var deploymentContainerName = 'app-package'
 var containerNames = [

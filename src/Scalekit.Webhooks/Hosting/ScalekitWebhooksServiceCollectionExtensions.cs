@@ -5,6 +5,11 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Hosting;
 
@@ -28,6 +33,35 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<WebhookIngestor>();
         services.TryAddSingleton<EventLedger>();
         services.TryAddSingleton<EventConsumer>();
+        services.TryAddSingleton<StateStore>();
+        services.TryAddSingleton<ScalekitStateApplier>();
+        services.TryAddSingleton(_ => PlanMap.Parse(configuration[PlanMap.Setting]));
+        services.TryAddSingleton<OrganizationLinks>();
+        services.TryAddSingleton<BillingSync>();
+        services.TryAddSingleton<StripeBillingProcessor>();
+        services.TryAddSingleton<ScalekitTokenCache>();
+        services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration));
+        services.AddHttpClient<ScalekitClient>()
+            .AddResilienceHandler("scalekit", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(options.MaxRetries, 0),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryBaseDelay,
+                    ShouldRetryAfterHeader = true,
+                });
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 10,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(15),
+                });
+                pipeline.AddTimeout(options.AttemptTimeout);
+            });
         return services;
     }
 }

@@ -34,6 +34,11 @@ public static class EnvelopeCodec
             }
 
             writer.WriteNumber("replay_count", envelope.ReplayCount);
+            if (envelope.Forced)
+            {
+                writer.WriteBoolean("forced", true);
+            }
+
             if (envelope.PayloadBlob is { } blob)
             {
                 writer.WriteStartObject("payload_blob");
@@ -76,6 +81,7 @@ public static class EnvelopeCodec
         string? source = null, deliveryId = null, eventId = null, eventType = null, apiVersion = null;
         DateTimeOffset? occurredAt = null, receivedAt = null;
         var replayCount = 0;
+        var forced = false;
         var version = 0;
         ReadOnlyMemory<byte> payload = default;
         PayloadReference? blob = null;
@@ -94,6 +100,7 @@ public static class EnvelopeCodec
                 case "received_at": receivedAt = reader.GetDateTimeOffset(); break;
                 case "api_version": apiVersion = reader.GetString(); break;
                 case "replay_count": replayCount = reader.GetInt32(); break;
+                case "forced": forced = reader.GetBoolean(); break;
                 case "payload":
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
@@ -118,6 +125,7 @@ public static class EnvelopeCodec
             ReceivedAt = receivedAt!.Value,
             ApiVersion = apiVersion,
             ReplayCount = replayCount,
+            Forced = forced,
             InlinePayload = payload,
             PayloadBlob = blob,
         };

@@ -28,6 +28,9 @@ public sealed record EventEnvelope
     /// <summary>How many times the dead-letter replayer has sent this message back.</summary>
     public int ReplayCount { get; init; }
 
+    /// <summary>An operator asked to apply this event again even though the ledger says it is done.</summary>
+    public bool Forced { get; init; }
+
     /// <summary>The raw body exactly as received, when it fits in the message.</summary>
     public ReadOnlyMemory<byte> InlinePayload { get; init; }
 

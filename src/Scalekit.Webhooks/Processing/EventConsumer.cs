@@ -1,14 +1,26 @@
+using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Processing;
 
 /// <summary>
 /// Handles one queue message from either event queue; the Functions queue triggers and the local host both call it.
-/// Failures throw, so the host's retry and poison handling sees them.
+/// It claims the event in the ledger (so duplicates and racing consumers apply it once), applies it, and records the
+/// outcome. Events that can never succeed as they are get status <c>parked</c>; other failures throw so the host's
+/// retry and poison handling sees them.
 /// </summary>
-public sealed partial class EventConsumer(PayloadStore payloads, EventLedger ledger, TimeProvider time, ILogger<EventConsumer> logger)
+public sealed partial class EventConsumer(
+    PayloadStore payloads,
+    EventLedger ledger,
+    ScalekitStateApplier scalekit,
+    StripeBillingProcessor billing,
+    ILogger<EventConsumer> logger)
 {
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
     {
@@ -24,13 +36,66 @@ public sealed partial class EventConsumer(PayloadStore payloads, EventLedger led
         var payload = envelope.PayloadBlob is { } blob
             ? await payloads.LoadAsync(blob, cancellationToken).ConfigureAwait(false)
             : envelope.InlinePayload;
-        await ledger.RecordReceivedAsync(envelope, payload, time, cancellationToken).ConfigureAwait(false);
-        Log.Recorded(logger, envelope.Source, envelope.EventId, envelope.EventType, payload.Length);
+        if (envelope.PayloadBlob is null && payload.Length > EventLedger.MaxInlinePayloadChars)
+        {
+            // Too large for a ledger row: keep it in blob storage so the event can still be replayed.
+            envelope = envelope with { PayloadBlob = await payloads.SaveAsync(envelope.Source, envelope.EventId, envelope.DeliveryId, payload, cancellationToken).ConfigureAwait(false) };
+        }
+
+        var claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
+        if (claim is null)
+        {
+            Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
+            return;
+        }
+
+        try
+        {
+            var (status, detail, organizationId, customerId) = await ApplyAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
+            await ledger.CompleteAsync(claim, status, detail, organizationId, customerId, cancellationToken).ConfigureAwait(false);
+            Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, status, claim.Attempt);
+        }
+        catch (Exception ex) when (ex is PermanentSyncException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException { Source: "System.Text.Json" })
+        {
+            await ledger.CompleteAsync(claim, ProcessingStatus.Parked, $"{ex.GetType().Name}: {ex.Message}", null, null, cancellationToken).ConfigureAwait(false);
+            Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
+        }
+        catch (Exception ex)
+        {
+            await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<(string Status, string Detail, string? OrganizationId, string? CustomerId)> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var stamp = new EventStamp(envelope.OccurredAt ?? envelope.ReceivedAt, envelope.EventId, envelope.EventType);
+        if (envelope.Source == WebhookSource.Stripe)
+        {
+            var outcome = await billing.ProcessAsync(Encoding.UTF8.GetString(payload.Span), stamp, cancellationToken).ConfigureAwait(false);
+            return (outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId);
+        }
+
+        using var document = JsonDocument.Parse(payload);
+        var root = document.RootElement;
+        var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;
+        return await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false) switch
+        {
+            null => (ProcessingStatus.Ignored, $"no state is kept for {envelope.EventType}", organizationId, null),
+            ApplyResult.Stale => (ProcessingStatus.StaleSkipped, "a newer event already set every row this event touches", organizationId, null),
+            _ => (ProcessingStatus.Processed, "applied", organizationId, null),
+        };
     }
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Information, "Recorded {Source} event {EventId} ({EventType}), {PayloadBytes} payload bytes")]
-        public static partial void Recorded(ILogger logger, WebhookSource source, string eventId, string eventType, int payloadBytes);
+        [LoggerMessage(3001, LogLevel.Information, "{Source} event {EventId} ({EventType}): {Status} on attempt {Attempt}")]
+        public static partial void Applied(ILogger logger, WebhookSource source, string eventId, string eventType, string status, int attempt);
+
+        [LoggerMessage(3002, LogLevel.Information, "{Source} event {EventId} needs no processing (done already, or in progress elsewhere); delivery {DeliveryId} dropped as a duplicate")]
+        public static partial void Duplicate(ILogger logger, WebhookSource source, string eventId, string deliveryId);
+
+        [LoggerMessage(3003, LogLevel.Error, "{Source} event {EventId} ({EventType}) parked as permanently failed")]
+        public static partial void Parked(ILogger logger, Exception exception, WebhookSource source, string eventId, string eventType);
     }
 }

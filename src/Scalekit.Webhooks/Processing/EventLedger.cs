@@ -2,52 +2,160 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Processing;
 
 /// <summary>
-/// The event log in Table storage, one row per (source, event id): what arrived, when, how often, and its raw payload
-/// (inline when small, else the claim-check blob), so an operator can find and replay any event.
+/// The event log in Table storage, one row per (source, event id). A consumer claims a row before applying the event
+/// (insert, or ETag-checked update), so duplicate deliveries and racing consumers apply each event once; the row keeps
+/// status, attempts, last error, times and the raw payload (inline when small, else its blob) for search and replay.
 /// </summary>
-public sealed class EventLedger(StorageClients clients)
+public sealed class EventLedger(StorageClients clients, TimeProvider time)
 {
     /// <summary>Table string properties hold 64 KiB (32 K UTF-16 chars); larger payloads are kept by blob reference.</summary>
-    private const int MaxInlinePayloadChars = 30_000;
+    public const int MaxInlinePayloadChars = 30_000;
+
+    /// <summary>How long a claim holds off other consumers; after it, a crashed consumer's event may be claimed again.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
 
-    /// <summary>Records that <paramref name="envelope"/> was dequeued; a repeated delivery updates the same row.</summary>
-    public async Task RecordReceivedAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, TimeProvider time, CancellationToken cancellationToken = default)
+    /// <summary>Claims the event for processing; returns null when it needs no processing (done already, or claimed by a live consumer).</summary>
+    public async Task<LedgerClaim?> ClaimAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(time);
-        var entity = new TableEntity(envelope.Source.Name(), envelope.EventId)
+        var key = ScalekitEventMapper.Key(envelope.EventId);
+        while (true)
         {
-            ["EventType"] = envelope.EventType,
-            ["LastDeliveryId"] = envelope.DeliveryId,
-            ["OccurredAt"] = envelope.OccurredAt,
-            ["ReceivedAt"] = envelope.ReceivedAt,
-            ["DequeuedAt"] = time.GetUtcNow(),
-            ["ApiVersion"] = envelope.ApiVersion,
-            ["Status"] = "received",
-        };
-        if (envelope.PayloadBlob is { } blob)
-        {
-            entity["PayloadBlob"] = $"{blob.Container}/{blob.BlobName}";
+            var now = time.GetUtcNow();
+            NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(envelope.Source.Name(), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!current.HasValue)
+            {
+                var row = NewRow(envelope, payload, key, now);
+                try
+                {
+                    var added = await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                    return new LedgerClaim(envelope.Source.Name(), key, added.Headers.ETag ?? ETag.All, 1);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    continue;
+                }
+            }
+
+            var existing = current.Value!;
+            var status = existing.GetString("Status");
+            if (ProcessingStatus.IsFinal(status) && !envelope.Forced)
+            {
+                return null;
+            }
+
+            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset("LeaseUntil") > now)
+            {
+                return null;
+            }
+
+            var attempts = (existing.GetInt32("Attempts") ?? 0) + 1;
+            existing["Status"] = ProcessingStatus.Processing;
+            existing["Attempts"] = attempts;
+            existing["LeaseUntil"] = now + ClaimLease;
+            existing["LastAttemptAt"] = now;
+            existing["LastDeliveryId"] = envelope.DeliveryId;
+            existing["ReplayCount"] = envelope.ReplayCount;
+            try
+            {
+                var updated = await Table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return new LedgerClaim(envelope.Source.Name(), key, updated.Headers.ETag ?? ETag.All, attempts);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Another consumer claimed it first; look again.
+            }
         }
-        else if (payload.Length <= MaxInlinePayloadChars)
+    }
+
+    /// <summary>Records the final status of a claimed event.</summary>
+    public Task CompleteAsync(LedgerClaim claim, string status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var now = time.GetUtcNow();
+        var row = new TableEntity(claim.PartitionKey, claim.RowKey)
         {
-            entity["Payload"] = Encoding.UTF8.GetString(payload.Span);
+            ["Status"] = status,
+            ["Detail"] = Truncate(detail),
+            ["CompletedAt"] = now,
+            ["LeaseUntil"] = null,
+        };
+        if (organizationId is not null)
+        {
+            row["OrganizationId"] = organizationId;
         }
 
-        await Table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        if (customerId is not null)
+        {
+            row["CustomerId"] = customerId;
+        }
+
+        return Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>Records a failed attempt; the queue retries the message.</summary>
+    public Task FailAsync(LedgerClaim claim, Exception error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(error);
+        var row = new TableEntity(claim.PartitionKey, claim.RowKey)
+        {
+            ["Status"] = ProcessingStatus.Failed,
+            ["LastError"] = Truncate($"{error.GetType().Name}: {error.Message}"),
+            ["LastFailedAt"] = time.GetUtcNow(),
+            ["LeaseUntil"] = null,
+        };
+        return Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>The ledger row of one event, or null.</summary>
     public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), eventId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), ScalekitEventMapper.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
     }
+
+    private static TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string key, DateTimeOffset now)
+    {
+        var row = new TableEntity(envelope.Source.Name(), key)
+        {
+            ["EventId"] = envelope.EventId,
+            ["EventType"] = envelope.EventType,
+            ["Status"] = ProcessingStatus.Processing,
+            ["Attempts"] = 1,
+            ["LeaseUntil"] = now + ClaimLease,
+            ["LastAttemptAt"] = now,
+            ["FirstDeliveryId"] = envelope.DeliveryId,
+            ["LastDeliveryId"] = envelope.DeliveryId,
+            ["OccurredAt"] = envelope.OccurredAt,
+            ["ReceivedAt"] = envelope.ReceivedAt,
+            ["ApiVersion"] = envelope.ApiVersion,
+            ["ReplayCount"] = envelope.ReplayCount,
+        };
+        if (envelope.PayloadBlob is { } blob)
+        {
+            row["PayloadBlob"] = $"{blob.Container}/{blob.BlobName}";
+            row["PayloadLength"] = blob.Length;
+            row["PayloadSha256"] = blob.Sha256;
+        }
+        else if (payload.Length <= MaxInlinePayloadChars)
+        {
+            row["Payload"] = Encoding.UTF8.GetString(payload.Span);
+        }
+
+        return row;
+    }
+
+    private static string Truncate(string text) => text.Length <= 4000 ? text : text[..4000] + "…";
 }
+
+/// <summary>A consumer's hold on one ledger row.</summary>
+public sealed record LedgerClaim(string PartitionKey, string RowKey, ETag ETag, int Attempt);

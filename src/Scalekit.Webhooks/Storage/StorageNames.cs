@@ -25,5 +25,5 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, .. State.StateTables.All];
 }

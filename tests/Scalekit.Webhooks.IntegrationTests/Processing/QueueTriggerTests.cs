@@ -27,7 +27,7 @@ public class QueueTriggerTests(ConsumingHostFixture host) : IClassFixture<Consum
         var row = await Eventually(() => ledger.FindAsync(WebhookSource.Stripe, "evt_consumed_1"));
 
         Assert.Equal("invoice.paid", row["EventType"]);
-        Assert.Equal("received", row["Status"]);
+        Assert.Equal("processed", row["Status"]);
         Assert.Equal(body, row["Payload"]);
         await Eventually(async () => (await host.PeekAllAsync(StorageNames.StripeQueue)).Count == 0 ? new object() : null);
     }

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Billing;
+
+/// <summary>
+/// Stripe customer id → Scalekit organization id, cached in memory and in the OrganizationLinks table (which Scalekit
+/// organization events also fill). A link is dropped when Scalekit says the organization is gone.
+/// </summary>
+public sealed class OrganizationLinks(StorageClients clients)
+{
+    private readonly ConcurrentDictionary<string, string> _memory = new(StringComparer.Ordinal);
+
+    private TableClient Table => clients.Tables.GetTableClient(StateTables.OrganizationLinks);
+
+    public async Task<string?> FindAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        if (_memory.TryGetValue(customerId, out var cached))
+        {
+            return cached;
+        }
+
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (row.HasValue && row.Value!.GetString("OrganizationId") is { } organizationId)
+        {
+            _memory[customerId] = organizationId;
+            return organizationId;
+        }
+
+        return null;
+    }
+
+    public async Task SetAsync(string customerId, string organizationId, CancellationToken cancellationToken = default)
+    {
+        var row = new TableEntity(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId)) { ["OrganizationId"] = organizationId };
+        await Table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        _memory[customerId] = organizationId;
+    }
+
+    public async Task DropAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        _memory.TryRemove(customerId, out _);
+        await Table.DeleteEntityAsync(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId), ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+}

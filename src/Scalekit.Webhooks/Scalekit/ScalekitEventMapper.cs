@@ -1,0 +1,255 @@
+using System.Text.Json;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Scalekit;
+
+/// <summary>
+/// Turns each of Scalekit's event types into the read-model rows it changes. Pure: no I/O, so every type is tested
+/// on its own. Tokens, magic links and raw secrets in payloads are never copied.
+/// </summary>
+public static class ScalekitEventMapper
+{
+    private static readonly Dictionary<string, Func<JsonElement, string?, ScalekitEventPlan>> Handlers = new(StringComparer.Ordinal)
+    {
+        ["organization.created"] = (data, _) => Organization(data, deleted: false),
+        ["organization.updated"] = (data, _) => Organization(data, deleted: false),
+        ["organization.deleted"] = (data, _) => Organization(data, deleted: true),
+        ["organization.domain_created"] = (data, org) => Domain(data, org, deleted: false),
+        ["organization.domain_deleted"] = (data, org) => Domain(data, org, deleted: true),
+        ["organization.domain_dns_verification_success"] = (data, org) => Domain(data, org, deleted: false),
+        ["organization.domain_dns_verification_failed"] = (data, org) => Domain(data, org, deleted: false),
+        ["organization.sso_created"] = (data, org) => Sso(data, org, deleted: false),
+        ["organization.sso_enabled"] = (data, org) => Sso(data, org, deleted: false, enabled: true),
+        ["organization.sso_disabled"] = (data, org) => Sso(data, org, deleted: false, enabled: false),
+        ["organization.sso_deleted"] = (data, org) => Sso(data, org, deleted: true),
+        ["organization.directory_enabled"] = (data, org) => Directory(data, org, enabled: true),
+        ["organization.directory_disabled"] = (data, org) => Directory(data, org, enabled: false),
+        ["organization.directory.user_created"] = (data, org) => DirectoryUser(data, org),
+        ["organization.directory.user_updated"] = (data, org) => DirectoryUser(data, org),
+        ["organization.directory.user_deleted"] = (data, org) => DirectoryUserDeleted(data, org),
+        ["organization.directory.group_created"] = (data, org) => DirectoryGroup(data, org, deleted: false),
+        ["organization.directory.group_updated"] = (data, org) => DirectoryGroup(data, org, deleted: false),
+        ["organization.directory.group_deleted"] = (data, org) => DirectoryGroup(data, org, deleted: true),
+        ["user.signup"] = (data, org) => Membership(data, org, deleted: false),
+        ["user.organization_invitation"] = (data, org) => Membership(data, org, deleted: false),
+        ["user.organization_membership_created"] = (data, org) => Membership(data, org, deleted: false),
+        ["user.organization_membership_updated"] = (data, org) => Membership(data, org, deleted: false),
+        ["user.organization_membership_deleted"] = (data, org) => Membership(data, org, deleted: true),
+        ["user.login"] = (data, _) => Session(data, loggedIn: true),
+        ["user.logout"] = (data, _) => Session(data, loggedIn: false),
+        ["role.created"] = (data, _) => Role(data, deleted: false),
+        ["role.updated"] = (data, _) => Role(data, deleted: false),
+        ["role.deleted"] = (data, _) => Role(data, deleted: true),
+        ["permission.created"] = (data, _) => Permission(data, deleted: false),
+        ["permission.updated"] = (data, _) => Permission(data, deleted: false),
+        ["permission.deleted"] = (data, _) => Permission(data, deleted: true),
+        ["connected_account.created"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.updated"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.status_updated"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.deleted"] = (data, _) => ConnectedAccount(data, deleted: true),
+        ["connected_account.magic_link_generated"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.oauth_tokens_fetched"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.token_refresh_succeeded"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.token_refresh_failed"] = (data, _) => ConnectedAccount(data, deleted: false),
+        ["connected_account.oauth_succeeded"] = (data, _) => ConnectedAccount(data, deleted: false),
+    };
+
+    /// <summary>The event types that change state; any other type is recorded as ignored.</summary>
+    public static IReadOnlyCollection<string> HandledTypes => Handlers.Keys;
+
+    /// <summary>Plans the changes of one event; unknown types give <see cref="ScalekitEventPlan.Ignored"/>.</summary>
+    public static ScalekitEventPlan Map(JsonElement root)
+    {
+        var type = root.GetProperty("type").GetString()!;
+        if (!Handlers.TryGetValue(type, out var handler) || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            return ScalekitEventPlan.Ignored;
+        }
+
+        return handler(data, Text(root, "organization_id"));
+    }
+
+    private static ScalekitEventPlan Organization(JsonElement data, bool deleted)
+    {
+        var id = Required(data, "id");
+        var properties = Props(
+            ("DisplayName", Text(data, "display_name")),
+            ("ExternalId", Text(data, "external_id")),
+            ("RegionCode", Text(data, "region_code")),
+            ("CreateTime", Text(data, "create_time")),
+            ("UpdateTime", Text(data, "update_time")),
+            ("Metadata", Json(data, "metadata")),
+            ("Features", Features(data)));
+        if (deleted && Text(data, "deleted_at") is { } deletedAt)
+        {
+            properties[StateStore.DeletedAt] = deletedAt;
+        }
+
+        var changes = new List<StateChange> { new(StateTables.Organizations, StateTables.GlobalPartition, id, properties, deleted) };
+        if (Text(data, "external_id") is { } externalId && !deleted)
+        {
+            // Seeds the Stripe customer → organization link, so billing sync can skip the lookup.
+            changes.Add(new StateChange(StateTables.OrganizationLinks, StateTables.GlobalPartition, Key(externalId), Props(("OrganizationId", id))));
+        }
+
+        return new ScalekitEventPlan(changes);
+    }
+
+    private static ScalekitEventPlan Domain(JsonElement data, string? org, bool deleted) => Single(StateTables.OrganizationDomains, OrgOf(data, org), Required(data, "id"), deleted,
+        ("Domain", Text(data, "domain")),
+        ("DomainType", Text(data, "domain_type")),
+        ("VerificationStatus", Text(data, "verification_status")),
+        ("VerificationMethod", Text(data, "verification_method")),
+        ("UpdatedAt", Text(data, "updated_at")));
+
+    private static ScalekitEventPlan Sso(JsonElement data, string? org, bool deleted, bool? enabled = null) => Single(StateTables.SsoConnections, OrgOf(data, org), Required(data, "id"), deleted,
+        ("ConnectionType", Text(data, "connection_type")),
+        ("Provider", Text(data, "provider")),
+        ("Enabled", enabled ?? Bool(data, "enabled")),
+        ("Status", Text(data, "status")));
+
+    private static ScalekitEventPlan Directory(JsonElement data, string? org, bool enabled) => Single(StateTables.Directories, OrgOf(data, org), Required(data, "id"), false,
+        ("DirectoryType", Text(data, "directory_type")),
+        ("Provider", Text(data, "provider")),
+        ("Enabled", Bool(data, "enabled") ?? enabled),
+        ("UpdatedAt", Text(data, "updated_at")));
+
+    private static ScalekitEventPlan DirectoryUser(JsonElement data, string? org)
+    {
+        var organizationId = OrgOf(data, org);
+        var id = Required(data, "id");
+        var groups = data.TryGetProperty("groups", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(g => Text(g, "id")).OfType<string>().ToList()
+            : [];
+        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props(
+            ("DpId", Text(data, "dp_id")),
+            ("Email", Text(data, "email")),
+            ("Active", Bool(data, "active")),
+            ("Name", Text(data, "name")),
+            ("GivenName", Text(data, "given_name")),
+            ("FamilyName", Text(data, "family_name")),
+            ("PreferredUsername", Text(data, "preferred_username")),
+            ("Roles", Json(data, "roles")),
+            ("Groups", Json(data, "groups")),
+            ("EmployeeId", Text(data, "employee_id")),
+            ("Department", Text(data, "department")),
+            ("Title", Text(data, "title")),
+            ("Manager", Text(data, "manager")),
+            ("CostCenter", Text(data, "cost_center")),
+            ("Division", Text(data, "division")),
+            ("Organization", Text(data, "organization")),
+            ("CustomAttributes", Json(data, "custom_attributes"))));
+        return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, groups, UserDeleted: false));
+    }
+
+    private static ScalekitEventPlan DirectoryUserDeleted(JsonElement data, string? org)
+    {
+        var organizationId = OrgOf(data, org);
+        var id = Required(data, "id");
+        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props(("Email", Text(data, "email")), ("Active", false)), SoftDelete: true);
+        return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, [], UserDeleted: true));
+    }
+
+    private static ScalekitEventPlan DirectoryGroup(JsonElement data, string? org, bool deleted) => Single(StateTables.DirectoryGroups, OrgOf(data, org), Required(data, "id"), deleted,
+        ("DirectoryId", Text(data, "directory_id")),
+        ("DisplayName", Text(data, "display_name")),
+        ("ExternalId", Text(data, "external_id")),
+        ("DpId", Text(data, "dp_id")));
+
+    private static ScalekitEventPlan Membership(JsonElement data, string? org, bool deleted)
+    {
+        var user = data.GetProperty("user");
+        var userId = Required(user, "id");
+        var organizationId = data.TryGetProperty("organization", out var organization) && organization.ValueKind == JsonValueKind.Object
+            ? Text(organization, "id") ?? org
+            : org;
+        var profile = user.TryGetProperty("user_profile", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        var changes = new List<StateChange>
+        {
+            new(StateTables.Users, StateTables.GlobalPartition, userId, Props(
+                ("Email", Text(user, "email")),
+                ("ExternalId", Text(user, "external_id")),
+                ("Metadata", Json(user, "metadata")),
+                ("GivenName", profile.ValueKind == JsonValueKind.Object ? Text(profile, "given_name") : null),
+                ("FamilyName", profile.ValueKind == JsonValueKind.Object ? Text(profile, "family_name") : null),
+                ("Name", profile.ValueKind == JsonValueKind.Object ? Text(profile, "name") : null))),
+        };
+        if (organizationId is not null)
+        {
+            changes.Add(new StateChange(StateTables.Memberships, organizationId, userId, Props(
+                ("Email", Text(user, "email")),
+                ("MembershipStatus", Text(data, "membership_status") ?? (deleted ? "DELETED" : "ACTIVE")),
+                ("Roles", Json(data, "roles"))), deleted));
+        }
+
+        return new ScalekitEventPlan(changes);
+    }
+
+    private static ScalekitEventPlan Session(JsonElement data, bool loggedIn)
+    {
+        var session = data.GetProperty("user_session");
+        var userId = Text(session, "user_id") ?? Required(data.GetProperty("user"), "id");
+        return Single(StateTables.UserSessions, Key(userId), Required(session, "session_id"), false,
+            ("OrganizationId", Text(session, "organization_id")),
+            ("Status", Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
+            ("LoggedIn", loggedIn),
+            ("Device", Json(session, "device")));
+    }
+
+    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, StateTables.GlobalPartition, Key(Text(data, "name") ?? Required(data, "id")), deleted,
+        ("RoleId", Text(data, "id")),
+        ("DisplayName", Text(data, "display_name")),
+        ("Description", Text(data, "description")),
+        ("Extends", Text(data, "extends")));
+
+    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, StateTables.GlobalPartition, Key(Text(data, "name") ?? Required(data, "id")), deleted,
+        ("PermissionId", Text(data, "id")),
+        ("Description", Text(data, "description")));
+
+    // Status only: tokens, authorization details and magic links in these payloads are deliberately not read.
+    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, StateTables.GlobalPartition, Key(Required(data, "id")), deleted,
+        ("Identifier", Text(data, "identifier")),
+        ("Connector", Text(data, "connector")),
+        ("Provider", Text(data, "provider")),
+        ("Status", Text(data, "status")),
+        ("AuthorizationType", Text(data, "authorization_type")),
+        ("LastUsedAt", Text(data, "last_used_at")));
+
+    private static ScalekitEventPlan Single(string table, string partition, string row, bool deleted, params (string Name, object? Value)[] properties) =>
+        new([new StateChange(table, Key(partition), Key(row), Props(properties), deleted)]);
+
+    private static Dictionary<string, object?> Props(params (string Name, object? Value)[] properties) =>
+        properties.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+
+    private static string OrgOf(JsonElement data, string? envelopeOrganization) =>
+        Text(data, "organization_id") ?? envelopeOrganization ?? throw new FormatException("The event names no organization_id.");
+
+    private static string Required(JsonElement element, string name) =>
+        Text(element, name) ?? throw new FormatException($"The event's data has no '{name}'.");
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool? Bool(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+
+    private static string? Json(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? value.GetRawText() : null;
+
+    private static string? Features(JsonElement organization) =>
+        organization.TryGetProperty("settings", out var settings) && settings.ValueKind == JsonValueKind.Object ? Json(settings, "features") : null;
+
+    /// <summary>Table keys cannot hold '/', '\', '#', '?' or control characters.</summary>
+    public static string Key(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return string.Create(value.Length, value, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is '/' or '\\' or '#' or '?' || char.IsControl(c) ? '_' : c;
+            }
+        });
+    }
+}

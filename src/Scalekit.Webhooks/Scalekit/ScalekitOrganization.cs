@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Scalekit.Webhooks.Scalekit;
+
+/// <summary>The parts of a Scalekit organization the billing sync reads and writes.</summary>
+public sealed record ScalekitOrganization(string Id, string? ExternalId, string? DisplayName, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, bool> Features)
+{
+    /// <summary>Reads <c>{"organization": {...}}</c>.</summary>
+    public static ScalekitOrganization FromResponse(JsonElement body)
+    {
+        var organization = body.TryGetProperty("organization", out var inner) ? inner : body;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (organization.TryGetProperty("metadata", out var map) && map.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var pair in map.EnumerateObject())
+            {
+                metadata[pair.Name] = pair.Value.ValueKind == JsonValueKind.String ? pair.Value.GetString()! : pair.Value.GetRawText();
+            }
+        }
+
+        var features = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (organization.TryGetProperty("settings", out var settings) && settings.ValueKind == JsonValueKind.Object
+            && settings.TryGetProperty("features", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var feature in list.EnumerateArray())
+            {
+                if (feature.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                {
+                    features[name.GetString()!] = feature.TryGetProperty("enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True;
+                }
+            }
+        }
+
+        return new ScalekitOrganization(
+            organization.GetProperty("id").GetString()!,
+            organization.TryGetProperty("external_id", out var external) && external.ValueKind == JsonValueKind.String ? external.GetString() : null,
+            organization.TryGetProperty("display_name", out var display) && display.ValueKind == JsonValueKind.String ? display.GetString() : null,
+            metadata,
+            features);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Scalekit;
+
+/// <summary>Applies a Scalekit event to the read model in event order.</summary>
+public sealed class ScalekitStateApplier(StateStore store, StorageClients clients)
+{
+    /// <summary>Returns null for a type that changes nothing (ignored), else whether anything was applied.</summary>
+    public async Task<ApplyResult?> ApplyAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken = default)
+    {
+        var plan = ScalekitEventMapper.Map(root);
+        if (plan.IsIgnored)
+        {
+            return null;
+        }
+
+        var applied = false;
+        var userApplied = false;
+        foreach (var change in plan.Changes)
+        {
+            var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+            applied |= result == ApplyResult.Applied;
+            userApplied |= result == ApplyResult.Applied && change.Table == StateTables.DirectoryUsers;
+        }
+
+        if (plan.GroupMembership is { } membership && userApplied)
+        {
+            await ReconcileGroupsAsync(membership, stamp, cancellationToken).ConfigureAwait(false);
+        }
+
+        return applied ? ApplyResult.Applied : ApplyResult.Stale;
+    }
+
+    private async Task ReconcileGroupsAsync(GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
+    {
+        var partition = ScalekitEventMapper.Key(membership.OrganizationId);
+        var table = clients.Tables.GetTableClient(StateTables.DirectoryGroupMembers);
+        var current = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and UserId eq {membership.DirectoryUserId}"),
+            select: ["GroupId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            current.Add(row.GetString("GroupId"));
+        }
+
+        foreach (var groupId in current.Except(membership.GroupIds, StringComparer.Ordinal))
+        {
+            await store.ApplyAsync(MemberRow(partition, groupId, membership.DirectoryUserId, removed: true), stamp, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!membership.UserDeleted)
+        {
+            foreach (var groupId in membership.GroupIds)
+            {
+                await store.ApplyAsync(MemberRow(partition, groupId, membership.DirectoryUserId, removed: false), stamp, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static StateChange MemberRow(string partition, string groupId, string userId, bool removed) =>
+        new(StateTables.DirectoryGroupMembers, partition, ScalekitEventMapper.Key($"{groupId}:{userId}"),
+            new Dictionary<string, object?> { ["GroupId"] = groupId, ["UserId"] = userId }, removed);
+}

@@ -1,0 +1,32 @@
+namespace Scalekit.Webhooks.State;
+
+/// <summary>Tables of the read models kept from events.</summary>
+public static class StateTables
+{
+    public const string Organizations = "Organizations";
+    public const string OrganizationDomains = "OrganizationDomains";
+    public const string SsoConnections = "SsoConnections";
+    public const string Directories = "Directories";
+    public const string DirectoryUsers = "DirectoryUsers";
+    public const string DirectoryGroups = "DirectoryGroups";
+    public const string DirectoryGroupMembers = "DirectoryGroupMembers";
+    public const string Users = "Users";
+    public const string UserSessions = "UserSessions";
+    public const string Memberships = "Memberships";
+    public const string Roles = "Roles";
+    public const string Permissions = "Permissions";
+    public const string ConnectedAccounts = "ConnectedAccounts";
+    public const string Subscriptions = "Subscriptions";
+    public const string Customers = "Customers";
+    public const string Invoices = "Invoices";
+    public const string OrganizationLinks = "OrganizationLinks";
+
+    /// <summary>Partition of rows that have no natural owner (organizations, users, roles, …).</summary>
+    public const string GlobalPartition = "all";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Organizations, OrganizationDomains, SsoConnections, Directories, DirectoryUsers, DirectoryGroups, DirectoryGroupMembers,
+        Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks,
+    ];
+}

@@ -1,0 +1,57 @@
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Tests.Billing;
+
+public class PlanMapAndMetadataTests
+{
+    [Fact]
+    public void PlanMap_Parse_ReadsPlansAndManagedFeatures()
+    {
+        var map = PlanMap.Parse("{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"directory_sync\"]},\"starter\":{\"plan\":\"starter\",\"features\":[]}}");
+        Assert.Equal("pro", map.For("pro_monthly").Plan);
+        Assert.Equal(["directory_sync", "sso"], map.ManagedFeatures);
+        Assert.Empty(map.For("starter").Features);
+        Assert.Equal("legacy_key", map.For("legacy_key").Plan);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"pro\":{\"features\":[]}}")]
+    [InlineData("{\"pro\":{\"plan\":\"pro\",\"features\":[1]}}")]
+    public void PlanMap_Parse_InvalidSetting_NamesIt(string json)
+    {
+        var error = Assert.Throws<FormatException>(() => PlanMap.Parse(json));
+        Assert.Contains(PlanMap.Setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_WithinLimits_IsValid()
+    {
+        Assert.Null(OrganizationMetadata.Validate(new Dictionary<string, string> { ["abc"] = "x", [new string('k', 25)] = new string('v', 256) }));
+    }
+
+    [Theory]
+    [InlineData("ab", "x", "3 to 25")]
+    [InlineData("this_key_is_far_too_long_26", "x", "3 to 25")]
+    [InlineData("plan_type", "", "1 to 256")]
+    public void Metadata_KeyOrValueOutOfLimits_SaysWhich(string key, string value, string expected)
+    {
+        Assert.Contains(expected, OrganizationMetadata.Validate(new Dictionary<string, string> { [key] = value }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_ElevenPairs_IsRefused()
+    {
+        var metadata = Enumerable.Range(0, 11).ToDictionary(i => $"key_{i}", i => "v");
+        Assert.Contains("at most 10", OrganizationMetadata.Validate(metadata), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EventStamp_OrdersByTimeThenEventId()
+    {
+        var t = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        Assert.True(new EventStamp(t, "evt_b", "x") > new EventStamp(t, "evt_a", "x"));
+        Assert.True(new EventStamp(t.AddTicks(1), "evt_a", "x") > new EventStamp(t, "evt_z", "x"));
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Tests.Scalekit;
+
+public class ScalekitEventMapperTests
+{
+    private const string Org = "org_62711281101783560";
+    private static readonly SampleOptions Options = new() { OccurredAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000) };
+
+    [Theory]
+    [InlineData("organization.created", "Organizations", "all", Org, false)]
+    [InlineData("organization.updated", "Organizations", "all", Org, false)]
+    [InlineData("organization.deleted", "Organizations", "all", Org, true)]
+    [InlineData("organization.domain_created", "OrganizationDomains", Org, "dom_62711291839528968", false)]
+    [InlineData("organization.domain_deleted", "OrganizationDomains", Org, "dom_62711291839528968", true)]
+    [InlineData("organization.domain_dns_verification_success", "OrganizationDomains", Org, "dom_62711291839528968", false)]
+    [InlineData("organization.domain_dns_verification_failed", "OrganizationDomains", Org, "dom_62711291839528968", false)]
+    [InlineData("organization.sso_created", "SsoConnections", Org, "conn_62711300848894216", false)]
+    [InlineData("organization.sso_enabled", "SsoConnections", Org, "conn_62711300848894216", false)]
+    [InlineData("organization.sso_disabled", "SsoConnections", Org, "conn_62711300848894216", false)]
+    [InlineData("organization.sso_deleted", "SsoConnections", Org, "conn_62711300848894216", true)]
+    [InlineData("organization.directory_enabled", "Directories", Org, "dir_62711310445789192", false)]
+    [InlineData("organization.directory_disabled", "Directories", Org, "dir_62711310445789192", false)]
+    [InlineData("organization.directory.user_created", "DirectoryUsers", Org, "diruser_62711330767094792", false)]
+    [InlineData("organization.directory.user_updated", "DirectoryUsers", Org, "diruser_62711330767094792", false)]
+    [InlineData("organization.directory.user_deleted", "DirectoryUsers", Org, "diruser_62711330767094792", true)]
+    [InlineData("organization.directory.group_created", "DirectoryGroups", Org, "dirgroup_62711351172906504", false)]
+    [InlineData("organization.directory.group_updated", "DirectoryGroups", Org, "dirgroup_62711351172906504", false)]
+    [InlineData("organization.directory.group_deleted", "DirectoryGroups", Org, "dirgroup_62711351172906504", true)]
+    [InlineData("user.signup", "Memberships", Org, "usr_62711402059563528", false)]
+    [InlineData("user.organization_invitation", "Memberships", Org, "usr_62711402059563528", false)]
+    [InlineData("user.organization_membership_created", "Memberships", Org, "usr_62711402059563528", false)]
+    [InlineData("user.organization_membership_updated", "Memberships", Org, "usr_62711402059563528", false)]
+    [InlineData("user.organization_membership_deleted", "Memberships", Org, "usr_62711402059563528", true)]
+    [InlineData("user.login", "UserSessions", "usr_62711402059563528", "ses_62711420843737352", false)]
+    [InlineData("user.logout", "UserSessions", "usr_62711402059563528", "ses_62711420843737352", false)]
+    [InlineData("role.created", "Roles", "all", "billing_admin", false)]
+    [InlineData("role.updated", "Roles", "all", "billing_admin", false)]
+    [InlineData("role.deleted", "Roles", "all", "billing_admin", true)]
+    [InlineData("permission.created", "Permissions", "all", "invoices:read", false)]
+    [InlineData("permission.updated", "Permissions", "all", "invoices:read", false)]
+    [InlineData("permission.deleted", "Permissions", "all", "invoices:read", true)]
+    [InlineData("connected_account.created", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.updated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.status_updated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.deleted", "ConnectedAccounts", "all", "ca_62711529911018504", true)]
+    [InlineData("connected_account.magic_link_generated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.oauth_tokens_fetched", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.token_refresh_succeeded", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.token_refresh_failed", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("connected_account.oauth_succeeded", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    public void Map_EveryPublishedType_WritesItsRow(string type, string table, string partition, string row, bool softDelete)
+    {
+        var plan = Map(ScalekitSamples.Create(type, Options).ToJsonString());
+
+        var change = Assert.Single(plan.Changes, c => c.Table == table);
+        Assert.Equal(partition, change.PartitionKey);
+        Assert.Equal(row, change.RowKey);
+        Assert.Equal(softDelete, change.SoftDelete);
+    }
+
+    [Fact]
+    public void Map_CoversAllFortyOnePublishedTypes()
+    {
+        Assert.Equal(ScalekitSamples.Types.Order(StringComparer.Ordinal), ScalekitEventMapper.HandledTypes.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Map_UnknownType_IsIgnored()
+    {
+        Assert.True(Map("{\"id\":\"evt_1\",\"type\":\"organization.quantum_entangled\",\"data\":{\"id\":\"org_1\"}}").IsIgnored);
+    }
+
+    [Fact]
+    public void Map_DirectoryUser_KeepsProfileHrFieldsAndGroups()
+    {
+        var plan = Map(ScalekitSamples.Create("organization.directory.user_updated", Options).ToJsonString());
+        var user = Assert.Single(plan.Changes).Properties;
+        Assert.Equal("ada@acme.example", user["Email"]);
+        Assert.Equal(true, user["Active"]);
+        Assert.Equal("Lovelace", user["FamilyName"]);
+        Assert.Equal("Engineering", user["Department"]);
+        Assert.Equal("E-1001", user["EmployeeId"]);
+        Assert.Contains("engineer", (string)user["Roles"]!, StringComparison.Ordinal);
+        Assert.Equal(["dirgroup_62711351172906504"], plan.GroupMembership!.GroupIds);
+    }
+
+    [Fact]
+    public void Map_Organization_SeedsTheCustomerLinkFromItsExternalId()
+    {
+        var plan = Map(ScalekitSamples.Create("organization.updated", Options with { ExternalId = "cus_linked" }).ToJsonString());
+        var link = Assert.Single(plan.Changes, c => c.Table == StateTables.OrganizationLinks);
+        Assert.Equal("cus_linked", link.RowKey);
+        Assert.Equal(Org, link.Properties["OrganizationId"]);
+    }
+
+    [Fact]
+    public void Map_ConnectedAccount_NeverCopiesTokensOrLinks()
+    {
+        var json = ScalekitSamples.Create("connected_account.oauth_tokens_fetched", Options);
+        json["data"]!["access_token"] = "secret-access-token";
+        json["data"]!["refresh_token"] = "secret-refresh-token";
+        json["data"]!["magic_link"] = "https://link.example/secret";
+        var change = Assert.Single(Map(json.ToJsonString()).Changes);
+        Assert.DoesNotContain(change.Properties.Values.OfType<string>(), v => v.Contains("secret", StringComparison.Ordinal));
+        Assert.Equal("ACTIVE", change.Properties["Status"]);
+    }
+
+    [Fact]
+    public void Map_DataWithoutId_ThrowsFormatException()
+    {
+        Assert.Throws<FormatException>(() => Map("{\"id\":\"evt_1\",\"type\":\"organization.created\",\"data\":{\"display_name\":\"x\"}}"));
+    }
+
+    [Theory]
+    [InlineData("a/b#c?d\\e", "a_b_c_d_e")]
+    [InlineData("plain", "plain")]
+    public void Key_ReplacesCharactersTablesForbid(string value, string expected) => Assert.Equal(expected, ScalekitEventMapper.Key(value));
+
+    private static ScalekitEventPlan Map(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return ScalekitEventMapper.Map(document.RootElement);
+    }
+}
