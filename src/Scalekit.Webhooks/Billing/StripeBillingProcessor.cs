@@ -76,7 +76,8 @@ public sealed class StripeBillingProcessor(StateStore store, BillingSync sync, P
         };
         if (periodEnd is { } endsAt)
         {
-            metadata["subscription_current_period_end"] = Iso(endsAt);
+            // "subscription_current_period_end" (31 characters) would break Scalekit's 25-character key limit.
+            metadata[MetadataKeys.PeriodEnd] = Iso(endsAt);
         }
 
         var features = plans.ManagedFeatures.ToDictionary(f => f, f => entitled && plan.Features.Contains(f, StringComparer.Ordinal), StringComparer.Ordinal);
@@ -163,6 +164,12 @@ public sealed class StripeBillingProcessor(StateStore store, BillingSync sync, P
             ["LastSyncEventId"] = stamp.EventId,
         }), stamp, cancellationToken).ConfigureAwait(false);
         return new BillingOutcome(status, $"{result.Outcome}: {result.Detail}", customerId, result.OrganizationId);
+    }
+
+    /// <summary>The organization metadata keys the sync writes; each fits Scalekit's 3–25 character limit.</summary>
+    public static class MetadataKeys
+    {
+        public const string PeriodEnd = "subscription_period_end";
     }
 
     private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

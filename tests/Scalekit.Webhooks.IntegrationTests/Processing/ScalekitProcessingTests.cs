@@ -117,19 +117,48 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         Assert.Equal(1, row.GetInt32("Attempts"));
     }
 
+    [Fact]
+    public async Task Billing_WithoutScalekitCredentials_RunsDryAndRecordsTheIntendedPatch()
+    {
+        var customer = SampleIds.New("cus_");
+        var orgId = SampleIds.New("org_");
+        await PostAndWaitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = orgId, ExternalId = customer, EventId = SampleIds.New("evt_") }).ToJsonString());
+
+        var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.updated", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString());
+
+        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
+        Assert.Contains("dry-run", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("\"subscription_status\":\"active\"", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("\"tier\":\"gold\"", row.GetString("Detail"), StringComparison.Ordinal);
+        var customerRow = (await Table(StateTables.Customers).GetEntityAsync<TableEntity>(StateTables.GlobalPartition, customer)).Value;
+        Assert.Equal("DryRun", customerRow.GetString("LastSyncOutcome"));
+        Assert.Equal(orgId, customerRow.GetString("OrganizationId"));
+    }
+
+    [Fact]
+    public async Task Billing_ForAnUnknownCustomer_IsNoLinkedOrganization()
+    {
+        var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = SampleIds.New("cus_") }).ToJsonString());
+        Assert.Equal(ProcessingStatus.NoLinkedOrganization, row.GetString("Status"));
+        Assert.Equal(1, row.GetInt32("Attempts"));
+    }
+
     private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
 
     private TableClient Table(string name) => host.Clients.Tables.GetTableClient(name);
 
-    private async Task<TableEntity> PostAndWaitAsync(string body)
+    private Task<TableEntity> PostAndWaitAsync(string body) => PostAndWaitAsync(WebhookSource.Scalekit, body);
+
+    private async Task<TableEntity> PostAndWaitAsync(WebhookSource source, string body)
     {
-        using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
+        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name(), body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         TableEntity? row = null;
         await Eventually(async () =>
         {
-            row = await Ledger.FindAsync(WebhookSource.Scalekit, eventId);
+            row = await Ledger.FindAsync(source, eventId);
             return ProcessingStatus.IsFinal(row?.GetString("Status"));
         });
         return row!;
