@@ -37,6 +37,12 @@ param scalekitClientId string = ''
 @description('Scalekit API client secret; empty runs the billing sync in dry-run mode.')
 param scalekitClientSecret string = ''
 
+@description('Six-field cron (seconds first) of the dead-letter replayer.')
+param deadLetterReplaySchedule string = '0 */5 * * * *'
+
+@description('Stripe price lookup key → plan and premium features, e.g. {"pro_monthly":{"plan":"pro","features":["sso"]}}.')
+param billingPlanMap string = '{}'
+
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
 
@@ -90,6 +96,8 @@ module app 'modules/function-app.bicep' = {
     secretUris: vault.outputs.secretUris
     scalekitEnvironmentUrl: scalekitEnvironmentUrl
     scalekitClientId: scalekitClientId
+    deadLetterReplaySchedule: deadLetterReplaySchedule
+    billingPlanMap: billingPlanMap
   }
 }
 

@@ -33,6 +33,12 @@ param scalekitEnvironmentUrl string
 @description('Scalekit API client id; may be empty.')
 param scalekitClientId string
 
+@description('Six-field cron of the dead-letter replayer.')
+param deadLetterReplaySchedule string
+
+@description('JSON map of Stripe price lookup key to plan and features.')
+param billingPlanMap string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
   location: location
@@ -93,6 +99,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', value: '300' }
         { name: 'WEBHOOK_MAX_BODY_BYTES', value: '1048576' }
         { name: 'STRIPE_API_VERSION_MISMATCH', value: 'accept' }
+        { name: 'DEADLETTER_REPLAY_SCHEDULE', value: deadLetterReplaySchedule }
+        { name: 'DEADLETTER_MAX_REPLAYS', value: '5' }
+        { name: 'BILLING_PLAN_MAP', value: billingPlanMap }
       ]
     }
   }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
@@ -11,6 +13,9 @@ internal static class LocalHostServices
     /// <summary>Set to <c>false</c> to receive without consuming (messages then stay in their queues).</summary>
     public const string QueueTriggersSetting = "LOCAL_QUEUE_TRIGGERS_ENABLED";
 
+    /// <summary>Set to <c>false</c> to stop the timer jobs (the dead-letter replayer).</summary>
+    public const string TimerJobsSetting = "LOCAL_TIMERS_ENABLED";
+
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHostedService<StorageProvisioningService>();
@@ -19,6 +24,11 @@ internal static class LocalHostServices
             // AddHostedService would keep only one of two services of the same type.
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
+        }
+
+        if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddHostedService<DeadLetterTimerService>();
         }
 
         services.AddHostedService<StartupBanner>();
@@ -71,4 +81,33 @@ internal sealed class QueueTriggerService(IServiceProvider provider, WebhookSour
             provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{source}"));
         return listener.RunAsync(stoppingToken);
     }
+}
+
+/// <summary>The dead-letter replayer on the same cron schedule as the Functions timer trigger.</summary>
+internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterTimerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var schedule = CronSchedule.Parse(options.Value.Schedule);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var due = schedule.Next(time.GetUtcNow());
+            try
+            {
+                await Task.Delay(due - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
+                await replayer.RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRunFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(4002, LogLevel.Error, "Dead-letter replayer run failed; the next run will retry")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception);
 }

@@ -7,7 +7,9 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using Scalekit.Webhooks.Admin;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 
@@ -39,6 +41,11 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<OrganizationLinks>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<StripeBillingProcessor>();
+        services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration));
+        services.TryAddSingleton<DeadLetterStore>();
+        services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<ManualReplay>();
+        services.TryAddSingleton<AdminQueries>();
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration));
         services.AddHttpClient<ScalekitClient>()

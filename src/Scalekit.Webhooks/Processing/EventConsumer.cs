@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
@@ -18,6 +19,7 @@ namespace Scalekit.Webhooks.Processing;
 public sealed partial class EventConsumer(
     PayloadStore payloads,
     EventLedger ledger,
+    DeadLetterStore deadLetters,
     ScalekitStateApplier scalekit,
     StripeBillingProcessor billing,
     ILogger<EventConsumer> logger)
@@ -53,11 +55,19 @@ public sealed partial class EventConsumer(
         {
             var (status, detail, organizationId, customerId) = await ApplyAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
             await ledger.CompleteAsync(claim, status, detail, organizationId, customerId, cancellationToken).ConfigureAwait(false);
+            if (envelope.Forced || envelope.ReplayCount > 0)
+            {
+                // A replay that went through closes its dead-letter entry, if it had one.
+                await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStore.Resolved, cancellationToken).ConfigureAwait(false);
+            }
+
             Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, status, claim.Attempt);
         }
         catch (Exception ex) when (ex is PermanentSyncException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException { Source: "System.Text.Json" })
         {
-            await ledger.CompleteAsync(claim, ProcessingStatus.Parked, $"{ex.GetType().Name}: {ex.Message}", null, null, cancellationToken).ConfigureAwait(false);
+            var reason = $"{ex.GetType().Name}: {ex.Message}";
+            await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
             Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
         }
         catch (Exception ex)

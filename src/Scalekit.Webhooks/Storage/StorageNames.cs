@@ -10,6 +10,7 @@ public static class StorageNames
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
+    public const string DeadLetterTable = "DeadLetters";
 
     public static string QueueFor(WebhookSource source) => source switch
     {
@@ -25,5 +26,5 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, .. State.StateTables.All];
 }

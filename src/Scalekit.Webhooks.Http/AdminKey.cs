@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>
+/// The local host's stand-in for Azure Functions' function keys: the <c>ADMIN_API_KEY</c> setting, sent as the
+/// <c>x-functions-key</c> header (or <c>code</c> query parameter, as Functions also accepts), compared in constant time.
+/// </summary>
+public static class AdminKey
+{
+    public const string Setting = "ADMIN_API_KEY";
+    public const string Header = "x-functions-key";
+
+    public static bool IsAuthorized(HttpRequest request, string? configuredKey)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrEmpty(configuredKey))
+        {
+            return false;
+        }
+
+        var presented = request.Headers.TryGetValue(Header, out var header) ? header.ToString()
+            : request.Query.TryGetValue("code", out var code) ? code.ToString()
+            : null;
+        if (string.IsNullOrEmpty(presented))
+        {
+            return false;
+        }
+
+        // Hashing first gives equal lengths, so the comparison time says nothing about the key.
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configuredKey)));
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Admin;
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>The admin API, one method per route; both hosts call these after their own key check.</summary>
+public static class AdminRequestHandler
+{
+    public static async Task StatsAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!TryParseWindow(context.Request.Query["window"], out var window))
+        {
+            await ProblemAsync(context, 400, "bad_request", "window must be seconds or a number followed by m, h or d (e.g. 24h).");
+            return;
+        }
+
+        await JsonAsync(context, 200, await Queries(context).StatsAsync(window, context.RequestAborted));
+    }
+
+    public static async Task EventAsync(HttpContext context, string source, string eventId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (await SourceAsync(context, source) is not { } parsed)
+        {
+            return;
+        }
+
+        var row = await Queries(context).EventAsync(parsed, eventId, context.RequestAborted);
+        await (row is null ? NotFoundAsync(context, $"no {source} event {eventId} in the event log") : JsonAsync(context, 200, row));
+    }
+
+    public static async Task SearchEventsAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var query = context.Request.Query;
+        if (!TryParseTime(query["from"], out var from) || !TryParseTime(query["to"], out var to))
+        {
+            await ProblemAsync(context, 400, "bad_request", "from and to must be ISO 8601 times.");
+            return;
+        }
+
+        var filter = new EventQuery(Text(query["source"]), Text(query["type"]), Text(query["status"]), from, to, Text(query["organizationId"]), Text(query["customerId"]));
+        await PageAsync(context, await Queries(context).SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+    }
+
+    public static async Task DeadLettersAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var query = context.Request.Query;
+        await PageAsync(context, await Queries(context).DeadLettersAsync(Text(query["source"]), Text(query["type"]), Text(query["status"]), PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+    }
+
+    public static async Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (await SourceAsync(context, source) is not { } parsed)
+        {
+            return;
+        }
+
+        await ReplayResultAsync(context, await Replay(context).ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted), source, eventId, "dead letter");
+    }
+
+    public static async Task ReplayDeadLettersAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var query = context.Request.Query;
+        var source = Text(query["source"]);
+        if (source is not null && await SourceAsync(context, source) is null)
+        {
+            return;
+        }
+
+        var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
+        var count = await Replay(context).ReplayDeadLettersAsync(source, Text(query["type"]), dryRun, context.RequestAborted);
+        await JsonAsync(context, dryRun ? 200 : 202, new JsonObject
+        {
+            ["dry_run"] = dryRun,
+            [dryRun ? "would_replay" : "replayed"] = count,
+            ["hint"] = dryRun ? "Nothing was replayed. Send dryRun=false to replay these." : null,
+        });
+    }
+
+    public static async Task ReplayEventAsync(HttpContext context, string source, string eventId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (await SourceAsync(context, source) is not { } parsed)
+        {
+            return;
+        }
+
+        await ReplayResultAsync(context, await Replay(context).ReplayEventAsync(parsed, eventId, context.RequestAborted), source, eventId, "event");
+    }
+
+    public static async Task OrganizationAsync(HttpContext context, string organizationId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var organization = await Queries(context).OrganizationAsync(organizationId, context.RequestAborted);
+        await (organization is null ? NotFoundAsync(context, $"no event has described organization {organizationId}") : JsonAsync(context, 200, organization));
+    }
+
+    public static async Task DirectoryUsersAsync(HttpContext context, string organizationId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await PageAsync(context, await Queries(context).DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+    }
+
+    public static async Task MembersAsync(HttpContext context, string organizationId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await PageAsync(context, await Queries(context).MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+    }
+
+    public static async Task CustomerAsync(HttpContext context, string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var customer = await Queries(context).CustomerAsync(customerId, context.RequestAborted);
+        await (customer is null ? NotFoundAsync(context, $"no billing event has described customer {customerId}") : JsonAsync(context, 200, customer));
+    }
+
+    /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
+    public static Task UnauthorizedAsync(HttpContext context) =>
+        ProblemAsync(context, 401, "unauthorized", $"Send the admin key in the {AdminKey.Header} header.");
+
+    private static async Task ReplayResultAsync(HttpContext context, ReplayOutcome outcome, string source, string eventId, string kind)
+    {
+        switch (outcome)
+        {
+            case ReplayOutcome.Replayed:
+                await JsonAsync(context, 202, new JsonObject { ["status"] = "replayed", ["source"] = source, ["event_id"] = eventId });
+                break;
+            case ReplayOutcome.NotFound:
+                await NotFoundAsync(context, $"no {source} {kind} {eventId}");
+                break;
+            default:
+                await ProblemAsync(context, 409, "payload_missing", $"the {kind} {eventId} has no stored payload to replay");
+                break;
+        }
+    }
+
+    private static async Task<WebhookSource?> SourceAsync(HttpContext context, string source)
+    {
+        if (WebhookSourceNames.TryParse(source, out var parsed))
+        {
+            return parsed;
+        }
+
+        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use scalekit or stripe.");
+        return null;
+    }
+
+    private static Task PageAsync(HttpContext context, PageResult page) => JsonAsync(context, 200, new JsonObject
+    {
+        ["items"] = new JsonArray([.. page.Items.Select(item => (JsonNode)item)]),
+        ["continuation_token"] = page.ContinuationToken,
+    });
+
+    private static Task NotFoundAsync(HttpContext context, string detail) => ProblemAsync(context, 404, "not_found", detail);
+
+    private static Task ProblemAsync(HttpContext context, int status, string reason, string detail)
+    {
+        context.Response.ContentType = "application/problem+json";
+        return WriteAsync(context, status, new JsonObject
+        {
+            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
+            ["title"] = reason.Replace('_', ' '),
+            ["status"] = status,
+            ["detail"] = detail,
+            ["reason"] = reason,
+        });
+    }
+
+    private static Task JsonAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.ContentType = "application/json";
+        return WriteAsync(context, status, body);
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
+    }
+
+    private static AdminQueries Queries(HttpContext context) => context.RequestServices.GetRequiredService<AdminQueries>();
+
+    private static ManualReplay Replay(HttpContext context) => context.RequestServices.GetRequiredService<ManualReplay>();
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
+
+    private static int PageSize(HttpContext context) =>
+        int.TryParse(context.Request.Query["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : AdminQueries.DefaultPageSize;
+
+    private static bool TryParseTime(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? time)
+    {
+        time = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            time = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Accepts seconds ("3600") or a number with m, h or d ("15m", "24h", "7d"); default 24 hours.</summary>
+    public static bool TryParseWindow(string? text, out TimeSpan window)
+    {
+        window = TimeSpan.FromHours(24);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        var unit = char.ToLowerInvariant(text[^1]);
+        var number = char.IsAsciiDigit(unit) ? text : text[..^1];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0 || value > 366 * 86_400)
+        {
+            return false;
+        }
+
+        window = unit switch
+        {
+            'm' => TimeSpan.FromMinutes(value),
+            'h' => TimeSpan.FromHours(value),
+            'd' => TimeSpan.FromDays(value),
+            _ when char.IsAsciiDigit(unit) => TimeSpan.FromSeconds(value),
+            _ => TimeSpan.Zero,
+        };
+        return window > TimeSpan.Zero && window <= TimeSpan.FromDays(366);
+    }
+}

@@ -1,0 +1,249 @@
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Admin;
+
+/// <summary>Filters for the event log search.</summary>
+public sealed record EventQuery(string? Source, string? EventType, string? Status, DateTimeOffset? From, DateTimeOffset? To, string? OrganizationId, string? CustomerId);
+
+/// <summary>One page of results and the token for the next one (null on the last page).</summary>
+public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
+
+/// <summary>Read side of the admin API: stats, the event log, dead letters and the organization and customer read models.</summary>
+public sealed class AdminQueries(StorageClients clients, DeadLetterStore deadLetters, TimeProvider time)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 1000;
+
+    /// <summary>Most ledger rows one stats call reads; a larger window is reported as truncated.</summary>
+    public const int MaxStatsRows = 100_000;
+
+    public async Task<JsonObject> StatsAsync(TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var since = time.GetUtcNow() - window;
+        var depths = new JsonObject();
+        foreach (var queue in StorageNames.AllQueues)
+        {
+            var properties = await clients.Queue(queue).GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            depths[queue] = properties.Value.ApproximateMessagesCount;
+        }
+
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var latencies = new List<double>();
+        var scanned = 0;
+        var ledger = clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
+        await foreach (var row in ledger.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ReceivedAt ge {since}"),
+            select: ["PartitionKey", "EventType", "Status", "ReceivedAt", "CompletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (++scanned > MaxStatsRows)
+            {
+                break;
+            }
+
+            var key = $"{row.PartitionKey}|{row.GetString("EventType")}|{row.GetString("Status")}";
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+            if (row.GetDateTimeOffset("CompletedAt") is { } completed && row.GetDateTimeOffset("ReceivedAt") is { } received)
+            {
+                latencies.Add((completed - received).TotalMilliseconds);
+            }
+        }
+
+        latencies.Sort();
+        var events = new JsonArray();
+        foreach (var (key, count) in counts)
+        {
+            var parts = key.Split('|');
+            events.Add(new JsonObject { ["source"] = parts[0], ["type"] = parts[1], ["status"] = parts[2], ["count"] = count });
+        }
+
+        return new JsonObject
+        {
+            ["window_seconds"] = (long)window.TotalSeconds,
+            ["since"] = since,
+            ["queues"] = depths,
+            ["events"] = events,
+            ["events_total"] = Math.Min(scanned, MaxStatsRows),
+            ["truncated"] = scanned > MaxStatsRows,
+            ["processing_latency_ms"] = new JsonObject { ["p50"] = Percentile(latencies, 0.50), ["p95"] = Percentile(latencies, 0.95), ["samples"] = latencies.Count },
+            ["parked"] = await CountParkedAsync(cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    public async Task<JsonObject?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    {
+        var row = await clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
+            .GetEntityIfExistsAsync<TableEntity>(source.Name(), ScalekitEventMapper.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? WithSource(RowJson.From(row.Value!), row.Value!) : null;
+    }
+
+    public Task<PageResult> SearchEventsAsync(EventQuery query, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var filters = new List<string>();
+        Add(filters, query.Source, value => TableClient.CreateQueryFilter($"PartitionKey eq {value}"));
+        Add(filters, query.EventType, value => TableClient.CreateQueryFilter($"EventType eq {value}"));
+        Add(filters, query.Status, value => TableClient.CreateQueryFilter($"Status eq {value}"));
+        Add(filters, query.OrganizationId, value => TableClient.CreateQueryFilter($"OrganizationId eq {value}"));
+        Add(filters, query.CustomerId, value => TableClient.CreateQueryFilter($"CustomerId eq {value}"));
+        if (query.From is { } from)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"ReceivedAt ge {from}"));
+        }
+
+        if (query.To is { } to)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"ReceivedAt lt {to}"));
+        }
+
+        return PageAsync(StorageNames.EventLedgerTable, filters, pageSize, continuation, ["Payload"], cancellationToken);
+    }
+
+    public async Task<PageResult> DeadLettersAsync(string? source, string? eventType, string? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var page = await deadLetters.ListAsync(source, eventType, status, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new PageResult([.. page.Values.Select(row => WithSource(RowJson.From(row), row))], page.ContinuationToken);
+    }
+
+    /// <summary>The organization's current state, or null when no event has mentioned it.</summary>
+    public async Task<JsonObject?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        var key = ScalekitEventMapper.Key(organizationId);
+        var organization = await GetAsync(StateTables.Organizations, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
+        if (organization is null)
+        {
+            return null;
+        }
+
+        var result = RowJson.From(organization);
+        result["id"] = organizationId;
+        result["counts"] = new JsonObject
+        {
+            ["directory_users"] = await CountAsync(StateTables.DirectoryUsers, key, cancellationToken).ConfigureAwait(false),
+            ["directory_groups"] = await CountAsync(StateTables.DirectoryGroups, key, cancellationToken).ConfigureAwait(false),
+            ["members"] = await CountAsync(StateTables.Memberships, key, cancellationToken).ConfigureAwait(false),
+        };
+        result["last_applied_event"] = new JsonObject
+        {
+            ["id"] = organization.GetString(StateStore.LastEventId),
+            ["type"] = organization.GetString(StateStore.LastEventType),
+            ["occurred_at"] = organization.GetDateTimeOffset(StateStore.LastEventAt),
+        };
+        var customerId = organization.GetString("ExternalId");
+        result["stripe_customer_id"] = customerId;
+        if (customerId is not null)
+        {
+            result["billing"] = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    public Task<PageResult> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        PageAsync(StateTables.DirectoryUsers, [TableClient.CreateQueryFilter($"PartitionKey eq {ScalekitEventMapper.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+
+    public Task<PageResult> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        PageAsync(StateTables.Memberships, [TableClient.CreateQueryFilter($"PartitionKey eq {ScalekitEventMapper.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+
+    /// <summary>The customer's subscriptions, entitlements, linked organization and last sync, or null when unknown.</summary>
+    public async Task<JsonObject?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        var body = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
+        return body["customer"] is null && body["subscriptions"]!.AsArray().Count == 0 ? null : body;
+    }
+
+    private async Task<JsonObject> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var key = ScalekitEventMapper.Key(customerId);
+        var customer = await GetAsync(StateTables.Customers, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
+        var link = await GetAsync(StateTables.OrganizationLinks, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
+        var subscriptions = await PageAsync(StateTables.Subscriptions, [TableClient.CreateQueryFilter($"PartitionKey eq {key}")], MaxPageSize, null, [], cancellationToken).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["customer_id"] = customerId,
+            ["organization_id"] = customer?.GetString("OrganizationId") ?? link?.GetString("OrganizationId"),
+            ["customer"] = customer is null ? null : RowJson.From(customer),
+            ["subscriptions"] = new JsonArray([.. subscriptions.Items.Select(s => (JsonNode)s)]),
+            ["entitlements"] = customer?.GetString("ActiveEntitlements") is { } entitlements ? JsonNode.Parse(entitlements) : new JsonArray(),
+        };
+    }
+
+    private async Task<PageResult> PageAsync(string table, List<string> filters, int pageSize, string? continuation, string[] omit, CancellationToken cancellationToken)
+    {
+        var query = clients.Tables.GetTableClient(table).QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), Clamp(pageSize), cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages(continuation, Clamp(pageSize)).ConfigureAwait(false))
+        {
+            var items = page.Values.Select(row =>
+            {
+                var json = WithSource(RowJson.From(row), row);
+                foreach (var name in omit)
+                {
+                    json.Remove(name);
+                }
+
+                return json;
+            }).ToList();
+            return new PageResult(items, page.ContinuationToken);
+        }
+
+        return new PageResult([], null);
+    }
+
+    private async Task<int> CountAsync(string table, string partition, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var row in clients.Tables.GetTableClient(table).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"),
+            select: [StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!row.ContainsKey(StateStore.DeletedAt) || row[StateStore.DeletedAt] is null)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private async Task<int> CountParkedAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var unused in clients.Tables.GetTableClient(StorageNames.DeadLetterTable).QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Parked}"), select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<TableEntity?> GetAsync(string table, string partition, string row, CancellationToken cancellationToken)
+    {
+        NullableResponse<TableEntity> result = await clients.Tables.GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.HasValue ? result.Value : null;
+    }
+
+    private static JsonObject WithSource(JsonObject json, TableEntity row)
+    {
+        json["PartitionKey"] = row.PartitionKey;
+        json["RowKey"] = row.RowKey;
+        return json;
+    }
+
+    private static void Add(List<string> filters, string? value, Func<string, string> filter)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            filters.Add(filter(value));
+        }
+    }
+
+    private static int Clamp(int pageSize) => pageSize <= 0 ? DefaultPageSize : Math.Min(pageSize, MaxPageSize);
+
+    private static double? Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? null : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 1);
+}

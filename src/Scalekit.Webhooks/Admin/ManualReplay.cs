@@ -1,0 +1,134 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Admin;
+
+/// <summary>Outcome of an operator's replay request.</summary>
+public enum ReplayOutcome
+{
+    Replayed,
+    NotFound,
+
+    /// <summary>The ledger row has neither an inline payload nor a blob reference to rebuild the event from.</summary>
+    PayloadMissing,
+}
+
+/// <summary>
+/// Replays that a person asks for: a parked dead letter (one, or all matching a filter, with a dry run first), or any
+/// event from the ledger's stored payload. Replays are marked forced, so they run even where the ledger says done.
+/// </summary>
+public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedger ledger, EventQueueWriter writer, TimeProvider time, ILogger<ManualReplay> logger)
+{
+    public async Task<ReplayOutcome> ReplayDeadLetterAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    {
+        var row = await deadLetters.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
+        if (row?.GetBinary("Message") is not { } message)
+        {
+            return ReplayOutcome.NotFound;
+        }
+
+        EventEnvelope envelope;
+        try
+        {
+            envelope = EnvelopeCodec.Decode(message);
+        }
+        catch (FormatException)
+        {
+            // Not an envelope: nothing a consumer could do with it, so it stays parked.
+            return ReplayOutcome.PayloadMissing;
+        }
+
+        await writer.SendAsync(envelope with { ReplayCount = 0, Forced = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await deadLetters.MarkAsync(source, eventId, DeadLetterStore.Replayed, cancellationToken).ConfigureAwait(false);
+        Log.Replayed(logger, "dead letter", source, eventId);
+        return ReplayOutcome.Replayed;
+    }
+
+    /// <summary>Replays every parked dead letter matching the filter, or with <paramref name="dryRun"/> only counts them.</summary>
+    public async Task<int> ReplayDeadLettersAsync(string? source, string? eventType, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var matching = new List<(WebhookSource Source, string EventId)>();
+        string? continuation = null;
+        do
+        {
+            var page = await deadLetters.ListAsync(source, eventType, DeadLetterStore.Parked, 500, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var row in page.Values)
+            {
+                if (WebhookSourceNames.TryParse(row.PartitionKey, out var parsed))
+                {
+                    matching.Add((parsed, row.GetString("EventId")));
+                }
+            }
+
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        if (dryRun)
+        {
+            return matching.Count;
+        }
+
+        var replayed = 0;
+        foreach (var (entrySource, eventId) in matching)
+        {
+            if (await ReplayDeadLetterAsync(entrySource, eventId, cancellationToken).ConfigureAwait(false) == ReplayOutcome.Replayed)
+            {
+                replayed++;
+            }
+        }
+
+        return replayed;
+    }
+
+    /// <summary>Applies an event again from the payload stored in its ledger row, even if it was processed.</summary>
+    public async Task<ReplayOutcome> ReplayEventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    {
+        var row = await ledger.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return ReplayOutcome.NotFound;
+        }
+
+        var envelope = new EventEnvelope
+        {
+            Source = source,
+            DeliveryId = "replay_" + Guid.NewGuid().ToString("N"),
+            EventId = row.GetString("EventId") ?? eventId,
+            EventType = row.GetString("EventType") ?? "unknown",
+            OccurredAt = row.GetDateTimeOffset("OccurredAt"),
+            ReceivedAt = row.GetDateTimeOffset("ReceivedAt") ?? time.GetUtcNow(),
+            ApiVersion = row.GetString("ApiVersion"),
+            Forced = true,
+        };
+        if (row.GetString("Payload") is { } inline)
+        {
+            envelope = envelope with { InlinePayload = Encoding.UTF8.GetBytes(inline) };
+        }
+        else if (row.GetString("PayloadBlob") is { } blob && blob.IndexOf('/', StringComparison.Ordinal) is var slash and > 0)
+        {
+            envelope = envelope with
+            {
+                PayloadBlob = new PayloadReference(blob[..slash], blob[(slash + 1)..], row.GetInt64("PayloadLength") ?? 0, row.GetString("PayloadSha256") ?? string.Empty),
+            };
+        }
+        else
+        {
+            return ReplayOutcome.PayloadMissing;
+        }
+
+        await writer.SendAsync(envelope, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Log.Replayed(logger, "ledger event", source, eventId);
+        return ReplayOutcome.Replayed;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(7001, LogLevel.Warning, "Operator replayed {Kind} {Source}/{EventId}")]
+        public static partial void Replayed(ILogger logger, string kind, WebhookSource source, string eventId);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Scalekit.Webhooks.DeadLetters;
+
+/// <summary>How the replayer works the poison queues.</summary>
+public sealed class DeadLetterOptions
+{
+    public const string ScheduleSetting = "DEADLETTER_REPLAY_SCHEDULE";
+    public const string MaxReplaysSetting = "DEADLETTER_MAX_REPLAYS";
+    public const string BaseDelaySetting = "DEADLETTER_REPLAY_BASE_DELAY_SECONDS";
+
+    /// <summary>Six-field cron (seconds first), as the Functions timer trigger reads it. Default: every 5 minutes.</summary>
+    public string Schedule { get; set; } = "0 */5 * * * *";
+
+    /// <summary>Replays of one event before it is parked as permanently failed. Default 5.</summary>
+    public int MaxReplays { get; set; } = 5;
+
+    /// <summary>Delay before the first replay is visible; it doubles with each replay. Default 60 s.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest delay between replays. Default 1 hour.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Messages read from a poison queue at once (the queue service allows 32).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Most messages one run handles per queue, so a run stays short.</summary>
+    public int MaxMessagesPerRun { get; set; } = 1000;
+
+    /// <summary>The delay before replay number <paramref name="replayCount"/> + 1.</summary>
+    public TimeSpan DelayFor(int replayCount) =>
+        TimeSpan.FromTicks(Math.Min(BaseDelay.Ticks * (1L << Math.Clamp(replayCount, 0, 20)), MaxDelay.Ticks));
+
+    internal static void Bind(DeadLetterOptions options, IConfiguration configuration)
+    {
+        if (configuration[ScheduleSetting] is { Length: > 0 } schedule)
+        {
+            options.Schedule = schedule;
+        }
+
+        if (configuration[MaxReplaysSetting] is { Length: > 0 } max)
+        {
+            options.MaxReplays = int.Parse(max, CultureInfo.InvariantCulture);
+        }
+
+        if (configuration[BaseDelaySetting] is { Length: > 0 } delay)
+        {
+            options.BaseDelay = TimeSpan.FromSeconds(double.Parse(delay, CultureInfo.InvariantCulture));
+        }
+    }
+}
