@@ -16,6 +16,7 @@ public static class LocalHostApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var localSettings = builder.Configuration["LOCAL_SETTINGS_PATH"] ?? LocalSettings.Find(Directory.GetCurrentDirectory());
+        builder.Configuration.AddFunctionsHostJson(HostJson.Find(AppContext.BaseDirectory));
         builder.Configuration.AddFunctionsLocalSettings(localSettings);
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);

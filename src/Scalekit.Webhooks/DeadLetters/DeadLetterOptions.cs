@@ -22,6 +22,9 @@ public sealed class DeadLetterOptions
     /// <summary>Longest delay between replays. Default 1 hour.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long a poison message stays hidden while the replayer handles it; after a crash it reappears then.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Messages read from a poison queue at once (the queue service allows 32).</summary>
     public int BatchSize { get; set; } = 32;
 
@@ -42,6 +45,11 @@ public sealed class DeadLetterOptions
         if (configuration[MaxReplaysSetting] is { Length: > 0 } max)
         {
             options.MaxReplays = int.Parse(max, CultureInfo.InvariantCulture);
+        }
+
+        if (configuration["DEADLETTER_REPLAY_LEASE_SECONDS"] is { Length: > 0 } lease)
+        {
+            options.Lease = TimeSpan.FromSeconds(double.Parse(lease, CultureInfo.InvariantCulture));
         }
 
         if (configuration[BaseDelaySetting] is { Length: > 0 } delay)

@@ -23,8 +23,6 @@ public sealed partial class DeadLetterReplayer(
     IOptions<DeadLetterOptions> options,
     ILogger<DeadLetterReplayer> logger)
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-
     public async Task<ReplayRun> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var replayed = 0;
@@ -34,7 +32,7 @@ public sealed partial class DeadLetterReplayer(
             var poison = clients.Queue(StorageNames.PoisonQueueFor(source));
             for (var handled = 0; handled < options.Value.MaxMessagesPerRun;)
             {
-                QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, Lease, cancellationToken).ConfigureAwait(false);
+                QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken).ConfigureAwait(false);
                 if (batch.Length == 0)
                 {
                     break;

@@ -26,7 +26,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .Configure(options => IngestOptions.Bind(options, configuration))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
-        services.AddOptions<QueueTriggerOptions>();
+        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration));
 
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration, StorageRetry.Default));
         services.TryAddSingleton<StorageProvisioner>();
@@ -52,20 +52,24 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .AddResilienceHandler("scalekit", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
-                pipeline.AddRetry(new HttpRetryStrategyOptions
+                if (options.MaxRetries > 0)
                 {
-                    MaxRetryAttempts = Math.Max(options.MaxRetries, 0),
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = options.RetryBaseDelay,
-                    ShouldRetryAfterHeader = true,
-                });
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.MaxRetries,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        Delay = options.RetryBaseDelay,
+                        ShouldRetryAfterHeader = true,
+                    });
+                }
+
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = 0.5,
                     MinimumThroughput = 10,
                     SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromSeconds(15),
+                    BreakDuration = options.CircuitBreakDuration,
                 });
                 pipeline.AddTimeout(options.AttemptTimeout);
             });

@@ -24,6 +24,9 @@ public sealed class ScalekitOptions
     /// <summary>First retry delay; it doubles with jitter, and a Retry-After header wins. Default 1 s.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long calls fail fast once most recent calls failed (circuit breaker). Default 15 s.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Renew the access token this long before it expires. Default 5 minutes.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -38,6 +41,11 @@ public sealed class ScalekitOptions
         if (configuration["SCALEKIT_RETRY_BASE_DELAY_MS"] is { Length: > 0 } delay)
         {
             options.RetryBaseDelay = TimeSpan.FromMilliseconds(int.Parse(delay, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (configuration["SCALEKIT_CIRCUIT_BREAK_SECONDS"] is { Length: > 0 } breakSeconds)
+        {
+            options.CircuitBreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, double.Parse(breakSeconds, System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (configuration["SCALEKIT_MAX_RETRIES"] is { Length: > 0 } retries)

@@ -21,6 +21,8 @@ public class LocalHostFixture : IAsyncLifetime
 
     public string StripeSecret { get; } = WebhookSigner.NewStripeSecret();
 
+    public string AdminKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     public Azurite Storage { get; private set; } = null!;
 
     public WebApplication Host { get; private set; } = null!;
@@ -53,6 +55,8 @@ public class LocalHostFixture : IAsyncLifetime
             [IngestOptions.StripeSecretSetting] = StripeSecret,
             ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = QueueTriggersEnabled ? "true" : "false",
             ["LOCAL_PRINT_BANNER"] = "false",
+            ["LOCAL_TIMERS_ENABLED"] = "false",
+            ["ADMIN_API_KEY"] = AdminKey,
             ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
         };
         foreach (var (key, value) in ExtraSettings)
@@ -86,6 +90,19 @@ public class LocalHostFixture : IAsyncLifetime
     }
 
     public QueueClient Queue(string name) => Clients.Queue(name);
+
+    /// <summary>Sends an admin request with the right key (or <paramref name="key"/>, null for none).</summary>
+    public async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, string? key = "")
+    {
+        using var request = new HttpRequestMessage(method, path);
+        var sent = key == string.Empty ? AdminKey : key;
+        if (sent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("x-functions-key", sent);
+        }
+
+        return await Client.SendAsync(request);
+    }
 
     /// <summary>Empties every event queue so a test sees only what it caused.</summary>
     public async Task ClearQueuesAsync()

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Processing;
+
+namespace Scalekit.Webhooks.Hosting;
+
+/// <summary>
+/// Reads the queue settings of the Functions <c>host.json</c>, so the local host polls, retries and poisons exactly as
+/// the Functions app does. As in Azure Functions, an <c>AzureFunctionsJobHost__extensions__queues__…</c> setting
+/// overrides a value from the file.
+/// </summary>
+public static class HostJson
+{
+    public const string FileName = "host.json";
+    public const string QueuesSection = "AzureFunctionsJobHost:extensions:queues";
+
+    /// <summary>Adds the file's <c>extensions.queues</c> values under <see cref="QueuesSection"/>; add environment variables after this.</summary>
+    public static IConfigurationBuilder AddFunctionsHostJson(this IConfigurationBuilder builder, string? path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (path is null || !File.Exists(path))
+        {
+            return builder;
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (document.RootElement.TryGetProperty("extensions", out var extensions) && extensions.TryGetProperty("queues", out var queues))
+        {
+            foreach (var property in queues.EnumerateObject())
+            {
+                values[$"{QueuesSection}:{property.Name}"] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText();
+            }
+        }
+
+        return builder.AddInMemoryCollection(values);
+    }
+
+    /// <summary>Applies the queue settings found in configuration to <paramref name="options"/>.</summary>
+    public static void BindQueueOptions(QueueTriggerOptions options, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(QueuesSection);
+        if (section["batchSize"] is { Length: > 0 } batch)
+        {
+            options.BatchSize = Math.Clamp(int.Parse(batch, CultureInfo.InvariantCulture), 1, 32);
+        }
+
+        if (section["maxDequeueCount"] is { Length: > 0 } max)
+        {
+            options.MaxDequeueCount = int.Parse(max, CultureInfo.InvariantCulture);
+        }
+
+        if (section["visibilityTimeout"] is { Length: > 0 } visibility)
+        {
+            options.VisibilityTimeout = TimeSpan.Parse(visibility, CultureInfo.InvariantCulture);
+        }
+
+        if (section["maxPollingInterval"] is { Length: > 0 } polling)
+        {
+            options.MaxPollingInterval = TimeSpan.Parse(polling, CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The <c>host.json</c> beside the app, or in the nearest folder above <paramref name="startDirectory"/>.</summary>
+    public static string? Find(string startDirectory)
+    {
+        for (var directory = new DirectoryInfo(startDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, FileName);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}

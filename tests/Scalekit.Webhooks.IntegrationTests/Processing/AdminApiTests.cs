@@ -1,0 +1,220 @@
+using System.Net;
+using System.Text.Json;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Samples;
+
+namespace Scalekit.Webhooks.IntegrationTests.Processing;
+
+public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHostFixture>
+{
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "GET", "/api/admin/stats" },
+        { "GET", "/api/admin/events" },
+        { "GET", "/api/admin/events/scalekit/evt_1" },
+        { "POST", "/api/admin/events/scalekit/evt_1/replay" },
+        { "GET", "/api/admin/dead-letters" },
+        { "POST", "/api/admin/dead-letters/replay" },
+        { "POST", "/api/admin/dead-letters/stripe/evt_1/replay" },
+        { "GET", "/api/admin/organizations/org_1" },
+        { "GET", "/api/admin/organizations/org_1/directory-users" },
+        { "GET", "/api/admin/organizations/org_1/members" },
+        { "GET", "/api/admin/customers/cus_1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task EveryRoute_WithoutKey_Is401(string method, string path)
+    {
+        using var response = await host.AdminAsync(new HttpMethod(method), path, key: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("unauthorized", (await response.JsonAsync()).GetProperty("reason").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task EveryRoute_WithWrongKey_Is401(string method, string path)
+    {
+        using var response = await host.AdminAsync(new HttpMethod(method), path, key: host.AdminKey + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task EveryRoute_WithTheKey_IsAnswered(string method, string path)
+    {
+        using var response = await host.AdminAsync(new HttpMethod(method), path);
+        Assert.NotEqual(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.True((int)response.StatusCode < 500, $"{method} {path} answered {(int)response.StatusCode}");
+    }
+
+    [Fact]
+    public async Task KeyAsCodeQueryParameter_IsAccepted()
+    {
+        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?code=" + Uri.EscapeDataString(host.AdminKey), key: null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stats_ShowsQueueDepthsCountsLatencyAndParked()
+    {
+        var eventId = await PostScalekitAsync("role.created");
+        await WaitFinalAsync("scalekit", eventId);
+
+        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?window=1h");
+        var stats = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3600, stats.GetProperty("window_seconds").GetInt64());
+        Assert.True(stats.GetProperty("queues").TryGetProperty("scalekit-events-poison", out _));
+        Assert.Contains(stats.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "role.created" && e.GetProperty("status").GetString() == "processed");
+        Assert.True(stats.GetProperty("processing_latency_ms").GetProperty("p95").GetDouble() >= 0);
+        Assert.True(stats.GetProperty("parked").GetInt32() >= 0);
+    }
+
+    [Theory]
+    [InlineData("window=abc")]
+    [InlineData("window=-5m")]
+    public async Task Stats_BadWindow_Is400(string query)
+    {
+        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task EventShow_ReturnsTheLedgerRow_AndUnknownIs404_AndBadSourceIs400()
+    {
+        var eventId = await PostScalekitAsync("permission.created");
+        await WaitFinalAsync("scalekit", eventId);
+
+        using var found = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/scalekit/{eventId}");
+        var row = await found.JsonAsync();
+        Assert.Equal("permission.created", row.GetProperty("EventType").GetString());
+        Assert.Equal(1, row.GetProperty("Attempts").GetInt32());
+        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/events/scalekit/evt_does_not_exist");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var badSource = await host.AdminAsync(HttpMethod.Get, "/api/admin/events/github/evt_1");
+        Assert.Equal(HttpStatusCode.BadRequest, badSource.StatusCode);
+    }
+
+    [Fact]
+    public async Task EventSearch_FiltersByTypeAndOrganizationAndPages()
+    {
+        var org = SampleIds.New("org_");
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await PostScalekitAsync("organization.domain_created", org, Deliveries.Now.AddSeconds(i)));
+        }
+
+        foreach (var id in ids)
+        {
+            await WaitFinalAsync("scalekit", id);
+        }
+
+        using var first = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2");
+        var page = await first.JsonAsync();
+        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
+        var token = page.GetProperty("continuation_token").GetString();
+        Assert.NotNull(token);
+        using var second = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2&continuationToken={Uri.EscapeDataString(token)}");
+        var rest = (await second.JsonAsync()).GetProperty("items");
+        var all = page.GetProperty("items").EnumerateArray().Concat(rest.EnumerateArray()).Select(e => e.GetProperty("EventId").GetString()).ToList();
+        Assert.Equal(ids.Order(), all.Order());
+    }
+
+    [Fact]
+    public async Task ForcedReplayOfAProcessedEvent_AppliesItAgain()
+    {
+        var eventId = await PostScalekitAsync("role.updated");
+        await WaitFinalAsync("scalekit", eventId);
+
+        using var replay = await host.AdminAsync(HttpMethod.Post, $"/api/admin/events/scalekit/{eventId}/replay");
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+
+        await ScalekitProcessingTests.Eventually(async () =>
+        {
+            using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/scalekit/{eventId}");
+            var row = await response.JsonAsync();
+            return row.GetProperty("Attempts").GetInt32() == 2 && row.GetProperty("Status").GetString() == "processed";
+        });
+        using var unknown = await host.AdminAsync(HttpMethod.Post, "/api/admin/events/scalekit/evt_unknown/replay");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task OrganizationReadModel_ShowsStateCountsAndPagedUsersAndMembers()
+    {
+        var org = SampleIds.New("org_");
+        var customer = SampleIds.New("cus_");
+        var options = new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = customer };
+        var ids = new List<string>
+        {
+            await PostAsync(ScalekitSamples.Create("organization.created", options with { EventId = SampleIds.New("evt_") }).ToJsonString()),
+            await PostAsync(ScalekitSamples.Create("organization.directory.user_created", options with { EventId = SampleIds.New("evt_"), DirectoryUserId = "diruser_a" }).ToJsonString()),
+            await PostAsync(ScalekitSamples.Create("organization.directory.user_created", options with { EventId = SampleIds.New("evt_"), DirectoryUserId = "diruser_b" }).ToJsonString()),
+            await PostAsync(ScalekitSamples.Create("organization.directory.group_created", options with { EventId = SampleIds.New("evt_") }).ToJsonString()),
+            await PostAsync(ScalekitSamples.Create("user.organization_membership_created", options with { EventId = SampleIds.New("evt_") }).ToJsonString()),
+        };
+        foreach (var id in ids)
+        {
+            await WaitFinalAsync("scalekit", id);
+        }
+
+        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}");
+        var state = await response.JsonAsync();
+        Assert.Equal("Acme Corp", state.GetProperty("DisplayName").GetString());
+        Assert.Equal("gold", state.GetProperty("Metadata").GetProperty("tier").GetString());
+        Assert.Equal(customer, state.GetProperty("stripe_customer_id").GetString());
+        Assert.Equal(2, state.GetProperty("counts").GetProperty("directory_users").GetInt32());
+        Assert.Equal(1, state.GetProperty("counts").GetProperty("directory_groups").GetInt32());
+        Assert.Equal(1, state.GetProperty("counts").GetProperty("members").GetInt32());
+        Assert.Equal("organization.created", state.GetProperty("last_applied_event").GetProperty("type").GetString());
+
+        using var users = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}/directory-users?pageSize=1");
+        var usersPage = await users.JsonAsync();
+        Assert.Equal(1, usersPage.GetProperty("items").GetArrayLength());
+        Assert.NotNull(usersPage.GetProperty("continuation_token").GetString());
+        using var members = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}/members");
+        Assert.Equal("ada@acme.example", (await members.JsonAsync()).GetProperty("items")[0].GetProperty("Email").GetString());
+        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/organizations/org_never_seen");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task CustomerReadModel_ShowsSubscriptionLinkAndLastSync()
+    {
+        var org = SampleIds.New("org_");
+        var customer = SampleIds.New("cus_");
+        await WaitFinalAsync("scalekit", await PostAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = customer, EventId = SampleIds.New("evt_") }).ToJsonString()));
+        var body = StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString();
+        using (var posted = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret)))
+        {
+            await WaitFinalAsync("stripe", (await posted.JsonAsync()).GetProperty("event_id").GetString()!);
+        }
+
+        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/customers/{customer}");
+        var state = await response.JsonAsync();
+        Assert.Equal(org, state.GetProperty("organization_id").GetString());
+        Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("Status").GetString());
+        Assert.Equal("DryRun", state.GetProperty("customer").GetProperty("LastSyncOutcome").GetString());
+        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/customers/cus_never_seen");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private Task<string> PostScalekitAsync(string type, string? org = null, DateTimeOffset? at = null) =>
+        PostAsync(ScalekitSamples.Create(type, new SampleOptions { OccurredAt = at ?? Deliveries.Now, OrganizationId = org ?? "org_62711281101783560", EventId = SampleIds.New("evt_") }).ToJsonString());
+
+    private async Task<string> PostAsync(string body)
+    {
+        using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.JsonAsync()).GetProperty("event_id").GetString()!;
+    }
+
+    private Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
+    {
+        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/{source}/{eventId}");
+        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("Status").GetString());
+    });
+}
