@@ -178,12 +178,13 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         return sample.ToJsonString();
     }
 
-    internal static async Task Eventually(Func<Task<bool>> condition)
+    internal static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "condition not met within 20 s");
+            Assert.True(clock.Elapsed < limit, $"condition not met within {limit.TotalSeconds} s");
             await Task.Delay(50);
         }
     }
