@@ -6,12 +6,16 @@ using Scalekit.Webhooks.Samples;
 
 namespace Scalekit.Webhooks.Cli;
 
-/// <summary>The command tree. Exit codes: 0 success, 1 the receiver refused or failed, 2 bad usage or settings.</summary>
+/// <summary>
+/// The command tree. Exit codes scripts can rely on: 0 success; 1 the receiver refused the request (4xx, including not
+/// found); 2 bad usage or missing settings; 3 the receiver is unreachable or failed (5xx).
+/// </summary>
 public static class CliApp
 {
     public const int Success = 0;
     public const int Refused = 1;
     public const int UsageError = 2;
+    public const int Unavailable = 3;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpMessageHandler? handler = null)
     {
@@ -19,6 +23,11 @@ public static class CliApp
         root.Subcommands.Add(SendCommand(output, error, handler));
         root.Subcommands.Add(TypesCommand(output));
         root.Subcommands.Add(InitSettingsCommand(output, error));
+        foreach (var command in new OperationsCommands(output, error, handler, LoadSettings).Build())
+        {
+            root.Subcommands.Add(command);
+        }
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -73,9 +82,19 @@ public static class CliApp
             };
             using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
             var sender = new SampleSender(client, TimeProvider.System);
-            var response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken);
+            SendResult response;
+            try
+            {
+                response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken);
+            }
+            catch (HttpRequestException ex)
+            {
+                await error.WriteLineAsync($"Cannot reach {result.GetValue(url)}: {ex.Message}");
+                return Unavailable;
+            }
+
             await output.WriteLineAsync($"{(int)response.StatusCode} {response.StatusCode}: {response.Body}");
-            return response.IsSuccess ? Success : Refused;
+            return response.IsSuccess ? Success : (int)response.StatusCode >= 500 ? Unavailable : Refused;
         });
         return command;
     }

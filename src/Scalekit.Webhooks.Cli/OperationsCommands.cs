@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+
+namespace Scalekit.Webhooks.Cli;
+
+/// <summary>Operator commands over the admin API: stats, dead letters, replays and the event log.</summary>
+internal sealed class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
+{
+    private readonly Option<string> _url = new("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
+    private readonly Option<string?> _key = new("--key") { Description = "Admin key (default: ADMIN_API_KEY from the environment or local.settings.json)" };
+    private readonly Option<bool> _json = new("--json") { Description = "Print the API's JSON instead of a table" };
+
+    public IEnumerable<Command> Build()
+    {
+        yield return Stats();
+        yield return DeadLetters();
+        yield return Replay();
+        yield return Events();
+    }
+
+    private Command Stats()
+    {
+        var window = new Option<string>("--window") { Description = "Time window: seconds, or a number with m, h or d", DefaultValueFactory = _ => "24h" };
+        var command = Common(new Command("stats", "Queue depths, event counts, processing latency and parked dead letters."), window);
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"admin/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, body =>
+        {
+            var queues = TextTable.Render(["queue", "messages"], body.GetProperty("queues").EnumerateObject().Select(q => (IReadOnlyList<string?>)[q.Name, q.Value.ToString()]));
+            var events = TextTable.Render(["source", "type", "status", "count"], body.GetProperty("events").EnumerateArray()
+                .Select(e => (IReadOnlyList<string?>)[e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("status").GetString(), e.GetProperty("count").ToString()]));
+            var latency = body.GetProperty("processing_latency_ms");
+            return $"{queues}\n\n{events}\n\nprocessing latency p50 {latency.GetProperty("p50")} ms, p95 {latency.GetProperty("p95")} ms ({latency.GetProperty("samples")} events)\nparked dead letters: {body.GetProperty("parked")}";
+        }, cancellationToken));
+        return command;
+    }
+
+    private Command DeadLetters()
+    {
+        var source = new Option<string?>("--source") { Description = "scalekit or stripe" };
+        var type = new Option<string?>("--type") { Description = "Event type" };
+        var status = new Option<string?>("--status") { Description = "parked, replayed or resolved" };
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var list = Common(new Command("list", "List dead letters (parked events)."), source, type, status, pageSize, continuation);
+        list.SetAction((result, cancellationToken) => RunAsync(result, "admin/dead-letters" + Query(
+            ("source", result.GetValue(source)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            body => Page(body, ["source", "event id", "type", "status", "replays", "last failure", "reason"], row =>
+            [
+                Text(row, "PartitionKey"), Text(row, "EventId"), Text(row, "EventType"), Text(row, "Status"), Text(row, "ReplayCount"), Text(row, "LastFailureAt"), Shorten(Text(row, "Reason")),
+            ]), cancellationToken));
+        return new Command("dead-letters", "Work with parked events.") { list };
+    }
+
+    private Command Replay()
+    {
+        var source = new Argument<string?>("source") { Description = "scalekit or stripe", Arity = ArgumentArity.ZeroOrOne };
+        var eventId = new Argument<string?>("eventId") { Description = "Event id (evt_…)", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Replay every parked dead letter (filtered by --source/--type); a dry run unless --yes" };
+        var filterSource = new Option<string?>("--source") { Description = "With --all: only this source" };
+        var type = new Option<string?>("--type") { Description = "With --all: only this event type" };
+        var yes = new Option<bool>("--yes") { Description = "With --all: really replay (otherwise only count)" };
+        var fromLog = new Option<bool>("--from-event-log") { Description = "Re-apply the event from its stored payload even if it was processed" };
+        var command = Common(new Command("replay", "Replay a dead letter, all of them, or any event from the event log."), all, filterSource, type, yes, fromLog);
+        command.Arguments.Add(source);
+        command.Arguments.Add(eventId);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(all))
+            {
+                var dryRun = !result.GetValue(yes);
+                return await RunAsync(result, "admin/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), post: true,
+                    body => dryRun ? $"{body.GetProperty("would_replay")} dead letters would be replayed. Run again with --yes to replay them." : $"{body.GetProperty("replayed")} dead letters replayed.",
+                    cancellationToken);
+            }
+
+            if (result.GetValue(source) is not { } src || result.GetValue(eventId) is not { } id)
+            {
+                await error.WriteLineAsync("Give <source> <eventId>, or --all.");
+                return CliApp.UsageError;
+            }
+
+            var path = result.GetValue(fromLog) ? $"admin/events/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay" : $"admin/dead-letters/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay";
+            return await RunAsync(result, path, post: true, _ => $"Replayed {src} {id}: it is back in its queue.", cancellationToken);
+        });
+        return command;
+    }
+
+    private Command Events()
+    {
+        var source = new Argument<string>("source") { Description = "scalekit or stripe" };
+        var eventId = new Argument<string>("eventId") { Description = "Event id (evt_…)" };
+        var show = Common(new Command("show", "Show one event's ledger row: status, attempts, last error, times."));
+        show.Arguments.Add(source);
+        show.Arguments.Add(eventId);
+        show.SetAction((result, cancellationToken) => RunAsync(result, $"admin/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
+            body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "Payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
+
+        var filterSource = new Option<string?>("--source") { Description = "scalekit or stripe" };
+        var type = new Option<string?>("--type") { Description = "Event type" };
+        var status = new Option<string?>("--status") { Description = "processed, failed, parked, …" };
+        var organization = new Option<string?>("--org") { Description = "Organization id" };
+        var customer = new Option<string?>("--customer") { Description = "Stripe customer id" };
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var list = Common(new Command("list", "Search the event log."), filterSource, type, status, organization, customer, pageSize);
+        list.SetAction((result, cancellationToken) => RunAsync(result, "admin/events" + Query(
+            ("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
+            ("organizationId", result.GetValue(organization)), ("customerId", result.GetValue(customer)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture))), post: false,
+            body => Page(body, ["source", "event id", "type", "status", "attempts", "received"], row =>
+            [
+                Text(row, "PartitionKey"), Text(row, "EventId"), Text(row, "EventType"), Text(row, "Status"), Text(row, "Attempts"), Text(row, "ReceivedAt"),
+            ]), cancellationToken));
+        return new Command("events", "Read the event log.") { show, list };
+    }
+
+    private Command Common(Command command, params Option[] options)
+    {
+        command.Options.Add(_url);
+        command.Options.Add(_key);
+        command.Options.Add(_json);
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken)
+    {
+        var key = result.GetValue(_key) ?? settings()["ADMIN_API_KEY"];
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            await error.WriteLineAsync("No admin key: pass --key, or set ADMIN_API_KEY (environment or local.settings.json; './run.sh' creates one).");
+            return CliApp.UsageError;
+        }
+
+        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        var client = new AdminClient(http, new Uri(result.GetValue(_url)!), key);
+        AdminAnswer answer;
+        try
+        {
+            answer = post ? await client.PostAsync(path, cancellationToken) : await client.GetAsync(path, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            await error.WriteLineAsync($"Cannot reach {result.GetValue(_url)}: {ex.Message}");
+            return CliApp.Unavailable;
+        }
+
+        if (result.GetValue(_json))
+        {
+            await output.WriteLineAsync(answer.Body.ValueKind == JsonValueKind.Undefined ? "{}" : answer.Body.GetRawText());
+        }
+        else if (answer.IsSuccess)
+        {
+            await output.WriteLineAsync(render(answer.Body));
+        }
+        else
+        {
+            var detail = answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            await error.WriteLineAsync($"{(int)answer.StatusCode} {answer.StatusCode}: {detail}");
+        }
+
+        return answer.IsSuccess ? CliApp.Success : (int)answer.StatusCode >= 500 ? CliApp.Unavailable : CliApp.Refused;
+    }
+
+    private static string Page(JsonElement body, IReadOnlyList<string> headers, Func<JsonElement, IReadOnlyList<string?>> row)
+    {
+        var table = TextTable.Render(headers, body.GetProperty("items").EnumerateArray().Select(row));
+        var next = body.TryGetProperty("continuation_token", out var token) && token.ValueKind == JsonValueKind.String ? token.GetString() : null;
+        return next is null ? table : $"{table}\n\nmore: --continuation {next}";
+    }
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var present = parameters.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
+    }
+
+    private static string? Text(JsonElement row, string name) =>
+        row.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ToString() : null;
+
+    private static string? Shorten(string? text) => text is { Length: > 80 } ? text[..77] + "..." : text;
+}
