@@ -1,6 +1,7 @@
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.LocalHost;
 
@@ -33,6 +34,7 @@ public static class LocalHostApp
         // The ingest path enforces its own, configurable body limit while reading.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.AddScalekitWebhooks(builder.Configuration);
+        builder.Services.AddScalekitTelemetry(builder.Configuration);
         builder.Services.AddLocalHostServices(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
@@ -30,6 +31,8 @@ public sealed partial class DeadLetterReplayer(
         foreach (var source in new[] { WebhookSource.Scalekit, WebhookSource.Stripe })
         {
             var poison = clients.Queue(StorageNames.PoisonQueueFor(source));
+            var depth = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            PipelineTelemetry.PoisonDepth.Record(depth.Value.ApproximateMessagesCount, new KeyValuePair<string, object?>("source", source.Name()));
             for (var handled = 0; handled < options.Value.MaxMessagesPerRun;)
             {
                 QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken).ConfigureAwait(false);
@@ -40,13 +43,16 @@ public sealed partial class DeadLetterReplayer(
 
                 foreach (var message in batch)
                 {
+                    var tag = new KeyValuePair<string, object?>("source", source.Name());
                     if (await HandleAsync(source, message, cancellationToken).ConfigureAwait(false))
                     {
                         replayed++;
+                        PipelineTelemetry.Replayed.Add(1, tag);
                     }
                     else
                     {
                         parked++;
+                        PipelineTelemetry.Parked.Add(1, tag);
                     }
 
                     await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Ingest;
@@ -38,6 +40,23 @@ public sealed partial class WebhookIngestor
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(headers);
+        using var activity = PipelineTelemetry.Traces.StartActivity("webhook.ingest", ActivityKind.Server);
+        var started = _time.GetTimestamp();
+        var result = await IngestCoreAsync(source, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+        var outcome = result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : result.Outcome.ToString().ToLowerInvariant();
+        var tags = new TagList { { "source", source.Name() }, { "result", outcome } };
+        PipelineTelemetry.IngestRequests.Add(1, tags);
+        PipelineTelemetry.IngestDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds, tags);
+        activity?.SetTag("webhook.source", source.Name());
+        activity?.SetTag("webhook.result", outcome);
+        activity?.SetTag("webhook.event_id", result.EventId);
+        activity?.SetTag("webhook.event_type", result.EventType);
+        activity?.SetTag("webhook.delivery_id", result.DeliveryId);
+        return result;
+    }
+
+    private async Task<IngestResult> IngestCoreAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
+    {
         if (SecretsFor(source).Count == 0)
         {
             var setting = source == WebhookSource.Scalekit ? IngestOptions.ScalekitSecretSetting : IngestOptions.StripeSecretSetting;

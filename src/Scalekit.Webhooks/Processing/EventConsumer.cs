@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -7,6 +8,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.Processing;
 
@@ -22,6 +24,7 @@ public sealed partial class EventConsumer(
     DeadLetterStore deadLetters,
     ScalekitStateApplier scalekit,
     StripeBillingProcessor billing,
+    TimeProvider time,
     ILogger<EventConsumer> logger)
 {
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
@@ -44,6 +47,12 @@ public sealed partial class EventConsumer(
             envelope = envelope with { PayloadBlob = await payloads.SaveAsync(envelope.Source, envelope.EventId, envelope.DeliveryId, payload, cancellationToken).ConfigureAwait(false) };
         }
 
+        using var activity = PipelineTelemetry.Traces.StartActivity("event.process", ActivityKind.Consumer);
+        activity?.SetTag("webhook.source", envelope.Source.Name());
+        activity?.SetTag("webhook.event_id", envelope.EventId);
+        activity?.SetTag("webhook.event_type", envelope.EventType);
+        activity?.SetTag("webhook.delivery_id", envelope.DeliveryId);
+        activity?.SetTag("webhook.replay_count", envelope.ReplayCount);
         var claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
         if (claim is null)
         {
@@ -61,6 +70,7 @@ public sealed partial class EventConsumer(
                 await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStore.Resolved, cancellationToken).ConfigureAwait(false);
             }
 
+            Record(envelope, status, activity);
             Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, status, claim.Attempt);
         }
         catch (Exception ex) when (ex is PermanentSyncException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException { Source: "System.Text.Json" })
@@ -68,13 +78,25 @@ public sealed partial class EventConsumer(
             var reason = $"{ex.GetType().Name}: {ex.Message}";
             await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
             await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+            Record(envelope, ProcessingStatus.Parked, activity);
+            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
             Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
         }
         catch (Exception ex)
         {
             await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
+            PipelineTelemetry.ProcessingRetries.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType } });
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
+    }
+
+    private void Record(EventEnvelope envelope, string status, Activity? activity)
+    {
+        var tags = new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", status } };
+        PipelineTelemetry.EventsProcessed.Add(1, tags);
+        PipelineTelemetry.ProcessingLatency.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
+        activity?.SetTag("webhook.status", status);
     }
 
     private async Task<(string Status, string Detail, string? OrganizationId, string? CustomerId)> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
