@@ -40,7 +40,7 @@ step "Bicep (infra/)"
 
 step "tests"
 status=0
-for project in tests/*/*.csproj; do
+for project in tests/*/*Tests.csproj; do
   name="$(basename "$project" .csproj)"
   dotnet test "$project" -c "$configuration" --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \

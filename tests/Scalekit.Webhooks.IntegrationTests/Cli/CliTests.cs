@@ -6,6 +6,8 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Verification;
 
+using Scalekit.Webhooks.Testing;
+
 namespace Scalekit.Webhooks.IntegrationTests.Cli;
 
 public class CliTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>, IAsyncLifetime

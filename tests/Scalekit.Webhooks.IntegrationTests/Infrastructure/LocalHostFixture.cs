@@ -7,6 +7,8 @@ using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 
+using Scalekit.Webhooks.Testing;
+
 namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
 
 /// <summary>

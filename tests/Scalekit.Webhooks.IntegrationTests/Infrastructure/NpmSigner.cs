@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 
+using Scalekit.Webhooks.Testing;
+
 namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
 
 /// <summary>Signs bodies with the senders' own npm packages (standardwebhooks, stripe) through Signers/sign.mjs.</summary>

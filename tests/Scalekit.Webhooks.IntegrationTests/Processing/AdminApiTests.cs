@@ -67,7 +67,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3600, stats.GetProperty("window_seconds").GetInt64());
         Assert.True(stats.GetProperty("queues").TryGetProperty("scalekit-events-poison", out _));
-        Assert.Contains(stats.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "role.created" && e.GetProperty("status").GetString() == "processed");
+        Assert.Contains(stats.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "role.created" && e.GetProperty("count").GetInt32() >= 1);
         Assert.True(stats.GetProperty("processing_latency_ms").GetProperty("p95").GetDouble() >= 0);
         Assert.True(stats.GetProperty("parked").GetInt32() >= 0);
     }
@@ -126,7 +126,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
     [Fact]
     public async Task ForcedReplayOfAProcessedEvent_AppliesItAgain()
     {
-        var eventId = await PostScalekitAsync("role.updated");
+        var eventId = await PostScalekitAsync("organization.sso_created", SampleIds.New("org_"));
         await WaitFinalAsync("scalekit", eventId);
 
         using var replay = await host.AdminAsync(HttpMethod.Post, $"/api/admin/events/scalekit/{eventId}/replay");

@@ -7,6 +7,8 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 
+using Scalekit.Webhooks.Testing;
+
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
 public class ReplayerCrashTests

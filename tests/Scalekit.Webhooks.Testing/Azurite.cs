@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
+namespace Scalekit.Webhooks.Testing;
 
 /// <summary>
 /// A private Azurite (from the repository's node_modules) on free loopback ports, with its data in a temporary folder,

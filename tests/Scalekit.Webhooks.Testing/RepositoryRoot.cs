@@ -1,6 +1,6 @@
-namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
+namespace Scalekit.Webhooks.Testing;
 
-internal static class RepositoryRoot
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Scalekit.Webhooks.IntegrationTests.Infrastructure;
+namespace Scalekit.Webhooks.Testing;
 
 /// <summary>The local host as a separate process, so a test can kill it the hard way (SIGKILL) and start it again.</summary>
 public sealed class LocalHostProcess : IAsyncDisposable
@@ -46,7 +46,11 @@ public sealed class LocalHostProcess : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            Assert.False(process.HasExited, $"the local host exited with {(process.HasExited ? process.ExitCode : 0)} while starting");
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The local host exited with {process.ExitCode} while starting.");
+            }
+
             try
             {
                 using var health = await client.GetAsync("/api/health");
@@ -60,7 +64,11 @@ public sealed class LocalHostProcess : IAsyncDisposable
                 // Not listening yet.
             }
 
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the local host did not answer within 60 s");
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException("The local host did not answer within 60 s.");
+            }
+
             await Task.Delay(100);
         }
     }
