@@ -58,6 +58,12 @@ public static class HostJson
             options.VisibilityTimeout = TimeSpan.Parse(visibility, CultureInfo.InvariantCulture);
         }
 
+        // Not a host.json setting: how long a message the local host is working on stays hidden (Functions uses 10 minutes).
+        if (configuration["LOCAL_QUEUE_PROCESSING_LEASE_SECONDS"] is { Length: > 0 } lease)
+        {
+            options.ProcessingLease = TimeSpan.FromSeconds(double.Parse(lease, CultureInfo.InvariantCulture));
+        }
+
         if (section["maxPollingInterval"] is { Length: > 0 } polling)
         {
             options.MaxPollingInterval = TimeSpan.Parse(polling, CultureInfo.InvariantCulture);

@@ -52,6 +52,8 @@ public class ReplayerCrashTests
             ["DEADLETTER_REPLAY_LEASE_SECONDS"] = "1",
             ["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:00",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
+            // Messages the killed host was working on reappear after this lease instead of the default 5 minutes.
+            ["LOCAL_QUEUE_PROCESSING_LEASE_SECONDS"] = "5",
         };
 
         int poisonAtKill;
