@@ -33,8 +33,14 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<PayloadStore>();
         services.TryAddSingleton<EventQueueWriter>();
         services.TryAddSingleton<WebhookIngestor>();
-        services.TryAddSingleton<EventLedger>();
+        services.TryAddSingleton(provider => new EventLedger(
+            provider.GetRequiredService<StorageClients>(),
+            provider.GetRequiredService<TimeProvider>(),
+            double.TryParse(configuration[EventLedger.ClaimLeaseSetting], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lease)
+                ? TimeSpan.FromSeconds(lease)
+                : EventLedger.DefaultClaimLease));
         services.TryAddSingleton<EventConsumer>();
+        services.TryAddSingleton(_ => new FaultInjection(configuration));
         services.TryAddSingleton<StateStore>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.TryAddSingleton(_ => PlanMap.Parse(configuration[PlanMap.Setting]));

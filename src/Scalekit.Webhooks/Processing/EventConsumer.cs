@@ -25,6 +25,7 @@ public sealed partial class EventConsumer(
     ScalekitStateApplier scalekit,
     StripeBillingProcessor billing,
     TimeProvider time,
+    FaultInjection faults,
     ILogger<EventConsumer> logger)
 {
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
@@ -57,11 +58,13 @@ public sealed partial class EventConsumer(
         if (claim is null)
         {
             Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
+            PipelineTelemetry.EventsProcessed.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", "duplicate" } });
             return;
         }
 
         try
         {
+            faults.MaybeFail();
             var (status, detail, organizationId, customerId) = await ApplyAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
             await ledger.CompleteAsync(claim, status, detail, organizationId, customerId, cancellationToken).ConfigureAwait(false);
             if (envelope.Forced || envelope.ReplayCount > 0)
@@ -124,7 +127,7 @@ public sealed partial class EventConsumer(
         [LoggerMessage(3001, LogLevel.Information, "{Source} event {EventId} ({EventType}): {Status} on attempt {Attempt}")]
         public static partial void Applied(ILogger logger, WebhookSource source, string eventId, string eventType, string status, int attempt);
 
-        [LoggerMessage(3002, LogLevel.Information, "{Source} event {EventId} needs no processing (done already, or in progress elsewhere); delivery {DeliveryId} dropped as a duplicate")]
+        [LoggerMessage(3002, LogLevel.Information, "{Source} event {EventId} is done already; delivery {DeliveryId} dropped as a duplicate")]
         public static partial void Duplicate(ILogger logger, WebhookSource source, string eventId, string deliveryId);
 
         [LoggerMessage(3003, LogLevel.Error, "{Source} event {EventId} ({EventType}) parked as permanently failed")]

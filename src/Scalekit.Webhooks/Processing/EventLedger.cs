@@ -12,17 +12,29 @@ namespace Scalekit.Webhooks.Processing;
 /// (insert, or ETag-checked update), so duplicate deliveries and racing consumers apply each event once; the row keeps
 /// status, attempts, last error, times and the raw payload (inline when small, else its blob) for search and replay.
 /// </summary>
-public sealed class EventLedger(StorageClients clients, TimeProvider time)
+public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeSpan claimLease)
 {
     /// <summary>Table string properties hold 64 KiB (32 K UTF-16 chars); larger payloads are kept by blob reference.</summary>
     public const int MaxInlinePayloadChars = 30_000;
 
-    /// <summary>How long a claim holds off other consumers; after it, a crashed consumer's event may be claimed again.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
+    /// <summary>Setting for how long a claim holds off other consumers (seconds); default 120.</summary>
+    public const string ClaimLeaseSetting = "LEDGER_CLAIM_LEASE_SECONDS";
+
+    /// <summary>How long a claim holds off other consumers, longer than any attempt takes; after it a crashed consumer's event can be claimed again.</summary>
+    public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromMinutes(2);
+
+    public EventLedger(StorageClients clients, TimeProvider time)
+        : this(clients, time, DefaultClaimLease)
+    {
+    }
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
 
-    /// <summary>Claims the event for processing; returns null when it needs no processing (done already, or claimed by a live consumer).</summary>
+    /// <summary>
+    /// Claims the event for processing; returns null when it is done already. Throws <see cref="EventInProgressException"/>
+    /// while another consumer holds a live claim, so this delivery is retried later rather than dropped: if that
+    /// consumer died, its claim runs out and a retry takes over.
+    /// </summary>
     public async Task<LedgerClaim?> ClaimAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
@@ -52,15 +64,15 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time)
                 return null;
             }
 
-            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset("LeaseUntil") > now)
+            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset("LeaseUntil") is { } until && until > now)
             {
-                return null;
+                throw new EventInProgressException(envelope.Source, envelope.EventId, until);
             }
 
             var attempts = (existing.GetInt32("Attempts") ?? 0) + 1;
             existing["Status"] = ProcessingStatus.Processing;
             existing["Attempts"] = attempts;
-            existing["LeaseUntil"] = now + ClaimLease;
+            existing["LeaseUntil"] = now + claimLease;
             existing["LastAttemptAt"] = now;
             existing["LastDeliveryId"] = envelope.DeliveryId;
             existing["ReplayCount"] = envelope.ReplayCount;
@@ -123,7 +135,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time)
         return row.HasValue ? row.Value : null;
     }
 
-    private static TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string key, DateTimeOffset now)
+    private TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string key, DateTimeOffset now)
     {
         var row = new TableEntity(envelope.Source.Name(), key)
         {
@@ -131,7 +143,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time)
             ["EventType"] = envelope.EventType,
             ["Status"] = ProcessingStatus.Processing,
             ["Attempts"] = 1,
-            ["LeaseUntil"] = now + ClaimLease,
+            ["LeaseUntil"] = now + claimLease,
             ["LastAttemptAt"] = now,
             ["FirstDeliveryId"] = envelope.DeliveryId,
             ["LastDeliveryId"] = envelope.DeliveryId,
@@ -159,3 +171,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time)
 
 /// <summary>A consumer's hold on one ledger row.</summary>
 public sealed record LedgerClaim(string PartitionKey, string RowKey, ETag ETag, int Attempt);
+
+/// <summary>Another consumer is applying the same event right now; the queue retries this delivery later.</summary>
+public sealed class EventInProgressException(WebhookSource source, string eventId, DateTimeOffset claimedUntil)
+    : Exception($"{source.Name()} event {eventId} is being processed by another consumer (claimed until {claimedUntil:O}); this delivery will be retried.");

@@ -43,6 +43,11 @@ public sealed class ScalekitOptions
             options.RetryBaseDelay = TimeSpan.FromMilliseconds(int.Parse(delay, System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (configuration["SCALEKIT_ATTEMPT_TIMEOUT_MS"] is { Length: > 0 } timeout)
+        {
+            options.AttemptTimeout = TimeSpan.FromMilliseconds(int.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (configuration["SCALEKIT_CIRCUIT_BREAK_SECONDS"] is { Length: > 0 } breakSeconds)
         {
             options.CircuitBreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, double.Parse(breakSeconds, System.Globalization.CultureInfo.InvariantCulture)));

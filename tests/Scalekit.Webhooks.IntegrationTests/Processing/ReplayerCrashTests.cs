@@ -54,6 +54,7 @@ public class ReplayerCrashTests
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
             // Messages the killed host was working on reappear after this lease instead of the default 5 minutes.
             ["LOCAL_QUEUE_PROCESSING_LEASE_SECONDS"] = "5",
+            ["LEDGER_CLAIM_LEASE_SECONDS"] = "10",
         };
 
         int poisonAtKill;

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.LocalHost;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>A private Azurite and the local host on a free loopback port, with consumers and timers off.</summary>
+public sealed class BenchmarkHost : IAsyncDisposable
+{
+    private BenchmarkHost(Azurite storage, WebApplication host, string scalekitSecret)
+    {
+        Storage = storage;
+        Host = host;
+        ScalekitSecret = scalekitSecret;
+    }
+
+    public Azurite Storage { get; }
+
+    public WebApplication Host { get; }
+
+    public string ScalekitSecret { get; }
+
+    public Uri BaseAddress => new(Host.Urls.First());
+
+    public StorageClients Clients => Host.Services.GetRequiredService<StorageClients>();
+
+    public static async Task<BenchmarkHost> StartAsync(IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var storage = await Azurite.StartNewAsync();
+        var secret = WebhookSigner.NewScalekitSecret();
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = storage.ConnectionString,
+            ["SCALEKIT_WEBHOOK_SECRET"] = secret,
+            ["STRIPE_WEBHOOK_SECRET"] = WebhookSigner.NewStripeSecret(),
+            ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = "false",
+            ["LOCAL_TIMERS_ENABLED"] = "false",
+            ["LOCAL_PRINT_BANNER"] = "false",
+            ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var host = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], settings);
+        await host.StartAsync();
+        return new BenchmarkHost(storage, host, secret);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+        await Storage.DisposeAsync();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>
+/// Sends N signed deliveries at concurrency C to the local host and, in the same run, the same envelopes straight to
+/// Azurite with Azure.Storage.Queues at the same concurrency; reports both and their ratios.
+/// Targets: throughput ≥ 0.9× the raw send, p99 ≤ 1.2× the raw p99.
+/// </summary>
+public static class IngestBenchmark
+{
+    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output)
+    {
+        await using var bench = await BenchmarkHost.StartAsync();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = bench.BaseAddress };
+        var raw = bench.Clients.Queue("bench-raw-sends");
+        await raw.CreateIfNotExistsAsync();
+        var queue = bench.Clients.Queue(StorageNames.ScalekitQueue);
+        await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}");
+        await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|");
+        var allMet = true;
+        foreach (var concurrency in concurrencies)
+        {
+            var bodies = Enumerable.Range(0, count).Select(_ => JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.updated",
+                new SampleOptions { OccurredAt = TimeProvider.System.GetUtcNow(), EventId = SampleIds.New("evt_") }))).ToArray();
+            // Both sides get their bytes ready beforehand: only the send itself is timed.
+            var envelopes = bodies.Select(Envelope).ToArray();
+            var now = TimeProvider.System.GetUtcNow();
+            var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
+            var warmUp = Math.Min(100, count);
+            await MeasureAsync(warmUp, concurrency, i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i])));
+            await MeasureAsync(warmUp, concurrency, i => PostAsync(http, signed[i].Body, signed[i].Headers));
+            await raw.ClearMessagesAsync();
+            await queue.ClearMessagesAsync();
+            var rawStats = await MeasureAsync(count, concurrency, i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i])));
+            await raw.ClearMessagesAsync();
+            var hostStats = await MeasureAsync(count, concurrency, i => PostAsync(http, signed[i].Body, signed[i].Headers));
+            await queue.ClearMessagesAsync();
+            var ratio = hostStats.PerSecond / rawStats.PerSecond;
+            var p99Ratio = hostStats.P99 / rawStats.P99;
+            var met = ratio >= 0.9 && p99Ratio <= 1.2;
+            allMet &= met;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"| {concurrency} | {rawStats.PerSecond:F0} | {hostStats.PerSecond:F0} | {ratio:F2} | {rawStats.P50:F1}/{rawStats.P95:F1}/{rawStats.P99:F1} | {hostStats.P50:F1}/{hostStats.P95:F1}/{hostStats.P99:F1} | {p99Ratio:F2} | {(met ? "met" : "missed")} |"));
+        }
+
+        return allMet;
+    }
+
+    private static async Task<LatencyStats> MeasureAsync(int count, int concurrency, Func<int, Task> send)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await send(index);
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }));
+        return LatencyStats.From([.. latencies], clock.Elapsed);
+    }
+
+    private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/scalekit") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await http.SendAsync(request);
+        if ((int)response.StatusCode != 201)
+        {
+            throw new InvalidOperationException($"The host answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>The envelope the ingest path would store for this body, so both sides send the same bytes.</summary>
+    private static byte[] Envelope(byte[] body) => EnvelopeCodec.Encode(new EventEnvelope
+    {
+        Source = WebhookSource.Scalekit,
+        DeliveryId = "msg_raw",
+        EventId = "evt_raw",
+        EventType = "organization.updated",
+        ReceivedAt = DateTimeOffset.UnixEpoch,
+        InlinePayload = body,
+    });
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Scalekit.Webhooks.Benchmarks;
+
+// One command per benchmark; each measures its baseline in the same run.
+//   verify                      BenchmarkDotNet: verification vs a bare HMAC (1 KB, 16 KB, 256 KB)
+//   ingest  [count] [c,c,c]     host vs raw queue sends at each concurrency (default 2000 at 1,8,32)
+//   process [count]             consumer vs bare receive+upsert+delete (default 2000)
+//   hostile [count]             hostile-input run (default 10000)
+//   soak    [seconds]           reliability soak with injected faults (default 300)
+var command = args.FirstOrDefault() ?? "help";
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+switch (command)
+{
+    case "verify":
+        var config = DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        BenchmarkRunner.Run<VerificationBenchmarks>(config, args.Skip(1).ToArray());
+        return 0;
+    case "ingest":
+        var concurrencies = args.Length > 2 ? args[2].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : [1, 8, 32];
+        return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out) ? 0 : 1;
+    case "process":
+        return await ProcessingBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
+    case "hostile":
+        return await HostileInputCommand.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
+    case "soak":
+        return await SoakCommand.RunAsync(TimeSpan.FromSeconds(Arg(1, 300)), Console.Out) ? 0 : 1;
+    default:
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|process|hostile|soak [args]");
+        return command == "help" ? 0 : 2;
+}

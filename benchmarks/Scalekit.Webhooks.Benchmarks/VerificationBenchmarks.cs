@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Microsoft.Extensions.Time.Testing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Verification;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>
+/// Signature verification against a bare HMAC-SHA256 of the same bytes (the baseline of each category), for 1 KB,
+/// 16 KB and 256 KB bodies. Targets: Scalekit ≤ 1.1× the baseline's time, no allocation that grows with the body.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
+[CategoriesColumn]
+public class VerificationBenchmarks
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+    private byte[] _body = [];
+    private byte[] _scalekitKey = [];
+    private byte[] _scalekitPrefix = [];
+    private byte[] _stripePrefix = [];
+    private string _stripeSecret = string.Empty;
+    private WebhookHeaders _scalekitHeaders = null!;
+    private WebhookHeaders _stripeHeaders = null!;
+    private ScalekitSignatureVerifier _scalekit = null!;
+    private StripeSignatureVerifier _stripe = null!;
+
+    [Params(1024, 16 * 1024, 256 * 1024)]
+    public int BodyBytes { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var padding = new string('x', Math.Max(0, BodyBytes - 40));
+        _body = Encoding.UTF8.GetBytes($"{{\"id\":\"evt_1\",\"type\":\"t\",\"p\":\"{padding}\"}}")[..BodyBytes];
+        var secret = WebhookSigner.NewScalekitSecret();
+        _scalekitKey = Convert.FromBase64String(secret["whsec_".Length..]);
+        _scalekitPrefix = Encoding.UTF8.GetBytes($"msg_1.{Now.ToUnixTimeSeconds()}.");
+        _scalekitHeaders = WebhookHeaders.FromPairs(WebhookSigner.SignScalekit(_body, secret, "msg_1", Now));
+        _scalekit = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now));
+        _stripeSecret = WebhookSigner.NewStripeSecret();
+        _stripePrefix = Encoding.UTF8.GetBytes(Now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + ".");
+        _stripeHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignStripe(_body, _stripeSecret, Now)]);
+        _stripe = new StripeSignatureVerifier([_stripeSecret], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now));
+        if (!_scalekit.Verify(_body, _scalekitHeaders).IsVerified || !_stripe.Verify(_body, _stripeHeaders).IsVerified)
+        {
+            throw new InvalidOperationException("The benchmark's own signatures do not verify.");
+        }
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("scalekit")]
+    public byte[] ScalekitBareHmac()
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _scalekitKey);
+        hmac.AppendData(_scalekitPrefix);
+        hmac.AppendData(_body);
+        return hmac.GetHashAndReset();
+    }
+
+    [Benchmark, BenchmarkCategory("scalekit")]
+    public bool ScalekitVerify() => _scalekit.Verify(_body, _scalekitHeaders).IsVerified;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("stripe")]
+    public byte[] StripeBareHmac()
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(_stripeSecret));
+        hmac.AppendData(_stripePrefix);
+        hmac.AppendData(_body);
+        return hmac.GetHashAndReset();
+    }
+
+    [Benchmark, BenchmarkCategory("stripe")]
+    public bool StripeVerify() => _stripe.Verify(_body, _stripeHeaders).IsVerified;
+}
