@@ -14,9 +14,9 @@ public sealed class Azurite : IAsyncDisposable
     private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly string _location = Directory.CreateTempSubdirectory("skfn-azurite-").FullName;
-    private readonly int _blobPort = FreePort();
-    private readonly int _queuePort = FreePort();
-    private readonly int _tablePort = FreePort();
+    private readonly int _blobPort = LoopbackPort.Free();
+    private readonly int _queuePort = LoopbackPort.Free();
+    private readonly int _tablePort = LoopbackPort.Free();
     private Process? _process;
     private int _closedServices;
 
@@ -115,12 +115,6 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private async Task WaitForPortAsync(int port, TimeSpan timeout)
     {
