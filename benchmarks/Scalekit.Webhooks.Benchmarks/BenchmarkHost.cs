@@ -10,11 +10,12 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// <summary>A private Azurite and the local host on a free loopback port, with consumers and timers off.</summary>
 public sealed class BenchmarkHost : IAsyncDisposable
 {
-    private BenchmarkHost(Azurite storage, WebApplication host, string scalekitSecret)
+    private BenchmarkHost(Azurite storage, WebApplication host, string scalekitSecret, string stripeSecret)
     {
         Storage = storage;
         Host = host;
         ScalekitSecret = scalekitSecret;
+        StripeSecret = stripeSecret;
     }
 
     public Azurite Storage { get; }
@@ -22,6 +23,8 @@ public sealed class BenchmarkHost : IAsyncDisposable
     public WebApplication Host { get; }
 
     public string ScalekitSecret { get; }
+
+    public string StripeSecret { get; }
 
     public Uri BaseAddress => new(Host.Urls.First());
 
@@ -31,11 +34,12 @@ public sealed class BenchmarkHost : IAsyncDisposable
     {
         var storage = await Azurite.StartNewAsync();
         var secret = WebhookSigner.NewScalekitSecret();
+        var stripeSecret = WebhookSigner.NewStripeSecret();
         var settings = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storage.ConnectionString,
             ["SCALEKIT_WEBHOOK_SECRET"] = secret,
-            ["STRIPE_WEBHOOK_SECRET"] = WebhookSigner.NewStripeSecret(),
+            ["STRIPE_WEBHOOK_SECRET"] = stripeSecret,
             ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = "false",
             ["LOCAL_TIMERS_ENABLED"] = "false",
             ["LOCAL_PRINT_BANNER"] = "false",
@@ -49,7 +53,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
         var host = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], settings);
         await host.StartAsync();
-        return new BenchmarkHost(storage, host, secret);
+        return new BenchmarkHost(storage, host, secret, stripeSecret);
     }
 
     public async ValueTask DisposeAsync()

@@ -18,8 +18,7 @@ public static class HostileInputCommand
             process.Refresh();
             peak = Math.Max(peak, process.WorkingSet64);
         }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
-        var stripeSecret = bench.Host.Services.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration)) is Microsoft.Extensions.Configuration.IConfiguration c ? c["STRIPE_WEBHOOK_SECRET"]! : string.Empty;
-        var report = await new HostileInputRun(bench.BaseAddress, bench.ScalekitSecret, stripeSecret).RunAsync(count, concurrency: 16);
+        var report = await new HostileInputRun(bench.BaseAddress, bench.ScalekitSecret, bench.StripeSecret).RunAsync(count, concurrency: 16);
         var stored = 0;
         foreach (var queue in StorageNames.AllQueues)
         {

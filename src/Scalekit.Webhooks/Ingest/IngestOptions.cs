@@ -96,9 +96,9 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
 
         foreach (var (setting, secrets) in new[] { (IngestOptions.ScalekitSecretSetting, options.ScalekitSecrets), (IngestOptions.StripeSecretSetting, options.StripeSecrets) })
         {
-            if (secrets.Count > ScalekitSignatureVerifier.MaxSecrets)
+            if (secrets.Count > HmacSignatures.MaxSecrets)
             {
-                errors.Add($"{setting} holds {secrets.Count} secrets; at most {ScalekitSignatureVerifier.MaxSecrets} can be active at once.");
+                errors.Add($"{setting} holds {secrets.Count} secrets; at most {HmacSignatures.MaxSecrets} can be active at once.");
             }
         }
 

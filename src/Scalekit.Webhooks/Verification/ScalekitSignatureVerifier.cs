@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Scalekit.Webhooks.Verification;
@@ -16,12 +15,11 @@ public sealed class ScalekitSignatureVerifier
     public const string SignatureHeader = "webhook-signature";
 
     /// <summary>How many secrets can be active at once (current plus previous ones during rotation).</summary>
-    public const int MaxSecrets = 8;
+    public const int MaxSecrets = HmacSignatures.MaxSecrets;
 
-    private const int MacLength = 32;
     private const int MaxStackPrefix = 512;
 
-    private readonly IReadOnlyList<StandardWebhookSecret> _secrets;
+    private readonly byte[][] _keys;
     private readonly TimeSpan _tolerance;
     private readonly TimeProvider _time;
 
@@ -29,7 +27,7 @@ public sealed class ScalekitSignatureVerifier
     {
         ArgumentNullException.ThrowIfNull(secrets);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(secrets.Count, MaxSecrets);
-        _secrets = secrets;
+        _keys = [.. secrets.Select(secret => secret.Key)];
         _tolerance = tolerance;
         _time = time;
     }
@@ -67,7 +65,7 @@ public sealed class ScalekitSignatureVerifier
 
     private bool AnySignatureMatches(string id, string timestamp, ReadOnlySpan<byte> body, string signatureHeader)
     {
-        Span<byte> expected = stackalloc byte[MacLength * _secrets.Count];
+        Span<byte> expected = stackalloc byte[HmacSignatures.MacLength * _keys.Length];
         var prefixLength = Encoding.UTF8.GetByteCount(id) + Encoding.UTF8.GetByteCount(timestamp) + 2;
         byte[]? rented = prefixLength > MaxStackPrefix ? ArrayPool<byte>.Shared.Rent(prefixLength) : null;
         try
@@ -77,14 +75,7 @@ public sealed class ScalekitSignatureVerifier
             prefix[written++] = (byte)'.';
             written += Encoding.UTF8.GetBytes(timestamp, prefix[written..]);
             prefix[written] = (byte)'.';
-            for (var i = 0; i < _secrets.Count; i++)
-            {
-                using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secrets[i].Key);
-                hmac.AppendData(prefix);
-                hmac.AppendData(body);
-                hmac.GetHashAndReset(expected.Slice(i * MacLength, MacLength));
-            }
-
+            HmacSignatures.Compute(_keys, prefix, body, expected);
             return MatchesAny(signatureHeader, expected);
         }
         finally
@@ -98,7 +89,7 @@ public sealed class ScalekitSignatureVerifier
 
     private static bool MatchesAny(ReadOnlySpan<char> header, ReadOnlySpan<byte> expectedMacs)
     {
-        Span<byte> candidate = stackalloc byte[MacLength];
+        Span<byte> candidate = stackalloc byte[HmacSignatures.MacLength];
         foreach (var range in header.Split(' '))
         {
             var item = header[range];
@@ -109,17 +100,10 @@ public sealed class ScalekitSignatureVerifier
             }
 
             // An item that does not decode to exactly 32 bytes is simply not a match.
-            if (!Convert.TryFromBase64Chars(item[(comma + 1)..], candidate, out var length) || length != MacLength)
+            if (Convert.TryFromBase64Chars(item[(comma + 1)..], candidate, out var length) && length == HmacSignatures.MacLength
+                && HmacSignatures.MatchesAny(candidate, expectedMacs))
             {
-                continue;
-            }
-
-            for (var offset = 0; offset < expectedMacs.Length; offset += MacLength)
-            {
-                if (CryptographicOperations.FixedTimeEquals(candidate, expectedMacs.Slice(offset, MacLength)))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

@@ -151,6 +151,45 @@ public class ScalekitSignatureVerifierTests
         Assert.Equal(WebhookRejection.InvalidSignature, result.Rejection);
     }
 
+    [Fact]
+    public void Verify_ManyDeliveriesOnOneThread_EachJudgedOnItsOwnBytes()
+    {
+        // Keyed HMAC instances are reused per thread: a rejected delivery must leave nothing behind for the next one.
+        var verifier = Verifier(VectorSecret);
+        var tampered = Encoding.UTF8.GetBytes("{\"test\": 2432232315}");
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(WebhookRejection.InvalidSignature, verifier.Verify(tampered, Headers()).Rejection);
+            Assert.True(verifier.Verify(Body, Headers()).IsVerified);
+        }
+    }
+
+    [Fact]
+    public void Verify_ManyVerifiersAcrossManyThreads_AllAgreeWithTheSigner()
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        var cases = Enumerable.Range(0, 100).Select(i =>
+        {
+            var secret = WebhookSigner.NewScalekitSecret();
+            var body = Encoding.UTF8.GetBytes($"{{\"n\":{i}}}");
+            var verifier = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(now));
+            return (verifier, body, headers: WebhookHeaders.FromPairs(WebhookSigner.SignScalekit(body, secret, $"msg_{i}", now)));
+        }).ToArray();
+
+        var wrong = 0;
+        Parallel.For(0, 20_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
+        {
+            var mine = cases[n % cases.Length];
+            var other = cases[(n + 1) % cases.Length];
+            if (!mine.verifier.Verify(mine.body, mine.headers).IsVerified || mine.verifier.Verify(other.body, other.headers).IsVerified)
+            {
+                Interlocked.Increment(ref wrong);
+            }
+        });
+
+        Assert.Equal(0, wrong);
+    }
+
     [Theory]
     [InlineData("whsec_")]
     [InlineData("whsec_!!!notbase64")]
