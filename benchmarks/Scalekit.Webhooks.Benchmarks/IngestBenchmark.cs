@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Azure.Storage.Queues;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
@@ -16,6 +17,8 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// </summary>
 public static class IngestBenchmark
 {
+    private const int Rounds = 4;
+
     public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output)
     {
         await using var bench = await BenchmarkHost.StartAsync();
@@ -36,14 +39,25 @@ public static class IngestBenchmark
             var now = TimeProvider.System.GetUtcNow();
             var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
             var warmUp = Math.Min(100, count);
-            await MeasureAsync(warmUp, concurrency, i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i])));
-            await MeasureAsync(warmUp, concurrency, i => PostAsync(http, signed[i].Body, signed[i].Headers));
-            await raw.ClearMessagesAsync();
-            await queue.ClearMessagesAsync();
-            var rawStats = await MeasureAsync(count, concurrency, i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i])));
-            await raw.ClearMessagesAsync();
-            var hostStats = await MeasureAsync(count, concurrency, i => PostAsync(http, signed[i].Body, signed[i].Headers));
-            await queue.ClearMessagesAsync();
+            var rawPhase = new Phase(i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw);
+            var hostPhase = new Phase(i => PostAsync(http, signed[i].Body, signed[i].Headers), queue);
+            await rawPhase.WarmUpAsync(warmUp, concurrency);
+            await hostPhase.WarmUpAsync(warmUp, concurrency);
+
+            // Rounds alternate which side goes first, so drift in the machine's load hits both sides alike.
+            var perRound = count / Rounds;
+            for (var round = 0; round < Rounds; round++)
+            {
+                var from = round * perRound;
+                var to = round == Rounds - 1 ? count : from + perRound;
+                foreach (var phase in round % 2 == 0 ? [rawPhase, hostPhase] : new[] { hostPhase, rawPhase })
+                {
+                    await phase.MeasureAsync(from, to, concurrency);
+                }
+            }
+
+            var rawStats = rawPhase.Stats();
+            var hostStats = hostPhase.Stats();
             var ratio = hostStats.PerSecond / rawStats.PerSecond;
             var p99Ratio = hostStats.P99 / rawStats.P99;
             var met = ratio >= 0.9 && p99Ratio <= 1.2;
@@ -55,22 +69,39 @@ public static class IngestBenchmark
         return allMet;
     }
 
-    private static async Task<LatencyStats> MeasureAsync(int count, int concurrency, Func<int, Task> send)
+    /// <summary>One side's sends, with latencies and busy time summed over its rounds.</summary>
+    private sealed class Phase(Func<int, Task> send, QueueClient target)
     {
-        var latencies = new ConcurrentBag<double>();
-        var next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        private readonly ConcurrentBag<double> _latencies = [];
+        private TimeSpan _elapsed;
+
+        public async Task WarmUpAsync(int count, int concurrency)
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < count)
+            await MeasureAsync(0, count, concurrency);
+            _latencies.Clear();
+            _elapsed = TimeSpan.Zero;
+        }
+
+        /// <summary>Sends items [from, to) at the given concurrency, then empties the queue for the next round.</summary>
+        public async Task MeasureAsync(int from, int to, int concurrency)
+        {
+            var next = from - 1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
             {
-                var started = Stopwatch.GetTimestamp();
-                await send(index);
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }));
-        return LatencyStats.From([.. latencies], clock.Elapsed);
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < to)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await send(index);
+                    _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }));
+            _elapsed += clock.Elapsed;
+            await target.ClearMessagesAsync();
+        }
+
+        public LatencyStats Stats() => LatencyStats.From([.. _latencies], _elapsed);
     }
 
     private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)

@@ -41,20 +41,22 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         var key = ScalekitEventMapper.Key(envelope.EventId);
         while (true)
         {
+            // Most events are new, so the insert goes first: one round trip, and a 409 means it is known already.
             var now = time.GetUtcNow();
+            try
+            {
+                var added = await Table.AddEntityAsync(NewRow(envelope, payload, key, now), cancellationToken).ConfigureAwait(false);
+                return new LedgerClaim(envelope.Source.Name(), key, added.Headers.ETag ?? ETag.All, 1);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Seen before: decide from its row below.
+            }
+
             NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(envelope.Source.Name(), key, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!current.HasValue)
             {
-                var row = NewRow(envelope, payload, key, now);
-                try
-                {
-                    var added = await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                    return new LedgerClaim(envelope.Source.Name(), key, added.Headers.ETag ?? ETag.All, 1);
-                }
-                catch (RequestFailedException ex) when (ex.Status == 409)
-                {
-                    continue;
-                }
+                continue;
             }
 
             var existing = current.Value!;
