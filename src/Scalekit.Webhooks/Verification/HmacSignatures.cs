@@ -8,7 +8,7 @@ namespace Scalekit.Webhooks.Verification;
 /// </summary>
 internal static class HmacSignatures
 {
-    // Keying an HMAC costs about as much as hashing 2 KB, so each thread keeps its keyed instances; a finished MAC
+    // Keying an HMAC costs about as much as hashing 700 bytes, so each thread keeps its keyed instances; a finished MAC
     // leaves its instance reset to the keyed state, ready for the next delivery.
     private const int MaxKeysPerThread = 32;
 

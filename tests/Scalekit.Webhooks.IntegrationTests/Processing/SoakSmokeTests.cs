@@ -22,6 +22,7 @@ public class SoakSmokeTests(ITestOutputHelper output)
         Assert.True(report.Acknowledged >= 300, $"only {report.Acknowledged} events were acknowledged");
         Assert.True(report.DuplicatesSent > 0, "no duplicate deliveries were sent");
         Assert.True(report.ScalekitFaults > 0, "the Scalekit stand-in injected no faults");
+        Assert.True(report.Retried > 0, "no event needed a second attempt, so no handler fault was exercised");
         Assert.Equal(2, report.Faults.Count);
         Assert.True(report.Processed + report.StaleSkipped + report.Parked >= report.Acknowledged);
     }

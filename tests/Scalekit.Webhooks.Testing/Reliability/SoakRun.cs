@@ -42,7 +42,7 @@ public sealed record SoakOptions
 
 /// <summary>The audit at the end of a soak.</summary>
 public sealed record SoakReport(
-    int Sent, int Acknowledged, int DuplicatesSent, int SenderRetries, int Processed, int StaleSkipped, int Parked,
+    int Sent, int Acknowledged, int DuplicatesSent, int SenderRetries, int Processed, int StaleSkipped, int Parked, int Retried,
     int Lost, int DuplicatedEffects, int OrderingViolations, int ScalekitFaults, bool Drained, TimeSpan Elapsed, IReadOnlyList<string> Faults)
 {
     public bool Passed => Drained && Lost == 0 && DuplicatedEffects == 0 && OrderingViolations == 0;
@@ -50,7 +50,7 @@ public sealed record SoakReport(
     public string Describe() => string.Join(Environment.NewLine,
         $"soak: {Elapsed.TotalSeconds:F0} s, {Sent} deliveries sent ({DuplicatesSent} duplicates, {SenderRetries} sender retries), {Acknowledged} distinct events acknowledged",
         $"faults: {string.Join("; ", Faults)}; Scalekit stand-in faults injected: {ScalekitFaults}",
-        $"audit: processed {Processed}, stale-skipped {StaleSkipped}, parked {Parked}, lost {Lost}, duplicated effects {DuplicatedEffects}, ordering violations {OrderingViolations}, drained {Drained}",
+        $"audit: processed {Processed}, stale-skipped {StaleSkipped}, parked {Parked} (events that needed more than one attempt: {Retried}), lost {Lost}, duplicated effects {DuplicatedEffects}, ordering violations {OrderingViolations}, drained {Drained}",
         Passed ? "PASS: 0 lost, 0 duplicated effects" : "FAIL");
 }
 
@@ -253,11 +253,17 @@ public sealed class SoakRun(SoakOptions options)
         return false;
     }
 
-    private static async Task<Dictionary<string, string>> FinalOrParkedAsync(StorageClients clients, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, string>> FinalOrParkedAsync(StorageClients clients, CancellationToken cancellationToken) =>
+        (await LedgerAsync(clients, cancellationToken)).Statuses;
+
+    /// <summary>Final statuses by event (parked ones included) and how many events took more than one attempt.</summary>
+    private static async Task<(Dictionary<string, string> Statuses, int Retried)> LedgerAsync(StorageClients clients, CancellationToken cancellationToken)
     {
         var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Status"], cancellationToken: cancellationToken))
+        var retried = 0;
+        await foreach (var row in clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Status", "Attempts"], cancellationToken: cancellationToken))
         {
+            retried += row.GetInt32("Attempts") > 1 ? 1 : 0;
             if (ProcessingStatus.IsFinal(row.GetString("Status")))
             {
                 statuses[row.PartitionKey + "/" + row.RowKey] = row.GetString("Status");
@@ -269,12 +275,12 @@ public sealed class SoakRun(SoakOptions options)
             statuses.TryAdd(row.PartitionKey + "/" + row.RowKey, ProcessingStatus.Parked);
         }
 
-        return statuses;
+        return (statuses, retried);
     }
 
     private async Task<SoakReport> AuditAsync(StorageClients clients, ScalekitStandIn standIn, bool drained, TimeSpan elapsed, CancellationToken cancellationToken)
     {
-        var statuses = await FinalOrParkedAsync(clients, cancellationToken);
+        var (statuses, retried) = await LedgerAsync(clients, cancellationToken);
         var lost = _acknowledged.Keys.Count(key => !statuses.ContainsKey(key));
         var duplicatedEffects = standIn.MetadataPatches.Count(p => p.Value > 1);
 
@@ -299,7 +305,7 @@ public sealed class SoakRun(SoakOptions options)
         return new SoakReport(_sent, _acknowledged.Count, _duplicates, _retries,
             statuses.Values.Count(s => s == ProcessingStatus.Processed || s == ProcessingStatus.NoLinkedOrganization),
             statuses.Values.Count(s => s == ProcessingStatus.StaleSkipped),
-            statuses.Values.Count(s => s == ProcessingStatus.Parked),
+            statuses.Values.Count(s => s == ProcessingStatus.Parked), retried,
             lost, duplicatedEffects, violations, standIn.FaultsInjected, drained, elapsed, _faults);
     }
 
