@@ -18,7 +18,7 @@ switch (command)
     case "verify":
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summary = BenchmarkRunner.Run<VerificationBenchmarks>(config, args.Skip(1).ToArray());
-        return summary.Reports.Length > 0 && summary.Reports.All(r => r.Success) ? 0 : 1;
+        return VerificationTargets.Check(summary, Console.Out) ? 0 : 1;
     case "ingest":
         var concurrencies = args.Length > 2 ? args[2].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : [1, 8, 32];
         return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out) ? 0 : 1;
