@@ -18,8 +18,11 @@ public static class PipelineTelemetry
     /// <summary>Deliveries answered, by source and result (accepted, a rejection reason, unavailable).</summary>
     public static readonly Counter<long> IngestRequests = Meter.CreateCounter<long>("scalekit_functions.ingest.requests", "{request}", "Webhook deliveries answered");
 
+    /// <summary>Name of <see cref="IngestDuration"/>.</summary>
+    public const string IngestDurationName = "scalekit_functions.ingest.duration";
+
     /// <summary>Time to answer a delivery, by source and result.</summary>
-    public static readonly Histogram<double> IngestDuration = Meter.CreateHistogram<double>("scalekit_functions.ingest.duration", "ms", "Time to verify, store and answer a delivery");
+    public static readonly Histogram<double> IngestDuration = Meter.CreateHistogram<double>(IngestDurationName, "ms", "Time to verify, store and answer a delivery");
 
     /// <summary>Events finished, by source, type and ledger status.</summary>
     public static readonly Counter<long> EventsProcessed = Meter.CreateCounter<long>("scalekit_functions.events.processed", "{event}", "Events processed, by outcome");
