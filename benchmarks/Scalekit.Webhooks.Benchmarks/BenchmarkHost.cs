@@ -30,7 +30,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
     public StorageClients Clients => Host.Services.GetRequiredService<StorageClients>();
 
-    public static async Task<BenchmarkHost> StartAsync(IReadOnlyDictionary<string, string?>? extra = null)
+    public static async Task<BenchmarkHost> StartAsync()
     {
         var storage = await Azurite.StartNewAsync();
         var secret = WebhookSigner.NewScalekitSecret();
@@ -46,11 +46,6 @@ public sealed class BenchmarkHost : IAsyncDisposable
             ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
         var host = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], settings);
         await host.StartAsync();
         return new BenchmarkHost(storage, host, secret, stripeSecret);

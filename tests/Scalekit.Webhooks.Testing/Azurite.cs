@@ -115,7 +115,6 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-
     private async Task WaitForPortAsync(int port, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();

@@ -86,5 +86,4 @@ public sealed class LocalHostProcess : IAsyncDisposable
         await KillAsync();
         _process.Dispose();
     }
-
 }

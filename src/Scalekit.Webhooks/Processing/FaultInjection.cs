@@ -20,8 +20,6 @@ public sealed class FaultInjection
         _rate = double.TryParse(configuration[Setting], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? Math.Clamp(rate, 0, 1) : 0;
     }
 
-    public bool Enabled => _rate > 0;
-
     /// <summary>Throws for about the configured share of calls.</summary>
     public void MaybeFail()
     {

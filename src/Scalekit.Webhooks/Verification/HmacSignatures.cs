@@ -8,17 +8,17 @@ namespace Scalekit.Webhooks.Verification;
 /// </summary>
 internal static class HmacSignatures
 {
+    public const int MacLength = 32;
+
+    /// <summary>How many secrets can be active at once (current plus previous ones during rotation).</summary>
+    public const int MaxSecrets = 8;
+
     // Keying an HMAC costs about as much as hashing 700 bytes, so each thread keeps its keyed instances; a finished MAC
     // leaves its instance reset to the keyed state, ready for the next delivery.
     private const int MaxKeysPerThread = 32;
 
     [ThreadStatic]
     private static Dictionary<byte[], IncrementalHash>? t_keyed;
-
-    public const int MacLength = 32;
-
-    /// <summary>How many secrets can be active at once (current plus previous ones during rotation).</summary>
-    public const int MaxSecrets = 8;
 
     /// <summary>Writes one MAC per key into consecutive <see cref="MacLength"/>-byte slices of <paramref name="macs"/>.</summary>
     public static void Compute(IReadOnlyList<byte[]> keys, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> macs)
@@ -42,6 +42,17 @@ internal static class HmacSignatures
         }
     }
 
+    public static bool MatchesAny(ReadOnlySpan<byte> candidate, ReadOnlySpan<byte> macs)
+    {
+        var match = false;
+        for (var offset = 0; offset < macs.Length; offset += MacLength)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(candidate, macs.Slice(offset, MacLength));
+        }
+
+        return match;
+    }
+
     private static IncrementalHash Keyed(byte[] key)
     {
         var keyed = t_keyed ??= new Dictionary<byte[], IncrementalHash>(ReferenceEqualityComparer.Instance);
@@ -62,16 +73,5 @@ internal static class HmacSignatures
         }
 
         return keyed[key] = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-    }
-
-    public static bool MatchesAny(ReadOnlySpan<byte> candidate, ReadOnlySpan<byte> macs)
-    {
-        var match = false;
-        for (var offset = 0; offset < macs.Length; offset += MacLength)
-        {
-            match |= CryptographicOperations.FixedTimeEquals(candidate, macs.Slice(offset, MacLength));
-        }
-
-        return match;
     }
 }
