@@ -7,6 +7,7 @@ using Azure.Storage.Queues;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
@@ -17,8 +18,6 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// </summary>
 public static class IngestBenchmark
 {
-    private const int Rounds = 4;
-
     public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output)
     {
         await using var bench = await BenchmarkHost.StartAsync();
@@ -40,27 +39,17 @@ public static class IngestBenchmark
             var now = TimeProvider.System.GetUtcNow();
             var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
             var warmUp = Math.Min(100, count);
-            var rawPhase = new Phase(i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw);
-            var hostPhase = new Phase(i => PostAsync(http, signed[i].Body, signed[i].Headers), queue);
+            var rawPhase = new Phase(i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw, concurrency);
+            var hostPhase = new Phase(i => PostAsync(http, signed[i].Body, signed[i].Headers), queue, concurrency);
 
             // For reading the gap only: the loopback HTTP round trip alone, to a route that touches no storage.
-            var hopPhase = new Phase(_ => GetHealthAsync(http), target: null);
-            await rawPhase.WarmUpAsync(warmUp, concurrency);
-            await hostPhase.WarmUpAsync(warmUp, concurrency);
-            await hopPhase.WarmUpAsync(warmUp, concurrency);
+            var hopPhase = new Phase(_ => GetHealthAsync(http), target: null, concurrency);
+            await rawPhase.WarmUpAsync(warmUp);
+            await hostPhase.WarmUpAsync(warmUp);
+            await hopPhase.WarmUpAsync(warmUp);
             hostSide.Clear();
 
-            // Rounds alternate which side goes first, so drift in the machine's load hits both sides alike.
-            var perRound = count / Rounds;
-            for (var round = 0; round < Rounds; round++)
-            {
-                var from = round * perRound;
-                var to = round == Rounds - 1 ? count : from + perRound;
-                foreach (var phase in round % 2 == 0 ? [rawPhase, hostPhase, hopPhase] : new[] { hopPhase, hostPhase, rawPhase })
-                {
-                    await phase.MeasureAsync(from, to, concurrency);
-                }
-            }
+            await AlternatingRounds.RunAsync(count, [rawPhase.MeasureAsync, hostPhase.MeasureAsync, hopPhase.MeasureAsync]);
 
             var rawStats = rawPhase.Stats();
             var hostStats = hostPhase.Stats();
@@ -78,33 +67,28 @@ public static class IngestBenchmark
     }
 
     /// <summary>One side's sends, with latencies and busy time summed over its rounds.</summary>
-    private sealed class Phase(Func<int, Task> send, QueueClient? target)
+    private sealed class Phase(Func<int, Task> send, QueueClient? target, int concurrency)
     {
         private readonly ConcurrentBag<double> _latencies = [];
         private TimeSpan _elapsed;
 
-        public async Task WarmUpAsync(int count, int concurrency)
+        public async Task WarmUpAsync(int count)
         {
-            await MeasureAsync(0, count, concurrency);
+            await MeasureAsync(0, count);
             _latencies.Clear();
             _elapsed = TimeSpan.Zero;
         }
 
         /// <summary>Sends items [from, to) at the given concurrency, then empties the queue for the next round.</summary>
-        public async Task MeasureAsync(int from, int to, int concurrency)
+        public async Task MeasureAsync(int from, int to)
         {
-            var next = from - 1;
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            await Concurrently.ForEachIndexAsync(from, to, concurrency, async (_, index) =>
             {
-                int index;
-                while ((index = Interlocked.Increment(ref next)) < to)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    await send(index);
-                    _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-            }));
+                var started = Stopwatch.GetTimestamp();
+                await send(index);
+                _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            });
             _elapsed += clock.Elapsed;
             if (target is not null)
             {

@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
@@ -20,7 +21,6 @@ namespace Scalekit.Webhooks.Benchmarks;
 public static class ProcessingBenchmark
 {
     private const int BatchSize = 16;
-    private const int Rounds = 4;
 
     public static async Task<bool> RunAsync(int count, TextWriter output)
     {
@@ -59,24 +59,13 @@ public static class ProcessingBenchmark
             return clock.Elapsed;
         }
 
-        // Rounds alternate which side goes first, so drift in the machine's load hits both sides alike.
         var baselineTime = TimeSpan.Zero;
         var consumerTime = TimeSpan.Zero;
-        var perRound = count / Rounds;
-        for (var round = 0; round < Rounds; round++)
-        {
-            var (from, to) = (round * perRound, round == Rounds - 1 ? count : (round + 1) * perRound);
-            if (round % 2 == 0)
-            {
-                baselineTime += await Baseline(from, to);
-                consumerTime += await Consumer(from, to);
-            }
-            else
-            {
-                consumerTime += await Consumer(from, to);
-                baselineTime += await Baseline(from, to);
-            }
-        }
+        await AlternatingRounds.RunAsync(count,
+        [
+            async (from, to) => baselineTime += await Baseline(from, to),
+            async (from, to) => consumerTime += await Consumer(from, to),
+        ]);
 
         var baseline = count / baselineTime.TotalSeconds;
         var consumer = count / consumerTime.TotalSeconds;
@@ -88,18 +77,8 @@ public static class ProcessingBenchmark
         return ratio >= 0.8;
     }
 
-    private static async Task FillAsync(QueueClient queue, byte[][] messages)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
-        {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < messages.Length)
-            {
-                await queue.SendMessageAsync(BinaryData.FromBytes(messages[index]));
-            }
-        }));
-    }
+    private static Task FillAsync(QueueClient queue, byte[][] messages) =>
+        Concurrently.ForEachIndexAsync(0, messages.Length, workers: 16, (_, index) => queue.SendMessageAsync(BinaryData.FromBytes(messages[index])));
 
     private static async Task<TimeSpan> DrainAsync(QueueClient queue, byte[][] messages, Func<QueueMessage, Task> handle)
     {

@@ -34,26 +34,21 @@ public sealed class HostileInputRun(Uri baseAddress, string scalekitSecret, stri
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var statuses = new ConcurrentDictionary<int, int>();
         var transportErrors = 0;
-        var next = -1;
+        var randoms = Enumerable.Range(0, concurrency).Select(worker => new Random(seed + worker)).ToArray();
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        await Concurrently.ForEachIndexAsync(0, requests, concurrency, async (worker, index) =>
         {
-            var random = new Random(seed + worker);
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < requests)
+            try
             {
-                try
-                {
-                    var status = await SendAsync(http, index % Kinds, random, cancellationToken);
-                    statuses.AddOrUpdate(status, 1, (_, count) => count + 1);
-                }
-                catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or TaskCanceledException)
-                {
-                    // The server may close a connection it refuses to read (a 413 mid-body); that is not a 5xx.
-                    Interlocked.Increment(ref transportErrors);
-                }
+                var status = await SendAsync(http, index % Kinds, randoms[worker], cancellationToken);
+                statuses.AddOrUpdate(status, 1, (_, count) => count + 1);
             }
-        }));
+            catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or TaskCanceledException)
+            {
+                // The server may close a connection it refuses to read (a 413 mid-body); that is not a 5xx.
+                Interlocked.Increment(ref transportErrors);
+            }
+        });
         var byStatus = statuses.ToDictionary(s => s.Key, s => s.Value);
         return new HostileInputReport(requests, byStatus, byStatus.Where(s => s.Key >= 500).Sum(s => s.Value), transportErrors, clock.Elapsed);
     }
