@@ -17,6 +17,12 @@ public sealed record SoakOptions
 {
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// When set, exactly this many events are sent (paced at <see cref="EventsPerSecond"/>, so about Duration long)
+    /// however slow the machine is; otherwise as many as fit in <see cref="Duration"/>.
+    /// </summary>
+    public int? Events { get; init; }
+
     /// <summary>Deliveries per second the senders aim for.</summary>
     public int EventsPerSecond { get; init; } = 40;
 
@@ -149,10 +155,10 @@ public sealed class SoakRun(SoakOptions options)
         var sequence = 0;
         var clock = Stopwatch.StartNew();
         var batchSize = Math.Max(1, options.EventsPerSecond / 4);
-        while (clock.Elapsed < options.Duration)
+        while (options.Events is { } total ? sequence < total : clock.Elapsed < options.Duration)
         {
             var batch = new List<Sent>();
-            for (var i = 0; i < batchSize; i++)
+            for (var i = 0; i < batchSize && sequence < (options.Events ?? int.MaxValue); i++)
             {
                 batch.Add(NextEvent(random, origin, sequence++));
             }
