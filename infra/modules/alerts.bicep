@@ -39,7 +39,7 @@ resource deadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
   tags: tags
   properties: {
     displayName: 'Scalekit.Functions: events reached dead-letter storage'
-    description: 'A message was moved to scalekit-events-poison or stripe-events-poison, or parked as permanently failed. Inspect it with the admin API or CLI, fix the cause and replay.'
+    description: 'A message was moved to scalekit-events-poison or stripe-events-poison, or parked as permanently failed. Inspect it with the operations API (/api/ops/) or CLI, fix the cause and replay.'
     severity: 2
     enabled: true
     scopes: [applicationInsightsId]

@@ -5,11 +5,11 @@ using Microsoft.Extensions.Configuration;
 
 namespace Scalekit.Webhooks.Cli;
 
-/// <summary>Operator commands over the admin API: stats, dead letters, replays and the event log.</summary>
+/// <summary>Operator commands over the operations API: stats, dead letters, replays and the event log.</summary>
 internal sealed class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
 {
     private readonly Option<string> _url = new("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
-    private readonly Option<string?> _key = new("--key") { Description = "Admin key (default: ADMIN_API_KEY from the environment or local.settings.json)" };
+    private readonly Option<string?> _key = new("--key") { Description = "Operations key (default: ADMIN_API_KEY from the environment or local.settings.json)" };
     private readonly Option<bool> _json = new("--json") { Description = "Print the API's JSON instead of a table" };
 
     public IEnumerable<Command> Build()
@@ -24,7 +24,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
     {
         var window = new Option<string>("--window") { Description = "Time window: seconds, or a number with m, h or d", DefaultValueFactory = _ => "24h" };
         var command = Common(new Command("stats", "Queue depths, event counts, processing latency and parked dead letters."), window);
-        command.SetAction((result, cancellationToken) => RunAsync(result, $"admin/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, body =>
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, body =>
         {
             var queues = TextTable.Render(["queue", "messages"], body.GetProperty("queues").EnumerateObject().Select(q => (IReadOnlyList<string?>)[q.Name, q.Value.ToString()]));
             var events = TextTable.Render(["source", "type", "status", "count"], body.GetProperty("events").EnumerateArray()
@@ -43,7 +43,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
         var list = Common(new Command("list", "List dead letters (parked events)."), source, type, status, pageSize, continuation);
-        list.SetAction((result, cancellationToken) => RunAsync(result, "admin/dead-letters" + Query(
+        list.SetAction((result, cancellationToken) => RunAsync(result, "ops/dead-letters" + Query(
             ("source", result.GetValue(source)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
             body => Page(body, ["source", "event id", "type", "status", "replays", "last failure", "reason"], row =>
@@ -70,7 +70,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
             if (result.GetValue(all))
             {
                 var dryRun = !result.GetValue(yes);
-                return await RunAsync(result, "admin/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), post: true,
+                return await RunAsync(result, "ops/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), post: true,
                     body => dryRun ? $"{body.GetProperty("would_replay")} dead letters would be replayed. Run again with --yes to replay them." : $"{body.GetProperty("replayed")} dead letters replayed.",
                     cancellationToken);
             }
@@ -81,7 +81,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
                 return CliApp.UsageError;
             }
 
-            var path = result.GetValue(fromLog) ? $"admin/events/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay" : $"admin/dead-letters/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay";
+            var path = result.GetValue(fromLog) ? $"ops/events/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay" : $"ops/dead-letters/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay";
             return await RunAsync(result, path, post: true, _ => $"Replayed {src} {id}: it is back in its queue.", cancellationToken);
         });
         return command;
@@ -94,7 +94,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         var show = Common(new Command("show", "Show one event's ledger row: status, attempts, last error, times."));
         show.Arguments.Add(source);
         show.Arguments.Add(eventId);
-        show.SetAction((result, cancellationToken) => RunAsync(result, $"admin/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
+        show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
             body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "Payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
 
         var filterSource = new Option<string?>("--source") { Description = "scalekit or stripe" };
@@ -104,7 +104,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         var customer = new Option<string?>("--customer") { Description = "Stripe customer id" };
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
         var list = Common(new Command("list", "Search the event log."), filterSource, type, status, organization, customer, pageSize);
-        list.SetAction((result, cancellationToken) => RunAsync(result, "admin/events" + Query(
+        list.SetAction((result, cancellationToken) => RunAsync(result, "ops/events" + Query(
             ("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
             ("organizationId", result.GetValue(organization)), ("customerId", result.GetValue(customer)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture))), post: false,
             body => Page(body, ["source", "event id", "type", "status", "attempts", "received"], row =>
@@ -132,13 +132,13 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         var key = result.GetValue(_key) ?? settings()["ADMIN_API_KEY"];
         if (string.IsNullOrWhiteSpace(key))
         {
-            await error.WriteLineAsync("No admin key: pass --key, or set ADMIN_API_KEY (environment or local.settings.json; './run.sh' creates one).");
+            await error.WriteLineAsync("No operations key: pass --key, or set ADMIN_API_KEY (environment or local.settings.json; './run.sh' creates one).");
             return CliApp.UsageError;
         }
 
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        var client = new AdminClient(http, new Uri(result.GetValue(_url)!), key);
-        AdminAnswer answer;
+        var client = new OpsClient(http, new Uri(result.GetValue(_url)!), key);
+        OpsAnswer answer;
         try
         {
             answer = post ? await client.PostAsync(path, cancellationToken) : await client.GetAsync(path, cancellationToken);

@@ -41,7 +41,7 @@ public static class LocalHostApp
         var app = builder.Build();
         app.MapPost(WebhookRequestHandler.ScalekitRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Scalekit));
         app.MapPost(WebhookRequestHandler.StripeRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Stripe));
-        app.MapAdminApi(app.Configuration[AdminKey.Setting]);
+        app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;
     }

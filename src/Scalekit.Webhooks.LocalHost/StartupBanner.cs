@@ -38,7 +38,7 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
               {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.ScalekitSecrets)}
               {IngestOptions.StripeSecretSetting}   : {Describe(ingest.StripeSecrets)}
               Expected Stripe API version: {StripeApiVersion.Expected}
-              Admin API            : {address}/api/admin/stats  (header {AdminKey.Header}: {(string.IsNullOrEmpty(configuration[AdminKey.Setting]) ? "(ADMIN_API_KEY not set: admin API refuses all requests)" : configuration[AdminKey.Setting])})
+              Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : configuration[OpsKey.Setting])})
 
             Send a signed sample event (in another terminal, from the repository root):
               dotnet run --project src/Scalekit.Webhooks.Cli -- send scalekit organization.created --url {address}

@@ -7,7 +7,7 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
-using Scalekit.Webhooks.Admin;
+using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Scalekit;
@@ -51,7 +51,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<ManualReplay>();
-        services.TryAddSingleton<AdminQueries>();
+        services.TryAddSingleton<OpsQueries>();
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration));
         services.AddHttpClient<ScalekitClient>()

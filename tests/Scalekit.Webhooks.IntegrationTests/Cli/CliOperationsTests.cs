@@ -90,14 +90,14 @@ public class CliOperationsTests(ConsumingHostFixture host) : IClassFixture<Consu
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         await ScalekitProcessingTests.Eventually(async () =>
         {
-            using var row = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/scalekit/{eventId}");
+            using var row = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
             return row.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await row.JsonAsync()).GetProperty("Status").GetString());
         });
         return eventId;
     }
 
     private Task<(int Exit, string Output, string Error)> Run(params string[] args) =>
-        RunRaw([.. args, "--url", host.BaseAddress.ToString(), .. args.Contains("--key") ? Array.Empty<string>() : ["--key", host.AdminKey]]);
+        RunRaw([.. args, "--url", host.BaseAddress.ToString(), .. args.Contains("--key") ? Array.Empty<string>() : ["--key", host.OpsKey]]);
 
     private static async Task<(int Exit, string Output, string Error)> RunRaw(params string[] args)
     {

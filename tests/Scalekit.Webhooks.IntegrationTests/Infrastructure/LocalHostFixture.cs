@@ -23,7 +23,7 @@ public class LocalHostFixture : IAsyncLifetime
 
     public string StripeSecret { get; } = WebhookSigner.NewStripeSecret();
 
-    public string AdminKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    public string OpsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     public Azurite Storage { get; private set; } = null!;
 
@@ -58,7 +58,7 @@ public class LocalHostFixture : IAsyncLifetime
             ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = QueueTriggersEnabled ? "true" : "false",
             ["LOCAL_PRINT_BANNER"] = "false",
             ["LOCAL_TIMERS_ENABLED"] = "false",
-            ["ADMIN_API_KEY"] = AdminKey,
+            ["ADMIN_API_KEY"] = OpsKey,
             ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
         };
         foreach (var (key, value) in ExtraSettings)
@@ -93,11 +93,11 @@ public class LocalHostFixture : IAsyncLifetime
 
     public QueueClient Queue(string name) => Clients.Queue(name);
 
-    /// <summary>Sends an admin request with the right key (or <paramref name="key"/>, null for none).</summary>
-    public async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, string? key = "")
+    /// <summary>Sends an operations request with the right key (or <paramref name="key"/>, null for none).</summary>
+    public async Task<HttpResponseMessage> OpsAsync(HttpMethod method, string path, string? key = "")
     {
         using var request = new HttpRequestMessage(method, path);
-        var sent = key == string.Empty ? AdminKey : key;
+        var sent = key == string.Empty ? OpsKey : key;
         if (sent is not null)
         {
             request.Headers.TryAddWithoutValidation("x-functions-key", sent);

@@ -75,12 +75,12 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         Assert.Empty((await poison.PeekMessagesAsync()).Value);
 
         // 3. Operators see it.
-        using (var stats = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats"))
+        using (var stats = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats"))
         {
             Assert.True((await stats.JsonAsync()).GetProperty("parked").GetInt32() >= 1);
         }
 
-        using (var list = await host.AdminAsync(HttpMethod.Get, "/api/admin/dead-letters?source=stripe&type=customer.subscription.updated"))
+        using (var list = await host.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?source=stripe&type=customer.subscription.updated"))
         {
             Assert.Contains((await list.JsonAsync()).GetProperty("items").EnumerateArray(), item => item.GetProperty("EventId").GetString() == eventId);
         }
@@ -94,7 +94,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         host.Scalekit.Given(Request.Create().WithPath($"/api/v1/organizations/{org}*").UsingPatch()).RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(organization));
         await Task.Delay(TimeSpan.FromSeconds(0.6)); // let the circuit breaker close
 
-        using (var dryRun = await host.AdminAsync(HttpMethod.Post, "/api/admin/dead-letters/replay?source=stripe&type=customer.subscription.updated"))
+        using (var dryRun = await host.OpsAsync(HttpMethod.Post, "/api/ops/dead-letters/replay?source=stripe&type=customer.subscription.updated"))
         {
             var answer = await dryRun.JsonAsync();
             Assert.True(answer.GetProperty("dry_run").GetBoolean());
@@ -102,7 +102,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
             Assert.Equal(DeadLetterStore.Parked, (await deadLetters.FindAsync(WebhookSource.Stripe, eventId))!.GetString("Status"));
         }
 
-        using (var replay = await host.AdminAsync(HttpMethod.Post, $"/api/admin/dead-letters/stripe/{eventId}/replay"))
+        using (var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/stripe/{eventId}/replay"))
         {
             Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
         }
@@ -124,7 +124,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         Assert.Equal(1, run.Parked);
         var row = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, "msg_" + sent.MessageId);
         Assert.Equal("garbage", BinaryData.FromBytes(row!.GetBinary("Message")).ToString());
-        using var replay = await host.AdminAsync(HttpMethod.Post, $"/api/admin/dead-letters/scalekit/msg_{sent.MessageId}/replay");
+        using var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/scalekit/msg_{sent.MessageId}/replay");
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
     }
 

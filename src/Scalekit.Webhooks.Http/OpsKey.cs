@@ -8,7 +8,7 @@ namespace Scalekit.Webhooks.Http;
 /// The local host's stand-in for Azure Functions' function keys: the <c>ADMIN_API_KEY</c> setting, sent as the
 /// <c>x-functions-key</c> header (or <c>code</c> query parameter, as Functions also accepts), compared in constant time.
 /// </summary>
-public static class AdminKey
+public static class OpsKey
 {
     public const string Setting = "ADMIN_API_KEY";
     public const string Header = "x-functions-key";

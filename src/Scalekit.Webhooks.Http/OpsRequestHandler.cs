@@ -3,13 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Scalekit.Webhooks.Admin;
+using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Ingest;
 
 namespace Scalekit.Webhooks.Http;
 
-/// <summary>The admin API, one method per route; both hosts call these after their own key check.</summary>
-public static class AdminRequestHandler
+/// <summary>The operations API, one method per route; both hosts call these after their own key check.</summary>
+public static class OpsRequestHandler
 {
     public static async Task StatsAsync(HttpContext context)
     {
@@ -126,7 +126,7 @@ public static class AdminRequestHandler
 
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
     public static Task UnauthorizedAsync(HttpContext context) =>
-        ProblemAsync(context, 401, "unauthorized", $"Send the admin key in the {AdminKey.Header} header.");
+        ProblemAsync(context, 401, "unauthorized", $"Send the operations key in the {OpsKey.Header} header.");
 
     private static async Task ReplayResultAsync(HttpContext context, ReplayOutcome outcome, string source, string eventId, string kind)
     {
@@ -188,14 +188,14 @@ public static class AdminRequestHandler
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
     }
 
-    private static AdminQueries Queries(HttpContext context) => context.RequestServices.GetRequiredService<AdminQueries>();
+    private static OpsQueries Queries(HttpContext context) => context.RequestServices.GetRequiredService<OpsQueries>();
 
     private static ManualReplay Replay(HttpContext context) => context.RequestServices.GetRequiredService<ManualReplay>();
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 
     private static int PageSize(HttpContext context) =>
-        int.TryParse(context.Request.Query["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : AdminQueries.DefaultPageSize;
+        int.TryParse(context.Request.Query["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : OpsQueries.DefaultPageSize;
 
     private static bool TryParseTime(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? time)
     {

@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 
-namespace Scalekit.Webhooks.Admin;
+namespace Scalekit.Webhooks.Operations;
 
-/// <summary>Turns a table row into a JSON object for the admin API: JSON-valued text becomes JSON, bookkeeping is dropped.</summary>
+/// <summary>Turns a table row into a JSON object for the operations API: JSON-valued text becomes JSON, bookkeeping is dropped.</summary>
 public static class RowJson
 {
     private static readonly HashSet<string> Hidden = new(StringComparer.Ordinal) { "odata.etag", "Timestamp", "Message", "LeaseUntil" };

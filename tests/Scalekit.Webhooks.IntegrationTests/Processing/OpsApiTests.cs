@@ -5,28 +5,28 @@ using Scalekit.Webhooks.Samples;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
-public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHostFixture>
+public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHostFixture>
 {
     public static TheoryData<string, string> Routes => new()
     {
-        { "GET", "/api/admin/stats" },
-        { "GET", "/api/admin/events" },
-        { "GET", "/api/admin/events/scalekit/evt_1" },
-        { "POST", "/api/admin/events/scalekit/evt_1/replay" },
-        { "GET", "/api/admin/dead-letters" },
-        { "POST", "/api/admin/dead-letters/replay" },
-        { "POST", "/api/admin/dead-letters/stripe/evt_1/replay" },
-        { "GET", "/api/admin/organizations/org_1" },
-        { "GET", "/api/admin/organizations/org_1/directory-users" },
-        { "GET", "/api/admin/organizations/org_1/members" },
-        { "GET", "/api/admin/customers/cus_1" },
+        { "GET", "/api/ops/stats" },
+        { "GET", "/api/ops/events" },
+        { "GET", "/api/ops/events/scalekit/evt_1" },
+        { "POST", "/api/ops/events/scalekit/evt_1/replay" },
+        { "GET", "/api/ops/dead-letters" },
+        { "POST", "/api/ops/dead-letters/replay" },
+        { "POST", "/api/ops/dead-letters/stripe/evt_1/replay" },
+        { "GET", "/api/ops/organizations/org_1" },
+        { "GET", "/api/ops/organizations/org_1/directory-users" },
+        { "GET", "/api/ops/organizations/org_1/members" },
+        { "GET", "/api/ops/customers/cus_1" },
     };
 
     [Theory]
     [MemberData(nameof(Routes))]
     public async Task EveryRoute_WithoutKey_Is401(string method, string path)
     {
-        using var response = await host.AdminAsync(new HttpMethod(method), path, key: null);
+        using var response = await host.OpsAsync(new HttpMethod(method), path, key: null);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("unauthorized", (await response.JsonAsync()).GetProperty("reason").GetString());
     }
@@ -35,7 +35,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
     [MemberData(nameof(Routes))]
     public async Task EveryRoute_WithWrongKey_Is401(string method, string path)
     {
-        using var response = await host.AdminAsync(new HttpMethod(method), path, key: host.AdminKey + "x");
+        using var response = await host.OpsAsync(new HttpMethod(method), path, key: host.OpsKey + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
@@ -43,7 +43,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
     [MemberData(nameof(Routes))]
     public async Task EveryRoute_WithTheKey_IsAnswered(string method, string path)
     {
-        using var response = await host.AdminAsync(new HttpMethod(method), path);
+        using var response = await host.OpsAsync(new HttpMethod(method), path);
         Assert.NotEqual(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.True((int)response.StatusCode < 500, $"{method} {path} answered {(int)response.StatusCode}");
     }
@@ -51,7 +51,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
     [Fact]
     public async Task KeyAsCodeQueryParameter_IsAccepted()
     {
-        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?code=" + Uri.EscapeDataString(host.AdminKey), key: null);
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?code=" + Uri.EscapeDataString(host.OpsKey), key: null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -61,7 +61,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
         var eventId = await PostScalekitAsync("role.created");
         await WaitFinalAsync("scalekit", eventId);
 
-        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?window=1h");
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?window=1h");
         var stats = await response.JsonAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -77,7 +77,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
     [InlineData("window=-5m")]
     public async Task Stats_BadWindow_Is400(string query)
     {
-        using var response = await host.AdminAsync(HttpMethod.Get, "/api/admin/stats?" + query);
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?" + query);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
@@ -87,13 +87,13 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
         var eventId = await PostScalekitAsync("permission.created");
         await WaitFinalAsync("scalekit", eventId);
 
-        using var found = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/scalekit/{eventId}");
+        using var found = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
         var row = await found.JsonAsync();
         Assert.Equal("permission.created", row.GetProperty("EventType").GetString());
         Assert.Equal(1, row.GetProperty("Attempts").GetInt32());
-        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/events/scalekit/evt_does_not_exist");
+        using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/events/scalekit/evt_does_not_exist");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        using var badSource = await host.AdminAsync(HttpMethod.Get, "/api/admin/events/github/evt_1");
+        using var badSource = await host.OpsAsync(HttpMethod.Get, "/api/ops/events/github/evt_1");
         Assert.Equal(HttpStatusCode.BadRequest, badSource.StatusCode);
     }
 
@@ -112,12 +112,12 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
             await WaitFinalAsync("scalekit", id);
         }
 
-        using var first = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2");
+        using var first = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2");
         var page = await first.JsonAsync();
         Assert.Equal(2, page.GetProperty("items").GetArrayLength());
         var token = page.GetProperty("continuation_token").GetString();
         Assert.NotNull(token);
-        using var second = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2&continuationToken={Uri.EscapeDataString(token)}");
+        using var second = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2&continuationToken={Uri.EscapeDataString(token)}");
         var rest = (await second.JsonAsync()).GetProperty("items");
         var all = page.GetProperty("items").EnumerateArray().Concat(rest.EnumerateArray()).Select(e => e.GetProperty("EventId").GetString()).ToList();
         Assert.Equal(ids.Order(), all.Order());
@@ -129,16 +129,16 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
         var eventId = await PostScalekitAsync("organization.sso_created", SampleIds.New("org_"));
         await WaitFinalAsync("scalekit", eventId);
 
-        using var replay = await host.AdminAsync(HttpMethod.Post, $"/api/admin/events/scalekit/{eventId}/replay");
+        using var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/events/scalekit/{eventId}/replay");
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
 
         await ScalekitProcessingTests.Eventually(async () =>
         {
-            using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/scalekit/{eventId}");
+            using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
             var row = await response.JsonAsync();
             return row.GetProperty("Attempts").GetInt32() == 2 && row.GetProperty("Status").GetString() == "processed";
         });
-        using var unknown = await host.AdminAsync(HttpMethod.Post, "/api/admin/events/scalekit/evt_unknown/replay");
+        using var unknown = await host.OpsAsync(HttpMethod.Post, "/api/ops/events/scalekit/evt_unknown/replay");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
@@ -161,7 +161,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
             await WaitFinalAsync("scalekit", id);
         }
 
-        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}");
+        using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/organizations/{org}");
         var state = await response.JsonAsync();
         Assert.Equal("Acme Corp", state.GetProperty("DisplayName").GetString());
         Assert.Equal("gold", state.GetProperty("Metadata").GetProperty("tier").GetString());
@@ -171,13 +171,13 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
         Assert.Equal(1, state.GetProperty("counts").GetProperty("members").GetInt32());
         Assert.Equal("organization.created", state.GetProperty("last_applied_event").GetProperty("type").GetString());
 
-        using var users = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}/directory-users?pageSize=1");
+        using var users = await host.OpsAsync(HttpMethod.Get, $"/api/ops/organizations/{org}/directory-users?pageSize=1");
         var usersPage = await users.JsonAsync();
         Assert.Equal(1, usersPage.GetProperty("items").GetArrayLength());
         Assert.NotNull(usersPage.GetProperty("continuation_token").GetString());
-        using var members = await host.AdminAsync(HttpMethod.Get, $"/api/admin/organizations/{org}/members");
+        using var members = await host.OpsAsync(HttpMethod.Get, $"/api/ops/organizations/{org}/members");
         Assert.Equal("ada@acme.example", (await members.JsonAsync()).GetProperty("items")[0].GetProperty("Email").GetString());
-        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/organizations/org_never_seen");
+        using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/organizations/org_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
@@ -193,12 +193,12 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
             await WaitFinalAsync("stripe", (await posted.JsonAsync()).GetProperty("event_id").GetString()!);
         }
 
-        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/customers/{customer}");
+        using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/customers/{customer}");
         var state = await response.JsonAsync();
         Assert.Equal(org, state.GetProperty("organization_id").GetString());
         Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("Status").GetString());
         Assert.Equal("DryRun", state.GetProperty("customer").GetProperty("LastSyncOutcome").GetString());
-        using var missing = await host.AdminAsync(HttpMethod.Get, "/api/admin/customers/cus_never_seen");
+        using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/customers/cus_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
@@ -214,7 +214,7 @@ public class AdminApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingH
 
     private Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
     {
-        using var response = await host.AdminAsync(HttpMethod.Get, $"/api/admin/events/{source}/{eventId}");
+        using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
         return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("Status").GetString());
     });
 }

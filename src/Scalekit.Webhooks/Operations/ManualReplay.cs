@@ -5,7 +5,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Admin;
+namespace Scalekit.Webhooks.Operations;
 
 /// <summary>Outcome of an operator's replay request.</summary>
 public enum ReplayOutcome

@@ -7,7 +7,7 @@ using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Admin;
+namespace Scalekit.Webhooks.Operations;
 
 /// <summary>Filters for the event log search.</summary>
 public sealed record EventQuery(string? Source, string? EventType, string? Status, DateTimeOffset? From, DateTimeOffset? To, string? OrganizationId, string? CustomerId);
@@ -15,8 +15,8 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 /// <summary>One page of results and the token for the next one (null on the last page).</summary>
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
-/// <summary>Read side of the admin API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class AdminQueries(StorageClients clients, DeadLetterStore deadLetters, TimeProvider time)
+/// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
+public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, TimeProvider time)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Http;
+
+namespace Scalekit.Functions;
+
+/// <summary>The operations API behind function keys (x-functions-key); each route calls the shared handler.</summary>
+public sealed class OpsFunctions
+{
+    [Function(nameof(OpsStats))]
+    public Task<IActionResult> OpsStats([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Stats)] HttpRequest request) =>
+        Respond(OpsRequestHandler.StatsAsync(request.HttpContext));
+
+    [Function(nameof(OpsSearchEvents))]
+    public Task<IActionResult> OpsSearchEvents([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Events)] HttpRequest request) =>
+        Respond(OpsRequestHandler.SearchEventsAsync(request.HttpContext));
+
+    [Function(nameof(OpsEvent))]
+    public Task<IActionResult> OpsEvent([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Event)] HttpRequest request, string source, string eventId) =>
+        Respond(OpsRequestHandler.EventAsync(request.HttpContext, source, eventId));
+
+    [Function(nameof(OpsReplayEvent))]
+    public Task<IActionResult> OpsReplayEvent([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.EventReplay)] HttpRequest request, string source, string eventId) =>
+        Respond(OpsRequestHandler.ReplayEventAsync(request.HttpContext, source, eventId));
+
+    [Function(nameof(OpsDeadLetters))]
+    public Task<IActionResult> OpsDeadLetters([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.DeadLetters)] HttpRequest request) =>
+        Respond(OpsRequestHandler.DeadLettersAsync(request.HttpContext));
+
+    [Function(nameof(OpsReplayDeadLetters))]
+    public Task<IActionResult> OpsReplayDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.DeadLettersReplay)] HttpRequest request) =>
+        Respond(OpsRequestHandler.ReplayDeadLettersAsync(request.HttpContext));
+
+    [Function(nameof(OpsReplayDeadLetter))]
+    public Task<IActionResult> OpsReplayDeadLetter([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.DeadLetterReplay)] HttpRequest request, string source, string eventId) =>
+        Respond(OpsRequestHandler.ReplayDeadLetterAsync(request.HttpContext, source, eventId));
+
+    [Function(nameof(OpsOrganization))]
+    public Task<IActionResult> OpsOrganization([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Organization)] HttpRequest request, string orgId) =>
+        Respond(OpsRequestHandler.OrganizationAsync(request.HttpContext, orgId));
+
+    [Function(nameof(OpsDirectoryUsers))]
+    public Task<IActionResult> OpsDirectoryUsers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationDirectoryUsers)] HttpRequest request, string orgId) =>
+        Respond(OpsRequestHandler.DirectoryUsersAsync(request.HttpContext, orgId));
+
+    [Function(nameof(OpsMembers))]
+    public Task<IActionResult> OpsMembers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationMembers)] HttpRequest request, string orgId) =>
+        Respond(OpsRequestHandler.MembersAsync(request.HttpContext, orgId));
+
+    [Function(nameof(OpsCustomer))]
+    public Task<IActionResult> OpsCustomer([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customer)] HttpRequest request, string customerId) =>
+        Respond(OpsRequestHandler.CustomerAsync(request.HttpContext, customerId));
+
+    // The handler has written the response already.
+    private static async Task<IActionResult> Respond(Task handled)
+    {
+        await handled;
+        return new EmptyResult();
+    }
+}

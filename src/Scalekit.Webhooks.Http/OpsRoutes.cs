@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>
+/// Operations routes (below <c>/api/</c>), the same in the Functions app and the local host. They live under
+/// <c>ops/</c> because the Functions host reserves every route that starts with <c>admin</c> or <c>runtime</c>.
+/// </summary>
+public static class OpsRoutes
+{
+    public const string Stats = "ops/stats";
+    public const string Events = "ops/events";
+    public const string Event = "ops/events/{source}/{eventId}";
+    public const string EventReplay = "ops/events/{source}/{eventId}/replay";
+    public const string DeadLetters = "ops/dead-letters";
+    public const string DeadLettersReplay = "ops/dead-letters/replay";
+    public const string DeadLetterReplay = "ops/dead-letters/{source}/{eventId}/replay";
+    public const string Organization = "ops/organizations/{orgId}";
+    public const string OrganizationDirectoryUsers = "ops/organizations/{orgId}/directory-users";
+    public const string OrganizationMembers = "ops/organizations/{orgId}/members";
+    public const string Customer = "ops/customers/{customerId}";
+
+    /// <summary>The only operations routes that answer without the key (static pages whose every API call carries it).</summary>
+    public static IReadOnlyList<string> Anonymous { get; } = [];
+
+    /// <summary>Maps every operations route behind <paramref name="opsKey"/> (the local host's function-key check).</summary>
+    public static void MapOpsApi(this IEndpointRouteBuilder endpoints, string? opsKey)
+    {
+        var ops = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        {
+            if (!OpsKey.IsAuthorized(context.HttpContext.Request, opsKey))
+            {
+                await OpsRequestHandler.UnauthorizedAsync(context.HttpContext);
+                return Results.Empty;
+            }
+
+            return await next(context);
+        });
+        ops.MapGet(Stats, (HttpContext c) => OpsRequestHandler.StatsAsync(c));
+        ops.MapGet(Events, (HttpContext c) => OpsRequestHandler.SearchEventsAsync(c));
+        ops.MapGet(Event, (HttpContext c, string source, string eventId) => OpsRequestHandler.EventAsync(c, source, eventId));
+        ops.MapPost(EventReplay, (HttpContext c, string source, string eventId) => OpsRequestHandler.ReplayEventAsync(c, source, eventId));
+        ops.MapGet(DeadLetters, (HttpContext c) => OpsRequestHandler.DeadLettersAsync(c));
+        ops.MapPost(DeadLettersReplay, (HttpContext c) => OpsRequestHandler.ReplayDeadLettersAsync(c));
+        ops.MapPost(DeadLetterReplay, (HttpContext c, string source, string eventId) => OpsRequestHandler.ReplayDeadLetterAsync(c, source, eventId));
+        ops.MapGet(Organization, (HttpContext c, string orgId) => OpsRequestHandler.OrganizationAsync(c, orgId));
+        ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId) => OpsRequestHandler.DirectoryUsersAsync(c, orgId));
+        ops.MapGet(OrganizationMembers, (HttpContext c, string orgId) => OpsRequestHandler.MembersAsync(c, orgId));
+        ops.MapGet(Customer, (HttpContext c, string customerId) => OpsRequestHandler.CustomerAsync(c, customerId));
+    }
+}
