@@ -35,8 +35,8 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
             Scalekit.Functions local host is ready.
               Scalekit webhook URL : {address}{WebhookRequestHandler.ScalekitRoute}
               Stripe webhook URL   : {address}{WebhookRequestHandler.StripeRoute}
-              {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.ScalekitSecrets)}
-              {IngestOptions.StripeSecretSetting}   : {Describe(ingest.StripeSecrets)}
+              {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.Sender(WebhookSource.Scalekit))}
+              {IngestOptions.StripeSecretSetting}   : {Describe(ingest.Sender(WebhookSource.Stripe))}
               Expected Stripe API version: {StripeApiVersion.Expected}
               Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : configuration[OpsKey.Setting])})
 
@@ -47,6 +47,6 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
             """);
     }
 
-    private static string Describe(IReadOnlyList<string> secrets) =>
-        secrets.Count == 0 ? "(not set: deliveries get 503)" : string.Join("  ", secrets);
+    private static string Describe(SenderSecrets sender) =>
+        sender.IsEnabled ? string.Join("  ", sender.Secrets) : $"(deliveries get 503: {sender.Problem})";
 }

@@ -45,6 +45,12 @@ public sealed partial class BillingSync(
     public async Task<SyncResult> SyncAsync(BillingChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (options.Value.CredentialsProblem is { } problem)
+        {
+            // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
+            throw new PermanentSyncException(problem);
+        }
+
         if (!options.Value.IsConfigured)
         {
             return await DryRunAsync(change, cancellationToken).ConfigureAwait(false);

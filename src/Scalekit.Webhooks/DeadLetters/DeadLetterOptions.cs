@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
@@ -37,24 +37,22 @@ public sealed class DeadLetterOptions
 
     internal static void Bind(DeadLetterOptions options, IConfiguration configuration)
     {
-        if (configuration[ScheduleSetting] is { Length: > 0 } schedule)
+        if (configuration[ScheduleSetting] is { } schedule && !string.IsNullOrWhiteSpace(schedule))
         {
-            options.Schedule = schedule;
+            try
+            {
+                CronSchedule.Parse(schedule.Trim());
+            }
+            catch (FormatException ex)
+            {
+                throw SettingValue.Invalid(ScheduleSetting, $"must be a six-field cron expression (second minute hour day month day-of-week): {ex.Message}");
+            }
+
+            options.Schedule = schedule.Trim();
         }
 
-        if (configuration[MaxReplaysSetting] is { Length: > 0 } max)
-        {
-            options.MaxReplays = int.Parse(max, CultureInfo.InvariantCulture);
-        }
-
-        if (configuration["DEADLETTER_REPLAY_LEASE_SECONDS"] is { Length: > 0 } lease)
-        {
-            options.Lease = TimeSpan.FromSeconds(double.Parse(lease, CultureInfo.InvariantCulture));
-        }
-
-        if (configuration[BaseDelaySetting] is { Length: > 0 } delay)
-        {
-            options.BaseDelay = TimeSpan.FromSeconds(double.Parse(delay, CultureInfo.InvariantCulture));
-        }
+        options.MaxReplays = SettingValue.WholeNumber(configuration, MaxReplaysSetting, options.MaxReplays, 0, 100);
+        options.Lease = SettingValue.Duration(configuration, "DEADLETTER_REPLAY_LEASE_SECONDS", options.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
+        options.BaseDelay = SettingValue.Duration(configuration, BaseDelaySetting, options.BaseDelay, TimeSpan.Zero, TimeSpan.FromDays(1), TimeUnit.Seconds);
     }
 }

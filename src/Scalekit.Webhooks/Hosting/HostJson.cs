@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Processing;
@@ -42,32 +41,13 @@ public static class HostJson
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(QueuesSection);
-        if (section["batchSize"] is { Length: > 0 } batch)
-        {
-            options.BatchSize = Math.Clamp(int.Parse(batch, CultureInfo.InvariantCulture), 1, 32);
-        }
-
-        if (section["maxDequeueCount"] is { Length: > 0 } max)
-        {
-            options.MaxDequeueCount = int.Parse(max, CultureInfo.InvariantCulture);
-        }
-
-        if (section["visibilityTimeout"] is { Length: > 0 } visibility)
-        {
-            options.VisibilityTimeout = TimeSpan.Parse(visibility, CultureInfo.InvariantCulture);
-        }
+        options.BatchSize = SettingValue.WholeNumber(configuration, $"{QueuesSection}:batchSize", options.BatchSize, 1, 32);
+        options.MaxDequeueCount = SettingValue.WholeNumber(configuration, $"{QueuesSection}:maxDequeueCount", options.MaxDequeueCount, 1, 100);
+        options.VisibilityTimeout = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:visibilityTimeout", options.VisibilityTimeout, TimeSpan.Zero, TimeSpan.FromDays(7));
+        options.MaxPollingInterval = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:maxPollingInterval", options.MaxPollingInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
 
         // Not a host.json setting: how long a message the local host is working on stays hidden (Functions uses 10 minutes).
-        if (configuration["LOCAL_QUEUE_PROCESSING_LEASE_SECONDS"] is { Length: > 0 } lease)
-        {
-            options.ProcessingLease = TimeSpan.FromSeconds(double.Parse(lease, CultureInfo.InvariantCulture));
-        }
-
-        if (section["maxPollingInterval"] is { Length: > 0 } polling)
-        {
-            options.MaxPollingInterval = TimeSpan.Parse(polling, CultureInfo.InvariantCulture);
-        }
+        options.ProcessingLease = SettingValue.Duration(configuration, "LOCAL_QUEUE_PROCESSING_LEASE_SECONDS", options.ProcessingLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
     }
 
     /// <summary>The <c>host.json</c> beside the app, or in the nearest folder above <paramref name="startDirectory"/>.</summary>

@@ -25,8 +25,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOptions<IngestOptions>()
             .Configure(options => IngestOptions.Bind(options, configuration))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
-        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration));
+        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
+        services.AddOptions<LedgerOptions>().Configure(options => LedgerOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddHostedService<StartupSettingsReport>();
 
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration, StorageRetry.Default));
         services.TryAddSingleton<StorageProvisioner>();
@@ -36,9 +37,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton(provider => new EventLedger(
             provider.GetRequiredService<StorageClients>(),
             provider.GetRequiredService<TimeProvider>(),
-            double.TryParse(configuration[EventLedger.ClaimLeaseSetting], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lease)
-                ? TimeSpan.FromSeconds(lease)
-                : EventLedger.DefaultClaimLease));
+            provider.GetRequiredService<IOptions<LedgerOptions>>().Value.ClaimLease));
         services.TryAddSingleton<EventConsumer>();
         services.TryAddSingleton(_ => new FaultInjection(configuration));
         services.TryAddSingleton<StateStore>();
@@ -47,13 +46,13 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<OrganizationLinks>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<StripeBillingProcessor>();
-        services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration));
+        services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
         services.TryAddSingleton<ScalekitTokenCache>();
-        services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration));
+        services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddHttpClient<ScalekitClient>()
             .AddResilienceHandler("scalekit", (pipeline, context) =>
             {

@@ -1,7 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Verification;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Ingest;
 
@@ -14,11 +13,23 @@ public sealed class IngestOptions
     public const string MaxBodySetting = "WEBHOOK_MAX_BODY_BYTES";
     public const string StripeApiVersionPolicySetting = "STRIPE_API_VERSION_MISMATCH";
 
-    /// <summary>Scalekit signing secrets (<c>whsec_…</c>), current first; several are accepted during rotation.</summary>
-    public IReadOnlyList<string> ScalekitSecrets { get; set; } = [];
+    /// <summary>
+    /// Each sender's signing secrets (<c>whsec_…</c>, current first; several are accepted during rotation), or why
+    /// that sender is switched off.
+    /// </summary>
+    public IReadOnlyDictionary<WebhookSource, SenderSecrets> Senders { get; set; } = new Dictionary<WebhookSource, SenderSecrets>();
 
-    /// <summary>Stripe endpoint secrets (<c>whsec_…</c>), current first; several are accepted during rotation.</summary>
-    public IReadOnlyList<string> StripeSecrets { get; set; } = [];
+    /// <summary>The setting that holds <paramref name="source"/>'s signing secrets.</summary>
+    public static string SecretSetting(WebhookSource source) => source switch
+    {
+        WebhookSource.Scalekit => ScalekitSecretSetting,
+        WebhookSource.Stripe => StripeSecretSetting,
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
+
+    /// <summary>The secrets of <paramref name="source"/>; a sender that was never bound counts as not set.</summary>
+    public SenderSecrets Sender(WebhookSource source) =>
+        Senders.TryGetValue(source, out var sender) ? sender : SenderSecrets.Read(source, SecretSetting(source), null);
 
     /// <summary>How far a signed timestamp may be from now, either way. Default 300 s, as both senders use.</summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(300);
@@ -35,18 +46,11 @@ public sealed class IngestOptions
 
     internal static void Bind(IngestOptions options, IConfiguration configuration)
     {
-        options.ScalekitSecrets = SplitSecrets(configuration[ScalekitSecretSetting]);
-        options.StripeSecrets = SplitSecrets(configuration[StripeSecretSetting]);
-        if (configuration[ToleranceSetting] is { Length: > 0 } tolerance)
-        {
-            options.TimestampTolerance = TimeSpan.FromSeconds(ParseLong(tolerance, ToleranceSetting));
-        }
-
-        if (configuration[MaxBodySetting] is { Length: > 0 } maxBody)
-        {
-            options.MaxBodyBytes = ParseLong(maxBody, MaxBodySetting);
-        }
-
+        options.Senders = Enum.GetValues<WebhookSource>().ToDictionary(
+            source => source,
+            source => SenderSecrets.Read(source, SecretSetting(source), configuration[SecretSetting(source)]));
+        options.TimestampTolerance = SettingValue.Duration(configuration, ToleranceSetting, options.TimestampTolerance, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), TimeUnit.Seconds);
+        options.MaxBodyBytes = SettingValue.WholeNumber(configuration, MaxBodySetting, (int)options.MaxBodyBytes, 1024, 64 * 1024 * 1024);
         if (configuration[StripeApiVersionPolicySetting] is { Length: > 0 } policy)
         {
             options.StripeApiVersionPolicy = Enum.TryParse<StripeApiVersionPolicy>(policy, ignoreCase: true, out var parsed)
@@ -54,11 +58,6 @@ public sealed class IngestOptions
                 : throw new OptionsValidationException(StripeApiVersionPolicySetting, typeof(IngestOptions), [$"{StripeApiVersionPolicySetting} must be 'accept' or 'reject'."]);
         }
     }
-
-    private static long ParseLong(string value, string setting) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
-            ? parsed
-            : throw new OptionsValidationException(setting, typeof(IngestOptions), [$"{setting} must be a whole number."]);
 }
 
 /// <summary>Handling of Stripe events signed for another API version than the one this build of Stripe.net expects.</summary>
@@ -69,39 +68,4 @@ public enum StripeApiVersionPolicy
 
     /// <summary>Answer 400 so the mismatch is visible in Stripe's dashboard; Stripe keeps retrying for up to 3 days.</summary>
     Reject,
-}
-
-internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
-{
-    public ValidateOptionsResult Validate(string? name, IngestOptions options)
-    {
-        var errors = new List<string>();
-        if (options.TimestampTolerance <= TimeSpan.Zero || options.TimestampTolerance > TimeSpan.FromDays(1))
-        {
-            errors.Add($"{IngestOptions.ToleranceSetting} must be between 1 and 86400 seconds.");
-        }
-
-        if (options.MaxBodyBytes is < 1024 or > 64 * 1024 * 1024)
-        {
-            errors.Add($"{IngestOptions.MaxBodySetting} must be between 1024 and 67108864 bytes.");
-        }
-
-        for (var i = 0; i < options.ScalekitSecrets.Count; i++)
-        {
-            if (!StandardWebhookSecret.TryParse(options.ScalekitSecrets[i], out _, out var error))
-            {
-                errors.Add($"{IngestOptions.ScalekitSecretSetting}: secret #{i + 1} is invalid: {error}.");
-            }
-        }
-
-        foreach (var (setting, secrets) in new[] { (IngestOptions.ScalekitSecretSetting, options.ScalekitSecrets), (IngestOptions.StripeSecretSetting, options.StripeSecrets) })
-        {
-            if (secrets.Count > HmacSignatures.MaxSecrets)
-            {
-                errors.Add($"{setting} holds {secrets.Count} secrets; at most {HmacSignatures.MaxSecrets} can be active at once.");
-            }
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
 }

@@ -17,8 +17,8 @@ public sealed partial class WebhookIngestor
     private readonly EventQueueWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookIngestor> _logger;
-    private readonly ScalekitSignatureVerifier _scalekit;
-    private readonly StripeSignatureVerifier _stripe;
+    private readonly ScalekitSignatureVerifier? _scalekit;
+    private readonly StripeSignatureVerifier? _stripe;
 
     public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger)
     {
@@ -27,8 +27,13 @@ public sealed partial class WebhookIngestor
         _writer = writer;
         _time = time;
         _logger = logger;
-        _scalekit = new ScalekitSignatureVerifier([.. _options.ScalekitSecrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time);
-        _stripe = new StripeSignatureVerifier(_options.StripeSecrets, _options.TimestampTolerance, time);
+        // A sender whose secrets are missing or broken gets no verifier: its deliveries are answered 503.
+        var scalekit = _options.Sender(WebhookSource.Scalekit);
+        _scalekit = scalekit.IsEnabled
+            ? new ScalekitSignatureVerifier([.. scalekit.Secrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time)
+            : null;
+        var stripe = _options.Sender(WebhookSource.Stripe);
+        _stripe = stripe.IsEnabled ? new StripeSignatureVerifier(stripe.Secrets, _options.TimestampTolerance, time) : null;
     }
 
     /// <param name="source">Which sender's rules apply.</param>
@@ -57,11 +62,11 @@ public sealed partial class WebhookIngestor
 
     private async Task<IngestResult> IngestCoreAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
     {
-        if (SecretsFor(source).Count == 0)
+        var sender = _options.Sender(source);
+        if (!sender.IsEnabled)
         {
-            var setting = source == WebhookSource.Scalekit ? IngestOptions.ScalekitSecretSetting : IngestOptions.StripeSecretSetting;
-            Log.NotConfigured(_logger, source, setting);
-            return new IngestResult(IngestOutcome.NotConfigured, $"This receiver has no {setting} configured; the delivery was not stored. Retry once it is set.");
+            Log.NotConfigured(_logger, source, sender.Setting);
+            return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify {source} deliveries: {sender.Problem} The delivery was not stored; retry once the setting is fixed.");
         }
 
         if (declaredLength > _options.MaxBodyBytes)
@@ -76,7 +81,7 @@ public sealed partial class WebhookIngestor
         }
 
         var raw = buffer.Memory;
-        var verification = source == WebhookSource.Scalekit ? _scalekit.Verify(raw.Span, headers) : _stripe.Verify(raw.Span, headers);
+        var verification = source == WebhookSource.Scalekit ? _scalekit!.Verify(raw.Span, headers) : _stripe!.Verify(raw.Span, headers);
         if (!verification.IsVerified)
         {
             return Reject(source, verification);
@@ -146,9 +151,6 @@ public sealed partial class WebhookIngestor
         return false;
     }
 
-    private IReadOnlyList<string> SecretsFor(WebhookSource source) =>
-        source == WebhookSource.Scalekit ? _options.ScalekitSecrets : _options.StripeSecrets;
-
     private VerificationResult TooLarge() => VerificationResult.Reject(WebhookRejection.BodyTooLarge,
         $"The body is larger than {_options.MaxBodyBytes} bytes ({IngestOptions.MaxBodySetting}).");
 
@@ -169,7 +171,7 @@ public sealed partial class WebhookIngestor
         [LoggerMessage(1003, LogLevel.Error, "Could not store {Source} event {EventId} ({EventType}), delivery {DeliveryId}; answered 503")]
         public static partial void StorageFailed(ILogger logger, Exception exception, WebhookSource source, string eventId, string eventType, string deliveryId);
 
-        [LoggerMessage(1004, LogLevel.Error, "{Source} delivery refused with 503: setting {Setting} is not configured")]
+        [LoggerMessage(1004, LogLevel.Error, "{Source} delivery refused with 503: setting {Setting} is missing or invalid")]
         public static partial void NotConfigured(ILogger logger, WebhookSource source, string setting);
 
         [LoggerMessage(1005, LogLevel.Warning, "Stripe event {EventId} has api_version {ApiVersion}, this receiver expects {Expected}; policy: {Policy}")]

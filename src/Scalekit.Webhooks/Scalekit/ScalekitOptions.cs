@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Scalekit;
 
-/// <summary>How to reach Scalekit's API. Without all three credentials the billing sync runs in dry-run mode.</summary>
+/// <summary>
+/// How to reach Scalekit's API. Without any of the three credentials the billing sync runs in dry-run mode; with only
+/// some of them it is switched off and each billing event is parked with <see cref="CredentialsProblem"/>.
+/// </summary>
 public sealed class ScalekitOptions
 {
     public const string EnvironmentUrlSetting = "SCALEKIT_ENVIRONMENT_URL";
@@ -30,32 +34,54 @@ public sealed class ScalekitOptions
     /// <summary>Renew the access token this long before it expires. Default 5 minutes.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 
-    public bool IsConfigured => EnvironmentUrl is not null && !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
+    /// <summary>
+    /// Why Scalekit API access is switched off although some of its settings are given (one or two of the three
+    /// credentials, an unusable URL, an unresolved Key Vault reference); null when it is fully set or fully absent.
+    /// </summary>
+    public string? CredentialsProblem { get; set; }
+
+    public bool IsConfigured => CredentialsProblem is null && EnvironmentUrl is not null && !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
 
     internal static void Bind(ScalekitOptions options, IConfiguration configuration)
     {
-        var url = configuration[EnvironmentUrlSetting]?.Trim();
-        options.EnvironmentUrl = string.IsNullOrEmpty(url) ? null : new Uri(url.TrimEnd('/') + "/");
-        options.ClientId = configuration[ClientIdSetting]?.Trim();
-        options.ClientSecret = configuration[ClientSecretSetting]?.Trim();
-        if (configuration["SCALEKIT_RETRY_BASE_DELAY_MS"] is { Length: > 0 } delay)
+        var given = new Dictionary<string, string?>
         {
-            options.RetryBaseDelay = TimeSpan.FromMilliseconds(int.Parse(delay, System.Globalization.CultureInfo.InvariantCulture));
+            [EnvironmentUrlSetting] = configuration[EnvironmentUrlSetting]?.Trim(),
+            [ClientIdSetting] = configuration[ClientIdSetting]?.Trim(),
+            [ClientSecretSetting] = configuration[ClientSecretSetting]?.Trim(),
+        };
+        options.ClientId = given[ClientIdSetting];
+        options.ClientSecret = given[ClientSecretSetting];
+        options.EnvironmentUrl = Uri.TryCreate(given[EnvironmentUrlSetting]?.TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
+            ? url
+            : null;
+        options.CredentialsProblem = CheckCredentials(given, options.EnvironmentUrl);
+        options.RetryBaseDelay = SettingValue.Duration(configuration, "SCALEKIT_RETRY_BASE_DELAY_MS", options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), TimeUnit.Milliseconds);
+        options.AttemptTimeout = SettingValue.Duration(configuration, "SCALEKIT_ATTEMPT_TIMEOUT_MS", options.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), TimeUnit.Milliseconds);
+        options.CircuitBreakDuration = SettingValue.Duration(configuration, "SCALEKIT_CIRCUIT_BREAK_SECONDS", options.CircuitBreakDuration, TimeSpan.FromSeconds(0.5), TimeSpan.FromHours(1), TimeUnit.Seconds);
+        options.MaxRetries = SettingValue.WholeNumber(configuration, "SCALEKIT_MAX_RETRIES", options.MaxRetries, 0, 10);
+    }
+
+    private static string? CheckCredentials(Dictionary<string, string?> given, Uri? url)
+    {
+        var set = given.Where(pair => !string.IsNullOrEmpty(pair.Value)).Select(pair => pair.Key).ToList();
+        if (set.Count == 0)
+        {
+            return null;
         }
 
-        if (configuration["SCALEKIT_ATTEMPT_TIMEOUT_MS"] is { Length: > 0 } timeout)
+        var unresolved = set.Where(setting => given[setting]!.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (unresolved.Count > 0)
         {
-            options.AttemptTimeout = TimeSpan.FromMilliseconds(int.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture));
+            return $"Scalekit API access is off: {string.Join(", ", unresolved)} holds a Key Vault reference that has not been resolved.";
         }
 
-        if (configuration["SCALEKIT_CIRCUIT_BREAK_SECONDS"] is { Length: > 0 } breakSeconds)
+        var missing = given.Keys.Except(set).ToList();
+        if (missing.Count > 0)
         {
-            options.CircuitBreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, double.Parse(breakSeconds, System.Globalization.CultureInfo.InvariantCulture)));
+            return $"Scalekit API access is off: {string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set, while {string.Join(" and ", set)} {(set.Count == 1 ? "is" : "are")}. Set all three, or none for dry-run mode.";
         }
 
-        if (configuration["SCALEKIT_MAX_RETRIES"] is { Length: > 0 } retries)
-        {
-            options.MaxRetries = int.Parse(retries, System.Globalization.CultureInfo.InvariantCulture);
-        }
+        return url is null ? $"Scalekit API access is off: {EnvironmentUrlSetting} is not an absolute http(s) URL." : null;
     }
 }

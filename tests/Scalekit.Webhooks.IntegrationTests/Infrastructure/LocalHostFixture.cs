@@ -42,6 +42,11 @@ public class LocalHostFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
 
+    /// <summary>Last-word service changes for the host (a log collector, say).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         Storage = await Azurite.StartNewAsync();
@@ -72,6 +77,8 @@ public class LocalHostFixture : IAsyncLifetime
             {
                 services.AddSingleton(clock);
             }
+
+            ConfigureServices(services);
         });
         await Host.StartAsync();
         BaseAddress = new Uri(Host.Urls.First());

@@ -1,0 +1,72 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Scalekit.Webhooks.Hosting;
+
+/// <summary>
+/// Reads one flat app setting. A value that makes no sense stops start-up with a message that names the setting and
+/// the allowed range; an absent or empty setting keeps the documented default.
+/// </summary>
+public static class SettingValue
+{
+    public static int WholeNumber(IConfiguration configuration, string setting, int fallback, int min, int max)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Raw(configuration, setting) is not { } value)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw Invalid(setting, $"must be a whole number from {min} to {max}");
+    }
+
+    /// <summary>A duration given as a number of <paramref name="unit"/>s (fractions allowed).</summary>
+    public static TimeSpan Duration(IConfiguration configuration, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max, TimeUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Raw(configuration, setting) is not { } value)
+        {
+            return fallback;
+        }
+
+        var perUnit = unit == TimeUnit.Milliseconds ? TimeSpan.FromMilliseconds(1) : TimeSpan.FromSeconds(1);
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed)
+            && perUnit * parsed is var duration && duration >= min && duration <= max
+            ? duration
+            : throw Invalid(setting, $"must be a number of {unit.ToString().ToLowerInvariant()} from {min / perUnit} to {max / perUnit}");
+    }
+
+    /// <summary>A duration written as <c>hh:mm:ss</c>, as host.json holds them.</summary>
+    public static TimeSpan TimeOfDayStyle(IConfiguration configuration, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Raw(configuration, setting) is not { } value)
+        {
+            return fallback;
+        }
+
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw Invalid(setting, $"must be a duration (hh:mm:ss) from {min:c} to {max:c}");
+    }
+
+    /// <summary>The failure for <paramref name="setting"/>; the message never repeats the value.</summary>
+    public static OptionsValidationException Invalid(string setting, string rule) =>
+        new(setting, typeof(SettingValue), [$"{DisplayName(setting)} {rule}."]);
+
+    // Configuration paths use ':'; app settings and environment variables spell the same path with '__'.
+    private static string DisplayName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
+
+    private static string? Raw(IConfiguration configuration, string setting) =>
+        configuration[setting] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}
+
+/// <summary>The unit a numeric duration setting is written in.</summary>
+public enum TimeUnit
+{
+    Seconds,
+    Milliseconds,
+}

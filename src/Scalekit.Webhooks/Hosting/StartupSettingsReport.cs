@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.Hosting;
+
+/// <summary>
+/// Logs once at start-up, as an error naming the setting, each part that a broken setting has switched off, while
+/// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
+/// </summary>
+internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, ILogger<StartupSettingsReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sender in ingest.Value.Senders.Values.Where(sender => !sender.IsEnabled))
+        {
+            LogSenderOff(logger, sender.Source, sender.Setting, sender.Problem!);
+        }
+
+        if (scalekit.Value.CredentialsProblem is { } problem)
+        {
+            LogScalekitOff(logger, problem);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(5001, LogLevel.Error, "{Source} deliveries are refused with 503 until {Setting} is fixed. {Problem}")]
+    private static partial void LogSenderOff(ILogger logger, WebhookSource source, string setting, string problem);
+
+    [LoggerMessage(5002, LogLevel.Error, "Billing events are parked until the Scalekit settings are fixed: {Problem}")]
+    private static partial void LogScalekitOff(ILogger logger, string problem);
+}

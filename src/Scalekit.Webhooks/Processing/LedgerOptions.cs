@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
+
+namespace Scalekit.Webhooks.Processing;
+
+/// <summary>How the event ledger hands events to consumers.</summary>
+public sealed class LedgerOptions
+{
+    /// <summary>
+    /// How long a claim holds off other consumers (<see cref="EventLedger.ClaimLeaseSetting"/>, seconds), longer than
+    /// any attempt takes; after it a crashed consumer's event can be claimed again. Default 2 minutes.
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = EventLedger.DefaultClaimLease;
+
+    internal static void Bind(LedgerOptions options, IConfiguration configuration) =>
+        options.ClaimLease = SettingValue.Duration(configuration, EventLedger.ClaimLeaseSetting, options.ClaimLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
+}
