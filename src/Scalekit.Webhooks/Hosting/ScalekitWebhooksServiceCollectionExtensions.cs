@@ -9,6 +9,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
@@ -78,6 +79,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
                 });
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        services.AddSalesforce(configuration);
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
 
@@ -10,7 +11,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// Logs once at start-up, as an error naming the setting, each part that a broken setting has switched off, while
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
-internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, ILogger<StartupSettingsReport> logger) : IHostedService
+internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -24,6 +25,11 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             LogScalekitOff(logger, problem);
         }
 
+        if (salesforce.Value.Problem is { } crmProblem)
+        {
+            LogCrmOff(logger, crmProblem);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -34,4 +40,7 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
 
     [LoggerMessage(5002, LogLevel.Error, "Billing events are parked until the Scalekit settings are fixed: {Problem}")]
     private static partial void LogScalekitOff(ILogger logger, string problem);
+
+    [LoggerMessage(5003, LogLevel.Error, "The CRM sync is off until the Salesforce settings are fixed: {Problem}")]
+    private static partial void LogCrmOff(ILogger logger, string problem);
 }

@@ -1,3 +1,4 @@
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Ingest;
@@ -8,7 +9,6 @@ namespace Scalekit.Webhooks.Ingest;
 /// </summary>
 public sealed record SenderSecrets(WebhookSource Source, string Setting, IReadOnlyList<string> Secrets, string? Problem)
 {
-    private const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
     private const string SecretPrefix = "whsec_";
 
     public bool IsEnabled => Problem is null;
@@ -23,7 +23,7 @@ public sealed record SenderSecrets(WebhookSource Source, string Setting, IReadOn
 
     private static string? Check(WebhookSource source, string setting, string? value, IReadOnlyList<string> secrets)
     {
-        if (value?.TrimStart().StartsWith(KeyVaultReferencePrefix, StringComparison.OrdinalIgnoreCase) == true)
+        if (ConnectionSettings.IsUnresolvedKeyVaultReference(value))
         {
             return $"{setting} holds a Key Vault reference that has not been resolved: grant the app's identity the " +
                 "Key Vault Secrets User role on the vault, check that the secret exists, then restart the app.";

@@ -52,36 +52,11 @@ public sealed class ScalekitOptions
         };
         options.ClientId = given[ClientIdSetting];
         options.ClientSecret = given[ClientSecretSetting];
-        options.EnvironmentUrl = Uri.TryCreate(given[EnvironmentUrlSetting]?.TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
-            ? url
-            : null;
-        options.CredentialsProblem = CheckCredentials(given, options.EnvironmentUrl);
+        options.EnvironmentUrl = ConnectionSettings.BaseUrl(given[EnvironmentUrlSetting]);
+        options.CredentialsProblem = ConnectionSettings.Problem("Scalekit API access", given, options.EnvironmentUrl is not null ? null : EnvironmentUrlSetting);
         options.RetryBaseDelay = SettingValue.Duration(configuration, "SCALEKIT_RETRY_BASE_DELAY_MS", options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), TimeUnit.Milliseconds);
         options.AttemptTimeout = SettingValue.Duration(configuration, "SCALEKIT_ATTEMPT_TIMEOUT_MS", options.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), TimeUnit.Milliseconds);
         options.CircuitBreakDuration = SettingValue.Duration(configuration, "SCALEKIT_CIRCUIT_BREAK_SECONDS", options.CircuitBreakDuration, TimeSpan.FromSeconds(0.5), TimeSpan.FromHours(1), TimeUnit.Seconds);
         options.MaxRetries = SettingValue.WholeNumber(configuration, "SCALEKIT_MAX_RETRIES", options.MaxRetries, 0, 10);
-    }
-
-    private static string? CheckCredentials(Dictionary<string, string?> given, Uri? url)
-    {
-        var set = given.Where(pair => !string.IsNullOrEmpty(pair.Value)).Select(pair => pair.Key).ToList();
-        if (set.Count == 0)
-        {
-            return null;
-        }
-
-        var unresolved = set.Where(setting => given[setting]!.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)).ToList();
-        if (unresolved.Count > 0)
-        {
-            return $"Scalekit API access is off: {string.Join(", ", unresolved)} holds a Key Vault reference that has not been resolved.";
-        }
-
-        var missing = given.Keys.Except(set).ToList();
-        if (missing.Count > 0)
-        {
-            return $"Scalekit API access is off: {string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set, while {string.Join(" and ", set)} {(set.Count == 1 ? "is" : "are")}. Set all three, or none for dry-run mode.";
-        }
-
-        return url is null ? $"Scalekit API access is off: {EnvironmentUrlSetting} is not an absolute http(s) URL." : null;
     }
 }

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Scalekit.Webhooks.Crm;
+
+/// <summary>Registers the Salesforce connection: its validated settings, the shared session and the typed client.</summary>
+internal static class CrmRegistration
+{
+    public static IServiceCollection AddSalesforce(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SalesforceOptions>().Configure(options => SalesforceOptions.Bind(options, configuration)).ValidateOnStart();
+        services.TryAddSingleton<SalesforceSession>();
+        services.AddHttpClient<SalesforceClient>()
+            .AddResilienceHandler("salesforce", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
+                if (options.MaxRetries > 0)
+                {
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.MaxRetries,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        Delay = options.RetryBaseDelay,
+                        ShouldRetryAfterHeader = true,
+                    });
+                }
+
+                pipeline.AddTimeout(options.AttemptTimeout);
+            });
+        return services;
+    }
+}
