@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Crm;
 
@@ -18,18 +18,7 @@ internal static class CrmRegistration
             .AddResilienceHandler("salesforce", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
-                if (options.MaxRetries > 0)
-                {
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = options.MaxRetries,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        Delay = options.RetryBaseDelay,
-                        ShouldRetryAfterHeader = true,
-                    });
-                }
-
+                pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
         return services;

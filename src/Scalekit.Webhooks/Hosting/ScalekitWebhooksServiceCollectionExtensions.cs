@@ -58,18 +58,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .AddResilienceHandler("scalekit", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
-                if (options.MaxRetries > 0)
-                {
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = options.MaxRetries,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        Delay = options.RetryBaseDelay,
-                        ShouldRetryAfterHeader = true,
-                    });
-                }
-
+                pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = 0.5,

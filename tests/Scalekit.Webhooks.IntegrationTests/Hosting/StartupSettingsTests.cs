@@ -58,8 +58,6 @@ public class NonsenseSettingsStopStartTests
 /// <summary>A local host whose Scalekit webhook secret is broken; everything else is configured and consuming.</summary>
 public abstract class BrokenScalekitSecretFixture : LocalHostFixture
 {
-    public CollectedLogs Logs { get; } = new();
-
     public abstract string BrokenValue { get; }
 
     protected override bool QueueTriggersEnabled => true;
@@ -68,9 +66,6 @@ public abstract class BrokenScalekitSecretFixture : LocalHostFixture
     {
         [IngestOptions.ScalekitSecretSetting] = BrokenValue,
     };
-
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddLogging(logging => logging.AddProvider(Logs));
 }
 
 public sealed class PlaceholderSecretFixture : BrokenScalekitSecretFixture
@@ -146,8 +141,6 @@ public sealed class UnresolvedKeyVaultReferenceTests(UnresolvedKeyVaultReference
 /// <summary>A local host given two of the three Scalekit API credentials.</summary>
 public sealed class PartialScalekitCredentialsFixture : LocalHostFixture
 {
-    public CollectedLogs Logs { get; } = new();
-
     protected override bool QueueTriggersEnabled => true;
 
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
@@ -155,9 +148,6 @@ public sealed class PartialScalekitCredentialsFixture : LocalHostFixture
         ["SCALEKIT_ENVIRONMENT_URL"] = "https://example.scalekit.dev",
         ["SCALEKIT_CLIENT_ID"] = "skc_partial",
     };
-
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddLogging(logging => logging.AddProvider(Logs));
 }
 
 public class PartialScalekitCredentialsTests(PartialScalekitCredentialsFixture host) : IClassFixture<PartialScalekitCredentialsFixture>

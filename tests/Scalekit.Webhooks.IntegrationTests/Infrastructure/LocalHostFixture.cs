@@ -2,6 +2,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Samples;
@@ -26,6 +27,9 @@ public class LocalHostFixture : IAsyncLifetime
     public string OpsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     public Azurite Storage { get; private set; } = null!;
+
+    /// <summary>Everything the host logged at Information and above.</summary>
+    public CollectedLogs Logs { get; } = new();
 
     public WebApplication Host { get; private set; } = null!;
 
@@ -78,6 +82,7 @@ public class LocalHostFixture : IAsyncLifetime
                 services.AddSingleton(clock);
             }
 
+            services.AddLogging(logging => logging.AddProvider(Logs));
             ConfigureServices(services);
         });
         await Host.StartAsync();
