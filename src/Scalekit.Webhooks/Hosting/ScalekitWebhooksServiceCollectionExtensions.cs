@@ -10,6 +10,7 @@ using Polly;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
@@ -69,6 +70,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
         services.AddSalesforce(configuration);
+        services.AddOptions<StripeApiOptions>().Configure(options => StripeApiOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddHttpClient(StripeCustomerMetadata.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton<StripeCustomerMetadata>();
         return services;
     }
 }

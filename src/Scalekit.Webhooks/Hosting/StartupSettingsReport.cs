@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Hosting;
@@ -11,7 +12,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// Logs once at start-up, as an error naming the setting, each part that a broken setting has switched off, while
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
-internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, ILogger<StartupSettingsReport> logger) : IHostedService
+internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +31,11 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             LogCrmOff(logger, crmProblem);
         }
 
+        if (stripeApi.Value.Problem is { } stripeProblem)
+        {
+            LogStripeApiOff(logger, stripeProblem);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -43,4 +49,7 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
 
     [LoggerMessage(5003, LogLevel.Error, "The CRM sync is off until the Salesforce settings are fixed: {Problem}")]
     private static partial void LogCrmOff(ILogger logger, string problem);
+
+    [LoggerMessage(5004, LogLevel.Error, "Writes to Stripe customers are off until the Stripe API settings are fixed: {Problem}")]
+    private static partial void LogStripeApiOff(ILogger logger, string problem);
 }

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
+
+namespace Scalekit.Webhooks.Onboarding;
+
+/// <summary>Access to Stripe's API, used to write the Scalekit ids onto a Stripe customer. Without a key that step is skipped.</summary>
+public sealed class StripeApiOptions
+{
+    public const string ApiKeySetting = "STRIPE_API_KEY";
+    public const string BaseUrlSetting = "STRIPE_API_BASE_URL";
+
+    /// <summary>A secret (<c>sk_…</c>) or restricted (<c>rk_…</c>) key with write access to customers.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Where Stripe's API is; only set to point at a stand-in. Default Stripe's own.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Why Stripe API access is off although its settings are given; null when it is fully set or absent.</summary>
+    public string? Problem { get; set; }
+
+    public bool IsConfigured => Problem is null && !string.IsNullOrEmpty(ApiKey);
+
+    internal static void Bind(StripeApiOptions options, IConfiguration configuration)
+    {
+        var key = configuration[ApiKeySetting]?.Trim();
+        var baseUrl = configuration[BaseUrlSetting]?.Trim();
+        options.ApiKey = string.IsNullOrEmpty(key) ? null : key;
+        options.BaseUrl = ConnectionSettings.BaseUrl(baseUrl);
+        options.Problem = ConnectionSettings.IsUnresolvedKeyVaultReference(key)
+            ? $"Stripe API access is off: {ApiKeySetting} holds a Key Vault reference that has not been resolved."
+            : options.ApiKey is not null && !options.ApiKey.StartsWith("sk_", StringComparison.Ordinal) && !options.ApiKey.StartsWith("rk_", StringComparison.Ordinal)
+                ? $"Stripe API access is off: {ApiKeySetting} must be a secret (sk_…) or restricted (rk_…) key."
+                : !string.IsNullOrEmpty(baseUrl) && options.BaseUrl is null
+                    ? $"Stripe API access is off: {BaseUrlSetting} is not an absolute http(s) URL."
+                    : null;
+    }
+}
