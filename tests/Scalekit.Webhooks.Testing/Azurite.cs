@@ -67,9 +67,10 @@ public sealed class Azurite : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        // A readiness wait, not a speed claim: Node can take long to start on a loaded machine.
         foreach (var port in new[] { _blobPort, _queuePort, _tablePort })
         {
-            await WaitForPortAsync(port, TimeSpan.FromSeconds(30));
+            await WaitForPortAsync(port, TimeSpan.FromSeconds(120));
         }
     }
 
