@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: installs what the tests need, builds everything that can be built here, checks the Bicep
+# The one test command: installs what the tests need, builds everything and publishes the Functions app, checks the Bicep
 # templates, runs every test project against a real Azurite, and ends with one summary line.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -19,21 +19,14 @@ else
   echo "node_modules is up to date"
 fi
 
-step "Azure Functions adapter (src/Scalekit.Functions)"
-projects=(Scalekit.Webhooks.slnf)
-if dotnet restore src/Scalekit.Functions/Scalekit.Functions.csproj >"$results/functions-restore.log" 2>&1; then
-  echo "Functions packages restored: the adapter is built too."
-  projects+=(src/Scalekit.Functions/Scalekit.Functions.csproj)
-else
-  echo "NOTICE: skipping src/Scalekit.Functions: its Azure Functions worker packages cannot be restored from the"
-  echo "        configured NuGet sources (see $results/functions-restore.log). Everything else is built and tested;"
-  echo "        the adapter holds bindings only, and the code it calls is covered by the tests below."
-fi
-
 step "build ($configuration)"
-for project in "${projects[@]}"; do
-  dotnet build "$project" -c "$configuration" -v quiet -nologo || fail "build of $project failed"
-done
+dotnet build Scalekit.Webhooks.slnf -c "$configuration" -v quiet -nologo || fail "build of Scalekit.Webhooks.slnf failed"
+
+step "Azure Functions app: build and publish (src/Scalekit.Functions)"
+# tests/Scalekit.Functions.Tests reads what the Functions host loads from this folder, and fails if it is missing.
+export SCALEKIT_FUNCTIONS_PUBLISH_DIR="$PWD/$results/functions-publish"
+dotnet publish src/Scalekit.Functions/Scalekit.Functions.csproj -c "$configuration" -v quiet -nologo \
+  -o "$SCALEKIT_FUNCTIONS_PUBLISH_DIR" || fail "restore, build or publish of src/Scalekit.Functions failed"
 
 step "Bicep (infra/)"
 ./eng/bicep.sh check || fail "Bicep build or lint reported problems"

@@ -11,7 +11,7 @@ public sealed class WebhookFunctions
 {
     [Function(nameof(ScalekitWebhook))]
     public async Task<IActionResult> ScalekitWebhook(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/scalekit")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.ScalekitFunctionRoute)] HttpRequest request)
     {
         await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Scalekit);
         return new EmptyResult();
@@ -19,7 +19,7 @@ public sealed class WebhookFunctions
 
     [Function(nameof(StripeWebhook))]
     public async Task<IActionResult> StripeWebhook(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/stripe")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.StripeFunctionRoute)] HttpRequest request)
     {
         await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Stripe);
         return new EmptyResult();

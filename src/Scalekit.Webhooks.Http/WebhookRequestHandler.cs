@@ -8,8 +8,12 @@ namespace Scalekit.Webhooks.Http;
 /// <summary>Turns an ASP.NET Core request into an ingest call and writes the answer; both hosts route to this.</summary>
 public static class WebhookRequestHandler
 {
-    public const string ScalekitRoute = "/api/webhooks/scalekit";
-    public const string StripeRoute = "/api/webhooks/stripe";
+    /// <summary>Routes below <c>/api/</c>, as the Functions triggers declare them.</summary>
+    public const string ScalekitFunctionRoute = "webhooks/scalekit";
+    public const string StripeFunctionRoute = "webhooks/stripe";
+
+    public const string ScalekitRoute = "/api/" + ScalekitFunctionRoute;
+    public const string StripeRoute = "/api/" + StripeFunctionRoute;
 
     public static async Task HandleAsync(HttpContext context, WebhookSource source)
     {
