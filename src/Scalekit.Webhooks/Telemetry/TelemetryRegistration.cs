@@ -11,6 +11,8 @@ namespace Scalekit.Webhooks.Telemetry;
 /// Exports the pipeline's traces and metrics: to Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
 /// is set (with Entra ID when <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> says so), over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and to the console when <c>TELEMETRY_CONSOLE</c> is true.
+/// Logs are never exported here: in Azure the Functions host already forwards every worker log to Application
+/// Insights, so a log exporter in the worker would send each one twice.
 /// </summary>
 public static class TelemetryRegistration
 {
@@ -20,10 +22,15 @@ public static class TelemetryRegistration
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var console = string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
-        var builder = services.AddOpenTelemetry()
+        services.AddOpenTelemetry()
             .WithTracing(tracing =>
             {
                 tracing.AddSource(PipelineTelemetry.Name);
+                if (!string.IsNullOrEmpty(appInsights))
+                {
+                    tracing.AddAzureMonitorTraceExporter(options => ConfigureAzureMonitor(options, appInsights, configuration));
+                }
+
                 if (!string.IsNullOrEmpty(otlp))
                 {
                     tracing.AddOtlpExporter();
@@ -37,6 +44,11 @@ public static class TelemetryRegistration
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(PipelineTelemetry.Name);
+                if (!string.IsNullOrEmpty(appInsights))
+                {
+                    metrics.AddAzureMonitorMetricExporter(options => ConfigureAzureMonitor(options, appInsights, configuration));
+                }
+
                 if (!string.IsNullOrEmpty(otlp))
                 {
                     metrics.AddOtlpExporter();
@@ -47,18 +59,15 @@ public static class TelemetryRegistration
                     metrics.AddConsoleExporter();
                 }
             });
-        if (!string.IsNullOrEmpty(appInsights))
-        {
-            builder.UseAzureMonitorExporter(options =>
-            {
-                options.ConnectionString = appInsights;
-                if (configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true)
-                {
-                    options.Credential = new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-                }
-            });
-        }
-
         return services;
+    }
+
+    private static void ConfigureAzureMonitor(AzureMonitorExporterOptions options, string connectionString, IConfiguration configuration)
+    {
+        options.ConnectionString = connectionString;
+        if (configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            options.Credential = new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        }
     }
 }
