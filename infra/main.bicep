@@ -1,5 +1,6 @@
-// Scalekit.Functions on Azure: a Flex Consumption function app with a managed identity, identity-only storage,
-// Key Vault for the webhook and API secrets, Application Insights and an alert on dead letters.
+// Scalekit.Functions on Azure: a Flex Consumption function app with a user-assigned identity, identity-only storage,
+// Key Vault for the webhook and API secrets, Application Insights and an alert on dead letters. Deploy with 'azd up'
+// (azure.yaml) or 'az deployment group create' (docs/deploy.md).
 targetScope = 'resourceGroup'
 
 @minLength(1)
@@ -20,12 +21,12 @@ param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
 
 @secure()
-@description('Scalekit webhook signing secret(s), whsec_…; separate several with spaces during rotation.')
-param scalekitWebhookSecret string
+@description('Scalekit webhook signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Scalekit deliveries get 503).')
+param scalekitWebhookSecret string = ''
 
 @secure()
-@description('Stripe endpoint signing secret(s), whsec_…; separate several with spaces during rotation.')
-param stripeWebhookSecret string
+@description('Stripe endpoint signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Stripe deliveries get 503).')
+param stripeWebhookSecret string = ''
 
 @description('Scalekit environment URL, e.g. https://acme.scalekit.com; empty runs the billing sync in dry-run mode.')
 param scalekitEnvironmentUrl string = ''
@@ -45,6 +46,12 @@ param billingPlanMap string = '{}'
 
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
+
+@description('Object id of whoever deploys; gets Key Vault Secrets Officer on the vault to set and rotate secrets. Empty: no role.')
+param deployerPrincipalId string = deployer().objectId
+
+@description('True to recover the soft-deleted Key Vault left by a resource group of the same name deleted within 30 days.')
+param recoverSoftDeletedKeyVault bool = false
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -70,6 +77,15 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    location: location
+    resourceToken: resourceToken
+    tags: allTags
+  }
+}
+
 module vault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   params: {
@@ -79,6 +95,19 @@ module vault 'modules/keyvault.bicep' = {
     scalekitWebhookSecret: scalekitWebhookSecret
     stripeWebhookSecret: stripeWebhookSecret
     scalekitClientSecret: scalekitClientSecret
+    recoverSoftDeletedVault: recoverSoftDeletedKeyVault
+  }
+}
+
+// Roles first, on the identity the app will use, so the app's first start and first publish find them in place.
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    principalId: identity.outputs.principalId
+    deployerPrincipalId: deployerPrincipalId
+    storageAccountName: storage.outputs.accountName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: vault.outputs.name
   }
 }
 
@@ -88,6 +117,8 @@ module app 'modules/function-app.bicep' = {
     location: location
     resourceToken: resourceToken
     tags: allTags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     storageAccountName: storage.outputs.accountName
@@ -99,16 +130,7 @@ module app 'modules/function-app.bicep' = {
     deadLetterReplaySchedule: deadLetterReplaySchedule
     billingPlanMap: billingPlanMap
   }
-}
-
-module rbac 'modules/rbac.bicep' = {
-  name: 'rbac'
-  params: {
-    principalId: app.outputs.principalId
-    storageAccountName: storage.outputs.accountName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultName: vault.outputs.name
-  }
+  dependsOn: [rbac]
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -122,14 +144,26 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+var appUrl = 'https://${app.outputs.defaultHostName}'
+
+// Upper-case names: azd stores each output in the environment under this name (azd env get-values).
 @description('Paste into the Scalekit dashboard (Webhooks → Add endpoint).')
-output scalekitWebhookUrl string = 'https://${app.outputs.defaultHostName}/api/webhooks/scalekit'
+output SCALEKIT_WEBHOOK_URL string = '${appUrl}/api/webhooks/scalekit'
 
 @description('Paste into the Stripe dashboard (Developers → Webhooks → Add endpoint).')
-output stripeWebhookUrl string = 'https://${app.outputs.defaultHostName}/api/webhooks/stripe'
+output STRIPE_WEBHOOK_URL string = '${appUrl}/api/webhooks/stripe'
 
-@description('Name of the function app, for publishing the code.')
-output functionAppName string = app.outputs.name
+@description('Base URL of the operations API (x-functions-key).')
+output OPS_API_URL string = '${appUrl}/api/ops/'
+
+@description('Base URL of the app, for the CLI\'s --url.')
+output FUNCTION_APP_URL string = appUrl
+
+@description('Name of the function app, for publishing the code and reading its keys.')
+output AZURE_FUNCTION_APP_NAME string = app.outputs.name
+
+@description('Name of the Key Vault holding the secrets.')
+output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 
 @description('Name of the storage account holding queues, tables and claim-checked payloads.')
-output storageAccountName string = storage.outputs.accountName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.accountName

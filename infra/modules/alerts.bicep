@@ -9,7 +9,7 @@ param resourceToken string
 @description('Tags applied to every resource.')
 param tags object
 
-@description('Application Insights component whose logs are queried.')
+@description('Application Insights component whose metrics are queried.')
 param applicationInsightsId string
 
 @description('E-mail address for notifications; empty sends none.')
@@ -32,14 +32,15 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
   }
 }
 
-// Fires when the Functions host moves a message to a poison queue, or the replayer parks a dead letter.
+// Fires on the pipeline's own metrics, which are never sampled: a poison queue that is not empty when the replayer
+// looks (every run records the depth), or any event parked as permanently failed.
 resource deadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   name: 'alert-dead-letters-${resourceToken}'
   location: location
   tags: tags
   properties: {
     displayName: 'Scalekit.Functions: events reached dead-letter storage'
-    description: 'A message was moved to scalekit-events-poison or stripe-events-poison, or parked as permanently failed. Inspect it with the operations API (/api/ops/) or CLI, fix the cause and replay.'
+    description: 'A message is waiting in scalekit-events-poison or stripe-events-poison, or an event was parked as permanently failed. Inspect it with the operations API (/api/ops/dead-letters, /api/ops/stats) or the CLI, fix the cause and replay.'
     severity: 2
     enabled: true
     scopes: [applicationInsightsId]
@@ -48,7 +49,7 @@ resource deadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
     criteria: {
       allOf: [
         {
-          query: 'traces | where message has "-poison" or message has "parked as permanently failed"'
+          query: 'customMetrics | where (name == "scalekit_functions.poison.depth" and valueMax > 0) or (name == "scalekit_functions.deadletters.parked" and valueSum > 0)'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0

@@ -15,6 +15,12 @@ param instanceMemoryMB int
 @description('Most instances the app may scale out to.')
 param maximumInstanceCount int
 
+@description('Resource id of the app\'s user-assigned identity (its roles are assigned before the app exists).')
+param identityId string
+
+@description('Client id of that identity, for the settings that pick it.')
+param identityClientId string
+
 @description('Storage account used for AzureWebJobsStorage, reached by managed identity.')
 param storageAccountName string
 
@@ -59,18 +65,21 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   tags: union(tags, { 'azd-service-name': 'functions' })
   kind: 'functionapp,linux'
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    keyVaultReferenceIdentity: identityId
     functionAppConfig: {
       deployment: {
         storage: {
           type: 'blobContainer'
           value: deploymentContainerUrl
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
           }
         }
       }
@@ -89,8 +98,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       appSettings: [
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }
         { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeWebhook})' }
         { name: 'SCALEKIT_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitClient})' }
@@ -107,6 +117,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Deployments use Entra ID only: no FTP or SCM (zip deploy) user name and password.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: false }
+}
+
 output name string = app.name
-output principalId string = app.identity.principalId
 output defaultHostName string = app.properties.defaultHostName

@@ -10,22 +10,32 @@ param resourceToken string
 param tags object
 
 @secure()
-@description('Scalekit webhook signing secret(s).')
+@description('Scalekit webhook signing secret(s); empty leaves the vault\'s secret as it is.')
 param scalekitWebhookSecret string
 
 @secure()
-@description('Stripe endpoint signing secret(s).')
+@description('Stripe endpoint signing secret(s); empty leaves the vault\'s secret as it is.')
 param stripeWebhookSecret string
 
 @secure()
 @description('Scalekit API client secret; may be empty.')
 param scalekitClientSecret string
 
+@description('Recover the soft-deleted vault of the same name (kept 30 days after its resource group was deleted).')
+param recoverSoftDeletedVault bool
+
+var secretNames = {
+  scalekitWebhook: 'scalekit-webhook-secret'
+  stripeWebhook: 'stripe-webhook-secret'
+  scalekitClient: 'scalekit-client-secret'
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: 'kv-${resourceToken}'
   location: location
   tags: tags
   properties: {
+    createMode: recoverSoftDeletedVault ? 'recover' : 'default'
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
@@ -36,22 +46,25 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource scalekitWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+// Key Vault refuses empty values. An empty webhook secret parameter writes nothing, so a secret set with
+// 'az keyvault secret set' survives the next deployment; until one exists the app's Key Vault reference stays
+// unresolved and only that sender answers 503.
+resource scalekitWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scalekitWebhookSecret)) {
   parent: vault
-  name: 'scalekit-webhook-secret'
+  name: secretNames.scalekitWebhook
   properties: { value: scalekitWebhookSecret }
 }
 
-resource stripeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource stripeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeWebhookSecret)) {
   parent: vault
-  name: 'stripe-webhook-secret'
+  name: secretNames.stripeWebhook
   properties: { value: stripeWebhookSecret }
 }
 
 resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
-  name: 'scalekit-client-secret'
-  // Key Vault refuses empty values; a single space means "not configured" and is trimmed away by the app.
+  name: secretNames.scalekitClient
+  // A single space means "not configured" and is trimmed away by the app.
   properties: { value: empty(scalekitClientSecret) ? ' ' : scalekitClientSecret }
 }
 
@@ -59,7 +72,7 @@ output name string = vault.name
 
 @description('Versionless secret URIs, so a rotated secret is picked up without redeploying.')
 output secretUris object = {
-  scalekitWebhook: scalekitWebhook.properties.secretUri
-  stripeWebhook: stripeWebhook.properties.secretUri
+  scalekitWebhook: '${vault.properties.vaultUri}secrets/${secretNames.scalekitWebhook}'
+  stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
   scalekitClient: scalekitClient.properties.secretUri
 }

@@ -1,6 +1,9 @@
-// Least privilege that still works for the function app's managed identity.
+// Least privilege that still works for the function app's managed identity, and the one role the deployer needs.
 @description('Object id of the function app identity.')
 param principalId string
+
+@description('Object id of whoever deploys (user or service principal); gets Key Vault Secrets Officer. Empty: no role.')
+param deployerPrincipalId string
 
 @description('Storage account holding the host data, queues, tables and payloads.')
 param storageAccountName string
@@ -22,6 +25,8 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   // Key Vault Secrets User: resolve the Key Vault references in app settings.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // Key Vault Secrets Officer: the deployer sets and rotates the secrets (the vault uses RBAC, not access policies).
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -83,5 +88,15 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+  }
+}
+
+resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    // No principalType: the deployer may be a user or a service principal (a pipeline).
+    principalId: deployerPrincipalId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
   }
 }

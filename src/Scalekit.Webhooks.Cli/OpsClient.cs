@@ -9,7 +9,7 @@ public sealed record OpsAnswer(HttpStatusCode StatusCode, JsonElement Body)
     public bool IsSuccess => (int)StatusCode is >= 200 and < 300;
 }
 
-/// <summary>Calls the operations API with the admin key in <c>x-functions-key</c>.</summary>
+/// <summary>Calls the operations API with the operations key in <c>x-functions-key</c>.</summary>
 public sealed class OpsClient(HttpClient http, Uri baseUrl, string key)
 {
     public Task<OpsAnswer> GetAsync(string pathAndQuery, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Get, pathAndQuery, cancellationToken);
