@@ -65,9 +65,28 @@ public static class TelemetryRegistration
     private static void ConfigureAzureMonitor(AzureMonitorExporterOptions options, string connectionString, IConfiguration configuration)
     {
         options.ConnectionString = connectionString;
-        if (configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true)
+        if (ManagedIdentityClientId(configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]) is { } clientId)
         {
-            options.Credential = new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+            options.Credential = new ManagedIdentityCredential(clientId.Length == 0 ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
         }
+    }
+
+    /// <summary>
+    /// Reads <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> as the Functions host does: <c>Authorization=AAD</c> means
+    /// Entra ID with the managed identity, <c>ClientId=…</c> picks a user-assigned one. Null: no Entra ID; empty: the
+    /// system-assigned identity.
+    /// </summary>
+    internal static string? ManagedIdentityClientId(string? authentication)
+    {
+        var parts = (authentication ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2, StringSplitOptions.TrimEntries))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.OrdinalIgnoreCase);
+        if (!parts.TryGetValue("Authorization", out var authorization) || !authorization.Equals("AAD", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return parts.TryGetValue("ClientId", out var clientId) ? clientId : "";
     }
 }
