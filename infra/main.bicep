@@ -159,6 +159,9 @@ output OPS_API_URL string = '${appUrl}/api/ops/'
 @description('Base URL of the app, for the CLI\'s --url.')
 output FUNCTION_APP_URL string = appUrl
 
+@description('Resource group of the deployment, for az commands.')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+
 @description('Name of the function app, for publishing the code and reading its keys.')
 output AZURE_FUNCTION_APP_NAME string = app.outputs.name
 

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Scalekit.Webhooks.Testing;
+using YamlDotNet.RepresentationModel;
+
+namespace Scalekit.Functions.Tests;
+
+/// <summary>azure.yaml and the Bicep point at what exists, and the docs use the routes the app serves.</summary>
+public partial class DeploymentFilesTests
+{
+    private static readonly string Root = RepositoryRoot.Path;
+
+    [Fact]
+    public void AzureYaml_DeploysTheFunctionsProject_WithTheBicepInInfra()
+    {
+        var manifest = Load("azure.yaml");
+        var infra = (YamlMappingNode)manifest["infra"];
+        Assert.Equal("bicep", Scalar(infra, "provider"));
+        Assert.True(File.Exists(Path.Combine(Root, Scalar(infra, "path"), Scalar(infra, "module") + ".bicep")), "azure.yaml: infra path/module names no Bicep file.");
+        Assert.True(File.Exists(Path.Combine(Root, Scalar(infra, "path"), Scalar(infra, "module") + ".bicepparam")), "azure.yaml: no .bicepparam beside the module.");
+
+        var services = (YamlMappingNode)manifest["services"];
+        var (name, node) = Assert.Single(services.Children);
+        var service = (YamlMappingNode)node;
+        Assert.Equal("functions", ((YamlScalarNode)name).Value);
+        Assert.Equal("src/Scalekit.Functions", Scalar(service, "project"));
+        Assert.Equal("dotnet", Scalar(service, "language"));
+        Assert.Equal("function", Scalar(service, "host"));
+        Assert.True(File.Exists(Path.Combine(Root, Scalar(service, "project"), "Scalekit.Functions.csproj")), "azure.yaml: the service project has no Scalekit.Functions.csproj.");
+
+        // azd finds the app to publish to by this tag.
+        Assert.Contains("'azd-service-name': 'functions'", File.ReadAllText(Path.Combine(Root, "infra", "modules", "function-app.bicep")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SCALEKIT_WEBHOOK_URL", "/api/webhooks/scalekit")]
+    [InlineData("STRIPE_WEBHOOK_URL", "/api/webhooks/stripe")]
+    [InlineData("OPS_API_URL", "/api/ops/")]
+    public void MainBicep_OutputsTheUrlsTheDocsTellYouToUse(string output, string path)
+    {
+        var bicep = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
+        Assert.Matches($@"output {output} string = '\$\{{appUrl\}}{Regex.Escape(path)}'", bicep);
+        Assert.Contains(output, File.ReadAllText(Path.Combine(Root, "docs", "deploy.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DocsCliAndBicep_NameNoAdminRoute()
+    {
+        var files = new[] { "README.md" }
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md"))
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "infra"), "*.bicep*", SearchOption.AllDirectories))
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "src", "Scalekit.Webhooks.Cli"), "*.cs"));
+        var offenders = files.Where(f => AdminRoute().IsMatch(File.ReadAllText(Path.Combine(Root, f)))).ToList();
+        Assert.True(offenders.Count == 0, "Still naming /api/admin routes: " + string.Join(", ", offenders));
+    }
+
+    private static YamlMappingNode Load(string file)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(Root, file));
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents.Single().RootNode;
+    }
+
+    private static string Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value!;
+
+    [GeneratedRegex(@"api/admin\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AdminRoute();
+}
