@@ -43,13 +43,13 @@ public class PublishOutputTests
     }
 
     [Fact]
-    public void HttpRoutesAndMethods_AreTheOnesTheLocalHostServes()
+    public async Task HttpRoutesAndMethods_AreTheOnesTheLocalHostServes()
     {
         var prefix = RoutePrefix();
         var published = output.Functions.Where(f => f.IsHttp)
             .SelectMany(f => f.Trigger!.Methods.Select(m => $"{m} /{prefix}/{f.HttpRoute}"))
             .Order(StringComparer.Ordinal);
-        Assert.Equal(LocalHostRoutes().Where(r => !r.EndsWith("/api/health", StringComparison.Ordinal)).Order(StringComparer.Ordinal), published);
+        Assert.Equal((await LocalHostRoutes()).Where(r => !r.EndsWith("/api/health", StringComparison.Ordinal)).Order(StringComparer.Ordinal), published);
     }
 
     [Fact]
@@ -140,9 +140,9 @@ public class PublishOutputTests
             ? prefix.GetString()!.Trim('/')
             : "api";
 
-    private static List<string> LocalHostRoutes()
+    private static async Task<List<string>> LocalHostRoutes()
     {
-        var app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"]);
+        await using var app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"]);
         return [.. ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"])
                 .Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))];
