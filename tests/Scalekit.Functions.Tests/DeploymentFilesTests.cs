@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
 using YamlDotNet.RepresentationModel;
 
@@ -43,6 +44,15 @@ public partial class DeploymentFilesTests
     }
 
     [Fact]
+    public void StorageBicep_CreatesEveryQueueTableAndContainerTheCoreUses()
+    {
+        var bicep = File.ReadAllText(Path.Combine(Root, "infra", "modules", "storage.bicep"));
+        Assert.Equal(StorageNames.AllQueues.Order(StringComparer.Ordinal), BicepList(bicep, "queueNames").Order(StringComparer.Ordinal));
+        Assert.Equal(StorageNames.AllTables.Order(StringComparer.Ordinal), BicepList(bicep, "tableNames").Order(StringComparer.Ordinal));
+        Assert.Subset(BicepList(bicep, "containerNames").ToHashSet(), StorageNames.AllContainers.ToHashSet());
+    }
+
+    [Fact]
     public void DocsCliAndBicep_NameNoAdminRoute()
     {
         var files = new[] { "README.md" }
@@ -59,6 +69,14 @@ public partial class DeploymentFilesTests
         using var reader = new StreamReader(Path.Combine(Root, file));
         stream.Load(reader);
         return (YamlMappingNode)stream.Documents.Single().RootNode;
+    }
+
+    // The quoted names of a Bicep array variable: var name = [ 'a' 'b' ... ].
+    private static IEnumerable<string> BicepList(string bicep, string variable)
+    {
+        var list = Regex.Match(bicep, $@"var {variable} = \[(?<items>[^\]]*)\]");
+        Assert.True(list.Success, $"storage.bicep has no array variable {variable}.");
+        return Regex.Matches(list.Groups["items"].Value, "'([^']+)'").Select(m => m.Groups[1].Value);
     }
 
     private static string Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value!;
