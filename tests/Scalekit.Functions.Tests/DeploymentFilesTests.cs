@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Testing;
 using YamlDotNet.RepresentationModel;
 
@@ -50,6 +51,14 @@ public partial class DeploymentFilesTests
         Assert.Equal(StorageNames.AllQueues.Order(StringComparer.Ordinal), BicepList(bicep, "queueNames").Order(StringComparer.Ordinal));
         Assert.Equal(StorageNames.AllTables.Order(StringComparer.Ordinal), BicepList(bicep, "tableNames").Order(StringComparer.Ordinal));
         Assert.Subset(BicepList(bicep, "containerNames").ToHashSet(), StorageNames.AllContainers.ToHashSet());
+    }
+
+    [Fact]
+    public void DeadLetterAlert_QueriesThePipelinesOwnMetrics()
+    {
+        var bicep = File.ReadAllText(Path.Combine(Root, "infra", "modules", "alerts.bicep"));
+        Assert.Contains($"customMetrics | where (name == \"{PipelineTelemetry.PoisonDepth.Name}\"", bicep, StringComparison.Ordinal);
+        Assert.Contains($"(name == \"{PipelineTelemetry.Parked.Name}\" and valueSum > 0)", bicep, StringComparison.Ordinal);
     }
 
     [Fact]
