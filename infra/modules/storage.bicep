@@ -35,6 +35,7 @@ var tableNames = [
   'Customers'
   'Invoices'
   'OrganizationLinks'
+  'CustomerBilling'
 ]
 var deploymentContainerName = 'app-package'
 var containerNames = [

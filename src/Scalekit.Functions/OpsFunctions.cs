@@ -36,6 +36,10 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsReplayDeadLetter([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.DeadLetterReplay)] HttpRequest request, string source, string eventId) =>
         Respond(OpsRequestHandler.ReplayDeadLetterAsync(request.HttpContext, source, eventId));
 
+    [Function(nameof(OpsOrganizations))]
+    public Task<IActionResult> OpsOrganizations([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Organizations)] HttpRequest request) =>
+        Respond(OpsRequestHandler.OrganizationsAsync(request.HttpContext));
+
     [Function(nameof(OpsOrganization))]
     public Task<IActionResult> OpsOrganization([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Organization)] HttpRequest request, string orgId) =>
         Respond(OpsRequestHandler.OrganizationAsync(request.HttpContext, orgId));
@@ -51,6 +55,10 @@ public sealed class OpsFunctions
     [Function(nameof(OpsCustomer))]
     public Task<IActionResult> OpsCustomer([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customer)] HttpRequest request, string customerId) =>
         Respond(OpsRequestHandler.CustomerAsync(request.HttpContext, customerId));
+
+    [Function(nameof(OpsSyncCustomer))]
+    public Task<IActionResult> OpsSyncCustomer([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.CustomerSync)] HttpRequest request, string customerId) =>
+        Respond(OpsRequestHandler.SyncCustomerAsync(request.HttpContext, customerId));
 
     // The handler has written the response already.
     private static async Task<IActionResult> Respond(Task handled)

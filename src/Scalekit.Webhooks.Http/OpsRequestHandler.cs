@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Ingest;
 
@@ -122,6 +123,40 @@ public static class OpsRequestHandler
         ArgumentNullException.ThrowIfNull(context);
         var customer = await Queries(context).CustomerAsync(customerId, context.RequestAborted);
         await (customer is null ? NotFoundAsync(context, $"no billing event has described customer {customerId}") : JsonAsync(context, 200, customer));
+    }
+
+    /// <summary>Lists organizations by a filter; the one filter so far is <c>over_budget=true</c>.</summary>
+    public static async Task OrganizationsAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!string.Equals(Text(context.Request.Query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            await ProblemAsync(context, 400, "bad_request", "Send over_budget=true: it lists organizations whose metadata has no room for billing's keys.");
+            return;
+        }
+
+        await JsonAsync(context, 200, await Queries(context).OverBudgetOrganizationsAsync(context.RequestAborted));
+    }
+
+    /// <summary>Writes the customer's current billing state to its organization now, or looks for the organization again.</summary>
+    public static async Task SyncCustomerAsync(HttpContext context, string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await context.RequestServices.GetRequiredService<LateLinkSync>().SyncNowAsync(customerId, context.RequestAborted);
+        if (result is null)
+        {
+            await NotFoundAsync(context, $"no billing event has described customer {customerId}");
+            return;
+        }
+
+        await JsonAsync(context, result.Result == SyncResults.Refused ? 409 : 200, new JsonObject
+        {
+            ["customer_id"] = customerId,
+            ["result"] = result.Result,
+            ["organization_id"] = result.OrganizationId,
+            ["version"] = result.Version,
+            ["detail"] = result.Detail,
+        });
     }
 
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>

@@ -17,10 +17,12 @@ public static class OpsRoutes
     public const string DeadLetters = "ops/dead-letters";
     public const string DeadLettersReplay = "ops/dead-letters/replay";
     public const string DeadLetterReplay = "ops/dead-letters/{source}/{eventId}/replay";
+    public const string Organizations = "ops/organizations";
     public const string Organization = "ops/organizations/{orgId}";
     public const string OrganizationDirectoryUsers = "ops/organizations/{orgId}/directory-users";
     public const string OrganizationMembers = "ops/organizations/{orgId}/members";
     public const string Customer = "ops/customers/{customerId}";
+    public const string CustomerSync = "ops/customers/{customerId}/sync";
 
     /// <summary>The only operations routes that answer without the key (static pages whose every API call carries it).</summary>
     public static IReadOnlyList<string> Anonymous { get; } = [];
@@ -45,9 +47,11 @@ public static class OpsRoutes
         ops.MapGet(DeadLetters, (HttpContext c) => OpsRequestHandler.DeadLettersAsync(c));
         ops.MapPost(DeadLettersReplay, (HttpContext c) => OpsRequestHandler.ReplayDeadLettersAsync(c));
         ops.MapPost(DeadLetterReplay, (HttpContext c, string source, string eventId) => OpsRequestHandler.ReplayDeadLetterAsync(c, source, eventId));
+        ops.MapGet(Organizations, (HttpContext c) => OpsRequestHandler.OrganizationsAsync(c));
         ops.MapGet(Organization, (HttpContext c, string orgId) => OpsRequestHandler.OrganizationAsync(c, orgId));
         ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId) => OpsRequestHandler.DirectoryUsersAsync(c, orgId));
         ops.MapGet(OrganizationMembers, (HttpContext c, string orgId) => OpsRequestHandler.MembersAsync(c, orgId));
         ops.MapGet(Customer, (HttpContext c, string customerId) => OpsRequestHandler.CustomerAsync(c, customerId));
+        ops.MapPost(CustomerSync, (HttpContext c, string customerId) => OpsRequestHandler.SyncCustomerAsync(c, customerId));
     }
 }

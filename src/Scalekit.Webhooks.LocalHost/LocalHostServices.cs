@@ -1,3 +1,4 @@
+using Scalekit.Webhooks.Billing;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hosting;
@@ -83,8 +84,8 @@ internal sealed class QueueTriggerService(IServiceProvider provider, WebhookSour
     }
 }
 
-/// <summary>The dead-letter replayer on the same cron schedule as the Functions timer trigger.</summary>
-internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterTimerService> logger) : BackgroundService
+/// <summary>The dead-letter replayer and the late-link re-check on the same cron schedule as the Functions timer triggers.</summary>
+internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer, LateLinkSync lateLinks, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterTimerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -96,6 +97,7 @@ internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer
             {
                 await Task.Delay(due - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
                 await replayer.RunOnceAsync(stoppingToken);
+                await lateLinks.RecheckAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -9,88 +9,203 @@ using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Billing;
 
-/// <summary>A billing change to write to the customer's Scalekit organization.</summary>
-public sealed record BillingChange(string CustomerId, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, bool> Features);
-
-/// <summary>What the sync did.</summary>
-public enum SyncOutcome
-{
-    /// <summary>Metadata and/or features were patched.</summary>
-    Patched,
-
-    /// <summary>The organization already matched; nothing was sent.</summary>
-    Unchanged,
-
-    /// <summary>No organization has this customer as its external id.</summary>
-    NoLinkedOrganization,
-
-    /// <summary>No Scalekit credentials: the intended PATCH was recorded, not sent.</summary>
-    DryRun,
-}
-
-public sealed record SyncResult(SyncOutcome Outcome, string? OrganizationId, string Detail);
+/// <summary>How a sync ended: one of <see cref="SyncResults"/>, the organization, what happened and the version it concerns.</summary>
+public sealed record SyncResult(string Result, string? OrganizationId, string Detail, long Version);
 
 /// <summary>
-/// Writes billing state to Scalekit: merges metadata into the organization's current map (Scalekit replaces the whole
-/// map), checks Scalekit's limits, skips the PATCH when nothing would change, and switches managed features.
-/// Without credentials it runs in dry-run mode against the read model and records what it would have sent.
+/// Writes a customer's billing state to its Scalekit organization so that the newest state wins under any
+/// concurrency. Each customer has one row (<see cref="CustomerBillingStore"/>) with the state Scalekit should hold and
+/// a version raised on every change, the version last written, and a lease. Only the lease holder talks to Scalekit
+/// for that customer: it writes the newest version, renews the lease (an ETag check) right before each PATCH and
+/// records the version it wrote with another ETag check; when the row changed in between (a newer version arrived) it
+/// writes again, so it only lets go once Scalekit holds the newest version. Other consumers wait until the synced
+/// version reaches theirs (or the lease runs out, then they take over). A holder whose lease ran out writes again
+/// once it can lease, because its late PATCH may have overwritten a newer one. Scalekit's PATCH takes the whole map,
+/// so a repeated write of the same version sends the same map and changes nothing.
 /// </summary>
 public sealed partial class BillingSync(
     IServiceProvider services,
-    IOptions<ScalekitOptions> options,
+    IOptions<ScalekitOptions> scalekitOptions,
+    IOptions<BillingOptions> billingOptions,
     OrganizationLinks links,
+    CustomerBillingStore store,
     StorageClients clients,
+    TimeProvider time,
     ILogger<BillingSync> logger)
 {
-    public async Task<SyncResult> SyncAsync(BillingChange change, CancellationToken cancellationToken = default)
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    private BillingOptions Options => billingOptions.Value;
+
+    /// <summary>
+    /// Returns once Scalekit holds version <paramref name="version"/> of the customer's state or a newer one (or the
+    /// attempt found no organization). Throws <see cref="PermanentSyncException"/> when the write is refused and
+    /// <see cref="BillingSyncBusyException"/> when another consumer held the customer for longer than a lease.
+    /// </summary>
+    /// <remarks><paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).</remarks>
+    public async Task<SyncResult> SyncAsync(string customerId, long version, bool force = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(change);
-        if (options.Value.CredentialsProblem is { } problem)
+        if (scalekitOptions.Value.CredentialsProblem is { } problem)
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
             throw new PermanentSyncException(problem);
         }
 
-        if (!options.Value.IsConfigured)
+        var leaseId = Guid.NewGuid().ToString("N");
+        var giveUpAt = time.GetUtcNow() + Options.SyncLease;
+        var mustWrite = force;
+        while (true)
         {
-            return await DryRunAsync(change, cancellationToken).ConfigureAwait(false);
+            var row = await store.GetAsync(customerId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"No billing state is stored for customer {customerId}.");
+            if (!mustWrite && row.SyncedVersion >= version)
+            {
+                // Another consumer wrote this version or a newer one.
+                var result = row.LastAttempt is { } last && SyncResults.Written(last.Result) ? last.Result : SyncResults.Sent;
+                return new SyncResult(result, row.LastAttempt?.OrganizationId, $"version {row.SyncedVersion} (at least {version}) is written", row.SyncedVersion);
+            }
+
+            var now = time.GetUtcNow();
+            if (row.LeaseUntil is { } until && until > now && row.LeaseId != leaseId)
+            {
+                if (now >= giveUpAt)
+                {
+                    throw new BillingSyncBusyException(customerId, until);
+                }
+
+                await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (await store.LeaseAsync(row, leaseId, now + Options.SyncLease, cancellationToken).ConfigureAwait(false) is not { } held)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await WriteNewestAsync(held, leaseId, cancellationToken).ConfigureAwait(false) is { } result)
+                {
+                    return result;
+                }
+
+                // The lease ran out while this consumer was writing: its PATCH may have landed after a newer one.
+                Log.LeaseLost(logger, customerId);
+                mustWrite = true;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                await store.ReleaseAsync(customerId, leaseId, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Writes versions until the one recorded is the newest; null when the lease was lost.</summary>
+    private async Task<SyncResult?> WriteNewestAsync(CustomerBilling held, string leaseId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var version = held.DesiredVersion;
+            var renewed = held;
+            var attempt = await AttemptAsync(held, async () =>
+            {
+                renewed = await store.LeaseAsync(renewed, leaseId, time.GetUtcNow() + Options.SyncLease, cancellationToken).ConfigureAwait(false);
+                return renewed is not null;
+            }, cancellationToken).ConfigureAwait(false);
+            var recorded = attempt is not null && renewed is not null
+                ? await store.RecordAsync(renewed, attempt, version, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (recorded is null)
+            {
+                // The row changed: a newer version arrived (write that one), or the lease was taken over.
+                var current = await store.GetAsync(held.CustomerId, cancellationToken).ConfigureAwait(false);
+                if (current is null || current.LeaseId != leaseId)
+                {
+                    return null;
+                }
+
+                held = current;
+                continue;
+            }
+
+            Log.Synced(logger, held.CustomerId, attempt!.OrganizationId ?? "(none)", attempt.Result, version);
+            if (attempt.Result == SyncResults.Refused)
+            {
+                throw new PermanentSyncException(attempt.Reason);
+            }
+
+            return new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
+        }
+    }
+
+    /// <summary>One write of <paramref name="row"/>'s state; null when <paramref name="renewLease"/> failed before the PATCH.</summary>
+    private async Task<SyncAttempt?> AttemptAsync(CustomerBilling row, Func<Task<bool>> renewLease, CancellationToken cancellationToken)
+    {
+        var state = row.State ?? throw new InvalidOperationException($"No billing state is stored for customer {row.CustomerId}.");
+        var desired = state.Metadata(Options);
+        var features = state.FeatureSwitches(Options.Plans);
+        var now = time.GetUtcNow();
+        if (!scalekitOptions.Value.IsConfigured)
+        {
+            return await DryRunAsync(row, desired, features, now, cancellationToken).ConfigureAwait(false);
         }
 
         var client = services.GetRequiredService<ScalekitClient>();
         try
         {
-            var organization = await ResolveAsync(client, change.CustomerId, cancellationToken).ConfigureAwait(false);
-            if (organization is null)
+            if (await ResolveAsync(client, row.CustomerId, cancellationToken).ConfigureAwait(false) is not { } organization)
             {
-                return new SyncResult(SyncOutcome.NoLinkedOrganization, null, $"no Scalekit organization has external_id {change.CustomerId}");
+                return NotLinked(row, now);
             }
 
-            var plan = Plan(organization.Metadata, organization.Features, change);
-            if (plan.Metadata is not null)
+            var merge = MetadataBudget.Merge(organization.Metadata, Options.Keys.All, desired, "billing");
+            if (!merge.Fits)
             {
-                await client.UpdateMetadataAsync(organization.Id, plan.Metadata, cancellationToken).ConfigureAwait(false);
+                return new SyncAttempt(now, SyncResults.Refused, $"organization {organization.Id}: {merge.Refusal}; nothing was written", organization.Id, merge.Metadata, features, OverBudget: true);
             }
 
-            if (plan.Features.Count > 0)
+            var featureChanges = features.Where(f => !organization.Features.TryGetValue(f.Key, out var enabled) || enabled != f.Value).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+            if (!merge.Changed && featureChanges.Count == 0)
             {
-                await client.UpdateFeaturesAsync(organization.Id, plan.Features, cancellationToken).ConfigureAwait(false);
+                return new SyncAttempt(now, SyncResults.Unchanged, "the organization already holds this state; nothing was sent", organization.Id, merge.Metadata, features);
             }
 
-            var outcome = plan.Metadata is null && plan.Features.Count == 0 ? SyncOutcome.Unchanged : SyncOutcome.Patched;
-            Log.Synced(logger, change.CustomerId, organization.Id, outcome);
-            return new SyncResult(outcome, organization.Id, plan.Describe());
+            if (!await renewLease().ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            if (merge.Changed)
+            {
+                await client.UpdateMetadataAsync(organization.Id, merge.Metadata, row.SourceEventId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (featureChanges.Count > 0)
+            {
+                await client.UpdateFeaturesAsync(organization.Id, featureChanges, cancellationToken).ConfigureAwait(false);
+            }
+
+            var sent = string.Join(" and ", new[] { merge.Changed ? "metadata" : null, featureChanges.Count > 0 ? "features" : null }.OfType<string>());
+            return new SyncAttempt(now, SyncResults.Sent, $"{sent} sent", organization.Id, merge.Metadata, features);
         }
         catch (ScalekitNotFoundException)
         {
-            // The organization vanished between lookup and PATCH.
-            await links.DropAsync(change.CustomerId, cancellationToken).ConfigureAwait(false);
-            return new SyncResult(SyncOutcome.NoLinkedOrganization, null, "the linked organization no longer exists");
+            // The organization vanished between lookup and PATCH; another may be linked later.
+            await links.DropAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
+            return NotLinked(row, now);
         }
         catch (ScalekitApiException ex) when (!ex.IsTransient)
         {
-            throw new PermanentSyncException($"Scalekit refused the update: {ex.Message}", ex);
+            return new SyncAttempt(now, SyncResults.Refused, $"Scalekit refused the update: {ex.Message}", null, desired, features);
         }
     }
+
+    /// <summary>Waiting for an organization whose external_id is the customer, until the late-link window has passed.</summary>
+    private SyncAttempt NotLinked(CustomerBilling row, DateTimeOffset now) =>
+        row.WaitingSince is { } since && now - since >= Options.LateLinkWindow
+            ? new SyncAttempt(now, SyncResults.NoLinkedOrganization, $"no Scalekit organization has external_id {row.CustomerId}, and none appeared within {Options.LateLinkWindow.TotalHours:0.##} h", null, null, null)
+            : new SyncAttempt(now, SyncResults.WaitingForOrganization, $"no Scalekit organization has external_id {row.CustomerId} yet; the state is kept and synced once one is linked", null, null, null);
 
     private async Task<ScalekitOrganization?> ResolveAsync(ScalekitClient client, string customerId, CancellationToken cancellationToken)
     {
@@ -114,60 +229,39 @@ public sealed partial class BillingSync(
         return found;
     }
 
-    private async Task<SyncResult> DryRunAsync(BillingChange change, CancellationToken cancellationToken)
+    private async Task<SyncAttempt> DryRunAsync(CustomerBilling row, IReadOnlyDictionary<string, string> desired, IReadOnlyDictionary<string, bool> features, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var organizationId = await links.FindAsync(change.CustomerId, cancellationToken).ConfigureAwait(false);
-        if (organizationId is null)
+        if (await links.FindAsync(row.CustomerId, cancellationToken).ConfigureAwait(false) is not { } organizationId)
         {
-            return new SyncResult(SyncOutcome.NoLinkedOrganization, null, $"dry-run: no known organization has external_id {change.CustomerId}");
+            return NotLinked(row, now);
         }
 
-        var row = await clients.Tables.GetTableClient(StateTables.Organizations)
+        var organization = await clients.Tables.GetTableClient(StateTables.Organizations)
             .GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, ScalekitEventMapper.Key(organizationId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var metadata = row.HasValue && row.Value!.GetString("Metadata") is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
-        var features = row.HasValue && row.Value!.GetString("Features") is { } list
-            ? JsonSerializer.Deserialize<List<FeatureToggle>>(list)?.ToDictionary(f => f.Name, f => f.Enabled) ?? []
-            : new Dictionary<string, bool>();
-        var plan = Plan(metadata, features, change);
-        Log.DryRun(logger, change.CustomerId, organizationId, plan.Describe());
-        return new SyncResult(SyncOutcome.DryRun, organizationId, "dry-run (no Scalekit credentials): " + plan.Describe());
-    }
-
-    private static SyncPlan Plan(IReadOnlyDictionary<string, string> currentMetadata, IReadOnlyDictionary<string, bool> currentFeatures, BillingChange change)
-    {
-        var merged = new Dictionary<string, string>(currentMetadata, StringComparer.Ordinal);
-        foreach (var (key, value) in change.Metadata)
+        var current = organization.HasValue && organization.Value!.GetString("Metadata") is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
+        var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
+        if (!merge.Fits)
         {
-            merged[key] = value;
+            return new SyncAttempt(now, SyncResults.Refused, $"organization {organizationId}: {merge.Refusal}; nothing would be written", organizationId, merge.Metadata, features, OverBudget: true);
         }
 
-        if (OrganizationMetadata.Validate(merged) is { } problem)
-        {
-            throw new PermanentSyncException($"Cannot update organization metadata: {problem}.");
-        }
-
-        var metadataChanged = merged.Count != currentMetadata.Count || merged.Any(pair => !currentMetadata.TryGetValue(pair.Key, out var old) || old != pair.Value);
-        var features = change.Features
-            .Where(f => !currentFeatures.TryGetValue(f.Key, out var enabled) || enabled != f.Value)
-            .ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        return new SyncPlan(metadataChanged ? merged : null, features);
+        Log.DryRun(logger, row.CustomerId, organizationId, JsonSerializer.Serialize(new { metadata = merge.Metadata, features }));
+        return new SyncAttempt(now, SyncResults.DryRun, "dry run (no Scalekit credentials): recorded, not sent", organizationId, merge.Metadata, features);
     }
-
-    private sealed record SyncPlan(IReadOnlyDictionary<string, string>? Metadata, IReadOnlyDictionary<string, bool> Features)
-    {
-        public string Describe() => JsonSerializer.Serialize(new { metadata = Metadata, features = Features });
-    }
-
-    private sealed record FeatureToggle(
-        [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Name,
-        [property: System.Text.Json.Serialization.JsonPropertyName("enabled")] bool Enabled);
 
     private static partial class Log
     {
-        [LoggerMessage(5001, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Outcome}")]
-        public static partial void Synced(ILogger logger, string customerId, string organizationId, SyncOutcome outcome);
+        [LoggerMessage(5001, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Result} (version {Version})")]
+        public static partial void Synced(ILogger logger, string customerId, string organizationId, string result, long version);
 
         [LoggerMessage(5002, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): would update organization {OrganizationId} for customer {CustomerId}: {Plan}")]
         public static partial void DryRun(ILogger logger, string customerId, string organizationId, string plan);
+
+        [LoggerMessage(5003, LogLevel.Warning, "Billing sync lease of customer {CustomerId} ran out while writing; writing the newest state again")]
+        public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }
+
+/// <summary>Another consumer held the customer's sync for a whole lease; the queue retries this event later.</summary>
+public sealed class BillingSyncBusyException(string customerId, DateTimeOffset leasedUntil)
+    : Exception($"The billing sync of customer {customerId} is held by another consumer until {leasedUntil:O}; this event will be retried.");

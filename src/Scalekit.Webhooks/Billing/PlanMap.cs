@@ -4,12 +4,15 @@ namespace Scalekit.Webhooks.Billing;
 
 /// <summary>
 /// Which plan and premium features each Stripe price lookup key grants. Read from the <c>BILLING_PLAN_MAP</c> setting:
-/// <c>{"pro_monthly": {"plan": "pro", "features": ["sso", "directory_sync"]}}</c>. Every feature named anywhere in the
+/// <c>{"pro_monthly": {"plan": "pro", "features": ["sso", "dir_sync"]}}</c>. Every feature named anywhere in the
 /// map is managed: switched on for subscriptions whose plan lists it, off for all others.
 /// </summary>
 public sealed class PlanMap
 {
     public const string Setting = "BILLING_PLAN_MAP";
+
+    /// <summary>The organization features Scalekit knows; any other name would be refused by its API.</summary>
+    public static IReadOnlyList<string> KnownFeatures { get; } = ["sso", "dir_sync"];
 
     private readonly Dictionary<string, PlanEntitlement> _plans;
 
@@ -46,6 +49,11 @@ public sealed class PlanMap
                 var features = entry.Value.TryGetProperty("features", out var list)
                     ? list.EnumerateArray().Select(f => f.GetString() ?? throw new FormatException($"{Setting}: '{entry.Name}' has a non-string feature.")).ToArray()
                     : [];
+                if (features.FirstOrDefault(f => !KnownFeatures.Contains(f, StringComparer.Ordinal)) is { } unknown)
+                {
+                    throw new FormatException($"{Setting}: '{entry.Name}' names the feature '{unknown}', which Scalekit does not know; known features: {string.Join(", ", KnownFeatures)}.");
+                }
+
                 plans[entry.Name] = new PlanEntitlement(plan, features);
             }
 

@@ -1,9 +1,11 @@
-using System.Globalization;
 using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 using Stripe;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Billing;
 
@@ -14,10 +16,10 @@ public sealed record BillingOutcome(string Status, string Detail, string? Custom
 /// Applies Stripe billing events: keeps subscriptions, invoices, entitlements and customers in Tables in event order,
 /// and writes subscription and customer changes to the linked Scalekit organization. Subscription events are
 /// authoritative for entitlements; the entitlement summary is recorded but does not switch features on its own.
+/// The state written to Scalekit comes from all of the customer's subscriptions (<see cref="BillingState.From"/>).
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, BillingSync sync, PlanMap plans)
+public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, StorageClients clients, IOptions<BillingOptions> options)
 {
-    private static readonly HashSet<string> EntitledStatuses = new(StringComparer.Ordinal) { "active", "trialing", "past_due" };
 
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -50,57 +52,43 @@ public sealed class StripeBillingProcessor(StateStore store, BillingSync sync, P
     {
         var item = subscription.Items?.Data?.FirstOrDefault();
         var lookupKey = item?.Price?.LookupKey;
-        var plan = plans.For(lookupKey);
-        var periodEnd = item?.CurrentPeriodEnd is { } end ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+        var plan = options.Value.Plans.For(lookupKey);
+        var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
         var change = new StateChange(StateTables.Subscriptions, ScalekitEventMapper.Key(subscription.CustomerId), ScalekitEventMapper.Key(subscription.Id), new Dictionary<string, object?>
         {
+            ["SubscriptionId"] = subscription.Id,
             ["Status"] = subscription.Status,
             ["PriceLookupKey"] = lookupKey,
             ["PlanType"] = plan.Plan,
             ["Features"] = JsonSerializer.Serialize(plan.Features),
             ["CurrentPeriodEnd"] = periodEnd,
+            ["Created"] = subscription.Created == default ? null : Utc(subscription.Created),
             ["CancelAtPeriodEnd"] = subscription.CancelAtPeriodEnd,
-            ["TrialEnd"] = subscription.TrialEnd is { } trial ? new DateTimeOffset(DateTime.SpecifyKind(trial, DateTimeKind.Utc)) : null,
+            ["TrialEnd"] = subscription.TrialEnd is { } trial ? Utc(trial) : null,
         }, SoftDelete: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this subscription", subscription.CustomerId, null);
         }
 
-        var entitled = EntitledStatuses.Contains(subscription.Status);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["subscription_status"] = subscription.Status,
-            ["plan_type"] = plan.Plan,
-            ["last_billing_update"] = Iso(stamp.OccurredAt),
-        };
-        if (periodEnd is { } endsAt)
-        {
-            // "subscription_current_period_end" (31 characters) would break Scalekit's 25-character key limit.
-            metadata[MetadataKeys.PeriodEnd] = Iso(endsAt);
-        }
-
-        var features = plans.ManagedFeatures.ToDictionary(f => f, f => entitled && plan.Features.Contains(f, StringComparer.Ordinal), StringComparer.Ordinal);
-        return await SyncAsync(subscription.CustomerId, new BillingChange(subscription.CustomerId, metadata, features), stamp, cancellationToken).ConfigureAwait(false);
+        return await SyncCustomerAsync(subscription.CustomerId, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<BillingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(customer.Id),
-            new Dictionary<string, object?> { ["Email"] = customer.Email, ["Name"] = customer.Name, ["BillingStatus"] = "deleted" }, SoftDelete: true);
+        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(customer.Id), new Dictionary<string, object?>
+        {
+            ["Email"] = customer.Email,
+            ["Name"] = customer.Name,
+            ["BillingStatus"] = "deleted",
+            ["DeletedOn"] = stamp.OccurredAt,
+        }, SoftDelete: true);
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this customer", customer.Id, null);
         }
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["billing_status"] = "deleted",
-            ["deletion_date"] = Iso(stamp.OccurredAt),
-            ["last_billing_update"] = Iso(stamp.OccurredAt),
-        };
-        var features = plans.ManagedFeatures.ToDictionary(f => f, _ => false, StringComparer.Ordinal);
-        return await SyncAsync(customer.Id, new BillingChange(customer.Id, metadata, features), stamp, cancellationToken).ConfigureAwait(false);
+        return await SyncCustomerAsync(customer.Id, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<BillingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
@@ -152,25 +140,41 @@ public sealed class StripeBillingProcessor(StateStore store, BillingSync sync, P
             : new BillingOutcome(ProcessingStatus.Processed, $"entitlements recorded: {string.Join(", ", keys)}", summary.Customer, null);
     }
 
-    private async Task<BillingOutcome> SyncAsync(string customerId, BillingChange change, EventStamp stamp, CancellationToken cancellationToken)
+    /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
+    private async Task<BillingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var result = await sync.SyncAsync(change, cancellationToken).ConfigureAwait(false);
-        var status = result.Outcome == SyncOutcome.NoLinkedOrganization ? ProcessingStatus.NoLinkedOrganization : ProcessingStatus.Processed;
-        await store.ApplyAsync(new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId), new Dictionary<string, object?>
+        var key = ScalekitEventMapper.Key(customerId);
+        var subscriptions = new List<SubscriptionFacts>();
+        await foreach (var row in clients.Tables.GetTableClient(StateTables.Subscriptions).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            ["OrganizationId"] = result.OrganizationId,
-            ["LastSyncOutcome"] = result.Outcome.ToString(),
-            ["LastSyncDetail"] = result.Detail,
-            ["LastSyncEventId"] = stamp.EventId,
-        }), stamp, cancellationToken).ConfigureAwait(false);
-        return new BillingOutcome(status, $"{result.Outcome}: {result.Detail}", customerId, result.OrganizationId);
+            var lastEventAt = row.GetDateTimeOffset(StateStore.LastEventAt) ?? DateTimeOffset.MinValue;
+            subscriptions.Add(new SubscriptionFacts(
+                row.GetString("SubscriptionId") ?? row.RowKey,
+                row.GetString("Status") ?? "unknown",
+                row.GetString("PlanType") ?? "unknown",
+                row.GetString("Features") is { } features ? JsonSerializer.Deserialize<string[]>(features) ?? [] : [],
+                row.GetDateTimeOffset("CurrentPeriodEnd"),
+                row.GetDateTimeOffset("Created") ?? lastEventAt,
+                lastEventAt));
+        }
+
+        var customer = await clients.Tables.GetTableClient(StateTables.Customers).GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var deletedOn = customer.HasValue && customer.Value!.GetString("BillingStatus") == "deleted" ? customer.Value.GetDateTimeOffset("DeletedOn") ?? customer.Value.GetDateTimeOffset(StateStore.LastEventAt) : null;
+        var state = BillingState.From(subscriptions, deletedOn, deletedOn)
+            ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
+        var version = await customers.SetStateAsync(customerId, state, stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var result = await sync.SyncAsync(customerId, version, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new BillingOutcome(LedgerStatus(result.Result), $"{result.Result}: {result.Detail}", customerId, result.OrganizationId);
     }
 
-    /// <summary>The organization metadata keys the sync writes; each fits Scalekit's 3–25 character limit.</summary>
-    public static class MetadataKeys
+    /// <summary>The ledger status of an event whose sync ended with <paramref name="result"/>.</summary>
+    public static string LedgerStatus(string result) => result switch
     {
-        public const string PeriodEnd = "subscription_period_end";
-    }
+        SyncResults.WaitingForOrganization => ProcessingStatus.WaitingForOrganization,
+        SyncResults.NoLinkedOrganization => ProcessingStatus.NoLinkedOrganization,
+        SyncResults.Refused => ProcessingStatus.Parked,
+        _ => ProcessingStatus.Processed,
+    };
 
-    private static string Iso(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -44,9 +44,12 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton(_ => new FaultInjection(configuration));
         services.TryAddSingleton<StateStore>();
         services.TryAddSingleton<ScalekitStateApplier>();
-        services.TryAddSingleton(_ => PlanMap.Parse(configuration[PlanMap.Setting]));
+        services.AddOptions<BillingOptions>().Configure(options => BillingOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>();
         services.TryAddSingleton<OrganizationLinks>();
+        services.TryAddSingleton<CustomerBillingStore>();
         services.TryAddSingleton<BillingSync>();
+        services.TryAddSingleton<LateLinkSync>();
         services.TryAddSingleton<StripeBillingProcessor>();
         services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<DeadLetterStore>();

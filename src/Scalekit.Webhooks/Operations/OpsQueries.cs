@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
@@ -16,7 +18,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
 /// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, TimeProvider time)
+public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -154,7 +156,56 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
     public async Task<JsonObject?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
     {
         var body = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
-        return body["customer"] is null && body["subscriptions"]!.AsArray().Count == 0 ? null : body;
+        return body["customer"] is null && body["subscriptions"]!.AsArray().Count == 0 && body["sync"] is null ? null : body;
+    }
+
+    /// <summary>Organizations whose metadata has no room for billing's keys (the last sync was refused for it).</summary>
+    public async Task<JsonObject> OverBudgetOrganizationsAsync(CancellationToken cancellationToken = default)
+    {
+        var items = new JsonArray();
+        await foreach (var row in billing.OverBudgetAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new JsonObject
+            {
+                ["organization_id"] = row.LastAttempt?.OrganizationId,
+                ["customer_id"] = row.CustomerId,
+                ["since"] = row.LastAttempt?.At,
+                ["reason"] = row.LastAttempt?.Reason,
+                ["organization_keys"] = row.LastAttempt?.Metadata is { } metadata ? new JsonArray([.. metadata.Keys.Order(StringComparer.Ordinal).Select(k => (JsonNode)k)]) : null,
+            });
+        }
+
+        return new JsonObject { ["items"] = items, ["continuation_token"] = null };
+    }
+
+    /// <summary>The billing sync of one customer as the API shows it: versions, the state, the last attempt.</summary>
+    public static JsonObject? SyncBody(CustomerBilling? row)
+    {
+        if (row is null)
+        {
+            return null;
+        }
+
+        var last = row.LastAttempt;
+        return new JsonObject
+        {
+            ["desired_version"] = row.DesiredVersion,
+            ["synced_version"] = row.SyncedVersion,
+            ["source_event_id"] = row.SourceEventId,
+            ["state"] = row.State is null ? null : JsonSerializer.SerializeToNode(row.State),
+            ["waiting_since"] = row.WaitingSince,
+            ["last_attempt"] = last is null ? null : new JsonObject
+            {
+                ["at"] = last.At,
+                ["result"] = last.Result,
+                ["reason"] = last.Reason,
+                ["version"] = row.LastAttemptVersion,
+                ["organization_id"] = last.OrganizationId,
+                ["over_budget"] = last.OverBudget,
+                ["metadata"] = last.Metadata is null ? null : JsonSerializer.SerializeToNode(last.Metadata),
+                ["features"] = last.Features is null ? null : JsonSerializer.SerializeToNode(last.Features),
+            },
+        };
     }
 
     private async Task<JsonObject> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
@@ -163,10 +214,12 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
         var customer = await GetAsync(StateTables.Customers, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
         var link = await GetAsync(StateTables.OrganizationLinks, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
         var subscriptions = await PageAsync(StateTables.Subscriptions, [TableClient.CreateQueryFilter($"PartitionKey eq {key}")], MaxPageSize, null, [], cancellationToken).ConfigureAwait(false);
+        var sync = await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
         return new JsonObject
         {
             ["customer_id"] = customerId,
-            ["organization_id"] = customer?.GetString("OrganizationId") ?? link?.GetString("OrganizationId"),
+            ["organization_id"] = sync?.LastAttempt?.OrganizationId ?? link?.GetString("OrganizationId"),
+            ["sync"] = SyncBody(sync),
             ["customer"] = customer is null ? null : RowJson.From(customer),
             ["subscriptions"] = new JsonArray([.. subscriptions.Items.Select(s => (JsonNode)s)]),
             ["entitlements"] = customer?.GetString("ActiveEntitlements") is { } entitlements ? JsonNode.Parse(entitlements) : new JsonArray(),

@@ -24,6 +24,7 @@ public sealed partial class EventConsumer(
     DeadLetterStore deadLetters,
     ScalekitStateApplier scalekit,
     StripeBillingProcessor billing,
+    LateLinkSync lateLinks,
     TimeProvider time,
     FaultInjection faults,
     ILogger<EventConsumer> logger)
@@ -114,7 +115,19 @@ public sealed partial class EventConsumer(
         using var document = JsonDocument.Parse(payload);
         var root = document.RootElement;
         var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;
-        return await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false) switch
+        var applied = await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false);
+        if (applied == ApplyResult.Applied && envelope.EventType is "organization.created" or "organization.updated"
+            && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+            && data.TryGetProperty("external_id", out var external) && external.ValueKind == JsonValueKind.String)
+        {
+            // Billing state may be waiting for exactly this link.
+            if (await lateLinks.OrganizationLinkedAsync(external.GetString()!, cancellationToken).ConfigureAwait(false) is { } synced)
+            {
+                return (ProcessingStatus.Processed, $"applied; billing of customer {external.GetString()} synced: {synced.Result}", organizationId, external.GetString());
+            }
+        }
+
+        return applied switch
         {
             null => (ProcessingStatus.Ignored, $"no state is kept for {envelope.EventType}", organizationId, null),
             ApplyResult.Stale => (ProcessingStatus.StaleSkipped, "a newer event already set every row this event touches", organizationId, null),

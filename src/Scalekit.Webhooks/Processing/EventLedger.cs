@@ -130,6 +130,31 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         return Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
+    /// <summary>
+    /// Gives every Stripe event of <paramref name="customerId"/> still waiting for an organization its final status,
+    /// once its customer's state was synced (or the wait ended). Returns how many rows changed.
+    /// </summary>
+    public async Task<int> ResolveWaitingAsync(string customerId, string status, string detail, CancellationToken cancellationToken = default)
+    {
+        var changed = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {WebhookSource.Stripe.Name()} and CustomerId eq {customerId} and Status eq {ProcessingStatus.WaitingForOrganization}");
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var update = new TableEntity(row.PartitionKey, row.RowKey) { ["Status"] = status, ["Detail"] = Truncate(detail), ["CompletedAt"] = time.GetUtcNow() };
+            try
+            {
+                await Table.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                changed++;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // A consumer is processing that event again right now; it records its own outcome.
+            }
+        }
+
+        return changed;
+    }
+
     /// <summary>The ledger row of one event, or null.</summary>
     public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,13 @@ public static class ProcessingStatus
     /// <summary>Every row it would change already reflects a newer event.</summary>
     public const string StaleSkipped = "stale-skipped";
 
-    /// <summary>A billing event for a customer that no Scalekit organization has as external id; not retried.</summary>
+    /// <summary>
+    /// A billing event for a customer that no Scalekit organization has as external id yet: not final. Its state is
+    /// synced once the link appears (an organization event, the replayer's re-check, or an operator's sync).
+    /// </summary>
+    public const string WaitingForOrganization = "waiting-for-organization";
+
+    /// <summary>A billing event whose customer no Scalekit organization took as external id within the late-link window; not retried.</summary>
     public const string NoLinkedOrganization = "no-linked-organization";
 
     /// <summary>The last attempt threw; the queue retries it and, in the end, the poison queue holds it.</summary>

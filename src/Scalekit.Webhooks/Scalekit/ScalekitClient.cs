@@ -19,7 +19,7 @@ public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> op
     {
         try
         {
-            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations:external/{Uri.EscapeDataString(externalId)}", null, cancellationToken).ConfigureAwait(false);
+            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations:external/{Uri.EscapeDataString(externalId)}", null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (ScalekitNotFoundException)
         {
@@ -32,7 +32,7 @@ public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> op
     {
         try
         {
-            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", null, cancellationToken).ConfigureAwait(false);
+            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (ScalekitNotFoundException)
         {
@@ -40,22 +40,26 @@ public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> op
         }
     }
 
-    /// <summary>Replaces the organization's metadata with <paramref name="metadata"/> (Scalekit takes the whole map).</summary>
-    public Task<ScalekitOrganization> UpdateMetadataAsync(string organizationId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
-        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", new { metadata }, cancellationToken);
+    /// <summary>
+    /// Replaces the organization's metadata with <paramref name="metadata"/> (Scalekit takes the whole map).
+    /// <paramref name="requestKey"/> goes out as the <c>Idempotency-Key</c> header so the request can be traced to the
+    /// change that caused it; Scalekit's API does not promise to honour it, so a repeat must be harmless by itself.
+    /// </summary>
+    public Task<ScalekitOrganization> UpdateMetadataAsync(string organizationId, IReadOnlyDictionary<string, string> metadata, string? requestKey, CancellationToken cancellationToken = default) =>
+        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", new { metadata }, requestKey, cancellationToken);
 
     /// <summary>Turns organization features on or off (<c>PATCH /api/v1/organizations/{id}/settings</c>).</summary>
     public Task<ScalekitOrganization> UpdateFeaturesAsync(string organizationId, IReadOnlyDictionary<string, bool> features, CancellationToken cancellationToken = default) =>
         SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}/settings",
-            new { features = features.Select(f => new { name = f.Key, enabled = f.Value }).ToArray() }, cancellationToken);
+            new { features = features.Select(f => new { name = f.Key, enabled = f.Value }).ToArray() }, null, cancellationToken);
 
-    private async Task<ScalekitOrganization> SendForOrganizationAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    private async Task<ScalekitOrganization> SendForOrganizationAsync(HttpMethod method, string path, object? body, string? requestKey, CancellationToken cancellationToken)
     {
-        using var document = await SendAsync(method, path, body, cancellationToken).ConfigureAwait(false);
+        using var document = await SendAsync(method, path, body, requestKey, cancellationToken).ConfigureAwait(false);
         return ScalekitOrganization.FromResponse(document.RootElement);
     }
 
-    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, object? body, string? requestKey, CancellationToken cancellationToken)
     {
         var baseUrl = _options.EnvironmentUrl ?? throw new InvalidOperationException($"{ScalekitOptions.EnvironmentUrlSetting} is not set.");
         for (var attempt = 0; ; attempt++)
@@ -63,6 +67,11 @@ public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> op
             var token = await tokens.GetAsync(FetchTokenAsync, _options.TokenRefreshMargin, cancellationToken).ConfigureAwait(false);
             using var request = new HttpRequestMessage(method, new Uri(baseUrl, path));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (requestKey is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Idempotency-Key", requestKey);
+            }
+
             if (body is not null)
             {
                 request.Content = JsonContent.Create(body);

@@ -21,12 +21,15 @@ public static class StateTables
     public const string Invoices = "Invoices";
     public const string OrganizationLinks = "OrganizationLinks";
 
+    /// <summary>Per Stripe customer: the billing state Scalekit should hold and how the last sync went (owned by <c>CustomerBillingStore</c>).</summary>
+    public const string CustomerBilling = "CustomerBilling";
+
     /// <summary>Partition of rows that have no natural owner (organizations, users, roles, …).</summary>
     public const string GlobalPartition = "all";
 
     public static IReadOnlyList<string> All { get; } =
     [
         Organizations, OrganizationDomains, SsoConnections, Directories, DirectoryUsers, DirectoryGroups, DirectoryGroupMembers,
-        Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks,
+        Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks, CustomerBilling,
     ];
 }

@@ -1,0 +1,156 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.Billing;
+
+/// <summary>How billing state is written to Scalekit organization metadata.</summary>
+public enum BillingMetadataMode
+{
+    /// <summary>One key per fact: the integration guide's keys.</summary>
+    Keys,
+
+    /// <summary>One key holding every fact in at most 256 characters (see <see cref="BillingState.Compact"/>).</summary>
+    Compact,
+}
+
+/// <summary>The billing sync's settings; bound and validated at start, every message names its setting.</summary>
+public sealed class BillingOptions
+{
+    public const string ModeSetting = "BILLING_METADATA_MODE";
+    public const string KeysSetting = "BILLING_METADATA_KEYS";
+    public const string LateLinkWindowSetting = "BILLING_LATE_LINK_WINDOW_HOURS";
+    public const string SyncLeaseSetting = "BILLING_SYNC_LEASE_SECONDS";
+
+    /// <summary><c>keys</c> (default) or <c>compact</c>.</summary>
+    public BillingMetadataMode Mode { get; set; } = BillingMetadataMode.Keys;
+
+    /// <summary>The metadata key names; defaults are the integration guide's.</summary>
+    public BillingMetadataKeys Keys { get; set; } = BillingMetadataKeys.Default;
+
+    /// <summary>How long billing state waits for an organization whose external_id is the customer. Default 72 h.</summary>
+    public TimeSpan LateLinkWindow { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>How long one consumer holds a customer's sync before another may take it over. Default 60 s.</summary>
+    public TimeSpan SyncLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    public PlanMap Plans { get; set; } = PlanMap.Empty;
+
+    internal List<string> Errors { get; } = [];
+
+    internal static void Bind(BillingOptions options, IConfiguration configuration)
+    {
+        var mode = configuration[ModeSetting]?.Trim();
+        if (!string.IsNullOrEmpty(mode))
+        {
+            if (Enum.TryParse<BillingMetadataMode>(mode, ignoreCase: true, out var parsed) && !int.TryParse(mode, out _))
+            {
+                options.Mode = parsed;
+            }
+            else
+            {
+                options.Errors.Add($"{ModeSetting} must be 'keys' or 'compact', not '{mode}'.");
+            }
+        }
+
+        try
+        {
+            options.Keys = BillingMetadataKeys.Parse(configuration[KeysSetting]);
+        }
+        catch (FormatException ex)
+        {
+            options.Errors.Add(ex.Message);
+        }
+
+        try
+        {
+            options.Plans = PlanMap.Parse(configuration[PlanMap.Setting]);
+        }
+        catch (FormatException ex)
+        {
+            options.Errors.Add(ex.Message);
+        }
+
+        options.LateLinkWindow = Duration(configuration, LateLinkWindowSetting, TimeSpan.FromHours, options.LateLinkWindow, options.Errors);
+        options.SyncLease = Duration(configuration, SyncLeaseSetting, TimeSpan.FromSeconds, options.SyncLease, options.Errors);
+    }
+
+    private static TimeSpan Duration(IConfiguration configuration, string setting, Func<double, TimeSpan> unit, TimeSpan fallback, List<string> errors)
+    {
+        var text = configuration[setting]?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value < 100_000)
+        {
+            return unit(value);
+        }
+
+        errors.Add($"{setting} must be a positive number, not '{text}'.");
+        return fallback;
+    }
+}
+
+/// <summary>Refuses to start with a billing setting that cannot work.</summary>
+internal sealed class BillingOptionsValidator : IValidateOptions<BillingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BillingOptions options) =>
+        options.Errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(options.Errors);
+}
+
+/// <summary>
+/// The organization metadata keys billing owns. <c>BILLING_METADATA_KEYS</c> renames them:
+/// <c>plan_type=plan,last_billing_update=billing_updated</c> (default name = new name, comma separated).
+/// </summary>
+public sealed record BillingMetadataKeys(string Status, string Plan, string PeriodEnd, string UpdatedAt, string BillingStatus, string DeletionDate, string Compact)
+{
+    public static BillingMetadataKeys Default { get; } = new(
+        "subscription_status", "plan_type",
+        // "subscription_current_period_end" (31 characters) would break Scalekit's 25-character key limit.
+        "subscription_period_end",
+        "last_billing_update", "billing_status", "deletion_date", "billing");
+
+    /// <summary>Every key billing may write in either mode, so switching modes also removes the other mode's keys.</summary>
+    public IReadOnlyList<string> All => [Status, Plan, PeriodEnd, UpdatedAt, BillingStatus, DeletionDate, Compact];
+
+    public static BillingMetadataKeys Parse(string? setting)
+    {
+        var keys = Default;
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return keys;
+        }
+
+        foreach (var part in setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            var name = pair.Length == 2 ? pair[1] : string.Empty;
+            if (name.Length is < MetadataBudget.MinKeyLength or > MetadataBudget.MaxKeyLength)
+            {
+                throw new FormatException($"{BillingOptions.KeysSetting}: '{part}' must be default=name with a name of {MetadataBudget.MinKeyLength} to {MetadataBudget.MaxKeyLength} characters.");
+            }
+
+            keys = pair[0] switch
+            {
+                "subscription_status" => keys with { Status = name },
+                "plan_type" => keys with { Plan = name },
+                "subscription_period_end" => keys with { PeriodEnd = name },
+                "last_billing_update" => keys with { UpdatedAt = name },
+                "billing_status" => keys with { BillingStatus = name },
+                "deletion_date" => keys with { DeletionDate = name },
+                "billing" => keys with { Compact = name },
+                _ => throw new FormatException($"{BillingOptions.KeysSetting}: unknown key '{pair[0]}'; known: {string.Join(", ", Default.All)}."),
+            };
+        }
+
+        if (keys.All.Distinct(StringComparer.Ordinal).Count() != keys.All.Count)
+        {
+            throw new FormatException($"{BillingOptions.KeysSetting}: two billing keys have the same name ({string.Join(", ", keys.All)}).");
+        }
+
+        return keys;
+    }
+}

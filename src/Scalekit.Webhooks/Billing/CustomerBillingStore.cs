@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Billing;
+
+/// <summary>How the last sync attempt of a customer ended.</summary>
+public static class SyncResults
+{
+    public const string Sent = "sent";
+    public const string Unchanged = "skipped-unchanged";
+    public const string Refused = "refused";
+    public const string DryRun = "dry-run";
+    public const string WaitingForOrganization = "waiting-for-organization";
+    public const string NoLinkedOrganization = "no-linked-organization";
+
+    /// <summary>Results after which Scalekit holds (or, in a dry run, would hold) the version that was written.</summary>
+    public static bool Written(string result) => result is Sent or Unchanged or DryRun;
+}
+
+/// <summary>One sync attempt: when, how it ended, why, and what was (or would have been) sent.</summary>
+public sealed record SyncAttempt(
+    DateTimeOffset At,
+    string Result,
+    string Reason,
+    string? OrganizationId,
+    IReadOnlyDictionary<string, string>? Metadata,
+    IReadOnlyDictionary<string, bool>? Features,
+    bool OverBudget = false);
+
+/// <summary>A customer's billing row: the state Scalekit should hold (with its version), the version it holds, the sync lease and the last attempt.</summary>
+public sealed record CustomerBilling(
+    string CustomerId,
+    BillingState? State,
+    long DesiredVersion,
+    string? SourceEventId,
+    long SyncedVersion,
+    string? LeaseId,
+    DateTimeOffset? LeaseUntil,
+    SyncAttempt? LastAttempt,
+    long LastAttemptVersion,
+    DateTimeOffset? WaitingSince,
+    ETag ETag);
+
+/// <summary>
+/// The only code that knows the <c>CustomerBilling</c> table: one row per Stripe customer. Every write is ETag-checked,
+/// so concurrent consumers never lose each other's version bump or take the same lease.
+/// </summary>
+public sealed class CustomerBillingStore(StorageClients clients)
+{
+    private const int MaxRaces = 20;
+
+    private TableClient Table => clients.Tables.GetTableClient(StateTables.CustomerBilling);
+
+    public async Task<CustomerBilling?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? From(row.Value!) : null;
+    }
+
+    /// <summary>Stores <paramref name="state"/> as the customer's desired state; returns its version (raised only when the state changed).</summary>
+    public async Task<long> SetStateAsync(string customerId, BillingState state, string eventId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        for (var race = 0; race < MaxRaces; race++)
+        {
+            var current = await GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+            if (current?.State is { } stored && stored.SameAs(state))
+            {
+                return current.DesiredVersion;
+            }
+
+            var version = (current?.DesiredVersion ?? 0) + 1;
+            var row = new TableEntity(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId))
+            {
+                ["CustomerId"] = customerId,
+                ["State"] = JsonSerializer.Serialize(state),
+                ["DesiredVersion"] = version,
+                ["SourceEventId"] = eventId,
+            };
+            try
+            {
+                if (current is null)
+                {
+                    row["SyncedVersion"] = 0L;
+                    await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                }
+
+                return version;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another consumer changed the row first: read it again and decide again.
+            }
+        }
+
+        throw new InvalidOperationException($"Gave up storing the billing state of customer {customerId} after {MaxRaces} concurrent updates.");
+    }
+
+    /// <summary>Takes or renews the customer's sync lease; null when the row changed since <paramref name="row"/> was read.</summary>
+    public Task<CustomerBilling?> LeaseAsync(CustomerBilling row, string leaseId, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        TryUpdateAsync(row, new Dictionary<string, object?> { ["LeaseId"] = leaseId, ["LeaseUntil"] = until }, cancellationToken);
+
+    /// <summary>
+    /// Records an attempt made for <paramref name="version"/> and releases the lease; a written version becomes the
+    /// synced one. Null when the row changed since <paramref name="row"/> was read (then nothing was recorded).
+    /// </summary>
+    public Task<CustomerBilling?> RecordAsync(CustomerBilling row, SyncAttempt attempt, long version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(attempt);
+        var waiting = attempt.Result == SyncResults.WaitingForOrganization;
+        var values = new Dictionary<string, object?>
+        {
+            ["LeaseId"] = null,
+            ["LeaseUntil"] = null,
+            ["LastAttemptAt"] = attempt.At,
+            ["LastResult"] = attempt.Result,
+            ["LastReason"] = attempt.Reason,
+            ["LastAttemptVersion"] = version,
+            ["OrganizationId"] = attempt.OrganizationId ?? (waiting || attempt.Result == SyncResults.NoLinkedOrganization ? null : row.LastAttempt?.OrganizationId),
+            ["LastMetadata"] = attempt.Metadata is null ? null : JsonSerializer.Serialize(attempt.Metadata),
+            ["LastFeatures"] = attempt.Features is null ? null : JsonSerializer.Serialize(attempt.Features),
+            ["OverBudget"] = attempt.OverBudget,
+            ["WaitingSince"] = waiting ? row.WaitingSince ?? attempt.At : null,
+        };
+        if (SyncResults.Written(attempt.Result))
+        {
+            values["SyncedVersion"] = version;
+        }
+
+        return TryUpdateAsync(row, values, cancellationToken);
+    }
+
+    /// <summary>Gives up the lease after a failed attempt (best effort: an expired lease frees itself).</summary>
+    public async Task ReleaseAsync(string customerId, string leaseId, CancellationToken cancellationToken = default)
+    {
+        if (await GetAsync(customerId, cancellationToken).ConfigureAwait(false) is { } row && row.LeaseId == leaseId)
+        {
+            await TryUpdateAsync(row, new Dictionary<string, object?> { ["LeaseId"] = null, ["LeaseUntil"] = null }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Customers whose last attempt found no organization yet.</summary>
+    public IAsyncEnumerable<CustomerBilling> WaitingAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"LastResult eq {SyncResults.WaitingForOrganization}"), cancellationToken);
+
+    /// <summary>Customers whose last attempt was refused because the organization's metadata has no room for billing.</summary>
+    public IAsyncEnumerable<CustomerBilling> OverBudgetAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"OverBudget eq {true}"), cancellationToken);
+
+    private async IAsyncEnumerable<CustomerBilling> QueryAsync(string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return From(row);
+        }
+    }
+
+    private async Task<CustomerBilling?> TryUpdateAsync(CustomerBilling row, Dictionary<string, object?> values, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var entity = new TableEntity(StateTables.GlobalPartition, ScalekitEventMapper.Key(row.CustomerId));
+        foreach (var (name, value) in values)
+        {
+            // Merge cannot remove a property; an empty value stands for "none" and is read back as null.
+            entity[name] = value ?? string.Empty;
+        }
+
+        try
+        {
+            await Table.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return null;
+        }
+
+        return await GetAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static CustomerBilling From(TableEntity row)
+    {
+        var lastAt = Time(row, "LastAttemptAt");
+        var last = lastAt is { } at && Text(row, "LastResult") is { } result
+            ? new SyncAttempt(at, result, Text(row, "LastReason") ?? string.Empty, Text(row, "OrganizationId"),
+                Text(row, "LastMetadata") is { } metadata ? JsonSerializer.Deserialize<Dictionary<string, string>>(metadata) : null,
+                Text(row, "LastFeatures") is { } features ? JsonSerializer.Deserialize<Dictionary<string, bool>>(features) : null,
+                row.GetBoolean("OverBudget") == true)
+            : null;
+        return new CustomerBilling(
+            Text(row, "CustomerId") ?? row.RowKey,
+            Text(row, "State") is { } state ? JsonSerializer.Deserialize<BillingState>(state) : null,
+            row.GetInt64("DesiredVersion") ?? 0,
+            Text(row, "SourceEventId"),
+            row.GetInt64("SyncedVersion") ?? 0,
+            Text(row, "LeaseId"),
+            Time(row, "LeaseUntil"),
+            last,
+            row.GetInt64("LastAttemptVersion") ?? 0,
+            Time(row, "WaitingSince"),
+            row.ETag);
+    }
+
+    private static string? Text(TableEntity row, string name) => row.TryGetValue(name, out var value) && value is string { Length: > 0 } text ? text : null;
+
+    private static DateTimeOffset? Time(TableEntity row, string name) => row.TryGetValue(name, out var value) && value is DateTimeOffset or DateTime ? row.GetDateTimeOffset(name) : null;
+}
