@@ -29,6 +29,15 @@ public sealed record SampleOptions
 
     /// <summary>Stripe price lookup key for billing samples (the plan map keys on it).</summary>
     public string PriceLookupKey { get; init; } = "pro_monthly";
+
+    /// <summary>Stripe subscription id for subscription samples.</summary>
+    public string SubscriptionId { get; init; } = "sub_1QxSampleSubscript01";
+
+    /// <summary>Subscription status; null means the one the event type implies (active, canceled, paused, trialing).</summary>
+    public string? SubscriptionStatus { get; init; }
+
+    /// <summary>When the subscription was created; null means an hour before the event.</summary>
+    public DateTimeOffset? SubscriptionCreatedAt { get; init; }
 }
 
 /// <summary>Random ids in the senders' formats.</summary>

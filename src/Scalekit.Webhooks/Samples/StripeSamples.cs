@@ -35,7 +35,7 @@ public static class StripeSamples
 
     private static JsonObject DataObject(string type, SampleOptions o, long created) => type switch
     {
-        _ when type.StartsWith("customer.subscription.", StringComparison.Ordinal) => Subscription(o, created, type switch
+        _ when type.StartsWith("customer.subscription.", StringComparison.Ordinal) => Subscription(o, created, o.SubscriptionStatus ?? type switch
         {
             "customer.subscription.deleted" => "canceled",
             "customer.subscription.paused" => "paused",
@@ -97,11 +97,11 @@ public static class StripeSamples
 
     private static JsonObject Subscription(SampleOptions o, long created, string status) => new()
     {
-        ["id"] = "sub_1QxSampleSubscript01",
+        ["id"] = o.SubscriptionId,
         ["object"] = "subscription",
         ["customer"] = o.CustomerId,
         ["status"] = status,
-        ["created"] = created - 3_600,
+        ["created"] = o.SubscriptionCreatedAt?.ToUnixTimeSeconds() ?? created - 3_600,
         ["cancel_at_period_end"] = false,
         ["trial_end"] = status == "trialing" ? created + 3 * 86_400 : null,
         ["metadata"] = new JsonObject(),

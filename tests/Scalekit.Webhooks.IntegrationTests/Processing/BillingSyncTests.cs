@@ -17,13 +17,13 @@ using WireMock.Server;
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
 /// <summary>A host (queue triggers off) whose Scalekit API is a WireMock stand-in.</summary>
-public sealed class ScalekitStandInFixture : LocalHostFixture
+public class ScalekitStandInFixture : LocalHostFixture
 {
-    public const string PlanMapJson = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"directory_sync\"]},\"starter_monthly\":{\"plan\":\"starter\",\"features\":[]}}";
+    public const string PlanMapJson = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"dir_sync\"]},\"starter_monthly\":{\"plan\":\"starter\",\"features\":[]},\"enterprise_yearly\":{\"plan\":\"enterprise\",\"features\":[\"sso\",\"dir_sync\"]}}";
 
     public WireMockServer Scalekit { get; } = WireMockServer.Start();
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(MoreSettings)
     {
         ["SCALEKIT_ENVIRONMENT_URL"] = Scalekit.Url,
         ["SCALEKIT_CLIENT_ID"] = "skc_test_client",
@@ -31,6 +31,9 @@ public sealed class ScalekitStandInFixture : LocalHostFixture
         ["SCALEKIT_RETRY_BASE_DELAY_MS"] = "10",
         ["BILLING_PLAN_MAP"] = PlanMapJson,
     };
+
+    /// <summary>Settings a subclass adds (a metadata mode, a late-link window).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> MoreSettings => new Dictionary<string, string?>();
 }
 
 /// <summary>Stubs and helpers shared by the billing tests; each test class gets its own host, so circuit-breaker state never leaks between classes.</summary>
@@ -60,7 +63,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
 
     protected void StubLookup(string customer, string org, Dictionary<string, string> metadata, Dictionary<string, bool>? features = null)
     {
-        var body = Organization(org, customer, metadata, features ?? new() { ["sso"] = false, ["directory_sync"] = false });
+        var body = Organization(org, customer, metadata, features ?? new() { ["sso"] = false, ["dir_sync"] = false });
         Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{customer}").UsingGet()).AtPriority(Fallback).RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(body));
         Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}").UsingGet()).AtPriority(Fallback).RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(body));
     }
@@ -84,9 +87,12 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
         },
     };
 
-    protected async Task<BinaryData> DeliverStripeAsync(string type, string customer, string lookupKey = "pro_monthly", DateTimeOffset? at = null)
+    protected Task<BinaryData> DeliverStripeAsync(string type, string customer, string lookupKey = "pro_monthly", DateTimeOffset? at = null) =>
+        DeliverStripeAsync(type, new SampleOptions { OccurredAt = at ?? Deliveries.Now, CustomerId = customer, PriceLookupKey = lookupKey });
+
+    protected async Task<BinaryData> DeliverStripeAsync(string type, SampleOptions options)
     {
-        var body = StripeSamples.Create(type, new SampleOptions { OccurredAt = at ?? Deliveries.Now, CustomerId = customer, PriceLookupKey = lookupKey }).ToJsonString();
+        var body = StripeSamples.Create(type, options).ToJsonString();
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var queue = host.Queue(StorageNames.StripeQueue);
@@ -94,6 +100,64 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
         await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         return received.Body;
     }
+
+    /// <summary>Posts every body to the Stripe endpoint, then takes all the queued messages (in queue order).</summary>
+    protected async Task<List<BinaryData>> DeliverManyStripeAsync(IReadOnlyList<string> bodies)
+    {
+        foreach (var body in bodies)
+        {
+            using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var queue = host.Queue(StorageNames.StripeQueue);
+        var messages = new List<BinaryData>();
+        while (messages.Count < bodies.Count)
+        {
+            var batch = (await queue.ReceiveMessagesAsync(32)).Value;
+            Assert.NotEmpty(batch);
+            foreach (var message in batch)
+            {
+                messages.Add(message.Body);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+
+        return messages;
+    }
+
+    protected async Task<BinaryData> DeliverScalekitAsync(string type, string organizationId, string? externalId)
+    {
+        var body = ScalekitSamples.Create(type, new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = organizationId, ExternalId = externalId }).ToJsonString();
+        using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var queue = host.Queue(StorageNames.ScalekitQueue);
+        var received = (await queue.ReceiveMessageAsync()).Value;
+        await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
+        return received.Body;
+    }
+
+    /// <summary>Handles a message the way the queue does: a failed attempt is tried again a little later.</summary>
+    protected async Task HandleUntilDoneAsync(BinaryData message)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Consumer.HandleAsync(message);
+                return;
+            }
+            catch (Exception) when (attempt < 60)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(attempt, 10)));
+            }
+        }
+    }
+
+    protected static JsonObject LastPatchBody(IReadOnlyList<ILogEntry> patches) => JsonNode.Parse(patches[^1].RequestMessage.Body!)!.AsObject();
+
+    protected static Dictionary<string, bool> FeaturesOf(JsonObject settingsBody) =>
+        settingsBody["features"]!.AsArray().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!["enabled"]!.GetValue<bool>());
 
     protected async Task<Azure.Data.Tables.TableEntity> LedgerRowAsync(BinaryData message)
     {
@@ -126,7 +190,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         Assert.NotNull(metadata["last_billing_update"]);
         var settings = Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}/settings"));
         var features = JsonNode.Parse(settings.RequestMessage.Body!)!["features"]!.AsArray().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!["enabled"]!.GetValue<bool>());
-        Assert.Equal(new Dictionary<string, bool> { ["sso"] = true, ["directory_sync"] = true }, features);
+        Assert.Equal(new Dictionary<string, bool> { ["sso"] = true, ["dir_sync"] = true }, features);
         Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
     }
 
@@ -144,13 +208,13 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
             ["plan_type"] = "starter",
             ["subscription_period_end"] = periodEnd,
             ["last_billing_update"] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
-        }, features: new() { ["sso"] = false, ["directory_sync"] = false });
+        }, features: new() { ["sso"] = false, ["dir_sync"] = false });
         StubPatches(org);
 
         await Consumer.HandleAsync(message);
 
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Method == "PATCH");
-        Assert.Contains("Unchanged", (await LedgerRowAsync(message)).GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("skipped-unchanged", (await LedgerRowAsync(message)).GetString("Detail"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,7 +230,8 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
 
         var row = await LedgerRowAsync(message);
         Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("at most 10", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("Scalekit allows 10", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("custom_key_0, custom_key_1", row.GetString("Detail"), StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Method == "PATCH");
     }
 
@@ -190,7 +255,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
     }
 
     [Fact]
-    public async Task NoOrganizationForCustomer_IsRecordedAndNotRetried()
+    public async Task NoOrganizationForCustomer_WaitsForOneWithoutRetrying()
     {
         var customer = SampleIds.New("cus_");
         Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{customer}").UsingGet())
@@ -199,7 +264,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         var message = await DeliverStripeAsync("customer.subscription.updated", customer);
         await Consumer.HandleAsync(message);
 
-        Assert.Equal(ProcessingStatus.NoLinkedOrganization, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).GetString("Status"));
         Assert.Single(Requests("GET", $"/api/v1/organizations:external/{customer}"));
     }
 
@@ -259,7 +324,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
     {
         var customer = SampleIds.New("cus_");
         var org = SampleIds.New("org_");
-        StubLookup(customer, org, [], features: new() { ["sso"] = true, ["directory_sync"] = true });
+        StubLookup(customer, org, [], features: new() { ["sso"] = true, ["dir_sync"] = true });
         StubPatches(org);
 
         var message = await DeliverStripeAsync("customer.deleted", customer);

@@ -13,13 +13,15 @@ namespace Scalekit.Webhooks.Testing.Reliability;
 
 /// <summary>
 /// A stateful WireMock stand-in for Scalekit's API: organizations keep the metadata and features they are patched
-/// with, and a share of calls fails with 500, 429 (Retry-After: 1) or answers too late. It counts every metadata PATCH
-/// by customer and <c>last_billing_update</c>, so an audit can find a billing change applied twice.
+/// with, and a share of calls fails with 500, 429 (Retry-After: 1) or answers too late. It records every metadata
+/// PATCH by its <c>Idempotency-Key</c> (the id of the event whose state it carries) and whether it changed the stored
+/// map, so an audit can tell a change applied twice (an effect) from a repeated write of the same map (none).
 /// </summary>
 public sealed class ScalekitStandIn : IDisposable
 {
     private readonly ConcurrentDictionary<string, Organization> _byExternalId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _metadataPatches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _metadataChanges = new(StringComparer.Ordinal);
     private readonly double _serverErrorRate;
     private readonly double _throttleRate;
     private readonly double _slowRate;
@@ -44,8 +46,39 @@ public sealed class ScalekitStandIn : IDisposable
 
     public string Url => Server.Url!;
 
-    /// <summary>PATCHes of metadata per "customer|last_billing_update"; a value above 1 is a duplicated effect.</summary>
+    /// <summary>Metadata PATCHes per "customer|idempotency key", whether or not they changed anything.</summary>
     public IReadOnlyDictionary<string, int> MetadataPatches => _metadataPatches;
+
+    /// <summary>Metadata PATCHes that changed the stored map, per "customer|idempotency key"; above 1 is a duplicated effect.</summary>
+    public IReadOnlyDictionary<string, int> MetadataChanges => _metadataChanges;
+
+    /// <summary>The organization's metadata now, or null when there is no organization for <paramref name="customerId"/>.</summary>
+    public IReadOnlyDictionary<string, string>? MetadataOf(string customerId)
+    {
+        if (!_byExternalId.TryGetValue(customerId, out var organization))
+        {
+            return null;
+        }
+
+        lock (organization)
+        {
+            return new Dictionary<string, string>(organization.Metadata, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The organization's features now, or null when there is no organization for <paramref name="customerId"/>.</summary>
+    public IReadOnlyDictionary<string, bool>? FeaturesOf(string customerId)
+    {
+        if (!_byExternalId.TryGetValue(customerId, out var organization))
+        {
+            return null;
+        }
+
+        lock (organization)
+        {
+            return new Dictionary<string, bool>(organization.Features, StringComparer.Ordinal);
+        }
+    }
 
     public int FaultsInjected { get; private set; }
 
@@ -98,9 +131,15 @@ public sealed class ScalekitStandIn : IDisposable
                 else
                 {
                     var metadata = body["metadata"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+                    var changed = metadata.Count != organization.Metadata.Count || metadata.Any(p => organization.Metadata.GetValueOrDefault(p.Key) != p.Value);
                     organization.Metadata = metadata;
-                    var key = $"{organization.ExternalId}|{metadata.GetValueOrDefault("last_billing_update")}";
+                    var requestKey = request.Headers?.TryGetValue("Idempotency-Key", out var values) == true ? values[0] : "(none)";
+                    var key = $"{organization.ExternalId}|{requestKey}";
                     _metadataPatches.AddOrUpdate(key, 1, (_, count) => count + 1);
+                    if (changed)
+                    {
+                        _metadataChanges.AddOrUpdate(key, 1, (_, count) => count + 1);
+                    }
                 }
             }
         }
@@ -161,7 +200,7 @@ public sealed class ScalekitStandIn : IDisposable
 
         public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.Ordinal) { ["tier"] = "gold" };
 
-        public Dictionary<string, bool> Features { get; } = new(StringComparer.Ordinal) { ["sso"] = false, ["directory_sync"] = false };
+        public Dictionary<string, bool> Features { get; } = new(StringComparer.Ordinal) { ["sso"] = false, ["dir_sync"] = false };
 
         public JsonObject ToJson()
         {

@@ -47,17 +47,24 @@ public sealed record SoakOptions
 }
 
 /// <summary>The audit at the end of a soak.</summary>
+/// <remarks>
+/// <see cref="DuplicatedEffects"/> counts billing events whose metadata PATCH changed the organization's map more than
+/// once (keyed by the event id the sync sends as Idempotency-Key); <see cref="RepeatedWrites"/> counts PATCHes that
+/// sent a map the organization already held (an HTTP retry after a timeout, a write repeated after a crash), which
+/// change nothing. <see cref="OrderingViolations"/> counts read-model rows not on their newest event plus
+/// organizations whose Scalekit metadata is not their customer's newest state.
+/// </remarks>
 public sealed record SoakReport(
     int Sent, int Acknowledged, int DuplicatesSent, int SenderRetries, int Processed, int StaleSkipped, int Parked, int Retried,
-    int Lost, int DuplicatedEffects, int OrderingViolations, int ScalekitFaults, bool Drained, TimeSpan Elapsed, IReadOnlyList<string> Faults)
+    int Lost, int DuplicatedEffects, int RepeatedWrites, int OrderingViolations, int ScalekitFaults, bool Drained, TimeSpan Elapsed, IReadOnlyList<string> Faults)
 {
     public bool Passed => Drained && Lost == 0 && DuplicatedEffects == 0 && OrderingViolations == 0;
 
     public string Describe() => string.Join(Environment.NewLine,
         $"soak: {Elapsed.TotalSeconds:F0} s, {Sent} deliveries sent ({DuplicatesSent} duplicates, {SenderRetries} sender retries), {Acknowledged} distinct events acknowledged",
         $"faults: {string.Join("; ", Faults)}; Scalekit stand-in faults injected: {ScalekitFaults}",
-        $"audit: processed {Processed}, stale-skipped {StaleSkipped}, parked {Parked} (events that needed more than one attempt: {Retried}), lost {Lost}, duplicated effects {DuplicatedEffects}, ordering violations {OrderingViolations}, drained {Drained}",
-        Passed ? "PASS: 0 lost, 0 duplicated effects" : "FAIL");
+        $"audit: processed {Processed}, stale-skipped {StaleSkipped}, parked {Parked} (events that needed more than one attempt: {Retried}), lost {Lost}, duplicated effects {DuplicatedEffects} (repeated writes that changed nothing: {RepeatedWrites}), ordering violations {OrderingViolations}, drained {Drained}",
+        Passed ? "PASS: 0 lost, 0 duplicated effects, 0 ordering violations" : "FAIL");
 }
 
 /// <summary>
@@ -102,6 +109,7 @@ public sealed class SoakRun(SoakOptions options)
             ["SCALEKIT_ATTEMPT_TIMEOUT_MS"] = "1000",
             ["SCALEKIT_CIRCUIT_BREAK_SECONDS"] = "1",
             ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
+            ["BILLING_SYNC_LEASE_SECONDS"] = "15",
             [FaultInjection.Setting] = options.HandlerFailureRate.ToString(CultureInfo.InvariantCulture),
             ["DEADLETTER_REPLAY_SCHEDULE"] = "*/5 * * * * *",
             ["DEADLETTER_REPLAY_BASE_DELAY_SECONDS"] = "1",
@@ -288,7 +296,8 @@ public sealed class SoakRun(SoakOptions options)
     {
         var (statuses, retried) = await LedgerAsync(clients, cancellationToken);
         var lost = _acknowledged.Keys.Count(key => !statuses.ContainsKey(key));
-        var duplicatedEffects = standIn.MetadataPatches.Count(p => p.Value > 1);
+        var duplicatedEffects = standIn.MetadataChanges.Count(p => p.Value > 1);
+        var repeatedWrites = standIn.MetadataPatches.Sum(p => p.Value - standIn.MetadataChanges.GetValueOrDefault(p.Key));
 
         // Ordering: every entity must end on the newest acknowledged event that touched it (unless that one was parked).
         var violations = 0;
@@ -308,11 +317,22 @@ public sealed class SoakRun(SoakOptions options)
             }
         }
 
+        // Newest wins in Scalekit too: each organization ends on its customer's newest billing event (all are 'active', 'pro').
+        foreach (var customer in _acknowledged.Values.Where(s => s.Source == "stripe" && statuses.GetValueOrDefault(s.Source + "/" + s.EventId) != ProcessingStatus.Parked).GroupBy(s => s.PartitionKey))
+        {
+            var newest = customer.Max(s => s.OccurredAt).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            var metadata = standIn.MetadataOf(customer.Key);
+            if (metadata is null || metadata.GetValueOrDefault("last_billing_update") != newest || metadata.GetValueOrDefault("subscription_status") != "active" || metadata.GetValueOrDefault("tier") != "gold")
+            {
+                violations++;
+            }
+        }
+
         return new SoakReport(_sent, _acknowledged.Count, _duplicates, _retries,
             statuses.Values.Count(s => s == ProcessingStatus.Processed || s == ProcessingStatus.NoLinkedOrganization),
             statuses.Values.Count(s => s == ProcessingStatus.StaleSkipped),
             statuses.Values.Count(s => s == ProcessingStatus.Parked), retried,
-            lost, duplicatedEffects, violations, standIn.FaultsInjected, drained, elapsed, _faults);
+            lost, duplicatedEffects, repeatedWrites, violations, standIn.FaultsInjected, drained, elapsed, _faults);
     }
 
     private sealed record Sent(string Source, string EventId, string Table, string PartitionKey, string RowKey, DateTimeOffset OccurredAt, string Body);

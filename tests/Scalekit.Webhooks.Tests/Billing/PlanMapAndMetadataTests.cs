@@ -1,4 +1,5 @@
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Tests.Billing;
@@ -8,9 +9,9 @@ public class PlanMapAndMetadataTests
     [Fact]
     public void PlanMap_Parse_ReadsPlansAndManagedFeatures()
     {
-        var map = PlanMap.Parse("{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"directory_sync\"]},\"starter\":{\"plan\":\"starter\",\"features\":[]}}");
+        var map = PlanMap.Parse("{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"dir_sync\"]},\"starter\":{\"plan\":\"starter\",\"features\":[]}}");
         Assert.Equal("pro", map.For("pro_monthly").Plan);
-        Assert.Equal(["directory_sync", "sso"], map.ManagedFeatures);
+        Assert.Equal(["dir_sync", "sso"], map.ManagedFeatures);
         Assert.Empty(map.For("starter").Features);
         Assert.Equal("legacy_key", map.For("legacy_key").Plan);
     }
@@ -26,9 +27,17 @@ public class PlanMapAndMetadataTests
     }
 
     [Fact]
+    public void PlanMap_Parse_UnknownFeature_IsRefusedListingTheKnownOnes()
+    {
+        var error = Assert.Throws<FormatException>(() => PlanMap.Parse("{\"pro\":{\"plan\":\"pro\",\"features\":[\"directory_sync\"]}}"));
+        Assert.Contains("'directory_sync'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("known features: sso, dir_sync", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Metadata_WithinLimits_IsValid()
     {
-        Assert.Null(OrganizationMetadata.Validate(new Dictionary<string, string> { ["abc"] = "x", [new string('k', 25)] = new string('v', 256) }));
+        Assert.Null(MetadataBudget.Validate(new Dictionary<string, string> { ["abc"] = "x", [new string('k', 25)] = new string('v', 256) }));
     }
 
     [Theory]
@@ -37,14 +46,14 @@ public class PlanMapAndMetadataTests
     [InlineData("plan_type", "", "1 to 256")]
     public void Metadata_KeyOrValueOutOfLimits_SaysWhich(string key, string value, string expected)
     {
-        Assert.Contains(expected, OrganizationMetadata.Validate(new Dictionary<string, string> { [key] = value }), StringComparison.Ordinal);
+        Assert.Contains(expected, MetadataBudget.Validate(new Dictionary<string, string> { [key] = value }), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Metadata_ElevenPairs_IsRefused()
     {
         var metadata = Enumerable.Range(0, 11).ToDictionary(i => $"key_{i}", i => "v");
-        Assert.Contains("at most 10", OrganizationMetadata.Validate(metadata), StringComparison.Ordinal);
+        Assert.Contains("at most 10", MetadataBudget.Validate(metadata), StringComparison.Ordinal);
     }
 
     [Fact]
