@@ -61,13 +61,18 @@ public sealed class CustomerBillingStore(StorageClients clients)
         return row.HasValue ? From(row.Value!) : null;
     }
 
-    /// <summary>Stores <paramref name="state"/> as the customer's desired state; returns its version (raised only when the state changed).</summary>
-    public async Task<long> SetStateAsync(string customerId, BillingState state, string eventId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores the state <paramref name="derive"/> gives as the customer's desired state and returns its version (raised
+    /// only when the state changed). <paramref name="derive"/> runs after the row is read and the write is ETag-checked,
+    /// so a state derived from an older read of the subscriptions can never replace one derived from a newer read.
+    /// </summary>
+    public async Task<long> SetStateAsync(string customerId, Func<CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(derive);
         for (var race = 0; race < MaxRaces; race++)
         {
             var current = await GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+            var state = await derive(cancellationToken).ConfigureAwait(false);
             if (current?.State is { } stored && stored.SameAs(state))
             {
                 return current.DesiredVersion;

@@ -143,6 +143,13 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
     private async Task<BillingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
+        var version = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var result = await sync.SyncAsync(customerId, version, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new BillingOutcome(LedgerStatus(result.Result), $"{result.Result}: {result.Detail}", customerId, result.OrganizationId);
+    }
+
+    private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
+    {
         var key = ScalekitEventMapper.Key(customerId);
         var subscriptions = new List<SubscriptionFacts>();
         await foreach (var row in clients.Tables.GetTableClient(StateTables.Subscriptions).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -160,11 +167,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
         var customer = await clients.Tables.GetTableClient(StateTables.Customers).GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
         var deletedOn = customer.HasValue && customer.Value!.GetString("BillingStatus") == "deleted" ? customer.Value.GetDateTimeOffset("DeletedOn") ?? customer.Value.GetDateTimeOffset(StateStore.LastEventAt) : null;
-        var state = BillingState.From(subscriptions, deletedOn, deletedOn)
+        return BillingState.From(subscriptions, deletedOn, deletedOn)
             ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
-        var version = await customers.SetStateAsync(customerId, state, stamp.EventId, cancellationToken).ConfigureAwait(false);
-        var result = await sync.SyncAsync(customerId, version, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new BillingOutcome(LedgerStatus(result.Result), $"{result.Result}: {result.Detail}", customerId, result.OrganizationId);
     }
 
     /// <summary>The ledger status of an event whose sync ended with <paramref name="result"/>.</summary>

@@ -23,14 +23,26 @@ public class ScalekitStandInFixture : LocalHostFixture
 
     public WireMockServer Scalekit { get; } = WireMockServer.Start();
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(MoreSettings)
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings
     {
-        ["SCALEKIT_ENVIRONMENT_URL"] = Scalekit.Url,
-        ["SCALEKIT_CLIENT_ID"] = "skc_test_client",
-        ["SCALEKIT_CLIENT_SECRET"] = "test-client-secret",
-        ["SCALEKIT_RETRY_BASE_DELAY_MS"] = "10",
-        ["BILLING_PLAN_MAP"] = PlanMapJson,
-    };
+        get
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["SCALEKIT_ENVIRONMENT_URL"] = Scalekit.Url,
+                ["SCALEKIT_CLIENT_ID"] = "skc_test_client",
+                ["SCALEKIT_CLIENT_SECRET"] = "test-client-secret",
+                ["SCALEKIT_RETRY_BASE_DELAY_MS"] = "10",
+                ["BILLING_PLAN_MAP"] = PlanMapJson,
+            };
+            foreach (var (key, value) in MoreSettings)
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+    }
 
     /// <summary>Settings a subclass adds (a metadata mode, a late-link window).</summary>
     protected virtual IReadOnlyDictionary<string, string?> MoreSettings => new Dictionary<string, string?>();
