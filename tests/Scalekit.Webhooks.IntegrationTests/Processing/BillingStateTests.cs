@@ -114,6 +114,26 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
     }
 
     [Fact]
+    public async Task LookupAnswersMalformedJson_IsParked_AndTheCustomerIsNotLeftLeased()
+    {
+        var customer = SampleIds.New("cus_");
+        var org = SampleIds.New("org_");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{customer}").UsingGet()).InScenario("malformed").WillSetStateTo("fixed")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("{\"organization\": {\"id\": "));
+
+        var first = await DeliverStripeAsync("customer.subscription.updated", customer);
+        await Consumer.HandleAsync(first);
+
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(first)).GetString("Status"));
+        StubLookup(customer, org, []);
+        StubPatches(org);
+        var second = await DeliverStripeAsync("customer.subscription.updated", customer, at: Deliveries.Now.AddSeconds(1));
+        await Consumer.HandleAsync(second);
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(second)).GetString("Status"));
+        Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}"));
+    }
+
+    [Fact]
     public async Task ManualSync_OfAnUnknownCustomer_IsNotFound()
     {
         using var response = await Fixture.OpsAsync(HttpMethod.Post, $"/api/ops/customers/{SampleIds.New("cus_")}/sync");
