@@ -50,7 +50,7 @@ public sealed class BillingOptions
             }
             else
             {
-                options.Errors.Add($"{ModeSetting} must be 'keys' or 'compact', not '{mode}'.");
+                options.Errors.Add($"{ModeSetting} must be 'keys' or 'compact'.");
             }
         }
 
@@ -89,7 +89,7 @@ public sealed class BillingOptions
             return unit(value);
         }
 
-        errors.Add($"{setting} must be a positive number, not '{text}'.");
+        errors.Add($"{setting} must be a positive number.");
         return fallback;
     }
 }

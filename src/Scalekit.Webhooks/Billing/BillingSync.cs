@@ -245,8 +245,9 @@ public sealed partial class BillingSync(
             return new SyncAttempt(now, SyncResults.Refused, $"organization {organizationId}: {merge.Refusal}; nothing would be written", organizationId, merge.Metadata, features, OverBudget: true);
         }
 
-        Log.DryRun(logger, row.CustomerId, organizationId, JsonSerializer.Serialize(new { metadata = merge.Metadata, features }));
-        return new SyncAttempt(now, SyncResults.DryRun, "dry run (no Scalekit credentials): recorded, not sent", organizationId, merge.Metadata, features);
+        var intended = JsonSerializer.Serialize(new { metadata = merge.Metadata, features });
+        Log.DryRun(logger, row.CustomerId, organizationId, intended);
+        return new SyncAttempt(now, SyncResults.DryRun, "dry run (no Scalekit credentials), recorded and not sent: " + intended, organizationId, merge.Metadata, features);
     }
 
     private static partial class Log

@@ -197,7 +197,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         var state = await response.JsonAsync();
         Assert.Equal(org, state.GetProperty("organization_id").GetString());
         Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("Status").GetString());
-        Assert.Equal("DryRun", state.GetProperty("customer").GetProperty("LastSyncOutcome").GetString());
+        Assert.Equal("dry-run", state.GetProperty("sync").GetProperty("last_attempt").GetProperty("result").GetString());
         using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/customers/cus_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
