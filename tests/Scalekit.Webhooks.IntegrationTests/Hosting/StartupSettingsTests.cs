@@ -33,6 +33,10 @@ public class NonsenseSettingsStopStartTests
     [InlineData("AzureFunctionsJobHost:extensions:queues:maxDequeueCount", "0", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount must be a whole number from 1 to 100")]
     [InlineData("AzureFunctionsJobHost:extensions:queues:visibilityTimeout", "half a minute", "AzureFunctionsJobHost__extensions__queues__visibilityTimeout must be a duration")]
     [InlineData("LOCAL_QUEUE_PROCESSING_LEASE_SECONDS", "-1", "LOCAL_QUEUE_PROCESSING_LEASE_SECONDS must be a number of seconds")]
+    [InlineData("BILLING_PLAN_MAP", "{\"pro\":{\"plan\":\"pro\",\"features\":[\"directory_sync\"]}}", "names the feature 'directory_sync', which Scalekit does not know; known features: sso, dir_sync")]
+    [InlineData("BILLING_METADATA_MODE", "verbose", "BILLING_METADATA_MODE must be 'keys' or 'compact'")]
+    [InlineData("BILLING_METADATA_KEYS", "plan_type=x", "BILLING_METADATA_KEYS: 'plan_type=x' must be default=name")]
+    [InlineData("BILLING_LATE_LINK_WINDOW_HOURS", "0", "BILLING_LATE_LINK_WINDOW_HOURS must be a positive number")]
     public async Task Start_NonsenseValue_FailsNamingTheSettingAndItsRange(string setting, string value, string expected)
     {
         var settings = new Dictionary<string, string?>
