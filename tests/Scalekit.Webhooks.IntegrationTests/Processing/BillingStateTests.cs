@@ -270,3 +270,31 @@ public class CompactMetadataTests(CompactMetadataFixture host) : BillingTestBase
         Assert.Matches(@"^status=active;plan=pro;period_end=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ;updated=" + BillingState.Iso(Deliveries.Now) + "$", metadata["billing"]!.GetValue<string>());
     }
 }
+
+/// <summary>A short attempt timeout, so a Scalekit answer that hangs is cut off within a test.</summary>
+public sealed class ShortAttemptTimeoutFixture : ScalekitStandInFixture
+{
+    protected override IReadOnlyDictionary<string, string?> MoreSettings => new Dictionary<string, string?> { ["SCALEKIT_ATTEMPT_TIMEOUT_MS"] = "500", ["SCALEKIT_CIRCUIT_BREAK_SECONDS"] = "1" };
+}
+
+public class BillingTimeoutTests(ShortAttemptTimeoutFixture host) : BillingTestBase(host), IClassFixture<ShortAttemptTimeoutFixture>
+{
+    [Fact]
+    public async Task PatchThatHangsPastTheAttemptTimeout_IsSentAgain_AndTheEventIsProcessed()
+    {
+        var customer = SampleIds.New("cus_");
+        var org = SampleIds.New("org_");
+        StubLookup(customer, org, []);
+        StubPatches(org);
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}").UsingPatch()).InScenario("hang").WillSetStateTo("answered").AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(3)).WithBodyAsJson(new { organization = new { id = org } }));
+
+        var message = await DeliverStripeAsync("customer.subscription.updated", customer);
+        await HandleUntilDoneAsync(message);
+
+        // WireMock moves the scenario on only once the hanging answer is out, so every PATCH until then hangs too.
+        Assert.InRange(Requests("PATCH", $"/api/v1/organizations/{org}").Count, 2, 40);
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(SyncResults.Sent, (await Fixture.Host.Services.GetRequiredService<CustomerBillingStore>().GetAsync(customer))!.LastAttempt!.Result);
+    }
+}
