@@ -142,7 +142,17 @@ public static class OpsRequestHandler
     public static async Task SyncCustomerAsync(HttpContext context, string customerId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var result = await context.RequestServices.GetRequiredService<LateLinkSync>().SyncNowAsync(customerId, context.RequestAborted);
+        SyncResult? result;
+        try
+        {
+            result = await context.RequestServices.GetRequiredService<LateLinkSync>().SyncNowAsync(customerId, context.RequestAborted);
+        }
+        catch (BillingSyncBusyException ex)
+        {
+            await ProblemAsync(context, 409, "sync_busy", ex.Message);
+            return;
+        }
+
         if (result is null)
         {
             await NotFoundAsync(context, $"no billing event has described customer {customerId}");
