@@ -56,6 +56,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, BillingHealth>());
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddHttpClient<ScalekitClient>()

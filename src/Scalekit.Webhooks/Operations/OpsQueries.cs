@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
@@ -18,7 +19,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
 /// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time)
+public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -28,7 +29,8 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
 
     public async Task<JsonObject> StatsAsync(TimeSpan window, CancellationToken cancellationToken = default)
     {
-        var since = time.GetUtcNow() - window;
+        var now = time.GetUtcNow();
+        var since = now - window;
         var depths = new JsonObject();
         foreach (var queue in StorageNames.AllQueues)
         {
@@ -36,23 +38,67 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
             depths[queue] = properties.Value.ApproximateMessagesCount;
         }
 
+        var series = new EventSeries(since, now);
+        var sources = Enum.GetValues<WebhookSource>().ToDictionary(source => source.Name(), source => new SourceCounts(source), StringComparer.Ordinal);
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var latencies = new List<double>();
         var scanned = 0;
         var ledger = clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
         await foreach (var row in ledger.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ReceivedAt ge {since}"),
-            select: ["PartitionKey", "EventType", "Status", "ReceivedAt", "CompletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            select: ["PartitionKey", "EventType", "Status", "ReceivedAt", "CompletedAt", "LastFailedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (++scanned > MaxStatsRows)
             {
                 break;
             }
 
-            var key = $"{row.PartitionKey}|{row.GetString("EventType")}|{row.GetString("Status")}";
+            var status = row.GetString("Status");
+            var key = $"{row.PartitionKey}|{row.GetString("EventType")}|{status}";
             counts[key] = counts.GetValueOrDefault(key) + 1;
-            if (row.GetDateTimeOffset("CompletedAt") is { } completed && row.GetDateTimeOffset("ReceivedAt") is { } received)
+            // A source this build does not know (a row written by a newer version) still counts in the totals.
+            var perSource = sources.GetValueOrDefault(row.PartitionKey) ?? SourceCounts.Unknown;
+            perSource.Ingested++;
+            var received = row.GetDateTimeOffset("ReceivedAt");
+            if (received is { } at)
             {
-                latencies.Add((completed - received).TotalMilliseconds);
+                series.Ingested(at);
+            }
+
+            if (row.GetDateTimeOffset("LastFailedAt") is { } failedAt)
+            {
+                series.Failed(failedAt);
+            }
+
+            if (status == ProcessingStatus.Failed)
+            {
+                perSource.Failed++;
+            }
+
+            if (status != ProcessingStatus.Parked && ProcessingStatus.IsFinal(status) && row.GetDateTimeOffset("CompletedAt") is { } completed)
+            {
+                double? latency = received is { } start ? (completed - start).TotalMilliseconds : null;
+                series.Processed(completed, latency);
+                perSource.Processed++;
+                if (latency is { } value)
+                {
+                    latencies.Add(value);
+                }
+            }
+        }
+
+        var parked = 0;
+        await foreach (var row in clients.Tables.GetTableClient(StorageNames.DeadLetterTable).QueryAsync<TableEntity>(
+            select: ["PartitionKey", "Status", "ParkedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.GetString("Status") == DeadLetterStore.Parked)
+            {
+                parked++;
+                (sources.GetValueOrDefault(row.PartitionKey) ?? SourceCounts.Unknown).ParkedNow++;
+            }
+
+            if (row.GetDateTimeOffset("ParkedAt") is { } parkedAt && parkedAt >= since)
+            {
+                series.Parked(parkedAt);
             }
         }
 
@@ -64,16 +110,25 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
             events.Add(new JsonObject { ["source"] = parts[0], ["type"] = parts[1], ["status"] = parts[2], ["count"] = count });
         }
 
+        var integrations = new JsonArray();
+        foreach (var integration in integrationHealth)
+        {
+            integrations.Add(((await integration.ReadAsync(since, cancellationToken).ConfigureAwait(false)).ToJson()));
+        }
+
         return new JsonObject
         {
             ["window_seconds"] = (long)window.TotalSeconds,
             ["since"] = since,
             ["queues"] = depths,
+            ["sources"] = new JsonArray([.. sources.Values.Select(source => (JsonNode)source.ToJson(depths))]),
             ["events"] = events,
             ["events_total"] = Math.Min(scanned, MaxStatsRows),
             ["truncated"] = scanned > MaxStatsRows,
-            ["processing_latency_ms"] = new JsonObject { ["p50"] = Percentile(latencies, 0.50), ["p95"] = Percentile(latencies, 0.95), ["samples"] = latencies.Count },
-            ["parked"] = await CountParkedAsync(cancellationToken).ConfigureAwait(false),
+            ["processing_latency_ms"] = new JsonObject { ["p50"] = EventSeries.Percentile(latencies, 0.50), ["p95"] = EventSeries.Percentile(latencies, 0.95), ["samples"] = latencies.Count },
+            ["parked"] = parked,
+            ["series"] = series.ToJson(),
+            ["integrations"] = integrations,
         };
     }
 
@@ -262,18 +317,6 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
         return count;
     }
 
-    private async Task<int> CountParkedAsync(CancellationToken cancellationToken)
-    {
-        var count = 0;
-        await foreach (var unused in clients.Tables.GetTableClient(StorageNames.DeadLetterTable).QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Parked}"), select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
     private async Task<TableEntity?> GetAsync(string table, string partition, string row, CancellationToken cancellationToken)
     {
         NullableResponse<TableEntity> result = await clients.Tables.GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -297,6 +340,31 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
 
     private static int Clamp(int pageSize) => pageSize <= 0 ? DefaultPageSize : Math.Min(pageSize, MaxPageSize);
 
-    private static double? Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? null : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 1);
+    /// <summary>One source's counts in the window and its queues' depths now.</summary>
+    private sealed class SourceCounts(WebhookSource source)
+    {
+        /// <summary>A sink for rows of sources this build does not know; never reported.</summary>
+        public static SourceCounts Unknown => new(default);
+
+        public int Ingested { get; set; }
+
+        public int Processed { get; set; }
+
+        public int Failed { get; set; }
+
+        public int ParkedNow { get; set; }
+
+        public JsonObject ToJson(JsonObject depths) => new()
+        {
+            ["source"] = source.Name(),
+            ["queue"] = StorageNames.QueueFor(source),
+            ["queue_depth"] = depths[StorageNames.QueueFor(source)]?.DeepClone(),
+            ["poison_queue"] = StorageNames.PoisonQueueFor(source),
+            ["poison_depth"] = depths[StorageNames.PoisonQueueFor(source)]?.DeepClone(),
+            ["ingested"] = Ingested,
+            ["processed"] = Processed,
+            ["failed"] = Failed,
+            ["parked"] = ParkedNow,
+        };
+    }
 }

@@ -1,0 +1,48 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Billing;
+
+/// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
+public sealed class BillingHealth(StorageClients clients, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+{
+    public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        int successes = 0, failures = 0;
+        DateTimeOffset? lastSuccess = null, lastFailure = null;
+        string? lastError = null;
+        double totalMs = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {WebhookSource.Stripe.Name()} and ReceivedAt ge {since}");
+        var rows = clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(filter,
+            select: ["Status", "LastAttemptAt", "CompletedAt", "LastFailedAt", "LastError", "Detail"], cancellationToken: cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            var status = row.GetString("Status");
+            if (status is ProcessingStatus.Failed or ProcessingStatus.Parked)
+            {
+                failures++;
+                var at = row.GetDateTimeOffset("LastFailedAt") ?? row.GetDateTimeOffset("CompletedAt");
+                if (at > (lastFailure ?? DateTimeOffset.MinValue))
+                {
+                    lastFailure = at;
+                    lastError = row.GetString("LastError") ?? row.GetString("Detail");
+                }
+            }
+            else if (ProcessingStatus.IsFinal(status) && row.GetDateTimeOffset("CompletedAt") is { } completed)
+            {
+                successes++;
+                lastSuccess = completed > (lastSuccess ?? DateTimeOffset.MinValue) ? completed : lastSuccess;
+                totalMs += row.GetDateTimeOffset("LastAttemptAt") is { } started ? Math.Max(0, (completed - started).TotalMilliseconds) : 0;
+            }
+        }
+
+        var mode = scalekit.Value.IsConfigured ? "live" : "dry-run";
+        return new IntegrationHealthReport("billing", mode, successes, failures, lastSuccess, lastFailure, lastError,
+            successes == 0 ? null : Math.Round(totalMs / successes, 1));
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+
+namespace Scalekit.Webhooks.Operations;
+
+/// <summary>
+/// One downstream integration (billing, HR, CRM) that reports its health to the stats endpoint. Register an
+/// implementation in the service collection and the stats endpoint and the console show it; nothing else changes.
+/// </summary>
+public interface IIntegrationHealth
+{
+    Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+}
+
+/// <summary>How an integration fared since the start of the stats window.</summary>
+/// <param name="Name">Short name shown to operators (billing, hr, crm).</param>
+/// <param name="Mode">live, dry-run or off (not configured).</param>
+/// <param name="Successes">Completed syncs in the window.</param>
+/// <param name="Failures">Failed or parked syncs in the window.</param>
+/// <param name="LastSuccessAt">When the latest success completed.</param>
+/// <param name="LastFailureAt">When the latest failure happened.</param>
+/// <param name="LastError">What the latest failure said.</param>
+/// <param name="AverageDurationMs">Mean duration of a successful attempt.</param>
+public sealed record IntegrationHealthReport(
+    string Name,
+    string Mode,
+    int Successes,
+    int Failures,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastFailureAt,
+    string? LastError,
+    double? AverageDurationMs)
+{
+    /// <summary>idle (nothing happened), ok, degraded (some failures) or failing (the latest attempt failed).</summary>
+    public string Status => (Successes, Failures) switch
+    {
+        (0, 0) => "idle",
+        (_, 0) => "ok",
+        _ when LastFailureAt > (LastSuccessAt ?? DateTimeOffset.MinValue) => "failing",
+        _ => "degraded",
+    };
+
+    public JsonObject ToJson() => new()
+    {
+        ["name"] = Name,
+        ["status"] = Status,
+        ["mode"] = Mode,
+        ["successes"] = Successes,
+        ["failures"] = Failures,
+        ["last_success_at"] = LastSuccessAt,
+        ["last_failure_at"] = LastFailureAt,
+        ["last_error"] = LastError,
+        ["average_duration_ms"] = AverageDurationMs,
+    };
+}
