@@ -60,6 +60,11 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsSyncCustomer([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.CustomerSync)] HttpRequest request, string customerId) =>
         Respond(OpsRequestHandler.SyncCustomerAsync(request.HttpContext, customerId));
 
+    /// <summary>The console page and its files: anonymous (listed in <see cref="OpsRoutes.Anonymous"/>), since they hold no data.</summary>
+    [Function(nameof(OpsConsole))]
+    public Task<IActionResult> OpsConsole([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpsRoutes.Console)] HttpRequest request, string? asset) =>
+        Respond(ConsoleRequestHandler.HandleAsync(request.HttpContext, asset));
+
     // The handler has written the response already.
     private static async Task<IActionResult> Respond(Task handled)
     {

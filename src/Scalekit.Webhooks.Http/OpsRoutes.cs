@@ -24,12 +24,22 @@ public static class OpsRoutes
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
 
-    /// <summary>The only operations routes that answer without the key (static pages whose every API call carries it).</summary>
-    public static IReadOnlyList<string> Anonymous { get; } = [];
+    /// <summary>The operations console page (<c>/api/ops/console</c>) and its script and stylesheet below it.</summary>
+    public const string ConsolePage = "ops/console";
 
-    /// <summary>Maps every operations route behind <paramref name="opsKey"/> (the local host's function-key check).</summary>
+    /// <summary>The console route as mapped: the page, or one of its files when <c>asset</c> is given.</summary>
+    public const string Console = ConsolePage + "/{asset?}";
+
+    /// <summary>The only operations routes that answer without the key (static pages whose every API call carries it).</summary>
+    public static IReadOnlyList<string> Anonymous { get; } = [Console];
+
+    /// <summary>
+    /// Maps every operations route behind <paramref name="opsKey"/> (the local host's function-key check), and the
+    /// console page outside it.
+    /// </summary>
     public static void MapOpsApi(this IEndpointRouteBuilder endpoints, string? opsKey)
     {
+        endpoints.MapGet("/api/" + Console, (HttpContext c, string? asset) => ConsoleRequestHandler.HandleAsync(c, asset));
         var ops = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
             if (!OpsKey.IsAuthorized(context.HttpContext.Request, opsKey))

@@ -1,0 +1,839 @@
+// Operations console: one page, no dependencies, no build step. Every call goes to the operations API with the key
+// from sessionStorage in the x-functions-key header. Everything that comes from an event or a row is put on the page
+// with textContent (never as markup), and links are only ever built to this page's own #/ routes.
+"use strict";
+
+(() => {
+  const API = "/api/ops/";
+  const KEY = "scalekit-functions.ops-key";
+  const STATUSES = ["processing", "processed", "ignored", "stale-skipped", "no-linked-organization", "failed", "parked"];
+  const DEAD_LETTER_STATUSES = ["parked", "replayed", "resolved"];
+  const main = document.getElementById("main-content");
+  const nav = document.getElementById("nav");
+  let sources = null;
+
+  // ---- DOM helpers -------------------------------------------------------------------------------------------------
+
+  /** Creates an element; strings and numbers among the children become text nodes, never markup. */
+  function h(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+      else if (name === "class") element.className = value;
+      else if (name === "text") element.textContent = value;
+      else element.setAttribute(name, value === true ? "" : String(value));
+    }
+    append(element, children);
+    return element;
+  }
+
+  function append(parent, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return parent;
+  }
+
+  /** Replaces a container's content; null and false children are skipped. */
+  function fill(parent, ...children) {
+    parent.replaceChildren();
+    return append(parent, children);
+  }
+
+  function svg(tag, attributes, ...children) {
+    const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (name === "text") element.textContent = value;
+      else element.setAttribute(name, String(value));
+    }
+    append(element, children);
+    return element;
+  }
+
+  /** A link to one of this page's routes; the parts are encoded, so data can never make it leave the page. */
+  function route(...parts) {
+    return "#/" + parts.map((part) => encodeURIComponent(String(part))).join("/");
+  }
+
+  function link(text, ...parts) {
+    return h("a", { href: route(...parts) }, text);
+  }
+
+  function time(value) {
+    if (!value) return "—";
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  }
+
+  function number(value) {
+    return value === null || value === undefined ? "—" : Number(value).toLocaleString();
+  }
+
+  function ms(value) {
+    return value === null || value === undefined ? "—" : `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} ms`;
+  }
+
+  function pretty(value) {
+    if (typeof value === "string") {
+      try {
+        return JSON.stringify(JSON.parse(value), null, 2);
+      } catch {
+        return value;
+      }
+    }
+    return JSON.stringify(value, null, 2);
+  }
+
+  function statusBadge(status) {
+    const kind = {
+      processed: "ok", ok: "ok", resolved: "ok", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
+      processing: "warn", degraded: "warn", "no-linked-organization": "warn",
+      failed: "bad", parked: "bad", failing: "bad",
+    }[status] || "idle";
+    return h("span", { class: `status ${kind}` }, status ?? "unknown");
+  }
+
+  function announce(text) {
+    const region = document.getElementById("announce");
+    region.textContent = "";
+    window.setTimeout(() => { region.textContent = text; }, 50);
+  }
+
+  function message(kind, text) {
+    return h("div", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+  }
+
+  function loading(text) {
+    return h("p", { class: "loading", role: "status" }, text || "Loading…");
+  }
+
+  function page(title, ...children) {
+    fill(main, h("h1", { tabindex: "-1", id: "page-title" }, title), ...children);
+    document.title = `${title} · Operations console`;
+  }
+
+  function focusTitle() {
+    const title = document.getElementById("page-title");
+    if (title) title.focus({ preventScroll: false });
+  }
+
+  /** A labelled field: the label's for= points at the control's id. */
+  function field(labelText, control) {
+    return h("div", {}, h("label", { for: control.id }, labelText), control);
+  }
+
+  function select(id, name, options, value, anyLabel) {
+    const element = h("select", { id, name });
+    if (anyLabel) element.append(h("option", { value: "" }, anyLabel));
+    for (const option of options) element.append(h("option", { value: option, selected: option === value }, option));
+    return element;
+  }
+
+  function table(caption, columns, rows, emptyText) {
+    if (!rows.length) return h("p", { class: "empty" }, emptyText);
+    return h("div", { class: "table-wrap" },
+      h("table", {},
+        caption ? h("caption", {}, caption) : null,
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : (c.narrow ? "hide-narrow" : null) }, c.label)))),
+        h("tbody", {}, rows.map((row) => h("tr", {}, columns.map((c) => h("td", { class: c.num ? "num" : (c.narrow ? "hide-narrow" : null) }, c.value(row))))))));
+  }
+
+  /** Every field of a row as a definition list; objects and arrays are pretty-printed as text. */
+  function fields(row, skip = []) {
+    const list = h("dl", { class: "fields" });
+    for (const [name, value] of Object.entries(row || {})) {
+      if (skip.includes(name)) continue;
+      let shown;
+      if (value !== null && typeof value === "object") shown = h("pre", { class: "mono" }, pretty(value));
+      else if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) shown = h("time", { datetime: value }, time(value));
+      else shown = value === null || value === undefined || value === "" ? "—" : String(value);
+      list.append(h("dt", {}, name), h("dd", {}, shown));
+    }
+    return list;
+  }
+
+  /** Asks for confirmation in a modal dialog; resolves true only on the confirm button. */
+  function confirmAction(title, text, confirmLabel) {
+    const dialog = document.getElementById("confirm");
+    document.getElementById("confirm-title").textContent = title;
+    document.getElementById("confirm-text").textContent = text;
+    const ok = document.getElementById("confirm-ok");
+    const cancel = document.getElementById("confirm-cancel");
+    ok.textContent = confirmLabel;
+    const opener = document.activeElement;
+    return new Promise((resolve) => {
+      const finish = (answer) => {
+        ok.removeEventListener("click", onOk);
+        cancel.removeEventListener("click", onCancel);
+        dialog.removeEventListener("cancel", onCancel);
+        if (dialog.open) dialog.close();
+        if (opener && opener.isConnected) opener.focus();
+        resolve(answer);
+      };
+      const onOk = () => finish(true);
+      const onCancel = (event) => { event.preventDefault(); finish(false); };
+      ok.addEventListener("click", onOk);
+      cancel.addEventListener("click", onCancel);
+      dialog.addEventListener("cancel", onCancel);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  // ---- API ---------------------------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(kind, status, text) {
+      super(text);
+      this.kind = kind;
+      this.status = status;
+    }
+  }
+
+  async function api(path, options = {}) {
+    const key = sessionStorage.getItem(KEY);
+    if (!key) throw new ApiError("unauthorized", 401, "Sign in with the operations key.");
+    let response;
+    try {
+      response = await fetch(API + path, {
+        method: options.method || "GET",
+        headers: { "x-functions-key": key, accept: "application/json" },
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+      });
+    } catch {
+      throw new ApiError("unreachable", 0, "The operations API cannot be reached. Check that the host is running and the network is up.");
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (response.status === 401) throw new ApiError("unauthorized", 401, "The operations key was refused (401). Check the function key, or ADMIN_API_KEY locally.");
+    if (!response.ok) {
+      const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
+      throw new ApiError(response.status >= 500 ? "server" : "refused", response.status, `The operations API answered ${response.status}: ${detail}`);
+    }
+    return body;
+  }
+
+  function query(parameters) {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(parameters)) {
+      if (value !== null && value !== undefined && value !== "") search.set(name, value);
+    }
+    const text = search.toString();
+    return text ? `?${text}` : "";
+  }
+
+  /** Shows an API failure; a refused key sends the person back to sign-in with the reason. */
+  function failure(error, container) {
+    if (error instanceof ApiError && error.kind === "unauthorized") {
+      sessionStorage.removeItem(KEY);
+      renderSignIn(error.message);
+      return;
+    }
+    const shown = message("error", error instanceof ApiError ? error.message : `Unexpected problem: ${error.message}`);
+    (container || main).append(shown);
+    announce(shown.textContent);
+  }
+
+  async function knownSources() {
+    if (sources) return sources;
+    const stats = await api("stats?window=1h");
+    sources = (stats.sources || []).map((s) => s.source);
+    return sources;
+  }
+
+  // ---- Sign in -----------------------------------------------------------------------------------------------------
+
+  function renderSignIn(problem) {
+    nav.hidden = true;
+    const input = h("input", { id: "ops-key", name: "ops-key", type: "password", autocomplete: "off", required: true, spellcheck: "false", "aria-describedby": "ops-key-help" });
+    const outcome = h("div", { id: "signin-outcome" });
+    const form = h("form", { class: "panel signin", "aria-labelledby": "page-title", novalidate: true },
+      field("Operations key", input),
+      h("p", { id: "ops-key-help", class: "muted" }, "A function key in Azure; ADMIN_API_KEY on the local host. It is kept for this browser tab only and sent as the x-functions-key header."),
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "sign-in" }, "Sign in")),
+      outcome);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      outcome.replaceChildren();
+      const key = input.value.trim();
+      if (!key) {
+        outcome.append(message("error", "Enter the operations key."));
+        input.focus();
+        return;
+      }
+      sessionStorage.setItem(KEY, key);
+      outcome.append(loading("Checking the key…"));
+      try {
+        await api("stats?window=1h");
+        input.value = "";
+        if (!location.hash.startsWith("#/") || location.hash === "#/signin") location.hash = "#/overview";
+        else render();
+      } catch (error) {
+        if (error instanceof ApiError && error.kind === "unauthorized") sessionStorage.removeItem(KEY);
+        else if (!(error instanceof ApiError)) sessionStorage.removeItem(KEY);
+        fill(outcome, message("error", error.message));
+        announce(error.message);
+        input.focus();
+      }
+    });
+    page("Sign in", form);
+    main.querySelector("h1").classList.add("visually-hidden");
+    if (problem) {
+      outcome.append(message("error", problem));
+      announce(problem);
+    }
+    input.focus();
+  }
+
+  // ---- Overview ----------------------------------------------------------------------------------------------------
+
+  const WINDOWS = [["1h", "Last hour"], ["24h", "Last 24 hours"], ["7d", "Last 7 days"]];
+
+  async function renderOverview(params) {
+    const span = WINDOWS.some(([value]) => value === params.get("window")) ? params.get("window") : "1h";
+    const picker = h("select", { id: "window", name: "window" }, WINDOWS.map(([value, text]) => h("option", { value, selected: value === span }, text)));
+    picker.addEventListener("change", () => { location.hash = `#/overview?window=${picker.value}`; });
+    const body = h("div", { "aria-busy": "true" }, loading("Loading statistics…"));
+    page("Overview", h("form", { class: "inline", onsubmit: (e) => e.preventDefault() }, field("Window", picker),
+      h("button", { type: "button", class: "secondary", onclick: () => renderOverview(params) }, "Refresh")), body);
+    focusTitle();
+    let stats;
+    try {
+      stats = await api(`stats${query({ window: span })}`);
+    } catch (error) {
+      body.replaceChildren();
+      body.removeAttribute("aria-busy");
+      failure(error, body);
+      return;
+    }
+    sources = (stats.sources || []).map((s) => s.source);
+    body.removeAttribute("aria-busy");
+    const series = stats.series || {};
+    const sum = (values) => (values || []).reduce((a, b) => a + b, 0);
+    const latency = stats.processing_latency_ms || {};
+    fill(body, 
+      h("div", { class: "cards", id: "totals" },
+        card("Ingested", number(sum(series.ingested))),
+        card("Processed", number(sum(series.processed))),
+        card("Failed attempts", number(sum(series.failed))),
+        card("Parked now", number(stats.parked)),
+        card("Latency p50", ms(latency.p50)),
+        card("Latency p95", ms(latency.p95))),
+      stats.truncated ? message("error", `Only the first ${number(stats.events_total)} events of the window were counted.`) : null,
+      h("h2", {}, "Per ", bucketName(series.bucket_seconds)),
+      h("div", { class: "charts", id: "charts" },
+        countChart("chart-ingested", "Ingested", series, series.ingested),
+        countChart("chart-processed", "Processed", series, series.processed),
+        countChart("chart-failed", "Failed attempts", series, series.failed),
+        countChart("chart-parked", "Parked", series, series.parked),
+        latencyChart(series)),
+      h("h2", {}, "Sources"),
+      table("Queue depths and counts per source", [
+        { label: "Source", value: (s) => s.source },
+        { label: "Queue", value: (s) => h("span", { class: "mono" }, s.queue), narrow: true },
+        { label: "Queue depth", value: (s) => number(s.queue_depth), num: true },
+        { label: "Poison depth", value: (s) => number(s.poison_depth), num: true },
+        { label: "Ingested", value: (s) => number(s.ingested), num: true },
+        { label: "Processed", value: (s) => number(s.processed), num: true },
+        { label: "Failing", value: (s) => number(s.failed), num: true },
+        { label: "Parked", value: (s) => number(s.parked), num: true },
+      ], stats.sources || [], "No sources reported."),
+      h("h2", {}, "Integrations"),
+      integrations(stats.integrations || []));
+    announce(`Overview loaded for ${WINDOWS.find(([v]) => v === span)[1].toLowerCase()}.`);
+  }
+
+  function card(label, value) {
+    return h("div", { class: "card" }, h("span", { class: "value" }, value), h("span", { class: "label" }, label));
+  }
+
+  function bucketName(seconds) {
+    if (!seconds || seconds === 60) return "minute";
+    return seconds % 3600 === 0 ? `${seconds / 3600} hours`.replace(/^1 hours$/, "hour") : `${seconds / 60} minutes`;
+  }
+
+  function integrations(list) {
+    if (!list.length) return h("p", { class: "empty" }, "No integrations report health.");
+    return h("div", { class: "cards", id: "integrations" }, list.map((item) => {
+      const details = Object.fromEntries(Object.entries(item).filter(([name]) => name !== "name" && name !== "status"));
+      return h("section", { class: "card", "aria-label": `${item.name} integration` },
+        h("h3", {}, item.name, " ", statusBadge(item.status)), fields(details));
+    }));
+  }
+
+  const W = 420, H = 150, PAD = { left: 50, right: 8, top: 10, bottom: 24 };
+
+  function axes(root, series, max, unit) {
+    const bottom = H - PAD.bottom;
+    for (const fraction of [0, 0.5, 1]) {
+      const y = bottom - fraction * (bottom - PAD.top);
+      root.append(svg("line", { class: fraction === 0 ? "axis" : "grid", x1: PAD.left, x2: W - PAD.right, y1: y, y2: y }));
+      root.append(svg("text", { class: "tick", x: PAD.left - 6, y: y + 4, "text-anchor": "end", text: `${formatTick(max * fraction)}${unit}` }));
+    }
+    const count = (series.ingested || []).length;
+    const start = new Date(series.start);
+    const end = new Date(start.getTime() + count * (series.bucket_seconds || 60) * 1000);
+    const label = (date) => date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    root.append(svg("text", { class: "tick", x: PAD.left, y: H - 6, text: label(start) }));
+    root.append(svg("text", { class: "tick", x: W - PAD.right, y: H - 6, "text-anchor": "end", text: label(end) }));
+  }
+
+  function formatTick(value) {
+    return value >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString() : value.toFixed(1);
+  }
+
+  function points(values, max) {
+    const n = Math.max(values.length, 1);
+    const width = W - PAD.left - PAD.right, height = H - PAD.top - PAD.bottom;
+    return values.map((value, i) => value === null || value === undefined ? null
+      : [PAD.left + (n === 1 ? width / 2 : (i / (n - 1)) * width), H - PAD.bottom - (max === 0 ? 0 : (value / max) * height)]);
+  }
+
+  function path(pts) {
+    let d = "", pen = false;
+    for (const p of pts) {
+      if (!p) { pen = false; continue; }
+      d += `${pen ? "L" : "M"}${p[0].toFixed(1)},${p[1].toFixed(1)}`;
+      pen = true;
+    }
+    return d;
+  }
+
+  function countChart(id, title, series, values) {
+    values = values || [];
+    const max = Math.max(1, ...values);
+    const total = values.reduce((a, b) => a + b, 0);
+    const peak = values.indexOf(Math.max(...values, 0));
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title ${id}-summary`, "data-points": values.length });
+    axes(root, series, max, "");
+    const pts = points(values, max);
+    if (pts.length) {
+      const baseline = H - PAD.bottom;
+      const area = `${path(pts)}L${pts[pts.length - 1][0].toFixed(1)},${baseline}L${pts[0][0].toFixed(1)},${baseline}Z`;
+      root.append(svg("path", { class: "area", d: area }), svg("path", { class: "line", d: path(pts) }));
+    }
+    const summary = total === 0 ? "None in this window."
+      : `${number(total)} in total; the busiest ${bucketName(series.bucket_seconds)} had ${number(values[peak])}, at ${time(new Date(new Date(series.start).getTime() + peak * series.bucket_seconds * 1000))}.`;
+    return h("figure", { class: "chart", id },
+      h("figcaption", { id: `${id}-title` }, `${title} per ${bucketName(series.bucket_seconds)}`), root,
+      h("p", { class: "summary", id: `${id}-summary` }, summary));
+  }
+
+  function latencyChart(series) {
+    const p50 = series.latency_p50_ms || [], p95 = series.latency_p95_ms || [];
+    const known = [...p50, ...p95].filter((v) => v !== null && v !== undefined);
+    const max = Math.max(1, ...known);
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "chart-latency-title chart-latency-summary" });
+    axes(root, series, max, " ms");
+    root.append(svg("path", { class: "line p50", d: path(points(p50, max)) }), svg("path", { class: "line p95", d: path(points(p95, max)) }));
+    const sample = (kind) => svg("svg", { viewBox: "0 0 28 10", "aria-hidden": "true" }, svg("line", { class: `line ${kind}`, x1: 0, x2: 28, y1: 5, y2: 5 }));
+    return h("figure", { class: "chart", id: "chart-latency" },
+      h("figcaption", { id: "chart-latency-title" }, "Processing latency (received → completed)"), root,
+      h("div", { class: "legend" }, h("span", {}, sample("p50"), "p50 (solid)"), h("span", {}, sample("p95"), "p95 (dashed)")),
+      h("p", { class: "summary", id: "chart-latency-summary" }, known.length ? `Highest p95 in a ${bucketName(series.bucket_seconds)}: ${ms(Math.max(...p95.filter((v) => v !== null)))}.` : "No completed events in this window."));
+  }
+
+  // ---- Events ------------------------------------------------------------------------------------------------------
+
+  async function renderEvents(params) {
+    let known = [];
+    try {
+      known = await knownSources();
+    } catch (error) {
+      page("Events");
+      failure(error);
+      return;
+    }
+    const controls = {
+      source: select("f-source", "source", known, params.get("source"), "Any source"),
+      type: h("input", { id: "f-type", name: "type", value: params.get("type") || "", placeholder: "e.g. organization.created" }),
+      status: select("f-status", "status", STATUSES, params.get("status"), "Any status"),
+      from: h("input", { id: "f-from", name: "from", type: "datetime-local", value: params.get("from") || "" }),
+      to: h("input", { id: "f-to", name: "to", type: "datetime-local", value: params.get("to") || "" }),
+      organizationId: h("input", { id: "f-org", name: "organizationId", value: params.get("organizationId") || "", placeholder: "org_…" }),
+      customerId: h("input", { id: "f-customer", name: "customerId", value: params.get("customerId") || "", placeholder: "cus_…" }),
+    };
+    const form = h("form", { class: "panel filters", role: "search", "aria-label": "Search events" },
+      field("Source", controls.source), field("Type", controls.type), field("Status", controls.status),
+      field("Received from", controls.from), field("Received before", controls.to),
+      field("Organization id", controls.organizationId), field("Customer id", controls.customerId),
+      h("div", {}, h("button", { type: "submit", id: "search" }, "Search")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const next = new URLSearchParams();
+      for (const [name, control] of Object.entries(controls)) if (control.value.trim()) next.set(name, control.value.trim());
+      const target = `#/events?${next.toString()}`;
+      if (location.hash === target) renderEvents(next); else location.hash = target;
+    });
+    const results = h("div", { id: "results", "aria-live": "polite" });
+    page("Events", form, results);
+    focusTitle();
+    const filter = {};
+    for (const name of Object.keys(controls)) if (params.get(name)) filter[name] = params.get(name);
+    for (const name of ["from", "to"]) if (filter[name]) filter[name] = new Date(filter[name]).toISOString();
+    await loadEventPage(results, filter, null, []);
+  }
+
+  async function loadEventPage(results, filter, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading("Searching…"));
+    let pageResult;
+    try {
+      pageResult = await api(`events${query({ ...filter, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    fill(results, 
+      h("p", { class: "muted" }, rows.length === 1 ? "1 event" : `${number(rows.length)} events`, pageResult.continuation_token ? " (more available)" : ""),
+      table(null, [
+        { label: "Received", value: (r) => time(r.ReceivedAt) },
+        { label: "Source", value: (r) => r.PartitionKey },
+        { label: "Type", value: (r) => r.EventType },
+        { label: "Event", value: (r) => h("a", { href: route("events", r.PartitionKey, r.EventId || r.RowKey), class: "mono" }, r.EventId || r.RowKey) },
+        { label: "Status", value: (r) => statusBadge(r.Status) },
+        { label: "Attempts", value: (r) => number(r.Attempts), num: true, narrow: true },
+      ], rows, "No events match these filters."),
+      pageResult.continuation_token
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadEventPage(results, filter, pageResult.continuation_token, rows) }, "Load more"))
+        : null);
+    announce(rows.length ? `${rows.length} events found.` : "No events match these filters.");
+  }
+
+  async function renderEvent(source, eventId) {
+    page(`Event ${eventId}`, loading());
+    focusTitle();
+    let row;
+    try {
+      row = await api(`events/${encodeURIComponent(source)}/${encodeURIComponent(eventId)}`);
+    } catch (error) {
+      page(`Event ${eventId}`, h("p", {}, link("← Events", "events")));
+      failure(error);
+      return;
+    }
+    const outcome = h("div", { id: "replay-outcome" });
+    const replay = h("button", { type: "button", id: "replay-event" }, "Replay this event");
+    replay.addEventListener("click", async () => {
+      const ok = await confirmAction(`Replay ${source} event ${eventId}?`,
+        `Its stored payload is queued again and applied even though the ledger may say it is done. State only changes where this event is still the newest; its attempts count goes up by one.`,
+        "Replay event");
+      if (!ok) return;
+      replay.disabled = true;
+      fill(outcome, loading("Queuing the replay…"));
+      try {
+        await api(`events/${encodeURIComponent(source)}/${encodeURIComponent(eventId)}/replay`, { method: "POST" });
+        fill(outcome, message("ok", `Event ${eventId} was queued for replay. Reload this page to see the new attempt.`));
+        announce(`Event ${eventId} was queued for replay.`);
+      } catch (error) {
+        outcome.replaceChildren();
+        failure(error, outcome);
+      } finally {
+        replay.disabled = false;
+      }
+    });
+    const ledger = Object.fromEntries(Object.entries(row).filter(([name]) => !["Payload", "PartitionKey", "RowKey"].includes(name)));
+    const related = [];
+    if (row.OrganizationId) related.push(h("li", {}, "Organization ", link(row.OrganizationId, "organizations", row.OrganizationId)));
+    if (row.CustomerId) related.push(h("li", {}, "Customer ", link(row.CustomerId, "customers", row.CustomerId)));
+    page(`Event ${eventId}`,
+      h("p", {}, link("← Events", "events")),
+      h("section", { class: "panel", "aria-labelledby": "ledger-title" },
+        h("h2", { id: "ledger-title" }, "Ledger entry ", statusBadge(row.Status)),
+        fields({ Source: source, ...ledger }),
+        related.length ? h("ul", {}, related) : null,
+        h("div", { class: "actions" }, replay), outcome),
+      h("section", { class: "panel", "aria-labelledby": "payload-title" },
+        h("h2", { id: "payload-title" }, "Payload"),
+        row.Payload !== undefined && row.Payload !== null
+          ? h("pre", { class: "payload", id: "payload", tabindex: "0", "aria-label": "Event payload" }, pretty(row.Payload))
+          : h("p", { class: "empty" }, row.PayloadBlob ? `Stored as blob ${row.PayloadBlob} (${number(row.PayloadLength)} bytes).` : "No payload stored.")));
+    focusTitle();
+  }
+
+  // ---- Dead letters ------------------------------------------------------------------------------------------------
+
+  async function renderDeadLetters(params) {
+    let known = [];
+    try {
+      known = await knownSources();
+    } catch (error) {
+      page("Dead letters");
+      failure(error);
+      return;
+    }
+    const controls = {
+      source: select("d-source", "source", known, params.get("source"), "Any source"),
+      type: h("input", { id: "d-type", name: "type", value: params.get("type") || "" }),
+      status: select("d-status", "status", DEAD_LETTER_STATUSES, params.get("status") || "parked", "Any status"),
+      reason: h("input", { id: "d-reason", name: "reason", value: params.get("reason") || "", placeholder: "text in the reason" }),
+    };
+    const form = h("form", { class: "panel filters", role: "search", "aria-label": "Filter dead letters" },
+      field("Source", controls.source), field("Type", controls.type), field("Status", controls.status), field("Reason contains", controls.reason),
+      h("div", {}, h("button", { type: "submit", id: "filter-dead-letters" }, "Filter")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const next = new URLSearchParams();
+      for (const [name, control] of Object.entries(controls)) if (control.value.trim()) next.set(name, control.value.trim());
+      location.hash = `#/dead-letters?${next.toString()}`;
+    });
+    const outcome = h("div", { id: "dead-letter-outcome" });
+    const bulk = h("button", { type: "button", id: "replay-all", class: "secondary" }, "Replay all matching…");
+    const results = h("div", { id: "dead-letters" });
+    page("Dead letters", form, h("div", { class: "actions" }, bulk), outcome, results);
+    focusTitle();
+    const filter = { source: params.get("source"), type: params.get("type"), status: params.get("status") ?? "parked" };
+    const reason = (params.get("reason") || "").toLowerCase();
+    const reload = () => loadDeadLetters(results, outcome, filter, reason);
+
+    bulk.addEventListener("click", async () => {
+      fill(outcome, loading("Counting what would be replayed (dry run)…"));
+      try {
+        const dry = await api(`dead-letters/replay${query({ source: filter.source, type: filter.type, dryRun: "true" })}`, { method: "POST" });
+        outcome.replaceChildren();
+        const scope = [filter.source ? `source ${filter.source}` : "every source", filter.type ? `type ${filter.type}` : "every type"].join(", ");
+        if (!dry.would_replay) {
+          outcome.append(message("ok", `Nothing to replay: no parked dead letters for ${scope}.`));
+          return;
+        }
+        const ok = await confirmAction(`Replay ${dry.would_replay} dead letters?`,
+          `Dry run: ${dry.would_replay} parked dead letters match ${scope}. Each is queued again and marked replayed; any that fail again are parked again.`,
+          `Replay ${dry.would_replay}`);
+        if (!ok) return;
+        fill(outcome, loading("Replaying…"));
+        const done = await api(`dead-letters/replay${query({ source: filter.source, type: filter.type, dryRun: "false" })}`, { method: "POST" });
+        fill(outcome, message("ok", `Replayed ${done.replayed} of ${dry.would_replay} dead letters.`));
+        announce(`Replayed ${done.replayed} dead letters.`);
+        await reload();
+      } catch (error) {
+        outcome.replaceChildren();
+        failure(error, outcome);
+      }
+    });
+    await reload();
+  }
+
+  async function loadDeadLetters(results, outcome, filter, reason) {
+    results.setAttribute("aria-busy", "true");
+    fill(results, loading("Loading dead letters…"));
+    let rows = [];
+    try {
+      let token = null;
+      do {
+        const pageResult = await api(`dead-letters${query({ ...filter, pageSize: 200, continuationToken: token })}`);
+        rows = rows.concat(pageResult.items || []);
+        token = pageResult.continuation_token;
+      } while (token && rows.length < 1000);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    if (reason) rows = rows.filter((r) => String(r.Reason || "").toLowerCase().includes(reason));
+    results.removeAttribute("aria-busy");
+    fill(results, table(`${number(rows.length)} dead letters`, [
+      { label: "Event", value: (r) => h("a", { href: route("events", r.PartitionKey, r.EventId || r.RowKey), class: "mono" }, r.EventId || r.RowKey) },
+      { label: "Source", value: (r) => r.PartitionKey },
+      { label: "Type", value: (r) => r.EventType },
+      { label: "Reason", value: (r) => r.Reason },
+      { label: "Status", value: (r) => statusBadge(r.Status) },
+      { label: "Attempts", value: (r) => number(r.Attempts), num: true, narrow: true },
+      { label: "Parked", value: (r) => time(r.ParkedAt), narrow: true },
+      { label: "Action", value: (r) => r.Status === "parked" ? replayButton(r, results, outcome, filter, reason) : "—" },
+    ], rows, "No dead letters match. Nothing is waiting for a person."));
+  }
+
+  function replayButton(row, results, outcome, filter, reason) {
+    const eventId = row.EventId || row.RowKey;
+    const button = h("button", { type: "button", class: "secondary", "aria-label": `Replay ${row.PartitionKey} ${eventId}` }, "Replay");
+    button.addEventListener("click", async () => {
+      const ok = await confirmAction(`Replay ${eventId}?`,
+        `The parked ${row.PartitionKey} event ${eventId} (${row.EventType}) is queued again and marked replayed. If it fails again it is parked again with the new reason.`,
+        "Replay");
+      if (!ok) return;
+      button.disabled = true;
+      try {
+        await api(`dead-letters/${encodeURIComponent(row.PartitionKey)}/${encodeURIComponent(eventId)}/replay`, { method: "POST" });
+        fill(outcome, message("ok", `${eventId} was queued for replay.`));
+        announce(`${eventId} was queued for replay.`);
+        await loadDeadLetters(results, outcome, filter, reason);
+      } catch (error) {
+        button.disabled = false;
+        outcome.replaceChildren();
+        failure(error, outcome);
+      }
+    });
+    return button;
+  }
+
+  // ---- Organizations and customers ---------------------------------------------------------------------------------
+
+  function renderLookup() {
+    const org = h("input", { id: "lookup-org", name: "org", placeholder: "org_…", required: true });
+    const customer = h("input", { id: "lookup-customer", name: "customer", placeholder: "cus_…", required: true });
+    const go = (input, kind) => (event) => {
+      event.preventDefault();
+      if (input.value.trim()) location.hash = route(kind, input.value.trim());
+      else input.focus();
+    };
+    page("Organizations & customers",
+      h("div", { class: "two" },
+        h("form", { class: "panel inline", onsubmit: go(org, "organizations"), "aria-label": "Find an organization" }, field("Organization id", org), h("button", { type: "submit" }, "Show organization")),
+        h("form", { class: "panel inline", onsubmit: go(customer, "customers"), "aria-label": "Find a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"))),
+      h("p", { class: "muted" }, "Ids appear on each event's page; the events search filters by organization and customer too."));
+    focusTitle();
+  }
+
+  async function renderOrganization(orgId) {
+    page(`Organization ${orgId}`, loading());
+    focusTitle();
+    let org;
+    try {
+      org = await api(`organizations/${encodeURIComponent(orgId)}`);
+    } catch (error) {
+      page(`Organization ${orgId}`, h("p", {}, link("← Organizations & customers", "organizations")));
+      failure(error);
+      return;
+    }
+    const users = h("div", { id: "directory-users" });
+    const members = h("div", { id: "members" });
+    page(org.DisplayName ? `${org.DisplayName} (${orgId})` : `Organization ${orgId}`,
+      h("p", {}, link("← Organizations & customers", "organizations"), " · ", link("Events of this organization", "events") ),
+      h("section", { class: "panel", "aria-labelledby": "org-state" },
+        h("h2", { id: "org-state" }, "State"),
+        fields(org, ["billing", "PartitionKey", "RowKey"]),
+        org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer.")),
+      h("section", { class: "panel", "aria-labelledby": "org-billing" },
+        h("h2", { id: "org-billing" }, "Billing"),
+        org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state.")),
+      h("section", { class: "panel", "aria-labelledby": "org-users" }, h("h2", { id: "org-users" }, "Directory users"), users),
+      h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members));
+    // The events link carries the organization filter.
+    main.querySelector("p a[href='#/events']").setAttribute("href", `#/events?${new URLSearchParams({ organizationId: orgId })}`);
+    focusTitle();
+    await Promise.all([
+      pagedTable(users, `organizations/${encodeURIComponent(orgId)}/directory-users`, "No directory users."),
+      pagedTable(members, `organizations/${encodeURIComponent(orgId)}/members`, "No members."),
+    ]);
+  }
+
+  /** A table of rows from a paged route, one page at a time, with Next and First buttons. */
+  async function pagedTable(container, path, emptyText, token = null, pageNumber = 1) {
+    container.setAttribute("aria-busy", "true");
+    fill(container, loading());
+    let result;
+    try {
+      result = await api(`${path}${query({ pageSize: 25, continuationToken: token })}`);
+    } catch (error) {
+      container.replaceChildren();
+      container.removeAttribute("aria-busy");
+      failure(error, container);
+      return;
+    }
+    container.removeAttribute("aria-busy");
+    const items = result.items || [];
+    const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((name) => name !== "PartitionKey").slice(0, 8);
+    fill(container, 
+      table(`Page ${pageNumber}`, columns.map((name) => ({ label: name, value: (row) => cell(row[name]) })), items, emptyText),
+      h("div", { class: "actions" },
+        pageNumber > 1 ? h("button", { type: "button", class: "secondary", onclick: () => pagedTable(container, path, emptyText) }, "First page") : null,
+        result.continuation_token ? h("button", { type: "button", class: "secondary", onclick: () => pagedTable(container, path, emptyText, result.continuation_token, pageNumber + 1) }, "Next page") : null));
+  }
+
+  function cell(value) {
+    if (value === null || value === undefined) return "—";
+    if (typeof value === "object") return h("span", { class: "mono" }, JSON.stringify(value));
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return time(value);
+    return String(value);
+  }
+
+  function customerDetails(customer) {
+    const row = customer.customer || {};
+    return h("div", {},
+      fields({
+        "Customer": customer.customer_id,
+        "Linked organization": customer.organization_id,
+        "Last sync outcome": row.LastSyncOutcome,
+        "Last sync detail": row.LastSyncDetail,
+        "Last sync event": row.LastSyncEventId,
+        "Entitlements": customer.entitlements,
+      }),
+      h("h3", {}, "Subscriptions"),
+      table(null, [
+        { label: "Subscription", value: (s) => h("span", { class: "mono" }, s.RowKey) },
+        { label: "Status", value: (s) => statusBadge(s.Status) },
+        { label: "Plan", value: (s) => cell(s.LookupKey ?? s.PriceLookupKey ?? s.Plan ?? s.PlanType) },
+        { label: "Period end", value: (s) => cell(s.CurrentPeriodEnd ?? s.PeriodEnd) },
+        { label: "All fields", value: (s) => h("details", {}, h("summary", {}, "Show"), fields(s, ["PartitionKey"])) },
+      ], customer.subscriptions || [], "No subscriptions."));
+  }
+
+  async function renderCustomer(customerId) {
+    page(`Customer ${customerId}`, loading());
+    focusTitle();
+    let customer;
+    try {
+      customer = await api(`customers/${encodeURIComponent(customerId)}`);
+    } catch (error) {
+      page(`Customer ${customerId}`, h("p", {}, link("← Organizations & customers", "organizations")));
+      failure(error);
+      return;
+    }
+    page(`Customer ${customerId}`,
+      h("p", {}, link("← Organizations & customers", "organizations"),
+        customer.organization_id ? [" · Organization ", link(customer.organization_id, "organizations", customer.organization_id)] : null),
+      h("section", { class: "panel" }, customerDetails(customer)));
+    focusTitle();
+  }
+
+  // ---- Routing -----------------------------------------------------------------------------------------------------
+
+  function render() {
+    const hash = location.hash.startsWith("#/") ? location.hash.slice(2) : "overview";
+    const [pathPart, search] = hash.split("?");
+    const parts = pathPart.split("/").map((part) => { try { return decodeURIComponent(part); } catch { return part; } });
+    const params = new URLSearchParams(search || "");
+    if (!sessionStorage.getItem(KEY)) {
+      renderSignIn();
+      return;
+    }
+    nav.hidden = false;
+    for (const a of nav.querySelectorAll("a")) {
+      if (a.dataset.section === (parts[0] === "customers" ? "organizations" : parts[0])) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    switch (parts[0]) {
+      case "events": return parts.length >= 3 ? renderEvent(parts[1], parts.slice(2).join("/")) : renderEvents(params);
+      case "dead-letters": return renderDeadLetters(params);
+      case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup();
+      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup();
+      default: return renderOverview(params);
+    }
+  }
+
+  document.getElementById("sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem(KEY);
+    sources = null;
+    location.hash = "#/overview";
+    renderSignIn();
+    announce("Signed out.");
+  });
+  document.getElementById("skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.focus();
+  });
+  window.addEventListener("hashchange", () => { if (location.hash.startsWith("#/")) render(); });
+  render();
+})();

@@ -1,0 +1,70 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>
+/// Serves the operations console: a static page and its script and stylesheet, embedded in this assembly. The page
+/// itself needs no key (it holds no data); every API call it makes sends the key in the <c>x-functions-key</c> header.
+/// </summary>
+public static class ConsoleRequestHandler
+{
+    /// <summary>No inline script or style, nothing from another origin, no framing, no form posts anywhere.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static readonly FrozenDictionary<string, ConsoleFile> Files = new Dictionary<string, ConsoleFile>(StringComparer.Ordinal)
+    {
+        [string.Empty] = Load("index.html", "text/html; charset=utf-8"),
+        ["console.js"] = Load("console.js", "text/javascript; charset=utf-8"),
+        ["console.css"] = Load("console.css", "text/css; charset=utf-8"),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <param name="context">The request.</param>
+    /// <param name="asset">The file below the console route, or null or empty for the page.</param>
+    public static async Task HandleAsync(HttpContext context, string? asset)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.Response;
+        var headers = response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        headers["Cross-Origin-Resource-Policy"] = "same-origin";
+        headers.CacheControl = "no-cache";
+        if (!Files.TryGetValue(asset ?? string.Empty, out var file))
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            response.ContentType = "text/plain; charset=utf-8";
+            await response.WriteAsync("Not found.", context.RequestAborted);
+            return;
+        }
+
+        if (context.Request.Headers.IfNoneMatch == file.ETag)
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = file.ContentType;
+        headers.ETag = file.ETag;
+        response.ContentLength = file.Body.Length;
+        await response.Body.WriteAsync(file.Body, context.RequestAborted);
+    }
+
+    private static ConsoleFile Load(string name, string contentType)
+    {
+        using var stream = typeof(ConsoleRequestHandler).Assembly.GetManifestResourceStream("Console/" + name)
+            ?? throw new InvalidOperationException($"The console file {name} is not embedded in {typeof(ConsoleRequestHandler).Assembly.GetName().Name}.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var body = copy.ToArray();
+        return new ConsoleFile(body, contentType, $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))[..16]}\"");
+    }
+
+    private sealed record ConsoleFile(byte[] Body, string ContentType, string ETag);
+}

@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Samples;
+using static Microsoft.Playwright.Assertions;
+
+namespace Scalekit.Webhooks.IntegrationTests.Console;
+
+/// <summary>The operations console in headless Chromium against the real local host, Azurite and its consumers.</summary>
+public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<ConsoleFixture>
+{
+    [Fact]
+    public async Task SignIn_ShowsTheOverviewWithChartsOfPostedEvents_SourcesAndIntegrations()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await console.PostScalekitAsync(ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") }));
+        }
+
+        var page = await console.SignedInAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.Locator("#charts figure")).ToHaveCountAsync(5);
+        await Expect(page.Locator("#chart-ingested svg path.line")).ToHaveAttributeAsync("d", new System.Text.RegularExpressions.Regex("^M.+L"));
+        await Expect(page.Locator("#chart-ingested-summary")).ToContainTextAsync("in total");
+        await Expect(page.Locator("#chart-processed-summary")).Not.ToContainTextAsync("None in this window");
+        await Expect(page.Locator("#chart-latency svg path.p95")).ToHaveAttributeAsync("d", new System.Text.RegularExpressions.Regex("^M"));
+        var ingested = int.Parse((await page.Locator("#totals .card").First.Locator(".value").TextContentAsync())!.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ingested >= 3, $"the overview counts {ingested} ingested events");
+        var sources = page.GetByRole(AriaRole.Table, new() { Name = "Queue depths and counts per source" });
+        await Expect(sources.GetByRole(AriaRole.Cell, new() { Name = "scalekit", Exact = true })).ToBeVisibleAsync();
+        await Expect(sources.GetByRole(AriaRole.Cell, new() { Name = "stripe", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "billing integration" })).ToContainTextAsync("dry-run");
+        await console.ScreenshotAsync(page, "console-overview");
+
+        await page.GetByLabel("Window", new() { Exact = true }).SelectOptionAsync("7d");
+        await Expect(page.Locator("#chart-ingested figcaption")).ToHaveTextAsync("Ingested per 10 minutes");
+    }
+
+    [Fact]
+    public async Task WrongKey_IsRefused_AndTheConsoleSaysSo()
+    {
+        var page = await console.OpenConsoleAsync();
+        await page.GetByLabel("Operations key").FillAsync(console.Host.OpsKey + "-wrong");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The operations key was refused (401)");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Sections" })).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('scalekit-functions.ops-key')"));
+        Assert.DoesNotContain(console.Host.OpsKey, page.Url, StringComparison.Ordinal);
+        await console.ScreenshotAsync(page, "console-sign-in-refused");
+    }
+
+    [Fact]
+    public async Task UnreachableApi_IsReportedAsUnreachable()
+    {
+        var page = await console.SignedInAsync();
+        await page.RouteAsync("**/api/ops/stats**", route => route.AbortAsync("connectionrefused"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("cannot be reached");
+    }
+
+    [Fact]
+    public async Task KeyboardOnly_SignsIn_AndMovesBetweenSectionsWithAVisibleFocus()
+    {
+        var page = await console.OpenConsoleAsync();
+        await page.Keyboard.TypeAsync(console.Host.OpsKey);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
+
+        string? focused = null;
+        for (var i = 0; i < 30 && focused != "Dead letters"; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            focused = await page.EvaluateAsync<string?>("() => document.activeElement?.textContent");
+        }
+
+        Assert.Equal("Dead letters", focused);
+        Assert.NotEqual("none", await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle"));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dead letters", Level = 1 })).ToBeFocusedAsync();
+    }
+
+    [Fact]
+    public async Task Search_FindsAPostedEvent_AndItsPageShowsTheLedgerEntryPayloadAndReplay()
+    {
+        var org = SampleIds.New("org_");
+        var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
+        var page = await console.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
+        await page.GetByLabel("Source").SelectOptionAsync("scalekit");
+        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var found = page.GetByRole(AriaRole.Link, new() { Name = eventId });
+        await Expect(found).ToBeVisibleAsync();
+        await Expect(page.Locator("#results tbody tr")).ToHaveCountAsync(1);
+        await console.ScreenshotAsync(page, "console-events");
+
+        await found.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Event {eventId}" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#ledger-title")).ToContainTextAsync("processed");
+        await Expect(page.Locator("dl.fields")).ToContainTextAsync("Attempts");
+        await Expect(page.Locator("#payload")).ToContainTextAsync($"\"id\": \"{org}\"");
+        await console.ScreenshotAsync(page, "console-event");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay this event" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("queued again");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replay event" }).ClickAsync();
+        await Expect(page.Locator("#replay-outcome")).ToContainTextAsync("queued for replay");
+        await Processing.ScalekitProcessingTests.Eventually(async () =>
+        {
+            using var response = await console.Host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
+            return (await response.JsonAsync()).GetProperty("Attempts").GetInt32() == 2;
+        }, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task DeadLetter_ReplayedFromTheConsole_DisappearsFromTheParkedList()
+    {
+        var eventId = await console.ParkAsync("role.updated", "ScalekitApiException: Scalekit answered 500 five times");
+        var page = await console.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
+        var row = page.Locator("#dead-letters tr", new() { HasText = eventId });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row).ToContainTextAsync("answered 500");
+        await console.ScreenshotAsync(page, "console-dead-letters");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Replay scalekit {eventId}" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync($"The parked scalekit event {eventId}");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
+
+        await Expect(page.Locator("#dead-letter-outcome")).ToContainTextAsync($"{eventId} was queued for replay");
+        await Expect(row).ToHaveCountAsync(0);
+        await console.WaitFinalAsync("scalekit", eventId);
+        using var entry = await console.Host.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?status=parked&source=scalekit");
+        Assert.DoesNotContain((await entry.JsonAsync()).GetProperty("items").EnumerateArray(), item => item.GetProperty("EventId").GetString() == eventId);
+    }
+
+    [Fact]
+    public async Task BulkReplay_ShowsTheDryRunCountFirst_ThenReplaysAfterConfirmation()
+    {
+        var type = "permission.updated";
+        var parked = new[] { await console.ParkAsync(type, "bulk one"), await console.ParkAsync(type, "bulk two") };
+        var page = await console.SignedInAsync();
+        await page.GotoAsync($"{console.ConsoleUrl}#/dead-letters?type={type}");
+        await Expect(page.Locator("#dead-letters tbody tr")).ToHaveCountAsync(2);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all matching…" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("Dry run: 2 parked dead letters match every source, type permission.updated");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(page.Locator("#dead-letters tbody tr")).ToHaveCountAsync(2);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all matching…" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replay 2" }).ClickAsync();
+        await Expect(page.Locator("#dead-letter-outcome")).ToContainTextAsync("Replayed 2 of 2 dead letters");
+        await Expect(page.Locator("#dead-letters")).ToContainTextAsync("No dead letters match");
+        foreach (var eventId in parked)
+        {
+            await console.WaitFinalAsync("scalekit", eventId);
+        }
+    }
+
+    [Fact]
+    public async Task HostilePayload_RendersAsInertText_NoDialogAndNoRequestLeavesTheOrigin()
+    {
+        var org = SampleIds.New("org_");
+        var sample = ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") });
+        const string Hostile = "<script>alert('xss')</script>\"><img src=x onerror=alert(1)><a href=\"javascript:alert(2)\">click</a><img src=\"https://203.0.113.9/pixel.png\">";
+        sample["data"]!["display_name"] = Hostile;
+        sample["data"]!["metadata"] = new JsonObject { ["website"] = "javascript:alert(3)", ["logo"] = "<img src=https://203.0.113.9/logo.png onerror=alert(4)>" };
+        var eventId = await console.PostScalekitAsync(sample);
+
+        var page = await console.SignedInAsync();
+        var dialogs = new ConcurrentBag<string>();
+        var requests = new ConcurrentBag<string>();
+        page.Dialog += (_, dialog) => dialogs.Add(dialog.Message);
+        page.Context.Request += (_, request) => requests.Add(request.Url);
+
+        await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
+        await Expect(page.Locator("#payload")).ToContainTextAsync("<script>alert('xss')</script>");
+        await Expect(page.Locator("#payload")).ToContainTextAsync("onerror=alert(1)");
+        await page.GotoAsync($"{console.ConsoleUrl}#/organizations/{org}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("<script>alert('xss')</script>");
+        await Expect(page.Locator("main")).ToContainTextAsync("javascript:alert(3)");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.Equal(0, await page.Locator("main img, main script, main iframe").CountAsync());
+        Assert.Equal(0, await page.Locator("main a[href^='javascript:'], main a[href^='http']").CountAsync());
+        Assert.Empty(dialogs);
+        Assert.All(requests, url => Assert.StartsWith(console.Host.BaseAddress.GetLeftPart(UriPartial.Authority), url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OrganizationAndCustomerPages_ShowStateBillingUsersAndMembers()
+    {
+        var org = SampleIds.New("org_");
+        var customer = SampleIds.New("cus_");
+        var options = new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = customer, CustomerId = customer };
+        await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", options with { EventId = SampleIds.New("evt_") }));
+        await console.PostScalekitAsync(ScalekitSamples.Create("organization.directory.user_created", options with { EventId = SampleIds.New("evt_"), DirectoryUserId = "diruser_console_a" }));
+        await console.PostScalekitAsync(ScalekitSamples.Create("user.organization_membership_created", options with { EventId = SampleIds.New("evt_") }));
+        await console.PostStripeAsync(StripeSamples.Create("customer.subscription.created", options with { EventId = SampleIds.New("evt_") }));
+        var page = await console.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Organizations & customers" }).ClickAsync();
+        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show organization" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Acme Corp ({org})");
+        await Expect(page.Locator("#directory-users")).ToContainTextAsync("diruser_console_a");
+        await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Billing" })).ToContainTextAsync("DryRun");
+        await console.ScreenshotAsync(page, "console-organization");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = customer }).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Customer {customer}");
+        await Expect(page.Locator("main")).ToContainTextAsync("active");
+        await console.ScreenshotAsync(page, "console-customer");
+    }
+
+    [Fact]
+    public async Task PhoneScreen_ShowsTheOverviewAndEventPagesWithoutSideScrolling()
+    {
+        var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") }));
+        var page = await console.SignedInAsync(390, 844);
+
+        await Expect(page.Locator("#charts figure")).ToHaveCountAsync(5);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the overview scrolls sideways on a 390 px screen");
+        await console.ScreenshotAsync(page, "console-overview-phone");
+        await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
+        await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
+    }
+
+    [Fact]
+    public async Task ConsolePage_IsServedWithoutTheKey_WithAStrictPolicy_AndUnknownFilesAre404()
+    {
+        using var page = await console.Host.Client.GetAsync("/api/ops/console");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var policy = string.Join(' ', page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch("<script>|<style>| on[a-z]+=|style=", html);
+
+        using var script = await console.Host.Client.GetAsync("/api/ops/console/console.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotMatch("innerHTML|outerHTML|insertAdjacentHTML|document\\.write|eval\\(", await script.Content.ReadAsStringAsync());
+        using var missing = await console.Host.Client.GetAsync("/api/ops/console/secrets.json");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var api = await console.Host.Client.GetAsync("/api/ops/stats");
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+    }
+}
