@@ -72,7 +72,10 @@
   }
 
   function ms(value) {
-    return value === null || value === undefined ? "—" : `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} ms`;
+    if (value === null || value === undefined) return "—";
+    return value < 1000
+      ? `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} ms`
+      : `${(value / 1000).toLocaleString(undefined, { maximumFractionDigits: 1 })} s`;
   }
 
   function pretty(value) {
@@ -88,7 +91,8 @@
 
   function statusBadge(status) {
     const kind = {
-      processed: "ok", ok: "ok", resolved: "ok", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
+      processed: "ok", ok: "ok", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
+      past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
       processing: "warn", degraded: "warn", "no-linked-organization": "warn",
       failed: "bad", parked: "bad", failing: "bad",
     }[status] || "idle";
@@ -146,12 +150,27 @@
     for (const [name, value] of Object.entries(row || {})) {
       if (skip.includes(name)) continue;
       let shown;
-      if (value !== null && typeof value === "object") shown = h("pre", { class: "mono" }, pretty(value));
+      if (value instanceof Node) shown = value;
+      else if (value !== null && typeof value === "object") shown = structured(value);
       else if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) shown = h("time", { datetime: value }, time(value));
       else shown = value === null || value === undefined || value === "" ? "—" : String(value);
       list.append(h("dt", {}, name), h("dd", {}, shown));
     }
     return list;
+  }
+
+  /** Feature lists as on/off words, flat objects as key: value lines, anything deeper pretty-printed. */
+  function structured(value) {
+    const scalar = (v) => v === null || typeof v !== "object";
+    if (Array.isArray(value) && value.length && value.every((v) => v && typeof v === "object" && "name" in v && "enabled" in v)) {
+      return h("ul", { class: "plain" }, value.map((f) => h("li", {}, `${f.enabled ? "✓" : "✕"} ${f.name} (${f.enabled ? "on" : "off"})`)));
+    }
+    if (Array.isArray(value) && value.every(scalar)) return value.length ? value.map(String).join(", ") : "none";
+    if (!Array.isArray(value) && Object.values(value).every(scalar)) {
+      const entries = Object.entries(value);
+      return entries.length ? h("ul", { class: "plain" }, entries.map(([k, v]) => h("li", {}, h("span", { class: "mono" }, k), `: ${v === null ? "—" : String(v)}`))) : "none";
+    }
+    return h("pre", { class: "mono" }, pretty(value));
   }
 
   /** Asks for confirmation in a modal dialog; resolves true only on the confirm button. */
@@ -371,12 +390,12 @@
 
   const W = 420, H = 150, PAD = { left: 50, right: 8, top: 10, bottom: 24 };
 
-  function axes(root, series, max, unit) {
+  function axes(root, series, max, format) {
     const bottom = H - PAD.bottom;
     for (const fraction of [0, 0.5, 1]) {
       const y = bottom - fraction * (bottom - PAD.top);
       root.append(svg("line", { class: fraction === 0 ? "axis" : "grid", x1: PAD.left, x2: W - PAD.right, y1: y, y2: y }));
-      root.append(svg("text", { class: "tick", x: PAD.left - 6, y: y + 4, "text-anchor": "end", text: `${formatTick(max * fraction)}${unit}` }));
+      root.append(svg("text", { class: "tick", x: PAD.left - 6, y: y + 4, "text-anchor": "end", text: format(max * fraction) }));
     }
     const count = (series.ingested || []).length;
     const start = new Date(series.start);
@@ -384,6 +403,12 @@
     const label = (date) => date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
     root.append(svg("text", { class: "tick", x: PAD.left, y: H - 6, text: label(start) }));
     root.append(svg("text", { class: "tick", x: W - PAD.right, y: H - 6, "text-anchor": "end", text: label(end) }));
+  }
+
+  function marker(kind, [x, y]) {
+    return kind === "p50"
+      ? svg("circle", { class: "marker p50", cx: x.toFixed(1), cy: y.toFixed(1), r: 3 })
+      : svg("rect", { class: "marker p95", x: (x - 3).toFixed(1), y: (y - 3).toFixed(1), width: 6, height: 6 });
   }
 
   function formatTick(value) {
@@ -413,7 +438,7 @@
     const total = values.reduce((a, b) => a + b, 0);
     const peak = values.indexOf(Math.max(...values, 0));
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title ${id}-summary`, "data-points": values.length });
-    axes(root, series, max, "");
+    axes(root, series, max, formatTick);
     const pts = points(values, max);
     if (pts.length) {
       const baseline = H - PAD.bottom;
@@ -432,12 +457,16 @@
     const known = [...p50, ...p95].filter((v) => v !== null && v !== undefined);
     const max = Math.max(1, ...known);
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "chart-latency-title chart-latency-summary" });
-    axes(root, series, max, " ms");
-    root.append(svg("path", { class: "line p50", d: path(points(p50, max)) }), svg("path", { class: "line p95", d: path(points(p95, max)) }));
-    const sample = (kind) => svg("svg", { viewBox: "0 0 28 10", "aria-hidden": "true" }, svg("line", { class: `line ${kind}`, x1: 0, x2: 28, y1: 5, y2: 5 }));
+    axes(root, series, max, ms);
+    const p50Points = points(p50, max), p95Points = points(p95, max);
+    root.append(svg("path", { class: "line p50", d: path(p50Points) }), svg("path", { class: "line p95", d: path(p95Points) }));
+    // Markers as well as dash patterns, so the two lines differ without colour and a lone bucket still shows.
+    for (const p of p50Points) if (p) root.append(marker("p50", p));
+    for (const p of p95Points) if (p) root.append(marker("p95", p));
+    const sample = (kind) => svg("svg", { viewBox: "0 0 28 10", "aria-hidden": "true" }, svg("line", { class: `line ${kind}`, x1: 0, x2: 28, y1: 5, y2: 5 }), marker(kind, [14, 5]));
     return h("figure", { class: "chart", id: "chart-latency" },
       h("figcaption", { id: "chart-latency-title" }, "Processing latency (received → completed)"), root,
-      h("div", { class: "legend" }, h("span", {}, sample("p50"), "p50 (solid)"), h("span", {}, sample("p95"), "p95 (dashed)")),
+      h("div", { class: "legend" }, h("span", {}, sample("p50"), "p50 (solid line, circles)"), h("span", {}, sample("p95"), "p95 (dashed line, squares)")),
       h("p", { class: "summary", id: "chart-latency-summary" }, known.length ? `Highest p95 in a ${bucketName(series.bucket_seconds)}: ${ms(Math.max(...p95.filter((v) => v !== null)))}.` : "No completed events in this window."));
   }
 
@@ -711,13 +740,14 @@
     const members = h("div", { id: "members" });
     page(org.DisplayName ? `${org.DisplayName} (${orgId})` : `Organization ${orgId}`,
       h("p", {}, link("← Organizations & customers", "organizations"), " · ", link("Events of this organization", "events") ),
+      h("div", { class: "two" },
       h("section", { class: "panel", "aria-labelledby": "org-state" },
         h("h2", { id: "org-state" }, "State"),
         fields(org, ["billing", "PartitionKey", "RowKey"]),
         org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer.")),
       h("section", { class: "panel", "aria-labelledby": "org-billing" },
         h("h2", { id: "org-billing" }, "Billing"),
-        org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state.")),
+        org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state."))),
       h("section", { class: "panel", "aria-labelledby": "org-users" }, h("h2", { id: "org-users" }, "Directory users"), users),
       h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members));
     // The events link carries the organization filter.
@@ -764,13 +794,13 @@
     return h("div", {},
       fields({
         "Customer": customer.customer_id,
-        "Linked organization": customer.organization_id,
+        "Linked organization": customer.organization_id ? link(customer.organization_id, "organizations", customer.organization_id) : null,
         "Last sync outcome": row.LastSyncOutcome,
         "Last sync detail": row.LastSyncDetail,
         "Last sync event": row.LastSyncEventId,
         "Entitlements": customer.entitlements,
       }),
-      h("h3", {}, "Subscriptions"),
+      h("h3", { class: "spaced" }, "Subscriptions"),
       table(null, [
         { label: "Subscription", value: (s) => h("span", { class: "mono" }, s.RowKey) },
         { label: "Status", value: (s) => statusBadge(s.Status) },

@@ -72,6 +72,45 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         Assert.True(stats.GetProperty("parked").GetInt32() >= 0);
     }
 
+    [Fact]
+    public async Task Stats_HasPerMinuteSeries_PerSourceDepths_AndBillingHealth()
+    {
+        var eventId = await PostScalekitAsync("role.updated");
+        await WaitFinalAsync("scalekit", eventId);
+
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?window=1h");
+        var stats = await response.JsonAsync();
+
+        var series = stats.GetProperty("series");
+        Assert.Equal(60, series.GetProperty("bucket_seconds").GetInt64());
+        var buckets = series.GetProperty("ingested").GetArrayLength();
+        Assert.InRange(buckets, 60, 61);
+        foreach (var name in new[] { "processed", "failed", "parked", "latency_p50_ms", "latency_p95_ms" })
+        {
+            Assert.Equal(buckets, series.GetProperty(name).GetArrayLength());
+        }
+
+        Assert.True(series.GetProperty("ingested").EnumerateArray().Sum(n => n.GetInt32()) >= 1);
+        Assert.True(series.GetProperty("processed").EnumerateArray().Sum(n => n.GetInt32()) >= 1);
+        Assert.Contains(series.GetProperty("latency_p95_ms").EnumerateArray(), n => n.ValueKind == JsonValueKind.Number);
+        var sources = stats.GetProperty("sources").EnumerateArray().ToDictionary(s => s.GetProperty("source").GetString()!);
+        Assert.Equal(Enum.GetNames<Webhooks.Ingest.WebhookSource>().Length, sources.Count);
+        Assert.Equal("scalekit-events-poison", sources["scalekit"].GetProperty("poison_queue").GetString());
+        Assert.Equal(0, sources["scalekit"].GetProperty("poison_depth").GetInt32());
+        Assert.True(sources["scalekit"].GetProperty("processed").GetInt32() >= 1);
+        var billing = Assert.Single(stats.GetProperty("integrations").EnumerateArray(), i => i.GetProperty("name").GetString() == "billing");
+        Assert.Equal("dry-run", billing.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task Stats_SevenDays_UsesTenMinuteBuckets()
+    {
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?window=7d");
+        var series = (await response.JsonAsync()).GetProperty("series");
+        Assert.Equal(600, series.GetProperty("bucket_seconds").GetInt64());
+        Assert.InRange(series.GetProperty("ingested").GetArrayLength(), 1008, 1009);
+    }
+
     [Theory]
     [InlineData("window=abc")]
     [InlineData("window=-5m")]
