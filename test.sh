@@ -19,6 +19,21 @@ else
   echo "node_modules is up to date"
 fi
 
+step "Chromium (the operations console's browser tests drive Debian's chromium through Playwright)"
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ -x "$chromium" ]; then
+  echo "$chromium is installed"
+else
+  # Playwright's own browser download cannot work here; Debian's package can.
+  command -v apt-get >/dev/null || fail "Chromium is missing at $chromium and apt-get is not available: install Chromium or set CHROMIUM_PATH."
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >"$results/chromium-install.log" 2>&1 \
+    || fail "installing Debian's chromium failed (see $results/chromium-install.log)"
+  [ -x "$chromium" ] || fail "chromium was installed but is not at $chromium: set CHROMIUM_PATH"
+  echo "installed $chromium"
+fi
+export CHROMIUM_PATH="$chromium"
+
 step "build ($configuration)"
 dotnet build Scalekit.Webhooks.slnf -c "$configuration" -v quiet -nologo || fail "build of Scalekit.Webhooks.slnf failed"
 

@@ -275,6 +275,7 @@
     const input = h("input", { id: "ops-key", name: "ops-key", type: "password", autocomplete: "off", required: true, spellcheck: "false", "aria-describedby": "ops-key-help" });
     const outcome = h("div", { id: "signin-outcome" });
     const form = h("form", { class: "panel signin", "aria-labelledby": "page-title", novalidate: true },
+      h("h2", { "aria-hidden": "true" }, "Operations console"),
       field("Operations key", input),
       h("p", { id: "ops-key-help", class: "muted" }, "A function key in Azure; ADMIN_API_KEY on the local host. It is kept for this browser tab only and sent as the x-functions-key header."),
       h("div", { class: "actions" }, h("button", { type: "submit", id: "sign-in" }, "Sign in")),
@@ -303,7 +304,7 @@
         input.focus();
       }
     });
-    page("Sign in", form);
+    page("Sign in to the operations console", form);
     main.querySelector("h1").classList.add("visually-hidden");
     if (problem) {
       outcome.append(message("error", problem));
