@@ -41,8 +41,10 @@ public sealed class BillingHealth(StorageClients clients, IOptions<ScalekitOptio
             }
         }
 
-        var mode = scalekit.Value.IsConfigured ? "live" : "dry-run";
-        return new IntegrationHealthReport("billing", mode, successes, failures, lastSuccess, lastFailure, lastError,
+        // Partial credentials switch the sync off (events are parked with the reason); none at all is a dry run.
+        var options = scalekit.Value;
+        var mode = options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
+        return new IntegrationHealthReport("billing", mode, successes, failures, lastSuccess, lastFailure, lastError ?? options.CredentialsProblem,
             successes == 0 ? null : Math.Round(totalMs / successes, 1));
     }
 }
