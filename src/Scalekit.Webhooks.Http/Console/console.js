@@ -137,7 +137,8 @@
 
   function table(caption, columns, rows, emptyText) {
     if (!rows.length) return h("p", { class: "empty" }, emptyText);
-    return h("div", { class: "table-wrap" },
+    // Focusable, so a table wider than a phone can be scrolled from the keyboard.
+    return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption || "Results table" },
       h("table", {},
         caption ? h("caption", {}, caption) : null,
         h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : (c.narrow ? "hide-narrow" : null) }, c.label)))),

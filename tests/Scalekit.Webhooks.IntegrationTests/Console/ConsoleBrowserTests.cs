@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Samples;
@@ -238,6 +239,35 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
         await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
+    }
+
+    [Fact]
+    public async Task EveryPage_PassesAnAxeAccessibilityScan_AtBothSizes()
+    {
+        var org = SampleIds.New("org_");
+        var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
+        await console.ParkAsync("role.deleted", "axe scan");
+        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}" };
+
+        var signIn = await console.OpenConsoleAsync();
+        await AssertAccessibleAsync(signIn, "sign-in");
+        foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
+        {
+            var page = await console.SignedInAsync(width, height);
+            foreach (var route in routes)
+            {
+                await page.GotoAsync($"{console.ConsoleUrl}{route}");
+                await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
+                await AssertAccessibleAsync(page, $"{route} at {width}x{height}");
+            }
+        }
+    }
+
+    private static async Task AssertAccessibleAsync(IPage page, string where)
+    {
+        var result = await page.RunAxe();
+        var problems = result.Violations.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => string.Join(" ", n.Target)))}").ToList();
+        Assert.True(problems.Count == 0, $"{where}: {string.Join("; ", problems)}");
     }
 
     [Fact]
