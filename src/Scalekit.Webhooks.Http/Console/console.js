@@ -298,8 +298,7 @@
         if (!location.hash.startsWith("#/") || location.hash === "#/signin") location.hash = "#/overview";
         else render();
       } catch (error) {
-        if (error instanceof ApiError && error.kind === "unauthorized") sessionStorage.removeItem(KEY);
-        else if (!(error instanceof ApiError)) sessionStorage.removeItem(KEY);
+        sessionStorage.removeItem(KEY);
         fill(outcome, message("error", error.message));
         announce(error.message);
         input.focus();
@@ -344,7 +343,7 @@
       h("div", { class: "cards", id: "totals" },
         card("Ingested", number(sum(series.ingested))),
         card("Processed", number(sum(series.processed))),
-        card("Failed attempts", number(sum(series.failed))),
+        card("Failed", number(sum(series.failed))),
         card("Parked now", number(stats.parked)),
         card("Latency p50", ms(latency.p50)),
         card("Latency p95", ms(latency.p95))),
@@ -353,7 +352,7 @@
       h("div", { class: "charts", id: "charts" },
         countChart("chart-ingested", "Ingested", series, series.ingested),
         countChart("chart-processed", "Processed", series, series.processed),
-        countChart("chart-failed", "Failed attempts", series, series.failed),
+        countChart("chart-failed", "Failed", series, series.failed),
         countChart("chart-parked", "Parked", series, series.parked),
         latencyChart(series)),
       h("h2", {}, "Sources"),
@@ -509,7 +508,11 @@
     focusTitle();
     const filter = {};
     for (const name of Object.keys(controls)) if (params.get(name)) filter[name] = params.get(name);
-    for (const name of ["from", "to"]) if (filter[name]) filter[name] = new Date(filter[name]).toISOString();
+    for (const name of ["from", "to"]) {
+      if (!filter[name]) continue;
+      const at = new Date(filter[name]);
+      if (Number.isNaN(at.getTime())) delete filter[name]; else filter[name] = at.toISOString();
+    }
     await loadEventPage(results, filter, null, []);
   }
 

@@ -88,6 +88,7 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
 
         var parked = 0;
         await foreach (var row in clients.Tables.GetTableClient(StorageNames.DeadLetterTable).QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Parked} or ParkedAt ge {since}"),
             select: ["PartitionKey", "Status", "ParkedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.GetString("Status") == DeadLetterStore.Parked)
@@ -113,7 +114,7 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
         var integrations = new JsonArray();
         foreach (var integration in integrationHealth)
         {
-            integrations.Add(((await integration.ReadAsync(since, cancellationToken).ConfigureAwait(false)).ToJson()));
+            integrations.Add((await integration.ReadAsync(since, cancellationToken).ConfigureAwait(false)).ToJson());
         }
 
         return new JsonObject
