@@ -363,8 +363,8 @@
         { label: "Poison depth", value: (s) => number(s.poison_depth), num: true },
         { label: "Ingested", value: (s) => number(s.ingested), num: true },
         { label: "Processed", value: (s) => number(s.processed), num: true },
-        { label: "Failing", value: (s) => number(s.failed), num: true },
-        { label: "Parked", value: (s) => number(s.parked), num: true },
+        { label: "Failing", value: (s) => s.failed ? h("a", { href: `#/events?${new URLSearchParams({ source: s.source, status: "failed" })}` }, number(s.failed)) : "0", num: true },
+        { label: "Parked", value: (s) => s.parked ? h("a", { href: `#/dead-letters?${new URLSearchParams({ source: s.source })}` }, number(s.parked)) : "0", num: true },
       ], stats.sources || [], "No sources reported."),
       h("h2", {}, "Integrations"),
       integrations(stats.integrations || []));

@@ -77,7 +77,15 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         // 3. Operators see it.
         using (var stats = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats"))
         {
-            Assert.True((await stats.JsonAsync()).GetProperty("parked").GetInt32() >= 1);
+            var answer = await stats.JsonAsync();
+            Assert.True(answer.GetProperty("parked").GetInt32() >= 1);
+            Assert.True(answer.GetProperty("series").GetProperty("parked").EnumerateArray().Sum(n => n.GetInt32()) >= 1);
+            Assert.True(answer.GetProperty("series").GetProperty("failed").EnumerateArray().Sum(n => n.GetInt32()) >= 1);
+            var billing = answer.GetProperty("integrations").EnumerateArray().Single(i => i.GetProperty("name").GetString() == "billing");
+            Assert.Equal("live", billing.GetProperty("mode").GetString());
+            Assert.True(billing.GetProperty("failures").GetInt32() >= 1);
+            Assert.Equal("failing", billing.GetProperty("status").GetString());
+            Assert.Matches("500|circuit", billing.GetProperty("last_error").GetString());
         }
 
         using (var list = await host.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?source=stripe&type=customer.subscription.updated"))
