@@ -9,6 +9,9 @@ namespace Scalekit.Webhooks.Http;
 /// </summary>
 public static class ConsoleRequestHandler
 {
+    /// <summary>Where the page is, below the host's address (the <see cref="OpsRoutes.Console"/> route without a file).</summary>
+    public const string PagePath = "/api/ops/console";
+
     /// <summary>No inline script or style, nothing from another origin, no framing, no form posts anywhere.</summary>
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +

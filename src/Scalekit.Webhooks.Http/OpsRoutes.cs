@@ -24,11 +24,11 @@ public static class OpsRoutes
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
 
-    /// <summary>The operations console page (<c>/api/ops/console</c>) and its script and stylesheet below it.</summary>
-    public const string ConsolePage = "ops/console";
-
-    /// <summary>The console route as mapped: the page, or one of its files when <c>asset</c> is given.</summary>
-    public const string Console = ConsolePage + "/{asset?}";
+    /// <summary>
+    /// The operations console: the page at <c>/api/ops/console</c> (<see cref="ConsoleRequestHandler.PagePath"/>), or
+    /// one of its files when <c>asset</c> is given.
+    /// </summary>
+    public const string Console = "ops/console/{asset?}";
 
     /// <summary>The only operations routes that answer without the key (static pages whose every API call carries it).</summary>
     public static IReadOnlyList<string> Anonymous { get; } = [Console];

@@ -38,7 +38,7 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
               {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.Sender(WebhookSource.Scalekit))}
               {IngestOptions.StripeSecretSetting}   : {Describe(ingest.Sender(WebhookSource.Stripe))}
               Expected Stripe API version: {StripeApiVersion.Expected}
-              Operations console   : {address}/api/{OpsRoutes.ConsolePage}  (sign in with the key below)
+              Operations console   : {address}{ConsoleRequestHandler.PagePath}  (sign in with the key below)
               Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : configuration[OpsKey.Setting])})
 
             Send a signed sample event (in another terminal, from the repository root):

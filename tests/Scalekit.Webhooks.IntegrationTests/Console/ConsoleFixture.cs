@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
@@ -48,7 +49,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    public Uri ConsoleUrl => new(Host.BaseAddress, "/api/ops/console");
+    public Uri ConsoleUrl => new(Host.BaseAddress, ConsoleRequestHandler.PagePath);
 
     /// <summary>A fresh browser context (its own sessionStorage) at the given screen size, on the console page.</summary>
     public async Task<IPage> OpenConsoleAsync(int width = 1280, int height = 800)
