@@ -158,6 +158,12 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync("Dry run: 2 parked dead letters match every source, type permission.updated");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Replay all matching…" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(dialog).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToBeHiddenAsync();
         await Expect(page.Locator("#dead-letters tbody tr")).ToHaveCountAsync(2);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay all matching…" }).ClickAsync();
