@@ -260,7 +260,8 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
         {
             var page = await console.SignedInAsync(width, height);
-            foreach (var route in routes)
+            // On the phone, the pages with wide content (charts, tables, payload) are the ones that can break.
+            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5]])
             {
                 await page.GotoAsync($"{console.ConsoleUrl}{route}");
                 await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
