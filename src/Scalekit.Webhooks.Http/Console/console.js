@@ -11,6 +11,7 @@
   const main = document.getElementById("main-content");
   const nav = document.getElementById("nav");
   let sources = null;
+  let eventTypes = [];
 
   // ---- DOM helpers -------------------------------------------------------------------------------------------------
 
@@ -262,10 +263,15 @@
     announce(shown.textContent);
   }
 
+  /** Sources and recently seen event types from a stats answer, for the search forms. */
+  function remember(stats) {
+    sources = (stats.sources || []).map((s) => s.source);
+    eventTypes = [...new Set((stats.events || []).map((e) => e.type))].sort();
+  }
+
   async function knownSources() {
     if (sources) return sources;
-    const stats = await api("stats?window=1h");
-    sources = (stats.sources || []).map((s) => s.source);
+    remember(await api("stats?window=24h"));
     return sources;
   }
 
@@ -334,7 +340,7 @@
       failure(error, body);
       return;
     }
-    sources = (stats.sources || []).map((s) => s.source);
+    remember(stats);
     body.removeAttribute("aria-busy");
     const series = stats.series || {};
     const sum = (values) => (values || []).reduce((a, b) => a + b, 0);
@@ -484,7 +490,7 @@
     }
     const controls = {
       source: select("f-source", "source", known, params.get("source"), "Any source"),
-      type: h("input", { id: "f-type", name: "type", value: params.get("type") || "", placeholder: "e.g. organization.created" }),
+      type: h("input", { id: "f-type", name: "type", value: params.get("type") || "", placeholder: "e.g. organization.created", list: "known-types", autocomplete: "off" }),
       status: select("f-status", "status", STATUSES, params.get("status"), "Any status"),
       from: h("input", { id: "f-from", name: "from", type: "datetime-local", value: params.get("from") || "" }),
       to: h("input", { id: "f-to", name: "to", type: "datetime-local", value: params.get("to") || "" }),
@@ -504,7 +510,8 @@
       if (location.hash === target) renderEvents(next); else location.hash = target;
     });
     const results = h("div", { id: "results", "aria-live": "polite" });
-    page("Events", form, results);
+    const types = h("datalist", { id: "known-types" }, eventTypes.map((type) => h("option", { value: type })));
+    page("Events", form, types, results);
     focusTitle();
     const filter = {};
     for (const name of Object.keys(controls)) if (params.get(name)) filter[name] = params.get(name);

@@ -94,6 +94,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var page = await console.SignedInAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#known-types option[value='organization.created']")).ToHaveCountAsync(1);
         await page.GetByLabel("Source").SelectOptionAsync("scalekit");
         await page.GetByLabel("Organization id").FillAsync(org);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
