@@ -6,7 +6,7 @@
 (() => {
   const API = "/api/ops/";
   const KEY = "scalekit-functions.ops-key";
-  const STATUSES = ["processing", "processed", "ignored", "stale-skipped", "no-linked-organization", "failed", "parked"];
+  const STATUSES = ["processing", "processed", "ignored", "stale-skipped", "waiting-for-organization", "no-linked-organization", "failed", "parked"];
   const DEAD_LETTER_STATUSES = ["parked", "replayed", "resolved"];
   const main = document.getElementById("main-content");
   const nav = document.getElementById("nav");
@@ -94,7 +94,8 @@
     const kind = {
       processed: "ok", ok: "ok", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
       past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
-      processing: "warn", degraded: "warn", "no-linked-organization": "warn",
+      processing: "warn", degraded: "warn", "no-linked-organization": "warn", "waiting-for-organization": "warn",
+      sent: "ok", "skipped-unchanged": "ok", "dry-run": "idle", refused: "bad",
       failed: "bad", parked: "bad", failing: "bad",
     }[status] || "idle";
     return h("span", { class: `status ${kind}` }, status ?? "unknown");
@@ -802,14 +803,18 @@
   }
 
   function customerDetails(customer) {
-    const row = customer.customer || {};
+    const sync = customer.sync || {};
+    const last = sync.last_attempt || {};
     return h("div", {},
       fields({
         "Customer": customer.customer_id,
         "Linked organization": customer.organization_id ? link(customer.organization_id, "organizations", customer.organization_id) : null,
-        "Last sync outcome": row.LastSyncOutcome,
-        "Last sync detail": row.LastSyncDetail,
-        "Last sync event": row.LastSyncEventId,
+        "Last sync": last.at,
+        "Last sync result": last.result ? statusBadge(last.result) : null,
+        "Last sync reason": last.reason,
+        "Metadata sent": last.metadata,
+        "Features sent": last.features,
+        "Waiting for its organization since": sync.waiting_since,
         "Entitlements": customer.entitlements,
       }),
       h("h3", { class: "spaced" }, "Subscriptions"),

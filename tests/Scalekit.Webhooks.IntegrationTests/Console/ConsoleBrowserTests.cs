@@ -225,7 +225,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Acme Corp ({org})");
         await Expect(page.Locator("#directory-users")).ToContainTextAsync("diruser_console_a");
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
-        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Billing" })).ToContainTextAsync("DryRun");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Billing" })).ToContainTextAsync("dry-run");
         await console.ScreenshotAsync(page, "console-organization");
 
         await page.GetByRole(AriaRole.Link, new() { Name = customer }).First.ClickAsync();
