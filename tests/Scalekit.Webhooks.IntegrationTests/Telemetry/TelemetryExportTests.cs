@@ -32,21 +32,31 @@ public sealed partial class TelemetryExportTests : IDisposable
         var services = new ServiceCollection().AddLogging(logging => logging.SetMinimumLevel(LogLevel.Information));
         services.AddScalekitTelemetry(configuration);
 
+        var sent = "";
         using (var provider = services.BuildServiceProvider())
         {
             var tracer = provider.GetRequiredService<TracerProvider>();
             var meter = provider.GetRequiredService<MeterProvider>();
             LogProbe(provider.GetRequiredService<ILoggerFactory>().CreateLogger("Scalekit.Functions.Test"));
-            using (PipelineTelemetry.Traces.StartActivity("telemetry-export-probe"))
-            {
-                PipelineTelemetry.IngestRequests.Add(1, new KeyValuePair<string, object?>("source", "probe"));
-            }
 
-            tracer.ForceFlush();
-            meter.ForceFlush();
+            // The exporter samples traces at a limited rate and tests running beside this one use the same activity
+            // source, so one probe may be sampled out: probe until one arrives. The stand-in also records a request
+            // only after answering it.
+            for (var attempt = 0; attempt < 50 && !(sent.Contains("telemetry-export-probe", StringComparison.Ordinal) && sent.Contains("scalekit_functions.ingest.requests", StringComparison.Ordinal)); attempt++)
+            {
+                using (PipelineTelemetry.Traces.StartActivity("telemetry-export-probe"))
+                {
+                    PipelineTelemetry.IngestRequests.Add(1, new KeyValuePair<string, object?>("source", "probe"));
+                }
+
+                tracer.ForceFlush();
+                meter.ForceFlush();
+                Thread.Sleep(200);
+                sent = Sent();
+            }
         }
 
-        var sent = string.Join("\n", ingestion.LogEntries.Select(entry => Body(entry.RequestMessage.BodyAsBytes)));
+        sent = Sent();
         Assert.Contains("telemetry-export-probe", sent, StringComparison.Ordinal);
         Assert.Contains("scalekit_functions.ingest.requests", sent, StringComparison.Ordinal);
         Assert.DoesNotContain("MessageData", sent, StringComparison.Ordinal);
@@ -67,6 +77,8 @@ public sealed partial class TelemetryExportTests : IDisposable
     }
 
     public void Dispose() => ingestion.Dispose();
+
+    private string Sent() => string.Join("\n", ingestion.LogEntries.Select(entry => Body(entry.RequestMessage.BodyAsBytes)));
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "telemetry-export-probe log line")]
     private static partial void LogProbe(ILogger logger);
