@@ -237,7 +237,7 @@ public sealed partial class BillingSync(
         }
 
         var organization = await clients.Tables.GetTableClient(StateTables.Organizations)
-            .GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, ScalekitEventMapper.Key(organizationId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            .GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(organizationId), cancellationToken: cancellationToken).ConfigureAwait(false);
         var current = organization.HasValue && organization.Value!.GetString("Metadata") is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
         var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
         if (!merge.Fits)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -57,7 +56,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
 
     public async Task<CustomerBilling?> GetAsync(string customerId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? From(row.Value!) : null;
     }
 
@@ -79,7 +78,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
             }
 
             var version = (current?.DesiredVersion ?? 0) + 1;
-            var row = new TableEntity(StateTables.GlobalPartition, ScalekitEventMapper.Key(customerId))
+            var row = new TableEntity(StateTables.GlobalPartition, StorageKeys.Key(customerId))
             {
                 ["CustomerId"] = customerId,
                 ["State"] = JsonSerializer.Serialize(state),
@@ -172,7 +171,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
     private async Task<CustomerBilling?> TryUpdateAsync(CustomerBilling row, Dictionary<string, object?> values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var entity = new TableEntity(StateTables.GlobalPartition, ScalekitEventMapper.Key(row.CustomerId));
+        var entity = new TableEntity(StateTables.GlobalPartition, StorageKeys.Key(row.CustomerId));
         foreach (var (name, value) in values)
         {
             // Merge cannot remove a property; an empty value stands for "none" and is read back as null.

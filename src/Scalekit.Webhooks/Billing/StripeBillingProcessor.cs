@@ -3,7 +3,6 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Stripe;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -54,7 +53,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         var lookupKey = item?.Price?.LookupKey;
         var plan = options.Value.Plans.For(lookupKey);
         var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
-        var change = new StateChange(StateTables.Subscriptions, ScalekitEventMapper.Key(subscription.CustomerId), ScalekitEventMapper.Key(subscription.Id), new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Subscriptions, subscription.CustomerId, subscription.Id, new Dictionary<string, object?>
         {
             ["SubscriptionId"] = subscription.Id,
             ["Status"] = subscription.Status,
@@ -76,7 +75,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<BillingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(customer.Id), new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, customer.Id, new Dictionary<string, object?>
         {
             ["Email"] = customer.Email,
             ["Name"] = customer.Name,
@@ -93,7 +92,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<BillingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Invoices, ScalekitEventMapper.Key(invoice.CustomerId), ScalekitEventMapper.Key(invoice.Id), new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Invoices, invoice.CustomerId, invoice.Id, new Dictionary<string, object?>
         {
             ["Status"] = invoice.Status,
             ["Outcome"] = stamp.EventType["invoice.".Length..],
@@ -115,7 +114,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return new BillingOutcome(ProcessingStatus.Ignored, "checkout session without a customer", null, null);
         }
 
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(session.CustomerId), new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, session.CustomerId, new Dictionary<string, object?>
         {
             ["CheckoutSessionId"] = session.Id,
             ["CheckoutSubscriptionId"] = session.SubscriptionId,
@@ -130,7 +129,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     private async Task<BillingOutcome> EntitlementsAsync(Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
         var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, ScalekitEventMapper.Key(summary.Customer), new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, summary.Customer, new Dictionary<string, object?>
         {
             ["ActiveEntitlements"] = JsonSerializer.Serialize(keys),
         });
@@ -150,7 +149,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
     {
-        var key = ScalekitEventMapper.Key(customerId);
+        var key = StorageKeys.Key(customerId);
         var subscriptions = new List<SubscriptionFacts>();
         await foreach (var row in clients.Tables.GetTableClient(StateTables.Subscriptions).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.DeadLetters;
@@ -24,7 +23,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(message);
         var now = time.GetUtcNow();
-        var key = ScalekitEventMapper.Key(eventId);
+        var key = StorageKeys.Key(eventId);
         NullableResponse<TableEntity> existing = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         var row = new TableEntity(source.Name(), key)
         {
@@ -46,14 +45,14 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 
     public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), ScalekitEventMapper.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
     }
 
     /// <summary>Sets the status of an entry (replayed, resolved); does nothing when there is no entry.</summary>
     public async Task MarkAsync(WebhookSource source, string eventId, string status, CancellationToken cancellationToken = default)
     {
-        var row = new TableEntity(source.Name(), ScalekitEventMapper.Key(eventId)) { ["Status"] = status, [status + "At"] = time.GetUtcNow() };
+        var row = new TableEntity(source.Name(), StorageKeys.Key(eventId)) { ["Status"] = status, [status + "At"] = time.GetUtcNow() };
         try
         {
             await Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);

@@ -29,6 +29,11 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
         services.AddOptions<LedgerOptions>().Configure(options => LedgerOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddOptions<EventModeOptions>()
+            .Configure(options => EventModeOptions.Bind(options, configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EventModeOptions>, EventModeOptionsValidator>();
+        services.TryAddSingleton<EventModeFilter>();
         services.AddHostedService<StartupSettingsReport>();
 
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration, StorageRetry.Default));

@@ -8,11 +8,13 @@ namespace Scalekit.Webhooks.Ingest;
 /// <summary>The few top-level fields of an event that routing, ordering and the ledger need.</summary>
 public sealed record EventMetadata(string EventId, string EventType, DateTimeOffset? OccurredAt, string? ApiVersion)
 {
-    private const int MaxIdLength = 255;
+    /// <summary>Longest accepted event id and type.</summary>
+    public const int MaxIdLength = 256;
 
     /// <summary>
     /// Reads <c>id</c>, <c>type</c>, the event time (<c>occurred_at</c> for Scalekit, <c>created</c> for Stripe) and
-    /// Stripe's <c>api_version</c>, validating that the whole body is one well-formed JSON object.
+    /// Stripe's <c>api_version</c>, validating that the whole body is one well-formed JSON object whose every string can
+    /// be read (an escaped lone surrogate such as <c>\ud800</c> cannot).
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> json, out EventMetadata? metadata, out VerificationResult failure)
     {
@@ -56,7 +58,7 @@ public sealed record EventMetadata(string EventId, string EventType, DateTimeOff
                         occurredAt = DateTimeOffset.FromUnixTimeSeconds(created);
                         break;
                     default:
-                        reader.Skip();
+                        SkipReadably(ref reader);
                         break;
                 }
             }
@@ -72,16 +74,22 @@ public sealed record EventMetadata(string EventId, string EventType, DateTimeOff
             failure = NotJson($"the body is not valid JSON ({ex.Message})");
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader throws this when an escaped string does not decode (a lone UTF-16 surrogate).
+            failure = NotJson("a string holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair)");
+            return false;
+        }
 
         if (string.IsNullOrWhiteSpace(id) || id.Length > MaxIdLength)
         {
-            failure = VerificationResult.Reject(WebhookRejection.MissingEventId, "The event has no string 'id' (at most 255 characters).");
+            failure = VerificationResult.Reject(WebhookRejection.MissingEventId, $"The event has no string 'id' of at most {MaxIdLength} characters.");
             return false;
         }
 
         if (string.IsNullOrWhiteSpace(type) || type.Length > MaxIdLength)
         {
-            failure = VerificationResult.Reject(WebhookRejection.MissingEventType, "The event has no string 'type' (at most 255 characters).");
+            failure = VerificationResult.Reject(WebhookRejection.MissingEventType, $"The event has no string 'type' of at most {MaxIdLength} characters.");
             return false;
         }
 
@@ -114,6 +122,30 @@ public sealed record EventMetadata(string EventId, string EventType, DateTimeOff
         }
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;
+    }
+
+    /// <summary>Skips the current value like <see cref="Utf8JsonReader.Skip"/>, decoding every escaped string on the way so an undecodable one throws.</summary>
+    private static void SkipReadably(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            DecodeIfEscaped(ref reader);
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            DecodeIfEscaped(ref reader);
+        }
+    }
+
+    private static void DecodeIfEscaped(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+        {
+            _ = reader.GetString();
+        }
     }
 
     private static VerificationResult NotJson(string why) => VerificationResult.Reject(WebhookRejection.BodyNotJson, $"Body is not JSON: {why}.");

@@ -8,8 +8,8 @@ using Scalekit.Webhooks.Verification;
 namespace Scalekit.Webhooks.Ingest;
 
 /// <summary>
-/// The acknowledgement path: read the body within its limit, verify the signature, read the event's id and type,
-/// store the envelope in the source's queue. Only a stored event is <see cref="IngestOutcome.Accepted"/>.
+/// The acknowledgement path: check the signature headers and timestamp, read the body within its limit, verify the
+/// signature, read the event's id and type, store the envelope in the source's queue. Only a stored event is <see cref="IngestOutcome.Accepted"/>.
 /// </summary>
 public sealed partial class WebhookIngestor
 {
@@ -72,6 +72,13 @@ public sealed partial class WebhookIngestor
         if (declaredLength > _options.MaxBodyBytes)
         {
             return Reject(source, TooLarge());
+        }
+
+        // Cheap checks first: a delivery without usable signature headers or with a stale timestamp is refused unread.
+        var headerCheck = source == WebhookSource.Scalekit ? _scalekit!.CheckHeaders(headers) : _stripe!.CheckHeaders(headers);
+        if (!headerCheck.IsVerified)
+        {
+            return Reject(source, headerCheck);
         }
 
         using var buffer = new PooledBody((int)Math.Min(declaredLength ?? 0, _options.MaxBodyBytes));

@@ -6,7 +6,6 @@ using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -136,7 +135,7 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
     public async Task<JsonObject?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
         var row = await clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
-            .GetEntityIfExistsAsync<TableEntity>(source.Name(), ScalekitEventMapper.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            .GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? WithSource(RowJson.From(row.Value!), row.Value!) : null;
     }
 
@@ -171,7 +170,7 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
     /// <summary>The organization's current state, or null when no event has mentioned it.</summary>
     public async Task<JsonObject?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
     {
-        var key = ScalekitEventMapper.Key(organizationId);
+        var key = StorageKeys.Key(organizationId);
         var organization = await GetAsync(StateTables.Organizations, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
         if (organization is null)
         {
@@ -203,10 +202,10 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
     }
 
     public Task<PageResult> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
-        PageAsync(StateTables.DirectoryUsers, [TableClient.CreateQueryFilter($"PartitionKey eq {ScalekitEventMapper.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+        PageAsync(StateTables.DirectoryUsers, [TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
 
     public Task<PageResult> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
-        PageAsync(StateTables.Memberships, [TableClient.CreateQueryFilter($"PartitionKey eq {ScalekitEventMapper.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+        PageAsync(StateTables.Memberships, [TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
 
     /// <summary>The customer's subscriptions, entitlements, linked organization and last sync, or null when unknown.</summary>
     public async Task<JsonObject?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
@@ -266,7 +265,7 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
 
     private async Task<JsonObject> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
     {
-        var key = ScalekitEventMapper.Key(customerId);
+        var key = StorageKeys.Key(customerId);
         var customer = await GetAsync(StateTables.Customers, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
         var link = await GetAsync(StateTables.OrganizationLinks, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
         var subscriptions = await PageAsync(StateTables.Subscriptions, [TableClient.CreateQueryFilter($"PartitionKey eq {key}")], MaxPageSize, null, [], cancellationToken).ConfigureAwait(false);

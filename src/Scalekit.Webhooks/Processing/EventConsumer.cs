@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Azure;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
@@ -27,6 +28,7 @@ public sealed partial class EventConsumer(
     LateLinkSync lateLinks,
     TimeProvider time,
     FaultInjection faults,
+    EventModeFilter modes,
     ILogger<EventConsumer> logger)
 {
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
@@ -77,7 +79,7 @@ public sealed partial class EventConsumer(
             Record(envelope, status, activity);
             Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, status, claim.Attempt);
         }
-        catch (Exception ex) when (ex is PermanentSyncException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException { Source: "System.Text.Json" })
+        catch (Exception ex) when (IsPermanent(ex))
         {
             var reason = $"{ex.GetType().Name}: {ex.Message}";
             await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
@@ -95,6 +97,15 @@ public sealed partial class EventConsumer(
         }
     }
 
+    /// <summary>
+    /// Failures that the same message can never get past: bad data, a permanent refusal, a claim-checked body that no
+    /// longer matches its hash, and a storage 400 or 413 (a value Tables or Blobs will not take, such as an oversized
+    /// property). Everything else (timeouts, 5xx, throttling) is transient and retried by the queue.
+    /// </summary>
+    internal static bool IsPermanent(Exception exception) => exception is PermanentSyncException or FormatException or JsonException
+        or KeyNotFoundException or InvalidDataException or InvalidOperationException { Source: "System.Text.Json" }
+        or RequestFailedException { Status: 400 or 413 };
+
     private void Record(EventEnvelope envelope, string status, Activity? activity)
     {
         var tags = new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", status } };
@@ -106,14 +117,19 @@ public sealed partial class EventConsumer(
     private async Task<(string Status, string Detail, string? OrganizationId, string? CustomerId)> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var stamp = new EventStamp(envelope.OccurredAt ?? envelope.ReceivedAt, envelope.EventId, envelope.EventType);
+        using var document = JsonDocument.Parse(payload);
+        var root = document.RootElement;
+        if (modes.OtherModeReason(envelope.Source, root) is { } otherMode)
+        {
+            return (ProcessingStatus.Ignored, otherMode, null, null);
+        }
+
         if (envelope.Source == WebhookSource.Stripe)
         {
             var outcome = await billing.ProcessAsync(Encoding.UTF8.GetString(payload.Span), stamp, cancellationToken).ConfigureAwait(false);
             return (outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId);
         }
 
-        using var document = JsonDocument.Parse(payload);
-        var root = document.RootElement;
         var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;
         var applied = await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false);
         if (applied == ApplyResult.Applied && envelope.EventType is "organization.created" or "organization.updated"

@@ -2,7 +2,6 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Processing;
@@ -38,7 +37,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     public async Task<LedgerClaim?> ClaimAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        var key = ScalekitEventMapper.Key(envelope.EventId);
+        var key = StorageKeys.Key(envelope.EventId);
         while (true)
         {
             // Most events are new, so the insert goes first: one round trip, and a 409 means it is known already.
@@ -158,7 +157,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// <summary>The ledger row of one event, or null.</summary>
     public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), ScalekitEventMapper.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
     }
 

@@ -89,7 +89,7 @@ public static class ScalekitEventMapper
         if (Text(data, "external_id") is { } externalId && !deleted)
         {
             // Seeds the Stripe customer → organization link, so billing sync can skip the lookup.
-            changes.Add(new StateChange(StateTables.OrganizationLinks, StateTables.GlobalPartition, Key(externalId), Props(("OrganizationId", id))));
+            changes.Add(new StateChange(StateTables.OrganizationLinks, StateTables.GlobalPartition, externalId, Props(("OrganizationId", id))));
         }
 
         return new ScalekitEventPlan(changes);
@@ -189,25 +189,25 @@ public static class ScalekitEventMapper
     {
         var session = data.GetProperty("user_session");
         var userId = Text(session, "user_id") ?? Required(data.GetProperty("user"), "id");
-        return Single(StateTables.UserSessions, Key(userId), Required(session, "session_id"), false,
+        return Single(StateTables.UserSessions, userId, Required(session, "session_id"), false,
             ("OrganizationId", Text(session, "organization_id")),
             ("Status", Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
             ("LoggedIn", loggedIn),
             ("Device", Json(session, "device")));
     }
 
-    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, StateTables.GlobalPartition, Key(Text(data, "name") ?? Required(data, "id")), deleted,
+    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, StateTables.GlobalPartition, Text(data, "name") ?? Required(data, "id"), deleted,
         ("RoleId", Text(data, "id")),
         ("DisplayName", Text(data, "display_name")),
         ("Description", Text(data, "description")),
         ("Extends", Text(data, "extends")));
 
-    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, StateTables.GlobalPartition, Key(Text(data, "name") ?? Required(data, "id")), deleted,
+    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, StateTables.GlobalPartition, Text(data, "name") ?? Required(data, "id"), deleted,
         ("PermissionId", Text(data, "id")),
         ("Description", Text(data, "description")));
 
     // Status only: tokens, authorization details and magic links in these payloads are deliberately not read.
-    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, StateTables.GlobalPartition, Key(Required(data, "id")), deleted,
+    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, StateTables.GlobalPartition, Required(data, "id"), deleted,
         ("Identifier", Text(data, "identifier")),
         ("Connector", Text(data, "connector")),
         ("Provider", Text(data, "provider")),
@@ -216,7 +216,7 @@ public static class ScalekitEventMapper
         ("LastUsedAt", Text(data, "last_used_at")));
 
     private static ScalekitEventPlan Single(string table, string partition, string row, bool deleted, params (string Name, object? Value)[] properties) =>
-        new([new StateChange(table, Key(partition), Key(row), Props(properties), deleted)]);
+        new([new StateChange(table, partition, row, Props(properties), deleted)]);
 
     private static Dictionary<string, object?> Props(params (string Name, object? Value)[] properties) =>
         properties.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
@@ -238,18 +238,4 @@ public static class ScalekitEventMapper
 
     private static string? Features(JsonElement organization) =>
         organization.TryGetProperty("settings", out var settings) && settings.ValueKind == JsonValueKind.Object ? Json(settings, "features") : null;
-
-    /// <summary>Table keys cannot hold '/', '\', '#', '?' or control characters.</summary>
-    public static string Key(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        return string.Create(value.Length, value, (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                var c = source[i];
-                span[i] = c is '/' or '\\' or '#' or '?' || char.IsControl(c) ? '_' : c;
-            }
-        });
-    }
 }

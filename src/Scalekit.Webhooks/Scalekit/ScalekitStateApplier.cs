@@ -36,7 +36,7 @@ public sealed class ScalekitStateApplier(StateStore store, StorageClients client
 
     private async Task ReconcileGroupsAsync(GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var partition = ScalekitEventMapper.Key(membership.OrganizationId);
+        var partition = StorageKeys.Key(membership.OrganizationId);
         var table = clients.Tables.GetTableClient(StateTables.DirectoryGroupMembers);
         var current = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(
@@ -48,19 +48,19 @@ public sealed class ScalekitStateApplier(StateStore store, StorageClients client
 
         foreach (var groupId in current.Except(membership.GroupIds, StringComparer.Ordinal))
         {
-            await store.ApplyAsync(MemberRow(partition, groupId, membership.DirectoryUserId, removed: true), stamp, cancellationToken).ConfigureAwait(false);
+            await store.ApplyAsync(MemberRow(membership.OrganizationId, groupId, membership.DirectoryUserId, removed: true), stamp, cancellationToken).ConfigureAwait(false);
         }
 
         if (!membership.UserDeleted)
         {
             foreach (var groupId in membership.GroupIds)
             {
-                await store.ApplyAsync(MemberRow(partition, groupId, membership.DirectoryUserId, removed: false), stamp, cancellationToken).ConfigureAwait(false);
+                await store.ApplyAsync(MemberRow(membership.OrganizationId, groupId, membership.DirectoryUserId, removed: false), stamp, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static StateChange MemberRow(string partition, string groupId, string userId, bool removed) =>
-        new(StateTables.DirectoryGroupMembers, partition, ScalekitEventMapper.Key($"{groupId}:{userId}"),
+    private static StateChange MemberRow(string organizationId, string groupId, string userId, bool removed) =>
+        new(StateTables.DirectoryGroupMembers, organizationId, StorageKeys.Key(groupId, userId),
             new Dictionary<string, object?> { ["GroupId"] = groupId, ["UserId"] = userId }, removed);
 }

@@ -22,14 +22,16 @@ public sealed class StateStore(StorageClients clients)
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(stamp);
         var table = clients.Tables.GetTableClient(change.Table);
+        var partitionKey = StorageKeys.Key(change.PartitionId);
+        var rowKey = StorageKeys.Key(change.RowId);
         for (var race = 0; race < MaxRaces; race++)
         {
-            NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(change.PartitionKey, change.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!current.HasValue)
             {
                 try
                 {
-                    await table.AddEntityAsync(Build(new TableEntity(change.PartitionKey, change.RowKey), change, stamp), cancellationToken).ConfigureAwait(false);
+                    await table.AddEntityAsync(Build(new TableEntity(partitionKey, rowKey), change, stamp), cancellationToken).ConfigureAwait(false);
                     return ApplyResult.Applied;
                 }
                 catch (RequestFailedException ex) when (ex.Status == 409)
@@ -57,7 +59,7 @@ public sealed class StateStore(StorageClients clients)
             }
         }
 
-        throw new InvalidOperationException($"Gave up writing {change.Table}/{change.PartitionKey}/{change.RowKey} after {MaxRaces} concurrent updates.");
+        throw new InvalidOperationException($"Gave up writing {change.Table}/{partitionKey}/{rowKey} after {MaxRaces} concurrent updates.");
     }
 
     public static EventStamp? StampOf(TableEntity row)

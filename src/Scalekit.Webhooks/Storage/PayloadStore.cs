@@ -8,10 +8,13 @@ namespace Scalekit.Webhooks.Storage;
 /// <summary>Blob storage for event bodies too large for a queue message (the claim check).</summary>
 public sealed class PayloadStore(StorageClients clients)
 {
-    /// <summary>Stores <paramref name="payload"/> under a name derived from the event and delivery, so a retried upload overwrites itself.</summary>
+    /// <summary>
+    /// Stores <paramref name="payload"/> under a name derived from the event and delivery (<see cref="StorageKeys.PayloadBlobName"/>),
+    /// so a retried upload overwrites itself and two different events never share a blob.
+    /// </summary>
     public async Task<PayloadReference> SaveAsync(WebhookSource source, string eventId, string deliveryId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        var name = $"{source.Name()}/{Sanitize(eventId)}/{Sanitize(deliveryId)}.json";
+        var name = StorageKeys.PayloadBlobName(source.Name(), eventId, deliveryId);
         var blob = clients.Blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(name);
         await blob.UploadAsync(
             BinaryData.FromBytes(payload),
@@ -36,16 +39,4 @@ public sealed class PayloadStore(StorageClients clients)
     }
 
     private static string Hash(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
-
-    private static string Sanitize(string value)
-    {
-        Span<char> buffer = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            buffer[i] = char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_';
-        }
-
-        return new string(buffer);
-    }
 }

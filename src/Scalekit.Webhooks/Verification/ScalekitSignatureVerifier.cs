@@ -17,6 +17,9 @@ public sealed class ScalekitSignatureVerifier
     /// <summary>How many secrets can be active at once (current plus previous ones during rotation).</summary>
     public const int MaxSecrets = HmacSignatures.MaxSecrets;
 
+    /// <summary>Longest accepted <c>webhook-id</c>: it becomes part of a blob name and a ledger value.</summary>
+    public const int MaxIdLength = 256;
+
     private const int MaxStackPrefix = 512;
 
     private readonly byte[][] _keys;
@@ -32,8 +35,11 @@ public sealed class ScalekitSignatureVerifier
         _time = time;
     }
 
-    /// <summary>Checks headers, timestamp and signature of <paramref name="body"/> exactly as received.</summary>
-    public VerificationResult Verify(ReadOnlySpan<byte> body, WebhookHeaders headers)
+    /// <summary>
+    /// The checks that need no body: all three headers present, the id at most <see cref="MaxIdLength"/> characters,
+    /// the timestamp parsable and within the tolerance. The ingest path runs these before it reads the body.
+    /// </summary>
+    public VerificationResult CheckHeaders(WebhookHeaders headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var id = headers[IdHeader];
@@ -45,19 +51,31 @@ public sealed class ScalekitSignatureVerifier
                 $"Missing required headers: {string.Join(", ", MissingNames(id, timestamp, signatures))}.");
         }
 
+        if (id.Length > MaxIdLength)
+        {
+            return VerificationResult.Reject(WebhookRejection.MalformedHeaders,
+                $"Invalid Signature Headers: webhook-id is {id.Length} characters long; at most {MaxIdLength} are accepted.");
+        }
+
         if (!SignedTimestamp.TryParse(timestamp, out var unixSeconds))
         {
             return VerificationResult.Reject(WebhookRejection.MalformedHeaders,
                 "Invalid Signature Headers: webhook-timestamp must be an integer number of Unix seconds.");
         }
 
-        var timeCheck = SignedTimestamp.Check(unixSeconds, _tolerance, _time);
-        if (!timeCheck.IsVerified)
+        return SignedTimestamp.Check(unixSeconds, _tolerance, _time);
+    }
+
+    /// <summary>Checks headers, timestamp and signature of <paramref name="body"/> exactly as received.</summary>
+    public VerificationResult Verify(ReadOnlySpan<byte> body, WebhookHeaders headers)
+    {
+        var headerCheck = CheckHeaders(headers);
+        if (!headerCheck.IsVerified)
         {
-            return timeCheck;
+            return headerCheck;
         }
 
-        return AnySignatureMatches(id, timestamp, body, signatures)
+        return AnySignatureMatches(headers[IdHeader]!, headers[TimestampHeader]!, body, headers[SignatureHeader]!)
             ? VerificationResult.Verified
             : VerificationResult.Reject(WebhookRejection.InvalidSignature,
                 "Invalid Signature: no v1 signature in webhook-signature matches a configured SCALEKIT_WEBHOOK_SECRET.");

@@ -31,8 +31,11 @@ public sealed class StripeSignatureVerifier
         _time = time;
     }
 
-    /// <summary>Checks the header, its timestamp and the signature of <paramref name="body"/> exactly as received.</summary>
-    public VerificationResult Verify(ReadOnlySpan<byte> body, WebhookHeaders headers)
+    /// <summary>
+    /// The checks that need no body: the header present, its timestamp parsable and within the tolerance. The ingest
+    /// path runs these before it reads the body.
+    /// </summary>
+    public VerificationResult CheckHeaders(WebhookHeaders headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var header = headers[SignatureHeader];
@@ -48,13 +51,20 @@ public sealed class StripeSignatureVerifier
                 "Invalid Stripe-Signature header: expected 't=<unix seconds>,v1=<hex>'.");
         }
 
-        var timeCheck = SignedTimestamp.Check(unixSeconds, _tolerance, _time);
-        if (!timeCheck.IsVerified)
+        return SignedTimestamp.Check(unixSeconds, _tolerance, _time);
+    }
+
+    /// <summary>Checks the header, its timestamp and the signature of <paramref name="body"/> exactly as received.</summary>
+    public VerificationResult Verify(ReadOnlySpan<byte> body, WebhookHeaders headers)
+    {
+        var headerCheck = CheckHeaders(headers);
+        if (!headerCheck.IsVerified)
         {
-            return timeCheck;
+            return headerCheck;
         }
 
-        return AnySignatureMatches(header, timestamp, body)
+        var header = headers[SignatureHeader]!;
+        return AnySignatureMatches(header, TimestampText(header), body)
             ? VerificationResult.Verified
             : VerificationResult.Reject(WebhookRejection.InvalidSignature,
                 "Invalid Signature: no v1 signature in Stripe-Signature matches a configured STRIPE_WEBHOOK_SECRET.");

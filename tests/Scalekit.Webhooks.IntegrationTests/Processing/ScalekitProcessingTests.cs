@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -36,7 +37,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         Assert.NotEmpty(plan.Changes);
         foreach (var change in plan.Changes)
         {
-            var state = await Table(change.Table).GetEntityAsync<TableEntity>(change.PartitionKey, change.RowKey);
+            var state = await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId));
             Assert.Equal(sample["id"]!.GetValue<string>(), state.Value.GetString(StateStore.LastEventId));
             Assert.Equal(change.SoftDelete, state.Value.ContainsKey(StateStore.DeletedAt));
             foreach (var (name, value) in change.Properties.Where(p => p.Value is string or bool))
@@ -54,8 +55,8 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         await PostAndWaitAsync(UserEvent(userId, Deliveries.Now.AddSeconds(-10), "grp_b"));
 
         var members = Table(StateTables.DirectoryGroupMembers);
-        var a = (await members.GetEntityAsync<TableEntity>("org_62711281101783560", $"grp_a:{userId}")).Value;
-        var b = (await members.GetEntityAsync<TableEntity>("org_62711281101783560", $"grp_b:{userId}")).Value;
+        var a = (await members.GetEntityAsync<TableEntity>("org_62711281101783560", StorageKeys.Key(StorageKeys.Key("grp_a", userId)))).Value;
+        var b = (await members.GetEntityAsync<TableEntity>("org_62711281101783560", StorageKeys.Key(StorageKeys.Key("grp_b", userId)))).Value;
         Assert.True(a.ContainsKey(StateStore.DeletedAt), "left grp_a");
         Assert.False(b.ContainsKey(StateStore.DeletedAt), "still in grp_b");
     }
@@ -68,7 +69,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         var first = await PostAndWaitAsync(body);
         using var document = JsonDocument.Parse(body);
         var change = ScalekitEventMapper.Map(document.RootElement).Changes[0];
-        var before = (await Table(change.Table).GetEntityAsync<TableEntity>(change.PartitionKey, change.RowKey)).Value.ETag;
+        var before = (await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId))).Value.ETag;
 
         for (var i = 0; i < 2; i++)
         {
@@ -78,7 +79,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         }
 
         await Eventually(async () => (await host.Queue(Storage.StorageNames.ScalekitQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0);
-        var after = (await Table(change.Table).GetEntityAsync<TableEntity>(change.PartitionKey, change.RowKey)).Value.ETag;
+        var after = (await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId))).Value.ETag;
         var ledger = await Ledger.FindAsync(WebhookSource.Scalekit, eventId);
         Assert.Equal(before, after);
         Assert.Equal(1, ledger!.GetInt32("Attempts"));

@@ -75,4 +75,34 @@ public class EventMetadataTests
 
     private static bool Read(string body, out EventMetadata? metadata, out VerificationResult failure) =>
         EventMetadata.TryRead(Encoding.UTF8.GetBytes(body), out metadata, out failure);
+
+    [Theory]
+    [InlineData("{\"id\":\"evt_\\ud800\",\"type\":\"x\"}")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"x\\udc00\"}")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"x\",\"data\":{\"id\":\"org_\\ud800\"}}")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"x\",\"data\":[{\"a\\udfff\":1}]}")]
+    [InlineData("{\"\\ud800\":1,\"id\":\"evt_1\",\"type\":\"x\"}")]
+    public void TryRead_EscapedLoneSurrogateAnywhere_IsBodyNotJson(string body)
+    {
+        Assert.False(EventMetadata.TryRead(Encoding.UTF8.GetBytes(body), out _, out var failure));
+        Assert.Equal(WebhookRejection.BodyNotJson, failure.Rejection);
+        Assert.Contains("surrogate", failure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryRead_EscapedSurrogatePair_IsRead()
+    {
+        Assert.True(EventMetadata.TryRead(Encoding.UTF8.GetBytes("{\"id\":\"evt_\\ud83d\\ude00\",\"type\":\"x\",\"data\":{\"n\":\"\\u00e9\"}}"), out var metadata, out _));
+        Assert.Equal("evt_\U0001F600", metadata!.EventId);
+    }
+
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(257, false)]
+    public void TryRead_IdOfLength_IsAcceptedUpTo256(int length, bool accepted)
+    {
+        var body = $"{{\"id\":\"{new string('e', length)}\",\"type\":\"x\"}}";
+        Assert.Equal(accepted, EventMetadata.TryRead(Encoding.UTF8.GetBytes(body), out _, out var failure));
+        Assert.Equal(accepted ? null : WebhookRejection.MissingEventId, failure.Rejection);
+    }
 }

@@ -57,8 +57,8 @@ public class ScalekitEventMapperTests
         var plan = Map(ScalekitSamples.Create(type, Options).ToJsonString());
 
         var change = Assert.Single(plan.Changes, c => c.Table == table);
-        Assert.Equal(partition, change.PartitionKey);
-        Assert.Equal(row, change.RowKey);
+        Assert.Equal(partition, change.PartitionId);
+        Assert.Equal(row, change.RowId);
         Assert.Equal(softDelete, change.SoftDelete);
     }
 
@@ -93,7 +93,7 @@ public class ScalekitEventMapperTests
     {
         var plan = Map(ScalekitSamples.Create("organization.updated", Options with { ExternalId = "cus_linked" }).ToJsonString());
         var link = Assert.Single(plan.Changes, c => c.Table == StateTables.OrganizationLinks);
-        Assert.Equal("cus_linked", link.RowKey);
+        Assert.Equal("cus_linked", link.RowId);
         Assert.Equal(Org, link.Properties["OrganizationId"]);
     }
 
@@ -114,11 +114,6 @@ public class ScalekitEventMapperTests
     {
         Assert.Throws<FormatException>(() => Map("{\"id\":\"evt_1\",\"type\":\"organization.created\",\"data\":{\"display_name\":\"x\"}}"));
     }
-
-    [Theory]
-    [InlineData("a/b#c?d\\e", "a_b_c_d_e")]
-    [InlineData("plain", "plain")]
-    public void Key_ReplacesCharactersTablesForbid(string value, string expected) => Assert.Equal(expected, ScalekitEventMapper.Key(value));
 
     private static ScalekitEventPlan Map(string json)
     {

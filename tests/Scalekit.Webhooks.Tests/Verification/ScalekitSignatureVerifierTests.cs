@@ -145,10 +145,19 @@ public class ScalekitSignatureVerifierTests
     }
 
     [Fact]
-    public void Verify_VeryLongWebhookId_IsHandledWithoutError()
+    public void Verify_WebhookIdOver256Characters_IsMalformedHeaders()
     {
         var result = Verifier(VectorSecret).Verify(Body, Headers(id: new string('x', 5000)));
-        Assert.Equal(WebhookRejection.InvalidSignature, result.Rejection);
+        Assert.Equal(WebhookRejection.MalformedHeaders, result.Rejection);
+        Assert.Contains("webhook-id", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckHeaders_WebhookIdOf256Characters_PassesToTheSignatureCheck()
+    {
+        var headers = Headers(id: new string('x', ScalekitSignatureVerifier.MaxIdLength));
+        Assert.True(Verifier(VectorSecret).CheckHeaders(headers).IsVerified);
+        Assert.Equal(WebhookRejection.InvalidSignature, Verifier(VectorSecret).Verify(Body, headers).Rejection);
     }
 
     [Fact]

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Ingest;
+
+namespace Scalekit.Webhooks.Processing;
+
+/// <summary>Which mode of events this deployment applies: Stripe live or test mode, one Scalekit environment.</summary>
+public sealed class EventModeOptions
+{
+    public const string StripeLivemodeSetting = "STRIPE_LIVEMODE";
+    public const string ScalekitEnvironmentSetting = "SCALEKIT_ENVIRONMENT_ID";
+
+    /// <summary><c>true</c>: only live-mode Stripe events are applied; <c>false</c>: only test-mode ones; null (default): both.</summary>
+    public bool? StripeLivemode { get; set; }
+
+    /// <summary>When set, only Scalekit events of this environment (<c>env_…</c>) are applied. Default: any.</summary>
+    public string? ScalekitEnvironmentId { get; set; }
+
+    internal string? StripeLivemodeText { get; set; }
+
+    internal static void Bind(EventModeOptions options, IConfiguration configuration)
+    {
+        options.StripeLivemodeText = configuration[StripeLivemodeSetting] is { Length: > 0 } text ? text.Trim() : null;
+        options.StripeLivemode = bool.TryParse(options.StripeLivemodeText, out var live) ? live : null;
+        options.ScalekitEnvironmentId = configuration[ScalekitEnvironmentSetting] is { Length: > 0 } environment ? environment.Trim() : null;
+    }
+}
+
+internal sealed class EventModeOptionsValidator : IValidateOptions<EventModeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EventModeOptions options) =>
+        options.StripeLivemodeText is not null && options.StripeLivemode is null
+            ? ValidateOptionsResult.Fail($"{EventModeOptions.StripeLivemodeSetting} must be 'true', 'false' or unset (accept both modes).")
+            : ValidateOptionsResult.Success;
+}
+
+/// <summary>
+/// Keeps events of the other mode out of state: a Stripe event whose <c>livemode</c> differs from
+/// <see cref="EventModeOptions.StripeLivemode"/>, or a Scalekit event of another environment, is recorded ignored.
+/// </summary>
+public sealed class EventModeFilter(IOptions<EventModeOptions> options)
+{
+    /// <summary>Why this event must not be applied, or null when it belongs to this deployment's mode.</summary>
+    public string? OtherModeReason(WebhookSource source, JsonElement root)
+    {
+        var modes = options.Value;
+        if (source == WebhookSource.Stripe && modes.StripeLivemode is { } live)
+        {
+            var eventLive = root.TryGetProperty("livemode", out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : (bool?)null;
+            return eventLive == live ? null
+                : $"{Mode(eventLive)} event, but {EventModeOptions.StripeLivemodeSetting}={(live ? "true" : "false")}: stored, not applied";
+        }
+
+        if (source == WebhookSource.Scalekit && modes.ScalekitEnvironmentId is { } environment)
+        {
+            var eventEnvironment = root.TryGetProperty("environment_id", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            return string.Equals(eventEnvironment, environment, StringComparison.Ordinal) ? null
+                : $"event of environment '{eventEnvironment ?? "(none)"}', but {EventModeOptions.ScalekitEnvironmentSetting}={environment}: stored, not applied";
+        }
+
+        return null;
+    }
+
+    private static string Mode(bool? live) => live switch
+    {
+        true => "live-mode",
+        false => "test-mode",
+        null => "a Stripe event without livemode",
+    };
+}
