@@ -65,6 +65,14 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsConsole([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpsRoutes.Console)] HttpRequest request, string? asset) =>
         Respond(ConsoleRequestHandler.HandleAsync(request.HttpContext, asset));
 
+    [Function(nameof(OpsErasure))]
+    public Task<IActionResult> OpsErasure([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.Erasure)] HttpRequest request) =>
+        Respond(OpsRequestHandler.ErasureAsync(request.HttpContext));
+
+    [Function(nameof(OpsAudit))]
+    public Task<IActionResult> OpsAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Audit)] HttpRequest request) =>
+        Respond(OpsRequestHandler.AuditAsync(request.HttpContext));
+
     // The handler has written the response already.
     private static async Task<IActionResult> Respond(Task handled)
     {

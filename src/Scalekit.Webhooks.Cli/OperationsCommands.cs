@@ -18,6 +18,8 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         yield return DeadLetters();
         yield return Replay();
         yield return Events();
+        yield return Erase();
+        yield return Audit();
     }
 
     private Command Stats()
@@ -114,6 +116,46 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         return new Command("events", "Read the event log.") { show, list };
     }
 
+    private Command Erase()
+    {
+        var email = new Option<string?>("--email") { Description = "The person's email address" };
+        var userId = new Option<string?>("--user-id") { Description = "The person's Scalekit user id (usr_…)" };
+        var directoryUserId = new Option<string?>("--directory-user-id") { Description = "The person's directory user id (diruser_…)" };
+        var command = Common(new Command("erase", "Erase one person's personal data from the read model and the stored event payloads."), email, userId, directoryUserId);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var given = new[] { ("email", result.GetValue(email)), ("user_id", result.GetValue(userId)), ("directory_user_id", result.GetValue(directoryUserId)) }
+                .Where(s => !string.IsNullOrWhiteSpace(s.Item2)).ToList();
+            if (given.Count != 1)
+            {
+                await error.WriteLineAsync("Give exactly one of --email, --user-id, --directory-user-id.");
+                return CliApp.UsageError;
+            }
+
+            var json = JsonSerializer.Serialize(new Dictionary<string, string> { [given[0].Item1] = given[0].Item2! });
+            return await RunAsync(result, "ops/erasure", post: true, body =>
+            {
+                var erased = body.GetProperty("erased");
+                return $"Erased: {erased.GetProperty("read_model_rows")} read-model rows, {erased.GetProperty("ledger_payloads")} event payloads, {erased.GetProperty("dead_letter_messages")} dead-letter messages.";
+            }, cancellationToken, json);
+        });
+        return command;
+    }
+
+    private Command Audit()
+    {
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var command = Common(new Command("audit", "Changes made through the operations API, newest first."), pageSize, continuation);
+        command.SetAction((result, cancellationToken) => RunAsync(result, "ops/audit" + Query(
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            body => Page(body, ["at", "action", "target", "outcome", "caller", "key"], row =>
+            [
+                Text(row, "at"), Text(row, "action"), Shorten(Text(row, "target")), Shorten(Text(row, "outcome")), Text(row, "caller_address"), Text(row, "key_fingerprint"),
+            ]), cancellationToken));
+        return command;
+    }
+
     private Command Common(Command command, params Option[] options)
     {
         command.Options.Add(_url);
@@ -127,7 +169,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken, string? json = null)
     {
         var key = result.GetValue(_key) ?? settings()["ADMIN_API_KEY"];
         if (string.IsNullOrWhiteSpace(key))
@@ -141,7 +183,9 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         OpsAnswer answer;
         try
         {
-            answer = post ? await client.PostAsync(path, cancellationToken) : await client.GetAsync(path, cancellationToken);
+            answer = json is not null ? await client.PostJsonAsync(path, json, cancellationToken)
+                : post ? await client.PostAsync(path, cancellationToken)
+                : await client.GetAsync(path, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

@@ -16,9 +16,17 @@ public sealed class OpsClient(HttpClient http, Uri baseUrl, string key)
 
     public Task<OpsAnswer> PostAsync(string pathAndQuery, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Post, pathAndQuery, cancellationToken);
 
-    private async Task<OpsAnswer> SendAsync(HttpMethod method, string pathAndQuery, CancellationToken cancellationToken)
+    /// <summary>Posts <paramref name="json"/> as the request body.</summary>
+    public Task<OpsAnswer> PostJsonAsync(string pathAndQuery, string json, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Post, pathAndQuery, cancellationToken, json);
+
+    private async Task<OpsAnswer> SendAsync(HttpMethod method, string pathAndQuery, CancellationToken cancellationToken, string? json = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(baseUrl, "/api/" + pathAndQuery));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
         request.Headers.TryAddWithoutValidation("x-functions-key", key);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

@@ -21,9 +21,7 @@ public static class OpsKey
             return false;
         }
 
-        var presented = request.Headers.TryGetValue(Header, out var header) ? header.ToString()
-            : request.Query.TryGetValue("code", out var code) ? code.ToString()
-            : null;
+        var presented = Presented(request);
         if (string.IsNullOrEmpty(presented))
         {
             return false;
@@ -31,5 +29,14 @@ public static class OpsKey
 
         // Hashing first gives equal lengths, so the comparison time says nothing about the key.
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(configuredKey)));
+    }
+
+    /// <summary>The key the caller sent, or null.</summary>
+    public static string? Presented(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers.TryGetValue(Header, out var header) ? header.ToString()
+            : request.Query.TryGetValue("code", out var code) ? code.ToString()
+            : null;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Privacy;
 
 namespace Scalekit.Webhooks.Http;
 
@@ -65,7 +66,9 @@ public static class OpsRequestHandler
             return;
         }
 
-        await ReplayResultAsync(context, await Replay(context).ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted), source, eventId, "dead letter");
+        var outcome = await Replay(context).ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted);
+        await OpsAudit.RecordAsync(context, "replay", $"dead letter {parsed.Name()}/{eventId}", Describe(outcome));
+        await ReplayResultAsync(context, outcome, source, eventId, "dead letter");
     }
 
     public static async Task ReplayDeadLettersAsync(HttpContext context)
@@ -80,6 +83,11 @@ public static class OpsRequestHandler
 
         var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
         var count = await Replay(context).ReplayDeadLettersAsync(source, Text(query["type"]), dryRun, context.RequestAborted);
+        if (!dryRun)
+        {
+            await OpsAudit.RecordAsync(context, "bulk-replay", $"dead letters source={source ?? "any"} type={Text(query["type"]) ?? "any"}", $"replayed {count}");
+        }
+
         await JsonAsync(context, dryRun ? 200 : 202, new JsonObject
         {
             ["dry_run"] = dryRun,
@@ -96,7 +104,9 @@ public static class OpsRequestHandler
             return;
         }
 
-        await ReplayResultAsync(context, await Replay(context).ReplayEventAsync(parsed, eventId, context.RequestAborted), source, eventId, "event");
+        var outcome = await Replay(context).ReplayEventAsync(parsed, eventId, context.RequestAborted);
+        await OpsAudit.RecordAsync(context, "forced-replay", $"event {parsed.Name()}/{eventId}", Describe(outcome));
+        await ReplayResultAsync(context, outcome, source, eventId, "event");
     }
 
     public static async Task OrganizationAsync(HttpContext context, string organizationId)
@@ -149,10 +159,12 @@ public static class OpsRequestHandler
         }
         catch (BillingSyncBusyException ex)
         {
+            await OpsAudit.RecordAsync(context, "re-sync", $"customer {customerId}", "busy");
             await ProblemAsync(context, 409, "sync_busy", ex.Message);
             return;
         }
 
+        await OpsAudit.RecordAsync(context, "re-sync", $"customer {customerId}", result is null ? "not found" : $"{result.Result}: {result.Detail}");
         if (result is null)
         {
             await NotFoundAsync(context, $"no billing event has described customer {customerId}");
@@ -169,9 +181,83 @@ public static class OpsRequestHandler
         });
     }
 
+    /// <summary>
+    /// Erases one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>, <c>directory_user_id</c>.
+    /// Answers with counts only; the audit entry records the kind of subject, never the subject.
+    /// </summary>
+    public static async Task ErasureAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var subjects = new List<(ErasureSubjectKind Kind, string Value)>();
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            foreach (var (name, kind) in ErasureFields)
+            {
+                if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty(name, out var value)
+                    && value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()))
+                {
+                    subjects.Add((kind, value.GetString()!.Trim()));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            subjects.Clear();
+        }
+
+        if (subjects.Count != 1)
+        {
+            await ProblemAsync(context, 400, "bad_request", "Send a JSON object with exactly one of email, user_id or directory_user_id.");
+            return;
+        }
+
+        var (subjectKind, subject) = subjects[0];
+        var erased = await context.RequestServices.GetRequiredService<PersonalDataEraser>().EraseAsync(subjectKind, subject, context.RequestAborted);
+        var counts = new JsonObject
+        {
+            ["read_model_rows"] = erased.ReadModelRows,
+            ["ledger_payloads"] = erased.LedgerPayloads,
+            ["dead_letter_messages"] = erased.DeadLetterMessages,
+        };
+        await OpsAudit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", counts.ToJsonString());
+        await JsonAsync(context, 200, new JsonObject { ["erased"] = counts });
+    }
+
+    /// <summary>The audit trail of changes made through the operations API, newest first (paged).</summary>
+    public static async Task AuditAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var page = await context.RequestServices.GetRequiredService<AuditTrail>()
+            .ListAsync(Math.Clamp(PageSize(context), 1, OpsQueries.MaxPageSize), Text(context.Request.Query["continuationToken"]), context.RequestAborted);
+        await JsonAsync(context, 200, new JsonObject
+        {
+            ["items"] = new JsonArray([.. page.Entries.Select(entry => (JsonNode)new JsonObject
+            {
+                ["at"] = entry.At,
+                ["action"] = entry.Action,
+                ["target"] = entry.Target,
+                ["outcome"] = entry.Outcome,
+                ["caller_address"] = entry.CallerAddress,
+                ["key_fingerprint"] = entry.KeyFingerprint,
+            })]),
+            ["continuation_token"] = page.ContinuationToken,
+        });
+    }
+
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
     public static Task UnauthorizedAsync(HttpContext context) =>
         ProblemAsync(context, 401, "unauthorized", $"Send the operations key in the {OpsKey.Header} header.");
+
+    private static readonly (string Name, ErasureSubjectKind Kind)[] ErasureFields =
+        [("email", ErasureSubjectKind.Email), ("user_id", ErasureSubjectKind.UserId), ("directory_user_id", ErasureSubjectKind.DirectoryUserId)];
+
+    private static string Describe(ReplayOutcome outcome) => outcome switch
+    {
+        ReplayOutcome.Replayed => "replayed",
+        ReplayOutcome.NotFound => "not found",
+        _ => "payload missing",
+    };
 
     private static async Task ReplayResultAsync(HttpContext context, ReplayOutcome outcome, string source, string eventId, string kind)
     {

@@ -23,6 +23,8 @@ public static class OpsRoutes
     public const string OrganizationMembers = "ops/organizations/{orgId}/members";
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
+    public const string Erasure = "ops/erasure";
+    public const string Audit = "ops/audit";
 
     /// <summary>
     /// The operations console: the page at <c>/api/ops/console</c> (<see cref="ConsoleRequestHandler.PagePath"/>), or
@@ -63,5 +65,7 @@ public static class OpsRoutes
         ops.MapGet(OrganizationMembers, (HttpContext c, string orgId) => OpsRequestHandler.MembersAsync(c, orgId));
         ops.MapGet(Customer, (HttpContext c, string customerId) => OpsRequestHandler.CustomerAsync(c, customerId));
         ops.MapPost(CustomerSync, (HttpContext c, string customerId) => OpsRequestHandler.SyncCustomerAsync(c, customerId));
+        ops.MapPost(Erasure, (HttpContext c) => OpsRequestHandler.ErasureAsync(c));
+        ops.MapGet(Audit, (HttpContext c) => OpsRequestHandler.AuditAsync(c));
     }
 }

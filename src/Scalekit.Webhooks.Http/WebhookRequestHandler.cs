@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Verification;
 
@@ -22,7 +23,19 @@ public static class WebhookRequestHandler
         var ingestor = context.RequestServices.GetRequiredService<WebhookIngestor>();
         var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
         var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
-        await WriteAsync(context.Response, WebhookResponse.From(result), context.RequestAborted).ConfigureAwait(false);
+        var answer = WebhookResponse.From(result);
+        if (result.Outcome == IngestOutcome.Rejected)
+        {
+            // Only refusals count against the sender's address; once its budget is spent they become 429s.
+            var throttle = context.RequestServices.GetRequiredService<RefusalThrottle>();
+            var hops = context.RequestServices.GetRequiredService<IOptions<RefusalThrottleOptions>>().Value.ForwardedForHops;
+            if (!throttle.TryCountRefusal(ClientAddress.Of(context, hops), out var retryAfter))
+            {
+                answer = WebhookResponse.Throttled(retryAfter);
+            }
+        }
+
+        await WriteAsync(context.Response, answer, context.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task WriteAsync(HttpResponse response, WebhookResponse answer, CancellationToken cancellationToken)

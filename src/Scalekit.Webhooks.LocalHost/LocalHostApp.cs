@@ -36,6 +36,7 @@ public static class LocalHostApp
         builder.Services.AddScalekitWebhooks(builder.Configuration);
         builder.Services.AddScalekitTelemetry(builder.Configuration);
         builder.Services.AddLocalHostServices(builder.Configuration);
+        builder.Services.AddSingleton(new LocalSettingsFile(localSettings is not null && File.Exists(localSettings) ? Path.GetFullPath(localSettings) : null));
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 
@@ -14,7 +15,7 @@ internal static class LocalHostServices
     /// <summary>Set to <c>false</c> to receive without consuming (messages then stay in their queues).</summary>
     public const string QueueTriggersSetting = "LOCAL_QUEUE_TRIGGERS_ENABLED";
 
-    /// <summary>Set to <c>false</c> to stop the timer jobs (the dead-letter replayer).</summary>
+    /// <summary>Set to <c>false</c> to stop the timer jobs (the dead-letter replayer and the payload retention run).</summary>
     public const string TimerJobsSetting = "LOCAL_TIMERS_ENABLED";
 
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
@@ -29,7 +30,19 @@ internal static class LocalHostServices
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddHostedService<DeadLetterTimerService>();
+            // AddHostedService would keep only one of two services of the same type.
+            services.AddSingleton<IHostedService>(provider => new TimerJobService(
+                "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule,
+                async cancellationToken =>
+                {
+                    // As in the Functions app: the late-link re-check runs after each replay.
+                    await provider.GetRequiredService<DeadLetterReplayer>().RunOnceAsync(cancellationToken);
+                    await provider.GetRequiredService<LateLinkSync>().RecheckAsync(cancellationToken);
+                },
+                provider));
+            services.AddSingleton<IHostedService>(provider => new TimerJobService(
+                "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule,
+                provider.GetRequiredService<PayloadRetention>().RunOnceAsync, provider));
         }
 
         services.AddHostedService<StartupBanner>();
@@ -84,20 +97,21 @@ internal sealed class QueueTriggerService(IServiceProvider provider, WebhookSour
     }
 }
 
-/// <summary>The dead-letter replayer and the late-link re-check on the same cron schedule as the Functions timer triggers.</summary>
-internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer, LateLinkSync lateLinks, IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterTimerService> logger) : BackgroundService
+/// <summary>A timer job (dead-letter replayer, payload retention) on the same cron schedule as its Functions timer trigger.</summary>
+internal sealed partial class TimerJobService(string name, string schedule, Func<CancellationToken, Task> run, IServiceProvider provider) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var schedule = CronSchedule.Parse(options.Value.Schedule);
+        var time = provider.GetRequiredService<TimeProvider>();
+        var logger = provider.GetRequiredService<ILogger<TimerJobService>>();
+        var cron = CronSchedule.Parse(schedule);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var due = schedule.Next(time.GetUtcNow());
+            var due = cron.Next(time.GetUtcNow());
             try
             {
                 await Task.Delay(due - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
-                await replayer.RunOnceAsync(stoppingToken);
-                await lateLinks.RecheckAsync(stoppingToken);
+                await run(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -105,11 +119,11 @@ internal sealed partial class DeadLetterTimerService(DeadLetterReplayer replayer
             }
             catch (Exception ex)
             {
-                LogRunFailed(logger, ex);
+                LogRunFailed(logger, ex, name);
             }
         }
     }
 
-    [LoggerMessage(4002, LogLevel.Error, "Dead-letter replayer run failed; the next run will retry")]
-    private static partial void LogRunFailed(ILogger logger, Exception exception);
+    [LoggerMessage(4002, LogLevel.Error, "Timer job {Job} failed; the next run will retry")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string job);
 }

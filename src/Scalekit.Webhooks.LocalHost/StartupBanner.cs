@@ -3,14 +3,15 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.LocalHost;
 
 /// <summary>
-/// Prints what a developer needs once the host listens: the two webhook URLs, the secrets in use and a send command.
-/// Written to the console, not the log, so secrets never reach a log sink.
+/// Prints what a developer needs once the host listens: the two webhook URLs, where the secrets are and a short
+/// fingerprint of each (never a value, so a shared screen or a captured console leaks nothing), and a send command.
 /// </summary>
-internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer server, IOptions<IngestOptions> options, IConfiguration configuration) : IHostedService
+internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer server, IOptions<IngestOptions> options, IConfiguration configuration, LocalSettingsFile settingsFile) : IHostedService
 {
     public const string Setting = "LOCAL_PRINT_BANNER";
 
@@ -35,11 +36,12 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
             Scalekit.Functions local host is ready.
               Scalekit webhook URL : {address}{WebhookRequestHandler.ScalekitRoute}
               Stripe webhook URL   : {address}{WebhookRequestHandler.StripeRoute}
+              Secrets are read from : {settingsFile.Path ?? "(no local.settings.json: environment variables only)"}
               {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.Sender(WebhookSource.Scalekit))}
               {IngestOptions.StripeSecretSetting}   : {Describe(ingest.Sender(WebhookSource.Stripe))}
               Expected Stripe API version: {StripeApiVersion.Expected}
-              Operations console   : {address}{ConsoleRequestHandler.PagePath}  (sign in with the key below)
-              Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : configuration[OpsKey.Setting])})
+              Operations console   : {address}{ConsoleRequestHandler.PagePath}  (sign in with ADMIN_API_KEY from the settings file above)
+              Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : $"{OpsKey.Setting} {AuditTrail.Fingerprint(configuration[OpsKey.Setting])}")})
 
             Send a signed sample event (in another terminal, from the repository root):
               dotnet run --project src/Scalekit.Webhooks.Cli -- send scalekit organization.created --url {address}
@@ -49,5 +51,8 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
     }
 
     private static string Describe(SenderSecrets sender) =>
-        sender.IsEnabled ? string.Join("  ", sender.Secrets) : $"(deliveries get 503: {sender.Problem})";
+        sender.IsEnabled ? string.Join("  ", sender.Secrets.Select(AuditTrail.Fingerprint)) : $"(deliveries get 503: {sender.Problem})";
 }
+
+/// <summary>The local.settings.json the host read, or null when there was none.</summary>
+internal sealed record LocalSettingsFile(string? Path);

@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Storage;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Onboarding;
@@ -29,6 +30,11 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
         services.AddOptions<LedgerOptions>().Configure(options => LedgerOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddOptions<RefusalThrottleOptions>()
+            .Configure(options => RefusalThrottleOptions.Bind(options, configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RefusalThrottleOptions>, RefusalThrottleOptionsValidator>();
+        services.TryAddSingleton<RefusalThrottle>();
         services.AddOptions<EventModeOptions>()
             .Configure(options => EventModeOptions.Bind(options, configuration))
             .ValidateOnStart();
@@ -62,6 +68,18 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, BillingHealth>());
+        services.AddOptions<RetentionOptions>()
+            .Configure(options => RetentionOptions.Bind(options, configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.TryAddSingleton<PayloadRetention>();
+        services.TryAddSingleton<PersonalDataEraser>();
+        services.TryAddSingleton<AuditTrail>();
+        foreach (var table in PersonalDataTable.Scalekit)
+        {
+            services.AddSingleton(table);
+        }
+
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddHttpClient<ScalekitClient>()

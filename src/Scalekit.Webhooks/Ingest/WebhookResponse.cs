@@ -32,6 +32,11 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
         };
     }
 
+    /// <summary>429: this address has spent its budget of refused deliveries; the refusal's own reason is not disclosed.</summary>
+    public static WebhookResponse Throttled(TimeSpan retryAfter) => Problem(429, "too_many_refused_deliveries",
+        "Too many refused deliveries from this address; check the signing secret and headers, then retry after the Retry-After seconds.",
+        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
+
     public static int StatusFor(WebhookRejection rejection) => rejection switch
     {
         WebhookRejection.TimestampTooOld or WebhookRejection.TimestampTooNew or WebhookRejection.InvalidSignature => 401,
@@ -70,6 +75,7 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
         400 => "Bad webhook request",
         401 => "Webhook signature not accepted",
         413 => "Webhook body too large",
+        429 => "Too many refused webhook deliveries",
         _ => "Webhook receiver temporarily unavailable",
     };
 }

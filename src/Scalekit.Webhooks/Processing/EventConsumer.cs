@@ -81,7 +81,9 @@ public sealed partial class EventConsumer(
         }
         catch (Exception ex) when (IsPermanent(ex))
         {
-            var reason = $"{ex.GetType().Name}: {ex.Message}";
+            var reason = ex is RequestFailedException refused
+                ? $"Storage refused the event's content ({refused.Status} {refused.ErrorCode}); it cannot be stored as it is."
+                : $"{ex.GetType().Name}: {ex.Message}";
             await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
             await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
             Record(envelope, ProcessingStatus.Parked, activity);

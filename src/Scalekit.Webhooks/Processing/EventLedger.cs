@@ -161,6 +161,56 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         return row.HasValue ? row.Value : null;
     }
 
+    /// <summary>
+    /// Rows received before <paramref name="before"/>, with only their keys, status and payload columns; the retention
+    /// and erasure runs read the ledger with this.
+    /// </summary>
+    public IAsyncEnumerable<TableEntity> PayloadRowsAsync(DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        Table.QueryAsync<TableEntity>(
+            before is { } cutoff ? TableClient.CreateQueryFilter($"ReceivedAt lt {cutoff}") : null,
+            select: ["PartitionKey", "RowKey", "Status", "Payload", "PayloadBlob"],
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Removes the stored payload of one row (the inline copy, or the blob and its reference), keeping the event's ids,
+    /// type, status and times; records when and why. False when the row changed meanwhile (the next run sees it again).
+    /// </summary>
+    public async Task<bool> RemovePayloadAsync(string partitionKey, string rowKey, string reason, PayloadStore payloads, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!current.HasValue)
+        {
+            return false;
+        }
+
+        var row = current.Value!;
+        if (row.GetString("PayloadBlob") is { } blob)
+        {
+            await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var column in PayloadColumns)
+        {
+            row.Remove(column);
+        }
+
+        row["PayloadRemovedAt"] = time.GetUtcNow();
+        row["PayloadRemovedReason"] = reason;
+        try
+        {
+            await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The columns that hold (or point to) an event's raw payload.</summary>
+    public static IReadOnlyList<string> PayloadColumns { get; } = ["Payload", "PayloadBlob", "PayloadLength", "PayloadSha256"];
+
     private TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string key, DateTimeOffset now)
     {
         var row = new TableEntity(envelope.Source.Name(), key)

@@ -38,5 +38,42 @@ public sealed class PayloadStore(StorageClients clients)
         return bytes;
     }
 
+    /// <summary>Deletes a stored body named as the ledger records it (<c>container/name</c>); true when it existed.</summary>
+    public async Task<bool> DeleteAsync(string containerAndName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(containerAndName);
+        var slash = containerAndName.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return false;
+        }
+
+        var blob = clients.Blobs.GetBlobContainerClient(containerAndName[..slash]).GetBlobClient(containerAndName[(slash + 1)..]);
+        Response<bool> deleted = await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return deleted.Value;
+    }
+
+    /// <summary>Reads a stored body without checking it against a reference (for erasure, which only searches it); null when it is gone.</summary>
+    public async Task<BinaryData?> TryReadAsync(string containerAndName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(containerAndName);
+        var slash = containerAndName.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            Response<BlobDownloadResult> download = await clients.Blobs.GetBlobContainerClient(containerAndName[..slash]).GetBlobClient(containerAndName[(slash + 1)..])
+                .DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return download.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
     private static string Hash(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }

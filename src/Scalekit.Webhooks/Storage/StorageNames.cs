@@ -11,6 +11,7 @@ public static class StorageNames
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
     public const string DeadLetterTable = "DeadLetters";
+    public const string AuditTable = "OpsAudit";
 
     public static string QueueFor(WebhookSource source) => source switch
     {
@@ -26,5 +27,5 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, .. State.StateTables.All];
 }

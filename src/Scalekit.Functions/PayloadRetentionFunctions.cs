@@ -1,0 +1,12 @@
+using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Privacy;
+
+namespace Scalekit.Functions;
+
+/// <summary>The daily payload retention run, on the cron in the PAYLOAD_RETENTION_SCHEDULE setting.</summary>
+public sealed class PayloadRetentionFunctions(PayloadRetention retention)
+{
+    [Function(nameof(PayloadRetentionRun))]
+    public Task PayloadRetentionRun([TimerTrigger("%" + RetentionOptions.ScheduleSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        retention.RunOnceAsync(cancellationToken);
+}

@@ -1,0 +1,93 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Privacy;
+
+/// <summary>What one retention run removed.</summary>
+public sealed record RetentionRun(int LedgerPayloads, int DeadLetters);
+
+/// <summary>
+/// The daily retention run (a timer in both hosts): payloads of settled events received more than
+/// <see cref="RetentionOptions.Days"/> ago are removed (inline copies and claim-check blobs), keeping each ledger entry's
+/// ids, type, status and times; resolved dead letters older than that are deleted. Parked, failed and in-flight events
+/// keep their payloads so they can still be replayed. A Blob lifecycle rule in Bicep is the backstop for blobs.
+/// </summary>
+public sealed partial class PayloadRetention(
+    StorageClients clients,
+    EventLedger ledger,
+    PayloadStore payloads,
+    IOptions<RetentionOptions> options,
+    TimeProvider time,
+    ILogger<PayloadRetention> logger)
+{
+    public async Task<RetentionRun> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var cutoff = time.GetUtcNow() - options.Value.Period;
+        var removed = 0;
+        await foreach (var row in ledger.PayloadRowsAsync(cutoff, cancellationToken).ConfigureAwait(false))
+        {
+            var status = row.GetString("Status");
+            var settled = ProcessingStatus.IsFinal(status) && status != ProcessingStatus.Parked;
+            var holdsPayload = row.GetString("Payload") is not null || row.GetString("PayloadBlob") is not null;
+            if (settled && holdsPayload && await ledger.RemovePayloadAsync(row.PartitionKey, row.RowKey, "retention", payloads, cancellationToken).ConfigureAwait(false))
+            {
+                removed++;
+            }
+        }
+
+        var deadLetters = await DeleteResolvedDeadLettersAsync(cutoff, cancellationToken).ConfigureAwait(false);
+        Log.Ran(logger, options.Value.Days, removed, deadLetters);
+        return new RetentionRun(removed, deadLetters);
+    }
+
+    private async Task<int> DeleteResolvedDeadLettersAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var table = clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
+        var deleted = 0;
+        // The dead-letter store stamps each status change as "<status>At".
+        var filter = TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Resolved}") + $" and {DeadLetterStore.Resolved}At " + TableClient.CreateQueryFilter($"lt {cutoff}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Message"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.GetBinary("Message") is { } message && TryBlobOf(message) is { } blob)
+            {
+                await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Deleted meanwhile.
+            }
+        }
+
+        return deleted;
+    }
+
+    private static string? TryBlobOf(byte[] message)
+    {
+        try
+        {
+            return EnvelopeCodec.Decode(message) is { PayloadBlob: { } reference } ? $"{reference.Container}/{reference.BlobName}" : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(8101, LogLevel.Information, "Retention ({Days} days): removed {Payloads} event payloads and {DeadLetters} resolved dead letters")]
+        public static partial void Ran(ILogger logger, int days, int payloads, int deadLetters);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.IntegrationTests.Processing;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+using Xunit.Abstractions;
+
+namespace Scalekit.Webhooks.IntegrationTests.Abuse;
+
+/// <summary>
+/// Signed but hostile events: every one is refused with a 4xx or settled (processed, ignored or parked) on its first
+/// attempt, none is answered 5xx, and ids that differ only in a character storage forbids never share a row.
+/// </summary>
+public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper output) : IClassFixture<ConsumingHostFixture>
+{
+    private static readonly string[] Forbidden = ["/", "\\", "#", "?", "\u0000", "\u0001", "\u001f", "\u007f", "\u0085", "\t", ".", "..", "~", "%", "'"];
+
+    private static readonly string Long = new('L', 1_100);
+
+    [Fact]
+    public async Task ForbiddenCharactersAndLongIds_InEveryKeyedId_SettleOnTheFirstAttempt_AndNeverCollide()
+    {
+        var events = new List<(string Label, WebhookSource Source, JsonObject Body)>();
+        foreach (var bad in Forbidden.Append(Long + "/").Append(Long))
+        {
+            var tag = Uri.EscapeDataString(bad.Length > 20 ? $"long{bad.Length}" : bad);
+            var o = Options() with
+            {
+                OrganizationId = $"org_h{bad}1",
+                DirectoryUserId = $"diruser_h{bad}1",
+                UserId = $"usr_h{bad}1",
+                ExternalId = $"cus_ext{bad}1",
+                CustomerId = $"cus_h{bad}1",
+            };
+            events.Add(($"organization [{tag}]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Fresh(o)), o.OrganizationId)));
+            events.Add(($"directory user [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("organization.directory.user_updated", Fresh(o))));
+            events.Add(($"membership [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("user.organization_membership_created", Fresh(o))));
+            events.Add(($"session [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("user.login", Fresh(o))));
+            events.Add(($"role [{tag}]", WebhookSource.Scalekit, WithData(ScalekitSamples.Create("role.created", Fresh(o)), "name", $"role{bad}1")));
+            events.Add(($"connected account [{tag}]", WebhookSource.Scalekit, WithData(ScalekitSamples.Create("connected_account.created", Fresh(o)), "id", $"ca{bad}1")));
+            events.Add(($"subscription [{tag}]", WebhookSource.Stripe, StripeSamples.Create("customer.subscription.updated", Fresh(o))));
+            events.Add(($"invoice [{tag}]", WebhookSource.Stripe, StripeSamples.Create("invoice.paid", Fresh(o))));
+        }
+
+        // Plain twins of the organization ids above: each must keep a row of its own.
+        events.Add(("organization [plain twin]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h_1" }), "org_h_1")));
+        events.Add(("organization [escape twin]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h~002F1" }), "org_h~002F1")));
+
+        // Content that storage refuses (a property over 64 KiB once stored as UTF-16) is parked, not retried.
+        var huge = ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = SampleIds.New("org_") });
+        huge["data"]!["display_name"] = new string('n', 40_000);
+        events.Add(("organization [40,000-character name]", WebhookSource.Scalekit, huge));
+
+        var eventIds = new List<(string Label, WebhookSource Source, string EventId)>();
+        foreach (var (label, source, body) in events)
+        {
+            var eventId = await PostAsync(label, source, body.ToJsonString());
+            eventIds.Add((label, source, eventId));
+        }
+
+        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        foreach (var (label, source, eventId) in eventIds)
+        {
+            TableEntity? row = null;
+            await ScalekitProcessingTests.Eventually(async () => ProcessingStatus.IsFinal((row = await ledger.FindAsync(source, eventId))?.GetString("Status")), TimeSpan.FromSeconds(120));
+            output.WriteLine($"{label}: {row!.GetString("Status")} ({row.GetString("Detail")})");
+            Assert.True(row.GetInt32("Attempts") == 1, $"{label} took {row.GetInt32("Attempts")} attempts: {row.GetString("LastError")}");
+        }
+
+        var organizations = host.Clients.Tables.GetTableClient(StateTables.Organizations);
+        foreach (var id in Forbidden.Select(bad => $"org_h{bad}1").Append("org_h_1").Append("org_h~002F1").Append($"org_h{Long}1").Append($"org_h{Long}/1"))
+        {
+            var row = await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(id));
+            Assert.True(row.HasValue, $"no row for organization {Uri.EscapeDataString(id)}");
+            Assert.Equal(id, row.Value!.GetString("DisplayName"));
+        }
+
+        var links = host.Clients.Tables.GetTableClient(StateTables.OrganizationLinks);
+        var longLink = (await links.GetEntityAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key($"cus_ext{Long}1"))).Value;
+        Assert.Equal($"org_h{Long}1", longLink.GetString("OrganizationId"));
+        var parked = await ledger.FindAsync(WebhookSource.Scalekit, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
+        Assert.Equal(ProcessingStatus.Parked, parked!.GetString("Status"));
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("../stripe/evt_1")]
+    public async Task DotSegmentEventIds_ClaimCheckedBodiesStayInTheirSourceFolder_AndSettleOnce(string eventId)
+    {
+        var body = ScalekitSamples.Create("organization.updated", Options() with { EventId = eventId, OrganizationId = SampleIds.New("org_") });
+        body["padding"] = new string('p', 120_000);
+
+        await PostAsync(eventId, WebhookSource.Scalekit, body.ToJsonString());
+
+        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        TableEntity? row = null;
+        await ScalekitProcessingTests.Eventually(async () => ProcessingStatus.IsFinal((row = await ledger.FindAsync(WebhookSource.Scalekit, eventId))?.GetString("Status")), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, row!.GetInt32("Attempts"));
+        var blob = row.GetString("PayloadBlob");
+        Assert.StartsWith($"{StorageNames.PayloadContainer}/scalekit/{StorageKeys.Key(eventId)}/", blob, StringComparison.Ordinal);
+        Assert.DoesNotContain("/./", blob, StringComparison.Ordinal);
+        Assert.DoesNotContain("/../", blob, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ContentThatCannotBeRead_IsRefusedWith400AndAReason()
+    {
+        var cases = new List<(string Label, string Body, string? WebhookId, string Reason)>
+        {
+            ("lone surrogate in id", """{"id":"evt_\ud800","type":"organization.created","data":{"id":"org_1"}}""", null, "body_not_json"),
+            ("lone surrogate in data", """{"id":"evt_ok1","type":"organization.created","data":{"id":"org_\udc00"}}""", null, "body_not_json"),
+            ("numeric id", """{"id":42,"type":"organization.created"}""", null, "missing_event_id"),
+            ("array type", """{"id":"evt_ok2","type":["x"]}""", null, "missing_event_type"),
+            ("1,100-character event id", $$"""{"id":"{{Long}}","type":"organization.created"}""", null, "missing_event_id"),
+            ("5,000-character webhook-id", Deliveries.ScalekitBody(), new string('w', 5_000), "malformed_headers"),
+        };
+        foreach (var (label, body, webhookId, reason) in cases)
+        {
+            using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret, webhookId: webhookId));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{label}: {(int)response.StatusCode}");
+            Assert.Equal(reason, (await response.JsonAsync()).GetProperty("reason").GetString());
+        }
+    }
+
+    private static SampleOptions Options() => new() { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") };
+
+    private static SampleOptions Fresh(SampleOptions options) => options with { EventId = SampleIds.New("evt_") };
+
+    private static JsonObject Named(JsonObject body, string name)
+    {
+        body["data"]!["display_name"] = name;
+        return body;
+    }
+
+    private static JsonObject WithData(JsonObject body, string property, string value)
+    {
+        body["data"]![property] = value;
+        return body;
+    }
+
+    private async Task<string> PostAsync(string label, WebhookSource source, string body)
+    {
+        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name(), body, headers);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{label}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.JsonAsync()).GetProperty("event_id").GetString()!;
+    }
+}
