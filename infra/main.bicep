@@ -44,6 +44,18 @@ param deadLetterReplaySchedule string = '0 */5 * * * *'
 @description('Stripe price lookup key → plan and premium features, e.g. {"pro_monthly":{"plan":"pro","features":["sso"]}}.')
 param billingPlanMap string = '{}'
 
+@minValue(1)
+@maxValue(3650)
+@description('Days a settled event\'s stored payload (personal data) and a resolved dead letter are kept.')
+param eventPayloadRetentionDays int = 30
+
+@allowed(['', 'true', 'false'])
+@description('Stripe mode applied to state: true (live only), false (test only) or empty (both); other-mode events are recorded ignored.')
+param stripeLivemode string = ''
+
+@description('Scalekit environment id (env_…) whose events are applied; empty applies every environment.')
+param scalekitEnvironmentId string = ''
+
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
 
@@ -74,6 +86,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     resourceToken: resourceToken
     tags: allTags
+    // A parked event keeps its body for a month past the retention period before the backstop deletes it.
+    payloadBlobMaxAgeDays: eventPayloadRetentionDays + 30
   }
 }
 
@@ -129,6 +143,9 @@ module app 'modules/function-app.bicep' = {
     scalekitClientId: scalekitClientId
     deadLetterReplaySchedule: deadLetterReplaySchedule
     billingPlanMap: billingPlanMap
+    eventPayloadRetentionDays: eventPayloadRetentionDays
+    stripeLivemode: stripeLivemode
+    scalekitEnvironmentId: scalekitEnvironmentId
   }
   dependsOn: [rbac]
 }

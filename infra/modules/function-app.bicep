@@ -45,6 +45,15 @@ param deadLetterReplaySchedule string
 @description('JSON map of Stripe price lookup key to plan and features.')
 param billingPlanMap string
 
+@description('Days a settled event\'s stored payload and a resolved dead letter are kept.')
+param eventPayloadRetentionDays int
+
+@description('Stripe mode applied to state: true (live only), false (test only) or empty (both).')
+param stripeLivemode string
+
+@description('Scalekit environment id whose events are applied; empty applies every environment.')
+param scalekitEnvironmentId string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
   location: location
@@ -112,6 +121,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'DEADLETTER_REPLAY_SCHEDULE', value: deadLetterReplaySchedule }
         { name: 'DEADLETTER_MAX_REPLAYS', value: '5' }
         { name: 'BILLING_PLAN_MAP', value: billingPlanMap }
+        { name: 'EVENT_PAYLOAD_RETENTION_DAYS', value: string(eventPayloadRetentionDays) }
+        { name: 'PAYLOAD_RETENTION_SCHEDULE', value: '0 30 2 * * *' }
+        { name: 'STRIPE_LIVEMODE', value: stripeLivemode }
+        { name: 'SCALEKIT_ENVIRONMENT_ID', value: scalekitEnvironmentId }
       ]
     }
   }

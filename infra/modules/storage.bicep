@@ -9,6 +9,10 @@ param resourceToken string
 @description('Tags applied to every resource.')
 param tags object
 
+@minValue(1)
+@description('Days after which claim-checked event payloads are deleted by the lifecycle rule; the daily retention run removes them earlier.')
+param payloadBlobMaxAgeDays int
+
 var queueNames = [
   'scalekit-events'
   'scalekit-events-poison'
@@ -18,6 +22,7 @@ var queueNames = [
 var tableNames = [
   'EventLedger'
   'DeadLetters'
+  'OpsAudit'
   'Organizations'
   'OrganizationDomains'
   'SsoConnections'
@@ -70,6 +75,34 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   name: name
   properties: { publicAccess: 'None' }
 }]
+
+// Backstop for the daily retention run: no event body outlives this age in blob storage.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-webhook-payloads'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [ 'blockBlob' ]
+              prefixMatch: [ 'webhook-payloads/' ]
+            }
+            actions: {
+              baseBlob: {
+                delete: { daysAfterModificationGreaterThan: payloadBlobMaxAgeDays }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

@@ -11,6 +11,9 @@ public sealed record EventMetadata(string EventId, string EventType, DateTimeOff
     /// <summary>Longest accepted event id and type.</summary>
     public const int MaxIdLength = 256;
 
+    /// <summary>Longest accepted Stripe <c>api_version</c> (they look like <c>2026-10-28.endive</c>).</summary>
+    public const int MaxApiVersionLength = 64;
+
     /// <summary>
     /// Reads <c>id</c>, <c>type</c>, the event time (<c>occurred_at</c> for Scalekit, <c>created</c> for Stripe) and
     /// Stripe's <c>api_version</c>, validating that the whole body is one well-formed JSON object whose every string can
@@ -90,6 +93,12 @@ public sealed record EventMetadata(string EventId, string EventType, DateTimeOff
         if (string.IsNullOrWhiteSpace(type) || type.Length > MaxIdLength)
         {
             failure = VerificationResult.Reject(WebhookRejection.MissingEventType, $"The event has no string 'type' of at most {MaxIdLength} characters.");
+            return false;
+        }
+
+        if (apiVersion is { Length: > MaxApiVersionLength })
+        {
+            failure = VerificationResult.Reject(WebhookRejection.ApiVersionMismatch, $"The event's api_version is longer than {MaxApiVersionLength} characters.");
             return false;
         }
 

@@ -57,7 +57,21 @@ public sealed partial class EventConsumer(
         activity?.SetTag("webhook.event_type", envelope.EventType);
         activity?.SetTag("webhook.delivery_id", envelope.DeliveryId);
         activity?.SetTag("webhook.replay_count", envelope.ReplayCount);
-        var claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
+        LedgerClaim? claim;
+        try
+        {
+            claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (IsPermanent(ex))
+        {
+            // The ledger itself will not take this event's content: park it at once, without a ledger row.
+            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, Reason(ex), 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+            Record(envelope, ProcessingStatus.Parked, activity);
+            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
+            Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
+            return;
+        }
+
         if (claim is null)
         {
             Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
@@ -81,9 +95,7 @@ public sealed partial class EventConsumer(
         }
         catch (Exception ex) when (IsPermanent(ex))
         {
-            var reason = ex is RequestFailedException refused
-                ? $"Storage refused the event's content ({refused.Status} {refused.ErrorCode}); it cannot be stored as it is."
-                : $"{ex.GetType().Name}: {ex.Message}";
+            var reason = Reason(ex);
             await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
             await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
             Record(envelope, ProcessingStatus.Parked, activity);
@@ -107,6 +119,10 @@ public sealed partial class EventConsumer(
     internal static bool IsPermanent(Exception exception) => exception is PermanentSyncException or FormatException or JsonException
         or KeyNotFoundException or InvalidDataException or InvalidOperationException { Source: "System.Text.Json" }
         or RequestFailedException { Status: 400 or 413 };
+
+    private static string Reason(Exception exception) => exception is RequestFailedException refused
+        ? $"Storage refused the event's content ({refused.Status} {refused.ErrorCode}); it cannot be stored as it is."
+        : $"{exception.GetType().Name}: {exception.Message}";
 
     private void Record(EventEnvelope envelope, string status, Activity? activity)
     {

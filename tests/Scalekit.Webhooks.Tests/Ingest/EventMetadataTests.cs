@@ -105,4 +105,12 @@ public class EventMetadataTests
         Assert.Equal(accepted, EventMetadata.TryRead(Encoding.UTF8.GetBytes(body), out _, out var failure));
         Assert.Equal(accepted ? null : WebhookRejection.MissingEventId, failure.Rejection);
     }
+
+    [Fact]
+    public void TryRead_ApiVersionOver64Characters_IsRefused()
+    {
+        var body = $"{{\"id\":\"evt_1\",\"type\":\"x\",\"api_version\":\"{new string('v', 65)}\"}}";
+        Assert.False(EventMetadata.TryRead(Encoding.UTF8.GetBytes(body), out _, out var failure));
+        Assert.Equal(WebhookRejection.ApiVersionMismatch, failure.Rejection);
+    }
 }

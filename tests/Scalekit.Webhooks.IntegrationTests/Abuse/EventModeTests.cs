@@ -1,0 +1,88 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.IntegrationTests.Processing;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.IntegrationTests.Abuse;
+
+/// <summary>A consuming host that applies only live-mode Stripe events and one Scalekit environment.</summary>
+public sealed class LiveModeHostFixture : LocalHostFixture
+{
+    protected override bool QueueTriggersEnabled => true;
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        [EventModeOptions.StripeLivemodeSetting] = "true",
+        [EventModeOptions.ScalekitEnvironmentSetting] = "env_live",
+    };
+}
+
+public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHostFixture>
+{
+    [Fact]
+    public async Task TestModeStripeEvent_IsStoredAndRecordedIgnoredWithTheReason_NeverApplied()
+    {
+        var customer = SampleIds.New("cus_");
+        var body = StripeSamples.Create("invoice.paid", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), CustomerId = customer });
+        body["livemode"] = false;
+
+        var row = await PostAndSettleAsync(WebhookSource.Stripe, body.ToJsonString());
+
+        Assert.Equal(ProcessingStatus.Ignored, row.GetString("Status"));
+        Assert.Contains("STRIPE_LIVEMODE=true", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.NotNull(row.GetString("Payload"));
+        var invoices = host.Clients.Tables.GetTableClient(StateTables.Invoices).QueryAsync<TableEntity>($"PartitionKey eq '{customer}'");
+        Assert.Empty(await invoices.ToListAsync());
+    }
+
+    [Fact]
+    public async Task LiveModeStripeEvent_IsApplied()
+    {
+        var customer = SampleIds.New("cus_");
+        var body = StripeSamples.Create("invoice.paid", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), CustomerId = customer });
+        body["livemode"] = true;
+
+        var row = await PostAndSettleAsync(WebhookSource.Stripe, body.ToJsonString());
+
+        Assert.NotEqual(ProcessingStatus.Ignored, row.GetString("Status"));
+        var invoices = host.Clients.Tables.GetTableClient(StateTables.Invoices).QueryAsync<TableEntity>($"PartitionKey eq '{customer}'");
+        Assert.Single(await invoices.ToListAsync());
+    }
+
+    [Fact]
+    public async Task ScalekitEventOfAnotherEnvironment_IsIgnored_AndOfTheConfiguredOneApplied()
+    {
+        var other = SampleIds.New("org_");
+        var mine = SampleIds.New("org_");
+        var foreign = ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = other });
+        var local = ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = mine });
+        local["environment_id"] = "env_live";
+
+        var ignored = await PostAndSettleAsync(WebhookSource.Scalekit, foreign.ToJsonString());
+        var applied = await PostAndSettleAsync(WebhookSource.Scalekit, local.ToJsonString());
+
+        Assert.Equal(ProcessingStatus.Ignored, ignored.GetString("Status"));
+        Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Processed, applied.GetString("Status"));
+        var organizations = host.Clients.Tables.GetTableClient(StateTables.Organizations);
+        Assert.False((await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, other)).HasValue);
+        Assert.True((await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, mine)).HasValue);
+    }
+
+    private async Task<TableEntity> PostAndSettleAsync(WebhookSource source, string body)
+    {
+        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name(), body, headers);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
+        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        TableEntity? row = null;
+        await ScalekitProcessingTests.Eventually(async () => ProcessingStatus.IsFinal((row = await ledger.FindAsync(source, eventId))?.GetString("Status")));
+        return row!;
+    }
+}

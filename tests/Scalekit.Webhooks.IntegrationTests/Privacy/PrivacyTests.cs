@@ -1,0 +1,259 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Scalekit.Webhooks.Cli;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Privacy;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.IntegrationTests.Privacy;
+
+/// <summary>A host on a fake clock the test moves forward; consumers and timers are off, the test drives the services.</summary>
+public sealed class FakeClockHostFixture : LocalHostFixture
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    protected override TimeProvider Clock => Time;
+}
+
+public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHostFixture>
+{
+    private T Service<T>()
+        where T : notnull => host.Host.Services.GetRequiredService<T>();
+
+    [Fact]
+    public async Task Retention_RemovesPayloadsOfSettledEventsOlderThan30Days_KeepsLedgerEntries_AndDeletesOldResolvedDeadLetters()
+    {
+        var ledger = Service<EventLedger>();
+        var payloads = Service<PayloadStore>();
+        var deadLetters = Service<DeadLetterStore>();
+        var processed = await StoreAsync(ProcessingStatus.Processed);
+        var claimChecked = await StoreAsync(ProcessingStatus.Ignored, claimCheck: true);
+        var parked = await StoreAsync(ProcessingStatus.Parked);
+        var failed = await StoreAsync(ProcessingStatus.Failed);
+        var resolvedId = SampleIds.New("evt_");
+        var parkedId = SampleIds.New("evt_");
+        await deadLetters.ParkAsync(WebhookSource.Scalekit, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+        await deadLetters.MarkAsync(WebhookSource.Scalekit, resolvedId, DeadLetterStore.Resolved);
+        await deadLetters.ParkAsync(WebhookSource.Scalekit, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+
+        host.Time.Advance(TimeSpan.FromDays(29));
+        await Service<PayloadRetention>().RunOnceAsync();
+        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, processed))!.GetString("Payload"));
+        Assert.NotNull(await deadLetters.FindAsync(WebhookSource.Scalekit, resolvedId));
+
+        host.Time.Advance(TimeSpan.FromDays(2));
+        var run = await Service<PayloadRetention>().RunOnceAsync();
+
+        Assert.True(run.LedgerPayloads >= 2, $"removed {run.LedgerPayloads}");
+        foreach (var eventId in new[] { processed, claimChecked })
+        {
+            var row = (await ledger.FindAsync(WebhookSource.Scalekit, eventId))!;
+            Assert.All(EventLedger.PayloadColumns, column => Assert.False(row.ContainsKey(column), $"{column} kept"));
+            Assert.Equal(eventId, row.GetString("EventId"));
+            Assert.Equal("role.created", row.GetString("EventType"));
+            Assert.NotNull(row.GetString("Status"));
+            Assert.NotNull(row.GetDateTimeOffset("ReceivedAt"));
+            Assert.Equal("retention", row.GetString("PayloadRemovedReason"));
+        }
+
+        Assert.Null(await payloads.TryReadAsync($"{StorageNames.PayloadContainer}/{StorageKeys.PayloadBlobName("scalekit", claimChecked, "msg_" + claimChecked)}"));
+        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, parked))!.GetString("Payload"));
+        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, failed))!.GetString("Payload"));
+        Assert.Null(await deadLetters.FindAsync(WebhookSource.Scalekit, resolvedId));
+        Assert.NotNull(await deadLetters.FindAsync(WebhookSource.Scalekit, parkedId));
+    }
+
+    [Fact]
+    public async Task Erasure_ByEmail_ThroughTheApi_RemovesPersonalFieldsAndPayloads_AnswersCounts_AndIsAuditedWithoutTheEmail()
+    {
+        var email = $"{SampleIds.New("p")}@acme.example".ToLowerInvariant();
+        var other = $"{SampleIds.New("q")}@acme.example".ToLowerInvariant();
+        var directoryUserId = SampleIds.New("diruser_");
+        var userId = SampleIds.New("usr_");
+        var userEvent = await ApplyAndStoreAsync("organization.directory.user_updated", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), Email = email, DirectoryUserId = directoryUserId, EventId = SampleIds.New("evt_") });
+        var memberEvent = await ApplyAndStoreAsync("user.organization_membership_created", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), Email = email, UserId = userId, EventId = SampleIds.New("evt_") });
+        var otherEvent = await ApplyAndStoreAsync("user.signup", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), Email = other, UserId = SampleIds.New("usr_"), EventId = SampleIds.New("evt_") });
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using var response = await OpsPostAsync("/api/ops/erasure", new JsonObject { ["email"] = email.ToUpperInvariant() });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var erased = (await response.JsonAsync()).GetProperty("erased");
+        Assert.Equal(3, erased.GetProperty("read_model_rows").GetInt32());
+        Assert.Equal(2, erased.GetProperty("ledger_payloads").GetInt32());
+        var directoryUser = await RowAsync(StateTables.DirectoryUsers, "org_62711281101783560", directoryUserId);
+        Assert.False(directoryUser.ContainsKey("Email"));
+        Assert.False(directoryUser.ContainsKey("Name"));
+        Assert.False(directoryUser.ContainsKey("Department"));
+        Assert.Equal(userEvent, directoryUser.GetString(StateStore.LastEventId));
+        Assert.False((await RowAsync(StateTables.Users, StateTables.GlobalPartition, userId)).ContainsKey("Email"));
+        var ledger = Service<EventLedger>();
+        Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, userEvent))!.GetString("Payload"));
+        Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, memberEvent))!.GetString("Payload"));
+        Assert.Contains(other, (await ledger.FindAsync(WebhookSource.Scalekit, otherEvent))!.GetString("Payload"), StringComparison.Ordinal);
+
+        using var audit = await host.OpsAsync(HttpMethod.Get, "/api/ops/audit?pageSize=5");
+        var text = await audit.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(email, text, StringComparison.OrdinalIgnoreCase);
+        var newest = JsonDocument.Parse(text).RootElement.GetProperty("items")[0];
+        Assert.Equal("erasure", newest.GetProperty("action").GetString());
+        Assert.Equal("by email", newest.GetProperty("target").GetString());
+        Assert.Equal("127.0.0.1", newest.GetProperty("caller_address").GetString());
+        Assert.Equal(AuditTrail.Fingerprint(host.OpsKey), newest.GetProperty("key_fingerprint").GetString());
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"email\":\"a@b.example\",\"user_id\":\"usr_1\"}")]
+    [InlineData("{\"email\":\"  \"}")]
+    [InlineData("[]")]
+    [InlineData("not json")]
+    public async Task Erasure_WithoutExactlyOneSubject_Is400(string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ops/erasure") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("x-functions-key", host.OpsKey);
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Erasure_WithoutTheKey_Is401()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ops/erasure") { Content = new StringContent("{\"email\":\"a@b.example\"}", Encoding.UTF8, "application/json") };
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AuditTrail_ListsEveryChangeMadeThroughTheApiAndTheCli_NewestFirst_Paged()
+    {
+        var userId = SampleIds.New("usr_");
+        var eventId = await ApplyAndStoreAsync("user.signup", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), UserId = userId, EventId = SampleIds.New("evt_") });
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/events/scalekit/{eventId}/replay"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var missing = await host.OpsAsync(HttpMethod.Post, "/api/ops/dead-letters/scalekit/evt_never_parked/replay"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var dryRun = await host.OpsAsync(HttpMethod.Post, "/api/ops/dead-letters/replay?source=stripe"))
+        {
+            Assert.Equal(HttpStatusCode.OK, dryRun.StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var bulk = await host.OpsAsync(HttpMethod.Post, "/api/ops/dead-letters/replay?source=stripe&dryRun=false"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, bulk.StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var (eraseExit, eraseOutput, _) = await CliAsync("erase", "--user-id", userId);
+        Assert.Equal(CliApp.Success, eraseExit);
+        Assert.Contains("Erased: 2 read-model rows, 1 event payloads", eraseOutput, StringComparison.Ordinal);
+        Assert.Equal(CliApp.UsageError, (await CliAsync("erase")).Exit);
+
+        var (auditExit, auditJson, _) = await CliAsync("audit", "--json", "--page-size", "3");
+        Assert.Equal(CliApp.Success, auditExit);
+        var page = JsonDocument.Parse(auditJson).RootElement;
+        var token = page.GetProperty("continuation_token").GetString()!;
+        var (nextExit, nextJson, _) = await CliAsync("audit", "--json", "--page-size", "1", "--continuation", token);
+        Assert.Equal(CliApp.Success, nextExit);
+        var actions = page.GetProperty("items").EnumerateArray().Concat(JsonDocument.Parse(nextJson).RootElement.GetProperty("items").EnumerateArray())
+            .Select(i => $"{i.GetProperty("action").GetString()} {i.GetProperty("target").GetString()} {i.GetProperty("outcome").GetString()}").ToList();
+        Assert.Equal(
+        [
+            "erasure by user_id {\"read_model_rows\":2,\"ledger_payloads\":1,\"dead_letter_messages\":0}",
+            "bulk-replay dead letters source=stripe type=any replayed 0",
+            "replay dead letter scalekit/evt_never_parked not found",
+            $"forced-replay event scalekit/{eventId} replayed",
+        ], actions);
+        Assert.DoesNotContain(userId, auditJson + nextJson, StringComparison.Ordinal);
+
+        var (tableExit, table, _) = await CliAsync("audit");
+        Assert.Equal(CliApp.Success, tableExit);
+        Assert.Contains("forced-replay", table, StringComparison.Ordinal);
+        Assert.Contains(AuditTrail.Fingerprint(host.OpsKey), table, StringComparison.Ordinal);
+    }
+
+    private async Task<string> StoreAsync(string status, bool claimCheck = false)
+    {
+        var eventId = SampleIds.New("evt_");
+        var payload = Encoding.UTF8.GetBytes(ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), EventId = eventId }).ToJsonString());
+        var envelope = new EventEnvelope
+        {
+            Source = WebhookSource.Scalekit,
+            DeliveryId = "msg_" + eventId,
+            EventId = eventId,
+            EventType = "role.created",
+            ReceivedAt = host.Time.GetUtcNow(),
+            InlinePayload = payload,
+        };
+        if (claimCheck)
+        {
+            envelope = envelope with { InlinePayload = default, PayloadBlob = await Service<PayloadStore>().SaveAsync(WebhookSource.Scalekit, eventId, envelope.DeliveryId, payload) };
+        }
+
+        var ledger = Service<EventLedger>();
+        var claim = (await ledger.ClaimAsync(envelope, payload))!;
+        if (status == ProcessingStatus.Failed)
+        {
+            await ledger.FailAsync(claim, new TimeoutException("test"));
+        }
+        else
+        {
+            await ledger.CompleteAsync(claim, status, "test", null, null);
+        }
+
+        return eventId;
+    }
+
+    private async Task<string> ApplyAndStoreAsync(string type, SampleOptions options)
+    {
+        var body = ScalekitSamples.Create(type, options).ToJsonString();
+        using var document = JsonDocument.Parse(body);
+        var eventId = options.EventId!;
+        await Service<ScalekitStateApplier>().ApplyAsync(document.RootElement, new EventStamp(options.OccurredAt, eventId, type));
+        var envelope = new EventEnvelope { Source = WebhookSource.Scalekit, DeliveryId = "msg_" + eventId, EventId = eventId, EventType = type, ReceivedAt = host.Time.GetUtcNow() };
+        var ledger = Service<EventLedger>();
+        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingStatus.Processed, "applied", null, null);
+        return eventId;
+    }
+
+    private async Task<TableEntity> RowAsync(string table, string partition, string row) =>
+        (await host.Clients.Tables.GetTableClient(table).GetEntityAsync<TableEntity>(StorageKeys.Key(partition), StorageKeys.Key(row))).Value;
+
+    private async Task<HttpResponseMessage> OpsPostAsync(string path, JsonObject body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("x-functions-key", host.OpsKey);
+        return await host.Client.SendAsync(request);
+    }
+
+    private async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CliApp.RunAsync([.. args, "--url", host.BaseAddress.ToString(), "--key", host.OpsKey], output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+}
