@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one run command: installs what is missing, starts Azurite (data in .azurite/, kept across restarts) and the
-# local host on http://127.0.0.1:7071, and prints the webhook URLs, the secrets in use and a sample send command.
+# local host on http://127.0.0.1:7071, and prints the webhook URLs, secret fingerprints and a sample send command.
 # Ctrl+C stops everything it started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
