@@ -33,12 +33,10 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOptions<RefusalThrottleOptions>()
             .Configure(options => RefusalThrottleOptions.Bind(options, configuration))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RefusalThrottleOptions>, RefusalThrottleOptionsValidator>();
         services.TryAddSingleton<RefusalThrottle>();
         services.AddOptions<EventModeOptions>()
             .Configure(options => EventModeOptions.Bind(options, configuration))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<EventModeOptions>, EventModeOptionsValidator>();
         services.TryAddSingleton<EventModeFilter>();
         services.AddHostedService<StartupSettingsReport>();
 
@@ -71,7 +69,6 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOptions<RetentionOptions>()
             .Configure(options => RetentionOptions.Bind(options, configuration))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
         services.TryAddSingleton<PayloadRetention>();
         services.TryAddSingleton<PersonalDataEraser>();
         services.TryAddSingleton<AuditTrail>();

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Ingest;
 
@@ -27,39 +27,13 @@ public sealed class RefusalThrottleOptions
     /// </summary>
     public int ForwardedForHops { get; set; }
 
-    internal string? Invalid { get; set; }
-
     internal static void Bind(RefusalThrottleOptions options, IConfiguration configuration)
     {
-        options.ForwardedForHops = string.IsNullOrEmpty(configuration[AzureInstanceSetting]) ? 0 : 1;
-        var errors = new List<string>();
-        options.Limit = Read(configuration, LimitSetting, options.Limit, 0, 1_000_000, errors);
-        options.Window = TimeSpan.FromSeconds(Read(configuration, WindowSetting, (int)options.Window.TotalSeconds, 1, 86_400, errors));
-        options.ForwardedForHops = Read(configuration, ForwardedForHopsSetting, options.ForwardedForHops, 0, 16, errors);
-        options.Invalid = errors.Count == 0 ? null : string.Join(" ", errors);
+        var hopsDefault = string.IsNullOrEmpty(configuration[AzureInstanceSetting]) ? 0 : 1;
+        options.Limit = SettingValue.WholeNumber(configuration, LimitSetting, options.Limit, 0, 1_000_000);
+        options.Window = SettingValue.Duration(configuration, WindowSetting, options.Window, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), TimeUnit.Seconds);
+        options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, hopsDefault, 0, 16);
     }
-
-    private static int Read(IConfiguration configuration, string setting, int fallback, int min, int max, List<string> errors)
-    {
-        if (configuration[setting] is not { Length: > 0 } text)
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        errors.Add($"{setting} must be a whole number from {min} to {max}.");
-        return fallback;
-    }
-}
-
-internal sealed class RefusalThrottleOptionsValidator : IValidateOptions<RefusalThrottleOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RefusalThrottleOptions options) =>
-        options.Invalid is { } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
 }
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Privacy;
@@ -19,42 +17,21 @@ public sealed class RetentionOptions
 
     public TimeSpan Period => TimeSpan.FromDays(Days);
 
-    internal string? DaysText { get; set; }
-
     internal static void Bind(RetentionOptions options, IConfiguration configuration)
     {
-        options.DaysText = configuration[DaysSetting] is { Length: > 0 } days ? days : null;
-        if (options.DaysText is not null)
+        options.Days = SettingValue.WholeNumber(configuration, DaysSetting, options.Days, 1, 3650);
+        if (configuration[ScheduleSetting] is { } schedule && !string.IsNullOrWhiteSpace(schedule))
         {
-            options.Days = int.TryParse(options.DaysText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
-        }
+            try
+            {
+                CronSchedule.Parse(schedule.Trim());
+            }
+            catch (FormatException ex)
+            {
+                throw SettingValue.Invalid(ScheduleSetting, $"must be a six-field cron expression (second minute hour day month day-of-week): {ex.Message}");
+            }
 
-        if (configuration[ScheduleSetting] is { Length: > 0 } schedule)
-        {
-            options.Schedule = schedule;
+            options.Schedule = schedule.Trim();
         }
-    }
-}
-
-internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RetentionOptions options)
-    {
-        var errors = new List<string>();
-        if (options.Days is < 1 or > 3650)
-        {
-            errors.Add($"{RetentionOptions.DaysSetting} must be a whole number of days from 1 to 3650.");
-        }
-
-        try
-        {
-            CronSchedule.Parse(options.Schedule);
-        }
-        catch (FormatException ex)
-        {
-            errors.Add($"{RetentionOptions.ScheduleSetting} is not a six-field cron expression: {ex.Message}");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

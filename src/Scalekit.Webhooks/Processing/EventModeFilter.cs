@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 
 namespace Scalekit.Webhooks.Processing;
@@ -17,22 +18,17 @@ public sealed class EventModeOptions
     /// <summary>When set, only Scalekit events of this environment (<c>env_…</c>) are applied. Default: any.</summary>
     public string? ScalekitEnvironmentId { get; set; }
 
-    internal string? StripeLivemodeText { get; set; }
-
     internal static void Bind(EventModeOptions options, IConfiguration configuration)
     {
-        options.StripeLivemodeText = configuration[StripeLivemodeSetting] is { Length: > 0 } text ? text.Trim() : null;
-        options.StripeLivemode = bool.TryParse(options.StripeLivemodeText, out var live) ? live : null;
-        options.ScalekitEnvironmentId = configuration[ScalekitEnvironmentSetting] is { Length: > 0 } environment ? environment.Trim() : null;
-    }
-}
+        if (configuration[StripeLivemodeSetting] is { } live && !string.IsNullOrWhiteSpace(live))
+        {
+            options.StripeLivemode = bool.TryParse(live.Trim(), out var parsed)
+                ? parsed
+                : throw SettingValue.Invalid(StripeLivemodeSetting, "must be 'true', 'false' or unset (accept both modes)");
+        }
 
-internal sealed class EventModeOptionsValidator : IValidateOptions<EventModeOptions>
-{
-    public ValidateOptionsResult Validate(string? name, EventModeOptions options) =>
-        options.StripeLivemodeText is not null && options.StripeLivemode is null
-            ? ValidateOptionsResult.Fail($"{EventModeOptions.StripeLivemodeSetting} must be 'true', 'false' or unset (accept both modes).")
-            : ValidateOptionsResult.Success;
+        options.ScalekitEnvironmentId = configuration[ScalekitEnvironmentSetting] is { } environment && !string.IsNullOrWhiteSpace(environment) ? environment.Trim() : null;
+    }
 }
 
 /// <summary>
