@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Storage;
@@ -78,10 +79,12 @@ public class PublishOutputTests
     }
 
     [Fact]
-    public void Replayer_RunsOnTheScheduleSetting()
+    public void Timers_RunOnTheirScheduleSettings()
     {
-        var timer = Assert.Single(output.Functions, f => f.Trigger?.Type == "timerTrigger");
-        Assert.Equal("%" + DeadLetterOptions.ScheduleSetting + "%", timer.Trigger!.Get("schedule"));
+        var timers = output.Functions.Where(f => f.Trigger?.Type == "timerTrigger").ToDictionary(f => f.Name, f => f.Trigger!.Get("schedule"));
+        Assert.Equal(2, timers.Count);
+        Assert.Equal("%" + DeadLetterOptions.ScheduleSetting + "%", timers["DeadLetterReplay"]);
+        Assert.Equal("%" + RetentionOptions.ScheduleSetting + "%", timers["PayloadRetentionRun"]);
     }
 
     [Fact]
