@@ -42,9 +42,20 @@ public sealed partial class EventConsumer(
             ["EventType"] = envelope.EventType,
             ["DeliveryId"] = envelope.DeliveryId,
         });
-        var payload = envelope.PayloadBlob is { } blob
-            ? await payloads.LoadAsync(blob, cancellationToken).ConfigureAwait(false)
-            : envelope.InlinePayload;
+        ReadOnlyMemory<byte> payload;
+        try
+        {
+            payload = envelope.PayloadBlob is { } blob
+                ? await payloads.LoadAsync(blob, cancellationToken).ConfigureAwait(false)
+                : envelope.InlinePayload;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or RequestFailedException { ErrorCode: "BlobNotFound" })
+        {
+            // The claim-checked body is gone or no longer matches its hash: no retry can bring it back.
+            await ParkUnclaimedAsync(envelope, message, ex, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (envelope.PayloadBlob is null && payload.Length > EventLedger.MaxInlinePayloadChars)
         {
             // Too large for a ledger row: keep it in blob storage so the event can still be replayed.
@@ -65,10 +76,7 @@ public sealed partial class EventConsumer(
         catch (RequestFailedException ex) when (IsPermanent(ex))
         {
             // The ledger itself will not take this event's content: park it at once, without a ledger row.
-            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, Reason(ex), 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
-            Record(envelope, ProcessingStatus.Parked, activity);
-            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
-            Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
+            await ParkUnclaimedAsync(envelope, message, ex, activity, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -120,8 +128,17 @@ public sealed partial class EventConsumer(
         or KeyNotFoundException or InvalidDataException or InvalidOperationException { Source: "System.Text.Json" }
         or RequestFailedException { Status: 400 or 413 };
 
+    /// <summary>Parks an event that has no ledger claim (its body or its ledger row cannot be had), straight into the dead letters.</summary>
+    private async Task ParkUnclaimedAsync(EventEnvelope envelope, BinaryData message, Exception error, Activity? activity, CancellationToken cancellationToken)
+    {
+        await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, Reason(error), 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+        Record(envelope, ProcessingStatus.Parked, activity);
+        PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
+        Log.Parked(logger, error, envelope.Source, envelope.EventId, envelope.EventType);
+    }
+
     private static string Reason(Exception exception) => exception is RequestFailedException refused
-        ? $"Storage refused the event's content ({refused.Status} {refused.ErrorCode}); it cannot be stored as it is."
+        ? $"Storage answered {refused.Status} {refused.ErrorCode}: the event cannot be stored or read as it is."
         : $"{exception.GetType().Name}: {exception.Message}";
 
     private void Record(EventEnvelope envelope, string status, Activity? activity)
