@@ -16,7 +16,8 @@ public static class LocalHostApp
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        var localSettings = builder.Configuration["LOCAL_SETTINGS_PATH"] ?? LocalSettings.Find(Directory.GetCurrentDirectory());
+        // The caller's settings are added last, but which file to read must be known first.
+        var localSettings = settings?.GetValueOrDefault("LOCAL_SETTINGS_PATH") ?? builder.Configuration["LOCAL_SETTINGS_PATH"] ?? LocalSettings.Find(Directory.GetCurrentDirectory());
         builder.Configuration.AddFunctionsHostJson(HostJson.Find(AppContext.BaseDirectory));
         builder.Configuration.AddFunctionsLocalSettings(localSettings);
         builder.Configuration.AddEnvironmentVariables();
