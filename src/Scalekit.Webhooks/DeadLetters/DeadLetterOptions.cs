@@ -37,19 +37,7 @@ public sealed class DeadLetterOptions
 
     internal static void Bind(DeadLetterOptions options, IConfiguration configuration)
     {
-        if (configuration[ScheduleSetting] is { } schedule && !string.IsNullOrWhiteSpace(schedule))
-        {
-            try
-            {
-                CronSchedule.Parse(schedule.Trim());
-            }
-            catch (FormatException ex)
-            {
-                throw SettingValue.Invalid(ScheduleSetting, $"must be a six-field cron expression (second minute hour day month day-of-week): {ex.Message}");
-            }
-
-            options.Schedule = schedule.Trim();
-        }
+        options.Schedule = SettingValue.Cron(configuration, ScheduleSetting, options.Schedule);
 
         options.MaxReplays = SettingValue.WholeNumber(configuration, MaxReplaysSetting, options.MaxReplays, 0, 100);
         options.Lease = SettingValue.Duration(configuration, "DEADLETTER_REPLAY_LEASE_SECONDS", options.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);

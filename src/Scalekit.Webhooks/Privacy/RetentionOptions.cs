@@ -20,18 +20,6 @@ public sealed class RetentionOptions
     internal static void Bind(RetentionOptions options, IConfiguration configuration)
     {
         options.Days = SettingValue.WholeNumber(configuration, DaysSetting, options.Days, 1, 3650);
-        if (configuration[ScheduleSetting] is { } schedule && !string.IsNullOrWhiteSpace(schedule))
-        {
-            try
-            {
-                CronSchedule.Parse(schedule.Trim());
-            }
-            catch (FormatException ex)
-            {
-                throw SettingValue.Invalid(ScheduleSetting, $"must be a six-field cron expression (second minute hour day month day-of-week): {ex.Message}");
-            }
-
-            options.Schedule = schedule.Trim();
-        }
+        options.Schedule = SettingValue.Cron(configuration, ScheduleSetting, options.Schedule);
     }
 }
