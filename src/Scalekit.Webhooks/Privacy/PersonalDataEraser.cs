@@ -57,29 +57,38 @@ public sealed partial class PersonalDataEraser(
     private async Task<int> EraseRowsAsync(PersonalDataTable table, string column, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken)
     {
         var client = clients.Tables.GetTableClient(table.Table);
-        var values = column is "PartitionKey" or "RowKey" ? [StorageKeys.Key(subject)]
-            : kind == ErasureSubjectKind.Email ? new[] { subject, subject.ToLowerInvariant() }.Distinct(StringComparer.Ordinal).ToArray()
-            : [subject];
-        var erased = 0;
-        foreach (var value in values)
+        var rows = new List<TableEntity>();
+        if (kind == ErasureSubjectKind.Email && column is not ("PartitionKey" or "RowKey"))
         {
-            var rows = new List<TableEntity>();
+            // Table filters compare case-sensitively, and an address may be stored in any case: compare here instead.
+            await foreach (var row in client.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (string.Equals(row.GetString(column), subject, StringComparison.OrdinalIgnoreCase))
+                {
+                    rows.Add(row);
+                }
+            }
+        }
+        else
+        {
+            var value = column is "PartitionKey" or "RowKey" ? StorageKeys.Key(subject) : subject;
             await foreach (var row in client.QueryAsync<TableEntity>($"{column} eq '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(row);
             }
+        }
 
-            foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
+        var erased = 0;
+        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
+        {
+            foreach (var personal in table.PersonalColumns)
             {
-                foreach (var personal in table.PersonalColumns)
-                {
-                    row.Remove(personal);
-                }
-
-                row["ErasedAt"] = time.GetUtcNow();
-                await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                erased++;
+                row.Remove(personal);
             }
+
+            row["ErasedAt"] = time.GetUtcNow();
+            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            erased++;
         }
 
         return erased;
