@@ -196,6 +196,23 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.Contains(AuditTrail.Fingerprint(host.OpsKey), table, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AuditTrail_RecordsAnOperatorReSync()
+    {
+        var customerId = SampleIds.New("cus_");
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var sync = await host.OpsAsync(HttpMethod.Post, $"/api/ops/customers/{customerId}/sync"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, sync.StatusCode);
+        }
+
+        using var audit = await host.OpsAsync(HttpMethod.Get, "/api/ops/audit?pageSize=1");
+        var newest = (await audit.JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("re-sync", newest.GetProperty("action").GetString());
+        Assert.Equal($"customer {customerId}", newest.GetProperty("target").GetString());
+        Assert.Equal("not found", newest.GetProperty("outcome").GetString());
+    }
+
     private async Task<string> StoreAsync(string status, bool claimCheck = false)
     {
         var eventId = SampleIds.New("evt_");
