@@ -18,7 +18,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
 /// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
+public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -136,8 +136,25 @@ public sealed class OpsQueries(StorageClients clients, DeadLetterStore deadLette
     {
         var row = await clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
             .GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? WithSource(RowJson.From(row.Value!), row.Value!) : null;
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var json = WithSource(RowJson.From(row.Value!), row.Value!);
+        if (row.Value!.GetString("Payload") is null && row.Value.GetString("PayloadBlob") is { } blob
+            && row.Value.GetInt64("PayloadLength") is null or <= MaxShownBlobBytes
+            && await payloads.TryReadAsync(blob, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            // A claim-checked body is shown like an inline one, up to a size a page can hold.
+            json["Payload"] = stored.ToString();
+        }
+
+        return json;
     }
+
+    /// <summary>Largest claim-checked body the event view includes (larger ones are named, not shown).</summary>
+    public const long MaxShownBlobBytes = 4 * 1024 * 1024;
 
     public Task<PageResult> SearchEventsAsync(EventQuery query, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {

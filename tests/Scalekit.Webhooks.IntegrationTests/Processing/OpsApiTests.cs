@@ -137,6 +137,22 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
     }
 
     [Fact]
+    public async Task EventShow_ClaimCheckedEvent_IncludesItsStoredPayload()
+    {
+        var sample = ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = "org_claim_checked", EventId = SampleIds.New("evt_") });
+        sample["data"]!["display_name"] = new string('x', 70_000);
+        var body = sample.ToJsonString();
+        var eventId = await PostAsync(body);
+        await WaitFinalAsync("scalekit", eventId);
+
+        using var found = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
+        var row = await found.JsonAsync();
+
+        Assert.False(string.IsNullOrEmpty(row.GetProperty("PayloadBlob").GetString()));
+        Assert.Equal(body, row.GetProperty("Payload").GetString());
+    }
+
+    [Fact]
     public async Task EventSearch_FiltersByTypeAndOrganizationAndPages()
     {
         var org = SampleIds.New("org_");
