@@ -28,6 +28,10 @@ param scalekitWebhookSecret string = ''
 @description('Stripe endpoint signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Stripe deliveries get 503).')
 param stripeWebhookSecret string = ''
 
+@secure()
+@description('HR signer\'s Standard Webhooks secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, HR deliveries get 503).')
+param hrWebhookSecret string = ''
+
 @description('Scalekit environment URL, e.g. https://acme.scalekit.com; empty runs the billing sync in dry-run mode.')
 param scalekitEnvironmentUrl string = ''
 
@@ -55,6 +59,15 @@ param stripeLivemode string = ''
 
 @description('Scalekit environment id (env_…) whose events are applied; empty applies every environment.')
 param scalekitEnvironmentId string = ''
+@description('HR department → Scalekit role names, e.g. {"Engineering":["member","engineer"]}.')
+param hrDepartmentRoles string = '{}'
+
+@description('Whether Scalekit emails an invitation when an HR hire creates a membership.')
+param hrSendInvitations bool = true
+
+@allowed(['remove-membership', 'mark-only'])
+@description('What an HR termination does; Scalekit deletes a user whose last membership is removed.')
+param hrTermination string = 'remove-membership'
 
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
@@ -108,6 +121,7 @@ module vault 'modules/keyvault.bicep' = {
     tags: allTags
     scalekitWebhookSecret: scalekitWebhookSecret
     stripeWebhookSecret: stripeWebhookSecret
+    hrWebhookSecret: hrWebhookSecret
     scalekitClientSecret: scalekitClientSecret
     recoverSoftDeletedVault: recoverSoftDeletedKeyVault
   }
@@ -146,6 +160,9 @@ module app 'modules/function-app.bicep' = {
     eventPayloadRetentionDays: eventPayloadRetentionDays
     stripeLivemode: stripeLivemode
     scalekitEnvironmentId: scalekitEnvironmentId
+    hrDepartmentRoles: hrDepartmentRoles
+    hrSendInvitations: hrSendInvitations
+    hrTermination: hrTermination
   }
   dependsOn: [rbac]
 }

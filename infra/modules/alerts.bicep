@@ -40,7 +40,7 @@ resource deadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
   tags: tags
   properties: {
     displayName: 'Scalekit.Functions: events reached dead-letter storage'
-    description: 'A message is waiting in scalekit-events-poison or stripe-events-poison, or an event was parked as permanently failed. Inspect it with the operations API (/api/ops/dead-letters, /api/ops/stats) or the CLI, fix the cause and replay.'
+    description: 'A message is waiting in scalekit-events-poison, stripe-events-poison or hr-events-poison, or an event was parked as permanently failed. Inspect it with the operations API (/api/ops/dead-letters, /api/ops/stats) or the CLI, fix the cause and replay.'
     severity: 2
     enabled: true
     scopes: [applicationInsightsId]

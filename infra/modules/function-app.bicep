@@ -30,7 +30,7 @@ param deploymentContainerUrl string
 @description('Application Insights connection string (not a secret: ingestion requires Entra ID here).')
 param applicationInsightsConnectionString string
 
-@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, scalekitClient.')
+@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, hrWebhook, scalekitClient.')
 param secretUris object
 
 @description('Scalekit environment URL; may be empty.')
@@ -53,6 +53,14 @@ param stripeLivemode string
 
 @description('Scalekit environment id whose events are applied; empty applies every environment.')
 param scalekitEnvironmentId string
+@description('JSON map of HR department to Scalekit role names.')
+param hrDepartmentRoles string
+
+@description('Whether Scalekit emails an invitation when an HR hire creates a membership.')
+param hrSendInvitations bool
+
+@description('What an HR termination does: remove-membership or mark-only.')
+param hrTermination string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
@@ -112,6 +120,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }
         { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeWebhook})' }
+        { name: 'HR_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.hrWebhook})' }
         { name: 'SCALEKIT_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitClient})' }
         { name: 'SCALEKIT_ENVIRONMENT_URL', value: scalekitEnvironmentUrl }
         { name: 'SCALEKIT_CLIENT_ID', value: scalekitClientId }
@@ -125,6 +134,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PAYLOAD_RETENTION_SCHEDULE', value: '0 30 2 * * *' }
         { name: 'STRIPE_LIVEMODE', value: stripeLivemode }
         { name: 'SCALEKIT_ENVIRONMENT_ID', value: scalekitEnvironmentId }
+        { name: 'HR_DEPARTMENT_ROLES', value: hrDepartmentRoles }
+        { name: 'HR_SEND_INVITATIONS', value: string(hrSendInvitations) }
+        { name: 'HR_TERMINATION', value: hrTermination }
       ]
     }
   }

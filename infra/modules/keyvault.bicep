@@ -18,6 +18,10 @@ param scalekitWebhookSecret string
 param stripeWebhookSecret string
 
 @secure()
+@description('HR signer\'s Standard Webhooks secret(s); empty leaves the vault\'s secret as it is.')
+param hrWebhookSecret string
+
+@secure()
 @description('Scalekit API client secret; may be empty.')
 param scalekitClientSecret string
 
@@ -27,6 +31,7 @@ param recoverSoftDeletedVault bool
 var secretNames = {
   scalekitWebhook: 'scalekit-webhook-secret'
   stripeWebhook: 'stripe-webhook-secret'
+  hrWebhook: 'hr-webhook-secret'
   scalekitClient: 'scalekit-client-secret'
 }
 
@@ -61,6 +66,12 @@ resource stripeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   properties: { value: stripeWebhookSecret }
 }
 
+resource hrWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(hrWebhookSecret)) {
+  parent: vault
+  name: secretNames.hrWebhook
+  properties: { value: hrWebhookSecret }
+}
+
 resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: secretNames.scalekitClient
@@ -74,5 +85,6 @@ output name string = vault.name
 output secretUris object = {
   scalekitWebhook: '${vault.properties.vaultUri}secrets/${secretNames.scalekitWebhook}'
   stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
+  hrWebhook: '${vault.properties.vaultUri}secrets/${secretNames.hrWebhook}'
   scalekitClient: scalekitClient.properties.secretUri
 }

@@ -18,6 +18,8 @@ var queueNames = [
   'scalekit-events-poison'
   'stripe-events'
   'stripe-events-poison'
+  'hr-events'
+  'hr-events-poison'
 ]
 var tableNames = [
   'EventLedger'
@@ -41,6 +43,7 @@ var tableNames = [
   'Invoices'
   'OrganizationLinks'
   'CustomerBilling'
+  'Employees'
 ]
 var deploymentContainerName = 'app-package'
 var containerNames = [

@@ -52,6 +52,10 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsMembers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationMembers)] HttpRequest request, string orgId) =>
         Respond(OpsRequestHandler.MembersAsync(request.HttpContext, orgId));
 
+    [Function(nameof(OpsEmployees))]
+    public Task<IActionResult> OpsEmployees([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationEmployees)] HttpRequest request, string orgId) =>
+        Respond(OpsRequestHandler.EmployeesAsync(request.HttpContext, orgId));
+
     [Function(nameof(OpsCustomer))]
     public Task<IActionResult> OpsCustomer([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customer)] HttpRequest request, string customerId) =>
         Respond(OpsRequestHandler.CustomerAsync(request.HttpContext, customerId));

@@ -16,4 +16,9 @@ public sealed class QueueFunctions(EventConsumer consumer)
     public Task StripeEvents(
         [QueueTrigger(StorageNames.StripeQueue, Connection = "AzureWebJobsStorage")] BinaryData message,
         CancellationToken cancellationToken) => consumer.HandleAsync(message, cancellationToken);
+
+    [Function(nameof(HrEvents))]
+    public Task HrEvents(
+        [QueueTrigger(StorageNames.HrQueue, Connection = "AzureWebJobsStorage")] BinaryData message,
+        CancellationToken cancellationToken) => consumer.HandleAsync(message, cancellationToken);
 }

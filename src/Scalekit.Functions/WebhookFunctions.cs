@@ -6,7 +6,7 @@ using Scalekit.Webhooks.Ingest;
 
 namespace Scalekit.Functions;
 
-/// <summary>The two webhook endpoints. Anonymous: the signature is the authentication.</summary>
+/// <summary>The webhook endpoints. Anonymous: the signature is the authentication.</summary>
 public sealed class WebhookFunctions
 {
     [Function(nameof(ScalekitWebhook))]
@@ -22,6 +22,14 @@ public sealed class WebhookFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.StripeFunctionRoute)] HttpRequest request)
     {
         await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Stripe);
+        return new EmptyResult();
+    }
+
+    [Function(nameof(HrWebhook))]
+    public async Task<IActionResult> HrWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.HrFunctionRoute)] HttpRequest request)
+    {
+        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Hr);
         return new EmptyResult();
     }
 }

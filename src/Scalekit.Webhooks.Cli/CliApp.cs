@@ -44,25 +44,35 @@ public static class CliApp
 
     private static Command SendCommand(TextWriter output, TextWriter error, HttpMessageHandler? handler)
     {
-        var source = new Argument<string>("source") { Description = "scalekit or stripe" };
-        var type = new Argument<string>("type") { Description = "Event type, e.g. organization.created or customer.subscription.updated (see 'types')" };
+        var source = new Argument<string>("source") { Description = "scalekit, stripe or hr" };
+        var type = new Argument<string>("type") { Description = "Event type, e.g. organization.created, customer.subscription.updated or employee.hired (see 'types')" };
         var url = new Option<string>("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
-        var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET from the environment or local.settings.json)" };
+        var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET / HR_WEBHOOK_SECRET from the environment or local.settings.json)" };
         var customer = new Option<string?>("--customer") { Description = "Stripe customer id (also used as the organization's external_id)" };
         var organization = new Option<string?>("--org") { Description = "Scalekit organization id" };
+        var employee = new Option<string?>("--employee") { Description = "HR: employee id (default E-1042)" };
+        var email = new Option<string?>("--email") { Description = "HR: employee email (default ada@acme.example)" };
+        var department = new Option<string?>("--department") { Description = "HR: department (default Engineering)" };
+        var organizationExternalId = new Option<string?>("--org-external-id") { Description = "HR: name the organization by its external id instead of --org" };
+        var byDomain = new Option<bool>("--by-domain") { Description = "HR: name no organization, so it is found by the email's domain" };
         var eventId = new Option<string?>("--event-id") { Description = "Event id (default: a new evt_… id)" };
         var price = new Option<string?>("--price-lookup-key") { Description = "Stripe price lookup key (default pro_monthly)" };
-        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price };
+        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, byDomain };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!WebhookSourceNames.TryParse(result.GetValue(source), out var parsedSource))
             {
-                await error.WriteLineAsync("source must be 'scalekit' or 'stripe'.");
+                await error.WriteLineAsync("source must be 'scalekit', 'stripe' or 'hr'.");
                 return UsageError;
             }
 
             var configuration = LoadSettings();
-            var setting = parsedSource == WebhookSource.Scalekit ? IngestOptions.ScalekitSecretSetting : IngestOptions.StripeSecretSetting;
+            var setting = parsedSource switch
+            {
+                WebhookSource.Stripe => IngestOptions.StripeSecretSetting,
+                WebhookSource.Hr => IngestOptions.HrSecretSetting,
+                _ => IngestOptions.ScalekitSecretSetting,
+            };
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting]) is [var current, ..] ? current : null);
             if (signingSecret is null)
             {
@@ -79,6 +89,11 @@ public static class CliApp
                 ExternalId = customerId,
                 OrganizationId = result.GetValue(organization) ?? defaults.OrganizationId,
                 PriceLookupKey = result.GetValue(price) ?? defaults.PriceLookupKey,
+                EmployeeId = result.GetValue(employee) ?? defaults.EmployeeId,
+                Email = result.GetValue(email) ?? defaults.Email,
+                Department = result.GetValue(department) ?? defaults.Department,
+                EmployeeOrganizationExternalId = result.GetValue(organizationExternalId),
+                EmployeeOrganizationByDomain = result.GetValue(byDomain),
             };
             using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
             var sender = new SampleSender(client, TimeProvider.System);
@@ -114,6 +129,11 @@ public static class CliApp
                 await output.WriteLineAsync("stripe   " + type);
             }
 
+            foreach (var type in HrSamples.Types)
+            {
+                await output.WriteLineAsync("hr       " + type);
+            }
+
             return Success;
         });
         return command;
@@ -129,7 +149,10 @@ public static class CliApp
             try
             {
                 var created = await DevelopmentSettings.EnsureAsync(result.GetValue(path)!, result.GetValue(sample)!, cancellationToken);
-                await output.WriteLineAsync(created ? $"Created {result.GetValue(path)} with generated development secrets." : $"Using existing {result.GetValue(path)}.");
+                var added = created ? [] : await DevelopmentSettings.AddMissingSecretsAsync(result.GetValue(path)!, cancellationToken);
+                await output.WriteLineAsync(created ? $"Created {result.GetValue(path)} with generated development secrets."
+                    : added.Count > 0 ? $"Using existing {result.GetValue(path)}; added development secrets for {string.Join(", ", added)}."
+                    : $"Using existing {result.GetValue(path)}.");
                 return Success;
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)

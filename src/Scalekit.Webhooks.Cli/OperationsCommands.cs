@@ -20,6 +20,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         yield return Events();
         yield return Erase();
         yield return Audit();
+        yield return Employees();
     }
 
     private Command Stats()
@@ -32,14 +33,17 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
             var events = TextTable.Render(["source", "type", "status", "count"], body.GetProperty("events").EnumerateArray()
                 .Select(e => (IReadOnlyList<string?>)[e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("status").GetString(), e.GetProperty("count").ToString()]));
             var latency = body.GetProperty("processing_latency_ms");
-            return $"{queues}\n\n{events}\n\nprocessing latency p50 {latency.GetProperty("p50")} ms, p95 {latency.GetProperty("p95")} ms ({latency.GetProperty("samples")} events)\nparked dead letters: {body.GetProperty("parked")}";
+            var integrations = body.TryGetProperty("integrations", out var list) && list.ValueKind == JsonValueKind.Array
+                ? string.Concat(list.EnumerateArray().Select(i => $"\n{Text(i, "name")} sync: {Text(i, "status")} ({Text(i, "mode")}), {Text(i, "successes")} succeeded, {Text(i, "failures")} failed, last success {(Text(i, "last_success_at") is { Length: > 0 } last ? last : "never")}, average {(Text(i, "average_duration_ms") is { Length: > 0 } mean ? mean : "-")} ms"))
+                : string.Empty;
+            return $"{queues}\n\n{events}\n\nprocessing latency p50 {latency.GetProperty("p50")} ms, p95 {latency.GetProperty("p95")} ms ({latency.GetProperty("samples")} events)\nparked dead letters: {body.GetProperty("parked")}{integrations}";
         }, cancellationToken));
         return command;
     }
 
     private Command DeadLetters()
     {
-        var source = new Option<string?>("--source") { Description = "scalekit or stripe" };
+        var source = new Option<string?>("--source") { Description = "scalekit, stripe or hr" };
         var type = new Option<string?>("--type") { Description = "Event type" };
         var status = new Option<string?>("--status") { Description = "parked, replayed or resolved" };
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
@@ -57,7 +61,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
 
     private Command Replay()
     {
-        var source = new Argument<string?>("source") { Description = "scalekit or stripe", Arity = ArgumentArity.ZeroOrOne };
+        var source = new Argument<string?>("source") { Description = "scalekit, stripe or hr", Arity = ArgumentArity.ZeroOrOne };
         var eventId = new Argument<string?>("eventId") { Description = "Event id (evt_…)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Replay every parked dead letter (filtered by --source/--type); a dry run unless --yes" };
         var filterSource = new Option<string?>("--source") { Description = "With --all: only this source" };
@@ -91,7 +95,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
 
     private Command Events()
     {
-        var source = new Argument<string>("source") { Description = "scalekit or stripe" };
+        var source = new Argument<string>("source") { Description = "scalekit, stripe or hr" };
         var eventId = new Argument<string>("eventId") { Description = "Event id (evt_…)" };
         var show = Common(new Command("show", "Show one event's ledger row: status, attempts, last error, times."));
         show.Arguments.Add(source);
@@ -99,7 +103,7 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
             body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "Payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
 
-        var filterSource = new Option<string?>("--source") { Description = "scalekit or stripe" };
+        var filterSource = new Option<string?>("--source") { Description = "scalekit, stripe or hr" };
         var type = new Option<string?>("--type") { Description = "Event type" };
         var status = new Option<string?>("--status") { Description = "processed, failed, parked, …" };
         var organization = new Option<string?>("--org") { Description = "Organization id" };
@@ -152,6 +156,24 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
             body => Page(body, ["at", "action", "target", "outcome", "caller", "key"], row =>
             [
                 Text(row, "at"), Text(row, "action"), Shorten(Text(row, "target")), Shorten(Text(row, "outcome")), Text(row, "caller_address"), Text(row, "key_fingerprint"),
+            ]), cancellationToken));
+        return command;
+    }
+
+    private Command Employees()
+    {
+        var organization = new Argument<string>("orgId") { Description = "Scalekit organization id (org_…)" };
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var command = Common(new Command("employees", "An organization's employees as the HR sync left them: Scalekit user, status, last event and sync result."), pageSize, continuation);
+        command.Arguments.Add(organization);
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/organizations/{Uri.EscapeDataString(result.GetValue(organization)!)}/employees" + Query(
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            body => Page(body, ["employee id", "email", "scalekit user", "status", "last event", "last sync", "detail"], row =>
+            [
+                Text(row, "employee_id"), Text(row, "email"), Text(row, "scalekit_user_id"), Text(row, "status"),
+                row.GetProperty("last_event") is { ValueKind: JsonValueKind.Object } last ? Text(last, "type") : null,
+                Text(row.GetProperty("last_sync"), "result"), Shorten(Text(row.GetProperty("last_sync"), "detail")),
             ]), cancellationToken));
         return command;
     }

@@ -12,18 +12,22 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
     public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
-        var body = source == WebhookSource.Scalekit
-            ? JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create(type, options))
-            : JsonSerializer.SerializeToUtf8Bytes(StripeSamples.Create(type, options));
+        var body = JsonSerializer.SerializeToUtf8Bytes(source switch
+        {
+            WebhookSource.Stripe => StripeSamples.Create(type, options),
+            WebhookSource.Hr => HrSamples.Create(type, options),
+            _ => ScalekitSamples.Create(type, options),
+        });
         var now = time.GetUtcNow();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{source.Name()}"))
         {
             Content = new ByteArrayContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        var headers = source == WebhookSource.Scalekit
-            ? WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now)
-            : [WebhookSigner.SignStripe(body, secret, now)];
+        // HR events use the same Standard Webhooks scheme as Scalekit.
+        var headers = source == WebhookSource.Stripe
+            ? [WebhookSigner.SignStripe(body, secret, now)]
+            : WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now);
         foreach (var (name, value) in headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);

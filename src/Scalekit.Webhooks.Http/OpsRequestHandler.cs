@@ -128,6 +128,12 @@ public static class OpsRequestHandler
         await PageAsync(context, await Queries(context).MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
+    public static async Task EmployeesAsync(HttpContext context, string organizationId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await PageAsync(context, await Queries(context).EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+    }
+
     public static async Task CustomerAsync(HttpContext context, string customerId)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -282,7 +288,7 @@ public static class OpsRequestHandler
             return parsed;
         }
 
-        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use scalekit or stripe.");
+        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use scalekit, stripe or hr.");
         return null;
     }
 

@@ -21,6 +21,7 @@ public static class OpsRoutes
     public const string Organization = "ops/organizations/{orgId}";
     public const string OrganizationDirectoryUsers = "ops/organizations/{orgId}/directory-users";
     public const string OrganizationMembers = "ops/organizations/{orgId}/members";
+    public const string OrganizationEmployees = "ops/organizations/{orgId}/employees";
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
     public const string Erasure = "ops/erasure";
@@ -63,6 +64,7 @@ public static class OpsRoutes
         ops.MapGet(Organization, (HttpContext c, string orgId) => OpsRequestHandler.OrganizationAsync(c, orgId));
         ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId) => OpsRequestHandler.DirectoryUsersAsync(c, orgId));
         ops.MapGet(OrganizationMembers, (HttpContext c, string orgId) => OpsRequestHandler.MembersAsync(c, orgId));
+        ops.MapGet(OrganizationEmployees, (HttpContext c, string orgId) => OpsRequestHandler.EmployeesAsync(c, orgId));
         ops.MapGet(Customer, (HttpContext c, string customerId) => OpsRequestHandler.CustomerAsync(c, customerId));
         ops.MapPost(CustomerSync, (HttpContext c, string customerId) => OpsRequestHandler.SyncCustomerAsync(c, customerId));
         ops.MapPost(Erasure, (HttpContext c) => OpsRequestHandler.ErasureAsync(c));

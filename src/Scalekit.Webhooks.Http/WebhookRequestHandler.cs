@@ -12,9 +12,11 @@ public static class WebhookRequestHandler
     /// <summary>Routes below <c>/api/</c>, as the Functions triggers declare them.</summary>
     public const string ScalekitFunctionRoute = "webhooks/scalekit";
     public const string StripeFunctionRoute = "webhooks/stripe";
+    public const string HrFunctionRoute = "webhooks/hr";
 
     public const string ScalekitRoute = "/api/" + ScalekitFunctionRoute;
     public const string StripeRoute = "/api/" + StripeFunctionRoute;
+    public const string HrRoute = "/api/" + HrFunctionRoute;
 
     public static async Task HandleAsync(HttpContext context, WebhookSource source)
     {

@@ -43,6 +43,7 @@ public static class LocalHostApp
         var app = builder.Build();
         app.MapPost(WebhookRequestHandler.ScalekitRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Scalekit));
         app.MapPost(WebhookRequestHandler.StripeRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Stripe));
+        app.MapPost(WebhookRequestHandler.HrRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Hr));
         app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;

@@ -26,6 +26,7 @@ internal static class LocalHostServices
             // AddHostedService would keep only one of two services of the same type.
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
+            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Hr));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))

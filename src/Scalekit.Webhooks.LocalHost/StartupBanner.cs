@@ -8,7 +8,7 @@ using Scalekit.Webhooks.Operations;
 namespace Scalekit.Webhooks.LocalHost;
 
 /// <summary>
-/// Prints what a developer needs once the host listens: the two webhook URLs, where the secrets are and a short
+/// Prints what a developer needs once the host listens: the webhook URLs, where the secrets are and a short
 /// fingerprint of each (never a value, so a shared screen or a captured console leaks nothing), and a send command.
 /// </summary>
 internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer server, IOptions<IngestOptions> options, IConfiguration configuration, LocalSettingsFile settingsFile) : IHostedService
@@ -37,8 +37,10 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
               Scalekit webhook URL : {address}{WebhookRequestHandler.ScalekitRoute}
               Stripe webhook URL   : {address}{WebhookRequestHandler.StripeRoute}
               Secrets are read from : {settingsFile.Path ?? "(no local.settings.json: environment variables only)"}
+              HR webhook URL       : {address}{WebhookRequestHandler.HrRoute}
               {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.Sender(WebhookSource.Scalekit))}
               {IngestOptions.StripeSecretSetting}   : {Describe(ingest.Sender(WebhookSource.Stripe))}
+              {IngestOptions.HrSecretSetting}       : {Describe(ingest.Sender(WebhookSource.Hr))}
               Expected Stripe API version: {StripeApiVersion.Expected}
               Operations console   : {address}{ConsoleRequestHandler.PagePath}  (sign in with ADMIN_API_KEY from the settings file above)
               Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : $"{OpsKey.Setting} {AuditTrail.Fingerprint(configuration[OpsKey.Setting])}")})

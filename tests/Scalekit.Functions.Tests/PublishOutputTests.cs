@@ -17,7 +17,7 @@ namespace Scalekit.Functions.Tests;
 public class PublishOutputTests
 {
     private const string StorageConnection = "AzureWebJobsStorage";
-    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.ScalekitFunctionRoute, WebhookRequestHandler.StripeFunctionRoute];
+    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.ScalekitFunctionRoute, WebhookRequestHandler.StripeFunctionRoute, WebhookRequestHandler.HrFunctionRoute];
 
     private readonly PublishOutput output = PublishOutput.Load();
 
@@ -71,10 +71,10 @@ public class PublishOutputTests
     }
 
     [Fact]
-    public void EventQueues_AreBothBound_WithTheStorageConnection()
+    public void EventQueues_AreAllBound_WithTheStorageConnection()
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
-        Assert.Equal([StorageNames.ScalekitQueue, StorageNames.StripeQueue], queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 

@@ -11,13 +11,17 @@ namespace Scalekit.Webhooks.Billing;
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
 public sealed class BillingHealth(StorageClients clients, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
-    public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        ReadLedgerAsync(clients, scalekit.Value, WebhookSource.Stripe, "billing", since, cancellationToken);
+
+    /// <summary>One Scalekit sync's health from its source's events in the ledger (billing: Stripe; hr: HR events).</summary>
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(StorageClients clients, ScalekitOptions options, WebhookSource source, string name, DateTimeOffset since, CancellationToken cancellationToken)
     {
         int successes = 0, failures = 0;
         DateTimeOffset? lastSuccess = null, lastFailure = null;
         string? lastError = null;
         double totalMs = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {WebhookSource.Stripe.Name()} and ReceivedAt ge {since}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()} and ReceivedAt ge {since}");
         var rows = clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(filter,
             select: ["Status", "LastAttemptAt", "CompletedAt", "LastFailedAt", "LastError", "Detail"], cancellationToken: cancellationToken);
         await foreach (var row in rows.ConfigureAwait(false))
@@ -42,9 +46,8 @@ public sealed class BillingHealth(StorageClients clients, IOptions<ScalekitOptio
         }
 
         // Partial credentials switch the sync off (events are parked with the reason); none at all is a dry run.
-        var options = scalekit.Value;
         var mode = options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
-        return new IntegrationHealthReport("billing", mode, successes, failures, lastSuccess, lastFailure, lastError ?? options.CredentialsProblem,
+        return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, lastError ?? options.CredentialsProblem,
             successes == 0 ? null : Math.Round(totalMs / successes, 1));
     }
 }

@@ -28,7 +28,7 @@ public sealed partial class DeadLetterReplayer(
     {
         var replayed = 0;
         var parked = 0;
-        foreach (var source in new[] { WebhookSource.Scalekit, WebhookSource.Stripe })
+        foreach (var source in Enum.GetValues<WebhookSource>())
         {
             var poison = clients.Queue(StorageNames.PoisonQueueFor(source));
             var depth = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,7 @@ using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 
@@ -60,6 +61,12 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<LateLinkSync>();
         services.TryAddSingleton<StripeBillingProcessor>();
+        services.AddOptions<HrOptions>().Configure(options => HrOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HrOptions>, HrOptionsValidator>();
+        services.TryAddSingleton<EmployeeStore>();
+        services.TryAddSingleton<HrOrganizationResolver>();
+        services.TryAddSingleton<HrUserSync>();
+        services.TryAddSingleton<HrEmployeeProcessor>();
         services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
@@ -77,22 +84,26 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             services.AddSingleton(table);
         }
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddHttpClient<ScalekitClient>()
-            .AddResilienceHandler("scalekit", (pipeline, context) =>
+        // One named client, so every Scalekit client shares one resilience pipeline (and its circuit breaker).
+        var scalekitHttp = services.AddHttpClient(ScalekitApiClient.HttpClientName)
+            .AddTypedClient<ScalekitClient>()
+            .AddTypedClient<ScalekitUserClient>();
+        scalekitHttp.AddResilienceHandler("scalekit", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
+            pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
+            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
-                pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
-                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 10,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = options.CircuitBreakDuration,
-                });
-                pipeline.AddTimeout(options.AttemptTimeout);
+                FailureRatio = 0.5,
+                MinimumThroughput = 10,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = options.CircuitBreakDuration,
             });
+            pipeline.AddTimeout(options.AttemptTimeout);
+        });
         services.AddSalesforce(configuration);
         services.AddOptions<StripeApiOptions>().Configure(options => StripeApiOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));

@@ -44,7 +44,7 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
     [LoggerMessage(5001, LogLevel.Error, "{Source} deliveries are refused with 503 until {Setting} is fixed. {Problem}")]
     private static partial void LogSenderOff(ILogger logger, WebhookSource source, string setting, string problem);
 
-    [LoggerMessage(5002, LogLevel.Error, "Billing events are parked until the Scalekit settings are fixed: {Problem}")]
+    [LoggerMessage(5002, LogLevel.Error, "Billing and HR events are parked until the Scalekit settings are fixed: {Problem}")]
     private static partial void LogScalekitOff(ILogger logger, string problem);
 
     [LoggerMessage(5003, LogLevel.Error, "The CRM sync is off until the Salesforce settings are fixed: {Problem}")]

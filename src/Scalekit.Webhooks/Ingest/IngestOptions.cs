@@ -9,6 +9,7 @@ public sealed class IngestOptions
 {
     public const string ScalekitSecretSetting = "SCALEKIT_WEBHOOK_SECRET";
     public const string StripeSecretSetting = "STRIPE_WEBHOOK_SECRET";
+    public const string HrSecretSetting = "HR_WEBHOOK_SECRET";
     public const string ToleranceSetting = "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS";
     public const string MaxBodySetting = "WEBHOOK_MAX_BODY_BYTES";
     public const string StripeApiVersionPolicySetting = "STRIPE_API_VERSION_MISMATCH";
@@ -24,6 +25,7 @@ public sealed class IngestOptions
     {
         WebhookSource.Scalekit => ScalekitSecretSetting,
         WebhookSource.Stripe => StripeSecretSetting,
+        WebhookSource.Hr => HrSecretSetting,
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
     };
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Verification;
@@ -19,6 +20,7 @@ public sealed partial class WebhookIngestor
     private readonly ILogger<WebhookIngestor> _logger;
     private readonly ScalekitSignatureVerifier? _scalekit;
     private readonly StripeSignatureVerifier? _stripe;
+    private readonly ScalekitSignatureVerifier? _hr;
 
     public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger)
     {
@@ -34,6 +36,10 @@ public sealed partial class WebhookIngestor
             : null;
         var stripe = _options.Sender(WebhookSource.Stripe);
         _stripe = stripe.IsEnabled ? new StripeSignatureVerifier(stripe.Secrets, _options.TimestampTolerance, time) : null;
+        var hr = _options.Sender(WebhookSource.Hr);
+        _hr = hr.IsEnabled
+            ? new ScalekitSignatureVerifier([.. hr.Secrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time)
+            : null;
     }
 
     /// <param name="source">Which sender's rules apply.</param>
@@ -75,7 +81,12 @@ public sealed partial class WebhookIngestor
         }
 
         // Cheap checks first: a delivery without usable signature headers or with a stale timestamp is refused unread.
-        var headerCheck = source == WebhookSource.Scalekit ? _scalekit!.CheckHeaders(headers) : _stripe!.CheckHeaders(headers);
+        var headerCheck = source switch
+        {
+            WebhookSource.Stripe => _stripe!.CheckHeaders(headers),
+            WebhookSource.Hr => _hr!.CheckHeaders(headers),
+            _ => _scalekit!.CheckHeaders(headers),
+        };
         if (!headerCheck.IsVerified)
         {
             return Reject(source, headerCheck);
@@ -88,7 +99,12 @@ public sealed partial class WebhookIngestor
         }
 
         var raw = buffer.Memory;
-        var verification = source == WebhookSource.Scalekit ? _scalekit!.Verify(raw.Span, headers) : _stripe!.Verify(raw.Span, headers);
+        var verification = source switch
+        {
+            WebhookSource.Stripe => _stripe!.Verify(raw.Span, headers),
+            WebhookSource.Hr => _hr!.Verify(raw.Span, headers),
+            _ => _scalekit!.Verify(raw.Span, headers),
+        };
         if (!verification.IsVerified)
         {
             return Reject(source, verification);
@@ -104,10 +120,16 @@ public sealed partial class WebhookIngestor
             return Reject(source, versionFailure);
         }
 
+        if (source == WebhookSource.Hr && !HrEvent.TryParse(raw, out _, out var problem))
+        {
+            // The HR format is the product's own, so a malformed event is refused here rather than parked later.
+            return Reject(source, VerificationResult.Reject(WebhookRejection.InvalidEvent, $"The HR event is invalid: {problem} (see docs/hr-events.schema.json)."));
+        }
+
         var envelope = new EventEnvelope
         {
             Source = source,
-            DeliveryId = source == WebhookSource.Scalekit ? headers[ScalekitSignatureVerifier.IdHeader]! : "dlv_" + Guid.NewGuid().ToString("N"),
+            DeliveryId = source == WebhookSource.Stripe ? "dlv_" + Guid.NewGuid().ToString("N") : headers[ScalekitSignatureVerifier.IdHeader]!,
             EventId = metadata!.EventId,
             EventType = metadata.EventType,
             OccurredAt = metadata.OccurredAt,

@@ -57,6 +57,7 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
         WebhookRejection.MissingEventId => "missing_event_id",
         WebhookRejection.MissingEventType => "missing_event_type",
         WebhookRejection.ApiVersionMismatch => "api_version_mismatch",
+        WebhookRejection.InvalidEvent => "invalid_event",
         _ => throw new ArgumentOutOfRangeException(nameof(rejection), rejection, null),
     };
 

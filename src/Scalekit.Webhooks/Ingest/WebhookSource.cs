@@ -5,6 +5,9 @@ public enum WebhookSource
 {
     Scalekit,
     Stripe,
+
+    /// <summary>An HR system (or the signer in front of it) sending the product's employee events.</summary>
+    Hr,
 }
 
 /// <summary>Names used for each source on the wire, in storage and in routes.</summary>
@@ -14,6 +17,7 @@ public static class WebhookSourceNames
     {
         WebhookSource.Scalekit => "scalekit",
         WebhookSource.Stripe => "stripe",
+        WebhookSource.Hr => "hr",
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
     };
 
@@ -26,6 +30,9 @@ public static class WebhookSourceNames
                 return true;
             case "STRIPE":
                 source = WebhookSource.Stripe;
+                return true;
+            case "HR":
+                source = WebhookSource.Hr;
                 return true;
             default:
                 source = default;

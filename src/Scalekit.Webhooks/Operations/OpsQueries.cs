@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
@@ -18,7 +19,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
 /// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
+public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, EmployeeStore employees, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -223,6 +224,25 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
 
     public Task<PageResult> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
         PageAsync(StateTables.Memberships, [TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+
+    /// <summary>One page of an organization's employees as the HR sync last left them.</summary>
+    public async Task<PageResult> EmployeesAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var (page, token) = await employees.ListAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new PageResult([.. page.Select(e => new JsonObject
+        {
+            ["employee_id"] = e.EmployeeId,
+            ["organization_id"] = e.OrganizationId,
+            ["email"] = e.Email,
+            ["scalekit_user_id"] = e.ScalekitUserId,
+            ["status"] = e.Status,
+            ["department"] = e.Department,
+            ["title"] = e.Title,
+            ["membership_removed"] = e.MembershipRemoved,
+            ["last_event"] = e.LastEvent is { } last ? new JsonObject { ["id"] = last.EventId, ["type"] = last.EventType, ["occurred_at"] = last.OccurredAt } : null,
+            ["last_sync"] = new JsonObject { ["result"] = e.LastSyncResult, ["detail"] = e.LastSyncDetail, ["at"] = e.LastSyncAt },
+        })], token);
+    }
 
     /// <summary>The customer's subscriptions, entitlements, linked organization and last sync, or null when unknown.</summary>
     public async Task<JsonObject?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)

@@ -5,6 +5,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
@@ -26,6 +27,7 @@ public sealed partial class EventConsumer(
     ScalekitStateApplier scalekit,
     StripeBillingProcessor billing,
     LateLinkSync lateLinks,
+    HrEmployeeProcessor hr,
     TimeProvider time,
     FaultInjection faults,
     EventModeFilter modes,
@@ -163,6 +165,12 @@ public sealed partial class EventConsumer(
         {
             var outcome = await billing.ProcessAsync(Encoding.UTF8.GetString(payload.Span), stamp, cancellationToken).ConfigureAwait(false);
             return (outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId);
+        }
+
+        if (envelope.Source == WebhookSource.Hr)
+        {
+            var outcome = await hr.ProcessAsync(payload, stamp, cancellationToken).ConfigureAwait(false);
+            return (outcome.Status, outcome.Detail, outcome.OrganizationId, null);
         }
 
         var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;

@@ -38,6 +38,18 @@ public sealed record SampleOptions
 
     /// <summary>When the subscription was created; null means an hour before the event.</summary>
     public DateTimeOffset? SubscriptionCreatedAt { get; init; }
+
+    /// <summary>HR employee id for HR samples (the Scalekit user's external id).</summary>
+    public string EmployeeId { get; init; } = "E-1042";
+
+    /// <summary>Department for HR samples (<c>HR_DEPARTMENT_ROLES</c> keys on it).</summary>
+    public string Department { get; init; } = "Engineering";
+
+    /// <summary>When set, HR samples name their organization by this external id instead of <see cref="OrganizationId"/>.</summary>
+    public string? EmployeeOrganizationExternalId { get; init; }
+
+    /// <summary>When true, HR samples name no organization, so it is found by the email's domain.</summary>
+    public bool EmployeeOrganizationByDomain { get; init; }
 }
 
 /// <summary>Random ids in the senders' formats.</summary>

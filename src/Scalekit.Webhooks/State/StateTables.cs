@@ -20,6 +20,7 @@ public static class StateTables
     public const string Customers = "Customers";
     public const string Invoices = "Invoices";
     public const string OrganizationLinks = "OrganizationLinks";
+    public const string Employees = "Employees";
 
     /// <summary>Per Stripe customer: the billing state Scalekit should hold and how the last sync went (owned by <c>CustomerBillingStore</c>).</summary>
     public const string CustomerBilling = "CustomerBilling";
@@ -30,6 +31,6 @@ public static class StateTables
     public static IReadOnlyList<string> All { get; } =
     [
         Organizations, OrganizationDomains, SsoConnections, Directories, DirectoryUsers, DirectoryGroups, DirectoryGroupMembers,
-        Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks, CustomerBilling,
+        Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks, CustomerBilling, Employees,
     ];
 }

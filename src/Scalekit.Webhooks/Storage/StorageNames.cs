@@ -7,6 +7,7 @@ public static class StorageNames
 {
     public const string ScalekitQueue = "scalekit-events";
     public const string StripeQueue = "stripe-events";
+    public const string HrQueue = "hr-events";
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
@@ -17,13 +18,14 @@ public static class StorageNames
     {
         WebhookSource.Scalekit => ScalekitQueue,
         WebhookSource.Stripe => StripeQueue,
+        WebhookSource.Hr => HrQueue,
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
     };
 
     public static string PoisonQueueFor(WebhookSource source) => QueueFor(source) + PoisonSuffix;
 
     public static IReadOnlyList<string> AllQueues { get; } =
-        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix];
+        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 

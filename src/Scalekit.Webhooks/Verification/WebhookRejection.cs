@@ -32,4 +32,7 @@ public enum WebhookRejection
 
     /// <summary>A Stripe event's API version differs from the expected one and the policy is to reject (400).</summary>
     ApiVersionMismatch,
+
+    /// <summary>A field of an HR event is missing or has the wrong shape; the detail names it (400).</summary>
+    InvalidEvent,
 }

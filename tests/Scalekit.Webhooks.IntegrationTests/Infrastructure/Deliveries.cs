@@ -16,6 +16,13 @@ public static class Deliveries
     public static string StripeBody(string type = "customer.subscription.updated", string? eventId = null) =>
         JsonSerializer.Serialize(StripeSamples.Create(type, new SampleOptions { OccurredAt = Now, EventId = eventId ?? SampleIds.New("evt_") }));
 
+    public static string HrBody(string type = "employee.hired", SampleOptions? options = null) =>
+        HrSamples.Create(type, options ?? new SampleOptions { OccurredAt = Now }).ToJsonString();
+
+    /// <summary>HR deliveries are signed with Standard Webhooks, like Scalekit's; by default at the current time, for hosts on the system clock.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> SignHr(string body, string secret, DateTimeOffset? at = null) =>
+        WebhookSigner.SignScalekit(Encoding.UTF8.GetBytes(body), secret, SampleIds.New("msg_"), at ?? TimeProvider.System.GetUtcNow());
+
     public static IEnumerable<KeyValuePair<string, string>> SignScalekit(string body, string secret, DateTimeOffset? at = null, string? webhookId = null) =>
         WebhookSigner.SignScalekit(Encoding.UTF8.GetBytes(body), secret, webhookId ?? SampleIds.New("msg_"), at ?? Now);
 

@@ -24,6 +24,10 @@ public class LocalHostFixture : IAsyncLifetime
 
     public string StripeSecret { get; } = WebhookSigner.NewStripeSecret();
 
+    public string HrSecret { get; } = WebhookSigner.NewScalekitSecret();
+
+    public string PreviousHrSecret { get; } = WebhookSigner.NewScalekitSecret();
+
     public string OpsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     public Azurite Storage { get; private set; } = null!;
@@ -64,6 +68,7 @@ public class LocalHostFixture : IAsyncLifetime
             ["AzureWebJobsStorage"] = Storage.ConnectionString,
             [IngestOptions.ScalekitSecretSetting] = $"{ScalekitSecret} {PreviousScalekitSecret}",
             [IngestOptions.StripeSecretSetting] = StripeSecret,
+            [IngestOptions.HrSecretSetting] = $"{HrSecret} {PreviousHrSecret}",
             ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = QueueTriggersEnabled ? "true" : "false",
             ["LOCAL_PRINT_BANNER"] = "false",
             ["LOCAL_TIMERS_ENABLED"] = "false",

@@ -69,4 +69,16 @@ public class SenderSecretsTests
 
         Assert.Equal(enabled, sender.IsEnabled);
     }
+
+    [Fact]
+    public void Read_HrSecrets_AreStandardWebhooksSecretsInTheirOwnSetting()
+    {
+        Assert.Equal(IngestOptions.HrSecretSetting, IngestOptions.SecretSetting(WebhookSource.Hr));
+        Assert.True(SenderSecrets.Read(WebhookSource.Hr, IngestOptions.HrSecretSetting, global::Scalekit.Webhooks.Samples.WebhookSigner.NewScalekitSecret()).IsEnabled);
+
+        var broken = SenderSecrets.Read(WebhookSource.Hr, IngestOptions.HrSecretSetting, "whsec_***not-base64***");
+        Assert.False(broken.IsEnabled);
+        Assert.StartsWith("HR_WEBHOOK_SECRET", broken.Problem, StringComparison.Ordinal);
+        Assert.Contains("not standard base64", broken.Problem, StringComparison.Ordinal);
+    }
 }

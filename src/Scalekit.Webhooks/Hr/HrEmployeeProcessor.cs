@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Hr;
+
+/// <summary>How an HR event ended, for the ledger.</summary>
+public sealed record HrOutcome(string Status, string Detail, string? OrganizationId);
+
+/// <summary>
+/// Applies one HR event: finds the organization, takes the employee's sync lease (one event per employee at a time),
+/// skips an event older than the last one applied to the employee, syncs the Scalekit user and records the employee. Errors Scalekit will repeat (400/403/404, limits, no
+/// organization) are parked with the reason; transient ones throw so the queue retries.
+/// </summary>
+public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit)
+{
+    public async Task<HrOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, EventStamp stamp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stamp);
+        if (scalekit.Value.CredentialsProblem is { } credentials)
+        {
+            // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
+            throw new PermanentSyncException(credentials);
+        }
+
+        if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))
+        {
+            throw new PermanentSyncException($"The HR event is invalid: {problem}.");
+        }
+
+        var employee = hrEvent!.Employee;
+        var match = await organizations.ResolveAsync(employee, cancellationToken).ConfigureAwait(false);
+        if (match.OrganizationId is not { } organizationId)
+        {
+            throw new PermanentSyncException($"No organization for employee {employee.EmployeeId}: {match.Detail}.");
+        }
+
+        var lease = await employees.AcquireAsync(organizationId, employee.EmployeeId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SyncAsync(hrEvent, organizationId, match, lease.Known, stamp, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await employees.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<HrOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeRecord? known, EventStamp stamp, CancellationToken cancellationToken)
+    {
+        var employee = hrEvent.Employee;
+        if (known?.LastEvent is { } last && last > stamp)
+        {
+            return new HrOutcome(ProcessingStatus.StaleSkipped, $"employee {employee.EmployeeId} already reflects the newer event {last.EventId} ({last.EventType})", organizationId);
+        }
+
+        HrSyncResult result;
+        try
+        {
+            result = await sync.SyncAsync(hrEvent, organizationId, known, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ScalekitApiException ex) when (!ex.IsTransient)
+        {
+            await employees.RecordFailureAsync(organizationId, employee.EmployeeId, ex.Message, cancellationToken).ConfigureAwait(false);
+            throw new PermanentSyncException($"Scalekit refused the {hrEvent.TypeName} sync of employee {employee.EmployeeId}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await employees.RecordFailureAsync(organizationId, employee.EmployeeId, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var record = new EmployeeRecord(organizationId, employee.EmployeeId)
+        {
+            Email = employee.Email,
+            ScalekitUserId = result.UserId ?? known?.ScalekitUserId,
+            Status = StatusAfter(hrEvent, known),
+            Department = employee.Department ?? known?.Department,
+            Title = employee.Title ?? known?.Title,
+            MembershipRemoved = result.MembershipRemoved,
+            LastSyncResult = result.Result,
+            LastSyncDetail = result.Detail,
+        };
+        await employees.SaveAsync(record, stamp, cancellationToken).ConfigureAwait(false);
+        return new HrOutcome(ProcessingStatus.Processed, $"{result.Result} ({match.Detail}): {result.Detail}", organizationId);
+    }
+
+    private static string? StatusAfter(HrEvent hrEvent, EmployeeRecord? known) => hrEvent.Type switch
+    {
+        HrEventType.Hired or HrEventType.Returned => "active",
+        HrEventType.OnLeave => "on_leave",
+        HrEventType.Terminated => "terminated",
+        _ => hrEvent.Employee.Status ?? known?.Status ?? "active",
+    };
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Hr;
+
+/// <summary>Health of the HR → Scalekit user sync, read from the HR events in the event ledger.</summary>
+public sealed class HrHealth(StorageClients clients, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+{
+    public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        BillingHealth.ReadLedgerAsync(clients, scalekit.Value, WebhookSource.Hr, "hr", since, cancellationToken);
+}

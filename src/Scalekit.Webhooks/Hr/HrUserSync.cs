@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.Hr;
+
+/// <summary>What one HR event did to the Scalekit user.</summary>
+public sealed record HrSyncResult(string Result, string? UserId, bool MembershipRemoved, string Detail);
+
+/// <summary>
+/// Makes a Scalekit user match one HR event: creates the user with a membership (never a second user: an existing one
+/// is found by external id, or by email after a duplicate answer, and updated), merges HR facts into the user's
+/// metadata, switches roles when the department changes, and marks or removes a leaver. Without Scalekit credentials
+/// it only describes the calls it would make.
+/// </summary>
+public sealed partial class HrUserSync(IServiceProvider services, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> options, ILogger<HrUserSync> logger)
+{
+    /// <summary>The user metadata keys the sync owns; every other key on the user is kept.</summary>
+    public static class MetadataKeys
+    {
+        public const string EmployeeId = "hr_employee_id";
+        public const string Department = "department";
+        public const string Title = "title";
+        public const string StartDate = "start_date";
+        public const string ManagerEmail = "manager_email";
+        public const string Status = "employee_status";
+        public const string LastSync = "hr_last_sync";
+        public const string LeaveStartDate = "leave_start_date";
+        public const string TerminationDate = "termination_date";
+    }
+
+    public async Task<HrSyncResult> SyncAsync(HrEvent hrEvent, string organizationId, EmployeeRecord? known, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hrEvent);
+        if (!scalekit.Value.IsConfigured)
+        {
+            return DryRun(hrEvent, organizationId, known);
+        }
+
+        var client = services.GetRequiredService<ScalekitUserClient>();
+        var calls = new List<string>();
+        var employee = hrEvent.Employee;
+        var user = await client.FindUserByExternalIdAsync(employee.EmployeeId, cancellationToken).ConfigureAwait(false);
+        if (hrEvent.Type == HrEventType.Terminated)
+        {
+            return await TerminateAsync(client, hrEvent, organizationId, user, calls, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (user is null)
+        {
+            try
+            {
+                user = await client.CreateUserAsync(organizationId, NewUser(hrEvent), options.Value.SendInvitations, cancellationToken).ConfigureAwait(false);
+                Log.Created(logger, employee.EmployeeId, user.Id, organizationId);
+                return new HrSyncResult("created", user.Id, false, $"POST organizations/{organizationId}/users: created {user.Id}");
+            }
+            catch (ScalekitApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.BadRequest)
+            {
+                // A duplicate email (409, or 400 on some gateways): find that user and update it instead of creating another.
+                user = (await client.SearchOrganizationUsersAsync(organizationId, employee.Email, cancellationToken).ConfigureAwait(false))
+                    .FirstOrDefault(u => string.Equals(u.Email, employee.Email, StringComparison.OrdinalIgnoreCase));
+                if (user is null && ex.StatusCode == HttpStatusCode.Conflict)
+                {
+                    throw new PermanentSyncException($"Scalekit refused to create {employee.Email} ({ex.ApiMessage}) and no user of organization {organizationId} has that email; it belongs to a user elsewhere without external_id {employee.EmployeeId}.", ex);
+                }
+
+                if (user is null)
+                {
+                    throw;
+                }
+
+                calls.Add($"POST organizations/{organizationId}/users answered {(int)ex.StatusCode}: found {user.Id} by email");
+            }
+        }
+
+        var departmentChanged = DepartmentChanged(user, employee);
+        if (Update(user, hrEvent) is { } update)
+        {
+            await client.UpdateUserAsync(user.Id, update, cancellationToken).ConfigureAwait(false);
+            calls.Add($"PATCH users/{user.Id}");
+        }
+
+        var roles = options.Value.RolesFor(employee.Department);
+        if (user.MembershipIn(organizationId) is not { } membership)
+        {
+            await client.CreateMembershipAsync(organizationId, user.Id, roles, options.Value.SendInvitations, cancellationToken).ConfigureAwait(false);
+            calls.Add($"POST memberships/organizations/{organizationId}/users/{user.Id}{RolesText(roles)}");
+        }
+        else if (departmentChanged && roles.Count > 0 && !roles.ToHashSet(StringComparer.Ordinal).SetEquals(membership.Roles))
+        {
+            await client.UpdateMembershipRolesAsync(organizationId, user.Id, roles, cancellationToken).ConfigureAwait(false);
+            calls.Add($"PATCH memberships/organizations/{organizationId}/users/{user.Id}{RolesText(roles)}");
+        }
+
+        Log.Updated(logger, employee.EmployeeId, user.Id, organizationId, calls.Count);
+        return new HrSyncResult(calls.Count == 0 ? "unchanged" : "updated", user.Id, false, calls.Count == 0 ? "the user already matched" : string.Join("; ", calls));
+    }
+
+    private async Task<HrSyncResult> TerminateAsync(ScalekitUserClient client, HrEvent hrEvent, string organizationId, ScalekitUser? user, List<string> calls, CancellationToken cancellationToken)
+    {
+        if (user is null)
+        {
+            return new HrSyncResult("no-user", null, false, $"no Scalekit user has external_id {hrEvent.Employee.EmployeeId}; nothing to mark or remove");
+        }
+
+        if (Update(user, hrEvent) is { } update)
+        {
+            await client.UpdateUserAsync(user.Id, update, cancellationToken).ConfigureAwait(false);
+            calls.Add($"PATCH users/{user.Id}");
+        }
+
+        var removed = false;
+        if (options.Value.Termination == HrTerminationMode.RemoveMembership && user.MembershipIn(organizationId) is not null)
+        {
+            if (user.Memberships.Count == 1)
+            {
+                Log.LastMembership(logger, hrEvent.Employee.EmployeeId, user.Id, organizationId);
+            }
+
+            try
+            {
+                await client.DeleteMembershipAsync(organizationId, user.Id, cancellationToken).ConfigureAwait(false);
+                calls.Add($"DELETE memberships/organizations/{organizationId}/users/{user.Id}");
+            }
+            catch (ScalekitNotFoundException)
+            {
+                calls.Add("membership was already gone");
+            }
+
+            removed = true;
+        }
+
+        return new HrSyncResult("terminated", user.Id, removed, calls.Count == 0 ? "the user was already marked terminated" : string.Join("; ", calls));
+    }
+
+    private HrSyncResult DryRun(HrEvent hrEvent, string organizationId, EmployeeRecord? known)
+    {
+        var employee = hrEvent.Employee;
+        var userId = known is { ScalekitUserId: { } id, MembershipRemoved: false } ? id : null;
+        var changes = JsonSerializer.Serialize(MetadataChanges(hrEvent));
+        var calls = new List<string> { $"GET /api/v1/users:external/{employee.EmployeeId}" };
+        switch (hrEvent.Type)
+        {
+            case HrEventType.Terminated:
+                calls.Add($"PATCH /api/v1/users/{userId ?? "{user}"} metadata {changes}");
+                if (options.Value.Termination == HrTerminationMode.RemoveMembership)
+                {
+                    calls.Add($"DELETE /api/v1/memberships/organizations/{organizationId}/users/{userId ?? "{user}"}");
+                }
+
+                break;
+            case HrEventType.Hired when userId is null:
+                calls.Add($"POST /api/v1/organizations/{organizationId}/users?send_invitation_email={(options.Value.SendInvitations ? "true" : "false")} {NewUser(hrEvent).ToJson().ToJsonString()}");
+                break;
+            default:
+                calls.Add($"PATCH /api/v1/users/{userId ?? "{user}"} metadata {changes}");
+                if (employee.Department is { } department && !string.Equals(department, known?.Department, StringComparison.OrdinalIgnoreCase) && options.Value.RolesFor(department) is { Count: > 0 } roles)
+                {
+                    calls.Add($"PATCH /api/v1/memberships/organizations/{organizationId}/users/{userId ?? "{user}"}{RolesText(roles)}");
+                }
+
+                break;
+        }
+
+        var plan = string.Join("; ", calls);
+        Log.DryRun(logger, employee.EmployeeId, organizationId, plan);
+        return new HrSyncResult("dry-run", userId, hrEvent.Type == HrEventType.Terminated && options.Value.Termination == HrTerminationMode.RemoveMembership,
+            "dry-run (no Scalekit credentials), nothing sent: " + plan);
+    }
+
+    private ScalekitNewUser NewUser(HrEvent hrEvent)
+    {
+        var employee = hrEvent.Employee;
+        var metadata = Merge(new Dictionary<string, string>(StringComparer.Ordinal), hrEvent);
+        return new ScalekitNewUser(employee.Email, employee.EmployeeId, metadata, Profile(employee), options.Value.RolesFor(employee.Department));
+    }
+
+    /// <summary>The update that brings <paramref name="user"/> in line with the event, or null when it already is.</summary>
+    private static ScalekitUserUpdate? Update(ScalekitUser user, HrEvent hrEvent)
+    {
+        var employee = hrEvent.Employee;
+        var metadata = Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent);
+        var metadataChanged = metadata.Count != user.Metadata.Count || metadata.Any(pair => !user.Metadata.TryGetValue(pair.Key, out var old) || old != pair.Value);
+        var profile = Profile(employee);
+        var profileChanged = profile is not null
+            && ((employee.FirstName is not null && employee.FirstName != user.Profile.GivenName) || (employee.LastName is not null && employee.LastName != user.Profile.FamilyName));
+        var externalId = user.ExternalId == employee.EmployeeId ? null : employee.EmployeeId;
+        if (!metadataChanged && !profileChanged && externalId is null)
+        {
+            return null;
+        }
+
+        return new ScalekitUserUpdate(externalId, metadataChanged ? metadata : null,
+            profileChanged ? new ScalekitUserProfile(employee.FirstName ?? user.Profile.GivenName, employee.LastName ?? user.Profile.FamilyName) : null);
+    }
+
+    private static Dictionary<string, string> Merge(Dictionary<string, string> metadata, HrEvent hrEvent)
+    {
+        foreach (var (key, value) in MetadataChanges(hrEvent))
+        {
+            if (value is null)
+            {
+                metadata.Remove(key);
+            }
+            else
+            {
+                metadata[key] = value;
+            }
+        }
+
+        if (ScalekitUser.ValidateMetadata(metadata) is { } problem)
+        {
+            throw new PermanentSyncException($"Cannot update user metadata: {problem}.");
+        }
+
+        return metadata;
+    }
+
+    /// <summary>The metadata keys the event sets (null: removes).</summary>
+    private static Dictionary<string, string?> MetadataChanges(HrEvent hrEvent)
+    {
+        var employee = hrEvent.Employee;
+        var occurredOn = DateOnly.FromDateTime(hrEvent.OccurredAt.UtcDateTime);
+        var changes = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [MetadataKeys.EmployeeId] = employee.EmployeeId,
+            [MetadataKeys.LastSync] = hrEvent.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        };
+        Set(changes, MetadataKeys.Department, employee.Department);
+        Set(changes, MetadataKeys.Title, employee.Title);
+        Set(changes, MetadataKeys.StartDate, Date(employee.StartDate));
+        Set(changes, MetadataKeys.ManagerEmail, employee.ManagerEmail);
+        switch (hrEvent.Type)
+        {
+            case HrEventType.Hired:
+                changes[MetadataKeys.Status] = "active";
+                changes[MetadataKeys.LeaveStartDate] = null;
+                changes[MetadataKeys.TerminationDate] = null;
+                break;
+            case HrEventType.Updated:
+                Set(changes, MetadataKeys.Status, employee.Status);
+                break;
+            case HrEventType.OnLeave:
+                changes[MetadataKeys.Status] = "on_leave";
+                changes[MetadataKeys.LeaveStartDate] = Date(employee.LeaveStartDate ?? occurredOn);
+                break;
+            case HrEventType.Returned:
+                changes[MetadataKeys.Status] = "active";
+                changes[MetadataKeys.LeaveStartDate] = null;
+                break;
+            case HrEventType.Terminated:
+                changes[MetadataKeys.Status] = "terminated";
+                changes[MetadataKeys.TerminationDate] = Date(employee.TerminationDate ?? occurredOn);
+                break;
+        }
+
+        return changes;
+    }
+
+    private static void Set(Dictionary<string, string?> changes, string key, string? value)
+    {
+        if (value is not null)
+        {
+            changes[key] = value;
+        }
+    }
+
+    private static string? Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static ScalekitUserProfile? Profile(HrEmployee employee) =>
+        employee.FirstName is null && employee.LastName is null ? null : new ScalekitUserProfile(employee.FirstName, employee.LastName);
+
+    private static bool DepartmentChanged(ScalekitUser user, HrEmployee employee) =>
+        employee.Department is not null && !string.Equals(employee.Department, user.Metadata.GetValueOrDefault(MetadataKeys.Department), StringComparison.OrdinalIgnoreCase);
+
+    private static string RolesText(IReadOnlyList<string> roles) => roles.Count == 0 ? string.Empty : $" roles [{string.Join(", ", roles)}]";
+
+    private static partial class Log
+    {
+        [LoggerMessage(8101, LogLevel.Information, "HR employee {EmployeeId}: created Scalekit user {UserId} in organization {OrganizationId}")]
+        public static partial void Created(ILogger logger, string employeeId, string userId, string organizationId);
+
+        [LoggerMessage(8102, LogLevel.Information, "HR employee {EmployeeId}: Scalekit user {UserId} in organization {OrganizationId}, {Calls} change(s)")]
+        public static partial void Updated(ILogger logger, string employeeId, string userId, string organizationId, int calls);
+
+        [LoggerMessage(8103, LogLevel.Warning, "HR employee {EmployeeId}: removing the last membership (organization {OrganizationId}) of Scalekit user {UserId}; Scalekit deletes the user and ends their sessions")]
+        public static partial void LastMembership(ILogger logger, string employeeId, string userId, string organizationId);
+
+        [LoggerMessage(8104, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): HR employee {EmployeeId} in organization {OrganizationId}: {Plan}")]
+        public static partial void DryRun(ILogger logger, string employeeId, string organizationId, string plan);
+    }
+}

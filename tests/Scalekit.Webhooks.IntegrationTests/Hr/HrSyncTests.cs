@@ -1,0 +1,486 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+
+namespace Scalekit.Webhooks.IntegrationTests.Hr;
+
+public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixture<HrStandInFixture>
+{
+    private static readonly string Today = Deliveries.Now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Hired_NewEmployee_CreatesTheUserWithMembershipProfileMetadataAndDepartmentRoles()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_new1");
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var create = Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        Assert.Contains("send_invitation_email=true", create.RequestMessage.Url, StringComparison.Ordinal);
+        var body = BodyOf(create);
+        Assert.Equal(employee, body["external_id"]!.GetValue<string>());
+        Assert.Equal("ada@acme.example", body["email"]!.GetValue<string>());
+        Assert.Equal("Ada", body["user_profile"]!["given_name"]!.GetValue<string>());
+        Assert.Equal("Lovelace", body["user_profile"]!["family_name"]!.GetValue<string>());
+        var metadata = body["metadata"]!.AsObject();
+        Assert.Equal(employee, metadata["hr_employee_id"]!.GetValue<string>());
+        Assert.Equal("Engineering", metadata["department"]!.GetValue<string>());
+        Assert.Equal(Today, metadata["start_date"]!.GetValue<string>());
+        Assert.Equal("grace@acme.example", metadata["manager_email"]!.GetValue<string>());
+        Assert.Equal("active", metadata["employee_status"]!.GetValue<string>());
+        Assert.Equal(Deliveries.Now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), metadata["hr_last_sync"]!.GetValue<string>());
+        Assert.All(metadata, pair => Assert.Equal(System.Text.Json.JsonValueKind.String, pair.Value!.GetValueKind()));
+        Assert.Equal(["member", "engineer"], body["membership"]!["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+        Assert.Single(Writes());
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        var row = await EmployeeAsync(org, employee);
+        Assert.Equal("usr_new1", row["scalekit_user_id"]!.GetValue<string>());
+        Assert.Equal("active", row["status"]!.GetValue<string>());
+        Assert.Equal("created", row["last_sync"]!["result"]!.GetValue<string>());
+        Assert.Equal("employee.hired", row["last_event"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Hired_UserFoundByExternalId_IsUpdatedAndGivenTheMissingMembership_NeverASecondUser()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_known", employee, "ada@acme.example", new() { ["favourite"] = "tea" }, ("org_elsewhere", ["member"])));
+        StubWrites(org, "usr_known");
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        Assert.Empty(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        var metadata = BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_known")))["metadata"]!.AsObject();
+        Assert.Equal("tea", metadata["favourite"]!.GetValue<string>());
+        Assert.Equal("active", metadata["employee_status"]!.GetValue<string>());
+        var membership = Assert.Single(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_known"));
+        Assert.Equal(["member", "engineer"], BodyOf(membership)["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+    }
+
+    [Theory]
+    [InlineData(409)]
+    [InlineData(400)]
+    public async Task Hired_CreateAnswersDuplicateEmail_TheUserFoundByEmailIsUpdatedInstead(int status)
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_dup");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(status).WithBodyAsJson(new { code = 6, message = "user with this email already exists" }));
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users:search").UsingGet()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { users = new[] { UserObject("usr_dup", null, "ADA@acme.example", null, (org, ["member"])) }, next_page_token = "", total_size = 1 }));
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        var search = Assert.Single(Requests("GET", $"/api/v1/organizations/{org}/users:search"));
+        Assert.Contains("query=ada%40acme.example", search.RequestMessage.Url, StringComparison.Ordinal);
+        Assert.Equal(employee, BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_dup")))["external_id"]!.GetValue<string>());
+        Assert.Empty(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_dup"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+    }
+
+    [Fact]
+    public async Task Hired_DuplicateEmailOfAUserOutsideTheOrganization_IsParkedWithScalekitsMessage()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(409).WithBodyAsJson(new { code = 6, message = "user already exists" }));
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users:search").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { users = Array.Empty<object>(), next_page_token = "" }));
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var row = await LedgerRowAsync(message);
+        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
+        Assert.Contains("user already exists", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal("failed", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Updated_MergesMetadataKeepingOtherKeys_AndSwitchesRolesWhenTheDepartmentChanges()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_upd", employee, "ada@acme.example",
+            new() { ["favourite"] = "tea", ["department"] = "Engineering", ["hr_employee_id"] = employee, ["employee_status"] = "active" }, (org, ["member", "engineer"])));
+        StubWrites(org, "usr_upd");
+
+        var message = await DeliverAsync("employee.updated", Options(employee, org) with { Department = "Sales" });
+        await Consumer.HandleAsync(message);
+
+        var metadata = BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_upd")))["metadata"]!.AsObject();
+        Assert.Equal("tea", metadata["favourite"]!.GetValue<string>());
+        Assert.Equal("Sales", metadata["department"]!.GetValue<string>());
+        Assert.Equal("Staff Engineer", metadata["title"]!.GetValue<string>());
+        var roles = Assert.Single(Requests("PATCH", $"/api/v1/memberships/organizations/{org}/users/usr_upd"));
+        Assert.Equal(["member", "sales"], BodyOf(roles)["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+        Assert.Empty(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_upd"));
+    }
+
+    [Fact]
+    public async Task Updated_SameDepartment_LeavesRolesAlone()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_same", employee, "ada@acme.example", new() { ["department"] = "Engineering" }, (org, ["admin"])));
+        StubWrites(org, "usr_same");
+
+        await Consumer.HandleAsync(await DeliverAsync("employee.updated", employee, org));
+
+        Assert.Single(Requests("PATCH", "/api/v1/users/usr_same"));
+        Assert.Empty(Requests("PATCH", $"/api/v1/memberships/organizations/{org}/users/usr_same"));
+    }
+
+    [Fact]
+    public async Task Updated_MetadataBeyondTwentyPairs_IsParked_AndNothingIsSent()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_full", employee, "ada@acme.example", Enumerable.Range(0, 18).ToDictionary(i => $"custom_key_{i}", _ => "value"), (org, ["member"])));
+        StubWrites(org, "usr_full");
+
+        var message = await DeliverAsync("employee.updated", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var row = await LedgerRowAsync(message);
+        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
+        Assert.Contains("at most 20", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Empty(Writes());
+    }
+
+    [Fact]
+    public async Task OnLeave_MarksTheUserOnLeave_AndKeepsTheMembership()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_leave", employee, "ada@acme.example", new() { ["employee_status"] = "active", ["department"] = "Engineering" }, (org, ["member"])));
+        StubWrites(org, "usr_leave");
+
+        var message = await DeliverAsync("employee.on_leave", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var metadata = BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_leave")))["metadata"]!.AsObject();
+        Assert.Equal("on_leave", metadata["employee_status"]!.GetValue<string>());
+        Assert.Equal(Today, metadata["leave_start_date"]!.GetValue<string>());
+        Assert.Single(Writes());
+        Assert.Equal("on_leave", (await EmployeeAsync(org, employee))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Returned_MarksTheUserActive_AndRemovesTheLeaveDate()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_back", employee, "ada@acme.example", new() { ["employee_status"] = "on_leave", ["leave_start_date"] = "2026-01-01", ["favourite"] = "tea" }, (org, ["member"])));
+        StubWrites(org, "usr_back");
+
+        await Consumer.HandleAsync(await DeliverAsync("employee.returned", employee, org));
+
+        var metadata = BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_back")))["metadata"]!.AsObject();
+        Assert.Equal("active", metadata["employee_status"]!.GetValue<string>());
+        Assert.False(metadata.ContainsKey("leave_start_date"));
+        Assert.Equal("tea", metadata["favourite"]!.GetValue<string>());
+        Assert.Equal("active", (await EmployeeAsync(org, employee))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Terminated_MarksTheUserThenRemovesTheMembership()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_leaver", employee, "ada@acme.example", new() { ["employee_status"] = "active" }, (org, ["member"]), ("org_other", ["member"])));
+        StubWrites(org, "usr_leaver");
+
+        var message = await DeliverAsync("employee.terminated", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var patch = Assert.Single(Requests("PATCH", "/api/v1/users/usr_leaver"));
+        var metadata = BodyOf(patch)["metadata"]!.AsObject();
+        Assert.Equal("terminated", metadata["employee_status"]!.GetValue<string>());
+        Assert.Equal(Today, metadata["termination_date"]!.GetValue<string>());
+        var delete = Assert.Single(Requests("DELETE", $"/api/v1/memberships/organizations/{org}/users/usr_leaver"));
+        Assert.True(delete.RequestMessage.DateTime >= patch.RequestMessage.DateTime, "the user is marked before the membership goes");
+        var row = await EmployeeAsync(org, employee);
+        Assert.Equal("terminated", row["status"]!.GetValue<string>());
+        Assert.True(row["membership_removed"]!.GetValue<bool>());
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+    }
+
+    [Fact]
+    public async Task Terminated_NoSuchUser_IsRecordedWithNothingToRemove()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+
+        var message = await DeliverAsync("employee.terminated", employee, org);
+        await Consumer.HandleAsync(message);
+
+        Assert.Empty(Writes());
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal("no-user", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UnknownOrganizationExternalId_IsParkedWithTheReason_AndNoUserIsTouched()
+    {
+        var (employee, _) = NewIds();
+        var external = SampleIds.New("acme-");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
+
+        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
+        await Consumer.HandleAsync(message);
+
+        var row = await LedgerRowAsync(message);
+        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
+        Assert.Contains($"no Scalekit organization has external_id '{external}'", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ParkedForAMissingOrganization_ReplayedThroughTheOpsApiOnceItExists_IsAppliedAndResolved()
+    {
+        var (employee, org) = NewIds();
+        var external = SampleIds.New("acme-");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet()).AtPriority(50)
+            .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
+        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
+        await Consumer.HandleAsync(message);
+        var eventId = (await LedgerRowAsync(message)).GetString("EventId");
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).GetString("Status"));
+
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { organization = new { id = org, external_id = external } }));
+        StubLookup(employee, null);
+        StubWrites(org, "usr_replayed");
+        using var replay = await Fixture.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/hr/{eventId}/replay");
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, replay.StatusCode);
+        var queue = Fixture.Queue(Storage.StorageNames.HrQueue);
+        var replayed = (await queue.ReceiveMessageAsync()).Value;
+        await Consumer.HandleAsync(replayed.Body);
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        using var deadLetters = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?source=hr&status=resolved");
+        Assert.Contains(eventId, await deadLetters.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OrganizationExternalId_IsResolvedThroughScalekit()
+    {
+        var (employee, org) = NewIds();
+        var external = SampleIds.New("acme-");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { organization = new { id = org, external_id = external, display_name = "Acme" } }));
+        StubLookup(employee, null);
+        StubWrites(org, "usr_ext");
+
+        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
+        await Consumer.HandleAsync(message);
+
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        Assert.Equal(org, (await LedgerRowAsync(message)).GetString("OrganizationId"));
+    }
+
+    [Fact]
+    public async Task EmailDomain_ResolvesOnlyThroughADomainVerifiedInScalekitEvents()
+    {
+        var (employee, org) = NewIds();
+        var domain = SampleIds.New("d").ToLowerInvariant() + ".example";
+        var domainId = SampleIds.New("dom_");
+        StubLookup(employee, null);
+        StubWrites(org, "usr_domain", $"ada@{domain}");
+        await Consumer.HandleAsync(await DeliverScalekitAsync(DomainEvent("organization.domain_created", org, domainId, domain, Deliveries.Now.AddSeconds(-60))));
+        var byDomain = new SampleOptions { OccurredAt = Deliveries.Now.AddSeconds(-30), EmployeeId = employee, Email = $"ada@{domain}", EmployeeOrganizationByDomain = true };
+
+        var pending = await DeliverAsync("employee.hired", byDomain);
+        await Consumer.HandleAsync(pending);
+        var parked = await LedgerRowAsync(pending);
+        Assert.Equal(ProcessingStatus.Parked, parked.GetString("Status"));
+        Assert.Contains($"no organization has verified the domain '{domain}'", parked.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Empty(Writes());
+
+        await Consumer.HandleAsync(await DeliverScalekitAsync(DomainEvent("organization.domain_dns_verification_success", org, domainId, domain, Deliveries.Now.AddSeconds(-20))));
+        var verified = await DeliverAsync("employee.hired", byDomain with { OccurredAt = Deliveries.Now.AddSeconds(-10) });
+        await Consumer.HandleAsync(verified);
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(verified)).GetString("Status"));
+        Assert.Equal($"ada@{domain}", BodyOf(Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users")))["email"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task OutOfOrder_NewerUpdateFirst_ThenTheOlderHireIsStaleSkipped_AndSendsNothing()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_order");
+        var newer = await DeliverAsync("employee.updated", employee, org, Deliveries.Now.AddSeconds(-10));
+        var older = await DeliverAsync("employee.hired", employee, org, Deliveries.Now.AddSeconds(-100));
+
+        await Consumer.HandleAsync(newer);
+        var callsAfterNewer = Api.LogEntries.Count();
+        await Consumer.HandleAsync(older);
+
+        Assert.Equal(ProcessingStatus.StaleSkipped, (await LedgerRowAsync(older)).GetString("Status"));
+        Assert.Equal(callsAfterNewer, Api.LogEntries.Count());
+        Assert.Equal("employee.updated", (await EmployeeAsync(org, employee))["last_event"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DuplicatedDeliveries_OfOneEvent_CreateOneUser()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_once");
+        var options = Options(employee, org) with { EventId = SampleIds.New("hrevt_") };
+        var first = await DeliverAsync("employee.hired", options);
+        var redelivered = await DeliverAsync("employee.hired", options);
+
+        await Consumer.HandleAsync(first);
+        await Consumer.HandleAsync(redelivered);
+        await Consumer.HandleAsync(first);
+
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        var row = await LedgerRowAsync(first);
+        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
+        Assert.Equal(1, row.GetInt32("Attempts"));
+    }
+
+    [Fact]
+    public async Task WhileAnotherConsumerSyncsTheEmployee_TheDeliveryIsLeftToTheQueueRetry_ThenApplies()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_leased");
+        var store = Fixture.Host.Services.GetRequiredService<EmployeeStore>();
+        var other = await store.AcquireAsync(org, employee);
+        var message = await DeliverAsync("employee.hired", employee, org);
+
+        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => Consumer.HandleAsync(message));
+        Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
+        Assert.Equal(ProcessingStatus.Failed, (await LedgerRowAsync(message)).GetString("Status"));
+        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => store.AcquireAsync(org, employee));
+
+        await store.ReleaseAsync(other);
+        await Consumer.HandleAsync(message);
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        var next = await store.AcquireAsync(org, employee);
+        Assert.Equal("usr_leased", next.Known!.ScalekitUserId);
+        await store.ReleaseAsync(next);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(403)]
+    [InlineData(404)]
+    public async Task ScalekitRefusesTheCreate_IsParkedWithScalekitsMessage(int status)
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(status).WithBodyAsJson(new { code = 3, message = $"refused with {status} for a reason" }));
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users:search").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { users = Array.Empty<object>(), next_page_token = "" }));
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        var row = await LedgerRowAsync(message);
+        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
+        Assert.Contains($"refused with {status} for a reason", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        Assert.Contains($"refused with {status}", (await EmployeeAsync(org, employee))["last_sync"]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Throttled429_IsRetriedWithBackOff_ThenApplied()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_429");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost()).InScenario("throttle").WillSetStateTo("throttled").AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(429).WithBodyAsJson(new { code = 8, message = "rate limited", details = new[] { new { error_code = "RATE_LIMITED" } } }));
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        Assert.Equal([429, 201], Requests("POST", $"/api/v1/organizations/{org}/users").Select(p => (int)p.ResponseMessage.StatusCode!));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+    }
+
+    [Fact]
+    public async Task MalformedAnswer_IsParked_NeverApplied()
+    {
+        var (employee, org) = NewIds();
+        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{employee}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/html").WithBody("<html>gateway</html>"));
+
+        var message = await DeliverAsync("employee.hired", employee, org);
+        await Consumer.HandleAsync(message);
+
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Empty(Writes());
+        Assert.Equal("failed", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
+    }
+
+    private static string DomainEvent(string type, string org, string domainId, string domain, DateTimeOffset at)
+    {
+        var sample = ScalekitSamples.Create(type, new SampleOptions { OccurredAt = at, OrganizationId = org, EventId = SampleIds.New("evt_") });
+        sample["data"]!["id"] = domainId;
+        sample["data"]!["domain"] = domain;
+        return sample.ToJsonString();
+    }
+}
+
+/// <summary>A host that only marks leavers and sends no invitations.</summary>
+public sealed class HrMarkOnlyFixture : HrStandInFixture
+{
+    protected override IReadOnlyDictionary<string, string?> HrSettings => new Dictionary<string, string?>
+    {
+        ["HR_TERMINATION"] = "mark-only",
+        ["HR_SEND_INVITATIONS"] = "false",
+    };
+}
+
+public class HrMarkOnlyTests(HrMarkOnlyFixture host) : HrTestBase(host), IClassFixture<HrMarkOnlyFixture>
+{
+    [Fact]
+    public async Task Terminated_MarkOnly_KeepsTheMembership()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, User("usr_stays", employee, "ada@acme.example", null, (org, ["member"])));
+        StubWrites(org, "usr_stays");
+
+        await Consumer.HandleAsync(await DeliverAsync("employee.terminated", employee, org));
+
+        Assert.Equal("terminated", BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_stays")))["metadata"]!["employee_status"]!.GetValue<string>());
+        Assert.Empty(Requests("DELETE", $"/api/v1/memberships/organizations/{org}/users/usr_stays"));
+        var row = await EmployeeAsync(org, employee);
+        Assert.Equal("terminated", row["status"]!.GetValue<string>());
+        Assert.False(row["membership_removed"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Hired_WithInvitationsOff_AsksScalekitNotToEmail()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_quiet");
+
+        await Consumer.HandleAsync(await DeliverAsync("employee.hired", employee, org));
+
+        Assert.Contains("send_invitation_email=false", Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users")).RequestMessage.Url, StringComparison.Ordinal);
+    }
+}

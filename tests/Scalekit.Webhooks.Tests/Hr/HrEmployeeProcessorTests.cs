@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Tests.Hr;
+
+public class HrEmployeeProcessorTests
+{
+    [Fact]
+    public async Task PartialScalekitCredentials_ParkTheEventWithTheReason_BeforeAnythingIsRead()
+    {
+        var options = Options.Create(new ScalekitOptions { CredentialsProblem = "Scalekit API access is off: SCALEKIT_CLIENT_SECRET is not set." });
+        // Nothing else is needed: the check comes before any storage or Scalekit call.
+        var processor = new HrEmployeeProcessor(null!, null!, null!, options);
+
+        var error = await Assert.ThrowsAsync<PermanentSyncException>(() => processor.ProcessAsync("{}"u8.ToArray(), new EventStamp(DateTimeOffset.UnixEpoch, "hrevt_1", "employee.hired")));
+        Assert.Contains("SCALEKIT_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
+    }
+}
