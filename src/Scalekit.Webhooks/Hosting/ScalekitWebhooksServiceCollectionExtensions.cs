@@ -85,6 +85,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
+        services.AddSingleton(PersonalDataTable.Hr);
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
         // One named client, so every Scalekit client shares one resilience pipeline (and its circuit breaker).

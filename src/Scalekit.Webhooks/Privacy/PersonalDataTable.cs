@@ -41,4 +41,9 @@ public sealed record PersonalDataTable(string Table, IReadOnlyList<string> Perso
             ["Identifier"],
             new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = "Identifier" }),
     ];
+
+    /// <summary>The HR source's employees: what the HR system said about a person and what was sent for them.</summary>
+    public static PersonalDataTable Hr { get; } = new(StateTables.Employees,
+        ["Email", "Department", "Title", "LastSyncDetail"],
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = "Email", [ErasureSubjectKind.UserId] = "ScalekitUserId" });
 }

@@ -115,6 +115,30 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.Equal(AuditTrail.Fingerprint(host.OpsKey), newest.GetProperty("key_fingerprint").GetString());
     }
 
+    [Fact]
+    public async Task Erasure_ByUserId_AlsoErasesTheHrEmployeeRow()
+    {
+        var userId = SampleIds.New("usr_");
+        var employeeId = SampleIds.New("E-");
+        await host.Clients.Tables.GetTableClient(StateTables.Employees).UpsertEntityAsync(new TableEntity(StorageKeys.Key("org_hr_erasure"), StorageKeys.Key(employeeId))
+        {
+            ["Email"] = "grace@acme.example",
+            ["Department"] = "Engineering",
+            ["Title"] = "Rear Admiral",
+            ["ScalekitUserId"] = userId,
+            ["Status"] = "active",
+        });
+
+        using var response = await OpsPostAsync("/api/ops/erasure", new JsonObject { ["user_id"] = userId });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, (await response.JsonAsync()).GetProperty("erased").GetProperty("read_model_rows").GetInt32());
+        var employee = await RowAsync(StateTables.Employees, "org_hr_erasure", employeeId);
+        Assert.False(employee.ContainsKey("Email"));
+        Assert.False(employee.ContainsKey("Title"));
+        Assert.Equal("active", employee.GetString("Status"));
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("{\"email\":\"a@b.example\",\"user_id\":\"usr_1\"}")]
