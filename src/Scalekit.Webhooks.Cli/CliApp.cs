@@ -149,9 +149,9 @@ public static class CliApp
             try
             {
                 var created = await DevelopmentSettings.EnsureAsync(result.GetValue(path)!, result.GetValue(sample)!, cancellationToken);
-                var added = created ? [] : await DevelopmentSettings.AddMissingSecretsAsync(result.GetValue(path)!, cancellationToken);
+                var changes = created ? [] : await DevelopmentSettings.UpgradeAsync(result.GetValue(path)!, cancellationToken);
                 await output.WriteLineAsync(created ? $"Created {result.GetValue(path)} with generated development secrets."
-                    : added.Count > 0 ? $"Using existing {result.GetValue(path)}; added development secrets for {string.Join(", ", added)}."
+                    : changes.Count > 0 ? $"Using existing {result.GetValue(path)}; {string.Join("; ", changes)}."
                     : $"Using existing {result.GetValue(path)}.");
                 return Success;
             }

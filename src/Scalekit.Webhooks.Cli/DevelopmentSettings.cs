@@ -33,31 +33,43 @@ public static class DevelopmentSettings
     }
 
     /// <summary>
-    /// Adds a development secret for each sender whose setting is absent from an existing file (one created before
-    /// that sender existed); settings that are present, even empty, are left alone. Returns the settings added.
+    /// Brings an existing file up to date: adds a development secret for each sender whose setting is absent (a file
+    /// created before that sender existed; settings that are present, even empty, are left alone) and renames feature
+    /// names Scalekit does not know in <c>BILLING_PLAN_MAP</c> to the ones it does. Returns what it changed.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> AddMissingSecretsAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> UpgradeAsync(string path, CancellationToken cancellationToken = default)
     {
         var settings = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)) as JsonObject
             ?? throw new InvalidDataException($"{path} is not a JSON object.");
         var values = settings["Values"] as JsonObject ?? throw new InvalidDataException($"{path} has no 'Values' object.");
-        var added = new List<string>();
+        var changes = new List<string>();
         foreach (var (setting, generate) in Secrets)
         {
             if (!values.ContainsKey(setting))
             {
                 values[setting] = generate();
-                added.Add(setting);
+                changes.Add($"added a development secret for {setting}");
             }
         }
 
-        if (added.Count > 0)
+        if (values[PlanMapSetting]?.GetValue<string>() is { } planMap && planMap.Contains(OldDirectorySyncFeature, StringComparison.Ordinal))
+        {
+            values[PlanMapSetting] = planMap.Replace(OldDirectorySyncFeature, "\"dir_sync\"", StringComparison.Ordinal);
+            changes.Add($"renamed the feature directory_sync to dir_sync in {PlanMapSetting}");
+        }
+
+        if (changes.Count > 0)
         {
             await File.WriteAllTextAsync(path, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
         }
 
-        return added;
+        return changes;
     }
+
+    private const string PlanMapSetting = "BILLING_PLAN_MAP";
+
+    // Earlier samples named Scalekit's directory feature wrongly; Scalekit calls it dir_sync.
+    private const string OldDirectorySyncFeature = "\"directory_sync\"";
 
     private static readonly (string Setting, Func<string> Generate)[] Secrets =
     [

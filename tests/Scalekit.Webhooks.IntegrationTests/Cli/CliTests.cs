@@ -93,6 +93,29 @@ public class CliTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>, 
         Assert.True(values.TryGetProperty("WEBHOOK_MAX_BODY_BYTES", out _), "keeps the sample's other settings");
     }
 
+    [Fact]
+    public async Task InitSettings_UpgradesAnOlderFile_AddingMissingSecretsAndRenamingUnknownFeatures()
+    {
+        var folder = Directory.CreateTempSubdirectory("skfn-cli-").FullName;
+        var path = Path.Combine(folder, "local.settings.json");
+        var scalekitSecret = Samples.WebhookSigner.NewScalekitSecret();
+        await File.WriteAllTextAsync(path, $$$"""
+            {"IsEncrypted": false, "Values": {
+              "SCALEKIT_WEBHOOK_SECRET": "{{{scalekitSecret}}}", "STRIPE_WEBHOOK_SECRET": "whsec_old",
+              "BILLING_PLAN_MAP": "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"directory_sync\"]}}"}}
+            """);
+
+        var (exit, output, _) = await Run("init-settings", "--path", path, "--sample", Path.Combine(RepositoryRoot.Path, "local.settings.sample.json"));
+
+        Assert.Equal(CliApp.Success, exit);
+        Assert.Contains("dir_sync", output, StringComparison.Ordinal);
+        var values = JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement.GetProperty("Values");
+        Assert.Equal(scalekitSecret, values.GetProperty("SCALEKIT_WEBHOOK_SECRET").GetString());
+        Assert.Equal("whsec_old", values.GetProperty("STRIPE_WEBHOOK_SECRET").GetString());
+        Assert.NotNull(StandardWebhookSecret.Parse(values.GetProperty("HR_WEBHOOK_SECRET").GetString()!));
+        Assert.Equal("{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"dir_sync\"]}}", values.GetProperty("BILLING_PLAN_MAP").GetString());
+    }
+
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();
