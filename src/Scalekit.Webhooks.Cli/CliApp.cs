@@ -80,7 +80,9 @@ public static class CliApp
                 return UsageError;
             }
 
-            var defaults = new SampleOptions { OccurredAt = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()) };
+            // Millisecond precision, as the senders stamp events: two samples sent within one second still keep their
+            // order (a tie would fall back to comparing the random event ids).
+            var defaults = new SampleOptions { OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()) };
             var customerId = result.GetValue(customer) ?? defaults.CustomerId;
             var sample = defaults with
             {

@@ -58,6 +58,27 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     /// </summary>
     public async Task<EmployeeLease> AcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken = default)
     {
+        // The previous event of the same employee usually gives its lease back within moments: waiting briefly here
+        // beats leaving the delivery to the queue's retry, which comes only after the visibility timeout (30 s).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryAcquireAsync(organizationId, employeeId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmployeeSyncInProgressException) when (attempt < LeaseWaitAttempts)
+            {
+                await Task.Delay(LeaseWaitInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private const int LeaseWaitAttempts = 15;
+
+    private static readonly TimeSpan LeaseWaitInterval = TimeSpan.FromMilliseconds(200);
+
+    private async Task<EmployeeLease> TryAcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var leaseId = Guid.NewGuid().ToString("N");
         NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.Key(organizationId), StorageKeys.Key(employeeId), cancellationToken: cancellationToken).ConfigureAwait(false);

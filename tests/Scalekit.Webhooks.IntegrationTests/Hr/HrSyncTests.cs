@@ -381,6 +381,28 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await store.ReleaseAsync(next);
     }
 
+    [Fact]
+    public async Task LeaseGivenBackWithinMoments_TheDeliveryWaitsForIt_InsteadOfFailing()
+    {
+        var (employee, org) = NewIds();
+        StubLookup(employee, null);
+        StubWrites(org, "usr_waited");
+        var store = Fixture.Host.Services.GetRequiredService<EmployeeStore>();
+        var other = await store.AcquireAsync(org, employee);
+        var message = await DeliverAsync("employee.hired", employee, org);
+
+        var releasing = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await store.ReleaseAsync(other);
+        });
+        await Consumer.HandleAsync(message);
+        await releasing;
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+    }
+
     [Theory]
     [InlineData(400)]
     [InlineData(403)]
