@@ -1,4 +1,5 @@
 using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Telemetry;

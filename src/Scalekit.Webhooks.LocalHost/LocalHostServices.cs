@@ -1,7 +1,7 @@
 using Scalekit.Webhooks.Billing;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
-using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
@@ -20,6 +20,9 @@ internal static class LocalHostServices
 
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeadLetterOptions>, TimerScheduleValidator>();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, TimerScheduleValidator>();
         services.AddHostedService<StorageProvisioningService>();
         if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
         {

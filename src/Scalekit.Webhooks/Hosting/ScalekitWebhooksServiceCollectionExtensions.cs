@@ -29,7 +29,6 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOptions<IngestOptions>()
             .Configure(options => IngestOptions.Bind(options, configuration))
             .ValidateOnStart();
-        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
         services.AddOptions<LedgerOptions>().Configure(options => LedgerOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddOptions<RefusalThrottleOptions>()
             .Configure(options => RefusalThrottleOptions.Bind(options, configuration))

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace Scalekit.Webhooks.Verification;
 
 /// <summary>A Standard Webhooks secret (<c>whsec_</c> followed by base64), decoded once into its HMAC key.</summary>
@@ -8,6 +10,9 @@ public sealed class StandardWebhookSecret
     private StandardWebhookSecret(byte[] key) => Key = key;
 
     internal byte[] Key { get; }
+
+    /// <summary>An HMAC-SHA256 keyed with this secret, as a sender signs with it.</summary>
+    public IncrementalHash CreateHmac() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Key);
 
     /// <summary>Decodes <paramref name="secret"/>; returns false with a reason when it is not a valid secret.</summary>
     public static bool TryParse(string? secret, out StandardWebhookSecret? parsed, out string error)

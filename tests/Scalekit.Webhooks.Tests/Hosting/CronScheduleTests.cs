@@ -1,4 +1,4 @@
-using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hosting.Local;
 
 namespace Scalekit.Webhooks.Tests.Hosting;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hosting;
-using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Hosting.Local;
 
 namespace Scalekit.Webhooks.Tests.Hosting;
 

@@ -1,4 +1,4 @@
-namespace Scalekit.Webhooks.Processing;
+namespace Scalekit.Webhooks.Hosting.Local;
 
 /// <summary>
 /// Queue-trigger behaviour for hosts that poll queues themselves. The defaults equal the values in <c>host.json</c>,

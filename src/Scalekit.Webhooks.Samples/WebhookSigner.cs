@@ -12,8 +12,7 @@ public static class WebhookSigner
     public static IReadOnlyList<KeyValuePair<string, string>> SignScalekit(ReadOnlySpan<byte> body, string secret, string webhookId, DateTimeOffset timestamp)
     {
         var unix = timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var key = StandardWebhookSecret.Parse(secret).Key;
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var hmac = StandardWebhookSecret.Parse(secret).CreateHmac();
         hmac.AppendData(Encoding.UTF8.GetBytes($"{webhookId}.{unix}."));
         hmac.AppendData(body);
         var signature = Convert.ToBase64String(hmac.GetHashAndReset());

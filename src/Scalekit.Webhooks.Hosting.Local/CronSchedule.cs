@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Scalekit.Webhooks.Hosting;
+namespace Scalekit.Webhooks.Hosting.Local;
 
 /// <summary>
 /// A six-field cron expression (second minute hour day-of-month month day-of-week), as Azure Functions timer

@@ -2,7 +2,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 
-namespace Scalekit.Webhooks.Processing;
+namespace Scalekit.Webhooks.Hosting.Local;
 
 /// <summary>
 /// Polls one queue with Azure Functions queue-trigger semantics: a handled message is deleted; a failed one becomes

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
-namespace Scalekit.Webhooks.Hosting;
+namespace Scalekit.Webhooks.Hosting.Local;
 
 /// <summary>
 /// Reads the <c>Values</c> of a Functions-style <c>local.settings.json</c>, so the local host and the CLI use the very

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Scalekit.Webhooks.Processing;
 
-namespace Scalekit.Webhooks.Hosting;
+namespace Scalekit.Webhooks.Hosting.Local;
 
 /// <summary>
 /// Reads the queue settings of the Functions <c>host.json</c>, so the local host polls, retries and poisons exactly as
