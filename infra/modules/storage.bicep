@@ -20,11 +20,14 @@ var queueNames = [
   'stripe-events-poison'
   'hr-events'
   'hr-events-poison'
+  'onboarding-steps'
+  'onboarding-steps-poison'
 ]
 var tableNames = [
   'EventLedger'
   'DeadLetters'
   'OpsAudit'
+  'Onboarding'
   'Organizations'
   'OrganizationDomains'
   'SsoConnections'

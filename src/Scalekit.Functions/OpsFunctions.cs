@@ -77,6 +77,14 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Audit)] HttpRequest request) =>
         Respond(OpsRequestHandler.AuditAsync(request.HttpContext));
 
+    [Function(nameof(OpsStartOnboarding))]
+    public Task<IActionResult> OpsStartOnboarding([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.OnboardingStart)] HttpRequest request) =>
+        Respond(OnboardingRequestHandler.StartAsync(request.HttpContext));
+
+    [Function(nameof(OpsOnboarding))]
+    public Task<IActionResult> OpsOnboarding([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Onboarding)] HttpRequest request, string onboardingId) =>
+        Respond(OnboardingRequestHandler.StatusAsync(request.HttpContext, onboardingId));
+
     // The handler has written the response already.
     private static async Task<IActionResult> Respond(Task handled)
     {

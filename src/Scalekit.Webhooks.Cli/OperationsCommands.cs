@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 namespace Scalekit.Webhooks.Cli;
 
 /// <summary>Operator commands over the operations API: stats, dead letters, replays and the event log.</summary>
-internal sealed class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
+internal sealed partial class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
 {
     private readonly Option<string> _url = new("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
     private readonly Option<string?> _key = new("--key") { Description = "Operations key (default: ADMIN_API_KEY from the environment or local.settings.json)" };
@@ -21,6 +21,8 @@ internal sealed class OperationsCommands(TextWriter output, TextWriter error, Ht
         yield return Erase();
         yield return Audit();
         yield return Employees();
+        yield return Onboard();
+        yield return OnboardingStatus();
     }
 
     private Command Stats()

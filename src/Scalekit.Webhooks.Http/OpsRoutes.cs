@@ -26,6 +26,8 @@ public static class OpsRoutes
     public const string CustomerSync = "ops/customers/{customerId}/sync";
     public const string Erasure = "ops/erasure";
     public const string Audit = "ops/audit";
+    public const string OnboardingStart = "ops/onboarding";
+    public const string Onboarding = "ops/onboarding/{onboardingId}";
 
     /// <summary>
     /// The operations console: the page at <c>/api/ops/console</c> (<see cref="ConsoleRequestHandler.PagePath"/>), or
@@ -69,5 +71,7 @@ public static class OpsRoutes
         ops.MapPost(CustomerSync, (HttpContext c, string customerId) => OpsRequestHandler.SyncCustomerAsync(c, customerId));
         ops.MapPost(Erasure, (HttpContext c) => OpsRequestHandler.ErasureAsync(c));
         ops.MapGet(Audit, (HttpContext c) => OpsRequestHandler.AuditAsync(c));
+        ops.MapPost(OnboardingStart, (HttpContext c) => OnboardingRequestHandler.StartAsync(c));
+        ops.MapGet(Onboarding, (HttpContext c, string onboardingId) => OnboardingRequestHandler.StatusAsync(c, onboardingId));
     }
 }

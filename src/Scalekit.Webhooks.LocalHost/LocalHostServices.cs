@@ -30,6 +30,7 @@ internal static class LocalHostServices
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Hr));
+            services.AddHostedService<OnboardingQueueService>();
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))

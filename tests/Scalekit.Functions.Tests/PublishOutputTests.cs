@@ -74,7 +74,7 @@ public class PublishOutputTests
     public void EventQueues_AreAllBound_WithTheStorageConnection()
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
-        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue, StorageNames.OnboardingQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 

@@ -39,6 +39,9 @@ public sealed record IntegrationHealthReport(
         _ => "degraded",
     };
 
+    /// <summary>Counts of the integration's own (onboarding: started, completed, failed, in_progress), when it has any.</summary>
+    public IReadOnlyDictionary<string, int>? Counts { get; init; }
+
     public JsonObject ToJson() => new()
     {
         ["name"] = Name,
@@ -50,5 +53,6 @@ public sealed record IntegrationHealthReport(
         ["last_failure_at"] = LastFailureAt,
         ["last_error"] = LastError,
         ["average_duration_ms"] = AverageDurationMs,
+        ["counts"] = Counts is null ? null : new JsonObject([.. Counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))]),
     };
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Scalekit.Webhooks.Scalekit;
 
-/// <summary>Typed client for Scalekit's organization API (lookups, metadata, feature settings).</summary>
+/// <summary>Typed client for Scalekit's organization API (create, lookups, metadata, feature settings).</summary>
 public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
     : ScalekitApiClient(http, options, tokens)
 {
@@ -31,6 +31,13 @@ public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> op
             return null;
         }
     }
+
+    /// <summary>
+    /// Creates an organization (<c>POST /api/v1/organizations</c>). Scalekit keeps <paramref name="externalId"/> unique
+    /// per environment, so callers look the organization up by it first and create only when there is none.
+    /// </summary>
+    public Task<ScalekitOrganization> CreateAsync(string displayName, string externalId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
+        SendForOrganizationAsync(HttpMethod.Post, "api/v1/organizations", new { display_name = displayName, external_id = externalId, metadata }, null, cancellationToken);
 
     /// <summary>
     /// Replaces the organization's metadata with <paramref name="metadata"/> (Scalekit takes the whole map).

@@ -8,11 +8,15 @@ public static class StorageNames
     public const string ScalekitQueue = "scalekit-events";
     public const string StripeQueue = "stripe-events";
     public const string HrQueue = "hr-events";
+
+    /// <summary>Onboarding runs (one message names one onboarding); not an event queue.</summary>
+    public const string OnboardingQueue = "onboarding-steps";
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
     public const string DeadLetterTable = "DeadLetters";
     public const string AuditTable = "OpsAudit";
+    public const string OnboardingTable = "Onboarding";
 
     public static string QueueFor(WebhookSource source) => source switch
     {
@@ -25,9 +29,9 @@ public static class StorageNames
     public static string PoisonQueueFor(WebhookSource source) => QueueFor(source) + PoisonSuffix;
 
     public static IReadOnlyList<string> AllQueues { get; } =
-        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix];
+        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix, OnboardingQueue, OnboardingQueue + PoisonSuffix];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, .. State.StateTables.All];
 }

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Onboarding;
+
+namespace Scalekit.Webhooks.Http;
+
+/// <summary>The onboarding routes of the operations API: start one, and read where it stands.</summary>
+public static class OnboardingRequestHandler
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>
+    /// Starts an onboarding: 202 with its status URL in <c>Location</c>; 200 with the same onboarding when the Stripe
+    /// customer has one already (queued again unless it completed); 400 naming the field that is wrong.
+    /// </summary>
+    public static async Task StartAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        OnboardingRequestParse parsed;
+        try
+        {
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                await ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
+                return;
+            }
+
+            using var body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            parsed = OnboardingRequest.Parse(body.RootElement);
+        }
+        catch (JsonException)
+        {
+            parsed = OnboardingRequest.Parse(default);
+        }
+
+        if (parsed.Request is not { } request)
+        {
+            await ProblemAsync(context, 400, "bad_request", parsed.Problem!, parsed.Field);
+            return;
+        }
+
+        var start = await context.RequestServices.GetRequiredService<CustomerOnboarding>().StartAsync(request, context.RequestAborted);
+        var record = start.Record;
+        await OpsAudit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})",
+            start.Created ? "started" : start.Queued ? $"requested again: {record.Status}, queued again" : $"requested again: {record.Status}");
+        context.Response.Headers.Location = StatusUrl(record.Id);
+        await JsonAsync(context, start.Created ? 202 : 200, ToJson(record, start.Created));
+    }
+
+    /// <summary>Where an onboarding stands: its status, ids and every step.</summary>
+    public static async Task StatusAsync(HttpContext context, string onboardingId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var record = await context.RequestServices.GetRequiredService<CustomerOnboarding>().GetAsync(onboardingId, context.RequestAborted);
+        if (record is null)
+        {
+            await ProblemAsync(context, 404, "not_found", $"no onboarding {onboardingId}", null);
+            return;
+        }
+
+        await JsonAsync(context, 200, ToJson(record, null));
+    }
+
+    public static string StatusUrl(string onboardingId) => "/api/" + OpsRoutes.Onboarding.Replace("{onboardingId}", Uri.EscapeDataString(onboardingId), StringComparison.Ordinal);
+
+    private static JsonObject ToJson(OnboardingRecord record, bool? created) => new()
+    {
+        ["onboarding_id"] = record.Id,
+        ["status"] = record.Status,
+        ["reason"] = record.Reason,
+        ["created"] = created,
+        ["status_url"] = StatusUrl(record.Id),
+        ["company_name"] = record.Request.CompanyName,
+        ["admin_email"] = record.Request.AdminEmail,
+        ["plan_type"] = record.Request.PlanType,
+        ["stripe_customer_id"] = record.Request.StripeCustomerId,
+        ["salesforce_account_id"] = record.Request.SalesforceAccountId,
+        ["organization_id"] = record.OrganizationId,
+        ["admin_user_id"] = record.AdminUserId,
+        ["started_at"] = record.StartedAt,
+        ["updated_at"] = record.UpdatedAt,
+        ["completed_at"] = record.CompletedAt,
+        ["steps"] = new JsonArray([.. record.Steps.Select(step => (JsonNode)new JsonObject
+        {
+            ["name"] = step.Step.Name(),
+            ["status"] = step.Status,
+            ["detail"] = step.Detail,
+            ["attempts"] = step.Attempts,
+            ["last_error"] = step.LastError,
+            ["updated_at"] = step.UpdatedAt,
+        })]),
+    };
+
+    private static Task ProblemAsync(HttpContext context, int status, string reason, string detail, string? field)
+    {
+        var body = new JsonObject
+        {
+            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
+            ["title"] = reason.Replace('_', ' '),
+            ["status"] = status,
+            ["detail"] = detail,
+            ["reason"] = reason,
+        };
+        if (field is not null)
+        {
+            body["field"] = field;
+        }
+
+        return WriteAsync(context, status, "application/problem+json", body);
+    }
+
+    private static Task JsonAsync(HttpContext context, int status, JsonObject body) => WriteAsync(context, status, "application/json", body);
+
+    private static async Task WriteAsync(HttpContext context, int status, string contentType, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
+    }
+}
