@@ -109,7 +109,7 @@ internal sealed partial class OperationsCommands
 
     private int Report(JsonElement status, bool json)
     {
-        output.WriteLine(json ? status.GetRawField() : Describe(status));
+        output.WriteLine(json ? status.GetRawText() : Describe(status));
         return Field(status, "status") switch
         {
             "failed" => CliApp.Refused,

@@ -21,7 +21,7 @@ public sealed partial record OnboardingRequest(string CompanyName, string AdminE
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
-            return OnboardingRequestParse.Refuse("body", "Send a JSON object with company_name, admin_email, plan_type, stripe_customer_id and optionally salesforce_account_id.");
+            return OnboardingRequestParse.Refuse("body", "The body must be a JSON object with company_name, admin_email, plan_type, stripe_customer_id and optionally salesforce_account_id.");
         }
 
         string? Read(string name) => body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Trim() is { Length: > 0 } text ? text : null;
