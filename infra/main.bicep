@@ -69,6 +69,43 @@ param hrSendInvitations bool = true
 @description('What an HR termination does; Scalekit deletes a user whose last membership is removed.')
 param hrTermination string = 'remove-membership'
 
+@description('Salesforce My Domain URL, e.g. https://acme.my.salesforce.com; empty switches the CRM sync off.')
+param salesforceInstanceUrl string = ''
+
+@description('Salesforce external client app consumer key; empty switches the CRM sync off.')
+param salesforceClientId string = ''
+
+@secure()
+@description('Salesforce external client app consumer secret; empty switches the CRM sync off.')
+param salesforceClientSecret string = ''
+
+@description('Salesforce REST API version in request paths.')
+param salesforceApiVersion string = 'v68.0'
+
+@description('Six-field cron (seconds first) of the scheduled Salesforce → Scalekit sync.')
+param crmSyncSchedule string = '0 */15 * * * *'
+
+@description('Account field → organization metadata key (JSON); empty keeps the defaults (docs/crm.md).')
+param crmAccountFields string = ''
+
+@description('Contact field → user metadata key (JSON); empty keeps the defaults (docs/crm.md).')
+param crmContactFields string = ''
+
+@description('Scalekit features switched on for accounts of Type Enterprise, comma separated (sso, dir_sync).')
+param crmEnterpriseFeatures string = ''
+
+@description('Scalekit fact (active_users, subscription_status, last_login) → account field (JSON); empty keeps the defaults.')
+param crmAccountPushFields string = ''
+
+@minValue(1)
+@maxValue(100)
+@description('Salesforce API usage (percent of the 24-hour allocation) past which the scheduled sync waits for its next run.')
+param crmApiUsageCeiling int = 80
+
+@secure()
+@description('Stripe API key (sk_… or rk_…) used by onboarding to write Scalekit ids onto the customer; empty skips that step.')
+param stripeApiKey string = ''
+
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
 
@@ -123,6 +160,8 @@ module vault 'modules/keyvault.bicep' = {
     stripeWebhookSecret: stripeWebhookSecret
     hrWebhookSecret: hrWebhookSecret
     scalekitClientSecret: scalekitClientSecret
+    salesforceClientSecret: salesforceClientSecret
+    stripeApiKey: stripeApiKey
     recoverSoftDeletedVault: recoverSoftDeletedKeyVault
   }
 }
@@ -163,6 +202,15 @@ module app 'modules/function-app.bicep' = {
     hrDepartmentRoles: hrDepartmentRoles
     hrSendInvitations: hrSendInvitations
     hrTermination: hrTermination
+    salesforceInstanceUrl: salesforceInstanceUrl
+    salesforceClientId: salesforceClientId
+    salesforceApiVersion: salesforceApiVersion
+    crmSyncSchedule: crmSyncSchedule
+    crmAccountFields: crmAccountFields
+    crmContactFields: crmContactFields
+    crmEnterpriseFeatures: crmEnterpriseFeatures
+    crmAccountPushFields: crmAccountPushFields
+    crmApiUsageCeiling: crmApiUsageCeiling
   }
   dependsOn: [rbac]
 }

@@ -65,3 +65,37 @@ resource deadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview'
     }
   }
 }
+
+// Repeated CRM sync failures (scheduled runs or account updates): one can be a blip, three within an hour are not.
+resource crmFailures 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-crm-failures-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Scalekit.Functions: the CRM sync keeps failing'
+    description: 'Three or more Salesforce sync runs or account updates failed within an hour. /api/ops/stats (integrations, crm) shows the last error and the API usage; docs/crm.md lists the causes.'
+    severity: 2
+    enabled: true
+    scopes: [applicationInsightsId]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "scalekit_functions.integration.runs" and tostring(customDimensions.integration) == "crm" and tostring(customDimensions.outcome) == "failure" | summarize failures = sum(valueSum)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'failures'
+          operator: 'GreaterThanOrEqual'
+          threshold: 3
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: empty(alertEmail) ? [] : [actionGroup.id]
+    }
+  }
+}

@@ -30,7 +30,7 @@ param deploymentContainerUrl string
 @description('Application Insights connection string (not a secret: ingestion requires Entra ID here).')
 param applicationInsightsConnectionString string
 
-@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, hrWebhook, scalekitClient.')
+@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, hrWebhook, scalekitClient, salesforceClient, stripeApiKey.')
 param secretUris object
 
 @description('Scalekit environment URL; may be empty.')
@@ -61,6 +61,33 @@ param hrSendInvitations bool
 
 @description('What an HR termination does: remove-membership or mark-only.')
 param hrTermination string
+
+@description('Salesforce My Domain URL; empty switches the CRM sync off.')
+param salesforceInstanceUrl string
+
+@description('Salesforce external client app consumer key; empty switches the CRM sync off.')
+param salesforceClientId string
+
+@description('Salesforce REST API version, e.g. v68.0.')
+param salesforceApiVersion string
+
+@description('Six-field cron of the scheduled Salesforce → Scalekit sync.')
+param crmSyncSchedule string
+
+@description('JSON map of Account field to organization metadata key; empty keeps the defaults.')
+param crmAccountFields string
+
+@description('JSON map of Contact field to user metadata key; empty keeps the defaults.')
+param crmContactFields string
+
+@description('Features switched on for Enterprise accounts, comma separated; may be empty.')
+param crmEnterpriseFeatures string
+
+@description('JSON map of Scalekit fact to the account field it is written to; empty keeps the defaults.')
+param crmAccountPushFields string
+
+@description('Salesforce API usage (percent of the 24-hour allocation) past which the scheduled sync waits.')
+param crmApiUsageCeiling int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
@@ -137,6 +164,17 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'HR_DEPARTMENT_ROLES', value: hrDepartmentRoles }
         { name: 'HR_SEND_INVITATIONS', value: string(hrSendInvitations) }
         { name: 'HR_TERMINATION', value: hrTermination }
+        { name: 'SALESFORCE_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.salesforceClient})' }
+        { name: 'STRIPE_API_KEY', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeApiKey})' }
+        { name: 'SALESFORCE_INSTANCE_URL', value: salesforceInstanceUrl }
+        { name: 'SALESFORCE_CLIENT_ID', value: salesforceClientId }
+        { name: 'SALESFORCE_API_VERSION', value: salesforceApiVersion }
+        { name: 'CRM_SYNC_SCHEDULE', value: crmSyncSchedule }
+        { name: 'CRM_ACCOUNT_FIELDS', value: crmAccountFields }
+        { name: 'CRM_CONTACT_FIELDS', value: crmContactFields }
+        { name: 'CRM_ENTERPRISE_FEATURES', value: crmEnterpriseFeatures }
+        { name: 'CRM_ACCOUNT_PUSH_FIELDS', value: crmAccountPushFields }
+        { name: 'CRM_API_USAGE_CEILING', value: string(crmApiUsageCeiling) }
       ]
     }
   }

@@ -25,6 +25,14 @@ param hrWebhookSecret string
 @description('Scalekit API client secret; may be empty.')
 param scalekitClientSecret string
 
+@secure()
+@description('Salesforce external client app secret (client credentials); may be empty.')
+param salesforceClientSecret string
+
+@secure()
+@description('Stripe API key (sk_… or rk_…) for writing Scalekit ids onto customers; may be empty.')
+param stripeApiKey string
+
 @description('Recover the soft-deleted vault of the same name (kept 30 days after its resource group was deleted).')
 param recoverSoftDeletedVault bool
 
@@ -33,6 +41,8 @@ var secretNames = {
   stripeWebhook: 'stripe-webhook-secret'
   hrWebhook: 'hr-webhook-secret'
   scalekitClient: 'scalekit-client-secret'
+  salesforceClient: 'salesforce-client-secret'
+  stripeApiKey: 'stripe-api-key'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
@@ -79,6 +89,19 @@ resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: { value: empty(scalekitClientSecret) ? ' ' : scalekitClientSecret }
 }
 
+resource salesforceClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: secretNames.salesforceClient
+  // As for the Scalekit secret: a single space means "not configured" (the CRM sync is off).
+  properties: { value: empty(salesforceClientSecret) ? ' ' : salesforceClientSecret }
+}
+
+resource stripeApi 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: secretNames.stripeApiKey
+  properties: { value: empty(stripeApiKey) ? ' ' : stripeApiKey }
+}
+
 output name string = vault.name
 
 @description('Versionless secret URIs, so a rotated secret is picked up without redeploying.')
@@ -87,4 +110,6 @@ output secretUris object = {
   stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
   hrWebhook: '${vault.properties.vaultUri}secrets/${secretNames.hrWebhook}'
   scalekitClient: scalekitClient.properties.secretUri
+  salesforceClient: salesforceClient.properties.secretUri
+  stripeApiKey: stripeApi.properties.secretUri
 }

@@ -22,12 +22,16 @@ var queueNames = [
   'hr-events-poison'
   'onboarding-steps'
   'onboarding-steps-poison'
+  'crm-account-push'
+  'crm-account-push-poison'
 ]
 var tableNames = [
   'EventLedger'
   'DeadLetters'
   'OpsAudit'
   'Onboarding'
+  'CrmAccountLinks'
+  'CrmSync'
   'Organizations'
   'OrganizationDomains'
   'SsoConnections'

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Privacy;
 
@@ -8,7 +9,7 @@ namespace Scalekit.Webhooks.Hosting.Local;
 /// Stops the local host at start when a timer schedule is not a cron expression it can run, naming the setting.
 /// (The Functions runtime checks the schedules of its own timer triggers.)
 /// </summary>
-public sealed class TimerScheduleValidator : IValidateOptions<DeadLetterOptions>, IValidateOptions<RetentionOptions>
+public sealed class TimerScheduleValidator : IValidateOptions<DeadLetterOptions>, IValidateOptions<RetentionOptions>, IValidateOptions<CrmOptions>
 {
     public ValidateOptionsResult Validate(string? name, DeadLetterOptions options)
     {
@@ -20,6 +21,12 @@ public sealed class TimerScheduleValidator : IValidateOptions<DeadLetterOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         return Check(RetentionOptions.ScheduleSetting, options.Schedule);
+    }
+
+    public ValidateOptionsResult Validate(string? name, CrmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Check(CrmOptions.ScheduleSetting, options.Schedule);
     }
 
     private static ValidateOptionsResult Check(string setting, string schedule)

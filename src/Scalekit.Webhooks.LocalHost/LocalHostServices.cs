@@ -1,4 +1,5 @@
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Crm;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hosting.Local;
@@ -15,7 +16,7 @@ internal static class LocalHostServices
     /// <summary>Set to <c>false</c> to receive without consuming (messages then stay in their queues).</summary>
     public const string QueueTriggersSetting = "LOCAL_QUEUE_TRIGGERS_ENABLED";
 
-    /// <summary>Set to <c>false</c> to stop the timer jobs (the dead-letter replayer and the payload retention run).</summary>
+    /// <summary>Set to <c>false</c> to stop the timer jobs (the dead-letter replayer, the payload retention run, the CRM sync).</summary>
     public const string TimerJobsSetting = "LOCAL_TIMERS_ENABLED";
 
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
@@ -23,6 +24,7 @@ internal static class LocalHostServices
         services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeadLetterOptions>, TimerScheduleValidator>();
         services.AddSingleton<IValidateOptions<RetentionOptions>, TimerScheduleValidator>();
+        services.AddSingleton<IValidateOptions<CrmOptions>, TimerScheduleValidator>();
         services.AddHostedService<StorageProvisioningService>();
         if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
@@ -31,6 +33,7 @@ internal static class LocalHostServices
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Hr));
             services.AddHostedService<OnboardingQueueService>();
+            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, StorageNames.CrmPushQueue, provider.GetRequiredService<AccountPush>().HandleAsync));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
@@ -48,6 +51,9 @@ internal static class LocalHostServices
             services.AddSingleton<IHostedService>(provider => new TimerJobService(
                 "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule,
                 provider.GetRequiredService<PayloadRetention>().RunOnceAsync, provider));
+            services.AddSingleton<IHostedService>(provider => new TimerJobService(
+                "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule,
+                async cancellationToken => await provider.GetRequiredService<CrmScheduledSync>().RunOnceAsync(cancellationToken), provider));
         }
 
         services.AddHostedService<StartupBanner>();
@@ -84,25 +90,30 @@ internal sealed partial class StorageProvisioningService(StorageProvisioner prov
     private static partial void LogWaiting(ILogger logger, string reason);
 }
 
-/// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one event queue.</summary>
-internal sealed class QueueTriggerService(IServiceProvider provider, WebhookSource source) : BackgroundService
+/// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue.</summary>
+internal sealed class QueueTriggerService(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task>? handler = null) : BackgroundService
 {
+    /// <summary>An event queue, handled by the event consumer.</summary>
+    public QueueTriggerService(IServiceProvider provider, WebhookSource source)
+        : this(provider, StorageNames.QueueFor(source))
+    {
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var clients = provider.GetRequiredService<StorageClients>();
-        var consumer = provider.GetRequiredService<EventConsumer>();
         var listener = new QueueTriggerListener(
-            clients.Queue(StorageNames.QueueFor(source)),
-            clients.Queue(StorageNames.PoisonQueueFor(source)),
-            consumer.HandleAsync,
+            clients.Queue(queue),
+            clients.Queue(queue + StorageNames.PoisonSuffix),
+            handler ?? provider.GetRequiredService<EventConsumer>().HandleAsync,
             provider.GetRequiredService<IOptions<QueueTriggerOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{source}"));
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{queue}"));
         return listener.RunAsync(stoppingToken);
     }
 }
 
-/// <summary>A timer job (dead-letter replayer, payload retention) on the same cron schedule as its Functions timer trigger.</summary>
+/// <summary>A timer job (dead-letter replayer, payload retention, CRM sync) on the same cron schedule as its Functions timer trigger.</summary>
 internal sealed partial class TimerJobService(string name, string schedule, Func<CancellationToken, Task> run, IServiceProvider provider) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -61,6 +61,53 @@ public partial class DeploymentFilesTests
         Assert.Contains($"(name == \"{PipelineTelemetry.Parked.Name}\" and valueSum > 0)", bicep, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("SALESFORCE_CLIENT_SECRET", "salesforceClient")]
+    [InlineData("STRIPE_API_KEY", "stripeApiKey")]
+    [InlineData("SCALEKIT_CLIENT_SECRET", "scalekitClient")]
+    public void ApiSecrets_AreKeyVaultReferences_WrittenByTheVaultModule(string setting, string secret)
+    {
+        var app = File.ReadAllText(Path.Combine(Root, "infra", "modules", "function-app.bicep"));
+        var vault = File.ReadAllText(Path.Combine(Root, "infra", "modules", "keyvault.bicep"));
+        Assert.Contains($"{{ name: '{setting}', value: '@Microsoft.KeyVault(SecretUri=${{secretUris.{secret}}})' }}", app, StringComparison.Ordinal);
+        Assert.Matches($@"output secretUris object = \{{[\s\S]*\n  {secret}: ", vault);
+        // The secret comes in as a secure parameter, never as an app setting value.
+        var main = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
+        var parameter = Regex.Match(vault, $@"name: secretNames\.{secret}\s[\s\S]*?properties: \{{ value: empty\((?<param>\w+)\)").Groups["param"].Value;
+        Assert.False(string.IsNullOrEmpty(parameter), $"keyvault.bicep writes no secret {secret} from a parameter.");
+        Assert.Matches($@"@secure\(\)\s+@description\('[^']*'\)\s+param {parameter} string = ''", main);
+    }
+
+    [Theory]
+    [InlineData("SALESFORCE_INSTANCE_URL", "salesforceInstanceUrl")]
+    [InlineData("SALESFORCE_CLIENT_ID", "salesforceClientId")]
+    [InlineData("SALESFORCE_API_VERSION", "salesforceApiVersion")]
+    [InlineData("CRM_SYNC_SCHEDULE", "crmSyncSchedule")]
+    [InlineData("CRM_ACCOUNT_FIELDS", "crmAccountFields")]
+    [InlineData("CRM_CONTACT_FIELDS", "crmContactFields")]
+    [InlineData("CRM_ENTERPRISE_FEATURES", "crmEnterpriseFeatures")]
+    [InlineData("CRM_ACCOUNT_PUSH_FIELDS", "crmAccountPushFields")]
+    [InlineData("CRM_API_USAGE_CEILING", "string(crmApiUsageCeiling)")]
+    public void CrmSettings_AreAppSettings_FromMainBicepParameters(string setting, string value)
+    {
+        var app = File.ReadAllText(Path.Combine(Root, "infra", "modules", "function-app.bicep"));
+        var main = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
+        var parameters = File.ReadAllText(Path.Combine(Root, "infra", "main.bicepparam"));
+        Assert.Contains($"{{ name: '{setting}', value: {value} }}", app, StringComparison.Ordinal);
+        var parameter = value.Replace("string(", string.Empty, StringComparison.Ordinal).TrimEnd(')');
+        Assert.Contains($"{parameter}: {parameter}", main, StringComparison.Ordinal);
+        Assert.Contains($"readEnvironmentVariable('{setting}'", parameters, StringComparison.Ordinal);
+        Assert.Contains(setting, File.ReadAllText(Path.Combine(Root, "docs", "crm.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CrmAlert_FiresOnRepeatedCrmFailures_FromTheIntegrationMetric()
+    {
+        var bicep = File.ReadAllText(Path.Combine(Root, "infra", "modules", "alerts.bicep"));
+        Assert.Contains($"customMetrics | where name == \"{IntegrationTelemetry.RunsName}\" and tostring(customDimensions.integration) == \"crm\" and tostring(customDimensions.outcome) == \"failure\"", bicep, StringComparison.Ordinal);
+        Assert.Matches(@"operator: 'GreaterThanOrEqual'\s+threshold: 3", bicep);
+    }
+
     [Fact]
     public void DocsCliAndBicep_NameNoAdminRoute()
     {

@@ -4,6 +4,7 @@ using System.Reflection.PortableExecutable;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Http;
@@ -74,7 +75,7 @@ public class PublishOutputTests
     public void EventQueues_AreAllBound_WithTheStorageConnection()
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
-        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue, StorageNames.OnboardingQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue, StorageNames.OnboardingQueue, StorageNames.CrmPushQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 
@@ -82,9 +83,10 @@ public class PublishOutputTests
     public void Timers_RunOnTheirScheduleSettings()
     {
         var timers = output.Functions.Where(f => f.Trigger?.Type == "timerTrigger").ToDictionary(f => f.Name, f => f.Trigger!.Get("schedule"));
-        Assert.Equal(2, timers.Count);
+        Assert.Equal(3, timers.Count);
         Assert.Equal("%" + DeadLetterOptions.ScheduleSetting + "%", timers["DeadLetterReplay"]);
         Assert.Equal("%" + RetentionOptions.ScheduleSetting + "%", timers["PayloadRetentionRun"]);
+        Assert.Equal("%" + CrmOptions.ScheduleSetting + "%", timers["CrmSync"]);
     }
 
     [Fact]

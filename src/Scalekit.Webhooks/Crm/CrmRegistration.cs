@@ -7,7 +7,7 @@ using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Crm;
 
-/// <summary>Registers the Salesforce connection: its validated settings, the shared session and the typed client.</summary>
+/// <summary>Registers the Salesforce connection (validated settings, the shared session, the typed client) and the CRM sync both ways.</summary>
 internal static class CrmRegistration
 {
     public static IServiceCollection AddSalesforce(this IServiceCollection services, IConfiguration configuration)
@@ -21,6 +21,14 @@ internal static class CrmRegistration
                 pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        services.AddOptions<CrmOptions>().Configure(options => CrmOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CrmOptions>, CrmOptionsValidator>();
+        services.TryAddSingleton<AccountLinks>();
+        services.TryAddSingleton<CrmSyncStore>();
+        services.TryAddSingleton<AccountPush>();
+        services.TryAddSingleton<CrmEventHook>();
+        services.TryAddSingleton<CrmScheduledSync>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Operations.IIntegrationHealth, CrmHealth>());
         return services;
     }
 }

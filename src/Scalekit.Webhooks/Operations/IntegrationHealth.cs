@@ -20,6 +20,8 @@ public interface IIntegrationHealth
 /// <param name="LastFailureAt">When the latest failure happened.</param>
 /// <param name="LastError">What the latest failure said.</param>
 /// <param name="AverageDurationMs">Mean duration of a successful attempt.</param>
+/// <param name="LastRunAt">When the integration last ran (a deferred run counts); by default the latest success or failure.</param>
+/// <param name="ApiUsage">Share of the external API's allocation used, where the API reports it (Salesforce).</param>
 public sealed record IntegrationHealthReport(
     string Name,
     string Mode,
@@ -28,7 +30,9 @@ public sealed record IntegrationHealthReport(
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastFailureAt,
     string? LastError,
-    double? AverageDurationMs)
+    double? AverageDurationMs,
+    DateTimeOffset? LastRunAt = null,
+    Crm.ApiUsage? ApiUsage = null)
 {
     /// <summary>idle (nothing happened), ok, degraded (some failures) or failing (the latest attempt failed).</summary>
     public string Status => (Successes, Failures) switch
@@ -54,5 +58,7 @@ public sealed record IntegrationHealthReport(
         ["last_error"] = LastError,
         ["average_duration_ms"] = AverageDurationMs,
         ["counts"] = Counts is null ? null : new JsonObject([.. Counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))]),
+        ["last_run_at"] = LastRunAt ?? (LastFailureAt > LastSuccessAt || LastSuccessAt is null ? LastFailureAt : LastSuccessAt),
+        ["api_usage"] = ApiUsage is null ? null : new JsonObject { ["used"] = ApiUsage.Used, ["allocated"] = ApiUsage.Allocated, ["percent"] = Math.Round(ApiUsage.Percent, 1) },
     };
 }

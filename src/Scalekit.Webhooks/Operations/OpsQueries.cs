@@ -19,7 +19,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
 
 /// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, EmployeeStore employees, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
+public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, EmployeeStore employees, Crm.CrmSyncStore crm, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -251,7 +251,7 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
         return body["customer"] is null && body["subscriptions"]!.AsArray().Count == 0 && body["sync"] is null ? null : body;
     }
 
-    /// <summary>Organizations whose metadata has no room for billing's keys (the last sync was refused for it).</summary>
+    /// <summary>Organizations whose metadata has no room for billing's or the CRM sync's keys (the last sync was refused for it).</summary>
     public async Task<JsonObject> OverBudgetOrganizationsAsync(CancellationToken cancellationToken = default)
     {
         var items = new JsonArray();
@@ -264,6 +264,20 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
                 ["since"] = row.LastAttempt?.At,
                 ["reason"] = row.LastAttempt?.Reason,
                 ["organization_keys"] = row.LastAttempt?.Metadata is { } metadata ? new JsonArray([.. metadata.Keys.Order(StringComparer.Ordinal).Select(k => (JsonNode)k)]) : null,
+                ["writer"] = "billing",
+            });
+        }
+
+        await foreach (var refusal in crm.OverBudgetAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(new JsonObject
+            {
+                ["organization_id"] = refusal.OrganizationId,
+                ["account_id"] = refusal.AccountId,
+                ["since"] = refusal.At,
+                ["reason"] = refusal.Reason,
+                ["organization_keys"] = new JsonArray([.. refusal.OrganizationKeys.Select(k => (JsonNode)k)]),
+                ["writer"] = "crm",
             });
         }
 

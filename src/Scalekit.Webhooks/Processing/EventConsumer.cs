@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
@@ -28,6 +29,7 @@ public sealed partial class EventConsumer(
     StripeBillingProcessor billing,
     LateLinkSync lateLinks,
     HrEmployeeProcessor hr,
+    CrmEventHook crm,
     TimeProvider time,
     FaultInjection faults,
     EventModeFilter modes,
@@ -175,6 +177,11 @@ public sealed partial class EventConsumer(
 
         var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;
         var applied = await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false);
+        if (applied == ApplyResult.Applied)
+        {
+            await crm.AfterAppliedAsync(root, envelope.EventId, stamp.OccurredAt, cancellationToken).ConfigureAwait(false);
+        }
+
         if (applied == ApplyResult.Applied && envelope.EventType is "organization.created" or "organization.updated"
             && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
             && data.TryGetProperty("external_id", out var external) && external.ValueKind == JsonValueKind.String)

@@ -11,12 +11,18 @@ public static class StorageNames
 
     /// <summary>Onboarding runs (one message names one onboarding); not an event queue.</summary>
     public const string OnboardingQueue = "onboarding-steps";
+
+    /// <summary>Salesforce account updates to make after a Scalekit event (not an event queue: no ledger, no replayer).</summary>
+    public const string CrmPushQueue = "crm-account-push";
+
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
     public const string DeadLetterTable = "DeadLetters";
     public const string AuditTable = "OpsAudit";
     public const string OnboardingTable = "Onboarding";
+    public const string CrmAccountLinksTable = "CrmAccountLinks";
+    public const string CrmSyncTable = "CrmSync";
 
     public static string QueueFor(WebhookSource source) => source switch
     {
@@ -29,9 +35,9 @@ public static class StorageNames
     public static string PoisonQueueFor(WebhookSource source) => QueueFor(source) + PoisonSuffix;
 
     public static IReadOnlyList<string> AllQueues { get; } =
-        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix, OnboardingQueue, OnboardingQueue + PoisonSuffix];
+        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix, OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, .. State.StateTables.All];
 }
