@@ -272,7 +272,7 @@ public sealed partial class CrmScheduledSync(
         return MetadataBudget.Merge(current, owned, desired, "the CRM sync");
     }
 
-    /// <summary>The mapped fields that have a value, as metadata strings (numbers as Salesforce wrote them).</summary>
+    /// <summary>The mapped fields that have a value, as metadata strings.</summary>
     internal static Dictionary<string, string> Mapped(JsonElement record, IReadOnlyDictionary<string, string> fields)
     {
         var mapped = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -287,7 +287,8 @@ public sealed partial class CrmScheduledSync(
             var text = value.ValueKind switch
             {
                 JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.GetRawText(),
+                // 950000.0 and 950000 are the same revenue: no trailing zeros, so a re-read sends nothing.
+                JsonValueKind.Number => value.TryGetDecimal(out var number) ? number.ToString("G29", CultureInfo.InvariantCulture) : value.GetRawText(),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
                 _ => null,
