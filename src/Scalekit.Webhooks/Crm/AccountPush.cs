@@ -93,7 +93,7 @@ public sealed partial class AccountPush(
         {
             result = await WriteAsync(salesforce, request, accountId, cancellationToken).ConfigureAwait(false);
         }
-        catch (SalesforceApiException ex) when (!ex.IsTransient)
+        catch (SalesforceApiException ex) when (!ex.IsTransient && ex is not SalesforceConflictException)
         {
             result = new AccountPushResult(CrmSyncStore.Failure, $"account {accountId} of {request.OrganizationId}: {ex.Message}; dropped (the next event writes every field again)", new Dictionary<string, object?>());
         }
