@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Onboarding;
-using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.LocalHost;

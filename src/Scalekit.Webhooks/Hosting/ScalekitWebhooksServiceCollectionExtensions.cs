@@ -108,7 +108,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOptions<StripeApiOptions>().Configure(options => StripeApiOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.TryAddSingleton<StripeCustomerMetadata>();
-        services.AddOnboarding();
+        services.AddOnboarding(configuration);
         return services;
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
-using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
 
@@ -24,7 +23,7 @@ public sealed partial class CustomerOnboarding(
     IOptions<ScalekitOptions> scalekitOptions,
     IOptions<SalesforceOptions> salesforceOptions,
     IOptions<StripeApiOptions> stripeOptions,
-    IOptions<QueueTriggerOptions> queueOptions,
+    IOptions<OnboardingOptions> onboardingOptions,
     TimeProvider time,
     ILogger<CustomerOnboarding> logger)
 {
@@ -112,7 +111,7 @@ public sealed partial class CustomerOnboarding(
                 {
                     var (permanent, reason) = Classify(ex);
                     var attempts = state.Attempts + 1;
-                    var givesUp = permanent || attempts >= queueOptions.Value.MaxDequeueCount;
+                    var givesUp = permanent || attempts >= onboardingOptions.Value.MaxAttempts;
                     var now = time.GetUtcNow();
                     record = record.With(state with { Status = givesUp ? OnboardingStatus.Failed : OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, now);
                     if (givesUp)

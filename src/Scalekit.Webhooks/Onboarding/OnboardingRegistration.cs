@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalekit.Webhooks.Operations;
@@ -6,11 +7,12 @@ using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Onboarding;
 
-/// <summary>Registers customer onboarding: its store, the runner, its health report and its personal data.</summary>
+/// <summary>Registers customer onboarding: its settings, store, runner, health report and personal data.</summary>
 internal static class OnboardingRegistration
 {
-    public static IServiceCollection AddOnboarding(this IServiceCollection services)
+    public static IServiceCollection AddOnboarding(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<OnboardingOptions>().Configure(options => OnboardingOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<OnboardingStore>();
         services.TryAddSingleton<CustomerOnboarding>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, OnboardingHealth>());

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting;
+
+namespace Scalekit.Webhooks.Onboarding;
+
+/// <summary>How onboarding runs treat transient failures.</summary>
+public sealed class OnboardingOptions
+{
+    public const string MaxAttemptsSetting = "ONBOARDING_MAX_ATTEMPTS";
+
+    /// <summary>
+    /// Attempts of one step before a transient failure fails the onboarding. Default 5, the queues' <c>maxDequeueCount</c>
+    /// in host.json: at or below it the onboarding fails with its reason before its message goes to the poison queue.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    internal static void Bind(OnboardingOptions options, IConfiguration configuration) =>
+        options.MaxAttempts = SettingValue.WholeNumber(configuration, MaxAttemptsSetting, options.MaxAttempts, 1, 100);
+}
