@@ -167,7 +167,7 @@ public sealed class AccountPushTests(CrmStandInFixture host) : CrmTestBase(host)
     public async Task SalesforceHangs_TheUpdateTimesOut_AndGoesBackToTheQueue()
     {
         var (organization, account) = await LinkedAsync();
-        Salesforce.Given(Request.Create().WithPath(AccountPath(account)).UsingGet()).RespondWith(AccountAnswer(account, "\"e\"", 1).WithDelay(TimeSpan.FromSeconds(5)));
+        Salesforce.Given(Request.Create().WithPath(AccountPath(account)).UsingGet()).RespondWith(AccountAnswer(account, "\"e\"", 1).WithDelay(TimeSpan.FromSeconds(10)));
 
         await Assert.ThrowsAnyAsync<Exception>(() => Push.HandleAsync(new AccountPushRequest(organization, "evt_1").ToMessage()));
 

@@ -252,7 +252,7 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
     [Fact]
     public async Task Run_SalesforceHangs_EachAttemptTimesOut_AndTheRunFails()
     {
-        Salesforce.Given(Request.Create().WithPath(QueryPath).UsingGet()).RespondWith(Json(Page(null)).WithDelay(TimeSpan.FromSeconds(5)));
+        Salesforce.Given(Request.Create().WithPath(QueryPath).UsingGet()).RespondWith(Json(Page(null)).WithDelay(TimeSpan.FromSeconds(10)));
 
         await Assert.ThrowsAnyAsync<Exception>(() => Sync.RunOnceAsync());
 

@@ -32,7 +32,8 @@ public class CrmStandInFixture : LocalHostFixture
         ["SALESFORCE_CLIENT_ID"] = "3MVG9-client",
         ["SALESFORCE_CLIENT_SECRET"] = "salesforce-secret",
         ["SALESFORCE_RETRY_BASE_DELAY_MS"] = "5",
-        ["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "1500",
+        ["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "2500",
+        ["SALESFORCE_MAX_RETRIES"] = "2",
         ["CRM_ENTERPRISE_FEATURES"] = "sso",
     };
 }

@@ -27,7 +27,8 @@ public sealed class SalesforceClientTests : IDisposable
             ["SALESFORCE_CLIENT_ID"] = "3MVG9-client",
             ["SALESFORCE_CLIENT_SECRET"] = "client-secret",
             ["SALESFORCE_RETRY_BASE_DELAY_MS"] = "5",
-            ["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "500",
+            // A fresh stand-in's first answer can take most of a second on a loaded machine; the hang below is far longer.
+            ["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "2000",
         }).Build();
         _services = new ServiceCollection().AddLogging().AddScalekitWebhooks(configuration).BuildServiceProvider();
         GivenToken("token-1");
@@ -203,7 +204,7 @@ public sealed class SalesforceClientTests : IDisposable
     public async Task HangingAnswer_TimesOutPerAttempt()
     {
         _salesforce.Given(Request.Create().WithPath(Account).UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(5)).WithBodyAsJson(new { Id = "x" }));
+            .RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(10)).WithBodyAsJson(new { Id = "x" }));
 
         // Each attempt gives up after SALESFORCE_ATTEMPT_TIMEOUT_MS; after the retries the timeout surfaces as transient.
         await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => Client.GetAsync("Account", "001000000000001AAA", ["Id"]));
