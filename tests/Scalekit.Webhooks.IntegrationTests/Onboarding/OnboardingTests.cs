@@ -256,6 +256,23 @@ public class OnboardingTests(OnboardingFixture host) : OnboardingTestBase(host),
     }
 
     [Fact]
+    public async Task StripeTimeout_IsATransientFailure_AfterStripeNetsOwnRetries()
+    {
+        Stripe.Given(Request.Create().WithPath(CustomerPath).UsingPost()).AtPriority(Override)
+            .RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(20)).WithBodyAsJson(new { id = Customer, @object = "customer" }));
+        var id = await StartAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(RunNextAsync);
+
+        var status = await StatusAsync(id);
+        Assert.Equal("running", status.GetProperty("status").GetString());
+        var step = Step(status, "stripe_customer");
+        Assert.Equal("pending", step.GetProperty("status").GetString());
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(step.GetProperty("last_error").GetString()!, "(?i)time|cancel"), step.GetProperty("last_error").GetString());
+        Assert.Equal(1, step.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
     public async Task MalformedScalekitAnswerToTheCreate_IsRetried_AndTheRetryFindsTheOrganization()
     {
         Scalekit.Given(Request.Create().WithPath(OrganizationsPath).UsingPost()).AtPriority(Override)
