@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
@@ -54,6 +56,8 @@ public class OnboardingTests(OnboardingFixture host) : OnboardingTestBase(host),
         var form = Uri.UnescapeDataString(Assert.Single(Calls(Stripe, "POST", CustomerPath)).RequestMessage.Body!);
         Assert.Contains($"metadata[scalekit_org_id]={Organization}", form, StringComparison.Ordinal);
         Assert.Contains($"metadata[scalekit_admin_user_id]={AdminUser}", form, StringComparison.Ordinal);
+
+        Assert.Equal(Account, await Host.Host.Services.GetRequiredService<AccountLinks>().FindAccountAsync(Organization));
 
         var completion = BodyOf(Assert.Single(Calls(Scalekit, "PATCH", OrganizationPath)));
         Assert.Equal("completed", completion["metadata"]!["onboarding_status"]!.GetValue<string>());
