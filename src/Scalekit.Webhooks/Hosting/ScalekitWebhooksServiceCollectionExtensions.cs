@@ -106,7 +106,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         });
         services.AddSalesforce(configuration);
         services.AddOptions<StripeApiOptions>().Configure(options => StripeApiOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddHttpClient(StripeCustomerMetadata.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
+            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
         return services;

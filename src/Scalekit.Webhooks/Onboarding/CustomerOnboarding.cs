@@ -186,7 +186,7 @@ public sealed partial class CustomerOnboarding(
             }
 
             var created = await client.CreateAsync(request.CompanyName, request.StripeCustomerId, desired, cancellationToken).ConfigureAwait(false);
-            return StepResult.Done($"created organization {created.Id} with external id {request.StripeCustomerId}", created.Id);
+            return StepResult.Done($"created organization {created.Id} with external id {request.StripeCustomerId}{await LinkAsync(created.Id, request, cancellationToken).ConfigureAwait(false)}", created.Id);
         }
 
         // Created by an earlier attempt whose answer was lost, or by someone else: make its metadata say what was asked.
@@ -201,7 +201,19 @@ public sealed partial class CustomerOnboarding(
             await client.UpdateMetadataAsync(organization.Id, merge.Metadata, $"{record.Id}-organization", cancellationToken).ConfigureAwait(false);
         }
 
-        return StepResult.Done($"found organization {organization.Id} by external id {request.StripeCustomerId}{(merge.Changed ? "; metadata set" : string.Empty)}", organization.Id);
+        return StepResult.Done($"found organization {organization.Id} by external id {request.StripeCustomerId}{(merge.Changed ? "; metadata set" : string.Empty)}{await LinkAsync(organization.Id, request, cancellationToken).ConfigureAwait(false)}", organization.Id);
+    }
+
+    /// <summary>Links the organization to the request's Salesforce account for the CRM sync (as its metadata says too).</summary>
+    private async Task<string> LinkAsync(string organizationId, OnboardingRequest request, CancellationToken cancellationToken)
+    {
+        if (request.SalesforceAccountId is not { } account)
+        {
+            return string.Empty;
+        }
+
+        await services.GetRequiredService<AccountLinks>().LinkAsync(organizationId, account, cancellationToken).ConfigureAwait(false);
+        return $"; linked to Salesforce account {account}";
     }
 
     private async Task<StepResult> AdminUserAsync(OnboardingRecord record, CancellationToken cancellationToken)

@@ -8,12 +8,16 @@ public sealed class StripeApiOptions
 {
     public const string ApiKeySetting = "STRIPE_API_KEY";
     public const string BaseUrlSetting = "STRIPE_API_BASE_URL";
+    public const string TimeoutSetting = "STRIPE_API_TIMEOUT_MS";
 
     /// <summary>A secret (<c>sk_…</c>) or restricted (<c>rk_…</c>) key with write access to customers.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Where Stripe's API is; only set to point at a stand-in. Default Stripe's own.</summary>
     public Uri? BaseUrl { get; set; }
+
+    /// <summary>Longest time for one HTTP attempt (Stripe.net retries a timed-out attempt twice). Default 30 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Why Stripe API access is off although its settings are given; null when it is fully set or absent.</summary>
     public string? Problem { get; set; }
@@ -26,6 +30,7 @@ public sealed class StripeApiOptions
         var baseUrl = configuration[BaseUrlSetting]?.Trim();
         options.ApiKey = string.IsNullOrEmpty(key) ? null : key;
         options.BaseUrl = ConnectionSettings.BaseUrl(baseUrl);
+        options.Timeout = SettingValue.Duration(configuration, TimeoutSetting, options.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), TimeUnit.Milliseconds);
         options.Problem = ConnectionSettings.IsUnresolvedKeyVaultReference(key)
             ? $"Stripe API access is off: {ApiKeySetting} holds a Key Vault reference that has not been resolved."
             : options.ApiKey is not null && !options.ApiKey.StartsWith("sk_", StringComparison.Ordinal) && !options.ApiKey.StartsWith("rk_", StringComparison.Ordinal)

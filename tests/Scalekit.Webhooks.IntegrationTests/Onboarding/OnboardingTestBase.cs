@@ -47,6 +47,7 @@ public class OnboardingFixture : LocalHostFixture, IDisposable
                 settings["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "4000";
                 settings["STRIPE_API_KEY"] = "sk_test_onboarding";
                 settings["STRIPE_API_BASE_URL"] = Stripe.Url;
+                settings["STRIPE_API_TIMEOUT_MS"] = "3000";
             }
 
             return settings;

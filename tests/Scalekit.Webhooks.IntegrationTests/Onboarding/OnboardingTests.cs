@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
@@ -54,6 +56,8 @@ public class OnboardingTests(OnboardingFixture host) : OnboardingTestBase(host),
         var form = Uri.UnescapeDataString(Assert.Single(Calls(Stripe, "POST", CustomerPath)).RequestMessage.Body!);
         Assert.Contains($"metadata[scalekit_org_id]={Organization}", form, StringComparison.Ordinal);
         Assert.Contains($"metadata[scalekit_admin_user_id]={AdminUser}", form, StringComparison.Ordinal);
+
+        Assert.Equal(Account, await Host.Host.Services.GetRequiredService<AccountLinks>().FindAccountAsync(Organization));
 
         var completion = BodyOf(Assert.Single(Calls(Scalekit, "PATCH", OrganizationPath)));
         Assert.Equal("completed", completion["metadata"]!["onboarding_status"]!.GetValue<string>());
@@ -253,6 +257,23 @@ public class OnboardingTests(OnboardingFixture host) : OnboardingTestBase(host),
         Assert.Equal("pending", step.GetProperty("status").GetString());
         Assert.Contains("timeout", step.GetProperty("last_error").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Empty(Calls(Scalekit, "POST", OrganizationsPath));
+    }
+
+    [Fact]
+    public async Task StripeTimeout_IsATransientFailure_AfterStripeNetsOwnRetries()
+    {
+        Stripe.Given(Request.Create().WithPath(CustomerPath).UsingPost()).AtPriority(Override)
+            .RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(20)).WithBodyAsJson(new { id = Customer, @object = "customer" }));
+        var id = await StartAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(RunNextAsync);
+
+        var status = await StatusAsync(id);
+        Assert.Equal("running", status.GetProperty("status").GetString());
+        var step = Step(status, "stripe_customer");
+        Assert.Equal("pending", step.GetProperty("status").GetString());
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(step.GetProperty("last_error").GetString()!, "(?i)time|cancel"), step.GetProperty("last_error").GetString());
+        Assert.Equal(1, step.GetProperty("attempts").GetInt32());
     }
 
     [Fact]
