@@ -26,12 +26,19 @@ internal static class LocalHostServices
         services.AddSingleton<IValidateOptions<RetentionOptions>, TimerScheduleValidator>();
         services.AddSingleton<IValidateOptions<CrmOptions>, TimerScheduleValidator>();
         services.AddHostedService<StorageProvisioningService>();
+        if (!string.IsNullOrWhiteSpace(configuration[FaultInjection.Setting]))
+        {
+            services.AddFaultInjection(configuration);
+        }
+
         if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
-            // AddHostedService would keep only one of two services of the same type.
-            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Scalekit));
-            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Stripe));
-            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, WebhookSource.Hr));
+            foreach (var source in EventSources.All)
+            {
+                // AddHostedService would keep only one of two services of the same type.
+                services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, source.Queue));
+            }
+
             services.AddHostedService<OnboardingQueueService>();
             services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, StorageNames.CrmPushQueue, provider.GetRequiredService<AccountPush>().HandleAsync));
         }
@@ -93,12 +100,6 @@ internal sealed partial class StorageProvisioningService(StorageProvisioner prov
 /// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue.</summary>
 internal sealed class QueueTriggerService(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task>? handler = null) : BackgroundService
 {
-    /// <summary>An event queue, handled by the event consumer.</summary>
-    public QueueTriggerService(IServiceProvider provider, WebhookSource source)
-        : this(provider, StorageNames.QueueFor(source))
-    {
-    }
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var clients = provider.GetRequiredService<StorageClients>();

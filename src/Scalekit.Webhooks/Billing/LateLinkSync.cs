@@ -40,7 +40,8 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
 
         if (result.Result != SyncResults.WaitingForOrganization)
         {
-            await ledger.ResolveWaitingAsync(customerId, StripeBillingProcessor.LedgerStatus(result.Result), $"{result.Result}: {result.Detail}", cancellationToken).ConfigureAwait(false);
+            var outcome = StripeBillingProcessor.OutcomeOf(result);
+            await ledger.ResolveWaitingAsync(customerId, outcome.Status, outcome.Detail, cancellationToken).ConfigureAwait(false);
         }
 
         return result;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -8,18 +10,14 @@ using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Billing;
 
-/// <summary>How a billing event ended, for the ledger.</summary>
-public sealed record BillingOutcome(string Status, string Detail, string? CustomerId, string? OrganizationId);
-
 /// <summary>
 /// Applies Stripe billing events: keeps subscriptions, invoices, entitlements and customers in Tables in event order,
 /// and writes subscription and customer changes to the linked Scalekit organization. Subscription events are
 /// authoritative for entitlements; the entitlement summary is recorded but does not switch features on its own.
 /// The state written to Scalekit comes from all of the customer's subscriptions (<see cref="BillingState.From"/>).
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, StorageClients clients, IOptions<BillingOptions> options)
+public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, StorageClients clients, IOptions<BillingOptions> options) : IEventProcessor
 {
-
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
@@ -28,9 +26,50 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         "customer.deleted", "checkout.session.completed", "entitlements.active_entitlement_summary.updated",
     ];
 
-    public async Task<BillingOutcome> ProcessAsync(string json, EventStamp stamp, CancellationToken cancellationToken = default)
+    public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var stripeEvent = EventUtility.ParseEvent(json, throwOnApiVersionMismatch: false);
+        ArgumentNullException.ThrowIfNull(stamp);
+        if (!TryParse(payload, out var stripeEvent, out var problem))
+        {
+            return ProcessingOutcome.Parked(problem);
+        }
+
+        try
+        {
+            return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PermanentSyncException ex)
+        {
+            return ProcessingOutcome.Parked(ex.Message) with { CustomerId = CustomerOf(stripeEvent) };
+        }
+    }
+
+    private static bool TryParse(ReadOnlyMemory<byte> payload, [NotNullWhen(true)] out Event? stripeEvent, out string problem)
+    {
+        try
+        {
+            stripeEvent = EventUtility.ParseEvent(Encoding.UTF8.GetString(payload.Span), throwOnApiVersionMismatch: false);
+            problem = string.Empty;
+            return true;
+        }
+        catch (Exception ex) when (ex is StripeException or Newtonsoft.Json.JsonException or JsonException)
+        {
+            stripeEvent = null;
+            problem = $"The Stripe event cannot be read: {ex.Message}";
+            return false;
+        }
+    }
+
+    private static string? CustomerOf(Event stripeEvent) => stripeEvent.Data.Object switch
+    {
+        Subscription subscription => subscription.CustomerId,
+        Invoice invoice => invoice.CustomerId,
+        Customer customer => customer.Id,
+        _ => null,
+    };
+
+    private async Task<ProcessingOutcome> ApplyAsync(Event stripeEvent, EventStamp stamp, CancellationToken cancellationToken)
+    {
         return stripeEvent.Data.Object switch
         {
             Subscription subscription when stripeEvent.Type.StartsWith("customer.subscription.", StringComparison.Ordinal) =>
@@ -43,11 +82,11 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
                 await CheckoutAsync(session, stamp, cancellationToken).ConfigureAwait(false),
             Stripe.Entitlements.ActiveEntitlementSummary summary when stripeEvent.Type == "entitlements.active_entitlement_summary.updated" =>
                 await EntitlementsAsync(summary, stamp, cancellationToken).ConfigureAwait(false),
-            _ => new BillingOutcome(ProcessingStatus.Ignored, $"type {stripeEvent.Type} changes no billing state", null, null),
+            _ => ProcessingOutcome.Ignored($"type {stripeEvent.Type} changes no billing state"),
         };
     }
 
-    private async Task<BillingOutcome> SubscriptionAsync(Subscription subscription, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> SubscriptionAsync(Subscription subscription, EventStamp stamp, CancellationToken cancellationToken)
     {
         var item = subscription.Items?.Data?.FirstOrDefault();
         var lookupKey = item?.Price?.LookupKey;
@@ -67,13 +106,13 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         }, SoftDelete: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
-            return new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this subscription", subscription.CustomerId, null);
+            return ProcessingOutcome.Stale("a newer event already set this subscription") with { CustomerId = subscription.CustomerId };
         }
 
         return await SyncCustomerAsync(subscription.CustomerId, stamp, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<BillingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
         var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, customer.Id, new Dictionary<string, object?>
         {
@@ -84,13 +123,13 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         }, SoftDelete: true);
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
-            return new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this customer", customer.Id, null);
+            return ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = customer.Id };
         }
 
         return await SyncCustomerAsync(customer.Id, stamp, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<BillingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
     {
         var change = new StateChange(StateTables.Invoices, invoice.CustomerId, invoice.Id, new Dictionary<string, object?>
         {
@@ -103,15 +142,15 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
-            ? new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this invoice", invoice.CustomerId, null)
-            : new BillingOutcome(ProcessingStatus.Processed, $"invoice {invoice.Id} {stamp.EventType["invoice.".Length..]}; subscription events carry the entitlement change", invoice.CustomerId, null);
+            ? ProcessingOutcome.Stale("a newer event already set this invoice") with { CustomerId = invoice.CustomerId }
+            : ProcessingOutcome.Applied($"invoice {invoice.Id} {stamp.EventType["invoice.".Length..]}; subscription events carry the entitlement change") with { CustomerId = invoice.CustomerId };
     }
 
-    private async Task<BillingOutcome> CheckoutAsync(Stripe.Checkout.Session session, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> CheckoutAsync(Stripe.Checkout.Session session, EventStamp stamp, CancellationToken cancellationToken)
     {
         if (session.CustomerId is null)
         {
-            return new BillingOutcome(ProcessingStatus.Ignored, "checkout session without a customer", null, null);
+            return ProcessingOutcome.Ignored("checkout session without a customer");
         }
 
         var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, session.CustomerId, new Dictionary<string, object?>
@@ -122,11 +161,11 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
-            ? new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this customer", session.CustomerId, null)
-            : new BillingOutcome(ProcessingStatus.Processed, $"checkout {session.Id} completed", session.CustomerId, null);
+            ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = session.CustomerId }
+            : ProcessingOutcome.Applied($"checkout {session.Id} completed") with { CustomerId = session.CustomerId };
     }
 
-    private async Task<BillingOutcome> EntitlementsAsync(Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> EntitlementsAsync(Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
         var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
         var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, summary.Customer, new Dictionary<string, object?>
@@ -135,16 +174,16 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
-            ? new BillingOutcome(ProcessingStatus.StaleSkipped, "a newer event already set this customer", summary.Customer, null)
-            : new BillingOutcome(ProcessingStatus.Processed, $"entitlements recorded: {string.Join(", ", keys)}", summary.Customer, null);
+            ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = summary.Customer }
+            : ProcessingOutcome.Applied($"entitlements recorded: {string.Join(", ", keys)}") with { CustomerId = summary.Customer };
     }
 
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
-    private async Task<BillingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
         var version = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, version, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new BillingOutcome(LedgerStatus(result.Result), $"{result.Result}: {result.Detail}", customerId, result.OrganizationId);
+        return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
@@ -170,14 +209,19 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
     }
 
-    /// <summary>The ledger status of an event whose sync ended with <paramref name="result"/>.</summary>
-    public static string LedgerStatus(string result) => result switch
+    /// <summary>The outcome of an event whose sync ended with <paramref name="result"/>.</summary>
+    public static ProcessingOutcome OutcomeOf(SyncResult result)
     {
-        SyncResults.WaitingForOrganization => ProcessingStatus.WaitingForOrganization,
-        SyncResults.NoLinkedOrganization => ProcessingStatus.NoLinkedOrganization,
-        SyncResults.Refused => ProcessingStatus.Parked,
-        _ => ProcessingStatus.Processed,
-    };
+        ArgumentNullException.ThrowIfNull(result);
+        var detail = $"{result.Result}: {result.Detail}";
+        return result.Result switch
+        {
+            SyncResults.WaitingForOrganization => ProcessingOutcome.Waiting(detail),
+            SyncResults.NoLinkedOrganization => ProcessingOutcome.GaveUpWaiting(detail),
+            SyncResults.Refused => ProcessingOutcome.Parked(detail),
+            _ => ProcessingOutcome.Applied(detail),
+        };
+    }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

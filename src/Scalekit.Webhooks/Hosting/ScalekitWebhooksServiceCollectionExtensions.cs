@@ -50,7 +50,12 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<LedgerOptions>>().Value.ClaimLease));
         services.TryAddSingleton<EventConsumer>();
-        services.TryAddSingleton(_ => new FaultInjection(configuration));
+        foreach (var source in EventSources.All)
+        {
+            services.TryAddSingleton(source.Processor);
+            services.AddSingleton(provider => new SourceProcessor(source.Source, (IEventProcessor)provider.GetRequiredService(source.Processor)));
+        }
+
         services.TryAddSingleton<StateStore>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.AddOptions<BillingOptions>().Configure(options => BillingOptions.Bind(options, configuration)).ValidateOnStart();
@@ -59,13 +64,11 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<CustomerBillingStore>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<LateLinkSync>();
-        services.TryAddSingleton<StripeBillingProcessor>();
         services.AddOptions<HrOptions>().Configure(options => HrOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HrOptions>, HrOptionsValidator>();
         services.TryAddSingleton<EmployeeStore>();
         services.TryAddSingleton<HrOrganizationResolver>();
         services.TryAddSingleton<HrUserSync>();
-        services.TryAddSingleton<HrEmployeeProcessor>();
         services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();

@@ -23,6 +23,20 @@ public static class SettingValue
             : throw Invalid(setting, $"must be a whole number from {min} to {max}");
     }
 
+    /// <summary>A decimal number (a rate, a share).</summary>
+    public static double Number(IConfiguration configuration, string setting, double fallback, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Raw(configuration, setting) is not { } value)
+        {
+            return fallback;
+        }
+
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw Invalid(setting, $"must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+    }
+
     /// <summary>A duration given as a number of <paramref name="unit"/>s (fractions allowed).</summary>
     public static TimeSpan Duration(IConfiguration configuration, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max, TimeUnit unit)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
@@ -6,35 +7,32 @@ using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Hr;
 
-/// <summary>How an HR event ended, for the ledger.</summary>
-public sealed record HrOutcome(string Status, string Detail, string? OrganizationId);
-
 /// <summary>
 /// Applies one HR event: finds the organization, takes the employee's sync lease (one event per employee at a time),
 /// skips an event older than the last one applied to the employee, syncs the Scalekit user and records the employee. Errors Scalekit will repeat (400/403/404, limits, no
 /// organization) are parked with the reason; transient ones throw so the queue retries.
 /// </summary>
-public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit)
+public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit) : IEventProcessor
 {
-    public async Task<HrOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, EventStamp stamp, CancellationToken cancellationToken = default)
+    public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stamp);
         if (scalekit.Value.CredentialsProblem is { } credentials)
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
-            throw new PermanentSyncException(credentials);
+            return ProcessingOutcome.Parked(credentials);
         }
 
         if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))
         {
-            throw new PermanentSyncException($"The HR event is invalid: {problem}.");
+            return ProcessingOutcome.Parked($"The HR event is invalid: {problem}.");
         }
 
         var employee = hrEvent!.Employee;
         var match = await organizations.ResolveAsync(employee, cancellationToken).ConfigureAwait(false);
         if (match.OrganizationId is not { } organizationId)
         {
-            throw new PermanentSyncException($"No organization for employee {employee.EmployeeId}: {match.Detail}.");
+            return ProcessingOutcome.Parked($"No organization for employee {employee.EmployeeId}: {match.Detail}.");
         }
 
         var lease = await employees.AcquireAsync(organizationId, employee.EmployeeId, cancellationToken).ConfigureAwait(false);
@@ -48,12 +46,12 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         }
     }
 
-    private async Task<HrOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeRecord? known, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeRecord? known, EventStamp stamp, CancellationToken cancellationToken)
     {
         var employee = hrEvent.Employee;
         if (known?.LastEvent is { } last && last > stamp)
         {
-            return new HrOutcome(ProcessingStatus.StaleSkipped, $"employee {employee.EmployeeId} already reflects the newer event {last.EventId} ({last.EventType})", organizationId);
+            return ProcessingOutcome.Stale($"employee {employee.EmployeeId} already reflects the newer event {last.EventId} ({last.EventType})") with { OrganizationId = organizationId };
         }
 
         HrSyncResult result;
@@ -64,7 +62,12 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         catch (ScalekitApiException ex) when (!ex.IsTransient)
         {
             await employees.RecordFailureAsync(organizationId, employee.EmployeeId, ex.Message, cancellationToken).ConfigureAwait(false);
-            throw new PermanentSyncException($"Scalekit refused the {hrEvent.TypeName} sync of employee {employee.EmployeeId}: {ex.Message}", ex);
+            return ProcessingOutcome.Parked($"Scalekit refused the {hrEvent.TypeName} sync of employee {employee.EmployeeId}: {ex.Message}") with { OrganizationId = organizationId };
+        }
+        catch (PermanentSyncException ex)
+        {
+            await employees.RecordFailureAsync(organizationId, employee.EmployeeId, ex.Message, cancellationToken).ConfigureAwait(false);
+            return ProcessingOutcome.Parked(ex.Message) with { OrganizationId = organizationId };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -84,7 +87,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
             LastSyncDetail = result.Detail,
         };
         await employees.SaveAsync(record, stamp, cancellationToken).ConfigureAwait(false);
-        return new HrOutcome(ProcessingStatus.Processed, $"{result.Result} ({match.Detail}): {result.Detail}", organizationId);
+        return ProcessingOutcome.Applied($"{result.Result} ({match.Detail}): {result.Detail}") with { OrganizationId = organizationId };
     }
 
     private static string? StatusAfter(HrEvent hrEvent, EmployeeRecord? known) => hrEvent.Type switch

@@ -21,13 +21,7 @@ public sealed class IngestOptions
     public IReadOnlyDictionary<WebhookSource, SenderSecrets> Senders { get; set; } = new Dictionary<WebhookSource, SenderSecrets>();
 
     /// <summary>The setting that holds <paramref name="source"/>'s signing secrets.</summary>
-    public static string SecretSetting(WebhookSource source) => source switch
-    {
-        WebhookSource.Scalekit => ScalekitSecretSetting,
-        WebhookSource.Stripe => StripeSecretSetting,
-        WebhookSource.Hr => HrSecretSetting,
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
-    };
+    public static string SecretSetting(WebhookSource source) => EventSources.Of(source).SecretSetting;
 
     /// <summary>The secrets of <paramref name="source"/>; a sender that was never bound counts as not set.</summary>
     public SenderSecrets Sender(WebhookSource source) =>
@@ -48,9 +42,9 @@ public sealed class IngestOptions
 
     internal static void Bind(IngestOptions options, IConfiguration configuration)
     {
-        options.Senders = Enum.GetValues<WebhookSource>().ToDictionary(
-            source => source,
-            source => SenderSecrets.Read(source, SecretSetting(source), configuration[SecretSetting(source)]));
+        options.Senders = EventSources.All.ToDictionary(
+            profile => profile.Source,
+            profile => SenderSecrets.Read(profile.Source, profile.SecretSetting, configuration[profile.SecretSetting]));
         options.TimestampTolerance = SettingValue.Duration(configuration, ToleranceSetting, options.TimestampTolerance, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), TimeUnit.Seconds);
         options.MaxBodyBytes = SettingValue.WholeNumber(configuration, MaxBodySetting, (int)options.MaxBodyBytes, 1024, 64 * 1024 * 1024);
         if (configuration[StripeApiVersionPolicySetting] is { Length: > 0 } policy)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Verification;
@@ -18,9 +17,7 @@ public sealed partial class WebhookIngestor
     private readonly EventQueueWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookIngestor> _logger;
-    private readonly ScalekitSignatureVerifier? _scalekit;
-    private readonly StripeSignatureVerifier? _stripe;
-    private readonly ScalekitSignatureVerifier? _hr;
+    private readonly Dictionary<WebhookSource, IWebhookVerifier> _verifiers;
 
     public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger)
     {
@@ -30,16 +27,9 @@ public sealed partial class WebhookIngestor
         _time = time;
         _logger = logger;
         // A sender whose secrets are missing or broken gets no verifier: its deliveries are answered 503.
-        var scalekit = _options.Sender(WebhookSource.Scalekit);
-        _scalekit = scalekit.IsEnabled
-            ? new ScalekitSignatureVerifier([.. scalekit.Secrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time)
-            : null;
-        var stripe = _options.Sender(WebhookSource.Stripe);
-        _stripe = stripe.IsEnabled ? new StripeSignatureVerifier(stripe.Secrets, _options.TimestampTolerance, time) : null;
-        var hr = _options.Sender(WebhookSource.Hr);
-        _hr = hr.IsEnabled
-            ? new ScalekitSignatureVerifier([.. hr.Secrets.Select(StandardWebhookSecret.Parse)], _options.TimestampTolerance, time)
-            : null;
+        _verifiers = EventSources.All
+            .Where(profile => _options.Sender(profile.Source).IsEnabled)
+            .ToDictionary(profile => profile.Source, profile => profile.CreateVerifier(_options.Sender(profile.Source).Secrets, _options.TimestampTolerance, time));
     }
 
     /// <param name="source">Which sender's rules apply.</param>
@@ -68,8 +58,9 @@ public sealed partial class WebhookIngestor
 
     private async Task<IngestResult> IngestCoreAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
     {
+        var profile = EventSources.Of(source);
         var sender = _options.Sender(source);
-        if (!sender.IsEnabled)
+        if (!_verifiers.TryGetValue(source, out var verifier))
         {
             Log.NotConfigured(_logger, source, sender.Setting);
             return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify {source} deliveries: {sender.Problem} The delivery was not stored; retry once the setting is fixed.");
@@ -81,12 +72,7 @@ public sealed partial class WebhookIngestor
         }
 
         // Cheap checks first: a delivery without usable signature headers or with a stale timestamp is refused unread.
-        var headerCheck = source switch
-        {
-            WebhookSource.Stripe => _stripe!.CheckHeaders(headers),
-            WebhookSource.Hr => _hr!.CheckHeaders(headers),
-            _ => _scalekit!.CheckHeaders(headers),
-        };
+        var headerCheck = verifier.CheckHeaders(headers);
         if (!headerCheck.IsVerified)
         {
             return Reject(source, headerCheck);
@@ -99,12 +85,7 @@ public sealed partial class WebhookIngestor
         }
 
         var raw = buffer.Memory;
-        var verification = source switch
-        {
-            WebhookSource.Stripe => _stripe!.Verify(raw.Span, headers),
-            WebhookSource.Hr => _hr!.Verify(raw.Span, headers),
-            _ => _scalekit!.Verify(raw.Span, headers),
-        };
+        var verification = verifier.Verify(raw.Span, headers);
         if (!verification.IsVerified)
         {
             return Reject(source, verification);
@@ -120,16 +101,15 @@ public sealed partial class WebhookIngestor
             return Reject(source, versionFailure);
         }
 
-        if (source == WebhookSource.Hr && !HrEvent.TryParse(raw, out _, out var problem))
+        if (profile.ContentProblem?.Invoke(raw) is { } problem)
         {
-            // The HR format is the product's own, so a malformed event is refused here rather than parked later.
-            return Reject(source, VerificationResult.Reject(WebhookRejection.InvalidEvent, $"The HR event is invalid: {problem} (see docs/hr-events.schema.json)."));
+            return Reject(source, VerificationResult.Reject(WebhookRejection.InvalidEvent, problem));
         }
 
         var envelope = new EventEnvelope
         {
             Source = source,
-            DeliveryId = source == WebhookSource.Stripe ? "dlv_" + Guid.NewGuid().ToString("N") : headers[ScalekitSignatureVerifier.IdHeader]!,
+            DeliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N"),
             EventId = metadata!.EventId,
             EventType = metadata.EventType,
             OccurredAt = metadata.OccurredAt,

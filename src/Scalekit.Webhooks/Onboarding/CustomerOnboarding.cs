@@ -347,6 +347,8 @@ public sealed partial class CustomerOnboarding(
     internal static (bool Permanent, string Reason) Classify(Exception exception) => exception switch
     {
         OnboardingRefusedException refused => (true, refused.Message),
+        // A create whose answer cannot be read may have happened: the retry looks the organization or user up first.
+        ScalekitMalformedAnswerException malformed => (false, $"unreadable answer: {malformed.Message}"),
         ScalekitApiException scalekit => (!scalekit.IsTransient, scalekit.Message),
         // An exhausted API allocation recovers within the day: retried like an outage.
         SalesforceApiException salesforce => (!salesforce.IsTransient && !salesforce.IsLimitExceeded, salesforce.Message),

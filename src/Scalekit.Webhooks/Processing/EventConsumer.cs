@@ -1,14 +1,9 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
-using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
@@ -25,16 +20,14 @@ public sealed partial class EventConsumer(
     PayloadStore payloads,
     EventLedger ledger,
     DeadLetterStore deadLetters,
-    ScalekitStateApplier scalekit,
-    StripeBillingProcessor billing,
-    LateLinkSync lateLinks,
-    HrEmployeeProcessor hr,
-    CrmEventHook crm,
+    IEnumerable<SourceProcessor> processors,
     TimeProvider time,
-    FaultInjection faults,
     EventModeFilter modes,
     ILogger<EventConsumer> logger)
 {
+    // As everywhere in DI, the last registration for a source wins.
+    private readonly Dictionary<WebhookSource, IEventProcessor> _processors = processors.GroupBy(entry => entry.Source).ToDictionary(group => group.Key, group => group.Last().Processor);
+
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -77,7 +70,7 @@ public sealed partial class EventConsumer(
         {
             claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex) when (IsPermanent(ex))
+        catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
         {
             // The ledger itself will not take this event's content: park it at once, without a ledger row.
             await ParkUnclaimedAsync(envelope, message, ex, activity, cancellationToken).ConfigureAwait(false);
@@ -91,28 +84,14 @@ public sealed partial class EventConsumer(
             return;
         }
 
+        ProcessingOutcome outcome;
         try
         {
-            faults.MaybeFail();
-            var (status, detail, organizationId, customerId) = await ApplyAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
-            await ledger.CompleteAsync(claim, status, detail, organizationId, customerId, cancellationToken).ConfigureAwait(false);
-            if (envelope.Forced || envelope.ReplayCount > 0)
-            {
-                // A replay that went through closes its dead-letter entry, if it had one.
-                await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStore.Resolved, cancellationToken).ConfigureAwait(false);
-            }
-
-            Record(envelope, status, activity);
-            Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, status, claim.Attempt);
+            outcome = await ApplyAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsPermanent(ex))
+        catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
         {
-            var reason = Reason(ex);
-            await ledger.CompleteAsync(claim, ProcessingStatus.Parked, reason, null, null, cancellationToken).ConfigureAwait(false);
-            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
-            Record(envelope, ProcessingStatus.Parked, activity);
-            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
-            Log.Parked(logger, ex, envelope.Source, envelope.EventId, envelope.EventType);
+            outcome = ProcessingOutcome.Parked(Reason(ex));
         }
         catch (Exception ex)
         {
@@ -121,24 +100,40 @@ public sealed partial class EventConsumer(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
+
+        await ledger.CompleteAsync(claim, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+        Record(envelope, outcome.Status, activity);
+        if (outcome.IsParked)
+        {
+            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
+            Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Detail);
+            return;
+        }
+
+        if (envelope.Forced || envelope.ReplayCount > 0)
+        {
+            // A replay that went through closes its dead-letter entry, if it had one.
+            await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStore.Resolved, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status, claim.Attempt);
     }
 
     /// <summary>
-    /// Failures that the same message can never get past: bad data, a permanent refusal, a claim-checked body that no
-    /// longer matches its hash, and a storage 400 or 413 (a value Tables or Blobs will not take, such as an oversized
-    /// property). Everything else (timeouts, 5xx, throttling) is transient and retried by the queue.
+    /// Storage will never take or give this event's content: a 400 or 413 (a value Tables or Blobs will not take, such
+    /// as an oversized property). Other storage failures (timeouts, 5xx, throttling) are transient and retried by the queue.
     /// </summary>
-    internal static bool IsPermanent(Exception exception) => exception is PermanentSyncException or FormatException or JsonException
-        or KeyNotFoundException or InvalidDataException or InvalidOperationException { Source: "System.Text.Json" }
-        or RequestFailedException { Status: 400 or 413 };
+    internal static bool IsRefusedByStorage(RequestFailedException exception) => exception.Status is 400 or 413;
 
     /// <summary>Parks an event that has no ledger claim (its body or its ledger row cannot be had), straight into the dead letters.</summary>
     private async Task ParkUnclaimedAsync(EventEnvelope envelope, BinaryData message, Exception error, Activity? activity, CancellationToken cancellationToken)
     {
-        await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, Reason(error), 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+        var reason = Reason(error);
+        await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
         Record(envelope, ProcessingStatus.Parked, activity);
         PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
-        Log.Parked(logger, error, envelope.Source, envelope.EventId, envelope.EventType);
+        Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, reason);
     }
 
     private static string Reason(Exception exception) => exception is RequestFailedException refused
@@ -153,52 +148,32 @@ public sealed partial class EventConsumer(
         activity?.SetTag("webhook.status", status);
     }
 
-    private async Task<(string Status, string Detail, string? OrganizationId, string? CustomerId)> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var stamp = new EventStamp(envelope.OccurredAt ?? envelope.ReceivedAt, envelope.EventId, envelope.EventType);
-        using var document = JsonDocument.Parse(payload);
-        var root = document.RootElement;
-        if (modes.OtherModeReason(envelope.Source, root) is { } otherMode)
+        JsonDocument document;
+        try
         {
-            return (ProcessingStatus.Ignored, otherMode, null, null);
+            document = JsonDocument.Parse(payload);
+        }
+        catch (JsonException ex)
+        {
+            return ProcessingOutcome.Parked($"The event is not JSON: {ex.Message}");
         }
 
-        if (envelope.Source == WebhookSource.Stripe)
+        using (document)
         {
-            var outcome = await billing.ProcessAsync(Encoding.UTF8.GetString(payload.Span), stamp, cancellationToken).ConfigureAwait(false);
-            return (outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId);
-        }
-
-        if (envelope.Source == WebhookSource.Hr)
-        {
-            var outcome = await hr.ProcessAsync(payload, stamp, cancellationToken).ConfigureAwait(false);
-            return (outcome.Status, outcome.Detail, outcome.OrganizationId, null);
-        }
-
-        var organizationId = root.TryGetProperty("organization_id", out var org) && org.ValueKind == JsonValueKind.String ? org.GetString() : null;
-        var applied = await scalekit.ApplyAsync(root, stamp, cancellationToken).ConfigureAwait(false);
-        if (applied == ApplyResult.Applied)
-        {
-            await crm.AfterAppliedAsync(root, envelope.EventId, stamp.OccurredAt, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (applied == ApplyResult.Applied && envelope.EventType is "organization.created" or "organization.updated"
-            && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-            && data.TryGetProperty("external_id", out var external) && external.ValueKind == JsonValueKind.String)
-        {
-            // Billing state may be waiting for exactly this link.
-            if (await lateLinks.OrganizationLinkedAsync(external.GetString()!, cancellationToken).ConfigureAwait(false) is { } synced)
+            var root = document.RootElement;
+            if (modes.OtherModeReason(envelope.Source, root) is { } otherMode)
             {
-                return (ProcessingStatus.Processed, $"applied; billing of customer {external.GetString()} synced: {synced.Result}", organizationId, external.GetString());
+                return ProcessingOutcome.Ignored(otherMode);
             }
-        }
 
-        return applied switch
-        {
-            null => (ProcessingStatus.Ignored, $"no state is kept for {envelope.EventType}", organizationId, null),
-            ApplyResult.Stale => (ProcessingStatus.StaleSkipped, "a newer event already set every row this event touches", organizationId, null),
-            _ => (ProcessingStatus.Processed, "applied", organizationId, null),
-        };
+            var stamp = new EventStamp(envelope.OccurredAt ?? envelope.ReceivedAt, envelope.EventId, envelope.EventType);
+            var processor = _processors.TryGetValue(envelope.Source, out var registered)
+                ? registered
+                : throw new InvalidOperationException($"No processor is registered for {envelope.Source} events.");
+            return await processor.ProcessAsync(payload, root, stamp, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static partial class Log
@@ -209,7 +184,7 @@ public sealed partial class EventConsumer(
         [LoggerMessage(3002, LogLevel.Information, "{Source} event {EventId} is done already; delivery {DeliveryId} dropped as a duplicate")]
         public static partial void Duplicate(ILogger logger, WebhookSource source, string eventId, string deliveryId);
 
-        [LoggerMessage(3003, LogLevel.Error, "{Source} event {EventId} ({EventType}) parked as permanently failed")]
-        public static partial void Parked(ILogger logger, Exception exception, WebhookSource source, string eventId, string eventType);
+        [LoggerMessage(3003, LogLevel.Error, "{Source} event {EventId} ({EventType}) parked as permanently failed: {Reason}")]
+        public static partial void Parked(ILogger logger, WebhookSource source, string eventId, string eventType, string reason);
     }
 }

@@ -51,7 +51,7 @@ public abstract class ScalekitApiClient(HttpClient http, IOptions<ScalekitOption
 
             await ThrowIfFailedAsync(response, cancellationToken).ConfigureAwait(false);
             var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            return JsonDocument.Parse(answer.Length == 0 ? "{}"u8.ToArray() : answer);
+            return Parse(answer.Length == 0 ? "{}"u8.ToArray() : answer);
         }
     }
 
@@ -68,10 +68,27 @@ public abstract class ScalekitApiClient(HttpClient http, IOptions<ScalekitOption
         };
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         await ThrowIfFailedAsync(response, cancellationToken).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var document = Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
         var root = document.RootElement;
-        var lifetime = root.TryGetProperty("expires_in", out var expires) && expires.TryGetInt32(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(1);
-        return (root.GetProperty("access_token").GetString()!, lifetime);
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("access_token", out var token) || token.ValueKind != JsonValueKind.String)
+        {
+            throw new ScalekitMalformedAnswerException("the token answer has no access_token");
+        }
+
+        var lifetime = root.TryGetProperty("expires_in", out var expires) && expires.ValueKind == JsonValueKind.Number && expires.TryGetInt32(out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(1);
+        return (token.GetString()!, lifetime);
+    }
+
+    private static JsonDocument Parse(byte[] answer)
+    {
+        try
+        {
+            return JsonDocument.Parse(answer);
+        }
+        catch (JsonException ex)
+        {
+            throw new ScalekitMalformedAnswerException($"it is not JSON ({ex.Message})");
+        }
     }
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -19,5 +19,8 @@ public class ScalekitApiException(HttpStatusCode statusCode, int? rpcCode, strin
     public bool IsTransient => StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)StatusCode >= 500;
 }
 
+/// <summary>Scalekit answered success with a body that is not what its API describes; asking again gives the same answer.</summary>
+public sealed class ScalekitMalformedAnswerException(string problem) : ScalekitApiException(HttpStatusCode.OK, null, $"the answer cannot be read: {problem}");
+
 /// <summary>The organization (or other resource) does not exist in Scalekit.</summary>
 public sealed class ScalekitNotFoundException(int? rpcCode, string message) : ScalekitApiException(HttpStatusCode.NotFound, rpcCode, message);

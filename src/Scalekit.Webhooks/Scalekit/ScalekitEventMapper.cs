@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Scalekit.Webhooks.State;
 
@@ -57,10 +58,27 @@ public static class ScalekitEventMapper
     /// <summary>The event types that change state; any other type is recorded as ignored.</summary>
     public static IReadOnlyCollection<string> HandledTypes => Handlers.Keys;
 
-    /// <summary>Plans the changes of one event; unknown types give <see cref="ScalekitEventPlan.Ignored"/>.</summary>
+    /// <summary>Plans the changes of one event, or says what the event lacks; unknown types give <see cref="ScalekitEventPlan.Ignored"/>.</summary>
+    public static bool TryMap(JsonElement root, [NotNullWhen(true)] out ScalekitEventPlan? plan, out string problem)
+    {
+        try
+        {
+            plan = Map(root);
+            problem = string.Empty;
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            plan = null;
+            problem = ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Plans the changes of one event; throws <see cref="FormatException"/> naming what a handled event lacks.</summary>
     public static ScalekitEventPlan Map(JsonElement root)
     {
-        var type = root.GetProperty("type").GetString()!;
+        var type = Text(root, "type") ?? throw new FormatException("The event has no 'type'.");
         if (!Handlers.TryGetValue(type, out var handler) || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
             return ScalekitEventPlan.Ignored;
@@ -158,7 +176,7 @@ public static class ScalekitEventMapper
 
     private static ScalekitEventPlan Membership(JsonElement data, string? org, bool deleted)
     {
-        var user = data.GetProperty("user");
+        var user = Child(data, "user");
         var userId = Required(user, "id");
         var organizationId = data.TryGetProperty("organization", out var organization) && organization.ValueKind == JsonValueKind.Object
             ? Text(organization, "id") ?? org
@@ -187,8 +205,8 @@ public static class ScalekitEventMapper
 
     private static ScalekitEventPlan Session(JsonElement data, bool loggedIn)
     {
-        var session = data.GetProperty("user_session");
-        var userId = Text(session, "user_id") ?? Required(data.GetProperty("user"), "id");
+        var session = Child(data, "user_session");
+        var userId = Text(session, "user_id") ?? Required(Child(data, "user"), "id");
         return Single(StateTables.UserSessions, userId, Required(session, "session_id"), false,
             ("OrganizationId", Text(session, "organization_id")),
             ("Status", Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
@@ -230,12 +248,16 @@ public static class ScalekitEventMapper
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
+    /// <summary>The object <paramref name="name"/> of <paramref name="element"/>, or an undefined element that reads as empty.</summary>
+    private static JsonElement Child(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+
     private static bool? Bool(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
     private static string? Json(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? value.GetRawText() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? value.GetRawText() : null;
 
     private static string? Features(JsonElement organization) =>
-        organization.TryGetProperty("settings", out var settings) && settings.ValueKind == JsonValueKind.Object ? Json(settings, "features") : null;
+        organization.ValueKind == JsonValueKind.Object && organization.TryGetProperty("settings", out var settings) && settings.ValueKind == JsonValueKind.Object ? Json(settings, "features") : null;
 }

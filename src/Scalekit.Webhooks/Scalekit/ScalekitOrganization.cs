@@ -8,7 +8,12 @@ public sealed record ScalekitOrganization(string Id, string? ExternalId, string?
     /// <summary>Reads <c>{"organization": {...}}</c>.</summary>
     public static ScalekitOrganization FromResponse(JsonElement body)
     {
-        var organization = body.TryGetProperty("organization", out var inner) ? inner : body;
+        var organization = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("organization", out var inner) ? inner : body;
+        if (organization.ValueKind != JsonValueKind.Object || !organization.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            throw new ScalekitMalformedAnswerException("the organization has no 'id'");
+        }
+
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         if (organization.TryGetProperty("metadata", out var map) && map.ValueKind == JsonValueKind.Object)
         {
@@ -24,7 +29,7 @@ public sealed record ScalekitOrganization(string Id, string? ExternalId, string?
         {
             foreach (var feature in list.EnumerateArray())
             {
-                if (feature.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                if (feature.ValueKind == JsonValueKind.Object && feature.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
                 {
                     features[name.GetString()!] = feature.TryGetProperty("enabled", out var enabled) && enabled.ValueKind == JsonValueKind.True;
                 }
@@ -32,7 +37,7 @@ public sealed record ScalekitOrganization(string Id, string? ExternalId, string?
         }
 
         return new ScalekitOrganization(
-            organization.GetProperty("id").GetString()!,
+            id.GetString()!,
             organization.TryGetProperty("external_id", out var external) && external.ValueKind == JsonValueKind.String ? external.GetString() : null,
             organization.TryGetProperty("display_name", out var display) && display.ValueKind == JsonValueKind.String ? display.GetString() : null,
             metadata,

@@ -9,9 +9,13 @@ namespace Scalekit.Webhooks.Scalekit;
 public sealed class ScalekitStateApplier(StateStore store, StorageClients clients)
 {
     /// <summary>Returns null for a type that changes nothing (ignored), else whether anything was applied.</summary>
-    public async Task<ApplyResult?> ApplyAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken = default)
+    public Task<ApplyResult?> ApplyAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken = default) =>
+        ApplyAsync(ScalekitEventMapper.Map(root), stamp, cancellationToken);
+
+    /// <summary>Returns null for a plan that changes nothing (ignored), else whether anything was applied.</summary>
+    public async Task<ApplyResult?> ApplyAsync(ScalekitEventPlan plan, EventStamp stamp, CancellationToken cancellationToken = default)
     {
-        var plan = ScalekitEventMapper.Map(root);
+        ArgumentNullException.ThrowIfNull(plan);
         if (plan.IsIgnored)
         {
             return null;

@@ -48,6 +48,11 @@ public sealed record ScalekitUser(
 
     public static ScalekitUser FromJson(JsonElement user)
     {
+        if (user.ValueKind != JsonValueKind.Object || Text(user, "id") is not { } id)
+        {
+            throw new ScalekitMalformedAnswerException("the user has no 'id'");
+        }
+
         var profile = user.TryGetProperty("user_profile", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var memberships = user.TryGetProperty("memberships", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Where(m => Text(m, "organization_id") is not null).Select(m => new ScalekitMembership(
@@ -59,7 +64,7 @@ public sealed record ScalekitUser(
                 Map(m, "metadata"))).ToList()
             : [];
         return new ScalekitUser(
-            Text(user, "id") ?? throw new FormatException("Scalekit answered with a user that has no 'id'."),
+            id,
             Text(user, "email"),
             Text(user, "external_id"),
             Map(user, "metadata"),

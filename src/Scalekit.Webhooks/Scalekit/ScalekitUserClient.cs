@@ -99,6 +99,11 @@ public sealed class ScalekitUserClient(HttpClient http, IOptions<ScalekitOptions
 
     private static ScalekitUserPage Page(JsonElement body)
     {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw new ScalekitMalformedAnswerException("the user list is not an object");
+        }
+
         var users = body.TryGetProperty("users", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Select(ScalekitUser.FromJson).ToList()
             : [];

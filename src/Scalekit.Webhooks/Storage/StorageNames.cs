@@ -24,18 +24,12 @@ public static class StorageNames
     public const string CrmAccountLinksTable = "CrmAccountLinks";
     public const string CrmSyncTable = "CrmSync";
 
-    public static string QueueFor(WebhookSource source) => source switch
-    {
-        WebhookSource.Scalekit => ScalekitQueue,
-        WebhookSource.Stripe => StripeQueue,
-        WebhookSource.Hr => HrQueue,
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
-    };
+    public static string QueueFor(WebhookSource source) => EventSources.Of(source).Queue;
 
-    public static string PoisonQueueFor(WebhookSource source) => QueueFor(source) + PoisonSuffix;
+    public static string PoisonQueueFor(WebhookSource source) => EventSources.Of(source).PoisonQueue;
 
     public static IReadOnlyList<string> AllQueues { get; } =
-        [ScalekitQueue, ScalekitQueue + PoisonSuffix, StripeQueue, StripeQueue + PoisonSuffix, HrQueue, HrQueue + PoisonSuffix, OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix];
+        [.. EventSources.All.SelectMany(profile => new[] { profile.Queue, profile.PoisonQueue }), OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 

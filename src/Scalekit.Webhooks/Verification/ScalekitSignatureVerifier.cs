@@ -8,7 +8,7 @@ namespace Scalekit.Webhooks.Verification;
 /// <c>{webhook-id}.{webhook-timestamp}.{raw body}</c>, sent as a space-separated list of <c>v1,&lt;base64&gt;</c>.
 /// Every configured secret is tried, so a secret can be rotated without downtime.
 /// </summary>
-public sealed class ScalekitSignatureVerifier
+public sealed class ScalekitSignatureVerifier : IWebhookVerifier
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";

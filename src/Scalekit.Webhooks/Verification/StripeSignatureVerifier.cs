@@ -9,7 +9,7 @@ namespace Scalekit.Webhooks.Verification;
 /// into a string (Stripe.net's <c>EventUtility.ValidateSignature</c> does, and is the reference the tests hold this to).
 /// Every configured secret is tried, so a secret can be rotated without downtime.
 /// </summary>
-public sealed class StripeSignatureVerifier
+public sealed class StripeSignatureVerifier : IWebhookVerifier
 {
     public const string SignatureHeader = "Stripe-Signature";
 

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;

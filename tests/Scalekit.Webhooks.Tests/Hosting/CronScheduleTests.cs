@@ -1,4 +1,6 @@
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hosting.Local;
+using Scalekit.Webhooks.Privacy;
 
 namespace Scalekit.Webhooks.Tests.Hosting;
 
@@ -29,5 +31,28 @@ public class CronScheduleTests
     public void Parse_Invalid_ThrowsFormatException(string expression)
     {
         Assert.Throws<FormatException>(() => CronSchedule.Parse(expression));
+    }
+
+    [Theory]
+    [InlineData("daily")]
+    [InlineData("0 */5 * * *")]
+    public void TimerSchedules_NotACronTheLocalHostCanRun_FailNamingTheSetting(string schedule)
+    {
+        var validator = new TimerScheduleValidator();
+
+        var replay = validator.Validate(null, new DeadLetterOptions { Schedule = schedule });
+        var retention = validator.Validate(null, new RetentionOptions { Schedule = schedule });
+
+        Assert.StartsWith($"{DeadLetterOptions.ScheduleSetting} must be a six-field cron expression", replay.FailureMessage, StringComparison.Ordinal);
+        Assert.StartsWith($"{RetentionOptions.ScheduleSetting} must be a six-field cron expression", retention.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TimerSchedules_TheDefaults_Pass()
+    {
+        var validator = new TimerScheduleValidator();
+
+        Assert.True(validator.Validate(null, new DeadLetterOptions()).Succeeded);
+        Assert.True(validator.Validate(null, new RetentionOptions()).Succeeded);
     }
 }

@@ -1,5 +1,5 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
@@ -15,7 +15,10 @@ public class HrEmployeeProcessorTests
         // Nothing else is needed: the check comes before any storage or Scalekit call.
         var processor = new HrEmployeeProcessor(null!, null!, null!, options);
 
-        var error = await Assert.ThrowsAsync<PermanentSyncException>(() => processor.ProcessAsync("{}"u8.ToArray(), new EventStamp(DateTimeOffset.UnixEpoch, "hrevt_1", "employee.hired")));
-        Assert.Contains("SCALEKIT_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse("{}");
+        var outcome = await processor.ProcessAsync("{}"u8.ToArray(), document.RootElement, new EventStamp(DateTimeOffset.UnixEpoch, "hrevt_1", "employee.hired"), CancellationToken.None);
+
+        Assert.True(outcome.IsParked);
+        Assert.Contains("SCALEKIT_CLIENT_SECRET", outcome.Detail, StringComparison.Ordinal);
     }
 }

@@ -42,7 +42,6 @@ public class NewSettingsTests
     [InlineData("WEBHOOK_FORWARDED_FOR_HOPS", "17")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "0")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "a month")]
-    [InlineData("PAYLOAD_RETENTION_SCHEDULE", "daily")]
     [InlineData("STRIPE_LIVEMODE", "sometimes")]
     public void Settings_Invalid_FailAtStartNamingTheSetting(string setting, string value)
     {

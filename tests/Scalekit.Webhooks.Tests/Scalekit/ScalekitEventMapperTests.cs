@@ -115,6 +115,32 @@ public class ScalekitEventMapperTests
         Assert.Throws<FormatException>(() => Map("{\"id\":\"evt_1\",\"type\":\"organization.created\",\"data\":{\"display_name\":\"x\"}}"));
     }
 
+    [Theory]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"user.organization_membership_created\",\"data\":{\"user\":\"usr_1\"}}", "'id'")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"user.organization_membership_created\",\"data\":{}}", "'id'")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"user.login\",\"data\":{\"user_session\":[],\"user\":7}}", "'id'")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":\"user.logout\",\"data\":{\"user_session\":{\"user_id\":\"usr_1\"}}}", "'session_id'")]
+    [InlineData("{\"id\":\"evt_1\",\"type\":7,\"data\":{}}", "'type'")]
+    [InlineData("[1,2,3]", "'type'")]
+    public void TryMap_MalformedEvent_SaysWhatIsMissing_WithoutThrowing(string json, string missing)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        Assert.False(ScalekitEventMapper.TryMap(document.RootElement, out var plan, out var problem));
+        Assert.Null(plan);
+        Assert.Contains(missing, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryMap_WellFormedEvent_GivesThePlan()
+    {
+        using var document = JsonDocument.Parse(ScalekitSamples.Create("user.organization_membership_created", Options).ToJsonString());
+
+        Assert.True(ScalekitEventMapper.TryMap(document.RootElement, out var plan, out var problem));
+        Assert.Equal(string.Empty, problem);
+        Assert.Contains(plan.Changes, change => change.Table == StateTables.Memberships);
+    }
+
     private static ScalekitEventPlan Map(string json)
     {
         using var document = JsonDocument.Parse(json);

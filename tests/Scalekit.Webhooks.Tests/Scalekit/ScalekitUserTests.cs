@@ -28,11 +28,31 @@ public class ScalekitUserTests
         Assert.Null(user.MembershipIn("org_2"));
     }
 
-    [Fact]
-    public void FromResponse_UserWithoutId_IsAFormatError()
+    [Theory]
+    [InlineData("""{"user": {"email": "ada@example.com"}}""")]
+    [InlineData("""{"user": "usr_1"}""")]
+    [InlineData("""[1, 2]""")]
+    public void FromResponse_UserWithoutId_IsAMalformedAnswer_ThatIsNotRetried(string json)
     {
-        using var body = JsonDocument.Parse("""{"user": {"email": "ada@example.com"}}""");
-        Assert.Throws<FormatException>(() => ScalekitUser.FromResponse(body.RootElement));
+        using var body = JsonDocument.Parse(json);
+
+        var error = Assert.Throws<ScalekitMalformedAnswerException>(() => ScalekitUser.FromResponse(body.RootElement));
+
+        Assert.False(error.IsTransient);
+        Assert.Contains("'id'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"organization": {"display_name": "Acme"}}""")]
+    [InlineData("""{"organization": []}""")]
+    [InlineData("\"org_1\"")]
+    public void OrganizationFromResponse_WithoutId_IsAMalformedAnswer_ThatIsNotRetried(string json)
+    {
+        using var body = JsonDocument.Parse(json);
+
+        var error = Assert.Throws<ScalekitMalformedAnswerException>(() => ScalekitOrganization.FromResponse(body.RootElement));
+
+        Assert.False(error.IsTransient);
     }
 
     [Fact]

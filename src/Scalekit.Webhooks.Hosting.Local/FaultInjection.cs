@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Hosting.Local;
+
+/// <summary>
+/// Chaos testing only: makes a share of processing attempts fail after the ledger claim and before the processor
+/// touches anything, so soak runs can prove that retries, poison queues and replays lose nothing. The local host
+/// installs it when <c>CHAOS_HANDLER_FAILURE_RATE</c> is set; the Functions app never has it.
+/// </summary>
+public static class FaultInjection
+{
+    public const string Setting = "CHAOS_HANDLER_FAILURE_RATE";
+
+    /// <summary>Wraps every registered processor; call after <c>AddScalekitWebhooks</c>.</summary>
+    public static IServiceCollection AddFaultInjection(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<FaultInjectionOptions>()
+            .Configure(options => options.FailureRate = SettingValue.Number(configuration, Setting, options.FailureRate, 0, 1))
+            .ValidateOnStart();
+        foreach (var registration in services.Where(descriptor => descriptor.ServiceType == typeof(SourceProcessor)).ToList())
+        {
+            services.Remove(registration);
+            services.AddSingleton(provider =>
+            {
+                var inner = (SourceProcessor)(registration.ImplementationInstance ?? registration.ImplementationFactory!(provider));
+                var rate = provider.GetRequiredService<IOptions<FaultInjectionOptions>>().Value.FailureRate;
+                return inner with { Processor = new FaultInjectingProcessor(inner.Processor, rate) };
+            });
+        }
+
+        return services;
+    }
+}
+
+/// <summary>The share of processing attempts that fail on purpose.</summary>
+public sealed class FaultInjectionOptions
+{
+    /// <summary>From 0 (never) to 1 (always). Default 0.</summary>
+    public double FailureRate { get; set; }
+}
+
+/// <summary>Throws for about <paramref name="failureRate"/> of the events, otherwise hands them to <paramref name="inner"/>.</summary>
+public sealed class FaultInjectingProcessor(IEventProcessor inner, double failureRate) : IEventProcessor
+{
+    public IEventProcessor Inner => inner;
+
+    public Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
+    {
+#pragma warning disable CA5394 // Chaos testing needs cheap randomness, not secure randomness.
+        if (failureRate > 0 && Random.Shared.NextDouble() < failureRate)
+#pragma warning restore CA5394
+        {
+            throw new InvalidOperationException($"Injected fault ({FaultInjection.Setting}).");
+        }
+
+        return inner.ProcessAsync(payload, root, stamp, cancellationToken);
+    }
+}

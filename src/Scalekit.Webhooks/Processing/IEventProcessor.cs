@@ -1,0 +1,15 @@
+using System.Text.Json;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Processing;
+
+/// <summary>Applies one verified, claimed event of one source to its state; each source registers one.</summary>
+public interface IEventProcessor
+{
+    /// <param name="payload">The event's body, exactly as the sender signed it.</param>
+    /// <param name="root">The same body, parsed.</param>
+    /// <param name="stamp">When the event happened, its id and type: the order key of every row it writes.</param>
+    /// <param name="cancellationToken">Cancelled when the host stops.</param>
+    /// <returns>The outcome; malformed data is <see cref="ProcessingOutcome.Parked"/>. Throws only on transient failures.</returns>
+    Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken);
+}
