@@ -34,6 +34,7 @@ var tableNames = [
   'CrmSync'
   'Organizations'
   'OrganizationDomains'
+  'DomainOrganizations'
   'SsoConnections'
   'Directories'
   'DirectoryUsers'

@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(SendCommand(output, error, handler));
         root.Subcommands.Add(TypesCommand(output));
         root.Subcommands.Add(InitSettingsCommand(output, error));
+        root.Subcommands.Add(MigrateCommand.Build(output, error, LoadSettings));
         foreach (var command in new OperationsCommands(output, error, handler, LoadSettings).Build())
         {
             root.Subcommands.Add(command);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.Cli;
 
@@ -54,10 +55,10 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         list.SetAction((result, cancellationToken) => RunAsync(result, "ops/dead-letters" + Query(
             ("source", result.GetValue(source)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
-            body => Page(body, ["source", "event id", "type", "status", "replays", "last failure", "reason"], row =>
+            Typed<OpsPage<DeadLetterView>>(page => Page(page, ["source", "event id", "type", "status", "replays", "last failure", "reason"], row =>
             [
-                Text(row, "PartitionKey"), Text(row, "EventId"), Text(row, "EventType"), Text(row, "Status"), Text(row, "ReplayCount"), Text(row, "LastFailureAt"), Shorten(Text(row, "Reason")),
-            ]), cancellationToken));
+                row.Source, row.EventId, row.EventType, row.Status, Number(row.ReplayCount), Time(row.LastFailureAt), Shorten(row.Reason),
+            ])), cancellationToken));
         return new Command("dead-letters", "Work with parked events.") { list };
     }
 
@@ -79,7 +80,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
             {
                 var dryRun = !result.GetValue(yes);
                 return await RunAsync(result, "ops/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), post: true,
-                    body => dryRun ? $"{body.GetProperty("would_replay")} dead letters would be replayed. Run again with --yes to replay them." : $"{body.GetProperty("replayed")} dead letters replayed.",
+                    Typed<BulkReplayView>(body => dryRun ? $"{body.WouldReplay} dead letters would be replayed. Run again with --yes to replay them." : $"{body.Replayed} dead letters replayed."),
                     cancellationToken);
             }
 
@@ -103,7 +104,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         show.Arguments.Add(source);
         show.Arguments.Add(eventId);
         show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
-            body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "Payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
+            body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
 
         var filterSource = new Option<string?>("--source") { Description = "scalekit, stripe or hr" };
         var type = new Option<string?>("--type") { Description = "Event type" };
@@ -115,10 +116,10 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         list.SetAction((result, cancellationToken) => RunAsync(result, "ops/events" + Query(
             ("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
             ("organizationId", result.GetValue(organization)), ("customerId", result.GetValue(customer)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture))), post: false,
-            body => Page(body, ["source", "event id", "type", "status", "attempts", "received"], row =>
+            Typed<OpsPage<EventView>>(page => Page(page, ["source", "event id", "type", "status", "attempts", "received"], row =>
             [
-                Text(row, "PartitionKey"), Text(row, "EventId"), Text(row, "EventType"), Text(row, "Status"), Text(row, "Attempts"), Text(row, "ReceivedAt"),
-            ]), cancellationToken));
+                row.Source, row.EventId, row.EventType, row.Status, Number(row.Attempts), Time(row.ReceivedAt),
+            ])), cancellationToken));
         return new Command("events", "Read the event log.") { show, list };
     }
 
@@ -139,11 +140,8 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
             }
 
             var json = JsonSerializer.Serialize(new Dictionary<string, string> { [given[0].Item1] = given[0].Item2! });
-            return await RunAsync(result, "ops/erasure", post: true, body =>
-            {
-                var erased = body.GetProperty("erased");
-                return $"Erased: {erased.GetProperty("read_model_rows")} read-model rows, {erased.GetProperty("ledger_payloads")} event payloads, {erased.GetProperty("dead_letter_messages")} dead-letter messages.";
-            }, cancellationToken, json);
+            return await RunAsync(result, "ops/erasure", post: true, Typed<ErasureView>(body =>
+                $"Erased: {body.Erased.ReadModelRows} read-model rows, {body.Erased.LedgerPayloads} event payloads, {body.Erased.DeadLetterMessages} dead-letter messages."), cancellationToken, json);
         });
         return command;
     }
@@ -155,10 +153,10 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var command = Common(new Command("audit", "Changes made through the operations API, newest first."), pageSize, continuation);
         command.SetAction((result, cancellationToken) => RunAsync(result, "ops/audit" + Query(
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
-            body => Page(body, ["at", "action", "target", "outcome", "caller", "key"], row =>
+            Typed<OpsPage<AuditEntryView>>(page => Page(page, ["at", "action", "target", "outcome", "caller", "key"], row =>
             [
-                Text(row, "at"), Text(row, "action"), Shorten(Text(row, "target")), Shorten(Text(row, "outcome")), Text(row, "caller_address"), Text(row, "key_fingerprint"),
-            ]), cancellationToken));
+                Time(row.At), row.Action, Shorten(row.Target), Shorten(row.Outcome), row.CallerAddress, row.KeyFingerprint,
+            ])), cancellationToken));
         return command;
     }
 
@@ -171,12 +169,10 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         command.Arguments.Add(organization);
         command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/organizations/{Uri.EscapeDataString(result.GetValue(organization)!)}/employees" + Query(
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
-            body => Page(body, ["employee id", "email", "scalekit user", "status", "last event", "last sync", "detail"], row =>
+            Typed<OpsPage<EmployeeView>>(page => Page(page, ["employee id", "email", "scalekit user", "status", "last event", "last sync", "detail"], row =>
             [
-                Text(row, "employee_id"), Text(row, "email"), Text(row, "scalekit_user_id"), Text(row, "status"),
-                row.GetProperty("last_event") is { ValueKind: JsonValueKind.Object } last ? Text(last, "type") : null,
-                Text(row.GetProperty("last_sync"), "result"), Shorten(Text(row.GetProperty("last_sync"), "detail")),
-            ]), cancellationToken));
+                row.EmployeeId, row.Email, row.ScalekitUserId, row.Status, row.LastEvent?.Type, row.LastSync.Result, Shorten(row.LastSync.Detail),
+            ])), cancellationToken));
         return command;
     }
 
@@ -234,12 +230,19 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         return answer.IsSuccess ? CliApp.Success : (int)answer.StatusCode >= 500 ? CliApp.Unavailable : CliApp.Refused;
     }
 
-    private static string Page(JsonElement body, IReadOnlyList<string> headers, Func<JsonElement, IReadOnlyList<string?>> row)
+    /// <summary>Reads the answer as the operations API's own response type before rendering it.</summary>
+    private static Func<JsonElement, string> Typed<T>(Func<T, string> render) =>
+        body => render(body.Deserialize<T>(OpsJson.Options) ?? throw new JsonException($"The answer is not a {typeof(T).Name}."));
+
+    private static string Page<T>(OpsPage<T> page, IReadOnlyList<string> headers, Func<T, IReadOnlyList<string?>> row)
     {
-        var table = TextTable.Render(headers, body.GetProperty("items").EnumerateArray().Select(row));
-        var next = body.TryGetProperty("continuation_token", out var token) && token.ValueKind == JsonValueKind.String ? token.GetString() : null;
-        return next is null ? table : $"{table}\n\nmore: --continuation {next}";
+        var table = TextTable.Render(headers, page.Items.Select(row));
+        return page.ContinuationToken is { } next ? $"{table}\n\nmore: --continuation {next}" : table;
     }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Time(DateTimeOffset? value) => value?.ToString("O", CultureInfo.InvariantCulture);
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
@@ -48,14 +48,37 @@ public static class OpsRequestHandler
         }
 
         var filter = new EventQuery(Text(query["source"]), Text(query["type"]), Text(query["status"]), from, to, Text(query["organizationId"]), Text(query["customerId"]));
-        await PageAsync(context, await Queries(context).SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await Queries(context).SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
     }
 
     public static async Task DeadLettersAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
-        await PageAsync(context, await Queries(context).DeadLettersAsync(Text(query["source"]), Text(query["type"]), Text(query["status"]), PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        WebhookSource? source = null;
+        if (Text(query["source"]) is { } sourceName)
+        {
+            if (await SourceAsync(context, sourceName) is not { } parsed)
+            {
+                return;
+            }
+
+            source = parsed;
+        }
+
+        DeadLetterStatus? status = null;
+        if (Text(query["status"]) is { } statusName)
+        {
+            if (!DeadLetterStatuses.TryParse(statusName, out var parsed))
+            {
+                await ProblemAsync(context, 400, "bad_request", $"unknown status '{statusName}': use {string.Join(", ", Enum.GetValues<DeadLetterStatus>().Select(s => s.Name()))}.");
+                return;
+            }
+
+            status = parsed;
+        }
+
+        await JsonAsync(context, 200, await Queries(context).DeadLettersAsync(source, Text(query["type"]), status, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
     }
 
     public static async Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId)
@@ -76,24 +99,26 @@ public static class OpsRequestHandler
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
         var source = Text(query["source"]);
-        if (source is not null && await SourceAsync(context, source) is null)
+        WebhookSource? parsedSource = null;
+        if (source is not null)
         {
-            return;
+            if (await SourceAsync(context, source) is not { } parsed)
+            {
+                return;
+            }
+
+            parsedSource = parsed;
         }
 
         var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
-        var count = await Replay(context).ReplayDeadLettersAsync(source, Text(query["type"]), dryRun, context.RequestAborted);
+        var count = await Replay(context).ReplayDeadLettersAsync(parsedSource, Text(query["type"]), dryRun, context.RequestAborted);
         if (!dryRun)
         {
             await OpsAudit.RecordAsync(context, "bulk-replay", $"dead letters source={source ?? "any"} type={Text(query["type"]) ?? "any"}", $"replayed {count}");
         }
 
-        await JsonAsync(context, dryRun ? 200 : 202, new JsonObject
-        {
-            ["dry_run"] = dryRun,
-            [dryRun ? "would_replay" : "replayed"] = count,
-            ["hint"] = dryRun ? "Nothing was replayed. Send dryRun=false to replay these." : null,
-        });
+        await JsonAsync(context, dryRun ? 200 : 202, new BulkReplayView(
+            dryRun, dryRun ? count : null, dryRun ? null : count, dryRun ? "Nothing was replayed. Send dryRun=false to replay these." : null));
     }
 
     public static async Task ReplayEventAsync(HttpContext context, string source, string eventId)
@@ -119,19 +144,19 @@ public static class OpsRequestHandler
     public static async Task DirectoryUsersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await PageAsync(context, await Queries(context).DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await Queries(context).DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public static async Task MembersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await PageAsync(context, await Queries(context).MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await Queries(context).MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public static async Task EmployeesAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await PageAsync(context, await Queries(context).EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await Queries(context).EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public static async Task CustomerAsync(HttpContext context, string customerId)
@@ -177,14 +202,7 @@ public static class OpsRequestHandler
             return;
         }
 
-        await JsonAsync(context, result.Result == SyncResults.Refused ? 409 : 200, new JsonObject
-        {
-            ["customer_id"] = customerId,
-            ["result"] = result.Result,
-            ["organization_id"] = result.OrganizationId,
-            ["version"] = result.Version,
-            ["detail"] = result.Detail,
-        });
+        await JsonAsync(context, result.Result == SyncResults.Refused ? 409 : 200, new SyncResultView(customerId, result.Result, result.OrganizationId, result.Version, result.Detail));
     }
 
     /// <summary>
@@ -220,14 +238,9 @@ public static class OpsRequestHandler
 
         var (subjectKind, subject) = subjects[0];
         var erased = await context.RequestServices.GetRequiredService<PersonalDataEraser>().EraseAsync(subjectKind, subject, context.RequestAborted);
-        var counts = new JsonObject
-        {
-            ["read_model_rows"] = erased.ReadModelRows,
-            ["ledger_payloads"] = erased.LedgerPayloads,
-            ["dead_letter_messages"] = erased.DeadLetterMessages,
-        };
-        await OpsAudit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", counts.ToJsonString());
-        await JsonAsync(context, 200, new JsonObject { ["erased"] = counts });
+        var counts = new ErasedCountsView(erased.ReadModelRows, erased.LedgerPayloads, erased.DeadLetterMessages);
+        await OpsAudit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", JsonSerializer.Serialize(counts, OpsJson.Options));
+        await JsonAsync(context, 200, new ErasureView(counts));
     }
 
     /// <summary>The audit trail of changes made through the operations API, newest first (paged).</summary>
@@ -236,19 +249,9 @@ public static class OpsRequestHandler
         ArgumentNullException.ThrowIfNull(context);
         var page = await context.RequestServices.GetRequiredService<AuditTrail>()
             .ListAsync(Math.Clamp(PageSize(context), 1, OpsQueries.MaxPageSize), Text(context.Request.Query["continuationToken"]), context.RequestAborted);
-        await JsonAsync(context, 200, new JsonObject
-        {
-            ["items"] = new JsonArray([.. page.Entries.Select(entry => (JsonNode)new JsonObject
-            {
-                ["at"] = entry.At,
-                ["action"] = entry.Action,
-                ["target"] = entry.Target,
-                ["outcome"] = entry.Outcome,
-                ["caller_address"] = entry.CallerAddress,
-                ["key_fingerprint"] = entry.KeyFingerprint,
-            })]),
-            ["continuation_token"] = page.ContinuationToken,
-        });
+        await JsonAsync(context, 200, new OpsPage<AuditEntryView>(
+            [.. page.Entries.Select(entry => new AuditEntryView(entry.At, entry.Action, entry.Target, entry.Outcome, entry.CallerAddress, entry.KeyFingerprint))],
+            page.ContinuationToken));
     }
 
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
@@ -270,7 +273,7 @@ public static class OpsRequestHandler
         switch (outcome)
         {
             case ReplayOutcome.Replayed:
-                await JsonAsync(context, 202, new JsonObject { ["status"] = "replayed", ["source"] = source, ["event_id"] = eventId });
+                await JsonAsync(context, 202, new ReplayView("replayed", source, eventId));
                 break;
             case ReplayOutcome.NotFound:
                 await NotFoundAsync(context, $"no {source} {kind} {eventId}");
@@ -292,37 +295,24 @@ public static class OpsRequestHandler
         return null;
     }
 
-    private static Task PageAsync(HttpContext context, PageResult page) => JsonAsync(context, 200, new JsonObject
-    {
-        ["items"] = new JsonArray([.. page.Items.Select(item => (JsonNode)item)]),
-        ["continuation_token"] = page.ContinuationToken,
-    });
-
     private static Task NotFoundAsync(HttpContext context, string detail) => ProblemAsync(context, 404, "not_found", detail);
 
     private static Task ProblemAsync(HttpContext context, int status, string reason, string detail)
     {
         context.Response.ContentType = "application/problem+json";
-        return WriteAsync(context, status, new JsonObject
-        {
-            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
-            ["title"] = reason.Replace('_', ' '),
-            ["status"] = status,
-            ["detail"] = detail,
-            ["reason"] = reason,
-        });
+        return WriteAsync(context, status, new ProblemView("urn:scalekit-functions:problem:" + reason.Replace('_', '-'), reason.Replace('_', ' '), status, detail, reason));
     }
 
-    private static Task JsonAsync(HttpContext context, int status, JsonObject body)
+    private static Task JsonAsync<T>(HttpContext context, int status, T body)
     {
         context.Response.ContentType = "application/json";
         return WriteAsync(context, status, body);
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, JsonObject body)
+    private static async Task WriteAsync<T>(HttpContext context, int status, T body)
     {
         context.Response.StatusCode = status;
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, OpsJson.Options), context.RequestAborted);
     }
 
     private static OpsQueries Queries(HttpContext context) => context.RequestServices.GetRequiredService<OpsQueries>();

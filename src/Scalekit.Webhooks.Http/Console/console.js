@@ -541,12 +541,12 @@
     fill(results, 
       h("p", { class: "muted" }, rows.length === 1 ? "1 event" : `${number(rows.length)} events`, pageResult.continuation_token ? " (more available)" : ""),
       table(null, [
-        { label: "Received", value: (r) => time(r.ReceivedAt) },
-        { label: "Source", value: (r) => r.PartitionKey },
-        { label: "Type", value: (r) => r.EventType },
-        { label: "Event", value: (r) => h("a", { href: route("events", r.PartitionKey, r.EventId || r.RowKey), class: "mono" }, r.EventId || r.RowKey) },
-        { label: "Status", value: (r) => statusBadge(r.Status) },
-        { label: "Attempts", value: (r) => number(r.Attempts), num: true, narrow: true },
+        { label: "Received", value: (r) => time(r.received_at) },
+        { label: "Source", value: (r) => r.source },
+        { label: "Type", value: (r) => r.event_type },
+        { label: "Event", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
+        { label: "Status", value: (r) => statusBadge(r.status) },
+        { label: "Attempts", value: (r) => number(r.attempts), num: true, narrow: true },
       ], rows, "No events match these filters."),
       pageResult.continuation_token
         ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadEventPage(results, filter, pageResult.continuation_token, rows) }, "Load more"))
@@ -585,22 +585,22 @@
         replay.disabled = false;
       }
     });
-    const ledger = Object.fromEntries(Object.entries(row).filter(([name]) => !["Payload", "PartitionKey", "RowKey"].includes(name)));
+    const ledger = Object.fromEntries(Object.entries(row).filter(([name]) => !["payload", "source"].includes(name)));
     const related = [];
-    if (row.OrganizationId) related.push(h("li", {}, "Organization ", link(row.OrganizationId, "organizations", row.OrganizationId)));
-    if (row.CustomerId) related.push(h("li", {}, "Customer ", link(row.CustomerId, "customers", row.CustomerId)));
+    if (row.organization_id) related.push(h("li", {}, "Organization ", link(row.organization_id, "organizations", row.organization_id)));
+    if (row.customer_id) related.push(h("li", {}, "Customer ", link(row.customer_id, "customers", row.customer_id)));
     page(`Event ${eventId}`,
       h("p", {}, link("← Events", "events")),
       h("section", { class: "panel", "aria-labelledby": "ledger-title" },
-        h("h2", { id: "ledger-title" }, "Ledger entry ", statusBadge(row.Status)),
-        fields({ Source: source, ...ledger }),
+        h("h2", { id: "ledger-title" }, "Ledger entry ", statusBadge(row.status)),
+        fields({ source, ...ledger }),
         related.length ? h("ul", {}, related) : null,
         h("div", { class: "actions" }, replay), outcome),
       h("section", { class: "panel", "aria-labelledby": "payload-title" },
         h("h2", { id: "payload-title" }, "Payload"),
-        row.Payload !== undefined && row.Payload !== null
-          ? h("pre", { class: "payload", id: "payload", tabindex: "0", "aria-label": "Event payload" }, pretty(row.Payload))
-          : h("p", { class: "empty" }, row.PayloadBlob ? `Stored as blob ${row.PayloadBlob} (${number(row.PayloadLength)} bytes).` : "No payload stored.")));
+        row.payload !== undefined && row.payload !== null
+          ? h("pre", { class: "payload", id: "payload", tabindex: "0", "aria-label": "Event payload" }, pretty(row.payload))
+          : h("p", { class: "empty" }, row.payload_blob ? `Stored as blob ${row.payload_blob} (${number(row.payload_length)} bytes).` : "No payload stored.")));
     focusTitle();
   }
 
@@ -683,31 +683,31 @@
       failure(error, results);
       return;
     }
-    if (reason) rows = rows.filter((r) => String(r.Reason || "").toLowerCase().includes(reason));
+    if (reason) rows = rows.filter((r) => String(r.reason || "").toLowerCase().includes(reason));
     results.removeAttribute("aria-busy");
     fill(results, table(`${number(rows.length)} dead letters`, [
-      { label: "Event", value: (r) => h("a", { href: route("events", r.PartitionKey, r.EventId || r.RowKey), class: "mono" }, r.EventId || r.RowKey) },
-      { label: "Source", value: (r) => r.PartitionKey },
-      { label: "Type", value: (r) => r.EventType },
-      { label: "Reason", value: (r) => r.Reason },
-      { label: "Status", value: (r) => statusBadge(r.Status) },
-      { label: "Attempts", value: (r) => number(r.Attempts), num: true, narrow: true },
-      { label: "Parked", value: (r) => time(r.ParkedAt), narrow: true },
-      { label: "Action", value: (r) => r.Status === "parked" ? replayButton(r, results, outcome, filter, reason) : "—" },
+      { label: "Event", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
+      { label: "Source", value: (r) => r.source },
+      { label: "Type", value: (r) => r.event_type },
+      { label: "Reason", value: (r) => r.reason },
+      { label: "Status", value: (r) => statusBadge(r.status) },
+      { label: "Attempts", value: (r) => number(r.attempts), num: true, narrow: true },
+      { label: "Parked", value: (r) => time(r.parked_at), narrow: true },
+      { label: "Action", value: (r) => r.status === "parked" ? replayButton(r, results, outcome, filter, reason) : "—" },
     ], rows, "No dead letters match. Nothing is waiting for a person."));
   }
 
   function replayButton(row, results, outcome, filter, reason) {
-    const eventId = row.EventId || row.RowKey;
-    const button = h("button", { type: "button", class: "secondary", "aria-label": `Replay ${row.PartitionKey} ${eventId}` }, "Replay");
+    const eventId = row.event_id;
+    const button = h("button", { type: "button", class: "secondary", "aria-label": `Replay ${row.source} ${eventId}` }, "Replay");
     button.addEventListener("click", async () => {
       const ok = await confirmAction(`Replay ${eventId}?`,
-        `The parked ${row.PartitionKey} event ${eventId} (${row.EventType}) is queued again and marked replayed. If it fails again it is parked again with the new reason.`,
+        `The parked ${row.source} event ${eventId} (${row.event_type}) is queued again and marked replayed. If it fails again it is parked again with the new reason.`,
         "Replay");
       if (!ok) return;
       button.disabled = true;
       try {
-        await api(`dead-letters/${encodeURIComponent(row.PartitionKey)}/${encodeURIComponent(eventId)}/replay`, { method: "POST" });
+        await api(`dead-letters/${encodeURIComponent(row.source)}/${encodeURIComponent(eventId)}/replay`, { method: "POST" });
         fill(outcome, message("ok", `${eventId} was queued for replay.`));
         announce(`${eventId} was queued for replay.`);
         await loadDeadLetters(results, outcome, filter, reason);
@@ -751,12 +751,12 @@
     }
     const users = h("div", { id: "directory-users" });
     const members = h("div", { id: "members" });
-    page(org.DisplayName ? `${org.DisplayName} (${orgId})` : `Organization ${orgId}`,
+    page(org.display_name ? `${org.display_name} (${orgId})` : `Organization ${orgId}`,
       h("p", {}, link("← Organizations & customers", "organizations"), " · ", link("Events of this organization", "events") ),
       h("div", { class: "two" },
       h("section", { class: "panel", "aria-labelledby": "org-state" },
         h("h2", { id: "org-state" }, "State"),
-        fields(org, ["billing", "PartitionKey", "RowKey"]),
+        fields(org, ["billing"]),
         org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer.")),
       h("section", { class: "panel", "aria-labelledby": "org-billing" },
         h("h2", { id: "org-billing" }, "Billing"),
@@ -787,7 +787,7 @@
     }
     container.removeAttribute("aria-busy");
     const items = result.items || [];
-    const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((name) => name !== "PartitionKey").slice(0, 8);
+    const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((name) => name !== "organization_id").slice(0, 8);
     fill(container, 
       table(`Page ${pageNumber}`, columns.map((name) => ({ label: name, value: (row) => cell(row[name]) })), items, emptyText),
       h("div", { class: "actions" },
@@ -819,11 +819,11 @@
       }),
       h("h3", { class: "spaced" }, "Subscriptions"),
       table(null, [
-        { label: "Subscription", value: (s) => h("span", { class: "mono" }, s.RowKey) },
-        { label: "Status", value: (s) => statusBadge(s.Status) },
-        { label: "Plan", value: (s) => cell(s.LookupKey ?? s.PriceLookupKey ?? s.Plan ?? s.PlanType) },
-        { label: "Period end", value: (s) => cell(s.CurrentPeriodEnd ?? s.PeriodEnd) },
-        { label: "All fields", value: (s) => h("details", {}, h("summary", {}, "Show"), fields(s, ["PartitionKey"])) },
+        { label: "Subscription", value: (s) => h("span", { class: "mono" }, s.subscription_id) },
+        { label: "Status", value: (s) => statusBadge(s.status) },
+        { label: "Plan", value: (s) => cell(s.price_lookup_key ?? s.plan) },
+        { label: "Period end", value: (s) => cell(s.current_period_end) },
+        { label: "All fields", value: (s) => h("details", {}, h("summary", {}, "Show"), fields(s)) },
       ], customer.subscriptions || [], "No subscriptions."));
   }
 

@@ -1,11 +1,9 @@
 using System.Text.Json;
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Billing;
 
@@ -29,7 +27,7 @@ public sealed partial class BillingSync(
     IOptions<BillingOptions> billingOptions,
     OrganizationLinks links,
     CustomerBillingStore store,
-    StorageClients clients,
+    ReadModel readModel,
     TimeProvider time,
     ILogger<BillingSync> logger)
 {
@@ -236,9 +234,7 @@ public sealed partial class BillingSync(
             return NotLinked(row, now);
         }
 
-        var organization = await clients.Tables.GetTableClient(StateTables.Organizations)
-            .GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(organizationId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var current = organization.HasValue && organization.Value!.GetString("Metadata") is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
+        var current = await readModel.OrganizationMetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
         var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
         if (!merge.Fits)
         {

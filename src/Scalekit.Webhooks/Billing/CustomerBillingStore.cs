@@ -45,18 +45,24 @@ public sealed record CustomerBilling(
     ETag ETag);
 
 /// <summary>
-/// The only code that knows the <c>CustomerBilling</c> table: one row per Stripe customer. Every write is ETag-checked,
-/// so concurrent consumers never lose each other's version bump or take the same lease.
+/// The only code that knows the <c>CustomerBilling</c> table: one row per Stripe customer, in a partition of its own.
+/// Every write is ETag-checked, so concurrent consumers never lose each other's version bump or take the same lease.
+/// The customers waiting for an organization and those over the metadata budget are listed from index partitions
+/// (one row per customer in that state), never by scanning the table.
 /// </summary>
 public sealed class CustomerBillingStore(StorageClients clients)
 {
     private const int MaxRaces = 20;
 
+    // Index partitions: "~" followed by a letter is never a storage key (StorageKeys escapes as "~" and hex digits).
+    private const string WaitingIndex = "~waiting";
+    private const string OverBudgetIndex = "~over-budget";
+
     private TableClient Table => clients.Tables.GetTableClient(StateTables.CustomerBilling);
 
     public async Task<CustomerBilling?> GetAsync(string customerId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.Key(customerId), StorageKeys.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? From(row.Value!) : null;
     }
 
@@ -78,7 +84,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
             }
 
             var version = (current?.DesiredVersion ?? 0) + 1;
-            var row = new TableEntity(StateTables.GlobalPartition, StorageKeys.Key(customerId))
+            var row = new TableEntity(StorageKeys.Key(customerId), StorageKeys.Key(customerId))
             {
                 ["CustomerId"] = customerId,
                 ["State"] = JsonSerializer.Serialize(state),
@@ -116,7 +122,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
     /// Records an attempt made for <paramref name="version"/> and releases the lease; a written version becomes the
     /// synced one. Null when the row changed since <paramref name="row"/> was read (then nothing was recorded).
     /// </summary>
-    public Task<CustomerBilling?> RecordAsync(CustomerBilling row, SyncAttempt attempt, long version, CancellationToken cancellationToken = default)
+    public async Task<CustomerBilling?> RecordAsync(CustomerBilling row, SyncAttempt attempt, long version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(attempt);
@@ -140,7 +146,19 @@ public sealed class CustomerBillingStore(StorageClients clients)
             values["SyncedVersion"] = version;
         }
 
-        return TryUpdateAsync(row, values, cancellationToken);
+        // An index row is added before the state it stands for and removed after it, so a listing (which checks each
+        // row against the customer's own row) never misses a customer; the sync lease keeps two attempts apart.
+        var overBudget = attempt.OverBudget;
+        await IndexAsync(WaitingIndex, row.CustomerId, waiting ? true : null, cancellationToken).ConfigureAwait(false);
+        await IndexAsync(OverBudgetIndex, row.CustomerId, overBudget ? true : null, cancellationToken).ConfigureAwait(false);
+        var recorded = await TryUpdateAsync(row, values, cancellationToken).ConfigureAwait(false);
+        if (recorded is not null)
+        {
+            await IndexAsync(WaitingIndex, row.CustomerId, waiting ? null : false, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(OverBudgetIndex, row.CustomerId, overBudget ? null : false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return recorded;
     }
 
     /// <summary>Gives up the lease after a failed attempt (best effort: an expired lease frees itself).</summary>
@@ -154,24 +172,74 @@ public sealed class CustomerBillingStore(StorageClients clients)
 
     /// <summary>Customers whose last attempt found no organization yet.</summary>
     public IAsyncEnumerable<CustomerBilling> WaitingAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync(TableClient.CreateQueryFilter($"LastResult eq {SyncResults.WaitingForOrganization}"), cancellationToken);
+        IndexedAsync(WaitingIndex, row => row.LastAttempt?.Result == SyncResults.WaitingForOrganization, cancellationToken);
 
     /// <summary>Customers whose last attempt was refused because the organization's metadata has no room for billing.</summary>
     public IAsyncEnumerable<CustomerBilling> OverBudgetAsync(CancellationToken cancellationToken = default) =>
-        QueryAsync(TableClient.CreateQueryFilter($"OverBudget eq {true}"), cancellationToken);
+        IndexedAsync(OverBudgetIndex, row => row.LastAttempt?.OverBudget == true, cancellationToken);
 
-    private async IAsyncEnumerable<CustomerBilling> QueryAsync(string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Adds (true) or removes (false) the customer's row in an index partition; null leaves it as it is.</summary>
+    private async Task IndexAsync(string index, string customerId, bool? listed, CancellationToken cancellationToken)
     {
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        if (listed == true)
         {
-            yield return From(row);
+            await Table.UpsertEntityAsync(new TableEntity(index, StorageKeys.Key(customerId)) { ["CustomerId"] = customerId }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
+        else if (listed == false)
+        {
+            await Table.DeleteEntityAsync(index, StorageKeys.Key(customerId), ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async IAsyncEnumerable<CustomerBilling> IndexedAsync(string index, Func<CustomerBilling, bool> holds, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {index}"), select: ["CustomerId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.GetString("CustomerId") is { } customerId && await GetAsync(customerId, cancellationToken).ConfigureAwait(false) is { } row && holds(row))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>Copies rows written in the shared legacy partition to their own and rebuilds both indexes; returns how many rows were (or would be) moved.</summary>
+    public async Task<int> MigrateAsync(bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var moved = 0;
+        await foreach (var old in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StateTables.LegacyPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            moved++;
+            if (dryRun)
+            {
+                continue;
+            }
+
+            var customerId = Text(old, "CustomerId") ?? old.RowKey;
+            var moving = new TableEntity(old) { PartitionKey = StorageKeys.Key(customerId), RowKey = StorageKeys.Key(customerId) };
+            moving.Remove("odata.etag");
+            moving.Remove("Timestamp");
+            try
+            {
+                await Table.AddEntityAsync(moving, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Already written in its own partition (by a newer event or an earlier run): that row is newer, keep it.
+            }
+
+            var row = From(moving);
+            await IndexAsync(WaitingIndex, customerId, row.LastAttempt?.Result == SyncResults.WaitingForOrganization ? true : null, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(OverBudgetIndex, customerId, row.LastAttempt?.OverBudget == true ? true : null, cancellationToken).ConfigureAwait(false);
+            await Table.DeleteEntityAsync(old.PartitionKey, old.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
     }
 
     private async Task<CustomerBilling?> TryUpdateAsync(CustomerBilling row, Dictionary<string, object?> values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var entity = new TableEntity(StateTables.GlobalPartition, StorageKeys.Key(row.CustomerId));
+        var entity = new TableEntity(StorageKeys.Key(row.CustomerId), StorageKeys.Key(row.CustomerId));
         foreach (var (name, value) in values)
         {
             // Merge cannot remove a property; an empty value stands for "none" and is read back as null.

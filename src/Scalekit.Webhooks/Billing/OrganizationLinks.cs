@@ -23,7 +23,7 @@ public sealed class OrganizationLinks(StorageClients clients)
             return cached;
         }
 
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.Key(customerId), StorageKeys.Key(customerId), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (row.HasValue && row.Value!.GetString("OrganizationId") is { } organizationId)
         {
             _memory[customerId] = organizationId;
@@ -35,7 +35,7 @@ public sealed class OrganizationLinks(StorageClients clients)
 
     public async Task SetAsync(string customerId, string organizationId, CancellationToken cancellationToken = default)
     {
-        var row = new TableEntity(StateTables.GlobalPartition, StorageKeys.Key(customerId)) { ["OrganizationId"] = organizationId };
+        var row = new TableEntity(StorageKeys.Key(customerId), StorageKeys.Key(customerId)) { ["OrganizationId"] = organizationId };
         await Table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         _memory[customerId] = organizationId;
     }
@@ -43,6 +43,6 @@ public sealed class OrganizationLinks(StorageClients clients)
     public async Task DropAsync(string customerId, CancellationToken cancellationToken = default)
     {
         _memory.TryRemove(customerId, out _);
-        await Table.DeleteEntityAsync(StateTables.GlobalPartition, StorageKeys.Key(customerId), ETag.All, cancellationToken).ConfigureAwait(false);
+        await Table.DeleteEntityAsync(StorageKeys.Key(customerId), StorageKeys.Key(customerId), ETag.All, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,12 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Stripe;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Billing;
 
@@ -16,7 +14,7 @@ namespace Scalekit.Webhooks.Billing;
 /// authoritative for entitlements; the entitlement summary is recorded but does not switch features on its own.
 /// The state written to Scalekit comes from all of the customer's subscriptions (<see cref="BillingState.From"/>).
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, StorageClients clients, IOptions<BillingOptions> options) : IEventProcessor
+public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options) : IEventProcessor
 {
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -114,7 +112,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, customer.Id, new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, customer.Id, customer.Id, new Dictionary<string, object?>
         {
             ["Email"] = customer.Email,
             ["Name"] = customer.Name,
@@ -153,7 +151,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Ignored("checkout session without a customer");
         }
 
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, session.CustomerId, new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, session.CustomerId, session.CustomerId, new Dictionary<string, object?>
         {
             ["CheckoutSessionId"] = session.Id,
             ["CheckoutSubscriptionId"] = session.SubscriptionId,
@@ -168,7 +166,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     private async Task<ProcessingOutcome> EntitlementsAsync(Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
         var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
-        var change = new StateChange(StateTables.Customers, StateTables.GlobalPartition, summary.Customer, new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>
         {
             ["ActiveEntitlements"] = JsonSerializer.Serialize(keys),
         });
@@ -188,23 +186,9 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
     {
-        var key = StorageKeys.Key(customerId);
-        var subscriptions = new List<SubscriptionFacts>();
-        await foreach (var row in clients.Tables.GetTableClient(StateTables.Subscriptions).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var lastEventAt = row.GetDateTimeOffset(StateStore.LastEventAt) ?? DateTimeOffset.MinValue;
-            subscriptions.Add(new SubscriptionFacts(
-                row.GetString("SubscriptionId") ?? row.RowKey,
-                row.GetString("Status") ?? "unknown",
-                row.GetString("PlanType") ?? "unknown",
-                row.GetString("Features") is { } features ? JsonSerializer.Deserialize<string[]>(features) ?? [] : [],
-                row.GetDateTimeOffset("CurrentPeriodEnd"),
-                row.GetDateTimeOffset("Created") ?? lastEventAt,
-                lastEventAt));
-        }
-
-        var customer = await clients.Tables.GetTableClient(StateTables.Customers).GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var deletedOn = customer.HasValue && customer.Value!.GetString("BillingStatus") == "deleted" ? customer.Value.GetDateTimeOffset("DeletedOn") ?? customer.Value.GetDateTimeOffset(StateStore.LastEventAt) : null;
+        var subscriptions = (await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
+        var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var deletedOn = customer is { BillingStatus: "deleted" } ? customer.DeletedOn ?? customer.History.LastEvent?.OccurredAt : null;
         return BillingState.From(subscriptions, deletedOn, deletedOn)
             ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
     }

@@ -1,20 +1,79 @@
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
+/// <summary>Where a dead letter stands.</summary>
+public enum DeadLetterStatus
+{
+    /// <summary>Waiting for a person (the same word, and state, as the ledger's <see cref="ProcessingStatus.Parked"/>).</summary>
+    Parked,
+
+    /// <summary>Sent back to its queue by an operator; not settled yet.</summary>
+    Replayed,
+
+    /// <summary>Replayed and then processed.</summary>
+    Resolved,
+}
+
+/// <summary>The one wire spelling of each <see cref="DeadLetterStatus"/>, in storage and in the operations API.</summary>
+public static class DeadLetterStatuses
+{
+    public static string Name(this DeadLetterStatus status) => status switch
+    {
+        DeadLetterStatus.Parked => ProcessingStatus.Parked,
+        DeadLetterStatus.Replayed => "replayed",
+        DeadLetterStatus.Resolved => "resolved",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    public static bool TryParse(string? name, out DeadLetterStatus status)
+    {
+        foreach (var candidate in Enum.GetValues<DeadLetterStatus>())
+        {
+            if (string.Equals(candidate.Name(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
+}
+
+/// <summary>One parked event and the queue message that carried it (null once erased or not read).</summary>
+public sealed record DeadLetter(
+    WebhookSource Source,
+    string EventId,
+    string EventType,
+    DeadLetterStatus Status,
+    string Reason,
+    int Attempts,
+    int ReplayCount,
+    int TimesParked,
+    DateTimeOffset? FirstFailureAt,
+    DateTimeOffset? LastFailureAt,
+    DateTimeOffset? ParkedAt,
+    DateTimeOffset? ReplayedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? MessageRemovedAt,
+    BinaryData? Message);
+
 /// <summary>
-/// Events parked as permanently failed, one row per (source, event id), with the queue message that carried them so
-/// a person can replay them once the cause is fixed. Rows are never deleted: a replayed event that then succeeds is
-/// marked resolved.
+/// Events parked as permanently failed, one row per (source, event id) in the source's partition, with the queue
+/// message that carried them so a person can replay them once the cause is fixed. Rows are kept until retention: a
+/// replayed event that then succeeds is marked resolved. The only code that knows the dead-letter table.
 /// </summary>
 public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 {
-    public const string Parked = "parked";
-    public const string Replayed = "replayed";
-    public const string Resolved = "resolved";
+    private static readonly string[] Summary =
+        ["PartitionKey", "RowKey", "EventId", "EventType", "Status", "Reason", "Attempts", "ReplayCount", "TimesParked", "FirstFailureAt", "LastFailureAt", "ParkedAt", "ReplayedAt", "ResolvedAt", "replayedAt", "resolvedAt", "MessageRemovedAt"];
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
 
@@ -29,7 +88,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         {
             ["EventId"] = eventId,
             ["EventType"] = eventType,
-            ["Status"] = Parked,
+            ["Status"] = DeadLetterStatus.Parked.Name(),
             ["Reason"] = reason.Length <= 4000 ? reason : reason[..4000],
             ["Attempts"] = attempts,
             ["ReplayCount"] = replayCount,
@@ -43,16 +102,17 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         await Table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    public async Task<DeadLetter?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
         NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? row.Value : null;
+        return row.HasValue ? From(row.Value!) : null;
     }
 
     /// <summary>Sets the status of an entry (replayed, resolved); does nothing when there is no entry.</summary>
-    public async Task MarkAsync(WebhookSource source, string eventId, string status, CancellationToken cancellationToken = default)
+    public async Task MarkAsync(WebhookSource source, string eventId, DeadLetterStatus status, CancellationToken cancellationToken = default)
     {
-        var row = new TableEntity(source.Name(), StorageKeys.Key(eventId)) { ["Status"] = status, [status + "At"] = time.GetUtcNow() };
+        var row = new TableEntity(source.Name(), StorageKeys.Key(eventId)) { ["Status"] = status.Name(), [status + "At"] = time.GetUtcNow() };
+        // Columns are ParkedAt, ReplayedAt, ResolvedAt; builds before the typed store wrote "replayedAt" and "resolvedAt".
         try
         {
             await Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
@@ -63,31 +123,156 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         }
     }
 
-    /// <summary>One page of entries, optionally filtered by source, type and status.</summary>
-    public async Task<Page<TableEntity>> ListAsync(string? source, string? eventType, string? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One page of entries (without their messages), optionally filtered by source, type and status. Each source is
+    /// its own partition: without a source the pages walk the sources' partitions one after another.
+    /// </summary>
+    public async Task<RecordPage<DeadLetter>> ListAsync(WebhookSource? source, string? eventType, DeadLetterStatus? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
-        var filters = new List<string>();
-        if (source is not null)
+        var sources = source is { } only ? [only] : Enum.GetValues<WebhookSource>();
+        var (index, inner) = ReadToken(continuation, sources);
+        for (; index < sources.Length; index++, inner = null)
         {
-            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {source}"));
+            var filter = Filter(sources[index], eventType, status);
+            await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, Summary, cancellationToken).AsPages(inner, pageSize).ConfigureAwait(false))
+            {
+                var next = page.ContinuationToken is { } token ? $"{sources[index].Name()}|{token}"
+                    : index + 1 < sources.Length ? $"{sources[index + 1].Name()}|" : null;
+                if (page.Values.Count > 0 || next is null)
+                {
+                    return new RecordPage<DeadLetter>([.. page.Values.Select(From).OfType<DeadLetter>()], next);
+                }
+
+                inner = page.ContinuationToken;
+                break;
+            }
         }
 
+        return new RecordPage<DeadLetter>([], null);
+    }
+
+    /// <summary>Entries parked now or parked since <paramref name="since"/> (without messages), read source by source.</summary>
+    public async IAsyncEnumerable<DeadLetter> ParkedOrSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var source in Enum.GetValues<WebhookSource>())
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()} and (Status eq {DeadLetterStatus.Parked.Name()} or ParkedAt ge {since})");
+            await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: Summary, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (From(row) is { } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>Resolved entries whose resolution is older than <paramref name="cutoff"/>, with their messages.</summary>
+    public async IAsyncEnumerable<DeadLetter> ResolvedBeforeAsync(DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var source in Enum.GetValues<WebhookSource>())
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()} and Status eq {DeadLetterStatus.Resolved.Name()} and (ResolvedAt lt {cutoff} or resolvedAt lt {cutoff})");
+            await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (From(row) is { } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>Every entry that still holds its message.</summary>
+    public async IAsyncEnumerable<DeadLetter> WithMessagesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var source in Enum.GetValues<WebhookSource>())
+        {
+            await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (From(row) is { Message: not null } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes an entry; false when it was gone already.</summary>
+    public async Task<bool> DeleteAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Table.DeleteEntityAsync(source.Name(), StorageKeys.Key(eventId), ETag.All, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Drops the entry's message (the event can no longer be replayed) and records when and why.</summary>
+    public async Task RemoveMessageAsync(WebhookSource source, string eventId, string reason, CancellationToken cancellationToken = default)
+    {
+        var full = (await Table.GetEntityAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        full.Remove("Message");
+        full["MessageRemovedAt"] = time.GetUtcNow();
+        full["MessageRemovedReason"] = reason;
+        await Table.UpdateEntityAsync(full, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Filter(WebhookSource source, string? eventType, DeadLetterStatus? status)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}");
         if (eventType is not null)
         {
-            filters.Add(TableClient.CreateQueryFilter($"EventType eq {eventType}"));
+            filter += " and " + TableClient.CreateQueryFilter($"EventType eq {eventType}");
         }
 
-        if (status is not null)
+        if (status is { } value)
         {
-            filters.Add(TableClient.CreateQueryFilter($"Status eq {status}"));
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {value.Name()}");
         }
 
-        var query = Table.QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), pageSize, cancellationToken: cancellationToken);
-        await foreach (var page in query.AsPages(continuation, pageSize).ConfigureAwait(false))
+        return filter;
+    }
+
+    /// <summary>A listing token is <c>{source}|{that partition's token}</c>; an unreadable one starts over.</summary>
+    private static (int Index, string? Inner) ReadToken(string? continuation, WebhookSource[] sources)
+    {
+        if (continuation?.IndexOf('|', StringComparison.Ordinal) is not (> 0 and var bar)
+            || !WebhookSourceNames.TryParse(continuation[..bar], out var source) || Array.IndexOf(sources, source) is not (>= 0 and var index))
         {
-            return page;
+            return (0, null);
         }
 
-        return Page<TableEntity>.FromValues([], null, null!);
+        var inner = continuation[(bar + 1)..];
+        return (index, inner.Length == 0 ? null : inner);
+    }
+
+    private static DeadLetter? From(TableEntity row)
+    {
+        if (!WebhookSourceNames.TryParse(row.PartitionKey, out var source))
+        {
+            return null;
+        }
+
+        return new DeadLetter(
+            source,
+            row.GetString("EventId") ?? row.RowKey,
+            row.GetString("EventType") ?? "unknown",
+            DeadLetterStatuses.TryParse(row.GetString("Status"), out var status) ? status : DeadLetterStatus.Parked,
+            row.GetString("Reason") ?? string.Empty,
+            row.GetInt32("Attempts") ?? 0,
+            row.GetInt32("ReplayCount") ?? 0,
+            row.GetInt32("TimesParked") ?? 0,
+            row.GetDateTimeOffset("FirstFailureAt"),
+            row.GetDateTimeOffset("LastFailureAt"),
+            row.GetDateTimeOffset("ParkedAt"),
+            row.GetDateTimeOffset("ReplayedAt") ?? row.GetDateTimeOffset("replayedAt"),
+            row.GetDateTimeOffset("ResolvedAt") ?? row.GetDateTimeOffset("resolvedAt"),
+            row.GetDateTimeOffset("MessageRemovedAt"),
+            row.GetBinary("Message") is { } message ? BinaryData.FromBytes(message) : null);
     }
 }

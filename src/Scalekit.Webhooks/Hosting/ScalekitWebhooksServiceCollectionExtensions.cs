@@ -57,6 +57,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<StateStore>();
+        services.TryAddSingleton<ReadModel>();
+        services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.AddOptions<BillingOptions>().Configure(options => BillingOptions.Bind(options, configuration)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>();

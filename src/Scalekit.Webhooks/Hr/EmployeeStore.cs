@@ -148,7 +148,7 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     public Task<ApplyResult> SaveAsync(EmployeeRecord employee, EventStamp stamp, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(employee);
-        return store.ApplyAsync(new StateChange(StateTables.Employees, StorageKeys.Key(employee.OrganizationId), StorageKeys.Key(employee.EmployeeId), new Dictionary<string, object?>
+        return store.ApplyAsync(new StateChange(StateTables.Employees, employee.OrganizationId, employee.EmployeeId, new Dictionary<string, object?>
         {
             ["OrganizationId"] = employee.OrganizationId,
             ["EmployeeId"] = employee.EmployeeId,

@@ -1,10 +1,8 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Hr;
 
@@ -16,10 +14,8 @@ public sealed record OrganizationMatch(string? OrganizationId, string Detail);
 /// <c>organization_external_id</c>; else the one organization that verified the email's domain, as seen in
 /// <c>organization.domain_*</c> events (Scalekit has no lookup by domain). Never guesses between candidates.
 /// </summary>
-public sealed class HrOrganizationResolver(IServiceProvider services, IOptions<ScalekitOptions> options, OrganizationLinks links, StorageClients clients)
+public sealed class HrOrganizationResolver(IServiceProvider services, IOptions<ScalekitOptions> options, OrganizationLinks links, ReadModel readModel)
 {
-    private static readonly string[] VerifiedStatuses = ["VERIFIED", "AUTO_VERIFIED"];
-
     public async Task<OrganizationMatch> ResolveAsync(HrEmployee employee, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(employee);
@@ -39,19 +35,10 @@ public sealed class HrOrganizationResolver(IServiceProvider services, IOptions<S
         }
 
         var domain = employee.EmailDomain;
-        var candidates = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var row in clients.Tables.GetTableClient(StateTables.OrganizationDomains).QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"Domain eq {domain}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (VerifiedStatuses.Contains(row.GetString("VerificationStatus"), StringComparer.OrdinalIgnoreCase) && !(row.TryGetValue(StateStore.DeletedAt, out var deleted) && deleted is not null))
-            {
-                candidates.Add(row.PartitionKey);
-            }
-        }
-
+        var candidates = await readModel.OrganizationsWithVerifiedDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         return candidates.Count switch
         {
-            1 => new OrganizationMatch(candidates.Min, $"verified domain {domain}"),
+            1 => new OrganizationMatch(candidates.First(), $"verified domain {domain}"),
             0 => new OrganizationMatch(null, $"the event has no organization_id or organization_external_id, and no organization has verified the domain '{domain}' in the organization.domain_* events received so far"),
             _ => new OrganizationMatch(null, $"the domain '{domain}' is verified for several organizations ({string.Join(", ", candidates)}); send organization_id to choose one"),
         };

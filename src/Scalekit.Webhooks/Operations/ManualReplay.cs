@@ -26,7 +26,7 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
     public async Task<ReplayOutcome> ReplayDeadLetterAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
         var row = await deadLetters.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
-        if (row?.GetBinary("Message") is not { } message)
+        if (row?.Message is not { } message)
         {
             return ReplayOutcome.NotFound;
         }
@@ -43,26 +43,20 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
         }
 
         await writer.SendAsync(envelope with { ReplayCount = 0, Forced = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await deadLetters.MarkAsync(source, eventId, DeadLetterStore.Replayed, cancellationToken).ConfigureAwait(false);
+        await deadLetters.MarkAsync(source, eventId, DeadLetterStatus.Replayed, cancellationToken).ConfigureAwait(false);
         Log.Replayed(logger, "dead letter", source, eventId);
         return ReplayOutcome.Replayed;
     }
 
     /// <summary>Replays every parked dead letter matching the filter, or with <paramref name="dryRun"/> only counts them.</summary>
-    public async Task<int> ReplayDeadLettersAsync(string? source, string? eventType, bool dryRun, CancellationToken cancellationToken = default)
+    public async Task<int> ReplayDeadLettersAsync(WebhookSource? source, string? eventType, bool dryRun, CancellationToken cancellationToken = default)
     {
         var matching = new List<(WebhookSource Source, string EventId)>();
         string? continuation = null;
         do
         {
-            var page = await deadLetters.ListAsync(source, eventType, DeadLetterStore.Parked, 500, continuation, cancellationToken).ConfigureAwait(false);
-            foreach (var row in page.Values)
-            {
-                if (WebhookSourceNames.TryParse(row.PartitionKey, out var parsed))
-                {
-                    matching.Add((parsed, row.GetString("EventId")));
-                }
-            }
+            var page = await deadLetters.ListAsync(source, eventType, DeadLetterStatus.Parked, 500, continuation, cancellationToken).ConfigureAwait(false);
+            matching.AddRange(page.Items.Select(entry => (entry.Source, entry.EventId)));
 
             continuation = page.ContinuationToken;
         }

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
@@ -15,11 +13,21 @@ namespace Scalekit.Webhooks.Operations;
 /// <summary>Filters for the event log search.</summary>
 public sealed record EventQuery(string? Source, string? EventType, string? Status, DateTimeOffset? From, DateTimeOffset? To, string? OrganizationId, string? CustomerId);
 
-/// <summary>One page of results and the token for the next one (null on the last page).</summary>
-public sealed record PageResult(IReadOnlyList<JsonObject> Items, string? ContinuationToken);
-
-/// <summary>Read side of the operations API: stats, the event log, dead letters and the organization and customer read models.</summary>
-public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, DeadLetterStore deadLetters, CustomerBillingStore billing, EmployeeStore employees, Crm.CrmSyncStore crm, TimeProvider time, IEnumerable<IIntegrationHealth> integrationHealth)
+/// <summary>
+/// Read side of the operations API: stats, the event log, dead letters and the organization and customer read models,
+/// each answer composed from the stores into a response type of its own (see <c>OpsResponses.cs</c>).
+/// </summary>
+public sealed class OpsQueries(
+    StorageClients clients,
+    PayloadStore payloads,
+    DeadLetterStore deadLetters,
+    ReadModel readModel,
+    OrganizationLinks links,
+    CustomerBillingStore billing,
+    EmployeeStore employees,
+    Crm.CrmSyncStore crm,
+    TimeProvider time,
+    IEnumerable<IIntegrationHealth> integrationHealth)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 1000;
@@ -87,17 +95,15 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
         }
 
         var parked = 0;
-        await foreach (var row in clients.Tables.GetTableClient(StorageNames.DeadLetterTable).QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Parked} or ParkedAt ge {since}"),
-            select: ["PartitionKey", "Status", "ParkedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in deadLetters.ParkedOrSinceAsync(since, cancellationToken).ConfigureAwait(false))
         {
-            if (row.GetString("Status") == DeadLetterStore.Parked)
+            if (entry.Status == DeadLetterStatus.Parked)
             {
                 parked++;
-                (sources.GetValueOrDefault(row.PartitionKey) ?? SourceCounts.Unknown).ParkedNow++;
+                sources[entry.Source.Name()].ParkedNow++;
             }
 
-            if (row.GetDateTimeOffset("ParkedAt") is { } parkedAt && parkedAt >= since)
+            if (entry.ParkedAt is { } parkedAt && parkedAt >= since)
             {
                 series.Parked(parkedAt);
             }
@@ -133,7 +139,7 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
         };
     }
 
-    public async Task<JsonObject?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    public async Task<EventView?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
         var row = await clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
             .GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -142,22 +148,23 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
             return null;
         }
 
-        var json = WithSource(RowJson.From(row.Value!), row.Value!);
-        if (row.Value!.GetString("Payload") is null && row.Value.GetString("PayloadBlob") is { } blob
-            && row.Value.GetInt64("PayloadLength") is null or <= MaxShownBlobBytes
+        var entry = row.Value!;
+        var payload = entry.GetString("Payload");
+        if (payload is null && entry.GetString("PayloadBlob") is { } blob
+            && entry.GetInt64("PayloadLength") is null or <= MaxShownBlobBytes
             && await payloads.TryReadAsync(blob, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             // A claim-checked body is shown like an inline one, up to a size a page can hold.
-            json["Payload"] = stored.ToString();
+            payload = stored.ToString();
         }
 
-        return json;
+        return EventOf(entry, payload);
     }
 
     /// <summary>Largest claim-checked body the event view includes (larger ones are named, not shown).</summary>
     public const long MaxShownBlobBytes = 4 * 1024 * 1024;
 
-    public Task<PageResult> SearchEventsAsync(EventQuery query, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    public async Task<OpsPage<EventView>> SearchEventsAsync(EventQuery query, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var filters = new List<string>();
@@ -176,116 +183,108 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
             filters.Add(TableClient.CreateQueryFilter($"ReceivedAt lt {to}"));
         }
 
-        return PageAsync(StorageNames.EventLedgerTable, filters, pageSize, continuation, ["Payload"], cancellationToken);
+        var rows = clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
+            .QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), Clamp(pageSize), cancellationToken: cancellationToken);
+        await foreach (var page in rows.AsPages(continuation, Clamp(pageSize)).ConfigureAwait(false))
+        {
+            return new OpsPage<EventView>([.. page.Values.Select(row => EventOf(row, payload: null))], page.ContinuationToken);
+        }
+
+        return new OpsPage<EventView>([], null);
     }
 
-    public async Task<PageResult> DeadLettersAsync(string? source, string? eventType, string? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    public async Task<OpsPage<DeadLetterView>> DeadLettersAsync(WebhookSource? source, string? eventType, DeadLetterStatus? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
         var page = await deadLetters.ListAsync(source, eventType, status, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
-        return new PageResult([.. page.Values.Select(row => WithSource(RowJson.From(row), row))], page.ContinuationToken);
+        return new OpsPage<DeadLetterView>([.. page.Items.Select(entry => new DeadLetterView(
+            entry.Source.Name(), entry.EventId, entry.EventType, entry.Status.Name(), entry.Reason, entry.Attempts, entry.ReplayCount, entry.TimesParked,
+            entry.FirstFailureAt, entry.LastFailureAt, entry.ParkedAt, entry.ReplayedAt, entry.ResolvedAt, entry.MessageRemovedAt))], page.ContinuationToken);
     }
 
     /// <summary>The organization's current state, or null when no event has mentioned it.</summary>
-    public async Task<JsonObject?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
+    public async Task<OrganizationView?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
     {
-        var key = StorageKeys.Key(organizationId);
-        var organization = await GetAsync(StateTables.Organizations, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
-        if (organization is null)
+        if (await readModel.OrganizationAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
         {
             return null;
         }
 
-        var result = RowJson.From(organization);
-        result["id"] = organizationId;
-        result["counts"] = new JsonObject
-        {
-            ["directory_users"] = await CountAsync(StateTables.DirectoryUsers, key, cancellationToken).ConfigureAwait(false),
-            ["directory_groups"] = await CountAsync(StateTables.DirectoryGroups, key, cancellationToken).ConfigureAwait(false),
-            ["members"] = await CountAsync(StateTables.Memberships, key, cancellationToken).ConfigureAwait(false),
-        };
-        result["last_applied_event"] = new JsonObject
-        {
-            ["id"] = organization.GetString(StateStore.LastEventId),
-            ["type"] = organization.GetString(StateStore.LastEventType),
-            ["occurred_at"] = organization.GetDateTimeOffset(StateStore.LastEventAt),
-        };
-        var customerId = organization.GetString("ExternalId");
-        result["stripe_customer_id"] = customerId;
-        if (customerId is not null)
-        {
-            result["billing"] = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
-        }
-
-        return result;
+        var counts = await readModel.CountsAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var customerId = organization.ExternalId;
+        return new OrganizationView(
+            organization.Id,
+            organization.DisplayName,
+            organization.ExternalId,
+            organization.RegionCode,
+            organization.CreateTime,
+            organization.UpdateTime,
+            organization.Metadata,
+            organization.Features,
+            organization.History.DeletedAt,
+            new OrganizationCountsView(counts.DirectoryUsers, counts.DirectoryGroups, counts.Members),
+            Applied(organization.History),
+            customerId,
+            customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false));
     }
 
-    public Task<PageResult> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
-        PageAsync(StateTables.DirectoryUsers, [TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+    public async Task<OpsPage<DirectoryUserView>> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var page = await readModel.DirectoryUsersAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new OpsPage<DirectoryUserView>([.. page.Items.Select(u => new DirectoryUserView(
+            u.Id, u.OrganizationId, u.Email, u.Active, u.Name, u.GivenName, u.FamilyName, u.PreferredUsername, u.EmployeeId, u.Department, u.Title,
+            u.Roles, u.Groups, u.History.DeletedAt, Applied(u.History)))], page.ContinuationToken);
+    }
 
-    public Task<PageResult> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
-        PageAsync(StateTables.Memberships, [TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}")], pageSize, continuation, [], cancellationToken);
+    public async Task<OpsPage<MemberView>> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var page = await readModel.MembersAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new OpsPage<MemberView>([.. page.Items.Select(m => new MemberView(
+            m.UserId, m.OrganizationId, m.Email, m.MembershipStatus, m.Roles, m.History.DeletedAt, Applied(m.History)))], page.ContinuationToken);
+    }
 
     /// <summary>One page of an organization's employees as the HR sync last left them.</summary>
-    public async Task<PageResult> EmployeesAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    public async Task<OpsPage<EmployeeView>> EmployeesAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
         var (page, token) = await employees.ListAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
-        return new PageResult([.. page.Select(e => new JsonObject
-        {
-            ["employee_id"] = e.EmployeeId,
-            ["organization_id"] = e.OrganizationId,
-            ["email"] = e.Email,
-            ["scalekit_user_id"] = e.ScalekitUserId,
-            ["status"] = e.Status,
-            ["department"] = e.Department,
-            ["title"] = e.Title,
-            ["membership_removed"] = e.MembershipRemoved,
-            ["last_event"] = e.LastEvent is { } last ? new JsonObject { ["id"] = last.EventId, ["type"] = last.EventType, ["occurred_at"] = last.OccurredAt } : null,
-            ["last_sync"] = new JsonObject { ["result"] = e.LastSyncResult, ["detail"] = e.LastSyncDetail, ["at"] = e.LastSyncAt },
-        })], token);
+        return new OpsPage<EmployeeView>([.. page.Select(e => new EmployeeView(
+            e.EmployeeId, e.OrganizationId, e.Email, e.ScalekitUserId, e.Status, e.Department, e.Title, e.MembershipRemoved,
+            e.LastEvent is { } last ? new AppliedEvent(last.EventId, last.EventType, last.OccurredAt) : null,
+            new EmployeeSyncView(e.LastSyncResult, e.LastSyncDetail, e.LastSyncAt)))], token);
     }
 
     /// <summary>The customer's subscriptions, entitlements, linked organization and last sync, or null when unknown.</summary>
-    public async Task<JsonObject?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    public async Task<CustomerView?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
     {
         var body = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
-        return body["customer"] is null && body["subscriptions"]!.AsArray().Count == 0 && body["sync"] is null ? null : body;
+        return body.Customer is null && body.Subscriptions.Count == 0 && body.Sync is null ? null : body;
     }
 
     /// <summary>Organizations whose metadata has no room for billing's or the CRM sync's keys (the last sync was refused for it).</summary>
-    public async Task<JsonObject> OverBudgetOrganizationsAsync(CancellationToken cancellationToken = default)
+    public async Task<OpsPage<OverBudgetView>> OverBudgetOrganizationsAsync(CancellationToken cancellationToken = default)
     {
-        var items = new JsonArray();
+        var items = new List<OverBudgetView>();
         await foreach (var row in billing.OverBudgetAsync(cancellationToken).ConfigureAwait(false))
         {
-            items.Add(new JsonObject
-            {
-                ["organization_id"] = row.LastAttempt?.OrganizationId,
-                ["customer_id"] = row.CustomerId,
-                ["since"] = row.LastAttempt?.At,
-                ["reason"] = row.LastAttempt?.Reason,
-                ["organization_keys"] = row.LastAttempt?.Metadata is { } metadata ? new JsonArray([.. metadata.Keys.Order(StringComparer.Ordinal).Select(k => (JsonNode)k)]) : null,
-                ["writer"] = "billing",
-            });
+            items.Add(new OverBudgetView(
+                "billing",
+                row.LastAttempt?.OrganizationId,
+                row.CustomerId,
+                null,
+                row.LastAttempt?.At,
+                row.LastAttempt?.Reason,
+                row.LastAttempt?.Metadata is { } metadata ? [.. metadata.Keys.Order(StringComparer.Ordinal)] : null));
         }
 
         await foreach (var refusal in crm.OverBudgetAsync(cancellationToken).ConfigureAwait(false))
         {
-            items.Add(new JsonObject
-            {
-                ["organization_id"] = refusal.OrganizationId,
-                ["account_id"] = refusal.AccountId,
-                ["since"] = refusal.At,
-                ["reason"] = refusal.Reason,
-                ["organization_keys"] = new JsonArray([.. refusal.OrganizationKeys.Select(k => (JsonNode)k)]),
-                ["writer"] = "crm",
-            });
+            items.Add(new OverBudgetView("crm", refusal.OrganizationId, null, refusal.AccountId, refusal.At, refusal.Reason, [.. refusal.OrganizationKeys]));
         }
 
-        return new JsonObject { ["items"] = items, ["continuation_token"] = null };
+        return new OpsPage<OverBudgetView>(items, null);
     }
 
     /// <summary>The billing sync of one customer as the API shows it: versions, the state, the last attempt.</summary>
-    public static JsonObject? SyncBody(CustomerBilling? row)
+    public static SyncView? SyncBody(CustomerBilling? row)
     {
         if (row is null)
         {
@@ -293,93 +292,59 @@ public sealed class OpsQueries(StorageClients clients, PayloadStore payloads, De
         }
 
         var last = row.LastAttempt;
-        return new JsonObject
-        {
-            ["desired_version"] = row.DesiredVersion,
-            ["synced_version"] = row.SyncedVersion,
-            ["source_event_id"] = row.SourceEventId,
-            ["state"] = row.State is null ? null : JsonSerializer.SerializeToNode(row.State),
-            ["waiting_since"] = row.WaitingSince,
-            ["last_attempt"] = last is null ? null : new JsonObject
-            {
-                ["at"] = last.At,
-                ["result"] = last.Result,
-                ["reason"] = last.Reason,
-                ["version"] = row.LastAttemptVersion,
-                ["organization_id"] = last.OrganizationId,
-                ["over_budget"] = last.OverBudget,
-                ["metadata"] = last.Metadata is null ? null : JsonSerializer.SerializeToNode(last.Metadata),
-                ["features"] = last.Features is null ? null : JsonSerializer.SerializeToNode(last.Features),
-            },
-        };
+        var state = row.State;
+        return new SyncView(
+            row.DesiredVersion,
+            row.SyncedVersion,
+            row.SourceEventId,
+            state is null ? null : new BillingStateView(state.SubscriptionId, state.Status, state.Plan, state.PeriodEnd, state.Features, state.UpdatedAt, state.DeletedAt),
+            row.WaitingSince,
+            last is null ? null : new SyncAttemptView(last.At, last.Result, last.Reason, row.LastAttemptVersion, last.OrganizationId, last.OverBudget, last.Metadata, last.Features));
     }
 
-    private async Task<JsonObject> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
+    private async Task<CustomerView> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
     {
-        var key = StorageKeys.Key(customerId);
-        var customer = await GetAsync(StateTables.Customers, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
-        var link = await GetAsync(StateTables.OrganizationLinks, StateTables.GlobalPartition, key, cancellationToken).ConfigureAwait(false);
-        var subscriptions = await PageAsync(StateTables.Subscriptions, [TableClient.CreateQueryFilter($"PartitionKey eq {key}")], MaxPageSize, null, [], cancellationToken).ConfigureAwait(false);
+        var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var subscriptions = await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false);
         var sync = await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["customer_id"] = customerId,
-            ["organization_id"] = sync?.LastAttempt?.OrganizationId ?? link?.GetString("OrganizationId"),
-            ["sync"] = SyncBody(sync),
-            ["customer"] = customer is null ? null : RowJson.From(customer),
-            ["subscriptions"] = new JsonArray([.. subscriptions.Items.Select(s => (JsonNode)s)]),
-            ["entitlements"] = customer?.GetString("ActiveEntitlements") is { } entitlements ? JsonNode.Parse(entitlements) : new JsonArray(),
-        };
+        var organizationId = sync?.LastAttempt?.OrganizationId ?? await links.FindAsync(customerId, cancellationToken).ConfigureAwait(false);
+        return new CustomerView(
+            customerId,
+            organizationId,
+            SyncBody(sync),
+            customer is null ? null : new CustomerDetailsView(customer.Email, customer.Name, customer.BillingStatus, customer.DeletedOn,
+                customer.CheckoutSessionId, customer.CheckoutSubscriptionId, customer.ClientReferenceId, Applied(customer.History)),
+            [.. subscriptions.Select(s => new SubscriptionView(s.SubscriptionId, s.Status, s.PriceLookupKey, s.Plan, s.Features, s.CurrentPeriodEnd, s.Created,
+                s.CancelAtPeriodEnd, s.TrialEnd, s.History.DeletedAt, Applied(s.History)))],
+            customer?.ActiveEntitlements ?? []);
     }
 
-    private async Task<PageResult> PageAsync(string table, List<string> filters, int pageSize, string? continuation, string[] omit, CancellationToken cancellationToken)
-    {
-        var query = clients.Tables.GetTableClient(table).QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), Clamp(pageSize), cancellationToken: cancellationToken);
-        await foreach (var page in query.AsPages(continuation, Clamp(pageSize)).ConfigureAwait(false))
-        {
-            var items = page.Values.Select(row =>
-            {
-                var json = WithSource(RowJson.From(row), row);
-                foreach (var name in omit)
-                {
-                    json.Remove(name);
-                }
+    private static AppliedEvent? Applied(RowHistory history) =>
+        history.LastEvent is { } last ? new AppliedEvent(last.EventId, last.EventType, last.OccurredAt) : null;
 
-                return json;
-            }).ToList();
-            return new PageResult(items, page.ContinuationToken);
-        }
-
-        return new PageResult([], null);
-    }
-
-    private async Task<int> CountAsync(string table, string partition, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        await foreach (var row in clients.Tables.GetTableClient(table).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"),
-            select: [StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (!row.ContainsKey(StateStore.DeletedAt) || row[StateStore.DeletedAt] is null)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
-
-    private async Task<TableEntity?> GetAsync(string table, string partition, string row, CancellationToken cancellationToken)
-    {
-        NullableResponse<TableEntity> result = await clients.Tables.GetTableClient(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.HasValue ? result.Value : null;
-    }
-
-    private static JsonObject WithSource(JsonObject json, TableEntity row)
-    {
-        json["PartitionKey"] = row.PartitionKey;
-        json["RowKey"] = row.RowKey;
-        return json;
-    }
+    // The ledger's columns are read here until the ledger store hands out typed entries.
+    private static EventView EventOf(TableEntity row, string? payload) => new(
+        row.PartitionKey,
+        row.GetString("EventId") ?? row.RowKey,
+        row.GetString("EventType"),
+        row.GetString("Status"),
+        row.GetString("Detail"),
+        row.GetInt32("Attempts") ?? 0,
+        row.GetInt32("ReplayCount") ?? 0,
+        row.GetDateTimeOffset("OccurredAt"),
+        row.GetDateTimeOffset("ReceivedAt"),
+        row.GetDateTimeOffset("LastAttemptAt"),
+        row.GetDateTimeOffset("CompletedAt"),
+        row.GetDateTimeOffset("LastFailedAt"),
+        row.GetString("LastError"),
+        row.GetString("OrganizationId"),
+        row.GetString("CustomerId"),
+        row.GetString("ApiVersion"),
+        row.GetString("PayloadBlob"),
+        row.GetInt64("PayloadLength"),
+        row.GetDateTimeOffset("PayloadRemovedAt"),
+        row.GetString("PayloadRemovedReason"),
+        payload);
 
     private static void Add(List<string> filters, string? value, Func<string, string> filter)
     {

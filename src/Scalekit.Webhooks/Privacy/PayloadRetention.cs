@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
@@ -19,7 +17,7 @@ public sealed record RetentionRun(int LedgerPayloads, int DeadLetters);
 /// keep their payloads so they can still be replayed. A Blob lifecycle rule in Bicep is the backstop for blobs.
 /// </summary>
 public sealed partial class PayloadRetention(
-    StorageClients clients,
+    DeadLetterStore deadLetters,
     EventLedger ledger,
     PayloadStore payloads,
     IOptions<RetentionOptions> options,
@@ -48,32 +46,21 @@ public sealed partial class PayloadRetention(
 
     private async Task<int> DeleteResolvedDeadLettersAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var table = clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
         var deleted = 0;
-        // The dead-letter store stamps each status change as "<status>At".
-        var filter = TableClient.CreateQueryFilter($"Status eq {DeadLetterStore.Resolved}") + $" and {DeadLetterStore.Resolved}At " + TableClient.CreateQueryFilter($"lt {cutoff}");
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Message"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in deadLetters.ResolvedBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false))
         {
-            if (row.GetBinary("Message") is { } message && TryBlobOf(message) is { } blob)
+            if (entry.Message is { } message && TryBlobOf(message) is { } blob)
             {
                 await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
             }
 
-            try
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-                deleted++;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // Deleted meanwhile.
-            }
+            deleted += await deadLetters.DeleteAsync(entry.Source, entry.EventId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return deleted;
     }
 
-    private static string? TryBlobOf(byte[] message)
+    private static string? TryBlobOf(BinaryData message)
     {
         try
         {

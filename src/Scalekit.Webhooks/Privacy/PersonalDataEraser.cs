@@ -1,8 +1,8 @@
-using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Privacy;
@@ -16,11 +16,11 @@ public sealed record ErasureResult(int ReadModelRows, int LedgerPayloads, int De
 /// payloads and their blobs, dead-letter messages). Queue messages still in flight are not searched.
 /// </summary>
 public sealed partial class PersonalDataEraser(
-    StorageClients clients,
+    StateStore readModel,
+    DeadLetterStore deadLetterStore,
     IEnumerable<PersonalDataTable> tables,
     EventLedger ledger,
     PayloadStore payloads,
-    TimeProvider time,
     ILogger<PersonalDataEraser> logger)
 {
     private readonly IReadOnlyList<PersonalDataTable> _tables = [.. tables];
@@ -32,10 +32,7 @@ public sealed partial class PersonalDataEraser(
         var rows = 0;
         foreach (var table in _tables)
         {
-            if (table.MatchColumns.TryGetValue(kind, out var column))
-            {
-                rows += await EraseRowsAsync(table, column, kind, subject, cancellationToken).ConfigureAwait(false);
-            }
+            rows += await readModel.ErasePersonalDataAsync(table, kind, subject, cancellationToken).ConfigureAwait(false);
         }
 
         var ledgerPayloads = 0;
@@ -54,61 +51,15 @@ public sealed partial class PersonalDataEraser(
         return result;
     }
 
-    private async Task<int> EraseRowsAsync(PersonalDataTable table, string column, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken)
-    {
-        var client = clients.Tables.GetTableClient(table.Table);
-        var rows = new List<TableEntity>();
-        if (kind == ErasureSubjectKind.Email && column is not ("PartitionKey" or "RowKey"))
-        {
-            // Table filters compare case-sensitively, and an address may be stored in any case: compare here instead.
-            await foreach (var row in client.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                if (string.Equals(row.GetString(column), subject, StringComparison.OrdinalIgnoreCase))
-                {
-                    rows.Add(row);
-                }
-            }
-        }
-        else
-        {
-            var value = column is "PartitionKey" or "RowKey" ? StorageKeys.Key(subject) : subject;
-            await foreach (var row in client.QueryAsync<TableEntity>($"{column} eq '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(row);
-            }
-        }
-
-        var erased = 0;
-        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
-        {
-            foreach (var personal in table.PersonalColumns)
-            {
-                row.Remove(personal);
-            }
-
-            row["ErasedAt"] = time.GetUtcNow();
-            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            erased++;
-        }
-
-        return erased;
-    }
-
     private async Task<int> EraseDeadLettersAsync(string subject, StringComparison comparison, CancellationToken cancellationToken)
     {
-        var table = clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
         var erased = 0;
-        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Message"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in deadLetterStore.WithMessagesAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (row.GetBinary("Message") is not { } message)
-            {
-                continue;
-            }
-
             EventEnvelope envelope;
             try
             {
-                envelope = EnvelopeCodec.Decode(message);
+                envelope = EnvelopeCodec.Decode(entry.Message!);
             }
             catch (FormatException)
             {
@@ -127,11 +78,7 @@ public sealed partial class PersonalDataEraser(
                 await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
             }
 
-            var full = (await table.GetEntityAsync<TableEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-            full.Remove("Message");
-            full["MessageRemovedAt"] = time.GetUtcNow();
-            full["MessageRemovedReason"] = "erasure";
-            await table.UpdateEntityAsync(full, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await deadLetterStore.RemoveMessageAsync(entry.Source, entry.EventId, "erasure", cancellationToken).ConfigureAwait(false);
             erased++;
         }
 

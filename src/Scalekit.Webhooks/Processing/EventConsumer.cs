@@ -114,7 +114,7 @@ public sealed partial class EventConsumer(
         if (envelope.Forced || envelope.ReplayCount > 0)
         {
             // A replay that went through closes its dead-letter entry, if it had one.
-            await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStore.Resolved, cancellationToken).ConfigureAwait(false);
+            await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStatus.Resolved, cancellationToken).ConfigureAwait(false);
         }
 
         Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status, claim.Attempt);

@@ -103,22 +103,40 @@ public static class ScalekitEventMapper
             properties[StateStore.DeletedAt] = deletedAt;
         }
 
-        var changes = new List<StateChange> { new(StateTables.Organizations, StateTables.GlobalPartition, id, properties, deleted) };
+        var changes = new List<StateChange> { new(StateTables.Organizations, id, id, properties, deleted) };
         if (Text(data, "external_id") is { } externalId && !deleted)
         {
             // Seeds the Stripe customer → organization link, so billing sync can skip the lookup.
-            changes.Add(new StateChange(StateTables.OrganizationLinks, StateTables.GlobalPartition, externalId, Props(("OrganizationId", id))));
+            changes.Add(new StateChange(StateTables.OrganizationLinks, externalId, externalId, Props(("OrganizationId", id))));
         }
 
         return new ScalekitEventPlan(changes);
     }
 
-    private static ScalekitEventPlan Domain(JsonElement data, string? org, bool deleted) => Single(StateTables.OrganizationDomains, OrgOf(data, org), Required(data, "id"), deleted,
-        ("Domain", Text(data, "domain")),
-        ("DomainType", Text(data, "domain_type")),
-        ("VerificationStatus", Text(data, "verification_status")),
-        ("VerificationMethod", Text(data, "verification_method")),
-        ("UpdatedAt", Text(data, "updated_at")));
+    private static ScalekitEventPlan Domain(JsonElement data, string? org, bool deleted)
+    {
+        var organizationId = OrgOf(data, org);
+        var id = Required(data, "id");
+        var domain = Text(data, "domain");
+        var changes = new List<StateChange>
+        {
+            new(StateTables.OrganizationDomains, organizationId, id, Props(
+                ("Domain", domain),
+                ("DomainType", Text(data, "domain_type")),
+                ("VerificationStatus", Text(data, "verification_status")),
+                ("VerificationMethod", Text(data, "verification_method")),
+                ("UpdatedAt", Text(data, "updated_at"))), deleted),
+        };
+        if (domain is not null)
+        {
+            // The domain → organization index, so finding an employee's organization by email domain reads one partition.
+            changes.Add(new StateChange(StateTables.DomainOrganizations, domain.ToLowerInvariant(), id, Props(
+                ("OrganizationId", organizationId),
+                ("VerificationStatus", Text(data, "verification_status"))), deleted));
+        }
+
+        return new ScalekitEventPlan(changes);
+    }
 
     private static ScalekitEventPlan Sso(JsonElement data, string? org, bool deleted, bool? enabled = null) => Single(StateTables.SsoConnections, OrgOf(data, org), Required(data, "id"), deleted,
         ("ConnectionType", Text(data, "connection_type")),
@@ -184,7 +202,7 @@ public static class ScalekitEventMapper
         var profile = user.TryGetProperty("user_profile", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var changes = new List<StateChange>
         {
-            new(StateTables.Users, StateTables.GlobalPartition, userId, Props(
+            new(StateTables.Users, userId, userId, Props(
                 ("Email", Text(user, "email")),
                 ("ExternalId", Text(user, "external_id")),
                 ("Metadata", Json(user, "metadata")),
@@ -214,18 +232,18 @@ public static class ScalekitEventMapper
             ("Device", Json(session, "device")));
     }
 
-    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, StateTables.GlobalPartition, Text(data, "name") ?? Required(data, "id"), deleted,
+    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, Text(data, "name") ?? Required(data, "id"), deleted,
         ("RoleId", Text(data, "id")),
         ("DisplayName", Text(data, "display_name")),
         ("Description", Text(data, "description")),
         ("Extends", Text(data, "extends")));
 
-    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, StateTables.GlobalPartition, Text(data, "name") ?? Required(data, "id"), deleted,
+    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, Text(data, "name") ?? Required(data, "id"), deleted,
         ("PermissionId", Text(data, "id")),
         ("Description", Text(data, "description")));
 
     // Status only: tokens, authorization details and magic links in these payloads are deliberately not read.
-    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, StateTables.GlobalPartition, Required(data, "id"), deleted,
+    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, Required(data, "id"), deleted,
         ("Identifier", Text(data, "identifier")),
         ("Connector", Text(data, "connector")),
         ("Provider", Text(data, "provider")),
@@ -235,6 +253,10 @@ public static class ScalekitEventMapper
 
     private static ScalekitEventPlan Single(string table, string partition, string row, bool deleted, params (string Name, object? Value)[] properties) =>
         new([new StateChange(table, partition, row, Props(properties), deleted)]);
+
+    /// <summary>A row with no other owner lives in a partition of its own, so no table has one hot partition.</summary>
+    private static ScalekitEventPlan Single(string table, string id, bool deleted, params (string Name, object? Value)[] properties) =>
+        Single(table, id, id, deleted, properties);
 
     private static Dictionary<string, object?> Props(params (string Name, object? Value)[] properties) =>
         properties.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);

@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Azure.Data.Tables;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>Applies a Scalekit event to the read model in event order.</summary>
-public sealed class ScalekitStateApplier(StateStore store, StorageClients clients)
+public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
 {
     /// <summary>Returns null for a type that changes nothing (ignored), else whether anything was applied.</summary>
     public Task<ApplyResult?> ApplyAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken = default) =>
@@ -40,16 +39,7 @@ public sealed class ScalekitStateApplier(StateStore store, StorageClients client
 
     private async Task ReconcileGroupsAsync(GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var partition = StorageKeys.Key(membership.OrganizationId);
-        var table = clients.Tables.GetTableClient(StateTables.DirectoryGroupMembers);
-        var current = new List<string>();
-        await foreach (var row in table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and UserId eq {membership.DirectoryUserId}"),
-            select: ["GroupId"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            current.Add(row.GetString("GroupId"));
-        }
-
+        var current = await readModel.GroupsOfAsync(membership.OrganizationId, membership.DirectoryUserId, cancellationToken).ConfigureAwait(false);
         foreach (var groupId in current.Except(membership.GroupIds, StringComparer.Ordinal))
         {
             await store.ApplyAsync(MemberRow(membership.OrganizationId, groupId, membership.DirectoryUserId, removed: true), stamp, cancellationToken).ConfigureAwait(false);

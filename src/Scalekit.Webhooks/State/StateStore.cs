@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.State;
@@ -9,12 +10,21 @@ namespace Scalekit.Webhooks.State;
 /// applied to it, an older event is reported <see cref="ApplyResult.Stale"/>, and concurrent writers are serialised by
 /// ETags (a lost race re-reads and decides again), never by locks in memory.
 /// </summary>
-public sealed class StateStore(StorageClients clients)
+public sealed class StateStore(StorageClients clients, TimeProvider time)
 {
     public const string LastEventAt = "LastEventAt";
     public const string LastEventId = "LastEventId";
     public const string LastEventType = "LastEventType";
     public const string DeletedAt = "DeletedAt";
+
+    /// <summary>When a person's data was erased from the row.</summary>
+    public const string ErasedAt = "ErasedAt";
+
+    /// <summary>The id a row was written for, as the sender wrote it (its key may be bounded and so not reversible).</summary>
+    public const string RowId = "EntityId";
+
+    /// <summary>The id of the entity that owns the row's partition (an organization, a user, a customer).</summary>
+    public const string OwnerId = "OwnerId";
     private const int MaxRaces = 10;
 
     public async Task<ApplyResult> ApplyAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default)
@@ -62,6 +72,164 @@ public sealed class StateStore(StorageClients clients)
         throw new InvalidOperationException($"Gave up writing {change.Table}/{partitionKey}/{rowKey} after {MaxRaces} concurrent updates.");
     }
 
+    /// <summary>
+    /// Removes the personal columns of every row of <paramref name="table"/> whose match column for
+    /// <paramref name="kind"/> holds <paramref name="subject"/>; the row, its ids and its ordering stamp stay. Returns
+    /// how many rows were erased.
+    /// </summary>
+    public async Task<int> ErasePersonalDataAsync(PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (!table.MatchColumns.TryGetValue(kind, out var column))
+        {
+            return 0;
+        }
+
+        var client = clients.Tables.GetTableClient(table.Table);
+        var rows = new List<TableEntity>();
+        if (kind == ErasureSubjectKind.Email && column is not ("PartitionKey" or "RowKey"))
+        {
+            // Table filters compare case-sensitively, and an address may be stored in any case: compare here instead.
+            await foreach (var row in client.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (string.Equals(row.GetString(column), subject, StringComparison.OrdinalIgnoreCase))
+                {
+                    rows.Add(row);
+                }
+            }
+        }
+        else
+        {
+            var value = column is "PartitionKey" or "RowKey" ? StorageKeys.Key(subject) : subject;
+            await foreach (var row in client.QueryAsync<TableEntity>($"{column} eq '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(row);
+            }
+        }
+
+        var erased = 0;
+        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
+        {
+            foreach (var personal in table.PersonalColumns)
+            {
+                row.Remove(personal);
+            }
+
+            row[ErasedAt] = time.GetUtcNow();
+            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            erased++;
+        }
+
+        return erased;
+    }
+
+    /// <summary>
+    /// Moves the rows of the tables that once shared <see cref="StateTables.LegacyPartition"/> to the partition of the
+    /// entity that owns them (where the newer of two copies wins by its event stamp), and fills the domain index from
+    /// the domains already stored. Idempotent; a dry run only counts. Returns the rows moved (or to move) per table.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> MigrateAsync(bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in SharedPartitionTables)
+        {
+            var table = clients.Tables.GetTableClient(name);
+            var moved = 0;
+            await foreach (var old in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StateTables.LegacyPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                moved++;
+                if (!dryRun)
+                {
+                    await MoveAsync(table, old, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            counts[name] = moved;
+        }
+
+        var indexed = 0;
+        var index = clients.Tables.GetTableClient(StateTables.DomainOrganizations);
+        await foreach (var domain in clients.Tables.GetTableClient(StateTables.OrganizationDomains).QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (domain.GetString("Domain") is not { } name || StampOf(domain) is not { } stamp)
+            {
+                continue;
+            }
+
+            if (IdOf(domain, RowId, domain.RowKey) is not { } domainId || IdOf(domain, OwnerId, domain.PartitionKey) is not { } organizationId)
+            {
+                continue;
+            }
+
+            NullableResponse<TableEntity> current = await index.GetEntityIfExistsAsync<TableEntity>(
+                StorageKeys.Key(name.ToLowerInvariant()), StorageKeys.Key(domainId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (current.HasValue && StampOf(current.Value!) is { } held && held >= stamp)
+            {
+                continue;
+            }
+
+            indexed++;
+            if (!dryRun)
+            {
+                var deleted = domain.TryGetValue(DeletedAt, out var at) && at is not null;
+                var properties = new Dictionary<string, object?> { ["OrganizationId"] = organizationId, ["VerificationStatus"] = domain.GetString("VerificationStatus") };
+                if (deleted)
+                {
+                    properties[DeletedAt] = at;
+                }
+
+                await ApplyAsync(new StateChange(StateTables.DomainOrganizations, name.ToLowerInvariant(), domainId, properties, deleted), stamp, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        counts[StateTables.DomainOrganizations] = indexed;
+        return counts;
+    }
+
+    /// <summary>The read-model tables whose rows all lived in one partition before each moved to its owner's.</summary>
+    private static readonly string[] SharedPartitionTables =
+        [StateTables.Organizations, StateTables.Users, StateTables.Roles, StateTables.Permissions, StateTables.ConnectedAccounts, StateTables.Customers, StateTables.OrganizationLinks];
+
+    private static async Task MoveAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
+    {
+        // The row key was the owner's key already: the owner's partition is the row key.
+        var moving = new TableEntity(old) { PartitionKey = old.RowKey };
+        moving.Remove("odata.etag");
+        moving.Remove("Timestamp");
+        NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(old.RowKey, old.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!current.HasValue)
+        {
+            try
+            {
+                await table.AddEntityAsync(moving, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // An event wrote the new row meanwhile: it is newer than the copy.
+            }
+        }
+        else if (StampOf(current.Value!) is { } newer && StampOf(old) is { } older && older > newer)
+        {
+            try
+            {
+                await table.UpdateEntityAsync(moving, current.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // An event wrote the new row meanwhile: it is newer than the copy.
+            }
+        }
+
+        await table.DeleteEntityAsync(old.PartitionKey, old.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An id a row stores, or the one its key was made from (rows written before ids were stored).</summary>
+    public static string? IdOf(TableEntity row, string column, string key)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.GetString(column) ?? (StorageKeys.TryDecode(key, out var id) ? id : null);
+    }
+
     public static EventStamp? StampOf(TableEntity row)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -84,6 +252,8 @@ public sealed class StateStore(StorageClients clients)
             }
         }
 
+        row[OwnerId] = change.PartitionId;
+        row[RowId] = change.RowId;
         row[LastEventAt] = stamp.OccurredAt;
         row[LastEventId] = stamp.EventId;
         row[LastEventType] = stamp.EventType;

@@ -25,12 +25,19 @@ public static class StateTables
     /// <summary>Per Stripe customer: the billing state Scalekit should hold and how the last sync went (owned by <c>CustomerBillingStore</c>).</summary>
     public const string CustomerBilling = "CustomerBilling";
 
-    /// <summary>Partition of rows that have no natural owner (organizations, users, roles, …).</summary>
-    public const string GlobalPartition = "all";
+    /// <summary>Index of verified domains: partition = the domain in lower case, one row per Scalekit domain id.</summary>
+    public const string DomainOrganizations = "DomainOrganizations";
+
+    /// <summary>
+    /// The one partition that organizations, users, roles, permissions, connected accounts, customers, links and
+    /// customer billing rows shared before each row moved to the partition of the entity that owns it. Only the
+    /// migration reads it.
+    /// </summary>
+    public const string LegacyPartition = "all";
 
     public static IReadOnlyList<string> All { get; } =
     [
-        Organizations, OrganizationDomains, SsoConnections, Directories, DirectoryUsers, DirectoryGroups, DirectoryGroupMembers,
+        Organizations, OrganizationDomains, DomainOrganizations, SsoConnections, Directories, DirectoryUsers, DirectoryGroups, DirectoryGroupMembers,
         Users, UserSessions, Memberships, Roles, Permissions, ConnectedAccounts, Subscriptions, Customers, Invoices, OrganizationLinks, CustomerBilling, Employees,
     ];
 }

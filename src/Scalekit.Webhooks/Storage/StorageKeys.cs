@@ -60,6 +60,47 @@ public static class StorageKeys
         return joined.Length <= MaxLength ? joined : Bound(joined);
     }
 
+    /// <summary>
+    /// The id a key was made from, for keys that were not bounded (a bounded key ends in a hash and cannot be read
+    /// back). For rows written before they stored their ids as columns.
+    /// </summary>
+    public static bool TryDecode(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        value = null;
+        if (key == Escape.ToString())
+        {
+            value = string.Empty;
+            return true;
+        }
+
+        if (key.Contains(Bounded, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var builder = new StringBuilder(key.Length);
+        for (var i = 0; i < key.Length; i++)
+        {
+            if (key[i] != Escape)
+            {
+                builder.Append(key[i]);
+                continue;
+            }
+
+            if (i + 4 >= key.Length || !int.TryParse(key.AsSpan(i + 1, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code))
+            {
+                return false;
+            }
+
+            builder.Append((char)code);
+            i += 4;
+        }
+
+        value = builder.ToString();
+        return true;
+    }
+
     /// <summary>The blob name of a claim-checked body: <c>{source}/{event key}/{delivery key}.json</c>.</summary>
     public static string PayloadBlobName(string source, string eventId, string deliveryId) =>
         $"{Key(source)}/{Key(eventId)}/{Key(deliveryId)}.json";

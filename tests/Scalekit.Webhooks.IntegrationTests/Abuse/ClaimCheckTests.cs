@@ -44,7 +44,7 @@ public class ClaimCheckTests(LocalHostFixture host) : IClassFixture<LocalHostFix
 
         var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, eventId);
         Assert.NotNull(parked);
-        Assert.Equal(DeadLetterStore.Parked, parked.GetString("Status"));
-        Assert.Contains(delete ? "BlobNotFound" : "SHA-256", parked.GetString("Reason"), StringComparison.Ordinal);
+        Assert.Equal(DeadLetterStatus.Parked, parked.Status);
+        Assert.Contains(delete ? "BlobNotFound" : "SHA-256", parked.Reason, StringComparison.Ordinal);
     }
 }

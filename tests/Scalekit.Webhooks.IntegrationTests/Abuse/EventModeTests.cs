@@ -65,9 +65,9 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         Assert.Equal(ProcessingStatus.Ignored, ignored.GetString("Status"));
         Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.GetString("Detail"), StringComparison.Ordinal);
         Assert.Equal(ProcessingStatus.Processed, applied.GetString("Status"));
-        var organizations = host.Clients.Tables.GetTableClient(StateTables.Organizations);
-        Assert.False((await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, other)).HasValue);
-        Assert.True((await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, mine)).HasValue);
+        var organizations = host.Host.Services.GetRequiredService<ReadModel>();
+        Assert.Null(await organizations.OrganizationAsync(other));
+        Assert.NotNull(await organizations.OrganizationAsync(mine));
     }
 
     private async Task<TableEntity> PostAndSettleAsync(WebhookSource source, string body)

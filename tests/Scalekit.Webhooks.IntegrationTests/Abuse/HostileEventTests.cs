@@ -73,17 +73,16 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             Assert.True(row.GetInt32("Attempts") == 1, $"{label} took {row.GetInt32("Attempts")} attempts: {row.GetString("LastError")}");
         }
 
-        var organizations = host.Clients.Tables.GetTableClient(StateTables.Organizations);
+        var readModel = host.Host.Services.GetRequiredService<ReadModel>();
         foreach (var id in Forbidden.Select(bad => $"org_h{bad}1").Append("org_h_1").Append("org_h~002F1").Append($"org_h{Long}1").Append($"org_h{Long}/1"))
         {
-            var row = await organizations.GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(id));
-            Assert.True(row.HasValue, $"no row for organization {Uri.EscapeDataString(id)}");
-            Assert.Equal(id, row.Value!.GetString("DisplayName"));
+            var organization = await readModel.OrganizationAsync(id);
+            Assert.True(organization is not null, $"no row for organization {Uri.EscapeDataString(id)}");
+            Assert.Equal(id, organization.DisplayName);
         }
 
-        var links = host.Clients.Tables.GetTableClient(StateTables.OrganizationLinks);
-        var longLink = (await links.GetEntityAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key($"cus_ext{Long}1"))).Value;
-        Assert.Equal($"org_h{Long}1", longLink.GetString("OrganizationId"));
+        var links = host.Host.Services.GetRequiredService<Billing.OrganizationLinks>();
+        Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
         var parked = await ledger.FindAsync(WebhookSource.Scalekit, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
         Assert.Equal(ProcessingStatus.Parked, parked!.GetString("Status"));
     }

@@ -33,8 +33,8 @@ public class CliOperationsTests(ConsumingHostFixture host) : IClassFixture<Consu
         var (exit, output, _) = await Run("events", "show", "scalekit", eventId);
         Assert.Equal(CliApp.Success, exit);
         Assert.Contains(eventId, output, StringComparison.Ordinal);
-        Assert.Matches(@"Status\s+(processed|stale-skipped)", output);
-        Assert.Matches(@"Attempts\s+1", output);
+        Assert.Matches(@"status\s+(processed|stale-skipped)", output);
+        Assert.Matches(@"attempts\s+1", output);
 
         var (missing, _, error) = await Run("events", "show", "scalekit", "evt_not_there");
         Assert.Equal(CliApp.Refused, missing);
@@ -91,7 +91,7 @@ public class CliOperationsTests(ConsumingHostFixture host) : IClassFixture<Consu
         await ScalekitProcessingTests.Eventually(async () =>
         {
             using var row = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
-            return row.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await row.JsonAsync()).GetProperty("Status").GetString());
+            return row.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await row.JsonAsync()).GetProperty("status").GetString());
         });
         return eventId;
     }

@@ -106,7 +106,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await found.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Event {eventId}" })).ToBeVisibleAsync();
         await Expect(page.Locator("#ledger-title")).ToContainTextAsync("processed");
-        await Expect(page.Locator("dl.fields")).ToContainTextAsync("Attempts");
+        await Expect(page.Locator("dl.fields")).ToContainTextAsync("attempts");
         await Expect(page.Locator("#payload")).ToContainTextAsync($"\"id\": \"{org}\"");
         await console.ScreenshotAsync(page, "console-event");
 
@@ -118,7 +118,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await Processing.ScalekitProcessingTests.Eventually(async () =>
         {
             using var response = await console.Host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
-            return (await response.JsonAsync()).GetProperty("Attempts").GetInt32() == 2;
+            return (await response.JsonAsync()).GetProperty("attempts").GetInt32() == 2;
         }, TimeSpan.FromSeconds(60));
     }
 
@@ -143,7 +143,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await Expect(row).ToHaveCountAsync(0);
         await console.WaitFinalAsync("scalekit", eventId);
         using var entry = await console.Host.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?status=parked&source=scalekit");
-        Assert.DoesNotContain((await entry.JsonAsync()).GetProperty("items").EnumerateArray(), item => item.GetProperty("EventId").GetString() == eventId);
+        Assert.DoesNotContain((await entry.JsonAsync()).GetProperty("items").EnumerateArray(), item => item.GetProperty("event_id").GetString() == eventId);
     }
 
     [Fact]

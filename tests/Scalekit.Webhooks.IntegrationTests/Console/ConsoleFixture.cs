@@ -103,7 +103,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
     {
         using var response = await Host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
-        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("Status").GetString());
+        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("status").GetString());
     }, TimeSpan.FromSeconds(60));
 
     /// <summary>Parks a Scalekit event in the dead-letter table the way the replayer does, with a real envelope.</summary>

@@ -39,11 +39,11 @@ public class HrEndToEndTests(ConsumingHostFixture host) : IClassFixture<Consumin
         {
             using var events = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events?source=hr&organizationId={org}");
             items = JsonNode.Parse(await events.Content.ReadAsStringAsync())!["items"]!.AsArray();
-            return items.Count == 2 && items.All(e => e!["Status"]!.GetValue<string>() == "processed");
+            return items.Count == 2 && items.All(e => e!["status"]!.GetValue<string>() == "processed");
         });
-        var hired = items.Single(e => e!["EventType"]!.GetValue<string>() == "employee.hired")!;
-        Assert.Contains($"POST /api/v1/organizations/{org}/users?send_invitation_email=true", hired["Detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("nothing sent", hired["Detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var hired = items.Single(e => e!["event_type"]!.GetValue<string>() == "employee.hired")!;
+        Assert.Contains($"POST /api/v1/organizations/{org}/users?send_invitation_email=true", hired["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("nothing sent", hired["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var (exit, output, _) = await Run("employees", org);
         Assert.Equal(CliApp.Success, exit);

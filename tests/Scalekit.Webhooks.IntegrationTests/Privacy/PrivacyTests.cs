@@ -45,7 +45,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         var resolvedId = SampleIds.New("evt_");
         var parkedId = SampleIds.New("evt_");
         await deadLetters.ParkAsync(WebhookSource.Scalekit, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
-        await deadLetters.MarkAsync(WebhookSource.Scalekit, resolvedId, DeadLetterStore.Resolved);
+        await deadLetters.MarkAsync(WebhookSource.Scalekit, resolvedId, DeadLetterStatus.Resolved);
         await deadLetters.ParkAsync(WebhookSource.Scalekit, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
 
         host.Time.Advance(TimeSpan.FromDays(29));
@@ -99,7 +99,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.False(directoryUser.ContainsKey("Name"));
         Assert.False(directoryUser.ContainsKey("Department"));
         Assert.Equal(userEvent, directoryUser.GetString(StateStore.LastEventId));
-        Assert.False((await RowAsync(StateTables.Users, StateTables.GlobalPartition, userId)).ContainsKey("Email"));
+        Assert.False((await RowAsync(StateTables.Users, userId, userId)).ContainsKey("Email"));
         var ledger = Service<EventLedger>();
         Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, userEvent))!.GetString("Payload"));
         Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, memberEvent))!.GetString("Payload"));

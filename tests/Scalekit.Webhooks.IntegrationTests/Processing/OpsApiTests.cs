@@ -128,8 +128,8 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
 
         using var found = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
         var row = await found.JsonAsync();
-        Assert.Equal("permission.created", row.GetProperty("EventType").GetString());
-        Assert.Equal(1, row.GetProperty("Attempts").GetInt32());
+        Assert.Equal("permission.created", row.GetProperty("event_type").GetString());
+        Assert.Equal(1, row.GetProperty("attempts").GetInt32());
         using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/events/scalekit/evt_does_not_exist");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var badSource = await host.OpsAsync(HttpMethod.Get, "/api/ops/events/github/evt_1");
@@ -148,8 +148,8 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         using var found = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
         var row = await found.JsonAsync();
 
-        Assert.False(string.IsNullOrEmpty(row.GetProperty("PayloadBlob").GetString()));
-        Assert.Equal(body, row.GetProperty("Payload").GetString());
+        Assert.False(string.IsNullOrEmpty(row.GetProperty("payload_blob").GetString()));
+        Assert.Equal(body, row.GetProperty("payload").GetString());
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         Assert.NotNull(token);
         using var second = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events?source=scalekit&type=organization.domain_created&organizationId={org}&pageSize=2&continuationToken={Uri.EscapeDataString(token)}");
         var rest = (await second.JsonAsync()).GetProperty("items");
-        var all = page.GetProperty("items").EnumerateArray().Concat(rest.EnumerateArray()).Select(e => e.GetProperty("EventId").GetString()).ToList();
+        var all = page.GetProperty("items").EnumerateArray().Concat(rest.EnumerateArray()).Select(e => e.GetProperty("event_id").GetString()).ToList();
         Assert.Equal(ids.Order(), all.Order());
     }
 
@@ -191,7 +191,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         {
             using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
             var row = await response.JsonAsync();
-            return row.GetProperty("Attempts").GetInt32() == 2 && row.GetProperty("Status").GetString() == "processed";
+            return row.GetProperty("attempts").GetInt32() == 2 && row.GetProperty("status").GetString() == "processed";
         });
         using var unknown = await host.OpsAsync(HttpMethod.Post, "/api/ops/events/scalekit/evt_unknown/replay");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -218,8 +218,8 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
 
         using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/organizations/{org}");
         var state = await response.JsonAsync();
-        Assert.Equal("Acme Corp", state.GetProperty("DisplayName").GetString());
-        Assert.Equal("gold", state.GetProperty("Metadata").GetProperty("tier").GetString());
+        Assert.Equal("Acme Corp", state.GetProperty("display_name").GetString());
+        Assert.Equal("gold", state.GetProperty("metadata").GetProperty("tier").GetString());
         Assert.Equal(customer, state.GetProperty("stripe_customer_id").GetString());
         Assert.Equal(2, state.GetProperty("counts").GetProperty("directory_users").GetInt32());
         Assert.Equal(1, state.GetProperty("counts").GetProperty("directory_groups").GetInt32());
@@ -231,7 +231,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         Assert.Equal(1, usersPage.GetProperty("items").GetArrayLength());
         Assert.NotNull(usersPage.GetProperty("continuation_token").GetString());
         using var members = await host.OpsAsync(HttpMethod.Get, $"/api/ops/organizations/{org}/members");
-        Assert.Equal("ada@acme.example", (await members.JsonAsync()).GetProperty("items")[0].GetProperty("Email").GetString());
+        Assert.Equal("ada@acme.example", (await members.JsonAsync()).GetProperty("items")[0].GetProperty("email").GetString());
         using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/organizations/org_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
@@ -251,7 +251,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/customers/{customer}");
         var state = await response.JsonAsync();
         Assert.Equal(org, state.GetProperty("organization_id").GetString());
-        Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("Status").GetString());
+        Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("status").GetString());
         Assert.Equal("dry-run", state.GetProperty("sync").GetProperty("last_attempt").GetProperty("result").GetString());
         using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/customers/cus_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -270,6 +270,6 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
     private Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
     {
         using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
-        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("Status").GetString());
+        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("status").GetString());
     });
 }

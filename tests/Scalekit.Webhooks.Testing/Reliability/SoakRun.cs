@@ -201,7 +201,7 @@ public sealed class SoakRun(SoakOptions options)
         {
             var sample = ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = occurred, EventId = eventId, OrganizationId = $"org_soak_{org:D2}", ExternalId = $"cus_soak_{org:D2}" });
             sample["data"]!["display_name"] = $"Soak org {org} v{sequence}";
-            return new Sent("scalekit", eventId, StateTables.Organizations, StateTables.GlobalPartition, $"org_soak_{org:D2}", occurred, sample.ToJsonString());
+            return new Sent("scalekit", eventId, StateTables.Organizations, $"org_soak_{org:D2}", $"org_soak_{org:D2}", occurred, sample.ToJsonString());
         }
 
         var user = random.Next(DirectoryUsers);

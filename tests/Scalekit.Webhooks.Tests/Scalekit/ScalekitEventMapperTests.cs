@@ -11,9 +11,9 @@ public class ScalekitEventMapperTests
     private static readonly SampleOptions Options = new() { OccurredAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000) };
 
     [Theory]
-    [InlineData("organization.created", "Organizations", "all", Org, false)]
-    [InlineData("organization.updated", "Organizations", "all", Org, false)]
-    [InlineData("organization.deleted", "Organizations", "all", Org, true)]
+    [InlineData("organization.created", "Organizations", Org, Org, false)]
+    [InlineData("organization.updated", "Organizations", Org, Org, false)]
+    [InlineData("organization.deleted", "Organizations", Org, Org, true)]
     [InlineData("organization.domain_created", "OrganizationDomains", Org, "dom_62711291839528968", false)]
     [InlineData("organization.domain_deleted", "OrganizationDomains", Org, "dom_62711291839528968", true)]
     [InlineData("organization.domain_dns_verification_success", "OrganizationDomains", Org, "dom_62711291839528968", false)]
@@ -37,21 +37,21 @@ public class ScalekitEventMapperTests
     [InlineData("user.organization_membership_deleted", "Memberships", Org, "usr_62711402059563528", true)]
     [InlineData("user.login", "UserSessions", "usr_62711402059563528", "ses_62711420843737352", false)]
     [InlineData("user.logout", "UserSessions", "usr_62711402059563528", "ses_62711420843737352", false)]
-    [InlineData("role.created", "Roles", "all", "billing_admin", false)]
-    [InlineData("role.updated", "Roles", "all", "billing_admin", false)]
-    [InlineData("role.deleted", "Roles", "all", "billing_admin", true)]
-    [InlineData("permission.created", "Permissions", "all", "invoices:read", false)]
-    [InlineData("permission.updated", "Permissions", "all", "invoices:read", false)]
-    [InlineData("permission.deleted", "Permissions", "all", "invoices:read", true)]
-    [InlineData("connected_account.created", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.updated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.status_updated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.deleted", "ConnectedAccounts", "all", "ca_62711529911018504", true)]
-    [InlineData("connected_account.magic_link_generated", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.oauth_tokens_fetched", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.token_refresh_succeeded", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.token_refresh_failed", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
-    [InlineData("connected_account.oauth_succeeded", "ConnectedAccounts", "all", "ca_62711529911018504", false)]
+    [InlineData("role.created", "Roles", "billing_admin", "billing_admin", false)]
+    [InlineData("role.updated", "Roles", "billing_admin", "billing_admin", false)]
+    [InlineData("role.deleted", "Roles", "billing_admin", "billing_admin", true)]
+    [InlineData("permission.created", "Permissions", "invoices:read", "invoices:read", false)]
+    [InlineData("permission.updated", "Permissions", "invoices:read", "invoices:read", false)]
+    [InlineData("permission.deleted", "Permissions", "invoices:read", "invoices:read", true)]
+    [InlineData("connected_account.created", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.updated", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.status_updated", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.deleted", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", true)]
+    [InlineData("connected_account.magic_link_generated", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.oauth_tokens_fetched", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.token_refresh_succeeded", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.token_refresh_failed", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
+    [InlineData("connected_account.oauth_succeeded", "ConnectedAccounts", "ca_62711529911018504", "ca_62711529911018504", false)]
     public void Map_EveryPublishedType_WritesItsRow(string type, string table, string partition, string row, bool softDelete)
     {
         var plan = Map(ScalekitSamples.Create(type, Options).ToJsonString());
@@ -60,6 +60,20 @@ public class ScalekitEventMapperTests
         Assert.Equal(partition, change.PartitionId);
         Assert.Equal(row, change.RowId);
         Assert.Equal(softDelete, change.SoftDelete);
+    }
+
+    [Theory]
+    [InlineData("organization.domain_created", false)]
+    [InlineData("organization.domain_deleted", true)]
+    public void Map_Domain_IndexesTheOrganizationUnderTheDomainInLowerCase(string type, bool softDelete)
+    {
+        var json = ScalekitSamples.Create(type, Options);
+        json["data"]!["domain"] = "Acme.Example";
+        var index = Assert.Single(Map(json.ToJsonString()).Changes, c => c.Table == StateTables.DomainOrganizations);
+        Assert.Equal("acme.example", index.PartitionId);
+        Assert.Equal("dom_62711291839528968", index.RowId);
+        Assert.Equal(Org, index.Properties["OrganizationId"]);
+        Assert.Equal(softDelete, index.SoftDelete);
     }
 
     [Fact]

@@ -1,0 +1,212 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Scalekit.Webhooks.Operations;
+
+// The operations API's response bodies: types of their own, composed from the stores, never storage rows. Property
+// names go on the wire in snake_case (OpsJson.Options); the README lists which route answers with which type and
+// GET /api/ops/openapi.json describes them.
+
+/// <summary>The JSON settings of every operations API body.</summary>
+public static class OpsJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}
+
+/// <summary>One page of a listing; <see cref="ContinuationToken"/> is null on the last page.</summary>
+public sealed record OpsPage<T>(IReadOnlyList<T> Items, string? ContinuationToken);
+
+/// <summary>The last event applied to a read-model row.</summary>
+public sealed record AppliedEvent(string Id, string Type, DateTimeOffset OccurredAt);
+
+/// <summary>One event of the event log (the ledger). <see cref="Payload"/> is only filled in the single-event view.</summary>
+public sealed record EventView(
+    string Source,
+    string EventId,
+    string? EventType,
+    string? Status,
+    string? Detail,
+    int Attempts,
+    int ReplayCount,
+    DateTimeOffset? OccurredAt,
+    DateTimeOffset? ReceivedAt,
+    DateTimeOffset? LastAttemptAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? LastFailedAt,
+    string? LastError,
+    string? OrganizationId,
+    string? CustomerId,
+    string? ApiVersion,
+    string? PayloadBlob,
+    long? PayloadLength,
+    DateTimeOffset? PayloadRemovedAt,
+    string? PayloadRemovedReason,
+    string? Payload);
+
+/// <summary>One parked (or replayed, or resolved) event.</summary>
+public sealed record DeadLetterView(
+    string Source,
+    string EventId,
+    string EventType,
+    string Status,
+    string Reason,
+    int Attempts,
+    int ReplayCount,
+    int TimesParked,
+    DateTimeOffset? FirstFailureAt,
+    DateTimeOffset? LastFailureAt,
+    DateTimeOffset? ParkedAt,
+    DateTimeOffset? ReplayedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? MessageRemovedAt);
+
+/// <summary>How many live rows an organization owns.</summary>
+public sealed record OrganizationCountsView(int DirectoryUsers, int DirectoryGroups, int Members);
+
+/// <summary>An organization's current state, its counts, and the billing of its Stripe customer (its external id).</summary>
+public sealed record OrganizationView(
+    string Id,
+    string? DisplayName,
+    string? ExternalId,
+    string? RegionCode,
+    string? CreateTime,
+    string? UpdateTime,
+    JsonElement? Metadata,
+    JsonElement? Features,
+    DateTimeOffset? DeletedAt,
+    OrganizationCountsView Counts,
+    AppliedEvent? LastAppliedEvent,
+    string? StripeCustomerId,
+    CustomerView? Billing);
+
+/// <summary>A directory (SCIM) user of an organization.</summary>
+public sealed record DirectoryUserView(
+    string Id,
+    string OrganizationId,
+    string? Email,
+    bool? Active,
+    string? Name,
+    string? GivenName,
+    string? FamilyName,
+    string? PreferredUsername,
+    string? EmployeeId,
+    string? Department,
+    string? Title,
+    JsonElement? Roles,
+    JsonElement? Groups,
+    DateTimeOffset? DeletedAt,
+    AppliedEvent? LastAppliedEvent);
+
+/// <summary>A user's membership in an organization.</summary>
+public sealed record MemberView(string UserId, string OrganizationId, string? Email, string? MembershipStatus, JsonElement? Roles, DateTimeOffset? DeletedAt, AppliedEvent? LastAppliedEvent);
+
+/// <summary>How the HR sync last left an employee.</summary>
+public sealed record EmployeeSyncView(string? Result, string? Detail, DateTimeOffset? At);
+
+/// <summary>An employee of an organization as the HR sync last left them.</summary>
+public sealed record EmployeeView(
+    string EmployeeId,
+    string OrganizationId,
+    string? Email,
+    string? ScalekitUserId,
+    string? Status,
+    string? Department,
+    string? Title,
+    bool MembershipRemoved,
+    AppliedEvent? LastEvent,
+    EmployeeSyncView LastSync);
+
+/// <summary>What the customer's own events said (deleted, checkout).</summary>
+public sealed record CustomerDetailsView(
+    string? Email,
+    string? Name,
+    string? BillingStatus,
+    DateTimeOffset? DeletedOn,
+    string? CheckoutSessionId,
+    string? CheckoutSubscriptionId,
+    string? ClientReferenceId,
+    AppliedEvent? LastAppliedEvent);
+
+/// <summary>One subscription of a customer.</summary>
+public sealed record SubscriptionView(
+    string SubscriptionId,
+    string? Status,
+    string? PriceLookupKey,
+    string? Plan,
+    IReadOnlyList<string> Features,
+    DateTimeOffset? CurrentPeriodEnd,
+    DateTimeOffset? Created,
+    bool? CancelAtPeriodEnd,
+    DateTimeOffset? TrialEnd,
+    DateTimeOffset? DeletedAt,
+    AppliedEvent? LastAppliedEvent);
+
+/// <summary>The billing state Scalekit should hold for a customer (derived from all its subscriptions).</summary>
+public sealed record BillingStateView(
+    string? SubscriptionId,
+    string? Status,
+    string? Plan,
+    DateTimeOffset? PeriodEnd,
+    IReadOnlyList<string> Features,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? DeletedAt);
+
+/// <summary>The last sync attempt of a customer.</summary>
+public sealed record SyncAttemptView(
+    DateTimeOffset At,
+    string Result,
+    string Reason,
+    long Version,
+    string? OrganizationId,
+    bool OverBudget,
+    IReadOnlyDictionary<string, string>? Metadata,
+    IReadOnlyDictionary<string, bool>? Features);
+
+/// <summary>The billing sync of one customer: versions, the desired state, the last attempt.</summary>
+public sealed record SyncView(
+    long DesiredVersion,
+    long SyncedVersion,
+    string? SourceEventId,
+    BillingStateView? State,
+    DateTimeOffset? WaitingSince,
+    SyncAttemptView? LastAttempt);
+
+/// <summary>A Stripe customer: its subscriptions, entitlements, linked organization and billing sync.</summary>
+public sealed record CustomerView(
+    string CustomerId,
+    string? OrganizationId,
+    SyncView? Sync,
+    CustomerDetailsView? Customer,
+    IReadOnlyList<SubscriptionView> Subscriptions,
+    IReadOnlyList<string> Entitlements);
+
+/// <summary>
+/// An organization whose metadata has no room for the keys of <see cref="Writer"/> (<c>billing</c>, for a Stripe
+/// customer, or <c>crm</c>, for a Salesforce account).
+/// </summary>
+public sealed record OverBudgetView(string Writer, string? OrganizationId, string? CustomerId, string? AccountId, DateTimeOffset? Since, string? Reason, IReadOnlyList<string>? OrganizationKeys);
+
+/// <summary>The answer to an operator's re-sync of a customer.</summary>
+public sealed record SyncResultView(string CustomerId, string Result, string? OrganizationId, long Version, string Detail);
+
+/// <summary>The answer to a replay of one event or dead letter.</summary>
+public sealed record ReplayView(string Status, string Source, string EventId);
+
+/// <summary>The answer to a bulk replay: a dry run fills <see cref="WouldReplay"/>, a real one <see cref="Replayed"/>.</summary>
+public sealed record BulkReplayView(bool DryRun, int? WouldReplay, int? Replayed, string? Hint);
+
+/// <summary>How many stored items an erasure removed, by kind.</summary>
+public sealed record ErasedCountsView(int ReadModelRows, int LedgerPayloads, int DeadLetterMessages);
+
+/// <summary>The answer to an erasure: counts only, nothing about the person.</summary>
+public sealed record ErasureView(ErasedCountsView Erased);
+
+/// <summary>One change made through the operations API.</summary>
+public sealed record AuditEntryView(DateTimeOffset At, string Action, string Target, string Outcome, string CallerAddress, string KeyFingerprint);
+
+/// <summary>An RFC 7807 problem (every 4xx answer).</summary>
+public sealed record ProblemView(string Type, string Title, int Status, string Detail, string Reason);

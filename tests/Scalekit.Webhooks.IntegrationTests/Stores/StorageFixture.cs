@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
+
+namespace Scalekit.Webhooks.IntegrationTests.Stores;
+
+/// <summary>A private Azurite with every table created, and the stores over it (no host).</summary>
+public sealed class StorageFixture : IAsyncLifetime
+{
+    public Azurite Storage { get; private set; } = null!;
+
+    public StorageClients Clients { get; private set; } = null!;
+
+    public StateStore State => new(Clients, TimeProvider.System);
+
+    public ReadModel ReadModel => new(Clients);
+
+    public ScalekitStateApplier Applier => new(State, ReadModel);
+
+    public CustomerBillingStore Billing => new(Clients);
+
+    public async Task InitializeAsync()
+    {
+        Storage = await Azurite.StartNewAsync();
+        Clients = StorageClients.FromConfiguration(
+            new ConfigurationBuilder().AddInMemoryCollection([new(StorageClients.SettingName, Storage.ConnectionString)]).Build(),
+            StorageRetry.Default);
+        await new StorageProvisioner(Clients).EnsureCreatedAsync();
+    }
+
+    public async Task DisposeAsync() => await Storage.DisposeAsync();
+}
