@@ -85,6 +85,10 @@ public sealed class OpsFunctions
     public Task<IActionResult> OpsOnboarding([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Onboarding)] HttpRequest request, string onboardingId) =>
         Respond(OnboardingRequestHandler.StatusAsync(request.HttpContext, onboardingId));
 
+    [Function(nameof(OpsOpenApi))]
+    public Task<IActionResult> OpsOpenApi([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OpenApi)] HttpRequest request) =>
+        Respond(OpsApiDocument.HandleAsync(request.HttpContext));
+
     // The handler has written the response already.
     private static async Task<IActionResult> Respond(Task handled)
     {

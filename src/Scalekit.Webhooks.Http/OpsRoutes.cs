@@ -29,6 +29,9 @@ public static class OpsRoutes
     public const string OnboardingStart = "ops/onboarding";
     public const string Onboarding = "ops/onboarding/{onboardingId}";
 
+    /// <summary>The OpenAPI document of these routes (<see cref="OpsApiDocument"/>).</summary>
+    public const string OpenApi = "ops/openapi.json";
+
     /// <summary>
     /// The operations console: the page at <c>/api/ops/console</c> (<see cref="ConsoleRequestHandler.PagePath"/>), or
     /// one of its files when <c>asset</c> is given.
@@ -73,5 +76,6 @@ public static class OpsRoutes
         ops.MapGet(Audit, (HttpContext c) => OpsRequestHandler.AuditAsync(c));
         ops.MapPost(OnboardingStart, (HttpContext c) => OnboardingRequestHandler.StartAsync(c));
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId) => OnboardingRequestHandler.StatusAsync(c, onboardingId));
+        ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

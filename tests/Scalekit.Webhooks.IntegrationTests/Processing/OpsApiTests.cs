@@ -20,7 +20,20 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         { "GET", "/api/ops/organizations/org_1/directory-users" },
         { "GET", "/api/ops/organizations/org_1/members" },
         { "GET", "/api/ops/customers/cus_1" },
+        { "GET", "/api/ops/openapi.json" },
     };
+
+    [Fact]
+    public async Task OpenApiDocument_IsServedWithTheKey_AndNamesEveryRoute()
+    {
+        using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/openapi.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var paths = (await response.JsonAsync()).GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/api/ops/organizations/{orgId}", out var organization));
+        Assert.True(organization.GetProperty("get").GetProperty("responses").TryGetProperty("200", out _));
+        Assert.True(paths.TryGetProperty("/api/ops/dead-letters/replay", out _));
+    }
 
     [Theory]
     [MemberData(nameof(Routes))]
