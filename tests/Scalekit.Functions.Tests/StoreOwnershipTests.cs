@@ -15,6 +15,9 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Hr/EmployeeStore.cs",
         "src/Scalekit.Webhooks/Operations/AuditTrail.cs",
         "src/Scalekit.Webhooks/Processing/EventLedger.cs",
+        "src/Scalekit.Webhooks/Crm/AccountLinks.cs",
+        "src/Scalekit.Webhooks/Crm/CrmSyncStore.cs",
+        "src/Scalekit.Webhooks/Onboarding/OnboardingStore.cs",
     ];
 
     // Readers of ledger columns that move behind the ledger store's typed queries; drop each once it has.

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -45,6 +44,7 @@ public sealed partial class AccountPush(
     AccountLinks links,
     CustomerBillingStore billing,
     CrmSyncStore store,
+    ReadModel readModel,
     StorageClients clients,
     TimeProvider time,
     ILogger<AccountPush> logger)
@@ -208,27 +208,13 @@ public sealed partial class AccountPush(
     }
 
     /// <summary>Members of the organization in the read model whose membership is active.</summary>
-    private async Task<int> ActiveUsersAsync(string organizationId, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}");
-        await foreach (var row in clients.Tables.GetTableClient(StateTables.Memberships).QueryAsync<TableEntity>(filter, select: ["MembershipStatus", StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (!row.ContainsKey(StateStore.DeletedAt) && row.GetString("MembershipStatus") is null or "ACTIVE")
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    private Task<int> ActiveUsersAsync(string organizationId, CancellationToken cancellationToken) =>
+        readModel.ActiveMembersAsync(organizationId, cancellationToken);
 
     /// <summary>The governing subscription's status of the Stripe customer that is the organization's external id.</summary>
     private async Task<string?> SubscriptionStatusAsync(string organizationId, CancellationToken cancellationToken)
     {
-        var organization = await clients.Tables.GetTableClient(StateTables.Organizations)
-            .GetEntityIfExistsAsync<TableEntity>(StateTables.GlobalPartition, StorageKeys.Key(organizationId), ["ExternalId"], cancellationToken).ConfigureAwait(false);
-        if (!organization.HasValue || organization.Value!.GetString("ExternalId") is not { } customerId
+        if (await readModel.OrganizationAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { ExternalId: { } customerId }
             || await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false) is not { State: { } state })
         {
             return null;

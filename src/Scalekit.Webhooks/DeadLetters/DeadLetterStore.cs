@@ -134,7 +134,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         for (; index < sources.Length; index++, inner = null)
         {
             var filter = Filter(sources[index], eventType, status);
-            await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, Summary, cancellationToken).AsPages(inner, pageSize).ConfigureAwait(false))
+            while (await FirstPageAsync(Table.QueryAsync<TableEntity>(filter, pageSize, Summary, cancellationToken).AsPages(inner, pageSize)).ConfigureAwait(false) is { } page)
             {
                 var next = page.ContinuationToken is { } token ? $"{sources[index].Name()}|{token}"
                     : index + 1 < sources.Length ? $"{sources[index + 1].Name()}|" : null;
@@ -143,8 +143,11 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
                     return new RecordPage<DeadLetter>([.. page.Values.Select(From).OfType<DeadLetter>()], next);
                 }
 
-                inner = page.ContinuationToken;
-                break;
+                // An empty page: read on in this partition, or go to the next source's.
+                if ((inner = page.ContinuationToken) is null)
+                {
+                    break;
+                }
             }
         }
 
@@ -220,6 +223,16 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         full["MessageRemovedAt"] = time.GetUtcNow();
         full["MessageRemovedReason"] = reason;
         await Table.UpdateEntityAsync(full, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Page<TableEntity>?> FirstPageAsync(IAsyncEnumerable<Page<TableEntity>> pages)
+    {
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            return page;
+        }
+
+        return null;
     }
 
     private static string Filter(WebhookSource source, string? eventType, DeadLetterStatus? status)

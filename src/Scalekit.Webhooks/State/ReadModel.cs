@@ -146,6 +146,22 @@ public sealed class ReadModel(StorageClients clients)
             organizationId, IdOf(row), row.GetString("Email"), row.GetString("MembershipStatus"), Json(row, "Roles"), History(row)))], token);
     }
 
+    /// <summary>How many members of the organization have a live, active membership.</summary>
+    public async Task<int> ActiveMembersAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        var count = 0;
+        await foreach (var row in Table(StateTables.Memberships).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}"),
+            select: ["MembershipStatus", StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!row.ContainsKey(StateStore.DeletedAt) && row.GetString("MembershipStatus") is null or "ACTIVE")
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>The groups a directory user is a live member of.</summary>
     public async Task<IReadOnlyList<string>> GroupsOfAsync(string organizationId, string directoryUserId, CancellationToken cancellationToken = default)
     {
