@@ -120,7 +120,7 @@ public static class OpsApiDocument
 
         var described = new JsonObject
         {
-            ["operationId"] = operation.Method + string.Concat(operation.Route.Split('/', '-').Where(p => !p.StartsWith('{')).Select(p => char.ToUpperInvariant(p[0]) + p[1..].Replace(".json", "Json", StringComparison.Ordinal))),
+            ["operationId"] = OperationId(operation),
             ["summary"] = operation.Summary,
             ["parameters"] = parameters,
             ["responses"] = responses,
@@ -151,6 +151,14 @@ public static class OpsApiDocument
 
         return described;
     }
+
+    /// <summary>The method and the route's words, with each parameter as "By" and its name: getOpsOrganizationsByOrgId.</summary>
+    private static string OperationId(OpsOperation operation) => operation.Method + string.Concat(operation.Route
+        .Replace(".json", "-json", StringComparison.Ordinal)
+        .Split('/', '-')
+        .Select(part => part.StartsWith('{') ? "By" + Capital(part.Trim('{', '}', '?')) : Capital(part)));
+
+    private static string Capital(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
 
     private static JsonObject Problem(string description) => new()
     {
