@@ -46,8 +46,8 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
         Assert.Equal(ProcessingStatus.Parked, ledgerRow!.GetString("Status"));
         var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, eventId);
         Assert.NotNull(parked);
-        Assert.Equal(1, parked.GetInt32("Attempts"));
-        Assert.Contains(expectedReason, parked.GetString("Reason"), StringComparison.Ordinal);
+        Assert.Equal(1, parked.Attempts);
+        Assert.Contains(expectedReason, parked.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
