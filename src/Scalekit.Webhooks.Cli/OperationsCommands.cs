@@ -37,7 +37,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
                 .Select(e => (IReadOnlyList<string?>)[e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("status").GetString(), e.GetProperty("count").ToString()]));
             var latency = body.GetProperty("processing_latency_ms");
             var integrations = body.TryGetProperty("integrations", out var list) && list.ValueKind == JsonValueKind.Array
-                ? string.Concat(list.EnumerateArray().Select(i => $"\n{Text(i, "name")} sync: {Text(i, "status")} ({Text(i, "mode")}), {Text(i, "successes")} succeeded, {Text(i, "failures")} failed, last success {(Text(i, "last_success_at") is { Length: > 0 } last ? last : "never")}, average {(Text(i, "average_duration_ms") is { Length: > 0 } mean ? mean : "-")} ms"))
+                ? string.Concat(list.EnumerateArray().Select(i => $"\n{Text(i, "name")} sync: {Text(i, "status")} ({Text(i, "mode")}), {Text(i, "successes")} succeeded, {Text(i, "failures")} failed, last success {(Text(i, "last_success_at") is { Length: > 0 } last ? last : "never")}, average {(Text(i, "average_duration_ms") is { Length: > 0 } mean ? mean : "-")} ms{(i.TryGetProperty("api_usage", out var usage) && usage.ValueKind == JsonValueKind.Object ? $", API usage {Text(usage, "percent")} %" : string.Empty)}"))
                 : string.Empty;
             return $"{queues}\n\n{events}\n\nprocessing latency p50 {latency.GetProperty("p50")} ms, p95 {latency.GetProperty("p95")} ms ({latency.GetProperty("samples")} events)\nparked dead letters: {body.GetProperty("parked")}{integrations}";
         }, cancellationToken));

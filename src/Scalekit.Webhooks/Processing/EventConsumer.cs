@@ -84,6 +84,7 @@ public sealed partial class EventConsumer(
             return;
         }
 
+        var started = time.GetTimestamp();
         ProcessingOutcome outcome;
         try
         {
@@ -97,12 +98,14 @@ public sealed partial class EventConsumer(
         {
             await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
             PipelineTelemetry.ProcessingRetries.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType } });
+            IntegrationTelemetry.RecordEvent(envelope.Source, ProcessingStatus.Failed, time.GetElapsedTime(started));
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
 
         await ledger.CompleteAsync(claim, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
         Record(envelope, outcome.Status, activity);
+        IntegrationTelemetry.RecordEvent(envelope.Source, outcome.Status, time.GetElapsedTime(started));
         if (outcome.IsParked)
         {
             await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);

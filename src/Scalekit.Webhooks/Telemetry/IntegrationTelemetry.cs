@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
 
 namespace Scalekit.Webhooks.Telemetry;
 
 /// <summary>
-/// Metrics of the integrations that run on their own (the CRM sync's scheduled runs and account updates), tagged with
-/// the integration, the kind of work and its outcome. The Bicep alert on repeated CRM failures reads
-/// <see cref="RunsName"/>. Billing and HR work is counted per event by <see cref="PipelineTelemetry.EventsProcessed"/>.
+/// Health metrics of each integration, tagged with the integration (billing, hr, crm), the kind of work (an event, a
+/// scheduled run, an account update) and its outcome (success, failure, deferred). The Bicep alert on repeated CRM
+/// failures reads <see cref="RunsName"/>.
 /// </summary>
 public static class IntegrationTelemetry
 {
@@ -23,6 +25,21 @@ public static class IntegrationTelemetry
 
     /// <summary>Share of the external API's allocation used, as its last answer reported it.</summary>
     public static readonly Gauge<double> ApiUsage = Meter.CreateGauge<double>("scalekit_functions.integration.api_usage", "%", "Share of the integration's API allocation used");
+
+    /// <summary>A billing (Stripe) or HR event reached a final status or failed an attempt; Scalekit events are not an integration.</summary>
+    internal static void RecordEvent(WebhookSource source, string status, TimeSpan duration)
+    {
+        var integration = source switch
+        {
+            WebhookSource.Stripe => "billing",
+            WebhookSource.Hr => "hr",
+            _ => null,
+        };
+        if (integration is not null && (ProcessingStatus.IsFinal(status) || status == ProcessingStatus.Failed))
+        {
+            Record(integration, "event", status is ProcessingStatus.Failed or ProcessingStatus.Parked ? CrmSyncStore.Failure : CrmSyncStore.Success, duration.TotalMilliseconds, null);
+        }
+    }
 
     internal static void Record(string integration, string kind, string outcome, double durationMs, ApiUsage? usage)
     {

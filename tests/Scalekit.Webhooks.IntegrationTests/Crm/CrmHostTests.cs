@@ -59,6 +59,10 @@ public sealed class CrmHostTests(CrmConsumingFixture host) : CrmTestBase(host), 
         Assert.Equal("live", health["mode"]!.GetValue<string>());
         Assert.NotNull(health["last_run_at"]);
         Assert.NotNull(health["average_duration_ms"]);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(global::Scalekit.Webhooks.Cli.CliApp.Success, await global::Scalekit.Webhooks.Cli.CliApp.RunAsync(["stats", "--window", "1h", "--url", Host.BaseAddress.ToString(), "--key", Host.OpsKey], output, error));
+        Assert.Matches(@"crm sync: \w+ \(live\), \d+ succeeded, \d+ failed, last success \S+, average \S+ ms, API usage 1\.2 %", output.ToString());
     }
 
     private async Task DeliverAsync(JsonObject body)
