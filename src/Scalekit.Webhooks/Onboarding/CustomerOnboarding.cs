@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.Onboarding;
 
@@ -87,6 +88,7 @@ public sealed partial class CustomerOnboarding(
         // when that run crashed and its lease lapsed).
         var lease = await store.TryLeaseAsync(id, RunLease, cancellationToken).ConfigureAwait(false) ?? throw new OnboardingInProgressException(id);
 
+        var started = time.GetTimestamp();
         try
         {
             if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { Status: OnboardingStatus.Running } record)
@@ -120,11 +122,13 @@ public sealed partial class CustomerOnboarding(
                         record = record with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
                         await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
                         Log.Failed(logger, id, step.Name(), why);
+                        Record("failure", started);
                         return;
                     }
 
                     await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
                     Log.StepRetry(logger, ex, id, step.Name(), attempts);
+                    Record("retry", started);
                     throw;
                 }
 
@@ -140,12 +144,17 @@ public sealed partial class CustomerOnboarding(
             var finished = time.GetUtcNow();
             await store.SaveAsync(record with { Status = OnboardingStatus.Completed, UpdatedAt = finished, CompletedAt = finished }, CancellationToken.None).ConfigureAwait(false);
             Log.Completed(logger, id, record.OrganizationId);
+            Record("success", started);
         }
         finally
         {
             await store.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>One run's outcome (success, failure, retry) and duration in the integration metrics.</summary>
+    private void Record(string outcome, long started) =>
+        IntegrationTelemetry.Record("onboarding", "run", outcome, time.GetElapsedTime(started).TotalMilliseconds, null);
 
     private Task<StepResult> RunAsync(OnboardingStep step, OnboardingRecord record, CancellationToken cancellationToken) => step switch
     {
