@@ -14,6 +14,7 @@ internal static class OnboardingRegistration
     {
         services.AddOptions<OnboardingOptions>().Configure(options => OnboardingOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<OnboardingStore>();
+        services.TryAddSingleton<OnboardingSteps>();
         services.TryAddSingleton<CustomerOnboarding>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, OnboardingHealth>());
         services.AddSingleton(new PersonalDataTable(StorageNames.OnboardingTable, ["AdminEmail"], new Dictionary<ErasureSubjectKind, string>
