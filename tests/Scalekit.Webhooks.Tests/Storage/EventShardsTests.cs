@@ -103,7 +103,9 @@ public class EventShardsTests
         Assert.Equal("stripe-events-15", StorageNames.QueueFor(WebhookSource.Stripe, 15));
         Assert.Equal("hr-events-3-poison", StorageNames.PoisonQueueFor(WebhookSource.Hr, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => StorageNames.QueueFor(WebhookSource.Hr, StorageNames.MaxEventQueueShards));
-        Assert.Equal(3 * 2 * StorageNames.MaxEventQueueShards, StorageNames.AllQueues.Distinct().Count());
+        var eventQueues = Enum.GetValues<WebhookSource>().SelectMany(source => StorageNames.AllShards.SelectMany(shard => new[] { StorageNames.QueueFor(source, shard), StorageNames.PoisonQueueFor(source, shard) })).ToList();
+        Assert.Equal(3 * 2 * StorageNames.MaxEventQueueShards, eventQueues.Distinct().Count());
+        Assert.Subset(StorageNames.AllQueues.ToHashSet(), eventQueues.ToHashSet());
     }
 
     [Fact]
