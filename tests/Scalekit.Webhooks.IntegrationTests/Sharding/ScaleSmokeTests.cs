@@ -23,7 +23,7 @@ public class ScaleSmokeTests(ITestOutputHelper output)
         Assert.All(report.Steps, step => Assert.Equal(EventsPerStep, step.Final));
         var shards = Assert.Single(report.Spreads, spread => spread.Name == "scalekit-events shards");
         Assert.Equal(4, shards.Partitions);
-        Assert.Equal(3 * EventsPerStep, shards.Rows);
+        Assert.True(shards.Rows >= 3 * EventsPerStep, shards.Describe());
         Assert.False(shards.Hot, shards.Describe());
         var readModel = Assert.Single(report.Spreads, spread => spread.Name == "table " + StateTables.DirectoryUsers);
         Assert.False(readModel.Hot, readModel.Describe());

@@ -93,13 +93,13 @@ public static class ScaleRun
         for (var step = 0; step < loops.Count; step++)
         {
             var envelopes = Enumerable.Range(step * eventsPerStep, eventsPerStep).Select(Envelope).ToList();
-            await Concurrently.ForEachIndexAsync(0, envelopes.Count, workers: 16, (_, i) => writer.SendAsync(envelopes[i], cancellationToken: cancellationToken));
+            await Concurrently.ForEachIndexAsync(0, envelopes.Count, workers: 16, (_, i) => Patiently(() => writer.SendAsync(envelopes[i], cancellationToken: cancellationToken), cancellationToken));
             for (var shard = 0; shard < shards; shard++)
             {
                 perShard[shard] += (await clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
             }
 
-            var elapsed = await ConsumeAsync(clients, consumer, shards, loops[step], envelopes.Count, cancellationToken);
+            var elapsed = await ConsumeAsync(clients, consumer, shards, loops[step], cancellationToken);
             var final = 0;
             foreach (var envelope in envelopes)
             {
@@ -118,33 +118,79 @@ public static class ScaleRun
         return new ScaleReport(shards, steps, spreads);
     }
 
-    /// <summary>Loop k works the shards s with s mod loops = k, one batch per shard in turn, until every event is handled.</summary>
-    private static async Task<TimeSpan> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, int events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loop k works the shards s with s mod loops = k, one batch per shard in turn, until every shard queue is empty
+    /// (a message whose attempt failed comes back after its visibility timeout and is worked again, as in a host).
+    /// </summary>
+    private static async Task<TimeSpan> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, CancellationToken cancellationToken)
     {
+        var options = new QueueTriggerOptions { BatchSize = BatchSize, ProcessingLease = TimeSpan.FromSeconds(30), VisibilityTimeout = TimeSpan.FromSeconds(1) };
+        var queues = Enumerable.Range(0, shards).Select(shard => clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard))).ToArray();
         var listeners = Enumerable.Range(0, shards).Select(shard => new QueueTriggerListener(
-            clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard)),
-            clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)),
-            consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance)).ToArray();
-        var handled = 0;
+            queues[shard], clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)),
+            consumer.HandleAsync, options, TimeProvider.System, NullLogger.Instance)).ToArray();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, loops).Select(async loop =>
         {
-            var own = listeners.Where((_, shard) => shard % loops == loop).ToArray();
-            while (Volatile.Read(ref handled) < events)
+            var own = Enumerable.Range(0, shards).Where(shard => shard % loops == loop).ToArray();
+            while (true)
             {
                 var got = 0;
-                foreach (var listener in own)
+                foreach (var shard in own)
                 {
-                    got += await listener.PollOnceAsync(cancellationToken);
+                    got += await Attempt(() => listeners[shard].PollOnceAsync(cancellationToken), 0, cancellationToken);
                 }
 
-                if (Interlocked.Add(ref handled, got) < events && got == 0)
+                if (got > 0)
                 {
-                    await Task.Delay(20, cancellationToken);
+                    continue;
                 }
+
+                var left = 0;
+                foreach (var queue in queues)
+                {
+                    left += await Attempt(async () => (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount, 1, cancellationToken);
+                }
+
+                if (left == 0)
+                {
+                    return;
+                }
+
+                await Task.Delay(50, cancellationToken);
             }
         }));
         return clock.Elapsed;
+    }
+
+    /// <summary>One try of a storage call; <paramref name="otherwise"/> when an overloaded Azurite times out.</summary>
+    private static async Task<T> Attempt<T>(Func<Task<T>> operation, T otherwise, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return otherwise;
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> again after a storage timeout (an overloaded Azurite answers late), up to 5 times.</summary>
+    private static async Task Patiently(Func<Task> operation, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await operation();
+                return;
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && attempt < 5 && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
     }
 
     private static async Task<PartitionSpread> TableSpreadAsync(StorageClients clients, string table, CancellationToken cancellationToken)
