@@ -106,6 +106,11 @@ param crmApiUsageCeiling int = 80
 @description('Stripe API key (sk_… or rk_…) used by onboarding to write Scalekit ids onto the customer; empty skips that step.')
 param stripeApiKey string = ''
 
+@minValue(1)
+@maxValue(16)
+@description('Queue shards per source (EVENT_QUEUE_SHARDS): one queue takes about 2,000 messages a second; see docs/scale.md.')
+param eventQueueShards int = 1
+
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
 
@@ -211,6 +216,7 @@ module app 'modules/function-app.bicep' = {
     crmEnterpriseFeatures: crmEnterpriseFeatures
     crmAccountPushFields: crmAccountPushFields
     crmApiUsageCeiling: crmApiUsageCeiling
+    eventQueueShards: eventQueueShards
   }
   dependsOn: [rbac]
 }

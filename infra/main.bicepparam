@@ -25,6 +25,7 @@ param crmEnterpriseFeatures = readEnvironmentVariable('CRM_ENTERPRISE_FEATURES',
 param crmAccountPushFields = readEnvironmentVariable('CRM_ACCOUNT_PUSH_FIELDS', '')
 param crmApiUsageCeiling = int(readEnvironmentVariable('CRM_API_USAGE_CEILING', '80'))
 param stripeApiKey = readEnvironmentVariable('STRIPE_API_KEY', '')
+param eventQueueShards = int(readEnvironmentVariable('EVENT_QUEUE_SHARDS', '1'))
 param alertEmail = readEnvironmentVariable('SKFN_ALERT_EMAIL', '')
 param recoverSoftDeletedKeyVault = bool(readEnvironmentVariable('SKFN_RECOVER_KEY_VAULT', 'false'))
 param instanceMemoryMB = 2048

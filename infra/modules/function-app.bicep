@@ -89,6 +89,11 @@ param crmAccountPushFields string
 @description('Salesforce API usage (percent of the 24-hour allocation) past which the scheduled sync waits.')
 param crmApiUsageCeiling int
 
+@minValue(1)
+@maxValue(16)
+@description('Queue shards per source (EVENT_QUEUE_SHARDS); every shard queue exists and has a trigger whatever the value.')
+param eventQueueShards int
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
   location: location
@@ -175,6 +180,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'CRM_ENTERPRISE_FEATURES', value: crmEnterpriseFeatures }
         { name: 'CRM_ACCOUNT_PUSH_FIELDS', value: crmAccountPushFields }
         { name: 'CRM_API_USAGE_CEILING', value: string(crmApiUsageCeiling) }
+        { name: 'EVENT_QUEUE_SHARDS', value: string(eventQueueShards) }
       ]
     }
   }

@@ -13,18 +13,20 @@ param tags object
 @description('Days after which claim-checked event payloads are deleted by the lifecycle rule; the daily retention run removes them earlier.')
 param payloadBlobMaxAgeDays int
 
-var queueNames = [
+// Each source's events are spread over up to 16 queue shards (EVENT_QUEUE_SHARDS); every shard queue exists whatever
+// the setting, so changing it never meets a missing queue. Shard 0 keeps the unsharded name, shard n is '<queue>-n'.
+var maxEventQueueShards = 16
+var eventQueueBaseNames = [
   'scalekit-events'
-  'scalekit-events-poison'
   'stripe-events'
-  'stripe-events-poison'
   'hr-events'
-  'hr-events-poison'
-  'onboarding-steps'
-  'onboarding-steps-poison'
-  'crm-account-push'
-  'crm-account-push-poison'
 ]
+var eventQueueNames = flatten(map(eventQueueBaseNames, queue => map(range(0, maxEventQueueShards), shard => shard == 0 ? queue : '${queue}-${shard}')))
+var workQueueNames = [
+  'onboarding-steps'
+  'crm-account-push'
+]
+var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
   'EventLedger'
   'DeadLetters'

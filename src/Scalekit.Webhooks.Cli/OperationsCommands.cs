@@ -9,6 +9,9 @@ namespace Scalekit.Webhooks.Cli;
 /// <summary>Operator commands over the operations API: stats, dead letters, replays and the event log.</summary>
 internal sealed partial class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
 {
+    private static readonly HashSet<string> FirstShardQueues = [.. Enum.GetValues<Ingest.WebhookSource>()
+        .SelectMany(source => new[] { Storage.StorageNames.QueueFor(source), Storage.StorageNames.PoisonQueueFor(source) })];
+
     private readonly Option<string> _url = new("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
     private readonly Option<string?> _key = new("--key") { Description = "Operations key (default: ADMIN_API_KEY from the environment or local.settings.json)" };
     private readonly Option<bool> _json = new("--json") { Description = "Print the API's JSON instead of a table" };
@@ -32,7 +35,10 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var command = Common(new Command("stats", "Queue depths, event counts, processing latency and parked dead letters."), window);
         command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, body =>
         {
-            var queues = TextTable.Render(["queue", "messages"], body.GetProperty("queues").EnumerateObject().Select(q => (IReadOnlyList<string?>)[q.Name, q.Value.ToString()]));
+            // Shard 0 of every queue always; a further shard only while it holds messages (there are 16 per source).
+            var queues = TextTable.Render(["queue", "messages"], body.GetProperty("queues").EnumerateObject()
+                .Where(q => FirstShardQueues.Contains(q.Name) || q.Value.ValueKind != JsonValueKind.Number || q.Value.GetInt64() != 0)
+                .Select(q => (IReadOnlyList<string?>)[q.Name, q.Value.ToString()]));
             var events = TextTable.Render(["source", "type", "status", "count"], body.GetProperty("events").EnumerateArray()
                 .Select(e => (IReadOnlyList<string?>)[e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("status").GetString(), e.GetProperty("count").ToString()]));
             var latency = body.GetProperty("processing_latency_ms");

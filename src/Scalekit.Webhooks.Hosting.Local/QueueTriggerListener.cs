@@ -18,7 +18,15 @@ public sealed partial class QueueTriggerListener(
     ILogger logger)
 {
     /// <summary>Polls until <paramref name="stoppingToken"/> is cancelled, backing off while the queue is empty or unreachable.</summary>
-    public async Task RunAsync(CancellationToken stoppingToken)
+    public Task RunAsync(CancellationToken stoppingToken) => RunAsync(untilEmpty: false, stoppingToken);
+
+    /// <summary>
+    /// Polls until the queue holds no message at all (visible or waiting for a retry), then returns: how a consumer
+    /// empties a shard queue that the current shard count no longer writes to.
+    /// </summary>
+    public Task DrainAsync(CancellationToken stoppingToken) => RunAsync(untilEmpty: true, stoppingToken);
+
+    private async Task RunAsync(bool untilEmpty, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var idleDelay = TimeSpan.FromMilliseconds(100);
@@ -47,6 +55,12 @@ public sealed partial class QueueTriggerListener(
 
             try
             {
+                if (untilEmpty && await IsEmptyAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    Log.Drained(logger, queue.Name);
+                    return;
+                }
+
                 await Task.Delay(idleDelay, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -55,6 +69,24 @@ public sealed partial class QueueTriggerListener(
             }
 
             idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, options.MaxPollingInterval.Ticks));
+        }
+    }
+
+    private async Task<bool> IsEmptyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount == 0;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Unreachable storage is not an empty queue: keep polling.
+            Log.PollFailed(logger, ex, queue.Name);
+            return false;
         }
     }
 
@@ -121,5 +153,8 @@ public sealed partial class QueueTriggerListener(
 
         [LoggerMessage(2003, LogLevel.Warning, "Polling {Queue} failed; retrying")]
         public static partial void PollFailed(ILogger logger, Exception exception, string queue);
+
+        [LoggerMessage(2004, LogLevel.Information, "{Queue} is empty; it is above the shard count, so its consumer stops")]
+        public static partial void Drained(ILogger logger, string queue);
     }
 }

@@ -33,10 +33,13 @@ internal static class LocalHostServices
 
         if (!string.Equals(configuration[QueueTriggersSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
+            // AddHostedService would keep only one of two services of the same type.
             foreach (var source in EventSources.All)
             {
-                // AddHostedService would keep only one of two services of the same type.
-                services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, source.Queue));
+                foreach (var shard in StorageNames.AllShards)
+                {
+                    services.AddSingleton<IHostedService>(provider => QueueTriggerService.ForEventShard(provider, source.Source, shard));
+                }
             }
 
             services.AddHostedService<OnboardingQueueService>();
@@ -97,9 +100,17 @@ internal sealed partial class StorageProvisioningService(StorageProvisioner prov
     private static partial void LogWaiting(ILogger logger, string reason);
 }
 
-/// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue.</summary>
-internal sealed class QueueTriggerService(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task>? handler = null) : BackgroundService
+/// <summary>
+/// One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue. With
+/// <paramref name="untilEmpty"/> it stops once the queue is empty: an event shard above the shard count, left from a
+/// larger count, is drained as the Functions app's trigger on that queue would drain it.
+/// </summary>
+internal sealed class QueueTriggerService(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task>? handler = null, bool untilEmpty = false) : BackgroundService
 {
+    /// <summary>Shard <paramref name="shard"/> of a source's event queues, handled by the event consumer.</summary>
+    public static QueueTriggerService ForEventShard(IServiceProvider provider, WebhookSource source, int shard) =>
+        new(provider, StorageNames.QueueFor(source, shard), untilEmpty: shard >= provider.GetRequiredService<IOptions<EventQueueOptions>>().Value.Shards);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var clients = provider.GetRequiredService<StorageClients>();
@@ -110,7 +121,7 @@ internal sealed class QueueTriggerService(IServiceProvider provider, string queu
             provider.GetRequiredService<IOptions<QueueTriggerOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{queue}"));
-        return listener.RunAsync(stoppingToken);
+        return untilEmpty ? listener.DrainAsync(stoppingToken) : listener.RunAsync(stoppingToken);
     }
 }
 

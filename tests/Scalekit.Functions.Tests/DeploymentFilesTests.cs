@@ -1,4 +1,6 @@
+using Scalekit.Webhooks.DeadLetters;
 using System.Text.RegularExpressions;
+using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Testing;
@@ -48,9 +50,23 @@ public partial class DeploymentFilesTests
     public void StorageBicep_CreatesEveryQueueTableAndContainerTheCoreUses()
     {
         var bicep = File.ReadAllText(Path.Combine(Root, "infra", "modules", "storage.bicep"));
-        Assert.Equal(StorageNames.AllQueues.Order(StringComparer.Ordinal), BicepList(bicep, "queueNames").Order(StringComparer.Ordinal));
+        Assert.Equal(Enum.GetValues<WebhookSource>().Select(source => StorageNames.QueueFor(source)).Order(StringComparer.Ordinal), BicepList(bicep, "eventQueueBaseNames").Order(StringComparer.Ordinal));
+        Assert.Contains($"var maxEventQueueShards = {StorageNames.MaxEventQueueShards}\n", bicep.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        // The Bicep spells the shard and poison names as the core does.
+        Assert.Contains("shard == 0 ? queue : '${queue}-${shard}'", bicep, StringComparison.Ordinal);
+        Assert.Equal(StorageNames.StripeQueue + "-7", StorageNames.QueueFor(WebhookSource.Stripe, 7));
+        Assert.Contains("[queue, '${queue}" + StorageNames.PoisonSuffix + "']", bicep, StringComparison.Ordinal);
+        Assert.Equal(StorageNames.QueueFor(WebhookSource.Hr, 3) + "-poison", StorageNames.PoisonQueueFor(WebhookSource.Hr, 3));
         Assert.Equal(StorageNames.AllTables.Order(StringComparer.Ordinal), BicepList(bicep, "tableNames").Order(StringComparer.Ordinal));
         Assert.Subset(BicepList(bicep, "containerNames").ToHashSet(), StorageNames.AllContainers.ToHashSet());
+    }
+
+    [Fact]
+    public void ReplayerRunBudget_EndsAMinuteBeforeTheFunctionTimeout()
+    {
+        using var hostJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "host.json")));
+        var timeout = TimeSpan.Parse(hostJson.RootElement.GetProperty("functionTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(new DeadLetterOptions().RunBudget <= timeout - TimeSpan.FromMinutes(1), $"The replayer's run budget must leave its last batches and the late-link re-check time before functionTimeout {timeout}.");
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.LocalHost;
+using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
 
@@ -72,11 +73,23 @@ public class PublishOutputTests
     }
 
     [Fact]
-    public void EventQueues_AreAllBound_WithTheStorageConnection()
+    public void EventQueues_EveryShardOfEverySource_IsBoundOnce_WithTheStorageConnection()
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
-        Assert.Equal(new[] { StorageNames.ScalekitQueue, StorageNames.StripeQueue, StorageNames.HrQueue, StorageNames.OnboardingQueue, StorageNames.CrmPushQueue }.Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        var everyShard = Enum.GetValues<WebhookSource>().SelectMany(source => StorageNames.AllShards.Select(shard => StorageNames.QueueFor(source, shard)));
+        Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(3 * StorageNames.MaxEventQueueShards + 2, queues.Count);
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
+    }
+
+    [Fact]
+    public void EventQueues_ShardZero_KeepsTheUnshardedFunctionNames()
+    {
+        var byName = output.Functions.Where(f => f.Trigger?.Type == "queueTrigger").ToDictionary(f => f.Name, f => f.Trigger!.Get("queueName"));
+        Assert.Equal(StorageNames.ScalekitQueue, byName["ScalekitEvents"]);
+        Assert.Equal(StorageNames.StripeQueue, byName["StripeEvents"]);
+        Assert.Equal(StorageNames.HrQueue, byName["HrEvents"]);
+        Assert.Equal(StorageNames.QueueFor(WebhookSource.Stripe, 15), byName["StripeEvents15"]);
     }
 
     [Fact]

@@ -28,8 +28,14 @@ public sealed class DeadLetterOptions
     /// <summary>Messages read from a poison queue at once (the queue service allows 32).</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Most messages one run handles per queue, so a run stays short.</summary>
-    public int MaxMessagesPerRun { get; set; } = 1000;
+    /// <summary>Batches of <see cref="BatchSize"/> one poison queue has in flight at once. Default 8.</summary>
+    public int ConcurrentBatches { get; set; } = 8;
+
+    /// <summary>
+    /// How long one run takes new batches; it then finishes those in flight and stops, and the next run continues.
+    /// Default 4 minutes, under the 5-minute <c>functionTimeout</c> in host.json.
+    /// </summary>
+    public TimeSpan RunBudget { get; set; } = TimeSpan.FromMinutes(4);
 
     /// <summary>The delay before replay number <paramref name="replayCount"/> + 1.</summary>
     public TimeSpan DelayFor(int replayCount) =>

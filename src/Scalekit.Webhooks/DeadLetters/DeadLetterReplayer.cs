@@ -1,3 +1,4 @@
+using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,12 +9,14 @@ using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
-/// <summary>What one replayer run did.</summary>
-public sealed record ReplayRun(int Replayed, int Parked);
+/// <summary>What one replayer run did; <paramref name="OutOfTime"/> when it stopped at its time budget with messages left.</summary>
+public sealed record ReplayRun(int Replayed, int Parked, bool OutOfTime = false);
 
 /// <summary>
-/// Works the poison queues (the timer trigger calls it): each message goes back to its source queue with its replay
-/// count raised and a growing delay, until after <see cref="DeadLetterOptions.MaxReplays"/> replays it is parked.
+/// Works the poison queues of every shard (the timer trigger calls it): each message goes back to its source's queue
+/// (the shard its entity belongs to now) with its replay count raised and a growing delay, until after
+/// <see cref="DeadLetterOptions.MaxReplays"/> replays it is parked. Several batches per queue are in flight, so a run
+/// moves at the speed of the queue; it takes new batches only within <see cref="DeadLetterOptions.RunBudget"/>.
 /// Every step adds before it deletes, so a crash can duplicate a message (the ledger absorbs that) but never lose one.
 /// </summary>
 public sealed partial class DeadLetterReplayer(
@@ -22,51 +25,68 @@ public sealed partial class DeadLetterReplayer(
     DeadLetterStore deadLetters,
     EventLedger ledger,
     IOptions<DeadLetterOptions> options,
+    TimeProvider time,
     ILogger<DeadLetterReplayer> logger)
 {
     public async Task<ReplayRun> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        var replayed = 0;
-        var parked = 0;
+        var started = time.GetTimestamp();
+        var poisonQueues = new List<(WebhookSource Source, QueueClient Queue)>();
         foreach (var source in Enum.GetValues<WebhookSource>())
         {
-            var poison = clients.Queue(StorageNames.PoisonQueueFor(source));
-            var depth = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
-            PipelineTelemetry.PoisonDepth.Record(depth.Value.ApproximateMessagesCount, new KeyValuePair<string, object?>("source", source.Name()));
-            for (var handled = 0; handled < options.Value.MaxMessagesPerRun;)
-            {
-                QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken).ConfigureAwait(false);
-                if (batch.Length == 0)
-                {
-                    break;
-                }
-
-                foreach (var message in batch)
-                {
-                    var tag = new KeyValuePair<string, object?>("source", source.Name());
-                    if (await HandleAsync(source, message, cancellationToken).ConfigureAwait(false))
-                    {
-                        replayed++;
-                        PipelineTelemetry.Replayed.Add(1, tag);
-                    }
-                    else
-                    {
-                        parked++;
-                        PipelineTelemetry.Parked.Add(1, tag);
-                    }
-
-                    await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
-                    handled++;
-                }
-            }
+            var queues = StorageNames.AllShards.Select(shard => clients.Queue(StorageNames.PoisonQueueFor(source, shard))).ToList();
+            var depths = await Task.WhenAll(queues.Select(queue => queue.GetPropertiesAsync(cancellationToken))).ConfigureAwait(false);
+            PipelineTelemetry.PoisonDepth.Record(depths.Sum(depth => (long)depth.Value.ApproximateMessagesCount), new KeyValuePair<string, object?>("source", source.Name()));
+            poisonQueues.AddRange(queues.Where((_, shard) => depths[shard].Value.ApproximateMessagesCount > 0).Select(queue => (source, queue)));
         }
 
-        if (replayed + parked > 0)
+        var run = new RunCounts();
+        var workers = poisonQueues.SelectMany(poison => Enumerable.Range(0, options.Value.ConcurrentBatches)
+            .Select(_ => WorkAsync(poison.Source, poison.Queue, started, run, cancellationToken)));
+        await Task.WhenAll(workers).ConfigureAwait(false);
+
+        if (run.Replayed + run.Parked > 0)
         {
-            Log.RunFinished(logger, replayed, parked);
+            Log.RunFinished(logger, run.Replayed, run.Parked, run.OutOfTime);
         }
 
-        return new ReplayRun(replayed, parked);
+        return new ReplayRun(run.Replayed, run.Parked, run.OutOfTime);
+    }
+
+    /// <summary>One worker on one poison queue: receive a batch, handle its messages at once, repeat until empty or out of time.</summary>
+    private async Task WorkAsync(WebhookSource source, QueueClient poison, long started, RunCounts run, CancellationToken cancellationToken)
+    {
+        var tag = new KeyValuePair<string, object?>("source", source.Name());
+        while (true)
+        {
+            if (time.GetElapsedTime(started) >= options.Value.RunBudget)
+            {
+                run.OutOfTime = true;
+                return;
+            }
+
+            QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken).ConfigureAwait(false);
+            if (batch.Length == 0)
+            {
+                return;
+            }
+
+            await Task.WhenAll(batch.Select(async message =>
+            {
+                if (await HandleAsync(source, message, cancellationToken).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref run.Replayed);
+                    PipelineTelemetry.Replayed.Add(1, tag);
+                }
+                else
+                {
+                    Interlocked.Increment(ref run.Parked);
+                    PipelineTelemetry.Parked.Add(1, tag);
+                }
+
+                await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+            })).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Returns true when the message was sent back for another try, false when it was parked.</summary>
@@ -100,6 +120,13 @@ public sealed partial class DeadLetterReplayer(
         return true;
     }
 
+    private sealed class RunCounts
+    {
+        public int Replayed;
+        public int Parked;
+        public volatile bool OutOfTime;
+    }
+
     private static partial class Log
     {
         [LoggerMessage(6001, LogLevel.Information, "Replayed {Source} event {EventId} from the poison queue (replay {ReplayCount}, visible in {Delay})")]
@@ -108,7 +135,7 @@ public sealed partial class DeadLetterReplayer(
         [LoggerMessage(6002, LogLevel.Error, "{Source} event {EventId} parked as permanently failed: {Reason}")]
         public static partial void Parked(ILogger logger, WebhookSource source, string eventId, string reason);
 
-        [LoggerMessage(6003, LogLevel.Information, "Dead-letter run: {Replayed} replayed, {Parked} parked")]
-        public static partial void RunFinished(ILogger logger, int replayed, int parked);
+        [LoggerMessage(6003, LogLevel.Information, "Dead-letter run: {Replayed} replayed, {Parked} parked; stopped at its time budget: {OutOfTime}")]
+        public static partial void RunFinished(ILogger logger, int replayed, int parked, bool outOfTime);
     }
 }

@@ -43,6 +43,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration, StorageRetry.Default));
         services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<PayloadStore>();
+        services.AddOptions<EventQueueOptions>().Configure(options => EventQueueOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<EventQueueWriter>();
         services.TryAddSingleton<WebhookIngestor>();
         services.TryAddSingleton(provider => new EventLedger(

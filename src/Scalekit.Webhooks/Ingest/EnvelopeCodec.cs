@@ -39,6 +39,11 @@ public static class EnvelopeCodec
                 writer.WriteBoolean("forced", true);
             }
 
+            if (envelope.ShardKey is not null)
+            {
+                writer.WriteString("shard_key", envelope.ShardKey);
+            }
+
             if (envelope.PayloadBlob is { } blob)
             {
                 writer.WriteStartObject("payload_blob");
@@ -78,7 +83,7 @@ public static class EnvelopeCodec
     {
         var reader = new Utf8JsonReader(message.Span);
         Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "expected a JSON object");
-        string? source = null, deliveryId = null, eventId = null, eventType = null, apiVersion = null;
+        string? source = null, deliveryId = null, eventId = null, eventType = null, apiVersion = null, shardKey = null;
         DateTimeOffset? occurredAt = null, receivedAt = null;
         var replayCount = 0;
         var forced = false;
@@ -101,6 +106,7 @@ public static class EnvelopeCodec
                 case "api_version": apiVersion = reader.GetString(); break;
                 case "replay_count": replayCount = reader.GetInt32(); break;
                 case "forced": forced = reader.GetBoolean(); break;
+                case "shard_key": shardKey = reader.GetString(); break;
                 case "payload":
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
@@ -126,6 +132,7 @@ public static class EnvelopeCodec
             ApiVersion = apiVersion,
             ReplayCount = replayCount,
             Forced = forced,
+            ShardKey = shardKey,
             InlinePayload = payload,
             PayloadBlob = blob,
         };

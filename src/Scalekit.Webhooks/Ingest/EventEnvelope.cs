@@ -31,6 +31,12 @@ public sealed record EventEnvelope
     /// <summary>An operator asked to apply this event again even though the ledger says it is done.</summary>
     public bool Forced { get; init; }
 
+    /// <summary>
+    /// The entity (organization, customer, employee) the event belongs to, which picks its queue shard; kept in the
+    /// envelope so a claim-checked event returns to the same shard. Null: read from the payload, else the event id.
+    /// </summary>
+    public string? ShardKey { get; init; }
+
     /// <summary>The raw body exactly as received, when it fits in the message.</summary>
     public ReadOnlyMemory<byte> InlinePayload { get; init; }
 

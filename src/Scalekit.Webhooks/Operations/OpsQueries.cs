@@ -39,11 +39,13 @@ public sealed class OpsQueries(
     {
         var now = time.GetUtcNow();
         var since = now - window;
+        // Every shard's queue, read at once: one depth per shard queue, summed per source below.
+        var depthValues = await Task.WhenAll(StorageNames.AllQueues.Select(async queue =>
+            (queue, (await clients.Queue(queue).GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount))).ConfigureAwait(false);
         var depths = new JsonObject();
-        foreach (var queue in StorageNames.AllQueues)
+        foreach (var (queue, depth) in depthValues)
         {
-            var properties = await clients.Queue(queue).GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
-            depths[queue] = properties.Value.ApproximateMessagesCount;
+            depths[queue] = depth;
         }
 
         var series = new EventSeries(since, now);
@@ -374,9 +376,9 @@ public sealed class OpsQueries(
         {
             ["source"] = source.Name(),
             ["queue"] = StorageNames.QueueFor(source),
-            ["queue_depth"] = depths[StorageNames.QueueFor(source)]?.DeepClone(),
+            ["queue_depth"] = StorageNames.AllShards.Sum(shard => (int?)depths[StorageNames.QueueFor(source, shard)] ?? 0),
             ["poison_queue"] = StorageNames.PoisonQueueFor(source),
-            ["poison_depth"] = depths[StorageNames.PoisonQueueFor(source)]?.DeepClone(),
+            ["poison_depth"] = StorageNames.AllShards.Sum(shard => (int?)depths[StorageNames.PoisonQueueFor(source, shard)] ?? 0),
             ["ingested"] = Ingested,
             ["processed"] = Processed,
             ["failed"] = Failed,

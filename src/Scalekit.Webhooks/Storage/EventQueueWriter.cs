@@ -1,10 +1,14 @@
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 
 namespace Scalekit.Webhooks.Storage;
 
-/// <summary>Sends envelopes to their source's queue, moving the body to blob storage when the message would be too large.</summary>
-public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloads)
+/// <summary>
+/// Sends envelopes to their source's queue shard (by the entity they belong to, <see cref="EventShards"/>), moving the
+/// body to blob storage when the message would be too large.
+/// </summary>
+public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloads, IOptions<EventQueueOptions> options)
 {
     /// <summary>
     /// The largest envelope that fits in one message: queue messages hold 64 KiB, and base64 (which the Functions
@@ -12,20 +16,39 @@ public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloa
     /// </summary>
     public const int MaxInlineEnvelopeBytes = 64 * 1024 / 4 * 3;
 
-    /// <summary>Sends <paramref name="envelope"/> to its source's queue (or to <paramref name="queueName"/>) and returns whether it was claim-checked.</summary>
+    /// <summary>Shards per source now (<see cref="EventQueueOptions.Shards"/>).</summary>
+    public int Shards => options.Value.Shards;
+
+    /// <summary>The queue <paramref name="envelope"/> belongs in under the current shard count.</summary>
+    public string QueueFor(EventEnvelope envelope) => StorageNames.QueueFor(envelope.Source, EventShards.ShardOf(envelope, Shards));
+
+    /// <summary>Sends <paramref name="envelope"/> to its source's queue shard (or to <paramref name="queueName"/>) and returns whether it was claim-checked.</summary>
     public async Task<bool> SendAsync(EventEnvelope envelope, string? queueName = null, TimeSpan? initialVisibilityDelay = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        if (Shards > 1 && envelope.ShardKey is null && envelope.PayloadBlob is null)
+        {
+            // Read once here, so a replay or a claim-checked copy need not read the payload again.
+            envelope = envelope with { ShardKey = EventShards.EntityKey(envelope.Source, envelope.InlinePayload.Span) ?? envelope.EventId };
+        }
+
         var message = EnvelopeCodec.Encode(envelope);
         var claimChecked = false;
         if (message.Length > MaxInlineEnvelopeBytes && envelope.PayloadBlob is null)
         {
             var reference = await payloads.SaveAsync(envelope.Source, envelope.EventId, envelope.DeliveryId, envelope.InlinePayload, cancellationToken).ConfigureAwait(false);
-            message = EnvelopeCodec.Encode(envelope with { InlinePayload = default, PayloadBlob = reference });
+            // The key travels with the claim check: a later replay, perhaps under more shards, cannot read the payload cheaply.
+            envelope = envelope with
+            {
+                ShardKey = envelope.ShardKey ?? EventShards.EntityKey(envelope.Source, envelope.InlinePayload.Span) ?? envelope.EventId,
+                InlinePayload = default,
+                PayloadBlob = reference,
+            };
+            message = EnvelopeCodec.Encode(envelope);
             claimChecked = true;
         }
 
-        QueueClient queue = clients.Queue(queueName ?? StorageNames.QueueFor(envelope.Source));
+        QueueClient queue = clients.Queue(queueName ?? QueueFor(envelope));
         await queue.SendMessageAsync(BinaryData.FromBytes(message), initialVisibilityDelay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
         return claimChecked;
     }

@@ -24,12 +24,32 @@ public static class StorageNames
     public const string CrmAccountLinksTable = "CrmAccountLinks";
     public const string CrmSyncTable = "CrmSync";
 
-    public static string QueueFor(WebhookSource source) => EventSources.Of(source).Queue;
+    /// <summary>Most event queues (shards) one source can have; every one of them exists and is consumed.</summary>
+    public const int MaxEventQueueShards = 16;
 
-    public static string PoisonQueueFor(WebhookSource source) => EventSources.Of(source).PoisonQueue;
+    /// <summary>
+    /// The event queue of <paramref name="source"/>'s shard <paramref name="shard"/>: shard 0 keeps the source's
+    /// unsharded queue (<c>scalekit-events</c>), so a deployment that never sharded keeps working; shard n is
+    /// <c>scalekit-events-n</c>.
+    /// </summary>
+    public static string QueueFor(WebhookSource source, int shard = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, MaxEventQueueShards);
+        var queue = EventSources.Of(source).Queue;
+        return shard == 0 ? queue : $"{queue}-{shard}";
+    }
+
+    public static string PoisonQueueFor(WebhookSource source, int shard = 0) => QueueFor(source, shard) + PoisonSuffix;
+
+    /// <summary>Every shard number, 0 to <see cref="MaxEventQueueShards"/> - 1.</summary>
+    public static IEnumerable<int> AllShards => Enumerable.Range(0, MaxEventQueueShards);
 
     public static IReadOnlyList<string> AllQueues { get; } =
-        [.. EventSources.All.SelectMany(profile => new[] { profile.Queue, profile.PoisonQueue }), OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix];
+    [
+        .. EventSources.All.SelectMany(profile => AllShards.SelectMany(shard => new[] { QueueFor(profile.Source, shard), PoisonQueueFor(profile.Source, shard) })),
+        OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix,
+    ];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 

@@ -7,10 +7,9 @@ public sealed class StorageProvisioner(StorageClients clients)
 {
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var queue in StorageNames.AllQueues)
-        {
-            await clients.Queue(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        // Every shard's queues exist whatever the shard count, so a count change never meets a missing queue.
+        await Parallel.ForEachAsync(StorageNames.AllQueues, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (queue, token) => await clients.Queue(queue).CreateIfNotExistsAsync(cancellationToken: token).ConfigureAwait(false)).ConfigureAwait(false);
 
         foreach (var container in StorageNames.AllContainers)
         {

@@ -126,10 +126,7 @@ public class LocalHostFixture : IAsyncLifetime
     /// <summary>Empties every event queue so a test sees only what it caused.</summary>
     public async Task ClearQueuesAsync()
     {
-        foreach (var name in StorageNames.AllQueues)
-        {
-            await Queue(name).ClearMessagesAsync();
-        }
+        await Task.WhenAll(StorageNames.AllQueues.Select(name => Queue(name).ClearMessagesAsync()));
     }
 
     /// <summary>Every message currently in <paramref name="queue"/>, read without removing them.</summary>

@@ -1,0 +1,17 @@
+using Scalekit.Webhooks.Testing.Scale;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>
+/// Processing throughput with 4 shards and 1, 2 and 4 consumer loops, and the spread over shards and table partitions.
+/// Passes when every event was processed, throughput with 2 loops is above 1 loop's, and no queue shard is hot.
+/// </summary>
+public static class ScaleCommand
+{
+    public static async Task<bool> RunAsync(int eventsPerStep, TextWriter output)
+    {
+        var report = await ScaleRun.RunAsync(eventsPerStep, [1, 2, 4]);
+        await output.WriteLineAsync(report.Describe());
+        return report.AllProcessed && report.Steps[1].EventsPerSecond > report.Steps[0].EventsPerSecond && !report.Spreads[0].Hot;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hosting.Local;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.Testing.Scale;
+
+/// <summary>One step of a scale run: how many consumer loops worked the shards and how fast they emptied them.</summary>
+public sealed record ScaleStep(int Loops, int Events, int Final, TimeSpan Elapsed)
+{
+    public double EventsPerSecond => Events / Elapsed.TotalSeconds;
+}
+
+/// <summary>How the rows of one table (or the messages of one source's shards) are spread over its partitions.</summary>
+public sealed record PartitionSpread(string Name, int Partitions, int Rows, int Largest)
+{
+    /// <summary>The largest partition's rows against an even share; 1 is perfectly even.</summary>
+    public double Skew => Partitions == 0 ? 0 : Largest / ((double)Rows / Partitions);
+
+    /// <summary>A partition holds more than twice its even share, or everything sits in one partition.</summary>
+    public bool Hot => Rows > 0 && (Partitions == 1 || Skew > 2);
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"| {Name} | {Partitions} | {Rows} | {Largest} | {Skew:F2} | {(Hot ? "**hot**" : "even")} |");
+}
+
+public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IReadOnlyList<PartitionSpread> Spreads)
+{
+    public bool AllProcessed => Steps.All(step => step.Final == step.Events);
+
+    public string Describe()
+    {
+        var lines = new List<string>
+        {
+            $"scale run: {Shards} shards of scalekit-events, organization.directory.user_updated events over {Organizations} organizations",
+            "| consumer loops | events | processed | seconds | events/s | vs 1 loop |",
+            "|---:|---:|---:|---:|---:|---:|",
+        };
+        var first = Steps[0].EventsPerSecond;
+        lines.AddRange(Steps.Select(step => string.Create(CultureInfo.InvariantCulture,
+            $"| {step.Loops} | {step.Events} | {step.Final} | {step.Elapsed.TotalSeconds:F1} | {step.EventsPerSecond:F0} | {step.EventsPerSecond / first:F2}× |")));
+        lines.Add(string.Empty);
+        lines.Add("| spread of | partitions | rows | largest | largest ÷ even share | |");
+        lines.Add("|---|---:|---:|---:|---:|---|");
+        lines.AddRange(Spreads.Select(spread => spread.Describe()));
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    public const int Organizations = 200;
+}
+
+/// <summary>
+/// Processing throughput with one source spread over shards, worked by 1, 2, 4… consumer loops (each loop polls its
+/// share of the shard queues with the Functions batch size, as one Functions instance would), and how evenly the
+/// events spread over the shards and the table partitions. Everything runs in this process against its own Azurite.
+/// </summary>
+public static class ScaleRun
+{
+    private const int BatchSize = 16;
+
+    public static async Task<ScaleReport> RunAsync(int eventsPerStep, IReadOnlyList<int> loops, int shards = 4, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(loops);
+        await using var storage = await Azurite.StartNewAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = storage.ConnectionString,
+            [EventQueueOptions.ShardsSetting] = shards.ToString(CultureInfo.InvariantCulture),
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddScalekitWebhooks(configuration)
+            .BuildServiceProvider();
+        var clients = services.GetRequiredService<StorageClients>();
+        await services.GetRequiredService<StorageProvisioner>().EnsureCreatedAsync(cancellationToken);
+        var writer = services.GetRequiredService<EventQueueWriter>();
+        var consumer = services.GetRequiredService<EventConsumer>();
+        var ledger = services.GetRequiredService<EventLedger>();
+
+        var steps = new List<ScaleStep>();
+        var perShard = new int[shards];
+        for (var step = 0; step < loops.Count; step++)
+        {
+            var envelopes = Enumerable.Range(step * eventsPerStep, eventsPerStep).Select(Envelope).ToList();
+            await Concurrently.ForEachIndexAsync(0, envelopes.Count, workers: 16, (_, i) => Patiently(() => writer.SendAsync(envelopes[i], cancellationToken: cancellationToken), cancellationToken));
+            for (var shard = 0; shard < shards; shard++)
+            {
+                perShard[shard] += (await clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+            }
+
+            var elapsed = await ConsumeAsync(clients, consumer, shards, loops[step], cancellationToken);
+            var final = 0;
+            foreach (var envelope in envelopes)
+            {
+                final += await ledger.FindAsync(WebhookSource.Scalekit, envelope.EventId, cancellationToken) is { } row && ProcessingStatus.IsFinal(row.GetString("Status")) ? 1 : 0;
+            }
+
+            steps.Add(new ScaleStep(loops[step], envelopes.Count, final, elapsed));
+        }
+
+        var spreads = new List<PartitionSpread>
+        {
+            new("scalekit-events shards", shards, perShard.Sum(), perShard.Max()),
+            await TableSpreadAsync(clients, StorageNames.EventLedgerTable, cancellationToken),
+            await TableSpreadAsync(clients, StateTables.DirectoryUsers, cancellationToken),
+        };
+        return new ScaleReport(shards, steps, spreads);
+    }
+
+    /// <summary>
+    /// Loop k works the shards s with s mod loops = k, one batch per shard in turn, until every shard queue is empty
+    /// (a message whose attempt failed comes back after its visibility timeout and is worked again, as in a host).
+    /// </summary>
+    private static async Task<TimeSpan> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, CancellationToken cancellationToken)
+    {
+        var options = new QueueTriggerOptions { BatchSize = BatchSize, ProcessingLease = TimeSpan.FromSeconds(30), VisibilityTimeout = TimeSpan.FromSeconds(1) };
+        var queues = Enumerable.Range(0, shards).Select(shard => clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard))).ToArray();
+        var listeners = Enumerable.Range(0, shards).Select(shard => new QueueTriggerListener(
+            queues[shard], clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)),
+            consumer.HandleAsync, options, TimeProvider.System, NullLogger.Instance)).ToArray();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, loops).Select(async loop =>
+        {
+            var own = Enumerable.Range(0, shards).Where(shard => shard % loops == loop).ToArray();
+            while (true)
+            {
+                var got = 0;
+                foreach (var shard in own)
+                {
+                    got += await Attempt(() => listeners[shard].PollOnceAsync(cancellationToken), 0, cancellationToken);
+                }
+
+                if (got > 0)
+                {
+                    continue;
+                }
+
+                var left = 0;
+                foreach (var queue in queues)
+                {
+                    left += await Attempt(async () => (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount, 1, cancellationToken);
+                }
+
+                if (left == 0)
+                {
+                    return;
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }));
+        return clock.Elapsed;
+    }
+
+    /// <summary>One try of a storage call; <paramref name="otherwise"/> when an overloaded Azurite times out.</summary>
+    private static async Task<T> Attempt<T>(Func<Task<T>> operation, T otherwise, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return otherwise;
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> again after a storage timeout (an overloaded Azurite answers late), up to 5 times.</summary>
+    private static async Task Patiently(Func<Task> operation, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await operation();
+                return;
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && attempt < 5 && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<PartitionSpread> TableSpreadAsync(StorageClients clients, string table, CancellationToken cancellationToken)
+    {
+        var partitions = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var row in clients.Tables.GetTableClient(table).QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            partitions[row.PartitionKey] = partitions.GetValueOrDefault(row.PartitionKey) + 1;
+        }
+
+        return new PartitionSpread($"table {table}", partitions.Count, partitions.Values.Sum(), partitions.Count == 0 ? 0 : partitions.Values.Max());
+    }
+
+    private static EventEnvelope Envelope(int i)
+    {
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
+        var eventId = $"evt_scale_{i:D7}";
+        var body = ScalekitSamples.Create("organization.directory.user_updated", new SampleOptions
+        {
+            OccurredAt = at,
+            EventId = eventId,
+            DirectoryUserId = $"diruser_scale_{i:D7}",
+            OrganizationId = $"org_scale_{i % ScaleReport.Organizations:D3}",
+        });
+        return new EventEnvelope
+        {
+            Source = WebhookSource.Scalekit,
+            DeliveryId = "msg_" + eventId,
+            EventId = eventId,
+            EventType = "organization.directory.user_updated",
+            OccurredAt = at,
+            ReceivedAt = at,
+            InlinePayload = JsonSerializer.SerializeToUtf8Bytes(body),
+        };
+    }
+}
