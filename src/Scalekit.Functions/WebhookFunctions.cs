@@ -7,13 +7,13 @@ using Scalekit.Webhooks.Ingest;
 namespace Scalekit.Functions;
 
 /// <summary>The webhook endpoints. Anonymous: the signature is the authentication.</summary>
-public sealed class WebhookFunctions
+public sealed class WebhookFunctions(WebhookRequestHandler webhooks)
 {
     [Function(nameof(ScalekitWebhook))]
     public async Task<IActionResult> ScalekitWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.ScalekitFunctionRoute)] HttpRequest request)
     {
-        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Scalekit);
+        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Scalekit);
         return new EmptyResult();
     }
 
@@ -21,7 +21,7 @@ public sealed class WebhookFunctions
     public async Task<IActionResult> StripeWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.StripeFunctionRoute)] HttpRequest request)
     {
-        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Stripe);
+        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Stripe);
         return new EmptyResult();
     }
 
@@ -29,7 +29,7 @@ public sealed class WebhookFunctions
     public async Task<IActionResult> HrWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.HrFunctionRoute)] HttpRequest request)
     {
-        await WebhookRequestHandler.HandleAsync(request.HttpContext, WebhookSource.Hr);
+        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Hr);
         return new EmptyResult();
     }
 }

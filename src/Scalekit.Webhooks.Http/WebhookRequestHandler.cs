@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Verification;
@@ -7,7 +6,7 @@ using Scalekit.Webhooks.Verification;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>Turns an ASP.NET Core request into an ingest call and writes the answer; both hosts route to this.</summary>
-public static class WebhookRequestHandler
+public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrottle throttle, IOptions<RefusalThrottleOptions> throttleOptions)
 {
     /// <summary>Routes below <c>/api/</c>, as the Functions triggers declare them.</summary>
     public const string ScalekitFunctionRoute = "webhooks/scalekit";
@@ -18,20 +17,17 @@ public static class WebhookRequestHandler
     public const string StripeRoute = "/api/" + StripeFunctionRoute;
     public const string HrRoute = "/api/" + HrFunctionRoute;
 
-    public static async Task HandleAsync(HttpContext context, WebhookSource source)
+    public async Task HandleAsync(HttpContext context, WebhookSource source)
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
-        var ingestor = context.RequestServices.GetRequiredService<WebhookIngestor>();
         var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
         var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
         var answer = WebhookResponse.From(result);
         if (result.Outcome == IngestOutcome.Rejected)
         {
             // Only refusals count against the sender's address; once its budget is spent they become 429s.
-            var throttle = context.RequestServices.GetRequiredService<RefusalThrottle>();
-            var hops = context.RequestServices.GetRequiredService<IOptions<RefusalThrottleOptions>>().Value.ForwardedForHops;
-            if (!throttle.TryCountRefusal(ClientAddress.Of(context, hops), out var retryAfter))
+            if (!throttle.TryCountRefusal(ClientAddress.Of(context, throttleOptions.Value.ForwardedForHops), out var retryAfter))
             {
                 answer = WebhookResponse.Throttled(retryAfter);
             }

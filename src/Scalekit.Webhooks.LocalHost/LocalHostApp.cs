@@ -36,15 +36,16 @@ public static class LocalHostApp
         // The ingest path enforces its own, configurable body limit while reading.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.AddScalekitWebhooks(builder.Configuration);
+        builder.Services.AddWebhookHttpHandlers();
         builder.Services.AddScalekitTelemetry(builder.Configuration);
         builder.Services.AddLocalHostServices(builder.Configuration);
         builder.Services.AddSingleton(new LocalSettingsFile(localSettings is not null && File.Exists(localSettings) ? Path.GetFullPath(localSettings) : null));
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapPost(WebhookRequestHandler.ScalekitRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Scalekit));
-        app.MapPost(WebhookRequestHandler.StripeRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Stripe));
-        app.MapPost(WebhookRequestHandler.HrRoute, context => WebhookRequestHandler.HandleAsync(context, WebhookSource.Hr));
+        app.MapPost(WebhookRequestHandler.ScalekitRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Scalekit));
+        app.MapPost(WebhookRequestHandler.StripeRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Stripe));
+        app.MapPost(WebhookRequestHandler.HrRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Hr));
         app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;

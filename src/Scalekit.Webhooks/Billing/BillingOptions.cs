@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Billing;
@@ -72,25 +72,24 @@ public sealed class BillingOptions
             options.Errors.Add(ex.Message);
         }
 
-        options.LateLinkWindow = Duration(configuration, LateLinkWindowSetting, TimeSpan.FromHours, options.LateLinkWindow, options.Errors);
-        options.SyncLease = Duration(configuration, SyncLeaseSetting, TimeSpan.FromSeconds, options.SyncLease, options.Errors);
+        options.LateLinkWindow = Collect(options.Errors, options.LateLinkWindow, () => SettingValue.Duration(
+            configuration, LateLinkWindowSetting, options.LateLinkWindow, TimeSpan.FromHours(0.0001), TimeSpan.FromDays(365), TimeUnit.Hours));
+        options.SyncLease = Collect(options.Errors, options.SyncLease, () => SettingValue.Duration(
+            configuration, SyncLeaseSetting, options.SyncLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds));
     }
 
-    private static TimeSpan Duration(IConfiguration configuration, string setting, Func<double, TimeSpan> unit, TimeSpan fallback, List<string> errors)
+    // Every billing setting is checked, so one start reports all of their problems.
+    private static T Collect<T>(List<string> errors, T fallback, Func<T> read)
     {
-        var text = configuration[setting]?.Trim();
-        if (string.IsNullOrEmpty(text))
+        try
         {
+            return read();
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
             return fallback;
         }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value < 100_000)
-        {
-            return unit(value);
-        }
-
-        errors.Add($"{setting} must be a positive number.");
-        return fallback;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Scalekit;
@@ -22,7 +21,7 @@ public sealed record SyncResult(string Result, string? OrganizationId, string De
 /// so a repeated write of the same version sends the same map and changes nothing.
 /// </summary>
 public sealed partial class BillingSync(
-    IServiceProvider services,
+    ScalekitClient client,
     IOptions<ScalekitOptions> scalekitOptions,
     IOptions<BillingOptions> billingOptions,
     OrganizationLinks links,
@@ -149,10 +148,9 @@ public sealed partial class BillingSync(
             return await DryRunAsync(row, desired, features, now, cancellationToken).ConfigureAwait(false);
         }
 
-        var client = services.GetRequiredService<ScalekitClient>();
         try
         {
-            if (await ResolveAsync(client, row.CustomerId, cancellationToken).ConfigureAwait(false) is not { } organization)
+            if (await ResolveAsync(row.CustomerId, cancellationToken).ConfigureAwait(false) is not { } organization)
             {
                 return NotLinked(row, now);
             }
@@ -205,7 +203,7 @@ public sealed partial class BillingSync(
             ? new SyncAttempt(now, SyncResults.NoLinkedOrganization, $"no Scalekit organization has external_id {row.CustomerId}, and none appeared within {Options.LateLinkWindow.TotalHours:0.##} h", null, null, null)
             : new SyncAttempt(now, SyncResults.WaitingForOrganization, $"no Scalekit organization has external_id {row.CustomerId} yet; the state is kept and synced once one is linked", null, null, null);
 
-    private async Task<ScalekitOrganization?> ResolveAsync(ScalekitClient client, string customerId, CancellationToken cancellationToken)
+    private async Task<ScalekitOrganization?> ResolveAsync(string customerId, CancellationToken cancellationToken)
     {
         if (await links.FindAsync(customerId, cancellationToken).ConfigureAwait(false) is { } linked)
         {

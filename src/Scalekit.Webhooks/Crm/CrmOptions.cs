@@ -191,11 +191,24 @@ internal sealed class CrmOptionsValidator(IOptions<BillingOptions> billing) : IV
     public ValidateOptionsResult Validate(string? name, CrmOptions options)
     {
         var errors = options.BindErrors.ToList();
-        if (options.SharedKeyWith(billing.Value) is { } shared)
+        if (ValidBilling() is { } billingOptions && options.SharedKeyWith(billingOptions) is { } shared)
         {
             errors.Add(shared);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    // Invalid billing settings report themselves once; key ownership is checked when they are valid.
+    private BillingOptions? ValidBilling()
+    {
+        try
+        {
+            return billing.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            return null;
+        }
     }
 }

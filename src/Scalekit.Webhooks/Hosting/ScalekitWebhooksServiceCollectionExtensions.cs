@@ -94,10 +94,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
         // One named client, so every Scalekit client shares one resilience pipeline (and its circuit breaker).
-        var scalekitHttp = services.AddHttpClient(ScalekitApiClient.HttpClientName)
-            .AddTypedClient<ScalekitClient>()
-            .AddTypedClient<ScalekitUserClient>();
-        scalekitHttp.AddResilienceHandler("scalekit", (pipeline, context) =>
+        services.TryAddSingleton<ScalekitClient>();
+        services.TryAddSingleton<ScalekitUserClient>();
+        services.AddHttpClient(ScalekitApiClient.HttpClientName).AddResilienceHandler("scalekit", (pipeline, context) =>
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<ScalekitOptions>>().Value;
             pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);

@@ -46,7 +46,12 @@ public static class SettingValue
             return fallback;
         }
 
-        var perUnit = unit == TimeUnit.Milliseconds ? TimeSpan.FromMilliseconds(1) : TimeSpan.FromSeconds(1);
+        var perUnit = unit switch
+        {
+            TimeUnit.Milliseconds => TimeSpan.FromMilliseconds(1),
+            TimeUnit.Hours => TimeSpan.FromHours(1),
+            _ => TimeSpan.FromSeconds(1),
+        };
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed)
             && perUnit * parsed is var duration && duration >= min && duration <= max
             ? duration
@@ -90,4 +95,5 @@ public enum TimeUnit
 {
     Seconds,
     Milliseconds,
+    Hours,
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Scalekit;
@@ -14,7 +13,7 @@ public sealed record OrganizationMatch(string? OrganizationId, string Detail);
 /// <c>organization_external_id</c>; else the one organization that verified the email's domain, as seen in
 /// <c>organization.domain_*</c> events (Scalekit has no lookup by domain). Never guesses between candidates.
 /// </summary>
-public sealed class HrOrganizationResolver(IServiceProvider services, IOptions<ScalekitOptions> options, OrganizationLinks links, ReadModel readModel)
+public sealed class HrOrganizationResolver(ScalekitClient scalekit, IOptions<ScalekitOptions> options, OrganizationLinks links, ReadModel readModel)
 {
     public async Task<OrganizationMatch> ResolveAsync(HrEmployee employee, CancellationToken cancellationToken = default)
     {
@@ -27,7 +26,7 @@ public sealed class HrOrganizationResolver(IServiceProvider services, IOptions<S
         if (employee.OrganizationExternalId is { } externalId)
         {
             var found = options.Value.IsConfigured
-                ? (await services.GetRequiredService<ScalekitClient>().FindByExternalIdAsync(externalId, cancellationToken).ConfigureAwait(false))?.Id
+                ? (await scalekit.FindByExternalIdAsync(externalId, cancellationToken).ConfigureAwait(false))?.Id
                 : await links.FindAsync(externalId, cancellationToken).ConfigureAwait(false);
             return found is null
                 ? new OrganizationMatch(null, $"no Scalekit organization has external_id '{externalId}' (organization_external_id)")

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
@@ -18,7 +17,7 @@ public sealed record HrSyncResult(string Result, string? UserId, bool Membership
 /// metadata, switches roles when the department changes, and marks or removes a leaver. Without Scalekit credentials
 /// it only describes the calls it would make.
 /// </summary>
-public sealed partial class HrUserSync(IServiceProvider services, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> options, ILogger<HrUserSync> logger)
+public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> options, ILogger<HrUserSync> logger)
 {
     /// <summary>The user metadata keys the sync owns; every other key on the user is kept.</summary>
     public static class MetadataKeys
@@ -42,13 +41,12 @@ public sealed partial class HrUserSync(IServiceProvider services, IOptions<Scale
             return DryRun(hrEvent, organizationId, known);
         }
 
-        var client = services.GetRequiredService<ScalekitUserClient>();
         var calls = new List<string>();
         var employee = hrEvent.Employee;
         var user = await client.FindUserByExternalIdAsync(employee.EmployeeId, cancellationToken).ConfigureAwait(false);
         if (hrEvent.Type == HrEventType.Terminated)
         {
-            return await TerminateAsync(client, hrEvent, organizationId, user, calls, cancellationToken).ConfigureAwait(false);
+            return await TerminateAsync(hrEvent, organizationId, user, calls, cancellationToken).ConfigureAwait(false);
         }
 
         if (user is null)
@@ -101,7 +99,7 @@ public sealed partial class HrUserSync(IServiceProvider services, IOptions<Scale
         return new HrSyncResult(calls.Count == 0 ? "unchanged" : "updated", user.Id, false, calls.Count == 0 ? "the user already matched" : string.Join("; ", calls));
     }
 
-    private async Task<HrSyncResult> TerminateAsync(ScalekitUserClient client, HrEvent hrEvent, string organizationId, ScalekitUser? user, List<string> calls, CancellationToken cancellationToken)
+    private async Task<HrSyncResult> TerminateAsync(HrEvent hrEvent, string organizationId, ScalekitUser? user, List<string> calls, CancellationToken cancellationToken)
     {
         if (user is null)
         {

@@ -7,11 +7,13 @@ using Microsoft.Extensions.Options;
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>
-/// What every Scalekit client shares: one named <see cref="HttpClient"/> with the resilience pipeline configured at
-/// registration (transient failures retried, circuit breaker, attempt timeout), the process-wide token cache, a token
-/// refresh on the first 401, and Scalekit's error body turned into <see cref="ScalekitApiException"/>.
+/// What every Scalekit client shares: one named <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/> with
+/// the resilience pipeline configured at registration (transient failures retried, circuit breaker, attempt timeout),
+/// the process-wide token cache, a token refresh on the first 401, and Scalekit's error body turned into
+/// <see cref="ScalekitApiException"/>. The clients are singletons: each request takes a client from the factory, so
+/// handlers rotate as the factory intends.
 /// </summary>
-public abstract class ScalekitApiClient(HttpClient http, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
+public abstract class ScalekitApiClient(IHttpClientFactory httpClients, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
 {
     /// <summary>The named HTTP client (and resilience pipeline) every Scalekit client uses.</summary>
     public const string HttpClientName = "scalekit";
@@ -41,7 +43,7 @@ public abstract class ScalekitApiClient(HttpClient http, IOptions<ScalekitOption
                 request.Content = JsonContent.Create(body);
             }
 
-            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
             {
                 // The token expired or was revoked early: fetch a new one and try once more.
@@ -66,7 +68,7 @@ public abstract class ScalekitApiClient(HttpClient http, IOptions<ScalekitOption
                 ["client_secret"] = _options.ClientSecret!,
             }),
         };
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
         await ThrowIfFailedAsync(response, cancellationToken).ConfigureAwait(false);
         using var document = Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
         var root = document.RootElement;

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>Typed client for Scalekit's organization API (create, lookups, metadata, feature settings).</summary>
-public sealed class ScalekitClient(HttpClient http, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
-    : ScalekitApiClient(http, options, tokens)
+public sealed class ScalekitClient(IHttpClientFactory httpClients, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
+    : ScalekitApiClient(httpClients, options, tokens)
 {
     /// <summary>The organization whose <c>external_id</c> is <paramref name="externalId"/>, or null when there is none.</summary>
     public async Task<ScalekitOrganization?> FindByExternalIdAsync(string externalId, CancellationToken cancellationToken = default)

@@ -10,8 +10,8 @@ namespace Scalekit.Webhooks.Scalekit;
 /// cache, HTTP client and resilience pipeline of every Scalekit client. Lookups answer null for a 404; other errors
 /// throw <see cref="ScalekitApiException"/>.
 /// </summary>
-public sealed class ScalekitUserClient(HttpClient http, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
-    : ScalekitApiClient(http, options, tokens)
+public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)
+    : ScalekitApiClient(httpClients, options, tokens)
 {
     /// <summary>Creates a user with a membership in <paramref name="organizationId"/>.</summary>
     public async Task<ScalekitUser> CreateUserAsync(string organizationId, ScalekitNewUser user, bool sendInvitationEmail, CancellationToken cancellationToken = default)

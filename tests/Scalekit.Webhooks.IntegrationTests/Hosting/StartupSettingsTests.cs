@@ -36,7 +36,7 @@ public class NonsenseSettingsStopStartTests
     [InlineData("BILLING_PLAN_MAP", "{\"pro\":{\"plan\":\"pro\",\"features\":[\"directory_sync\"]}}", "names the feature 'directory_sync', which Scalekit does not know; known features: sso, dir_sync")]
     [InlineData("BILLING_METADATA_MODE", "verbose", "BILLING_METADATA_MODE must be 'keys' or 'compact'")]
     [InlineData("BILLING_METADATA_KEYS", "plan_type=x", "BILLING_METADATA_KEYS: 'plan_type=x' must be default=name")]
-    [InlineData("BILLING_LATE_LINK_WINDOW_HOURS", "0", "BILLING_LATE_LINK_WINDOW_HOURS must be a positive number")]
+    [InlineData("BILLING_LATE_LINK_WINDOW_HOURS", "0", "BILLING_LATE_LINK_WINDOW_HOURS must be a number of hours from 0.0001 to 8760")]
     public async Task Start_NonsenseValue_FailsNamingTheSettingAndItsRange(string setting, string value, string expected)
     {
         var settings = new Dictionary<string, string?>

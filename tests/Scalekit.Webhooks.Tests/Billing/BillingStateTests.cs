@@ -82,8 +82,8 @@ public class BillingStateTests
     [InlineData(BillingOptions.KeysSetting, "plan_type=pt", "BILLING_METADATA_KEYS: 'plan_type=pt' must be default=name with a name of 3 to 25")]
     [InlineData(BillingOptions.KeysSetting, "tier=plan", "BILLING_METADATA_KEYS: unknown key 'tier'")]
     [InlineData(BillingOptions.KeysSetting, "plan_type=subscription_status", "two billing keys have the same name")]
-    [InlineData(BillingOptions.LateLinkWindowSetting, "-1", "BILLING_LATE_LINK_WINDOW_HOURS must be a positive number")]
-    [InlineData(BillingOptions.SyncLeaseSetting, "soon", "BILLING_SYNC_LEASE_SECONDS must be a positive number")]
+    [InlineData(BillingOptions.LateLinkWindowSetting, "-1", "BILLING_LATE_LINK_WINDOW_HOURS must be a number of hours from 0.0001 to 8760")]
+    [InlineData(BillingOptions.SyncLeaseSetting, "soon", "BILLING_SYNC_LEASE_SECONDS must be a number of seconds from 1 to 3600")]
     [InlineData("BILLING_PLAN_MAP", "{\"pro\":{\"plan\":\"pro\",\"features\":[\"directory_sync\"]}}", "known features: sso, dir_sync")]
     public void Options_InvalidSetting_IsAnErrorNamingIt(string setting, string value, string expected)
     {
