@@ -6,30 +6,28 @@ using Scalekit.Webhooks.Ingest;
 
 namespace Scalekit.Functions;
 
-/// <summary>The webhook endpoints. Anonymous: the signature is the authentication.</summary>
+/// <summary>The webhook endpoints, one per event source. Anonymous: the signature is the authentication.</summary>
 public sealed class WebhookFunctions(WebhookRequestHandler webhooks)
 {
     [Function(nameof(ScalekitWebhook))]
-    public async Task<IActionResult> ScalekitWebhook(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.ScalekitFunctionRoute)] HttpRequest request)
-    {
-        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Scalekit);
-        return new EmptyResult();
-    }
+    public Task<IActionResult> ScalekitWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.ScalekitFunctionRoute)] HttpRequest request) =>
+        Handle(request, WebhookSource.Scalekit);
 
     [Function(nameof(StripeWebhook))]
-    public async Task<IActionResult> StripeWebhook(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.StripeFunctionRoute)] HttpRequest request)
-    {
-        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Stripe);
-        return new EmptyResult();
-    }
+    public Task<IActionResult> StripeWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.StripeFunctionRoute)] HttpRequest request) =>
+        Handle(request, WebhookSource.Stripe);
 
     [Function(nameof(HrWebhook))]
-    public async Task<IActionResult> HrWebhook(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.HrFunctionRoute)] HttpRequest request)
+    public Task<IActionResult> HrWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.HrFunctionRoute)] HttpRequest request) =>
+        Handle(request, WebhookSource.Hr);
+
+    // The handler has written the response already.
+    private async Task<IActionResult> Handle(HttpRequest request, WebhookSource source)
     {
-        await webhooks.HandleAsync(request.HttpContext, WebhookSource.Hr);
+        await webhooks.HandleAsync(request.HttpContext, source);
         return new EmptyResult();
     }
 }

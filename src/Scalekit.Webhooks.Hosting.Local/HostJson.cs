@@ -50,17 +50,5 @@ public static class HostJson
     }
 
     /// <summary>The <c>host.json</c> beside the app, or in the nearest folder above <paramref name="startDirectory"/>.</summary>
-    public static string? Find(string startDirectory)
-    {
-        for (var directory = new DirectoryInfo(startDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, FileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? Find(string startDirectory) => NearestFile.Above(startDirectory, FileName);
 }

@@ -42,17 +42,5 @@ public static class LocalSettings
     }
 
     /// <summary>The <c>local.settings.json</c> in <paramref name="startDirectory"/> or the nearest folder above it that has one.</summary>
-    public static string? Find(string startDirectory)
-    {
-        for (var directory = new DirectoryInfo(startDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, FileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? Find(string startDirectory) => NearestFile.Above(startDirectory, FileName);
 }
