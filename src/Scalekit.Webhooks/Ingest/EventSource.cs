@@ -1,4 +1,3 @@
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Ingest;
@@ -15,10 +14,8 @@ public sealed record EventSource
     /// <summary>The app setting with the sender's signing secrets (several during rotation).</summary>
     public required string SecretSetting { get; init; }
 
-    /// <summary>The queue its accepted events wait in; failed ones end in <see cref="PoisonQueue"/>.</summary>
+    /// <summary>The queue its accepted events wait in (the first shard's; see <see cref="Storage.StorageNames.QueueFor"/>).</summary>
     public required string Queue { get; init; }
-
-    public string PoisonQueue => Queue + StorageNames.PoisonSuffix;
 
     /// <summary>Builds the verifier from the sender's secrets (already checked by <see cref="SenderSecrets"/>), the timestamp tolerance and the clock.</summary>
     public required Func<IReadOnlyList<string>, TimeSpan, TimeProvider, IWebhookVerifier> CreateVerifier { get; init; }
