@@ -112,8 +112,8 @@ public class MutatedDeliveryTests(UnthrottledHostFixture host, ITestOutputHelper
         var body = Encoding.UTF8.GetBytes(text);
         var webhookId = random.Next(4) == 0 ? HeaderValues[random.Next(HeaderValues.Length)] : SampleIds.New("msg_");
         var headers = (scalekit
-            ? WebhookSigner.SignScalekit(body, host.ScalekitSecret, webhookId.Length == 0 ? "msg_" : webhookId, Deliveries.Now)
-            : [WebhookSigner.SignStripe(body, host.StripeSecret, Deliveries.Now)]).ToList();
+            ? WebhookSigner.SignScalekit(body, host.ScalekitSecret, webhookId.Length == 0 ? "msg_" : webhookId, Deliveries.SigningTime)
+            : [WebhookSigner.SignStripe(body, host.StripeSecret, Deliveries.SigningTime)]).ToList();
         if (random.Next(3) == 0)
         {
             // Tamper after signing: the signature no longer matches, or a header is gone or garbled.

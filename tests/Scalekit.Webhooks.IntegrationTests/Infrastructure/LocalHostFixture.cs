@@ -137,8 +137,14 @@ public class LocalHostFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A host whose clock stands still at <see cref="Deliveries.Now"/>, so timestamp tolerances can be tested to the second.</summary>
+/// <summary>
+/// A host whose clock stands still at <see cref="Now"/> (when the fixture was made, to the second), so timestamp
+/// tolerances can be tested to the second; deliveries signed at the current time stay within tolerance of it.
+/// </summary>
 public sealed class FixedClockHostFixture : LocalHostFixture
 {
-    protected override TimeProvider Clock { get; } = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Deliveries.Now);
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    protected override TimeProvider Clock { get; } = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(
+        DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()));
 }

@@ -17,7 +17,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
     public async Task Scalekit_SignedByNpmStandardWebhooks_Is201AndLandsInQueueExactly()
     {
         var body = Deliveries.ScalekitBody("organization.directory.user_created", "evt_npm_signed_1");
-        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_npm_1", Deliveries.Now);
+        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_npm_1", host.Now);
 
         using var response = await host.Client.PostAsync("scalekit", body, headers);
 
@@ -37,7 +37,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
     public async Task Stripe_SignedByNpmStripe_Is201AndLandsInQueue()
     {
         var body = Deliveries.StripeBody("customer.subscription.updated", "evt_npm_stripe_1");
-        var headers = await NpmSigner.StripeAsync(body, host.StripeSecret, Deliveries.Now);
+        var headers = await NpmSigner.StripeAsync(body, host.StripeSecret, host.Now);
 
         using var response = await host.Client.PostAsync("stripe", body, headers);
 
@@ -80,7 +80,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
     public async Task Scalekit_TimestampOutsideTolerance_Is401(int offsetSeconds, string reason)
     {
         var body = Deliveries.ScalekitBody();
-        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_skew", Deliveries.Now.AddSeconds(offsetSeconds));
+        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_skew", host.Now.AddSeconds(offsetSeconds));
         await AssertRejected("scalekit", body, headers, 401, reason);
     }
 
@@ -90,7 +90,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
     public async Task Stripe_TimestampOutsideTolerance_Is401(int offsetSeconds, string reason)
     {
         var body = Deliveries.StripeBody();
-        var headers = await NpmSigner.StripeAsync(body, host.StripeSecret, Deliveries.Now.AddSeconds(offsetSeconds));
+        var headers = await NpmSigner.StripeAsync(body, host.StripeSecret, host.Now.AddSeconds(offsetSeconds));
         await AssertRejected("stripe", body, headers, 401, reason);
     }
 
@@ -100,7 +100,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
     public async Task Scalekit_TimestampAtTheToleranceEdge_Is201(int offsetSeconds)
     {
         var body = Deliveries.ScalekitBody();
-        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_edge", Deliveries.Now.AddSeconds(offsetSeconds));
+        var headers = await NpmSigner.StandardWebhooksAsync(body, host.ScalekitSecret, "msg_edge", host.Now.AddSeconds(offsetSeconds));
         using var response = await host.Client.PostAsync("scalekit", body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }

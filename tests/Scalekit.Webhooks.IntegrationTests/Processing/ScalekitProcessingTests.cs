@@ -74,7 +74,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         for (var i = 0; i < 2; i++)
         {
             // A redelivery keeps its webhook-id but carries a fresh timestamp and signature.
-            using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret, Deliveries.Now.AddSeconds(i + 1), webhookId: "msg_redelivered"));
+            using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret, Deliveries.SigningTime.AddSeconds(i + 1), webhookId: "msg_redelivered"));
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
