@@ -106,10 +106,10 @@ public sealed partial class DeadLetterReplayer(
 
         if (envelope.ReplayCount >= options.Value.MaxReplays)
         {
-            var row = await ledger.FindAsync(source, envelope.EventId, cancellationToken).ConfigureAwait(false);
-            var reason = row?.GetString("LastError") ?? $"still failing after {envelope.ReplayCount} replays";
+            var entry = await ledger.FindAsync(source, envelope.EventId, cancellationToken).ConfigureAwait(false);
+            var reason = entry?.LastError ?? $"still failing after {envelope.ReplayCount} replays";
             await deadLetters.ParkAsync(source, envelope.EventId, envelope.EventType, message.Body, reason,
-                row?.GetInt32("Attempts") ?? 0, envelope.ReplayCount, row?.GetDateTimeOffset("LastFailedAt") ?? envelope.ReceivedAt, cancellationToken).ConfigureAwait(false);
+                entry?.Attempts ?? 0, envelope.ReplayCount, entry?.LastFailedAt ?? envelope.ReceivedAt, cancellationToken).ConfigureAwait(false);
             Log.Parked(logger, source, envelope.EventId, reason);
             return false;
         }

@@ -25,7 +25,7 @@ public static class DeadLetterStatuses
 {
     public static string Name(this DeadLetterStatus status) => status switch
     {
-        DeadLetterStatus.Parked => ProcessingStatus.Parked,
+        DeadLetterStatus.Parked => ProcessingStatus.Parked.Name(),
         DeadLetterStatus.Replayed => "replayed",
         DeadLetterStatus.Resolved => "resolved",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),

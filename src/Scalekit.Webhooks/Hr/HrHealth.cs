@@ -3,13 +3,13 @@ using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Processing;
 
 namespace Scalekit.Webhooks.Hr;
 
 /// <summary>Health of the HR → Scalekit user sync, read from the HR events in the event ledger.</summary>
-public sealed class HrHealth(StorageClients clients, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+public sealed class HrHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        BillingHealth.ReadLedgerAsync(clients, scalekit.Value, WebhookSource.Hr, "hr", since, cancellationToken);
+        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, WebhookSource.Hr, "hr", since, cancellationToken);
 }

@@ -45,4 +45,8 @@ public sealed record EventEnvelope
 }
 
 /// <summary>Where a claim-checked body is, and how to know it arrived intact.</summary>
-public sealed record PayloadReference(string Container, string BlobName, long Length, string Sha256);
+public sealed record PayloadReference(string Container, string BlobName, long Length, string Sha256)
+{
+    /// <summary><c>container/blob name</c>, as <see cref="Storage.PayloadStore"/> takes it.</summary>
+    public string Path => $"{Container}/{BlobName}";
+}

@@ -82,8 +82,8 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
     /// <summary>Applies an event again from the payload stored in its ledger row, even if it was processed.</summary>
     public async Task<ReplayOutcome> ReplayEventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        var row = await ledger.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
-        if (row is null)
+        var entry = await ledger.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
             return ReplayOutcome.NotFound;
         }
@@ -92,23 +92,20 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
         {
             Source = source,
             DeliveryId = "replay_" + Guid.NewGuid().ToString("N"),
-            EventId = row.GetString("EventId") ?? eventId,
-            EventType = row.GetString("EventType") ?? "unknown",
-            OccurredAt = row.GetDateTimeOffset("OccurredAt"),
-            ReceivedAt = row.GetDateTimeOffset("ReceivedAt") ?? time.GetUtcNow(),
-            ApiVersion = row.GetString("ApiVersion"),
+            EventId = entry.EventId,
+            EventType = entry.EventType ?? "unknown",
+            OccurredAt = entry.OccurredAt,
+            ReceivedAt = entry.ReceivedAt ?? time.GetUtcNow(),
+            ApiVersion = entry.ApiVersion,
             Forced = true,
         };
-        if (row.GetString("Payload") is { } inline)
+        if (entry.Payload is { } inline)
         {
             envelope = envelope with { InlinePayload = Encoding.UTF8.GetBytes(inline) };
         }
-        else if (row.GetString("PayloadBlob") is { } blob && blob.IndexOf('/', StringComparison.Ordinal) is var slash and > 0)
+        else if (entry.PayloadBlob is { } blob)
         {
-            envelope = envelope with
-            {
-                PayloadBlob = new PayloadReference(blob[..slash], blob[(slash + 1)..], row.GetInt64("PayloadLength") ?? 0, row.GetString("PayloadSha256") ?? string.Empty),
-            };
+            envelope = envelope with { PayloadBlob = blob };
         }
         else
         {

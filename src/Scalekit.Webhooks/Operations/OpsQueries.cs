@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
@@ -19,6 +18,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 /// </summary>
 public sealed class OpsQueries(
     StorageClients clients,
+    EventLedger ledger,
     PayloadStore payloads,
     DeadLetterStore deadLetters,
     ReadModel readModel,
@@ -53,38 +53,35 @@ public sealed class OpsQueries(
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var latencies = new List<double>();
         var scanned = 0;
-        var ledger = clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
-        await foreach (var row in ledger.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ReceivedAt ge {since}"),
-            select: ["PartitionKey", "EventType", "Status", "ReceivedAt", "CompletedAt", "LastFailedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in ledger.ListAsync(new LedgerFilter { ReceivedFrom = since }, cancellationToken).ConfigureAwait(false))
         {
             if (++scanned > MaxStatsRows)
             {
                 break;
             }
 
-            var status = row.GetString("Status");
-            var key = $"{row.PartitionKey}|{row.GetString("EventType")}|{status}";
+            var key = $"{entry.Source}|{entry.EventType}|{entry.StatusName}";
             counts[key] = counts.GetValueOrDefault(key) + 1;
             // A source this build does not know (a row written by a newer version) still counts in the totals.
-            var perSource = sources.GetValueOrDefault(row.PartitionKey) ?? SourceCounts.Unknown;
+            var perSource = sources.GetValueOrDefault(entry.Source) ?? SourceCounts.Unknown;
             perSource.Ingested++;
-            var received = row.GetDateTimeOffset("ReceivedAt");
+            var received = entry.ReceivedAt;
             if (received is { } at)
             {
                 series.Ingested(at);
             }
 
-            if (row.GetDateTimeOffset("LastFailedAt") is { } failedAt)
+            if (entry.LastFailedAt is { } failedAt)
             {
                 series.Failed(failedAt);
             }
 
-            if (status == ProcessingStatus.Failed)
+            if (entry.Status == ProcessingStatus.Failed)
             {
                 perSource.Failed++;
             }
 
-            if (status != ProcessingStatus.Parked && ProcessingStatus.IsFinal(status) && row.GetDateTimeOffset("CompletedAt") is { } completed)
+            if (entry.Status != ProcessingStatus.Parked && entry.Status.IsFinal() && entry.CompletedAt is { } completed)
             {
                 double? latency = received is { } start ? (completed - start).TotalMilliseconds : null;
                 series.Processed(completed, latency);
@@ -143,18 +140,15 @@ public sealed class OpsQueries(
 
     public async Task<EventView?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        var row = await clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
-            .GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!row.HasValue)
+        var entry = await ledger.FindAsync(source, eventId, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
             return null;
         }
 
-        var entry = row.Value!;
-        var payload = entry.GetString("Payload");
-        if (payload is null && entry.GetString("PayloadBlob") is { } blob
-            && entry.GetInt64("PayloadLength") is null or <= MaxShownBlobBytes
-            && await payloads.TryReadAsync(blob, cancellationToken).ConfigureAwait(false) is { } stored)
+        var payload = entry.Payload;
+        if (payload is null && entry.PayloadBlob is { } blob && blob.Length <= MaxShownBlobBytes
+            && await payloads.TryReadAsync(blob.Path, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             // A claim-checked body is shown like an inline one, up to a size a page can hold.
             payload = stored.ToString();
@@ -169,31 +163,32 @@ public sealed class OpsQueries(
     public async Task<OpsPage<EventView>> SearchEventsAsync(EventQuery query, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var filters = new List<string>();
-        Add(filters, query.Source, value => TableClient.CreateQueryFilter($"PartitionKey eq {value}"));
-        Add(filters, query.EventType, value => TableClient.CreateQueryFilter($"EventType eq {value}"));
-        Add(filters, query.Status, value => TableClient.CreateQueryFilter($"Status eq {value}"));
-        Add(filters, query.OrganizationId, value => TableClient.CreateQueryFilter($"OrganizationId eq {value}"));
-        Add(filters, query.CustomerId, value => TableClient.CreateQueryFilter($"CustomerId eq {value}"));
-        if (query.From is { } from)
+        WebhookSource? source = null;
+        if (!string.IsNullOrWhiteSpace(query.Source))
         {
-            filters.Add(TableClient.CreateQueryFilter($"ReceivedAt ge {from}"));
+            if (!WebhookSourceNames.TryParse(query.Source, out var known) || known.Name() != query.Source)
+            {
+                return new OpsPage<EventView>([], null);
+            }
+
+            source = known;
         }
 
-        if (query.To is { } to)
+        var filter = new LedgerFilter
         {
-            filters.Add(TableClient.CreateQueryFilter($"ReceivedAt lt {to}"));
-        }
-
-        var rows = clients.Tables.GetTableClient(StorageNames.EventLedgerTable)
-            .QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters), Clamp(pageSize), cancellationToken: cancellationToken);
-        await foreach (var page in rows.AsPages(continuation, Clamp(pageSize)).ConfigureAwait(false))
-        {
-            return new OpsPage<EventView>([.. page.Values.Select(row => EventOf(row, payload: null))], page.ContinuationToken);
-        }
-
-        return new OpsPage<EventView>([], null);
+            Source = source,
+            EventType = Blank(query.EventType),
+            Status = Blank(query.Status),
+            OrganizationId = Blank(query.OrganizationId),
+            CustomerId = Blank(query.CustomerId),
+            ReceivedFrom = query.From,
+            ReceivedBefore = query.To,
+        };
+        var page = await ledger.SearchAsync(filter, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new OpsPage<EventView>([.. page.Entries.Select(entry => EventOf(entry, payload: null))], page.ContinuationToken);
     }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     public async Task<OpsPage<DeadLetterView>> DeadLettersAsync(WebhookSource? source, string? eventType, DeadLetterStatus? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
@@ -324,28 +319,27 @@ public sealed class OpsQueries(
     private static AppliedEvent? Applied(RowHistory history) =>
         history.LastEvent is { } last ? new AppliedEvent(last.EventId, last.EventType, last.OccurredAt) : null;
 
-    // The ledger's columns are read here until the ledger store hands out typed entries.
-    private static EventView EventOf(TableEntity row, string? payload) => new(
-        row.PartitionKey,
-        row.GetString("EventId") ?? row.RowKey,
-        row.GetString("EventType"),
-        row.GetString("Status"),
-        row.GetString("Detail"),
-        row.GetInt32("Attempts") ?? 0,
-        row.GetInt32("ReplayCount") ?? 0,
-        row.GetDateTimeOffset("OccurredAt"),
-        row.GetDateTimeOffset("ReceivedAt"),
-        row.GetDateTimeOffset("LastAttemptAt"),
-        row.GetDateTimeOffset("CompletedAt"),
-        row.GetDateTimeOffset("LastFailedAt"),
-        row.GetString("LastError"),
-        row.GetString("OrganizationId"),
-        row.GetString("CustomerId"),
-        row.GetString("ApiVersion"),
-        row.GetString("PayloadBlob"),
-        row.GetInt64("PayloadLength"),
-        row.GetDateTimeOffset("PayloadRemovedAt"),
-        row.GetString("PayloadRemovedReason"),
+    private static EventView EventOf(LedgerEntry entry, string? payload) => new(
+        entry.Source,
+        entry.EventId,
+        entry.EventType,
+        entry.StatusName,
+        entry.Detail,
+        entry.Attempts,
+        entry.ReplayCount,
+        entry.OccurredAt,
+        entry.ReceivedAt,
+        entry.LastAttemptAt,
+        entry.CompletedAt,
+        entry.LastFailedAt,
+        entry.LastError,
+        entry.OrganizationId,
+        entry.CustomerId,
+        entry.ApiVersion,
+        entry.PayloadBlob?.Path,
+        entry.PayloadBlob?.Length,
+        entry.PayloadRemovedAt,
+        entry.PayloadRemovedReason,
         payload);
 
     private static void Add(List<string> filters, string? value, Func<string, string> filter)

@@ -28,12 +28,10 @@ public sealed partial class PayloadRetention(
     {
         var cutoff = time.GetUtcNow() - options.Value.Period;
         var removed = 0;
-        await foreach (var row in ledger.PayloadRowsAsync(cutoff, cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in ledger.PayloadEntriesAsync(cutoff, cancellationToken).ConfigureAwait(false))
         {
-            var status = row.GetString("Status");
-            var settled = ProcessingStatus.IsFinal(status) && status != ProcessingStatus.Parked;
-            var holdsPayload = row.GetString("Payload") is not null || row.GetString("PayloadBlob") is not null;
-            if (settled && holdsPayload && await ledger.RemovePayloadAsync(row.PartitionKey, row.RowKey, "retention", payloads, cancellationToken).ConfigureAwait(false))
+            var settled = entry.Status.IsFinal() && entry.Status != ProcessingStatus.Parked;
+            if (settled && entry.HoldsPayload && await ledger.RemovePayloadAsync(entry, "retention", payloads, cancellationToken).ConfigureAwait(false))
             {
                 removed++;
             }

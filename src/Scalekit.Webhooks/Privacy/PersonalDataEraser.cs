@@ -36,10 +36,10 @@ public sealed partial class PersonalDataEraser(
         }
 
         var ledgerPayloads = 0;
-        await foreach (var row in ledger.PayloadRowsAsync(null, cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in ledger.PayloadEntriesAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (await MentionsAsync(row.GetString("Payload"), row.GetString("PayloadBlob"), subject, comparison, cancellationToken).ConfigureAwait(false)
-                && await ledger.RemovePayloadAsync(row.PartitionKey, row.RowKey, "erasure", payloads, cancellationToken).ConfigureAwait(false))
+            if (await MentionsAsync(entry.Payload, entry.PayloadBlob?.Path, subject, comparison, cancellationToken).ConfigureAwait(false)
+                && await ledger.RemovePayloadAsync(entry, "erasure", payloads, cancellationToken).ConfigureAwait(false))
             {
                 ledgerPayloads++;
             }

@@ -120,7 +120,7 @@ public sealed partial class EventConsumer(
             await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStatus.Resolved, cancellationToken).ConfigureAwait(false);
         }
 
-        Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status, claim.Attempt);
+        Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status.Name(), claim.Attempt);
     }
 
     /// <summary>
@@ -143,12 +143,12 @@ public sealed partial class EventConsumer(
         ? $"Storage answered {refused.Status} {refused.ErrorCode}: the event cannot be stored or read as it is."
         : $"{exception.GetType().Name}: {exception.Message}";
 
-    private void Record(EventEnvelope envelope, string status, Activity? activity)
+    private void Record(EventEnvelope envelope, ProcessingStatus status, Activity? activity)
     {
-        var tags = new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", status } };
+        var tags = new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", status.Name() } };
         PipelineTelemetry.EventsProcessed.Add(1, tags);
         PipelineTelemetry.ProcessingLatency.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
-        activity?.SetTag("webhook.status", status);
+        activity?.SetTag("webhook.status", status.Name());
     }
 
     private async Task<ProcessingOutcome> ApplyAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
@@ -7,9 +9,12 @@ using Scalekit.Webhooks.Storage;
 namespace Scalekit.Webhooks.Processing;
 
 /// <summary>
-/// The event log in Table storage, one row per (source, event id). A consumer claims a row before applying the event
-/// (insert, or ETag-checked update), so duplicate deliveries and racing consumers apply each event once; the row keeps
-/// status, attempts, last error, times and the raw payload (inline when small, else its blob) for search and replay.
+/// The event log in Table storage, one row per (source, event id), and the only code that knows its table, columns and
+/// keys. A consumer claims a row before applying the event (insert, or ETag-checked update), so duplicate deliveries and
+/// racing consumers apply each event once; the row keeps status, attempts, last error, times and the raw payload
+/// (inline when small, else its blob) for search and replay. Rows are spread over <see cref="PartitionBuckets"/>
+/// partitions per source (<c>scalekit-07</c>: the source and a hash bucket of the event id), so no partition carries a
+/// whole source; a lookup computes its bucket, listings read a source's buckets in parallel.
 /// </summary>
 public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeSpan claimLease)
 {
@@ -19,15 +24,26 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// <summary>Setting for how long a claim holds off other consumers (seconds); default 120.</summary>
     public const string ClaimLeaseSetting = "LEDGER_CLAIM_LEASE_SECONDS";
 
+    /// <summary>Partitions per source. Fixed: changing it moves every row (see <see cref="MigrateAsync"/>).</summary>
+    public const int PartitionBuckets = 16;
+
     /// <summary>How long a claim holds off other consumers, longer than any attempt takes; after it a crashed consumer's event can be claimed again.</summary>
     public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromMinutes(2);
+
+    private const string Table = StorageNames.EventLedgerTable;
 
     public EventLedger(StorageClients clients, TimeProvider time)
         : this(clients, time, DefaultClaimLease)
     {
     }
 
-    private TableClient Table => clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
+    private TableClient Rows => clients.Tables.GetTableClient(Table);
+
+    /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
+    public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));
+
+    /// <summary>Every partition of one source's rows.</summary>
+    public static IEnumerable<string> PartitionsOf(string source) => Enumerable.Range(0, PartitionBuckets).Select(bucket => Partition(source, bucket));
 
     /// <summary>
     /// Claims the event for processing; returns null when it is done already. Throws <see cref="EventInProgressException"/>
@@ -38,49 +54,50 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var key = StorageKeys.Key(envelope.EventId);
+        var partition = PartitionOfKey(envelope.Source.Name(), key);
         while (true)
         {
             // Most events are new, so the insert goes first: one round trip, and a 409 means it is known already.
             var now = time.GetUtcNow();
             try
             {
-                var added = await Table.AddEntityAsync(NewRow(envelope, payload, key, now), cancellationToken).ConfigureAwait(false);
-                return new LedgerClaim(envelope.Source.Name(), key, added.Headers.ETag ?? ETag.All, 1);
+                var added = await Rows.AddEntityAsync(NewRow(envelope, payload, partition, key, now), cancellationToken).ConfigureAwait(false);
+                return new LedgerClaim(partition, key, added.Headers.ETag ?? ETag.All, 1);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
                 // Seen before: decide from its row below.
             }
 
-            NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(envelope.Source.Name(), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!current.HasValue)
             {
                 continue;
             }
 
             var existing = current.Value!;
-            var status = existing.GetString("Status");
-            if (ProcessingStatus.IsFinal(status) && !envelope.Forced)
+            var status = ProcessingStatusNames.Parse(existing.GetString(Columns.Status));
+            if (status.IsFinal() && !envelope.Forced)
             {
                 return null;
             }
 
-            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset("LeaseUntil") is { } until && until > now)
+            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset(Columns.LeaseUntil) is { } until && until > now)
             {
                 throw new EventInProgressException(envelope.Source, envelope.EventId, until);
             }
 
-            var attempts = (existing.GetInt32("Attempts") ?? 0) + 1;
-            existing["Status"] = ProcessingStatus.Processing;
-            existing["Attempts"] = attempts;
-            existing["LeaseUntil"] = now + claimLease;
-            existing["LastAttemptAt"] = now;
-            existing["LastDeliveryId"] = envelope.DeliveryId;
-            existing["ReplayCount"] = envelope.ReplayCount;
+            var attempts = (existing.GetInt32(Columns.Attempts) ?? 0) + 1;
+            existing[Columns.Status] = ProcessingStatus.Processing.Name();
+            existing[Columns.Attempts] = attempts;
+            existing[Columns.LeaseUntil] = now + claimLease;
+            existing[Columns.LastAttemptAt] = now;
+            existing[Columns.LastDeliveryId] = envelope.DeliveryId;
+            existing[Columns.ReplayCount] = envelope.ReplayCount;
             try
             {
-                var updated = await Table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return new LedgerClaim(envelope.Source.Name(), key, updated.Headers.ETag ?? ETag.All, attempts);
+                var updated = await Rows.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return new LedgerClaim(partition, key, updated.Headers.ETag ?? ETag.All, attempts);
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
@@ -90,28 +107,28 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     }
 
     /// <summary>Records the final status of a claimed event.</summary>
-    public Task CompleteAsync(LedgerClaim claim, string status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
+    public Task CompleteAsync(LedgerClaim claim, ProcessingStatus status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var now = time.GetUtcNow();
         var row = new TableEntity(claim.PartitionKey, claim.RowKey)
         {
-            ["Status"] = status,
-            ["Detail"] = Truncate(detail),
-            ["CompletedAt"] = now,
-            ["LeaseUntil"] = null,
+            [Columns.Status] = status.Name(),
+            [Columns.Detail] = Truncate(detail),
+            [Columns.CompletedAt] = now,
+            [Columns.LeaseUntil] = null,
         };
         if (organizationId is not null)
         {
-            row["OrganizationId"] = organizationId;
+            row[Columns.OrganizationId] = organizationId;
         }
 
         if (customerId is not null)
         {
-            row["CustomerId"] = customerId;
+            row[Columns.CustomerId] = customerId;
         }
 
-        return Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        return Rows.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>Records a failed attempt; the queue retries the message.</summary>
@@ -121,28 +138,28 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         ArgumentNullException.ThrowIfNull(error);
         var row = new TableEntity(claim.PartitionKey, claim.RowKey)
         {
-            ["Status"] = ProcessingStatus.Failed,
-            ["LastError"] = Truncate($"{error.GetType().Name}: {error.Message}"),
-            ["LastFailedAt"] = time.GetUtcNow(),
-            ["LeaseUntil"] = null,
+            [Columns.Status] = ProcessingStatus.Failed.Name(),
+            [Columns.LastError] = Truncate($"{error.GetType().Name}: {error.Message}"),
+            [Columns.LastFailedAt] = time.GetUtcNow(),
+            [Columns.LeaseUntil] = null,
         };
-        return Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        return Rows.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
     /// <summary>
     /// Gives every Stripe event of <paramref name="customerId"/> still waiting for an organization its final status,
     /// once its customer's state was synced (or the wait ended). Returns how many rows changed.
     /// </summary>
-    public async Task<int> ResolveWaitingAsync(string customerId, string status, string detail, CancellationToken cancellationToken = default)
+    public async Task<int> ResolveWaitingAsync(string customerId, ProcessingStatus status, string detail, CancellationToken cancellationToken = default)
     {
         var changed = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {WebhookSource.Stripe.Name()} and CustomerId eq {customerId} and Status eq {ProcessingStatus.WaitingForOrganization}");
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter($"CustomerId eq {customerId} and Status eq {ProcessingStatus.WaitingForOrganization.Name()}");
+        await foreach (var row in QueryPartitionsAsync(PartitionsOf(WebhookSource.Stripe.Name()), filter, [Columns.PartitionKey, Columns.RowKey], cancellationToken).ConfigureAwait(false))
         {
-            var update = new TableEntity(row.PartitionKey, row.RowKey) { ["Status"] = status, ["Detail"] = Truncate(detail), ["CompletedAt"] = time.GetUtcNow() };
+            var update = new TableEntity(row.PartitionKey, row.RowKey) { [Columns.Status] = status.Name(), [Columns.Detail] = Truncate(detail), [Columns.CompletedAt] = time.GetUtcNow() };
             try
             {
-                await Table.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await Rows.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 changed++;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
@@ -154,38 +171,77 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         return changed;
     }
 
-    /// <summary>The ledger row of one event, or null.</summary>
-    public async Task<TableEntity?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
+    /// <summary>The ledger entry of one event, or null.</summary>
+    public async Task<LedgerEntry?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? row.Value : null;
+        var key = StorageKeys.Key(eventId);
+        NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(source.Name(), key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? Entry(row.Value!) : null;
     }
 
     /// <summary>
-    /// Rows received before <paramref name="before"/>, with only their keys, status and payload columns; the retention
-    /// and erasure runs read the ledger with this.
+    /// Every entry that matches, read from the filtered source's partitions (or every known source's) in parallel; in no
+    /// particular order.
     /// </summary>
-    public IAsyncEnumerable<TableEntity> PayloadRowsAsync(DateTimeOffset? before, CancellationToken cancellationToken = default) =>
-        Table.QueryAsync<TableEntity>(
-            before is { } cutoff ? TableClient.CreateQueryFilter($"ReceivedAt lt {cutoff}") : null,
-            select: ["PartitionKey", "RowKey", "Status", "Payload", "PayloadBlob"],
-            cancellationToken: cancellationToken);
+    public async IAsyncEnumerable<LedgerEntry> ListAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var sources = filter.Source is { } one ? [one] : Enum.GetValues<WebhookSource>();
+        await foreach (var row in QueryPartitionsAsync(sources.SelectMany(source => PartitionsOf(source.Name())), ColumnFilter(filter), null, cancellationToken).ConfigureAwait(false))
+        {
+            yield return Entry(row);
+        }
+    }
+
+    /// <summary>One page of matching entries, in key order (source, bucket, event key); pass the token back for the next page.</summary>
+    public async Task<LedgerPage> SearchAsync(LedgerFilter filter, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var filters = new List<string>();
+        if (filter.Source is { } source)
+        {
+            // One range over the source's buckets keeps the server's paging; "-" sorts just below ".".
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey ge {source.Name() + "-"} and PartitionKey lt {source.Name() + "."}"));
+        }
+
+        if (ColumnFilter(filter) is { } columns)
+        {
+            filters.Add(columns);
+        }
+
+        var query = Rows.QueryAsync<TableEntity>(filters.Count == 0 ? null : string.Join(" and ", filters.Select(f => $"({f})")), pageSize, cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages(continuationToken, pageSize).ConfigureAwait(false))
+        {
+            return new LedgerPage([.. page.Values.Select(Entry)], page.ContinuationToken);
+        }
+
+        return new LedgerPage([], null);
+    }
 
     /// <summary>
-    /// Removes the stored payload of one row (the inline copy, or the blob and its reference), keeping the event's ids,
+    /// Entries received before <paramref name="before"/> (every entry when null), with their keys, status and payload;
+    /// the retention and erasure runs read the ledger with this.
+    /// </summary>
+    public IAsyncEnumerable<LedgerEntry> PayloadEntriesAsync(DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        ListAsync(new LedgerFilter { ReceivedBefore = before }, cancellationToken);
+
+    /// <summary>
+    /// Removes the stored payload of one entry (the inline copy, or the blob and its reference), keeping the event's ids,
     /// type, status and times; records when and why. False when the row changed meanwhile (the next run sees it again).
     /// </summary>
-    public async Task<bool> RemovePayloadAsync(string partitionKey, string rowKey, string reason, PayloadStore payloads, CancellationToken cancellationToken = default)
+    public async Task<bool> RemovePayloadAsync(LedgerEntry entry, string reason, PayloadStore payloads, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(payloads);
-        NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var key = StorageKeys.Key(entry.EventId);
+        NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(entry.Source, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!current.HasValue)
         {
             return false;
         }
 
         var row = current.Value!;
-        if (row.GetString("PayloadBlob") is { } blob)
+        if (row.GetString(Columns.PayloadBlob) is { } blob)
         {
             await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
         }
@@ -195,11 +251,11 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
             row.Remove(column);
         }
 
-        row["PayloadRemovedAt"] = time.GetUtcNow();
-        row["PayloadRemovedReason"] = reason;
+        row[Columns.PayloadRemovedAt] = time.GetUtcNow();
+        row[Columns.PayloadRemovedReason] = reason;
         try
         {
-            await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await Rows.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -208,41 +264,237 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         }
     }
 
-    /// <summary>The columns that hold (or point to) an event's raw payload.</summary>
-    public static IReadOnlyList<string> PayloadColumns { get; } = ["Payload", "PayloadBlob", "PayloadLength", "PayloadSha256"];
-
-    private TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string key, DateTimeOffset now)
+    /// <summary>
+    /// Moves rows written before partitions were spread (partition = the bare source name) to their bucket partition,
+    /// keeping every column; a row already at its new place wins. Safe to run again and while consumers run. Returns how
+    /// many rows moved.
+    /// </summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
     {
-        var row = new TableEntity(envelope.Source.Name(), key)
+        var moved = 0;
+        foreach (var source in Enum.GetValues<WebhookSource>())
         {
-            ["EventId"] = envelope.EventId,
-            ["EventType"] = envelope.EventType,
-            ["Status"] = ProcessingStatus.Processing,
-            ["Attempts"] = 1,
-            ["LeaseUntil"] = now + claimLease,
-            ["LastAttemptAt"] = now,
-            ["FirstDeliveryId"] = envelope.DeliveryId,
-            ["LastDeliveryId"] = envelope.DeliveryId,
-            ["OccurredAt"] = envelope.OccurredAt,
-            ["ReceivedAt"] = envelope.ReceivedAt,
-            ["ApiVersion"] = envelope.ApiVersion,
-            ["ReplayCount"] = envelope.ReplayCount,
+            await foreach (var row in Rows.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var copy = new TableEntity(row) { PartitionKey = PartitionOfKey(source.Name(), row.RowKey), RowKey = row.RowKey, ETag = default };
+                copy.Remove("odata.etag");
+                copy.Remove("Timestamp");
+                copy[Columns.Source] = source.Name();
+                try
+                {
+                    await Rows.AddEntityAsync(copy, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    // The event came again after the upgrade: its new row is the current one.
+                }
+
+                try
+                {
+                    await Rows.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
+                    moved++;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // Changed or moved meanwhile; the next run looks again.
+                }
+            }
+        }
+
+        return moved;
+    }
+
+    private static IReadOnlyList<string> PayloadColumns { get; } = [Columns.Payload, Columns.PayloadBlob, Columns.PayloadLength, Columns.PayloadSha256];
+
+    private static string PartitionOfKey(string source, string key) => Partition(source, Bucket(key));
+
+    private static string Partition(string source, int bucket) => $"{source}-{bucket:D2}";
+
+    /// <summary>FNV-1a of the key: stable across processes and versions, unlike <see cref="string.GetHashCode()"/>.</summary>
+    private static int Bucket(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % PartitionBuckets);
+    }
+
+    private static string? ColumnFilter(LedgerFilter filter)
+    {
+        var parts = new List<string>();
+        if (filter.EventType is { } type)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"EventType eq {type}"));
+        }
+
+        if (filter.Status is { } status)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"Status eq {status}"));
+        }
+
+        if (filter.OrganizationId is { } organization)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"OrganizationId eq {organization}"));
+        }
+
+        if (filter.CustomerId is { } customer)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"CustomerId eq {customer}"));
+        }
+
+        if (filter.ReceivedFrom is { } from)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"ReceivedAt ge {from}"));
+        }
+
+        if (filter.ReceivedBefore is { } before)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"ReceivedAt lt {before}"));
+        }
+
+        return parts.Count == 0 ? null : string.Join(" and ", parts);
+    }
+
+    /// <summary>The matching rows of several partitions, read in parallel and handed over as they arrive.</summary>
+    private async IAsyncEnumerable<TableEntity> QueryPartitionsAsync(IEnumerable<string> partitions, string? filter, IEnumerable<string>? select, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rows = Channel.CreateBounded<TableEntity>(1000);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readers = partitions.Select(async partition =>
+        {
+            var own = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+            await foreach (var row in Rows.QueryAsync<TableEntity>(filter is null ? own : $"{own} and ({filter})", select: select, cancellationToken: stop.Token).ConfigureAwait(false))
+            {
+                await rows.Writer.WriteAsync(row, stop.Token).ConfigureAwait(false);
+            }
+        }).ToArray();
+        var all = Task.WhenAll(readers);
+        _ = all.ContinueWith(done => rows.Writer.TryComplete(done.Exception?.InnerException), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (var row in rows.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return row;
+            }
+        }
+        finally
+        {
+            // A reader that stops early must not leave the queries running.
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await all.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static LedgerEntry Entry(TableEntity row)
+    {
+        var statusName = row.GetString(Columns.Status);
+        return new LedgerEntry(row.GetString(Columns.Source) ?? SourceOf(row.PartitionKey), row.GetString(Columns.EventId) ?? row.RowKey)
+        {
+            EventType = row.GetString(Columns.EventType),
+            Status = ProcessingStatusNames.Parse(statusName),
+            StatusName = statusName,
+            Attempts = row.GetInt32(Columns.Attempts) ?? 0,
+            ReplayCount = row.GetInt32(Columns.ReplayCount) ?? 0,
+            Detail = row.GetString(Columns.Detail),
+            LastError = row.GetString(Columns.LastError),
+            OrganizationId = row.GetString(Columns.OrganizationId),
+            CustomerId = row.GetString(Columns.CustomerId),
+            FirstDeliveryId = row.GetString(Columns.FirstDeliveryId),
+            LastDeliveryId = row.GetString(Columns.LastDeliveryId),
+            ApiVersion = row.GetString(Columns.ApiVersion),
+            OccurredAt = row.GetDateTimeOffset(Columns.OccurredAt),
+            ReceivedAt = row.GetDateTimeOffset(Columns.ReceivedAt),
+            LastAttemptAt = row.GetDateTimeOffset(Columns.LastAttemptAt),
+            LeaseUntil = row.GetDateTimeOffset(Columns.LeaseUntil),
+            CompletedAt = row.GetDateTimeOffset(Columns.CompletedAt),
+            LastFailedAt = row.GetDateTimeOffset(Columns.LastFailedAt),
+            Payload = row.GetString(Columns.Payload),
+            PayloadBlob = row.GetString(Columns.PayloadBlob) is { } blob && blob.IndexOf('/', StringComparison.Ordinal) is var slash and > 0
+                ? new PayloadReference(blob[..slash], blob[(slash + 1)..], row.GetInt64(Columns.PayloadLength) ?? 0, row.GetString(Columns.PayloadSha256) ?? string.Empty)
+                : null,
+            PayloadRemovedAt = row.GetDateTimeOffset(Columns.PayloadRemovedAt),
+            PayloadRemovedReason = row.GetString(Columns.PayloadRemovedReason),
+        };
+    }
+
+    /// <summary>The source of a partition: <c>scalekit-07</c> (or, before the migration, <c>scalekit</c>).</summary>
+    private static string SourceOf(string partition) =>
+        partition.Length > 3 && partition[^3] == '-' && char.IsAsciiDigit(partition[^2]) && char.IsAsciiDigit(partition[^1]) ? partition[..^3] : partition;
+
+    private TableEntity NewRow(EventEnvelope envelope, ReadOnlyMemory<byte> payload, string partition, string key, DateTimeOffset now)
+    {
+        var row = new TableEntity(partition, key)
+        {
+            [Columns.Source] = envelope.Source.Name(),
+            [Columns.EventId] = envelope.EventId,
+            [Columns.EventType] = envelope.EventType,
+            [Columns.Status] = ProcessingStatus.Processing.Name(),
+            [Columns.Attempts] = 1,
+            [Columns.LeaseUntil] = now + claimLease,
+            [Columns.LastAttemptAt] = now,
+            [Columns.FirstDeliveryId] = envelope.DeliveryId,
+            [Columns.LastDeliveryId] = envelope.DeliveryId,
+            [Columns.OccurredAt] = envelope.OccurredAt,
+            [Columns.ReceivedAt] = envelope.ReceivedAt,
+            [Columns.ApiVersion] = envelope.ApiVersion,
+            [Columns.ReplayCount] = envelope.ReplayCount,
         };
         if (envelope.PayloadBlob is { } blob)
         {
-            row["PayloadBlob"] = $"{blob.Container}/{blob.BlobName}";
-            row["PayloadLength"] = blob.Length;
-            row["PayloadSha256"] = blob.Sha256;
+            row[Columns.PayloadBlob] = $"{blob.Container}/{blob.BlobName}";
+            row[Columns.PayloadLength] = blob.Length;
+            row[Columns.PayloadSha256] = blob.Sha256;
         }
         else if (payload.Length <= MaxInlinePayloadChars)
         {
-            row["Payload"] = Encoding.UTF8.GetString(payload.Span);
+            row[Columns.Payload] = Encoding.UTF8.GetString(payload.Span);
         }
 
         return row;
     }
 
     private static string Truncate(string text) => text.Length <= 4000 ? text : text[..4000] + "…";
+
+    /// <summary>The ledger's columns; nothing outside this class names them.</summary>
+    private static class Columns
+    {
+        public const string PartitionKey = "PartitionKey";
+        public const string RowKey = "RowKey";
+        public const string Source = "Source";
+        public const string EventId = "EventId";
+        public const string EventType = "EventType";
+        public const string Status = "Status";
+        public const string Attempts = "Attempts";
+        public const string LeaseUntil = "LeaseUntil";
+        public const string LastAttemptAt = "LastAttemptAt";
+        public const string FirstDeliveryId = "FirstDeliveryId";
+        public const string LastDeliveryId = "LastDeliveryId";
+        public const string OccurredAt = "OccurredAt";
+        public const string ReceivedAt = "ReceivedAt";
+        public const string ApiVersion = "ApiVersion";
+        public const string ReplayCount = "ReplayCount";
+        public const string Detail = "Detail";
+        public const string CompletedAt = "CompletedAt";
+        public const string OrganizationId = "OrganizationId";
+        public const string CustomerId = "CustomerId";
+        public const string LastError = "LastError";
+        public const string LastFailedAt = "LastFailedAt";
+        public const string Payload = "Payload";
+        public const string PayloadBlob = "PayloadBlob";
+        public const string PayloadLength = "PayloadLength";
+        public const string PayloadSha256 = "PayloadSha256";
+        public const string PayloadRemovedAt = "PayloadRemovedAt";
+        public const string PayloadRemovedReason = "PayloadRemovedReason";
+    }
 }
 
 /// <summary>A consumer's hold on one ledger row.</summary>

@@ -7,14 +7,14 @@ namespace Scalekit.Webhooks.Processing;
 /// </summary>
 public sealed record ProcessingOutcome
 {
-    private ProcessingOutcome(string status, string detail)
+    private ProcessingOutcome(ProcessingStatus status, string detail)
     {
         Status = status;
         Detail = detail;
     }
 
     /// <summary>One of the <see cref="ProcessingStatus"/> values.</summary>
-    public string Status { get; }
+    public ProcessingStatus Status { get; }
 
     public string Detail { get; }
 

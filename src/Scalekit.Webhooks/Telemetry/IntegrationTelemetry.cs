@@ -27,7 +27,7 @@ public static class IntegrationTelemetry
     public static readonly Gauge<double> ApiUsage = Meter.CreateGauge<double>("scalekit_functions.integration.api_usage", "%", "Share of the integration's API allocation used");
 
     /// <summary>A billing (Stripe) or HR event reached a final status or failed an attempt; Scalekit events are not an integration.</summary>
-    internal static void RecordEvent(WebhookSource source, string status, TimeSpan duration)
+    internal static void RecordEvent(WebhookSource source, ProcessingStatus status, TimeSpan duration)
     {
         var integration = source switch
         {
@@ -35,7 +35,7 @@ public static class IntegrationTelemetry
             WebhookSource.Hr => "hr",
             _ => null,
         };
-        if (integration is not null && (ProcessingStatus.IsFinal(status) || status == ProcessingStatus.Failed))
+        if (integration is not null && (status.IsFinal() || status == ProcessingStatus.Failed))
         {
             Record(integration, "event", status is ProcessingStatus.Failed or ProcessingStatus.Parked ? CrmSyncStore.Failure : CrmSyncStore.Success, duration.TotalMilliseconds, null);
         }

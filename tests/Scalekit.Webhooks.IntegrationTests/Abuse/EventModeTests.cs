@@ -38,14 +38,14 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         var invoices = await host.Clients.Tables.GetTableClient(StateTables.Invoices).QueryAsync<TableEntity>($"PartitionKey eq '{customer}'").ToListAsync();
         if (live)
         {
-            Assert.NotEqual(ProcessingStatus.Ignored, row.GetString("Status"));
+            Assert.NotEqual(ProcessingStatus.Ignored, row.Status);
             Assert.Single(invoices);
         }
         else
         {
-            Assert.Equal(ProcessingStatus.Ignored, row.GetString("Status"));
-            Assert.Contains("STRIPE_LIVEMODE=true", row.GetString("Detail"), StringComparison.Ordinal);
-            Assert.NotNull(row.GetString("Payload"));
+            Assert.Equal(ProcessingStatus.Ignored, row.Status);
+            Assert.Contains("STRIPE_LIVEMODE=true", row.Detail, StringComparison.Ordinal);
+            Assert.NotNull(row.Payload);
             Assert.Empty(invoices);
         }
     }
@@ -62,23 +62,23 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         var ignored = await PostAndSettleAsync(WebhookSource.Scalekit, foreign.ToJsonString());
         var applied = await PostAndSettleAsync(WebhookSource.Scalekit, local.ToJsonString());
 
-        Assert.Equal(ProcessingStatus.Ignored, ignored.GetString("Status"));
-        Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Equal(ProcessingStatus.Processed, applied.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Ignored, ignored.Status);
+        Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.Detail, StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Processed, applied.Status);
         var organizations = host.Host.Services.GetRequiredService<ReadModel>();
         Assert.Null(await organizations.OrganizationAsync(other));
         Assert.NotNull(await organizations.OrganizationAsync(mine));
     }
 
-    private async Task<TableEntity> PostAndSettleAsync(WebhookSource source, string body)
+    private async Task<LedgerEntry> PostAndSettleAsync(WebhookSource source, string body)
     {
         var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
         using var response = await host.Client.PostAsync(source.Name(), body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
-        TableEntity? row = null;
-        await ScalekitProcessingTests.Eventually(async () => ProcessingStatus.IsFinal((row = await ledger.FindAsync(source, eventId))?.GetString("Status")));
+        LedgerEntry? row = null;
+        await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(source, eventId))?.Status.IsFinal() == true);
         return row!;
     }
 }

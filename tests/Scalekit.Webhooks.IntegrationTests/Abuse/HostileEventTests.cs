@@ -67,10 +67,10 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         foreach (var (label, source, eventId) in eventIds)
         {
-            TableEntity? row = null;
-            await ScalekitProcessingTests.Eventually(async () => Settled((row = await ledger.FindAsync(source, eventId))?.GetString("Status")), TimeSpan.FromSeconds(120));
-            output.WriteLine($"{label}: {row!.GetString("Status")} ({row.GetString("Detail")})");
-            Assert.True(row.GetInt32("Attempts") == 1, $"{label} took {row.GetInt32("Attempts")} attempts: {row.GetString("LastError")}");
+            LedgerEntry? row = null;
+            await ScalekitProcessingTests.Eventually(async () => Settled((row = await ledger.FindAsync(source, eventId))?.Status), TimeSpan.FromSeconds(120));
+            output.WriteLine($"{label}: {row!.StatusName} ({row.Detail})");
+            Assert.True(row.Attempts == 1, $"{label} took {row.Attempts} attempts: {row.LastError}");
         }
 
         var readModel = host.Host.Services.GetRequiredService<ReadModel>();
@@ -84,7 +84,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
         var links = host.Host.Services.GetRequiredService<Billing.OrganizationLinks>();
         Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
         var parked = await ledger.FindAsync(WebhookSource.Scalekit, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
-        Assert.Equal(ProcessingStatus.Parked, parked!.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Parked, parked!.Status);
     }
 
     [Theory]
@@ -99,10 +99,10 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
         await PostAsync(eventId, WebhookSource.Scalekit, body.ToJsonString());
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
-        TableEntity? row = null;
-        await ScalekitProcessingTests.Eventually(async () => ProcessingStatus.IsFinal((row = await ledger.FindAsync(WebhookSource.Scalekit, eventId))?.GetString("Status")), TimeSpan.FromSeconds(60));
-        Assert.Equal(1, row!.GetInt32("Attempts"));
-        var blob = row.GetString("PayloadBlob");
+        LedgerEntry? row = null;
+        await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(WebhookSource.Scalekit, eventId))?.Status.IsFinal() == true, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, row!.Attempts);
+        var blob = row.PayloadBlob?.Path;
         Assert.StartsWith($"{StorageNames.PayloadContainer}/scalekit/{StorageKeys.Key(eventId)}/", blob, StringComparison.Ordinal);
         Assert.DoesNotContain("/./", blob, StringComparison.Ordinal);
         Assert.DoesNotContain("/../", blob, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
     }
 
     // A billing event for a customer no organization has claimed yet waits for the link without being retried.
-    private static bool Settled(string? status) => ProcessingStatus.IsFinal(status) || status == ProcessingStatus.WaitingForOrganization;
+    private static bool Settled(ProcessingStatus? status) => status.IsFinal() || status == ProcessingStatus.WaitingForOrganization;
 
     private static SampleOptions Options() => new() { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") };
 

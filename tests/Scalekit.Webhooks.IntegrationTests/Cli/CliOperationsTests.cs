@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Cli;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
@@ -91,7 +92,7 @@ public class CliOperationsTests(ConsumingHostFixture host) : IClassFixture<Consu
         await ScalekitProcessingTests.Eventually(async () =>
         {
             using var row = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
-            return row.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await row.JsonAsync()).GetProperty("status").GetString());
+            return row.StatusCode == HttpStatusCode.OK && ProcessingStatusNames.Parse((await row.JsonAsync()).GetProperty("status").GetString()).IsFinal();
         });
         return eventId;
     }

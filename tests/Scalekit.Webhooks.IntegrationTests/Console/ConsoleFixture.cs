@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
@@ -103,7 +104,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
     {
         using var response = await Host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
-        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("status").GetString());
+        return response.StatusCode == HttpStatusCode.OK && ProcessingStatusNames.Parse((await response.JsonAsync()).GetProperty("status").GetString()).IsFinal();
     }, TimeSpan.FromSeconds(60));
 
     /// <summary>Parks a Scalekit event in the dead-letter table the way the replayer does, with a real envelope.</summary>

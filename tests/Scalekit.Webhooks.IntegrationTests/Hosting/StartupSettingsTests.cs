@@ -112,9 +112,9 @@ public abstract class BrokenSecretDegradesOneSenderTests(BrokenScalekitSecretFix
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         var row = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && ProcessingStatus.IsFinal(found.GetString("Status")) ? found : null,
+            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the Stripe event reaches a final ledger status");
-        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, row.Status);
     }
 
     [Fact]
@@ -172,9 +172,9 @@ public class PartialScalekitCredentialsTests(PartialScalekitCredentialsFixture h
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         var row = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && ProcessingStatus.IsFinal(found.GetString("Status")) ? found : null,
+            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the billing event reaches a final ledger status");
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("SCALEKIT_CLIENT_SECRET is not set", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("SCALEKIT_CLIENT_SECRET is not set", row.Detail, StringComparison.Ordinal);
     }
 }

@@ -33,8 +33,8 @@ public class HrOutageTests(HrOutageFixture host) : HrTestBase(host), IClassFixtu
 
         Assert.Equal(2, Requests("GET", $"/api/v1/users:external/{employee}").Count);
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Failed, row.GetString("Status"));
-        Assert.Contains("503", row.GetString("LastError"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Failed, row.Status);
+        Assert.Contains("503", row.LastError, StringComparison.Ordinal);
         Assert.Empty(Writes());
         var sync = (await EmployeeAsync(org, employee))["last_sync"]!;
         Assert.Equal("failed", sync["result"]!.GetValue<string>());
@@ -52,8 +52,8 @@ public class HrOutageTests(HrOutageFixture host) : HrTestBase(host), IClassFixtu
         await Assert.ThrowsAnyAsync<Exception>(() => Consumer.HandleAsync(message));
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Failed, row.GetString("Status"));
-        Assert.Contains("Timeout", row.GetString("LastError"), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(ProcessingStatus.Failed, row.Status);
+        Assert.Contains("Timeout", row.LastError, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(Writes());
     }
 

@@ -42,7 +42,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         Assert.Equal(["member", "engineer"], body["membership"]!["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
         Assert.Single(Writes());
 
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         var row = await EmployeeAsync(org, employee);
         Assert.Equal("usr_new1", row["scalekit_user_id"]!.GetValue<string>());
         Assert.Equal("active", row["status"]!.GetValue<string>());
@@ -66,7 +66,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         Assert.Equal("active", metadata["employee_status"]!.GetValue<string>());
         var membership = Assert.Single(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_known"));
         Assert.Equal(["member", "engineer"], BodyOf(membership)["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         Assert.Contains("query=ada%40acme.example", search.RequestMessage.Url, StringComparison.Ordinal);
         Assert.Equal(employee, BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_dup")))["external_id"]!.GetValue<string>());
         Assert.Empty(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_dup"));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -107,8 +107,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("user already exists", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("user already exists", row.Detail, StringComparison.Ordinal);
         Assert.Equal("failed", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
     }
 
@@ -156,8 +156,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("at most 20", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("at most 20", row.Detail, StringComparison.Ordinal);
         Assert.Empty(Writes());
     }
 
@@ -213,7 +213,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var row = await EmployeeAsync(org, employee);
         Assert.Equal("terminated", row["status"]!.GetValue<string>());
         Assert.True(row["membership_removed"]!.GetValue<bool>());
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         Assert.Empty(Writes());
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.Equal("no-user", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
     }
 
@@ -242,8 +242,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains($"no Scalekit organization has external_id '{external}'", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains($"no Scalekit organization has external_id '{external}'", row.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
     }
 
@@ -256,8 +256,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
             .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
         var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
         await Consumer.HandleAsync(message);
-        var eventId = (await LedgerRowAsync(message)).GetString("EventId");
-        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).GetString("Status"));
+        var eventId = (await LedgerRowAsync(message)).EventId;
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).Status);
 
         Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet()).AtPriority(1)
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { organization = new { id = org, external_id = external } }));
@@ -269,7 +269,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var replayed = (await queue.ReceiveMessageAsync()).Value;
         await Consumer.HandleAsync(replayed.Body);
 
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         using var deadLetters = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?source=hr&status=resolved");
         Assert.Contains(eventId, await deadLetters.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -289,7 +289,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
-        Assert.Equal(org, (await LedgerRowAsync(message)).GetString("OrganizationId"));
+        Assert.Equal(org, (await LedgerRowAsync(message)).OrganizationId);
     }
 
     [Fact]
@@ -306,15 +306,15 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var pending = await DeliverAsync("employee.hired", byDomain);
         await Consumer.HandleAsync(pending);
         var parked = await LedgerRowAsync(pending);
-        Assert.Equal(ProcessingStatus.Parked, parked.GetString("Status"));
-        Assert.Contains($"no organization has verified the domain '{domain}'", parked.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, parked.Status);
+        Assert.Contains($"no organization has verified the domain '{domain}'", parked.Detail, StringComparison.Ordinal);
         Assert.Empty(Writes());
 
         await Consumer.HandleAsync(await DeliverScalekitAsync(DomainEvent("organization.domain_dns_verification_success", org, domainId, domain, Deliveries.Now.AddSeconds(-20))));
         var verified = await DeliverAsync("employee.hired", byDomain with { OccurredAt = Deliveries.Now.AddSeconds(-10) });
         await Consumer.HandleAsync(verified);
 
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(verified)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(verified)).Status);
         Assert.Equal($"ada@{domain}", BodyOf(Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users")))["email"]!.GetValue<string>());
     }
 
@@ -331,7 +331,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var callsAfterNewer = Api.LogEntries.Count();
         await Consumer.HandleAsync(older);
 
-        Assert.Equal(ProcessingStatus.StaleSkipped, (await LedgerRowAsync(older)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.StaleSkipped, (await LedgerRowAsync(older)).Status);
         Assert.Equal(callsAfterNewer, Api.LogEntries.Count());
         Assert.Equal("employee.updated", (await EmployeeAsync(org, employee))["last_event"]!["type"]!.GetValue<string>());
     }
@@ -352,8 +352,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
 
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         var row = await LedgerRowAsync(first);
-        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
-        Assert.Equal(1, row.GetInt32("Attempts"));
+        Assert.Equal(ProcessingStatus.Processed, row.Status);
+        Assert.Equal(1, row.Attempts);
     }
 
     [Fact]
@@ -368,13 +368,13 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
 
         await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => Consumer.HandleAsync(message));
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
-        Assert.Equal(ProcessingStatus.Failed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Failed, (await LedgerRowAsync(message)).Status);
         await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => store.AcquireAsync(org, employee));
 
         await store.ReleaseAsync(other);
         await Consumer.HandleAsync(message);
 
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         var next = await store.AcquireAsync(org, employee);
         Assert.Equal("usr_leased", next.Known!.ScalekitUserId);
@@ -399,7 +399,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
         await releasing;
 
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
     }
 
@@ -420,8 +420,8 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains($"refused with {status} for a reason", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains($"refused with {status} for a reason", row.Detail, StringComparison.Ordinal);
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         Assert.Contains($"refused with {status}", (await EmployeeAsync(org, employee))["last_sync"]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -439,7 +439,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         await Consumer.HandleAsync(message);
 
         Assert.Equal([429, 201], Requests("POST", $"/api/v1/organizations/{org}/users").Select(p => (int)p.ResponseMessage.StatusCode!));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -452,7 +452,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var message = await DeliverAsync("employee.hired", employee, org);
         await Consumer.HandleAsync(message);
 
-        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).Status);
         Assert.Empty(Writes());
         Assert.Equal("failed", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
     }

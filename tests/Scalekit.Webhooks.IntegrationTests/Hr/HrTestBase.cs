@@ -129,7 +129,7 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
         return await TakeAsync(StorageNames.ScalekitQueue);
     }
 
-    protected async Task<TableEntity> LedgerRowAsync(BinaryData message)
+    protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
         return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(envelope.Source, envelope.EventId))!;

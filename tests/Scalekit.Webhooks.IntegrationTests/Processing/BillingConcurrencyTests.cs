@@ -108,7 +108,7 @@ public class BillingConcurrencyTests(FaultyScalekitFixture host, ITestOutputHelp
         foreach (var message in messages)
         {
             var row = (await ledger.FindAsync(WebhookSource.Stripe, EnvelopeCodec.Decode(message.ToMemory()).EventId))!;
-            Assert.Contains(row.GetString("Status"), new[] { ProcessingStatus.Processed, ProcessingStatus.StaleSkipped });
+            Assert.Contains(row.Status, new ProcessingStatus?[] { ProcessingStatus.Processed, ProcessingStatus.StaleSkipped });
         }
 
         foreach (var customer in customers)

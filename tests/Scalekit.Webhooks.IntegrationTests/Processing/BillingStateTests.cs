@@ -38,7 +38,7 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
         Assert.Equal(BillingState.Iso(start.AddMinutes(20)), metadata["last_billing_update"]!.GetValue<string>());
         Assert.Equal("gold", metadata["tier"]!.GetValue<string>());
         Assert.All(FeaturesOf(LastPatchBody(Requests("PATCH", $"/api/v1/organizations/{org}/settings"))), f => Assert.True(f.Value, f.Key));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(cancel)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(cancel)).Status);
     }
 
     [Fact]
@@ -76,10 +76,10 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains($"organization {org}: organization metadata would hold 11 pairs and Scalekit allows 10", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Contains("other keys (7: crm_field_0, crm_field_1, crm_field_2", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Contains("leave 3 for billing, which needs 4", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains($"organization {org}: organization metadata would hold 11 pairs and Scalekit allows 10", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("other keys (7: crm_field_0, crm_field_1, crm_field_2", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("leave 3 for billing, which needs 4", row.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Method == "PATCH");
 
         using var response = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/organizations?over_budget=true");
@@ -109,8 +109,8 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("Scalekit refused the update: Scalekit API 400 (rpc code 3): metadata value invalid", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("Scalekit refused the update: Scalekit API 400 (rpc code 3): metadata value invalid", row.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,12 +124,12 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
         var first = await DeliverStripeAsync("customer.subscription.updated", customer);
         await Consumer.HandleAsync(first);
 
-        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(first)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(first)).Status);
         StubLookup(customer, org, []);
         StubPatches(org);
         var second = await DeliverStripeAsync("customer.subscription.updated", customer, at: Deliveries.Now.AddSeconds(1));
         await Consumer.HandleAsync(second);
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(second)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(second)).Status);
         Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}"));
     }
 
@@ -157,7 +157,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
 
         var metadata = LastPatchBody(Requests("PATCH", $"/api/v1/organizations/{org}"))["metadata"]!;
         Assert.Equal("active", metadata["subscription_status"]!.GetValue<string>());
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).Status);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
         Assert.Equal(SyncResults.Sent, body["result"]!.GetValue<string>());
         Assert.Equal(org, body["organization_id"]!.GetValue<string>());
         Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}"));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).Status);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
         await Fixture.Host.Services.GetRequiredService<LateLinkSync>().RecheckAsync();
 
         Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}"));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(stripe)).Status);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
         await Fixture.Host.Services.GetRequiredService<LateLinkSync>().RecheckAsync();
 
         Assert.Equal(2, Requests("GET", $"/api/v1/organizations:external/{customer}").Count);
-        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(stripe)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(stripe)).Status);
     }
 
     private async Task<BinaryData> WaitingAsync(string customer)
@@ -216,7 +216,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
             .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
         var message = await DeliverStripeAsync("customer.subscription.updated", customer);
         await Consumer.HandleAsync(message);
-        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).Status);
         return message;
     }
 }
@@ -237,14 +237,14 @@ public class LateLinkWindowTests(ShortLateLinkWindowFixture host) : BillingTestB
             .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
         var message = await DeliverStripeAsync("customer.subscription.updated", customer);
         await Consumer.HandleAsync(message);
-        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).Status);
 
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         await Fixture.Host.Services.GetRequiredService<LateLinkSync>().RecheckAsync();
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.NoLinkedOrganization, row.GetString("Status"));
-        Assert.Contains("none appeared within", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.NoLinkedOrganization, row.Status);
+        Assert.Contains("none appeared within", row.Detail, StringComparison.Ordinal);
     }
 }
 
@@ -294,7 +294,7 @@ public class BillingTimeoutTests(ShortAttemptTimeoutFixture host) : BillingTestB
 
         // WireMock moves the scenario on only once the hanging answer is out, so every PATCH until then hangs too.
         Assert.InRange(Requests("PATCH", $"/api/v1/organizations/{org}").Count, 2, 40);
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.Equal(SyncResults.Sent, (await Fixture.Host.Services.GetRequiredService<CustomerBillingStore>().GetAsync(customer))!.LastAttempt!.Result);
     }
 }

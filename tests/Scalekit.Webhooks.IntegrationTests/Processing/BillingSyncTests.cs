@@ -172,7 +172,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
     protected static Dictionary<string, bool> FeaturesOf(JsonObject settingsBody) =>
         settingsBody["features"]!.AsArray().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!["enabled"]!.GetValue<bool>());
 
-    protected async Task<Azure.Data.Tables.TableEntity> LedgerRowAsync(BinaryData message)
+    protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
         return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Stripe, envelope.EventId))!;
@@ -204,7 +204,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         var settings = Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}/settings"));
         var features = JsonNode.Parse(settings.RequestMessage.Body!)!["features"]!.AsArray().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!["enabled"]!.GetValue<bool>());
         Assert.Equal(new Dictionary<string, bool> { ["sso"] = true, ["dir_sync"] = true }, features);
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         await Consumer.HandleAsync(message);
 
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Method == "PATCH");
-        Assert.Contains("skipped-unchanged", (await LedgerRowAsync(message)).GetString("Detail"), StringComparison.Ordinal);
+        Assert.Contains("skipped-unchanged", (await LedgerRowAsync(message)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -242,9 +242,9 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         await Consumer.HandleAsync(message);
 
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("Scalekit allows 10", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Contains("custom_key_0, custom_key_1", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("Scalekit allows 10", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("custom_key_0, custom_key_1", row.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Method == "PATCH");
     }
 
@@ -264,7 +264,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         var patches = Requests("PATCH", $"/api/v1/organizations/{org}");
         Assert.Equal([429, 200], patches.Select(p => (int)p.ResponseMessage.StatusCode!));
         Assert.True(patches[1].RequestMessage.DateTime - patches[0].RequestMessage.DateTime >= TimeSpan.FromSeconds(0.9), "Retry-After was honoured");
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         var message = await DeliverStripeAsync("customer.subscription.updated", customer);
         await Consumer.HandleAsync(message);
 
-        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(message)).Status);
         Assert.Single(Requests("GET", $"/api/v1/organizations:external/{customer}"));
     }
 
@@ -301,7 +301,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         await Consumer.HandleAsync(message);
 
         Assert.Equal(2, Requests("POST", "/oauth/token").Count);
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
         Assert.All(Requests("PATCH", $"/api/v1/organizations/{org}"), r => Assert.Equal("Bearer token-new", r.RequestMessage.Headers!["Authorization"][0]));
     }
 
@@ -328,8 +328,8 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         await Consumer.HandleAsync(message);
         Assert.Contains(racers, r => r.IsCompletedSuccessfully);
         Assert.Single(Requests("PATCH", $"/api/v1/organizations/{org}"));
-        Assert.Equal(1, (await LedgerRowAsync(message)).GetInt32("Attempts"));
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).GetString("Status"));
+        Assert.Equal(1, (await LedgerRowAsync(message)).Attempts);
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
 
     [Fact]
@@ -364,7 +364,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         var callsAfterNewer = Api.LogEntries.Count();
         await Consumer.HandleAsync(older);
 
-        Assert.Equal(ProcessingStatus.StaleSkipped, (await LedgerRowAsync(older)).GetString("Status"));
+        Assert.Equal(ProcessingStatus.StaleSkipped, (await LedgerRowAsync(older)).Status);
         Assert.Equal(callsAfterNewer, Api.LogEntries.Count());
     }
 }
@@ -395,8 +395,8 @@ public class BillingOutageTests(ScalekitStandInFixture host) : BillingTestBase(h
         // More calls than queue attempts: the resilience pipeline retried within attempts (until its circuit opened).
         Assert.InRange(Requests("GET", $"/api/v1/organizations:external/{customer}").Count, 6, 5 * 4);
         var row = await LedgerRowAsync(message);
-        Assert.Equal(ProcessingStatus.Failed, row.GetString("Status"));
-        Assert.Equal(5, row.GetInt32("Attempts"));
-        Assert.Matches("500|circuit", row.GetString("LastError"));
+        Assert.Equal(ProcessingStatus.Failed, row.Status);
+        Assert.Equal(5, row.Attempts);
+        Assert.Matches("500|circuit", row.LastError);
     }
 }

@@ -55,7 +55,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         // 1. Five failed attempts move the message to the poison queue.
         var poison = host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Stripe));
         await ScalekitProcessingTests.Eventually(async () => (await poison.PeekMessagesAsync()).Value.Length == 1);
-        Assert.Equal(5, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.GetInt32("Attempts"));
+        Assert.Equal(5, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.Attempts);
 
         // 2. The replayer sends it back five times, then parks it with the reason.
         var replayer = host.Host.Services.GetRequiredService<DeadLetterReplayer>();
@@ -116,7 +116,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         }
 
         await ScalekitProcessingTests.Eventually(async () => (await deadLetters.FindAsync(WebhookSource.Stripe, eventId))!.Status == DeadLetterStatus.Resolved);
-        Assert.Equal(ProcessingStatus.Processed, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.Status);
         Assert.Single(host.Scalekit.LogEntries, e => e.RequestMessage.Method == "PATCH" && e.RequestMessage.Path == $"/api/v1/organizations/{org}");
     }
 

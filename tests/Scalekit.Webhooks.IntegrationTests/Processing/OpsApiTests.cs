@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Samples;
 
@@ -283,6 +284,6 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
     private Task WaitFinalAsync(string source, string eventId) => ScalekitProcessingTests.Eventually(async () =>
     {
         using var response = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
-        return response.StatusCode == HttpStatusCode.OK && Webhooks.Processing.ProcessingStatus.IsFinal((await response.JsonAsync()).GetProperty("status").GetString());
+        return response.StatusCode == HttpStatusCode.OK && ProcessingStatusNames.Parse((await response.JsonAsync()).GetProperty("status").GetString()).IsFinal();
     });
 }

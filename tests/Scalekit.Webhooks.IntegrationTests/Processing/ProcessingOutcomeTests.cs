@@ -43,7 +43,7 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
         await host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Value.Body);
 
         var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Scalekit, eventId);
-        Assert.Equal(ProcessingStatus.Parked, ledgerRow!.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Parked, ledgerRow!.Status);
         var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, eventId);
         Assert.NotNull(parked);
         Assert.Equal(1, parked.Attempts);
@@ -66,7 +66,7 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
 
         Assert.Equal(BuggyProcessor.Message, error.Message);
         var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Stripe, eventId);
-        Assert.Equal(ProcessingStatus.Failed, ledgerRow!.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Failed, ledgerRow!.Status);
         Assert.Null(await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Stripe, eventId));
     }
 

@@ -25,11 +25,11 @@ public class QueueTriggerTests(ConsumingHostFixture host) : IClassFixture<Consum
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
-        var row = await Eventually(async () => await ledger.FindAsync(WebhookSource.Stripe, "evt_consumed_1") is { } found && ProcessingStatus.IsFinal(found.GetString("Status")) ? found : null);
+        var row = await Eventually(async () => await ledger.FindAsync(WebhookSource.Stripe, "evt_consumed_1") is { } found && found.Status.IsFinal() ? found : null);
 
-        Assert.Equal("invoice.paid", row["EventType"]);
-        Assert.Equal("processed", row["Status"]);
-        Assert.Equal(body, row["Payload"]);
+        Assert.Equal("invoice.paid", row.EventType);
+        Assert.Equal("processed", row.StatusName);
+        Assert.Equal(body, row.Payload);
         await Eventually(async () => (await host.PeekAllAsync(StorageNames.StripeQueue)).Count == 0 ? new object() : null);
     }
 

@@ -76,14 +76,14 @@ public class ReplayerCrashTests
                 TimeSpan.FromSeconds(120));
         }
 
-        var ledger = clients.Tables.GetTableClient(StorageNames.EventLedgerTable);
+        var ledger = new EventLedger(clients, TimeProvider.System);
         var deadLetters = clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
         var lost = new List<string>();
         foreach (var eventId in eventIds)
         {
-            var row = await ledger.GetEntityIfExistsAsync<TableEntity>("scalekit", eventId);
+            var entry = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
             var parked = await deadLetters.GetEntityIfExistsAsync<TableEntity>("scalekit", eventId);
-            if (!(row.HasValue && ProcessingStatus.IsFinal(row.Value!.GetString("Status"))) && !parked.HasValue)
+            if (!(entry?.Status).IsFinal() && !parked.HasValue)
             {
                 lost.Add(eventId);
             }
@@ -112,9 +112,9 @@ public class ReplayerCrashTests
     private static async Task<int> CountFinalAsync(StorageClients clients)
     {
         var count = 0;
-        await foreach (var row in clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["Status"]))
+        await foreach (var entry in new EventLedger(clients, TimeProvider.System).ListAsync(new LedgerFilter()))
         {
-            if (ProcessingStatus.IsFinal(row.GetString("Status")))
+            if (entry.Status.IsFinal())
             {
                 count++;
             }

@@ -31,7 +31,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
 
         var row = await PostAndWaitAsync(body);
 
-        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, row.Status);
         using var document = JsonDocument.Parse(body);
         var plan = ScalekitEventMapper.Map(document.RootElement);
         Assert.NotEmpty(plan.Changes);
@@ -82,8 +82,8 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         var after = (await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId))).Value.ETag;
         var ledger = await Ledger.FindAsync(WebhookSource.Scalekit, eventId);
         Assert.Equal(before, after);
-        Assert.Equal(1, ledger!.GetInt32("Attempts"));
-        Assert.Equal(ProcessingStatus.Processed, first.GetString("Status"));
+        Assert.Equal(1, ledger!.Attempts);
+        Assert.Equal(ProcessingStatus.Processed, first.Status);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
 
         var state = await host.Host.Services.GetRequiredService<ReadModel>().OrganizationAsync(orgId);
         Assert.Equal("Name at t2", state!.DisplayName);
-        Assert.Equal(ProcessingStatus.StaleSkipped, stale.GetString("Status"));
+        Assert.Equal(ProcessingStatus.StaleSkipped, stale.Status);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
     {
         var body = new JsonObject { ["id"] = SampleIds.New("evt_"), ["type"] = "organization.teleported", ["occurred_at"] = "2026-11-24T05:00:00Z", ["data"] = new JsonObject { ["id"] = "org_x" } }.ToJsonString();
         var row = await PostAndWaitAsync(body);
-        Assert.Equal(ProcessingStatus.Ignored, row.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Ignored, row.Status);
     }
 
     [Fact]
@@ -114,9 +114,9 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
     {
         var body = new JsonObject { ["id"] = SampleIds.New("evt_"), ["type"] = "role.created", ["occurred_at"] = "2026-11-24T05:00:00Z", ["data"] = new JsonObject { ["display_name"] = "no id or name" } }.ToJsonString();
         var row = await PostAndWaitAsync(body);
-        Assert.Equal(ProcessingStatus.Parked, row.GetString("Status"));
-        Assert.Contains("'id'", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Equal(1, row.GetInt32("Attempts"));
+        Assert.Equal(ProcessingStatus.Parked, row.Status);
+        Assert.Contains("'id'", row.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, row.Attempts);
     }
 
     [Fact]
@@ -128,10 +128,10 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
 
         var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.updated", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString());
 
-        Assert.Equal(ProcessingStatus.Processed, row.GetString("Status"));
-        Assert.Contains("dry-run", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Contains("\"subscription_status\":\"active\"", row.GetString("Detail"), StringComparison.Ordinal);
-        Assert.Contains("\"tier\":\"gold\"", row.GetString("Detail"), StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Processed, row.Status);
+        Assert.Contains("dry-run", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("\"subscription_status\":\"active\"", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("\"tier\":\"gold\"", row.Detail, StringComparison.Ordinal);
         var sync = (await host.Host.Services.GetRequiredService<CustomerBillingStore>().GetAsync(customer))!.LastAttempt!;
         Assert.Equal(SyncResults.DryRun, sync.Result);
         Assert.Equal(orgId, sync.OrganizationId);
@@ -142,27 +142,27 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
     public async Task Billing_ForAnUnknownCustomer_WaitsForAnOrganization()
     {
         var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = SampleIds.New("cus_") }).ToJsonString());
-        Assert.Equal(ProcessingStatus.WaitingForOrganization, row.GetString("Status"));
-        Assert.Equal(1, row.GetInt32("Attempts"));
+        Assert.Equal(ProcessingStatus.WaitingForOrganization, row.Status);
+        Assert.Equal(1, row.Attempts);
     }
 
     private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
 
     private TableClient Table(string name) => host.Clients.Tables.GetTableClient(name);
 
-    private Task<TableEntity> PostAndWaitAsync(string body) => PostAndWaitAsync(WebhookSource.Scalekit, body);
+    private Task<LedgerEntry> PostAndWaitAsync(string body) => PostAndWaitAsync(WebhookSource.Scalekit, body);
 
-    private async Task<TableEntity> PostAndWaitAsync(WebhookSource source, string body)
+    private async Task<LedgerEntry> PostAndWaitAsync(WebhookSource source, string body)
     {
         var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
         using var response = await host.Client.PostAsync(source.Name(), body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
-        TableEntity? row = null;
+        LedgerEntry? row = null;
         await Eventually(async () =>
         {
             row = await Ledger.FindAsync(source, eventId);
-            return ProcessingStatus.IsFinal(row?.GetString("Status")) || row?.GetString("Status") == ProcessingStatus.WaitingForOrganization;
+            return row?.Status is { } status && (status.IsFinal() || status == ProcessingStatus.WaitingForOrganization);
         });
         return row!;
     }

@@ -99,7 +99,7 @@ public class ShardedConsumptionTests(ReshardableHostFixture host) : IClassFixtur
         foreach (var eventId in eventIds)
         {
             var row = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
-            final += row is not null && ProcessingStatus.IsFinal(row.GetString("Status")) ? 1 : 0;
+            final += row is not null && row.Status.IsFinal() ? 1 : 0;
         }
 
         return final;

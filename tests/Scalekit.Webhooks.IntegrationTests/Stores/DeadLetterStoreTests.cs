@@ -47,7 +47,7 @@ public class DeadLetterStoreTests(StorageFixture storage) : IClassFixture<Storag
 
         var entry = await Store.FindAsync(WebhookSource.Stripe, eventId);
         Assert.Equal(DeadLetterStatus.Parked, entry!.Status);
-        Assert.Equal(ProcessingStatus.Parked, entry.Status.Name());
+        Assert.Equal(ProcessingStatus.Parked.Name(), entry.Status.Name());
         Assert.Equal("{\"a\":1}", entry.Message!.ToString());
 
         await Store.MarkAsync(WebhookSource.Stripe, eventId, DeadLetterStatus.Resolved);

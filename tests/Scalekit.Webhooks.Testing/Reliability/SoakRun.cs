@@ -268,20 +268,20 @@ public sealed class SoakRun(SoakOptions options)
         return false;
     }
 
-    private static async Task<Dictionary<string, string>> FinalOrParkedAsync(StorageClients clients, CancellationToken cancellationToken) =>
+    private static async Task<Dictionary<string, ProcessingStatus>> FinalOrParkedAsync(StorageClients clients, CancellationToken cancellationToken) =>
         (await LedgerAsync(clients, cancellationToken)).Statuses;
 
     /// <summary>Final statuses by event (parked ones included) and how many events took more than one attempt.</summary>
-    private static async Task<(Dictionary<string, string> Statuses, int Retried)> LedgerAsync(StorageClients clients, CancellationToken cancellationToken)
+    private static async Task<(Dictionary<string, ProcessingStatus> Statuses, int Retried)> LedgerAsync(StorageClients clients, CancellationToken cancellationToken)
     {
-        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var statuses = new Dictionary<string, ProcessingStatus>(StringComparer.Ordinal);
         var retried = 0;
-        await foreach (var row in clients.Tables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "Status", "Attempts"], cancellationToken: cancellationToken))
+        await foreach (var entry in new EventLedger(clients, TimeProvider.System).ListAsync(new LedgerFilter(), cancellationToken))
         {
-            retried += row.GetInt32("Attempts") > 1 ? 1 : 0;
-            if (ProcessingStatus.IsFinal(row.GetString("Status")))
+            retried += entry.Attempts > 1 ? 1 : 0;
+            if (entry.Status is { } status && status.IsFinal())
             {
-                statuses[row.PartitionKey + "/" + row.RowKey] = row.GetString("Status");
+                statuses[entry.Source + "/" + entry.EventId] = status;
             }
         }
 

@@ -103,7 +103,7 @@ public static class ScaleRun
             var final = 0;
             foreach (var envelope in envelopes)
             {
-                final += await ledger.FindAsync(WebhookSource.Scalekit, envelope.EventId, cancellationToken) is { } row && ProcessingStatus.IsFinal(row.GetString("Status")) ? 1 : 0;
+                final += await ledger.FindAsync(WebhookSource.Scalekit, envelope.EventId, cancellationToken) is { } row && row.Status.IsFinal() ? 1 : 0;
             }
 
             steps.Add(new ScaleStep(loops[step], envelopes.Count, final, elapsed));

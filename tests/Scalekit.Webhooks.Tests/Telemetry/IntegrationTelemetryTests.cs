@@ -13,7 +13,7 @@ public class IntegrationTelemetryTests
     [InlineData(WebhookSource.Stripe, ProcessingStatus.Parked, "billing", "failure")]
     [InlineData(WebhookSource.Hr, ProcessingStatus.Failed, "hr", "failure")]
     [InlineData(WebhookSource.Hr, ProcessingStatus.Ignored, "hr", "success")]
-    public void BillingAndHrEvents_CountForTheirIntegration(WebhookSource source, string status, string integration, string outcome)
+    public void BillingAndHrEvents_CountForTheirIntegration(WebhookSource source, ProcessingStatus status, string integration, string outcome)
     {
         var runs = Listen(() => IntegrationTelemetry.RecordEvent(source, status, TimeSpan.FromMilliseconds(7)));
 
