@@ -219,28 +219,4 @@ public static class ProcessingBenchmark
         standIn.Server.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/api/v1/memberships/*")).UsingAnyMethod()).AtPriority(-10)
             .RespondWith(Response.Create().WithStatusCode(200).WithBody("{}"));
     }
-
-    /// <summary>Storage operations counted over some events, by kind.</summary>
-    private sealed class OperationTally
-    {
-        private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
-        private int _events;
-
-        public void Add(int events, IReadOnlyDictionary<string, int> counts)
-        {
-            _events += events;
-            foreach (var (kind, count) in counts)
-            {
-                _counts[kind] = _counts.GetValueOrDefault(kind) + count;
-            }
-        }
-
-        public string Row(string name)
-        {
-            var total = _counts.Values.Sum() / (double)Math.Max(1, _events);
-            var kinds = string.Join(", ", _counts.OrderByDescending(pair => pair.Value).Select(pair =>
-                string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {pair.Value / (double)_events:F2}")));
-            return string.Create(CultureInfo.InvariantCulture, $"| {name} | {_events} | {total:F2} | {kinds} |");
-        }
-    }
 }

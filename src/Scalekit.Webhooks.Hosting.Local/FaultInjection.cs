@@ -50,6 +50,8 @@ public sealed class FaultInjectingProcessor(IEventProcessor inner, double failur
 {
     public IEventProcessor Inner => inner;
 
+    public bool NeedsClaim(string eventType) => inner.NeedsClaim(eventType);
+
     public Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
 #pragma warning disable CA5394 // Chaos testing needs cheap randomness, not secure randomness.

@@ -16,6 +16,10 @@ public sealed class CrmEventHook(AccountLinks links, AccountPush push, IOptions<
         "user.organization_membership_updated", "user.organization_membership_deleted",
     };
 
+    /// <summary>Whether an applied event of <paramref name="eventType"/> can reach the CRM (a link change or an account update).</summary>
+    public static bool Hears(string eventType) =>
+        eventType is "organization.created" or "organization.updated" or "organization.deleted" or "user.login" || MembershipTypes.Contains(eventType);
+
     public async Task AfterAppliedAsync(JsonElement root, string eventId, DateTimeOffset occurredAt, CancellationToken cancellationToken = default)
     {
         var type = Text(root, "type");

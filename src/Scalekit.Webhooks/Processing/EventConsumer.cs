@@ -65,23 +65,25 @@ public sealed partial class EventConsumer(
         activity?.SetTag("webhook.event_type", envelope.EventType);
         activity?.SetTag("webhook.delivery_id", envelope.DeliveryId);
         activity?.SetTag("webhook.replay_count", envelope.ReplayCount);
-        LedgerClaim? claim;
-        try
+        LedgerClaim? claim = null;
+        if (NeedsClaim(envelope))
         {
-            claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
-        {
-            // The ledger itself will not take this event's content: park it at once, without a ledger row.
-            await ParkUnclaimedAsync(envelope, message, ex, activity, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            try
+            {
+                claim = await ledger.ClaimAsync(envelope, payload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
+            {
+                // The ledger itself will not take this event's content: park it at once, without a ledger row.
+                await ParkUnclaimedAsync(envelope, message, ex, activity, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
-        if (claim is null)
-        {
-            Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
-            PipelineTelemetry.EventsProcessed.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", "duplicate" } });
-            return;
+            if (claim is null)
+            {
+                Duplicate(envelope);
+                return;
+            }
         }
 
         var started = time.GetTimestamp();
@@ -96,19 +98,55 @@ public sealed partial class EventConsumer(
         }
         catch (Exception ex)
         {
-            await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
+            if (claim is not null)
+            {
+                await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.RecordFailureAsync(envelope, payload, ex, CancellationToken.None).ConfigureAwait(false);
+            }
+
             PipelineTelemetry.ProcessingRetries.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType } });
             IntegrationTelemetry.RecordEvent(envelope.Source, ProcessingStatus.Failed, time.GetElapsedTime(started));
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
 
-        await ledger.CompleteAsync(claim, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+        int attempt;
+        if (claim is not null)
+        {
+            await ledger.CompleteAsync(claim, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+            attempt = claim.Attempt;
+        }
+        else
+        {
+            int? recorded;
+            try
+            {
+                recorded = await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
+            {
+                // The ledger will not take this event's content: park it, without a ledger row.
+                await ParkUnclaimedAsync(envelope, message, ex, activity, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (recorded is not { } known)
+            {
+                Duplicate(envelope);
+                return;
+            }
+
+            attempt = known;
+        }
+
         Record(envelope, outcome.Status, activity);
         IntegrationTelemetry.RecordEvent(envelope.Source, outcome.Status, time.GetElapsedTime(started));
         if (outcome.IsParked)
         {
-            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, claim.Attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
             PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
             Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Detail);
             return;
@@ -120,7 +158,16 @@ public sealed partial class EventConsumer(
             await deadLetters.MarkAsync(envelope.Source, envelope.EventId, DeadLetterStatus.Resolved, cancellationToken).ConfigureAwait(false);
         }
 
-        Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status.Name(), claim.Attempt);
+        Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status.Name(), attempt);
+    }
+
+    /// <summary>Whether the event is claimed before it is applied, as its processor says (see <see cref="IEventProcessor.NeedsClaim"/>).</summary>
+    private bool NeedsClaim(EventEnvelope envelope) => !_processors.TryGetValue(envelope.Source, out var processor) || processor.NeedsClaim(envelope.EventType);
+
+    private void Duplicate(EventEnvelope envelope)
+    {
+        Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
+        PipelineTelemetry.EventsProcessed.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", "duplicate" } });
     }
 
     /// <summary>

@@ -106,6 +106,107 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         }
     }
 
+    /// <summary>
+    /// Records an event applied without a claim, in one write when it is new: for events whose only effects are
+    /// read-model writes, which are idempotent and ordered by their stamps, so a duplicate or racing delivery applies
+    /// nothing twice. Returns null when the event was done already (a duplicate; the ledger keeps its first outcome),
+    /// else the attempt it was recorded as.
+    /// </summary>
+    public async Task<int?> RecordAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingStatus status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var key = StorageKeys.Key(envelope.EventId);
+        var partition = PartitionOfKey(envelope.Source.Name(), key);
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            var row = Outcome(NewRow(envelope, payload, partition, key, now), status, detail, organizationId, customerId, now);
+            try
+            {
+                await Rows.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                return 1;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Seen before: a duplicate, or an earlier attempt that failed.
+            }
+
+            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!current.HasValue)
+            {
+                continue;
+            }
+
+            var existing = current.Value!;
+            if (ProcessingStatusNames.Parse(existing.GetString(Columns.Status)).IsFinal() && !envelope.Forced)
+            {
+                return null;
+            }
+
+            var attempts = (existing.GetInt32(Columns.Attempts) ?? 0) + 1;
+            existing[Columns.Attempts] = attempts;
+            existing[Columns.LastAttemptAt] = now;
+            existing[Columns.LastDeliveryId] = envelope.DeliveryId;
+            existing[Columns.ReplayCount] = envelope.ReplayCount;
+            try
+            {
+                await Rows.UpdateEntityAsync(Outcome(existing, status, detail, organizationId, customerId, now), existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return attempts;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Another delivery recorded it meanwhile; look again.
+            }
+        }
+    }
+
+    /// <summary>Records a failed attempt of an event applied without a claim (see <see cref="RecordAsync"/>); the queue retries the message.</summary>
+    public async Task RecordFailureAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, Exception error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(error);
+        var key = StorageKeys.Key(envelope.EventId);
+        var partition = PartitionOfKey(envelope.Source.Name(), key);
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            var row = Failure(NewRow(envelope, payload, partition, key, now), error, now);
+            try
+            {
+                await Rows.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+            }
+
+            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!current.HasValue)
+            {
+                continue;
+            }
+
+            var existing = current.Value!;
+            if (ProcessingStatusNames.Parse(existing.GetString(Columns.Status)).IsFinal())
+            {
+                // Another delivery of it went through; its outcome stands.
+                return;
+            }
+
+            existing[Columns.Attempts] = (existing.GetInt32(Columns.Attempts) ?? 0) + 1;
+            existing[Columns.LastAttemptAt] = now;
+            existing[Columns.LastDeliveryId] = envelope.DeliveryId;
+            try
+            {
+                await Rows.UpdateEntityAsync(Failure(existing, error, now), existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+            }
+        }
+    }
+
     /// <summary>Records the final status of a claimed event.</summary>
     public Task CompleteAsync(LedgerClaim claim, ProcessingStatus status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
     {
@@ -459,6 +560,34 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
             row[Columns.Payload] = Encoding.UTF8.GetString(payload.Span);
         }
 
+        return row;
+    }
+
+    private static TableEntity Outcome(TableEntity row, ProcessingStatus status, string detail, string? organizationId, string? customerId, DateTimeOffset now)
+    {
+        row[Columns.Status] = status.Name();
+        row[Columns.Detail] = Truncate(detail);
+        row[Columns.CompletedAt] = now;
+        row.Remove(Columns.LeaseUntil);
+        if (organizationId is not null)
+        {
+            row[Columns.OrganizationId] = organizationId;
+        }
+
+        if (customerId is not null)
+        {
+            row[Columns.CustomerId] = customerId;
+        }
+
+        return row;
+    }
+
+    private static TableEntity Failure(TableEntity row, Exception error, DateTimeOffset now)
+    {
+        row[Columns.Status] = ProcessingStatus.Failed.Name();
+        row[Columns.LastError] = Truncate($"{error.GetType().Name}: {error.Message}");
+        row[Columns.LastFailedAt] = now;
+        row.Remove(Columns.LeaseUntil);
         return row;
     }
 

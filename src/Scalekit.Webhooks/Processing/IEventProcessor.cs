@@ -12,4 +12,12 @@ public interface IEventProcessor
     /// <param name="cancellationToken">Cancelled when the host stops.</param>
     /// <returns>The outcome; malformed data is <see cref="ProcessingOutcome.Parked"/>. Throws only on transient failures.</returns>
     Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether an event of <paramref name="eventType"/> is claimed in the ledger before it is applied (the default). A
+    /// processor answers no only for types whose every effect is a read-model write ordered by the event's stamp: those
+    /// are idempotent, so a duplicate or racing delivery changes nothing twice, and the ledger records them after they
+    /// are applied in one write instead of a claim and a completion.
+    /// </summary>
+    bool NeedsClaim(string eventType) => true;
 }

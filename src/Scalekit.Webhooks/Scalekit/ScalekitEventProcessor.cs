@@ -44,6 +44,9 @@ public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLin
         return outcome with { OrganizationId = organizationId };
     }
 
+    /// <summary>Organization events can sync billing to Scalekit and, like the types the CRM hears of, reach outside the read model.</summary>
+    public bool NeedsClaim(string eventType) => eventType is "organization.created" or "organization.updated" || CrmEventHook.Hears(eventType);
+
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Privacy;
@@ -10,8 +11,19 @@ namespace Scalekit.Webhooks.State;
 /// applied to it, an older event is reported <see cref="ApplyResult.Stale"/>, and concurrent writers are serialised by
 /// ETags (a lost race re-reads and decides again), never by locks in memory.
 /// </summary>
+/// <remarks>
+/// The rows this process wrote last are remembered with their ETags, so the next event for a hot row skips the read:
+/// the write is conditional on that ETag, and if anyone else wrote the row since, storage refuses it (412) and the
+/// store reads the row and decides again. An event the memory finds stale or already applied is decided from a read,
+/// since no conditional write would check the memory then.
+/// </remarks>
 public sealed class StateStore(StorageClients clients, TimeProvider time)
 {
+    /// <summary>Most rows remembered; past it the memory starts afresh (a cold row costs one read, never a wrong write).</summary>
+    private const int MaxRemembered = 20_000;
+
+    private readonly ConcurrentDictionary<(string Table, string PartitionKey, string RowKey), TableEntity> _written = new();
+
     public const string LastEventAt = "LastEventAt";
     public const string LastEventId = "LastEventId";
     public const string LastEventType = "LastEventType";
@@ -34,24 +46,44 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         var table = clients.Tables.GetTableClient(change.Table);
         var partitionKey = StorageKeys.Key(change.PartitionId);
         var rowKey = StorageKeys.Key(change.RowId);
+        var key = (change.Table, partitionKey, rowKey);
         for (var race = 0; race < MaxRaces; race++)
         {
-            NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!current.HasValue)
+            TableEntity row;
+            TableEntity? remembered = null;
+            var fromMemory = race == 0 && _written.TryGetValue(key, out remembered);
+            if (fromMemory)
             {
-                try
+                row = new TableEntity(remembered!) { ETag = remembered!.ETag };
+            }
+            else
+            {
+                NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (!current.HasValue)
                 {
-                    await table.AddEntityAsync(Build(new TableEntity(partitionKey, rowKey), change, stamp), cancellationToken).ConfigureAwait(false);
-                    return ApplyResult.Applied;
+                    try
+                    {
+                        var added = Build(new TableEntity(partitionKey, rowKey), change, stamp);
+                        var response = await table.AddEntityAsync(added, cancellationToken).ConfigureAwait(false);
+                        Remember(key, added, response.Headers.ETag);
+                        return ApplyResult.Applied;
+                    }
+                    catch (RequestFailedException ex) when (ex.Status == 409)
+                    {
+                        continue;
+                    }
                 }
-                catch (RequestFailedException ex) when (ex.Status == 409)
-                {
-                    continue;
-                }
+
+                row = current.Value!;
             }
 
-            var row = current.Value!;
             var last = StampOf(row);
+            if (last is not null && last >= stamp && fromMemory)
+            {
+                // Nothing to write, so no ETag would check the memory: decide from the stored row instead.
+                continue;
+            }
+
             if (last is not null && last >= stamp)
             {
                 // The same event again changes nothing; an older one must not overwrite newer state.
@@ -60,16 +92,35 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
             try
             {
-                await table.UpdateEntityAsync(Build(row, change, stamp), row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                var updated = Build(row, change, stamp);
+                var response = await table.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                Remember(key, updated, response.Headers.ETag);
                 return ApplyResult.Applied;
             }
-            catch (RequestFailedException ex) when (ex.Status == 412)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
-                // Another consumer wrote the row first; read it again and decide again.
+                // Another consumer wrote (or someone deleted) the row first; read it again and decide again.
+                _written.TryRemove(key, out _);
             }
         }
 
         throw new InvalidOperationException($"Gave up writing {change.Table}/{partitionKey}/{rowKey} after {MaxRaces} concurrent updates.");
+    }
+
+    private void Remember((string, string, string) key, TableEntity row, ETag? etag)
+    {
+        if (etag is not { } known)
+        {
+            _written.TryRemove(key, out _);
+            return;
+        }
+
+        if (_written.Count >= MaxRemembered)
+        {
+            _written.Clear();
+        }
+
+        _written[key] = new TableEntity(row) { ETag = known };
     }
 
     /// <summary>
