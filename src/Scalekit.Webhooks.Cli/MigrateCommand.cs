@@ -3,6 +3,7 @@ using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -39,7 +40,7 @@ internal static class MigrateCommand
             {
                 var clients = StorageClients.FromConfiguration(configuration, StorageRetry.Default);
                 await new StorageProvisioner(clients).EnsureCreatedAsync(cancellationToken);
-                report = await new StorageMigration(new StateStore(clients, TimeProvider.System), new CustomerBillingStore(clients)).RunAsync(dryRun, cancellationToken);
+                report = await new StorageMigration(new StateStore(clients, TimeProvider.System), new CustomerBillingStore(clients), new EventLedger(clients, TimeProvider.System)).RunAsync(dryRun, cancellationToken);
             }
             catch (Exception ex) when (ex is RequestFailedException or AggregateException or InvalidOperationException)
             {

@@ -368,15 +368,21 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// <summary>
     /// Moves rows written before partitions were spread (partition = the bare source name) to their bucket partition,
     /// keeping every column; a row already at its new place wins. Safe to run again and while consumers run. Returns how
-    /// many rows moved.
+    /// many rows moved (or, in a dry run, would move).
     /// </summary>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    public async Task<int> MigrateAsync(bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var moved = 0;
         foreach (var source in Enum.GetValues<WebhookSource>())
         {
             await foreach (var row in Rows.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
+                if (dryRun)
+                {
+                    moved++;
+                    continue;
+                }
+
                 var copy = new TableEntity(row) { PartitionKey = PartitionOfKey(source.Name(), row.RowKey), RowKey = row.RowKey, ETag = default };
                 copy.Remove("odata.etag");
                 copy.Remove("Timestamp");

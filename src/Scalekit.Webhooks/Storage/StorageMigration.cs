@@ -1,4 +1,5 @@
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Storage;
@@ -14,7 +15,7 @@ public sealed record MigrationReport(bool DryRun, IReadOnlyDictionary<string, in
 /// own table. Idempotent (a second run finds nothing to move) and safe while the pipeline runs: a row an event wrote
 /// under the new keys meanwhile is newer and is kept. A dry run only counts.
 /// </summary>
-public sealed class StorageMigration(StateStore readModel, CustomerBillingStore billing)
+public sealed class StorageMigration(StateStore readModel, CustomerBillingStore billing, EventLedger ledger)
 {
     public async Task<MigrationReport> RunAsync(bool dryRun, CancellationToken cancellationToken = default)
     {
@@ -25,6 +26,7 @@ public sealed class StorageMigration(StateStore readModel, CustomerBillingStore 
         }
 
         rows[StateTables.CustomerBilling] = await billing.MigrateAsync(dryRun, cancellationToken).ConfigureAwait(false);
+        rows[StorageNames.EventLedgerTable] = await ledger.MigrateAsync(dryRun, cancellationToken).ConfigureAwait(false);
         return new MigrationReport(dryRun, rows);
     }
 }

@@ -98,6 +98,8 @@ public sealed class EventLedgerTests : IAsyncLifetime
         });
         var ledger = new EventLedger(_clients, TimeProvider.System);
         Assert.Null(await ledger.FindAsync(WebhookSource.Stripe, "evt_legacy/1"));
+        Assert.Equal(1, await ledger.MigrateAsync(dryRun: true));
+        Assert.Null(await ledger.FindAsync(WebhookSource.Stripe, "evt_legacy/1"));
 
         Assert.Equal(1, await ledger.MigrateAsync());
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Cli;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
@@ -32,7 +33,7 @@ public class StorageMigrationTests
     private static async Task MigrateAndCheckAsync(StorageFixture storage)
     {
         await WriteOldRowsAsync(storage.Clients);
-        var migration = new StorageMigration(storage.State, storage.Billing);
+        var migration = new StorageMigration(storage.State, storage.Billing, new EventLedger(storage.Clients, TimeProvider.System));
 
         var dryRun = await migration.RunAsync(dryRun: true);
 
