@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
@@ -21,7 +23,7 @@ public enum ReplayOutcome
 /// Replays that a person asks for: a parked dead letter (one, or all matching a filter, with a dry run first), or any
 /// event from the ledger's stored payload. Replays are marked forced, so they run even where the ledger says done.
 /// </summary>
-public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedger ledger, EventQueueWriter writer, TimeProvider time, ILogger<ManualReplay> logger)
+public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedger ledger, EventQueueWriter writer, StorageClients clients, TimeProvider time, ILogger<ManualReplay> logger)
 {
     public async Task<ReplayOutcome> ReplayDeadLetterAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
@@ -29,6 +31,11 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
         if (row?.Message is not { } message)
         {
             return ReplayOutcome.NotFound;
+        }
+
+        if (WorkQueues.ForType(row.EventType) is { } work)
+        {
+            return await ReplayWorkAsync(work, row, message, cancellationToken).ConfigureAwait(false);
         }
 
         EventEnvelope envelope;
@@ -45,6 +52,30 @@ public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedge
         await writer.SendAsync(envelope with { ReplayCount = 0, Forced = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
         await deadLetters.MarkAsync(source, eventId, DeadLetterStatus.Replayed, cancellationToken).ConfigureAwait(false);
         Log.Replayed(logger, "dead letter", source, eventId);
+        return ReplayOutcome.Replayed;
+    }
+
+    /// <summary>A parked work message goes back to its work queue with its replay count cleared.</summary>
+    private async Task<ReplayOutcome> ReplayWorkAsync(ReplayableWork work, DeadLetter row, BinaryData message, CancellationToken cancellationToken)
+    {
+        JsonObject body;
+        try
+        {
+            if (JsonNode.Parse(message.ToMemory().Span) is not JsonObject parsed || work.KeyOf(parsed) is null)
+            {
+                return ReplayOutcome.PayloadMissing;
+            }
+
+            body = parsed;
+        }
+        catch (JsonException)
+        {
+            return ReplayOutcome.PayloadMissing;
+        }
+
+        await clients.Queue(work.Queue).SendMessageAsync(WorkQueues.WithReplayCount(body, 0), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await deadLetters.MarkAsync(row.Source, row.EventId, DeadLetterStatus.Replayed, cancellationToken).ConfigureAwait(false);
+        Log.Replayed(logger, work.Queue + " message", row.Source, row.EventId);
         return ReplayOutcome.Replayed;
     }
 

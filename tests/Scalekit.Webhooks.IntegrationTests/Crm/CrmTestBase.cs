@@ -35,6 +35,7 @@ public class CrmStandInFixture : LocalHostFixture
         ["SALESFORCE_ATTEMPT_TIMEOUT_MS"] = "2500",
         ["SALESFORCE_MAX_RETRIES"] = "2",
         ["CRM_ENTERPRISE_FEATURES"] = "sso",
+        ["DEADLETTER_REPLAY_BASE_DELAY_SECONDS"] = "0",
     };
 }
 

@@ -37,6 +37,7 @@ public class OnboardingFixture : LocalHostFixture, IDisposable
                 ["SCALEKIT_MAX_RETRIES"] = "0",
                 ["SCALEKIT_ATTEMPT_TIMEOUT_MS"] = "4000",
                 ["SCALEKIT_CIRCUIT_BREAK_SECONDS"] = "0.5",
+                ["DEADLETTER_REPLAY_BASE_DELAY_SECONDS"] = "0",
             };
             if (SalesforceAndStripeConfigured)
             {
@@ -114,6 +115,7 @@ public abstract class OnboardingTestBase(OnboardingFixture host) : IAsyncLifetim
         }
 
         await host.Queue(StorageNames.OnboardingQueue).ClearMessagesAsync();
+        await host.Queue(StorageNames.OnboardingQueue + StorageNames.PoisonSuffix).ClearMessagesAsync();
         Scalekit.Given(Request.Create().WithPath("/oauth/token").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { access_token = "sk-token", token_type = "Bearer", expires_in = 86399 }));
         Salesforce.Given(Request.Create().WithPath("/services/oauth2/token").UsingPost())

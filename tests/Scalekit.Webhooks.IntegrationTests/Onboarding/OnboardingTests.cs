@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
@@ -306,6 +307,54 @@ public class OnboardingTests(OnboardingFixture host) : OnboardingTestBase(host),
         await RetryAsync(id);
 
         Assert.Equal("completed", (await StatusAsync(id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ScalekitRateLimit_WithRetryAfter_IsRetried_AndCreatesOneOrganization()
+    {
+        Scalekit.Given(Request.Create().WithPath(OrganizationsPath).UsingPost()).AtPriority(Override).InScenario("limited").WillSetStateTo("answered")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "1").WithBodyAsJson(new { code = 8, message = "rate limit exceeded" }));
+        var id = await StartAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(RunNextAsync);
+        var limited = Step(await StatusAsync(id), "organization");
+        Assert.Equal("pending", limited.GetProperty("status").GetString());
+        Assert.Contains("429", limited.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        await RetryAsync(id);
+
+        var status = await StatusAsync(id);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(Organization, status.GetProperty("organization_id").GetString());
+        var posts = Calls(Scalekit, "POST", OrganizationsPath);
+        Assert.Equal([429, 201], posts.Select(call => (int)call.ResponseMessage.StatusCode!));
+        Assert.Single(Calls(Scalekit, "POST", UsersPath));
+    }
+
+    [Fact]
+    public async Task PoisonedRun_IsSentBackByTheReplayer_ResumesAtItsStep_AndCreatesNothingTwice()
+    {
+        FailOnce("admin_user");
+        var id = await StartAsync();
+        var queue = Host.Queue(StorageNames.OnboardingQueue);
+        var poison = Host.Queue(StorageNames.OnboardingQueue + StorageNames.PoisonSuffix);
+        var received = (await queue.ReceiveMessageAsync()).Value;
+        await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
+        await Assert.ThrowsAnyAsync<Exception>(() => Runner.HandleAsync(received.Body));
+        // The runtime's last retry moves the message to the poison queue.
+        await poison.SendMessageAsync(received.Body);
+        AdminUserExists();
+
+        Assert.Equal(new ReplayRun(1, 0), await Host.Host.Services.GetRequiredService<DeadLetterReplayer>().RunOnceAsync());
+
+        Assert.Empty((await poison.PeekMessagesAsync()).Value);
+        await RunNextAsync();
+        var status = await StatusAsync(id);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal(2, Step(status, "admin_user").GetProperty("attempts").GetInt32());
+        Assert.Equal(1, Step(status, "organization").GetProperty("attempts").GetInt32());
+        Assert.Single(Calls(Scalekit, "POST", OrganizationsPath));
+        Assert.Single(Calls(Scalekit, "POST", UsersPath));
+        Assert.Empty((await queue.PeekMessagesAsync()).Value);
     }
 
     [Fact]
