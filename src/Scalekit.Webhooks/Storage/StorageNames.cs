@@ -12,7 +12,7 @@ public static class StorageNames
     /// <summary>Onboarding runs (one message names one onboarding); not an event queue.</summary>
     public const string OnboardingQueue = "onboarding-steps";
 
-    /// <summary>Salesforce account updates to make after a Scalekit event (not an event queue: no ledger, no replayer).</summary>
+    /// <summary>Salesforce account updates to make after a Scalekit event (not an event queue: no ledger; its poison queue is replayed, see DeadLetters.WorkQueues).</summary>
     public const string CrmPushQueue = "crm-account-push";
 
     public const string PoisonSuffix = "-poison";
