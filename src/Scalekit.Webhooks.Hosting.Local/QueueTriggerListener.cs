@@ -154,7 +154,7 @@ public sealed partial class QueueTriggerListener(
         [LoggerMessage(2003, LogLevel.Warning, "Polling {Queue} failed; retrying")]
         public static partial void PollFailed(ILogger logger, Exception exception, string queue);
 
-        [LoggerMessage(2004, LogLevel.Debug, "{Queue} is empty; it is above the shard count, so its consumer stops")]
+        [LoggerMessage(2004, LogLevel.Information, "{Queue} is empty; it is above the shard count, so its consumer stops")]
         public static partial void Drained(ILogger logger, string queue);
     }
 }
