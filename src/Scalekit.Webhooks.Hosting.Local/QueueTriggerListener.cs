@@ -24,7 +24,16 @@ public sealed partial class QueueTriggerListener(
     /// Polls until the queue holds no message at all (visible or waiting for a retry), then returns: how a consumer
     /// empties a shard queue that the current shard count no longer writes to.
     /// </summary>
-    public Task DrainAsync(CancellationToken stoppingToken) => RunAsync(untilEmpty: true, stoppingToken);
+    public async Task DrainAsync(CancellationToken stoppingToken)
+    {
+        // Usually the queue is empty already: one look, no receive.
+        if (await IsEmptyAsync(stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await RunAsync(untilEmpty: true, stoppingToken).ConfigureAwait(false);
+    }
 
     private async Task RunAsync(bool untilEmpty, CancellationToken stoppingToken)
     {
