@@ -6,63 +6,63 @@ using Scalekit.Webhooks.Http;
 namespace Scalekit.Functions;
 
 /// <summary>The operations API behind function keys (x-functions-key); each route calls the shared handler.</summary>
-public sealed class OpsFunctions
+public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler onboarding)
 {
     [Function(nameof(OpsStats))]
     public Task<IActionResult> OpsStats([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Stats)] HttpRequest request) =>
-        Respond(OpsRequestHandler.StatsAsync(request.HttpContext));
+        Respond(ops.StatsAsync(request.HttpContext));
 
     [Function(nameof(OpsSearchEvents))]
     public Task<IActionResult> OpsSearchEvents([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Events)] HttpRequest request) =>
-        Respond(OpsRequestHandler.SearchEventsAsync(request.HttpContext));
+        Respond(ops.SearchEventsAsync(request.HttpContext));
 
     [Function(nameof(OpsEvent))]
     public Task<IActionResult> OpsEvent([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Event)] HttpRequest request, string source, string eventId) =>
-        Respond(OpsRequestHandler.EventAsync(request.HttpContext, source, eventId));
+        Respond(ops.EventAsync(request.HttpContext, source, eventId));
 
     [Function(nameof(OpsReplayEvent))]
     public Task<IActionResult> OpsReplayEvent([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.EventReplay)] HttpRequest request, string source, string eventId) =>
-        Respond(OpsRequestHandler.ReplayEventAsync(request.HttpContext, source, eventId));
+        Respond(ops.ReplayEventAsync(request.HttpContext, source, eventId));
 
     [Function(nameof(OpsDeadLetters))]
     public Task<IActionResult> OpsDeadLetters([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.DeadLetters)] HttpRequest request) =>
-        Respond(OpsRequestHandler.DeadLettersAsync(request.HttpContext));
+        Respond(ops.DeadLettersAsync(request.HttpContext));
 
     [Function(nameof(OpsReplayDeadLetters))]
     public Task<IActionResult> OpsReplayDeadLetters([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.DeadLettersReplay)] HttpRequest request) =>
-        Respond(OpsRequestHandler.ReplayDeadLettersAsync(request.HttpContext));
+        Respond(ops.ReplayDeadLettersAsync(request.HttpContext));
 
     [Function(nameof(OpsReplayDeadLetter))]
     public Task<IActionResult> OpsReplayDeadLetter([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.DeadLetterReplay)] HttpRequest request, string source, string eventId) =>
-        Respond(OpsRequestHandler.ReplayDeadLetterAsync(request.HttpContext, source, eventId));
+        Respond(ops.ReplayDeadLetterAsync(request.HttpContext, source, eventId));
 
     [Function(nameof(OpsOrganizations))]
     public Task<IActionResult> OpsOrganizations([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Organizations)] HttpRequest request) =>
-        Respond(OpsRequestHandler.OrganizationsAsync(request.HttpContext));
+        Respond(ops.OrganizationsAsync(request.HttpContext));
 
     [Function(nameof(OpsOrganization))]
     public Task<IActionResult> OpsOrganization([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Organization)] HttpRequest request, string orgId) =>
-        Respond(OpsRequestHandler.OrganizationAsync(request.HttpContext, orgId));
+        Respond(ops.OrganizationAsync(request.HttpContext, orgId));
 
     [Function(nameof(OpsDirectoryUsers))]
     public Task<IActionResult> OpsDirectoryUsers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationDirectoryUsers)] HttpRequest request, string orgId) =>
-        Respond(OpsRequestHandler.DirectoryUsersAsync(request.HttpContext, orgId));
+        Respond(ops.DirectoryUsersAsync(request.HttpContext, orgId));
 
     [Function(nameof(OpsMembers))]
     public Task<IActionResult> OpsMembers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationMembers)] HttpRequest request, string orgId) =>
-        Respond(OpsRequestHandler.MembersAsync(request.HttpContext, orgId));
+        Respond(ops.MembersAsync(request.HttpContext, orgId));
 
     [Function(nameof(OpsEmployees))]
     public Task<IActionResult> OpsEmployees([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationEmployees)] HttpRequest request, string orgId) =>
-        Respond(OpsRequestHandler.EmployeesAsync(request.HttpContext, orgId));
+        Respond(ops.EmployeesAsync(request.HttpContext, orgId));
 
     [Function(nameof(OpsCustomer))]
     public Task<IActionResult> OpsCustomer([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customer)] HttpRequest request, string customerId) =>
-        Respond(OpsRequestHandler.CustomerAsync(request.HttpContext, customerId));
+        Respond(ops.CustomerAsync(request.HttpContext, customerId));
 
     [Function(nameof(OpsSyncCustomer))]
     public Task<IActionResult> OpsSyncCustomer([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.CustomerSync)] HttpRequest request, string customerId) =>
-        Respond(OpsRequestHandler.SyncCustomerAsync(request.HttpContext, customerId));
+        Respond(ops.SyncCustomerAsync(request.HttpContext, customerId));
 
     /// <summary>The console page and its files: anonymous (listed in <see cref="OpsRoutes.Anonymous"/>), since they hold no data.</summary>
     [Function(nameof(OpsConsole))]
@@ -71,19 +71,19 @@ public sealed class OpsFunctions
 
     [Function(nameof(OpsErasure))]
     public Task<IActionResult> OpsErasure([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.Erasure)] HttpRequest request) =>
-        Respond(OpsRequestHandler.ErasureAsync(request.HttpContext));
+        Respond(ops.ErasureAsync(request.HttpContext));
 
     [Function(nameof(OpsAudit))]
     public Task<IActionResult> OpsAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Audit)] HttpRequest request) =>
-        Respond(OpsRequestHandler.AuditAsync(request.HttpContext));
+        Respond(ops.AuditAsync(request.HttpContext));
 
     [Function(nameof(OpsStartOnboarding))]
     public Task<IActionResult> OpsStartOnboarding([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.OnboardingStart)] HttpRequest request) =>
-        Respond(OnboardingRequestHandler.StartAsync(request.HttpContext));
+        Respond(onboarding.StartAsync(request.HttpContext));
 
     [Function(nameof(OpsOnboarding))]
     public Task<IActionResult> OpsOnboarding([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Onboarding)] HttpRequest request, string onboardingId) =>
-        Respond(OnboardingRequestHandler.StatusAsync(request.HttpContext, onboardingId));
+        Respond(onboarding.StatusAsync(request.HttpContext, onboardingId));
 
     [Function(nameof(OpsOpenApi))]
     public Task<IActionResult> OpsOpenApi([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OpenApi)] HttpRequest request) =>

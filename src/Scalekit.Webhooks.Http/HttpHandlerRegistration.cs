@@ -9,6 +9,9 @@ public static class HttpHandlerRegistration
     public static IServiceCollection AddWebhookHttpHandlers(this IServiceCollection services)
     {
         services.TryAddSingleton<WebhookRequestHandler>();
+        services.TryAddSingleton<OpsAudit>();
+        services.TryAddSingleton<OpsRequestHandler>();
+        services.TryAddSingleton<OnboardingRequestHandler>();
         return services;
     }
 }

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Onboarding;
 
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>The onboarding routes of the operations API: start one, and read where it stands.</summary>
-public static class OnboardingRequestHandler
+public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsAudit audit)
 {
     private const int MaxBodyBytes = 16 * 1024;
 
@@ -15,7 +14,7 @@ public static class OnboardingRequestHandler
     /// Starts an onboarding: 202 with its status URL in <c>Location</c>; 200 with the same onboarding when the Stripe
     /// customer has one already (queued again unless it completed); 400 naming the field that is wrong.
     /// </summary>
-    public static async Task StartAsync(HttpContext context)
+    public async Task StartAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         OnboardingRequestParse parsed;
@@ -41,19 +40,19 @@ public static class OnboardingRequestHandler
             return;
         }
 
-        var start = await context.RequestServices.GetRequiredService<CustomerOnboarding>().StartAsync(request, context.RequestAborted);
+        var start = await onboarding.StartAsync(request, context.RequestAborted);
         var record = start.Record;
-        await OpsAudit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})",
+        await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})",
             start.Created ? "started" : start.Queued ? $"requested again: {record.Status}, queued again" : $"requested again: {record.Status}");
         context.Response.Headers.Location = StatusUrl(record.Id);
         await JsonAsync(context, start.Created ? 202 : 200, ToJson(record, start.Created));
     }
 
     /// <summary>Where an onboarding stands: its status, ids and every step.</summary>
-    public static async Task StatusAsync(HttpContext context, string onboardingId)
+    public async Task StatusAsync(HttpContext context, string onboardingId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var record = await context.RequestServices.GetRequiredService<CustomerOnboarding>().GetAsync(onboardingId, context.RequestAborted);
+        var record = await onboarding.GetAsync(onboardingId, context.RequestAborted);
         if (record is null)
         {
             await ProblemAsync(context, 404, "not_found", $"no onboarding {onboardingId}", null);

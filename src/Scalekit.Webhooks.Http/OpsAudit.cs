@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
@@ -7,19 +6,18 @@ using Scalekit.Webhooks.Operations;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>Records a change made through the operations API with the caller's address and a fingerprint of its key: one call per changing route.</summary>
-public static class OpsAudit
+public sealed class OpsAudit(AuditTrail trail, IOptions<RefusalThrottleOptions> throttle)
 {
     /// <param name="context">The operations request.</param>
     /// <param name="action">What was done, e.g. <c>replay</c>, <c>erasure</c>.</param>
     /// <param name="target">What it was done to; never personal data.</param>
     /// <param name="outcome">What came of it, e.g. <c>replayed</c>, <c>not found</c>, counts.</param>
     /// <remarks>Written even when the caller has gone away meanwhile: the change happened.</remarks>
-    public static Task<AuditEntry> RecordAsync(HttpContext context, string action, string target, string outcome)
+    public Task<AuditEntry> RecordAsync(HttpContext context, string action, string target, string outcome)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var services = context.RequestServices;
-        var hops = services.GetRequiredService<IOptions<RefusalThrottleOptions>>().Value.ForwardedForHops;
-        return services.GetRequiredService<AuditTrail>().RecordAsync(
+        var hops = throttle.Value.ForwardedForHops;
+        return trail.RecordAsync(
             action, target, outcome, ClientAddress.Of(context, hops), AuditTrail.Fingerprint(OpsKey.Presented(context.Request)), CancellationToken.None);
     }
 }

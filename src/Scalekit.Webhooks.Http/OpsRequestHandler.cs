@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Operations;
@@ -11,9 +10,15 @@ using Scalekit.Webhooks.Privacy;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>The operations API, one method per route; both hosts call these after their own key check.</summary>
-public static class OpsRequestHandler
+public sealed class OpsRequestHandler(
+    OpsQueries queries,
+    ManualReplay replay,
+    LateLinkSync lateLinks,
+    PersonalDataEraser eraser,
+    AuditTrail auditTrail,
+    OpsAudit audit)
 {
-    public static async Task StatsAsync(HttpContext context)
+    public async Task StatsAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!TryParseWindow(context.Request.Query["window"], out var window))
@@ -22,10 +27,10 @@ public static class OpsRequestHandler
             return;
         }
 
-        await JsonAsync(context, 200, await Queries(context).StatsAsync(window, context.RequestAborted));
+        await JsonAsync(context, 200, await queries.StatsAsync(window, context.RequestAborted));
     }
 
-    public static async Task EventAsync(HttpContext context, string source, string eventId)
+    public async Task EventAsync(HttpContext context, string source, string eventId)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (await SourceAsync(context, source) is not { } parsed)
@@ -33,11 +38,11 @@ public static class OpsRequestHandler
             return;
         }
 
-        var row = await Queries(context).EventAsync(parsed, eventId, context.RequestAborted);
+        var row = await queries.EventAsync(parsed, eventId, context.RequestAborted);
         await (row is null ? NotFoundAsync(context, $"no {source} event {eventId} in the event log") : JsonAsync(context, 200, row));
     }
 
-    public static async Task SearchEventsAsync(HttpContext context)
+    public async Task SearchEventsAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
@@ -48,10 +53,10 @@ public static class OpsRequestHandler
         }
 
         var filter = new EventQuery(Text(query["source"]), Text(query["type"]), Text(query["status"]), from, to, Text(query["organizationId"]), Text(query["customerId"]));
-        await JsonAsync(context, 200, await Queries(context).SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
     }
 
-    public static async Task DeadLettersAsync(HttpContext context)
+    public async Task DeadLettersAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
@@ -78,10 +83,10 @@ public static class OpsRequestHandler
             status = parsed;
         }
 
-        await JsonAsync(context, 200, await Queries(context).DeadLettersAsync(source, Text(query["type"]), status, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.DeadLettersAsync(source, Text(query["type"]), status, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
     }
 
-    public static async Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId)
+    public async Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (await SourceAsync(context, source) is not { } parsed)
@@ -89,12 +94,12 @@ public static class OpsRequestHandler
             return;
         }
 
-        var outcome = await Replay(context).ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted);
-        await OpsAudit.RecordAsync(context, "replay", $"dead letter {parsed.Name()}/{eventId}", Describe(outcome));
+        var outcome = await replay.ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted);
+        await audit.RecordAsync(context, "replay", $"dead letter {parsed.Name()}/{eventId}", Describe(outcome));
         await ReplayResultAsync(context, outcome, source, eventId, "dead letter");
     }
 
-    public static async Task ReplayDeadLettersAsync(HttpContext context)
+    public async Task ReplayDeadLettersAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
@@ -111,17 +116,17 @@ public static class OpsRequestHandler
         }
 
         var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
-        var count = await Replay(context).ReplayDeadLettersAsync(parsedSource, Text(query["type"]), dryRun, context.RequestAborted);
+        var count = await replay.ReplayDeadLettersAsync(parsedSource, Text(query["type"]), dryRun, context.RequestAborted);
         if (!dryRun)
         {
-            await OpsAudit.RecordAsync(context, "bulk-replay", $"dead letters source={source ?? "any"} type={Text(query["type"]) ?? "any"}", $"replayed {count}");
+            await audit.RecordAsync(context, "bulk-replay", $"dead letters source={source ?? "any"} type={Text(query["type"]) ?? "any"}", $"replayed {count}");
         }
 
         await JsonAsync(context, dryRun ? 200 : 202, new BulkReplayView(
             dryRun, dryRun ? count : null, dryRun ? null : count, dryRun ? "Nothing was replayed. Send dryRun=false to replay these." : null));
     }
 
-    public static async Task ReplayEventAsync(HttpContext context, string source, string eventId)
+    public async Task ReplayEventAsync(HttpContext context, string source, string eventId)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (await SourceAsync(context, source) is not { } parsed)
@@ -129,45 +134,45 @@ public static class OpsRequestHandler
             return;
         }
 
-        var outcome = await Replay(context).ReplayEventAsync(parsed, eventId, context.RequestAborted);
-        await OpsAudit.RecordAsync(context, "forced-replay", $"event {parsed.Name()}/{eventId}", Describe(outcome));
+        var outcome = await replay.ReplayEventAsync(parsed, eventId, context.RequestAborted);
+        await audit.RecordAsync(context, "forced-replay", $"event {parsed.Name()}/{eventId}", Describe(outcome));
         await ReplayResultAsync(context, outcome, source, eventId, "event");
     }
 
-    public static async Task OrganizationAsync(HttpContext context, string organizationId)
+    public async Task OrganizationAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var organization = await Queries(context).OrganizationAsync(organizationId, context.RequestAborted);
+        var organization = await queries.OrganizationAsync(organizationId, context.RequestAborted);
         await (organization is null ? NotFoundAsync(context, $"no event has described organization {organizationId}") : JsonAsync(context, 200, organization));
     }
 
-    public static async Task DirectoryUsersAsync(HttpContext context, string organizationId)
+    public async Task DirectoryUsersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await Queries(context).DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
-    public static async Task MembersAsync(HttpContext context, string organizationId)
+    public async Task MembersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await Queries(context).MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
-    public static async Task EmployeesAsync(HttpContext context, string organizationId)
+    public async Task EmployeesAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await Queries(context).EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
-    public static async Task CustomerAsync(HttpContext context, string customerId)
+    public async Task CustomerAsync(HttpContext context, string customerId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var customer = await Queries(context).CustomerAsync(customerId, context.RequestAborted);
+        var customer = await queries.CustomerAsync(customerId, context.RequestAborted);
         await (customer is null ? NotFoundAsync(context, $"no billing event has described customer {customerId}") : JsonAsync(context, 200, customer));
     }
 
     /// <summary>Lists organizations by a filter; the one filter so far is <c>over_budget=true</c>.</summary>
-    public static async Task OrganizationsAsync(HttpContext context)
+    public async Task OrganizationsAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!string.Equals(Text(context.Request.Query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
@@ -176,26 +181,26 @@ public static class OpsRequestHandler
             return;
         }
 
-        await JsonAsync(context, 200, await Queries(context).OverBudgetOrganizationsAsync(context.RequestAborted));
+        await JsonAsync(context, 200, await queries.OverBudgetOrganizationsAsync(context.RequestAborted));
     }
 
     /// <summary>Writes the customer's current billing state to its organization now, or looks for the organization again.</summary>
-    public static async Task SyncCustomerAsync(HttpContext context, string customerId)
+    public async Task SyncCustomerAsync(HttpContext context, string customerId)
     {
         ArgumentNullException.ThrowIfNull(context);
         SyncResult? result;
         try
         {
-            result = await context.RequestServices.GetRequiredService<LateLinkSync>().SyncNowAsync(customerId, context.RequestAborted);
+            result = await lateLinks.SyncNowAsync(customerId, context.RequestAborted);
         }
         catch (BillingSyncBusyException ex)
         {
-            await OpsAudit.RecordAsync(context, "re-sync", $"customer {customerId}", "busy");
+            await audit.RecordAsync(context, "re-sync", $"customer {customerId}", "busy");
             await ProblemAsync(context, 409, "sync_busy", ex.Message);
             return;
         }
 
-        await OpsAudit.RecordAsync(context, "re-sync", $"customer {customerId}", result is null ? "not found" : $"{result.Result}: {result.Detail}");
+        await audit.RecordAsync(context, "re-sync", $"customer {customerId}", result is null ? "not found" : $"{result.Result}: {result.Detail}");
         if (result is null)
         {
             await NotFoundAsync(context, $"no billing event has described customer {customerId}");
@@ -209,7 +214,7 @@ public static class OpsRequestHandler
     /// Erases one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>, <c>directory_user_id</c>.
     /// Answers with counts only; the audit entry records the kind of subject, never the subject.
     /// </summary>
-    public static async Task ErasureAsync(HttpContext context)
+    public async Task ErasureAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var subjects = new List<(ErasureSubjectKind Kind, string Value)>();
@@ -237,18 +242,17 @@ public static class OpsRequestHandler
         }
 
         var (subjectKind, subject) = subjects[0];
-        var erased = await context.RequestServices.GetRequiredService<PersonalDataEraser>().EraseAsync(subjectKind, subject, context.RequestAborted);
+        var erased = await eraser.EraseAsync(subjectKind, subject, context.RequestAborted);
         var counts = new ErasedCountsView(erased.ReadModelRows, erased.LedgerPayloads, erased.DeadLetterMessages);
-        await OpsAudit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", JsonSerializer.Serialize(counts, OpsJson.Options));
+        await audit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", JsonSerializer.Serialize(counts, OpsJson.Options));
         await JsonAsync(context, 200, new ErasureView(counts));
     }
 
     /// <summary>The audit trail of changes made through the operations API, newest first (paged).</summary>
-    public static async Task AuditAsync(HttpContext context)
+    public async Task AuditAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var page = await context.RequestServices.GetRequiredService<AuditTrail>()
-            .ListAsync(Math.Clamp(PageSize(context), 1, OpsQueries.MaxPageSize), Text(context.Request.Query["continuationToken"]), context.RequestAborted);
+        var page = await auditTrail.ListAsync(Math.Clamp(PageSize(context), 1, OpsQueries.MaxPageSize), Text(context.Request.Query["continuationToken"]), context.RequestAborted);
         await JsonAsync(context, 200, new OpsPage<AuditEntryView>(
             [.. page.Entries.Select(entry => new AuditEntryView(entry.At, entry.Action, entry.Target, entry.Outcome, entry.CallerAddress, entry.KeyFingerprint))],
             page.ContinuationToken));
@@ -314,10 +318,6 @@ public static class OpsRequestHandler
         context.Response.StatusCode = status;
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, OpsJson.Options), context.RequestAborted);
     }
-
-    private static OpsQueries Queries(HttpContext context) => context.RequestServices.GetRequiredService<OpsQueries>();
-
-    private static ManualReplay Replay(HttpContext context) => context.RequestServices.GetRequiredService<ManualReplay>();
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 

@@ -58,24 +58,24 @@ public static class OpsRoutes
 
             return await next(context);
         });
-        ops.MapGet(Stats, (HttpContext c) => OpsRequestHandler.StatsAsync(c));
-        ops.MapGet(Events, (HttpContext c) => OpsRequestHandler.SearchEventsAsync(c));
-        ops.MapGet(Event, (HttpContext c, string source, string eventId) => OpsRequestHandler.EventAsync(c, source, eventId));
-        ops.MapPost(EventReplay, (HttpContext c, string source, string eventId) => OpsRequestHandler.ReplayEventAsync(c, source, eventId));
-        ops.MapGet(DeadLetters, (HttpContext c) => OpsRequestHandler.DeadLettersAsync(c));
-        ops.MapPost(DeadLettersReplay, (HttpContext c) => OpsRequestHandler.ReplayDeadLettersAsync(c));
-        ops.MapPost(DeadLetterReplay, (HttpContext c, string source, string eventId) => OpsRequestHandler.ReplayDeadLetterAsync(c, source, eventId));
-        ops.MapGet(Organizations, (HttpContext c) => OpsRequestHandler.OrganizationsAsync(c));
-        ops.MapGet(Organization, (HttpContext c, string orgId) => OpsRequestHandler.OrganizationAsync(c, orgId));
-        ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId) => OpsRequestHandler.DirectoryUsersAsync(c, orgId));
-        ops.MapGet(OrganizationMembers, (HttpContext c, string orgId) => OpsRequestHandler.MembersAsync(c, orgId));
-        ops.MapGet(OrganizationEmployees, (HttpContext c, string orgId) => OpsRequestHandler.EmployeesAsync(c, orgId));
-        ops.MapGet(Customer, (HttpContext c, string customerId) => OpsRequestHandler.CustomerAsync(c, customerId));
-        ops.MapPost(CustomerSync, (HttpContext c, string customerId) => OpsRequestHandler.SyncCustomerAsync(c, customerId));
-        ops.MapPost(Erasure, (HttpContext c) => OpsRequestHandler.ErasureAsync(c));
-        ops.MapGet(Audit, (HttpContext c) => OpsRequestHandler.AuditAsync(c));
-        ops.MapPost(OnboardingStart, (HttpContext c) => OnboardingRequestHandler.StartAsync(c));
-        ops.MapGet(Onboarding, (HttpContext c, string onboardingId) => OnboardingRequestHandler.StatusAsync(c, onboardingId));
+        ops.MapGet(Stats, (HttpContext c, OpsRequestHandler handler) => handler.StatsAsync(c));
+        ops.MapGet(Events, (HttpContext c, OpsRequestHandler handler) => handler.SearchEventsAsync(c));
+        ops.MapGet(Event, (HttpContext c, string source, string eventId, OpsRequestHandler handler) => handler.EventAsync(c, source, eventId));
+        ops.MapPost(EventReplay, (HttpContext c, string source, string eventId, OpsRequestHandler handler) => handler.ReplayEventAsync(c, source, eventId));
+        ops.MapGet(DeadLetters, (HttpContext c, OpsRequestHandler handler) => handler.DeadLettersAsync(c));
+        ops.MapPost(DeadLettersReplay, (HttpContext c, OpsRequestHandler handler) => handler.ReplayDeadLettersAsync(c));
+        ops.MapPost(DeadLetterReplay, (HttpContext c, string source, string eventId, OpsRequestHandler handler) => handler.ReplayDeadLetterAsync(c, source, eventId));
+        ops.MapGet(Organizations, (HttpContext c, OpsRequestHandler handler) => handler.OrganizationsAsync(c));
+        ops.MapGet(Organization, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.OrganizationAsync(c, orgId));
+        ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.DirectoryUsersAsync(c, orgId));
+        ops.MapGet(OrganizationMembers, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.MembersAsync(c, orgId));
+        ops.MapGet(OrganizationEmployees, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.EmployeesAsync(c, orgId));
+        ops.MapGet(Customer, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.CustomerAsync(c, customerId));
+        ops.MapPost(CustomerSync, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.SyncCustomerAsync(c, customerId));
+        ops.MapPost(Erasure, (HttpContext c, OpsRequestHandler handler) => handler.ErasureAsync(c));
+        ops.MapGet(Audit, (HttpContext c, OpsRequestHandler handler) => handler.AuditAsync(c));
+        ops.MapPost(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.StartAsync(c));
+        ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));
         ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
@@ -38,37 +39,63 @@ internal static class LocalHostServices
             {
                 foreach (var shard in StorageNames.AllShards)
                 {
-                    services.AddSingleton<IHostedService>(provider => QueueTriggerService.ForEventShard(provider, source.Source, shard));
+                    services.AddSingleton<IHostedService>(provider => QueueTrigger(
+                        provider, StorageNames.QueueFor(source.Source, shard), provider.GetRequiredService<EventConsumer>().HandleAsync,
+                        untilEmpty: shard >= provider.GetRequiredService<IOptions<EventQueueOptions>>().Value.Shards));
                 }
             }
 
-            services.AddHostedService<OnboardingQueueService>();
-            services.AddSingleton<IHostedService>(provider => new QueueTriggerService(provider, StorageNames.CrmPushQueue, provider.GetRequiredService<AccountPush>().HandleAsync));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.OnboardingQueue, provider.GetRequiredService<CustomerOnboarding>().HandleAsync));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, provider.GetRequiredService<AccountPush>().HandleAsync));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
-            // AddHostedService would keep only one of two services of the same type.
-            services.AddSingleton<IHostedService>(provider => new TimerJobService(
-                "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule,
-                async cancellationToken =>
+            services.AddSingleton<IHostedService>(provider =>
+            {
+                var replayer = provider.GetRequiredService<DeadLetterReplayer>();
+                var lateLinks = provider.GetRequiredService<LateLinkSync>();
+                return TimerJob(provider, "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule, async cancellationToken =>
                 {
                     // As in the Functions app: the late-link re-check runs after each replay.
-                    await provider.GetRequiredService<DeadLetterReplayer>().RunOnceAsync(cancellationToken);
-                    await provider.GetRequiredService<LateLinkSync>().RecheckAsync(cancellationToken);
-                },
-                provider));
-            services.AddSingleton<IHostedService>(provider => new TimerJobService(
-                "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule,
-                provider.GetRequiredService<PayloadRetention>().RunOnceAsync, provider));
-            services.AddSingleton<IHostedService>(provider => new TimerJobService(
-                "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule,
-                async cancellationToken => await provider.GetRequiredService<CrmScheduledSync>().RunOnceAsync(cancellationToken), provider));
+                    await replayer.RunOnceAsync(cancellationToken);
+                    await lateLinks.RecheckAsync(cancellationToken);
+                });
+            });
+            services.AddSingleton<IHostedService>(provider => TimerJob(
+                provider, "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule,
+                provider.GetRequiredService<PayloadRetention>().RunOnceAsync));
+            services.AddSingleton<IHostedService>(provider =>
+            {
+                var crm = provider.GetRequiredService<CrmScheduledSync>();
+                return TimerJob(provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, async cancellationToken => await crm.RunOnceAsync(cancellationToken));
+            });
         }
 
         services.AddHostedService<StartupBanner>();
         return services;
     }
+
+    /// <summary>
+    /// One queue trigger. With <paramref name="untilEmpty"/> it stops once the queue is empty: an event shard above
+    /// the shard count, left from a larger count, is drained as the Functions app's trigger on that queue would drain it.
+    /// </summary>
+    private static QueueTriggerService QueueTrigger(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task> handler, bool untilEmpty = false)
+    {
+        var clients = provider.GetRequiredService<StorageClients>();
+        var listener = new QueueTriggerListener(
+            clients.Queue(queue),
+            clients.Queue(queue + StorageNames.PoisonSuffix),
+            handler,
+            provider.GetRequiredService<IOptions<QueueTriggerOptions>>().Value,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{queue}"));
+        return new QueueTriggerService(listener, untilEmpty);
+    }
+
+    // AddHostedService would keep only one of two services of the same type.
+    private static TimerJobService TimerJob(IServiceProvider provider, string name, string schedule, Func<CancellationToken, Task> run) =>
+        new(name, schedule, run, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<TimerJobService>>());
 }
 
 /// <summary>Creates queues, containers and tables before anything else runs, waiting for storage to come up.</summary>
@@ -100,38 +127,18 @@ internal sealed partial class StorageProvisioningService(StorageProvisioner prov
     private static partial void LogWaiting(ILogger logger, string reason);
 }
 
-/// <summary>
-/// One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue. With
-/// <paramref name="untilEmpty"/> it stops once the queue is empty: an event shard above the shard count, left from a
-/// larger count, is drained as the Functions app's trigger on that queue would drain it.
-/// </summary>
-internal sealed class QueueTriggerService(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task>? handler = null, bool untilEmpty = false) : BackgroundService
+/// <summary>One queue trigger: the Functions runtime's poll, retry and poison behaviour for one queue.</summary>
+internal sealed class QueueTriggerService(QueueTriggerListener listener, bool untilEmpty) : BackgroundService
 {
-    /// <summary>Shard <paramref name="shard"/> of a source's event queues, handled by the event consumer.</summary>
-    public static QueueTriggerService ForEventShard(IServiceProvider provider, WebhookSource source, int shard) =>
-        new(provider, StorageNames.QueueFor(source, shard), untilEmpty: shard >= provider.GetRequiredService<IOptions<EventQueueOptions>>().Value.Shards);
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var clients = provider.GetRequiredService<StorageClients>();
-        var listener = new QueueTriggerListener(
-            clients.Queue(queue),
-            clients.Queue(queue + StorageNames.PoisonSuffix),
-            handler ?? provider.GetRequiredService<EventConsumer>().HandleAsync,
-            provider.GetRequiredService<IOptions<QueueTriggerOptions>>().Value,
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{queue}"));
-        return untilEmpty ? listener.DrainAsync(stoppingToken) : listener.RunAsync(stoppingToken);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        untilEmpty ? listener.DrainAsync(stoppingToken) : listener.RunAsync(stoppingToken);
 }
 
 /// <summary>A timer job (dead-letter replayer, payload retention, CRM sync) on the same cron schedule as its Functions timer trigger.</summary>
-internal sealed partial class TimerJobService(string name, string schedule, Func<CancellationToken, Task> run, IServiceProvider provider) : BackgroundService
+internal sealed partial class TimerJobService(string name, string schedule, Func<CancellationToken, Task> run, TimeProvider time, ILogger<TimerJobService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var time = provider.GetRequiredService<TimeProvider>();
-        var logger = provider.GetRequiredService<ILogger<TimerJobService>>();
         var cron = CronSchedule.Parse(schedule);
         while (!stoppingToken.IsCancellationRequested)
         {

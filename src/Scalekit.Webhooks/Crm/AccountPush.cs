@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
@@ -38,7 +37,7 @@ public sealed record AccountPushResult(string Outcome, string Detail, IReadOnlyD
 /// queue; a refusal that no retry changes is recorded and dropped (the next event recomputes every field anyway).
 /// </summary>
 public sealed partial class AccountPush(
-    IServiceProvider services,
+    SalesforceClient salesforce,
     IOptions<SalesforceOptions> salesforceOptions,
     IOptions<CrmOptions> crmOptions,
     AccountLinks links,
@@ -87,11 +86,10 @@ public sealed partial class AccountPush(
         }
 
         var started = time.GetTimestamp();
-        var salesforce = services.GetRequiredService<SalesforceClient>();
         AccountPushResult result;
         try
         {
-            result = await WriteAsync(salesforce, request, accountId, cancellationToken).ConfigureAwait(false);
+            result = await WriteAsync(request, accountId, cancellationToken).ConfigureAwait(false);
         }
         catch (SalesforceApiException ex) when (!ex.IsTransient && ex is not SalesforceConflictException)
         {
@@ -99,15 +97,15 @@ public sealed partial class AccountPush(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            await RecordAsync(new AccountPushResult(CrmSyncStore.Failure, $"account {accountId} of {request.OrganizationId}: {ex.GetType().Name}: {ex.Message}; the queue retries", new Dictionary<string, object?>()), started, salesforce).ConfigureAwait(false);
+            await RecordAsync(new AccountPushResult(CrmSyncStore.Failure, $"account {accountId} of {request.OrganizationId}: {ex.GetType().Name}: {ex.Message}; the queue retries", new Dictionary<string, object?>()), started).ConfigureAwait(false);
             throw;
         }
 
-        await RecordAsync(result, started, salesforce).ConfigureAwait(false);
+        await RecordAsync(result, started).ConfigureAwait(false);
         return result;
     }
 
-    private async Task RecordAsync(AccountPushResult result, long started, SalesforceClient salesforce)
+    private async Task RecordAsync(AccountPushResult result, long started)
     {
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         var outcome = result.Outcome == Unchanged ? CrmSyncStore.Success : result.Outcome;
@@ -116,7 +114,7 @@ public sealed partial class AccountPush(
         Log.Pushed(logger, result.Outcome, result.Detail);
     }
 
-    private async Task<AccountPushResult> WriteAsync(SalesforceClient salesforce, AccountPushRequest request, string accountId, CancellationToken cancellationToken)
+    private async Task<AccountPushResult> WriteAsync(AccountPushRequest request, string accountId, CancellationToken cancellationToken)
     {
         var fields = crmOptions.Value.PushFields;
         var desired = await DesiredAsync(request, cancellationToken).ConfigureAwait(false);

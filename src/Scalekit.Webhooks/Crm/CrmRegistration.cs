@@ -14,7 +14,8 @@ internal static class CrmRegistration
     {
         services.AddOptions<SalesforceOptions>().Configure(options => SalesforceOptions.Bind(options, configuration)).ValidateOnStart();
         services.TryAddSingleton<SalesforceSession>();
-        services.AddHttpClient<SalesforceClient>()
+        services.TryAddSingleton<SalesforceClient>();
+        services.AddHttpClient(SalesforceClient.HttpClientName)
             .AddResilienceHandler("salesforce", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;

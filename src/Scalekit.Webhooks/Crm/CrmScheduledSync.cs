@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Scalekit;
@@ -26,7 +25,9 @@ public sealed record CrmRunResult(string Outcome, string Detail, int Applied, in
 /// parked, so a run that stops (an outage, the API allocation) resumes where it stopped.
 /// </summary>
 public sealed partial class CrmScheduledSync(
-    IServiceProvider services,
+    SalesforceClient salesforce,
+    ScalekitClient scalekit,
+    ScalekitUserClient scalekitUsers,
     IOptions<SalesforceOptions> salesforceOptions,
     IOptions<CrmOptions> crmOptions,
     IOptions<ScalekitOptions> scalekitOptions,
@@ -55,8 +56,7 @@ public sealed partial class CrmScheduledSync(
         }
 
         var started = time.GetTimestamp();
-        var salesforce = services.GetRequiredService<SalesforceClient>();
-        var run = new Run(services.GetRequiredService<ScalekitClient>(), services.GetRequiredService<ScalekitUserClient>(), salesforce);
+        var run = new Run();
         CrmRunResult result;
         try
         {
@@ -117,9 +117,9 @@ public sealed partial class CrmScheduledSync(
         string? deferred = null;
         try
         {
-            await foreach (var record in run.Salesforce.QueryAsync(query(watermark), cancellationToken).ConfigureAwait(false))
+            await foreach (var record in salesforce.QueryAsync(query(watermark), cancellationToken).ConfigureAwait(false))
             {
-                if (run.Salesforce.LastUsage is { } usage && usage.Percent >= salesforceOptions.Value.UsageCeilingPercent)
+                if (salesforce.LastUsage is { } usage && usage.Percent >= salesforceOptions.Value.UsageCeilingPercent)
                 {
                     deferred = $"Salesforce API usage {usage.Used}/{usage.Allocated} ({usage.Percent:0.#} %) passed {SalesforceOptions.UsageCeilingSetting} ({salesforceOptions.Value.UsageCeilingPercent} %): deferred to the next run";
                     break;
@@ -158,7 +158,7 @@ public sealed partial class CrmScheduledSync(
     {
         var accountId = Text(account, "Id") ?? throw new SalesforceApiException(System.Net.HttpStatusCode.OK, SalesforceApiException.MalformedAnswer, "Salesforce sent an Account without an Id");
         if (await links.FindOrganizationAsync(accountId, cancellationToken).ConfigureAwait(false) is not { } organizationId
-            || await run.Scalekit.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
+            || await scalekit.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
         {
             run.Skipped++;
             return;
@@ -188,12 +188,12 @@ public sealed partial class CrmScheduledSync(
         {
             if (merge.Changed)
             {
-                await run.Scalekit.UpdateMetadataAsync(organization.Id, merge.Metadata, $"crm-{accountId}-{Text(account, "SystemModstamp")}", cancellationToken).ConfigureAwait(false);
+                await scalekit.UpdateMetadataAsync(organization.Id, merge.Metadata, $"crm-{accountId}-{Text(account, "SystemModstamp")}", cancellationToken).ConfigureAwait(false);
             }
 
             if (features.Count > 0)
             {
-                await run.Scalekit.UpdateFeaturesAsync(organization.Id, features, cancellationToken).ConfigureAwait(false);
+                await scalekit.UpdateFeaturesAsync(organization.Id, features, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (ScalekitApiException ex) when (!ex.IsTransient)
@@ -218,7 +218,7 @@ public sealed partial class CrmScheduledSync(
             return;
         }
 
-        var users = await run.Users.SearchOrganizationUsersAsync(organizationId, email, cancellationToken).ConfigureAwait(false);
+        var users = await scalekitUsers.SearchOrganizationUsersAsync(organizationId, email, cancellationToken).ConfigureAwait(false);
         if (users.FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)) is not { } user)
         {
             run.Skipped++;
@@ -241,7 +241,7 @@ public sealed partial class CrmScheduledSync(
 
         try
         {
-            await run.Users.UpdateUserAsync(user.Id, new ScalekitUserUpdate(Metadata: merge.Metadata), cancellationToken).ConfigureAwait(false);
+            await scalekitUsers.UpdateUserAsync(user.Id, new ScalekitUserUpdate(Metadata: merge.Metadata), cancellationToken).ConfigureAwait(false);
             run.Applied++;
         }
         catch (ScalekitApiException ex) when (!ex.IsTransient)
@@ -305,14 +305,9 @@ public sealed partial class CrmScheduledSync(
     private static string? Text(JsonElement record, string name) =>
         record.ValueKind == JsonValueKind.Object && record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private sealed class Run(ScalekitClient scalekit, ScalekitUserClient users, SalesforceClient salesforce)
+    /// <summary>What one run has done so far.</summary>
+    private sealed class Run
     {
-        public ScalekitClient Scalekit { get; } = scalekit;
-
-        public ScalekitUserClient Users { get; } = users;
-
-        public SalesforceClient Salesforce { get; } = salesforce;
-
         public int Applied { get; set; }
 
         public int Unchanged { get; set; }

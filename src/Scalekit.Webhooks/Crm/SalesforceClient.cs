@@ -11,12 +11,17 @@ namespace Scalekit.Webhooks.Crm;
 public sealed record SalesforceRecord(JsonElement Fields, string? ETag);
 
 /// <summary>
-/// Typed client for the parts of Salesforce's REST API the CRM sync uses: read and update records, and SOQL queries
-/// paged through <c>nextRecordsUrl</c>. Transient failures are retried by the resilience pipeline configured at
-/// registration; a 401 <c>INVALID_SESSION_ID</c> renews the token once. Every response's API usage is recorded.
+/// Client for the parts of Salesforce's REST API the CRM sync uses: read and update records, and SOQL queries paged
+/// through <c>nextRecordsUrl</c>. Each request takes the named <see cref="HttpClient"/> from
+/// <see cref="IHttpClientFactory"/>, whose resilience pipeline (configured at registration) retries transient failures,
+/// so the client is a singleton that never holds a handler past its rotation. A 401 <c>INVALID_SESSION_ID</c> renews
+/// the token once. Every response's API usage is recorded.
 /// </summary>
-public sealed class SalesforceClient(HttpClient http, IOptions<SalesforceOptions> options, SalesforceSession session)
+public sealed class SalesforceClient(IHttpClientFactory httpClients, IOptions<SalesforceOptions> options, SalesforceSession session)
 {
+    /// <summary>The named HTTP client (and resilience pipeline) Salesforce calls use.</summary>
+    public const string HttpClientName = "salesforce";
+
     private readonly SalesforceOptions _options = options.Value;
 
     /// <summary>The API usage the newest response reported.</summary>
@@ -107,7 +112,7 @@ public sealed class SalesforceClient(HttpClient http, IOptions<SalesforceOptions
                 request.Content = JsonContent.Create(body);
             }
 
-            var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
             session.Record(ApiUsage.Parse(response.Headers.TryGetValues(ApiUsage.Header, out var values) ? string.Join(',', values) : null));
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
             {
@@ -133,7 +138,7 @@ public sealed class SalesforceClient(HttpClient http, IOptions<SalesforceOptions
                 ["client_secret"] = _options.ClientSecret!,
             }),
         };
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             // The token endpoint answers OAuth errors ({"error","error_description"}), not the API's array.

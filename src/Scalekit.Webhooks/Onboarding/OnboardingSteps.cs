@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Scalekit;
@@ -13,7 +12,11 @@ namespace Scalekit.Webhooks.Onboarding;
 /// why. Failures are thrown; <see cref="Classify"/> tells a refusal no retry can change from an outage.
 /// </summary>
 public sealed class OnboardingSteps(
-    IServiceProvider services,
+    ScalekitClient scalekit,
+    ScalekitUserClient scalekitUsers,
+    AccountLinks accountLinks,
+    SalesforceClient salesforce,
+    StripeCustomerMetadata stripeCustomers,
     IOptions<ScalekitOptions> scalekitOptions,
     IOptions<SalesforceOptions> salesforceOptions,
     IOptions<StripeApiOptions> stripeOptions)
@@ -57,15 +60,14 @@ public sealed class OnboardingSteps(
             desired["salesforce_account_id"] = account;
         }
 
-        var client = services.GetRequiredService<ScalekitClient>();
-        if (await client.FindByExternalIdAsync(request.StripeCustomerId, cancellationToken).ConfigureAwait(false) is not { } organization)
+        if (await scalekit.FindByExternalIdAsync(request.StripeCustomerId, cancellationToken).ConfigureAwait(false) is not { } organization)
         {
             if (MetadataBudget.Validate(desired) is { } problem)
             {
                 throw new OnboardingRefusedException(problem);
             }
 
-            var created = await client.CreateAsync(request.CompanyName, request.StripeCustomerId, desired, cancellationToken).ConfigureAwait(false);
+            var created = await scalekit.CreateAsync(request.CompanyName, request.StripeCustomerId, desired, cancellationToken).ConfigureAwait(false);
             return OnboardingStepResult.Done($"created organization {created.Id} with external id {request.StripeCustomerId}{await LinkAsync(created.Id, request, cancellationToken).ConfigureAwait(false)}", created.Id);
         }
 
@@ -78,7 +80,7 @@ public sealed class OnboardingSteps(
 
         if (merge.Changed)
         {
-            await client.UpdateMetadataAsync(organization.Id, merge.Metadata, $"{record.Id}-organization", cancellationToken).ConfigureAwait(false);
+            await scalekit.UpdateMetadataAsync(organization.Id, merge.Metadata, $"{record.Id}-organization", cancellationToken).ConfigureAwait(false);
         }
 
         return OnboardingStepResult.Done($"found organization {organization.Id} by external id {request.StripeCustomerId}{(merge.Changed ? "; metadata set" : string.Empty)}{await LinkAsync(organization.Id, request, cancellationToken).ConfigureAwait(false)}", organization.Id);
@@ -92,7 +94,7 @@ public sealed class OnboardingSteps(
             return string.Empty;
         }
 
-        await services.GetRequiredService<AccountLinks>().LinkAsync(organizationId, account, cancellationToken).ConfigureAwait(false);
+        await accountLinks.LinkAsync(organizationId, account, cancellationToken).ConfigureAwait(false);
         return $"; linked to Salesforce account {account}";
     }
 
@@ -104,13 +106,12 @@ public sealed class OnboardingSteps(
         }
 
         var request = record.Request;
-        var client = services.GetRequiredService<ScalekitUserClient>();
-        if (await client.FindUserByExternalIdAsync(request.AdminExternalId, cancellationToken).ConfigureAwait(false) is not { } user)
+        if (await scalekitUsers.FindUserByExternalIdAsync(request.AdminExternalId, cancellationToken).ConfigureAwait(false) is not { } user)
         {
             ScalekitUser created;
             try
             {
-                created = await client.CreateUserAsync(organizationId, new ScalekitNewUser(request.AdminEmail, request.AdminExternalId, new Dictionary<string, string>(), null, [AdminRole]), sendInvitationEmail: true, cancellationToken).ConfigureAwait(false);
+                created = await scalekitUsers.CreateUserAsync(organizationId, new ScalekitNewUser(request.AdminEmail, request.AdminExternalId, new Dictionary<string, string>(), null, [AdminRole]), sendInvitationEmail: true, cancellationToken).ConfigureAwait(false);
             }
             catch (ScalekitApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
             {
@@ -123,13 +124,13 @@ public sealed class OnboardingSteps(
 
         if (user.MembershipIn(organizationId) is not { } membership)
         {
-            await client.CreateMembershipAsync(organizationId, user.Id, [AdminRole], sendInvitationEmail: true, cancellationToken).ConfigureAwait(false);
+            await scalekitUsers.CreateMembershipAsync(organizationId, user.Id, [AdminRole], sendInvitationEmail: true, cancellationToken).ConfigureAwait(false);
             return OnboardingStepResult.Done($"found user {user.Id} by external id; added a membership with role {AdminRole}", adminUserId: user.Id);
         }
 
         if (!membership.Roles.Contains(AdminRole, StringComparer.Ordinal))
         {
-            await client.UpdateMembershipRolesAsync(organizationId, user.Id, [.. membership.Roles, AdminRole], cancellationToken).ConfigureAwait(false);
+            await scalekitUsers.UpdateMembershipRolesAsync(organizationId, user.Id, [.. membership.Roles, AdminRole], cancellationToken).ConfigureAwait(false);
             return OnboardingStepResult.Done($"found user {user.Id} by external id; added role {AdminRole} to the membership", adminUserId: user.Id);
         }
 
@@ -153,7 +154,7 @@ public sealed class OnboardingSteps(
             return OnboardingStepResult.Skipped("there is no Scalekit organization to write (the organization step was skipped).");
         }
 
-        await services.GetRequiredService<SalesforceClient>().UpdateAsync("Account", account, new Dictionary<string, object?>
+        await salesforce.UpdateAsync("Account", account, new Dictionary<string, object?>
         {
             [OrganizationIdField] = organizationId,
             [AdminUserIdField] = record.AdminUserId,
@@ -181,7 +182,7 @@ public sealed class OnboardingSteps(
             metadata["scalekit_admin_user_id"] = userId;
         }
 
-        await services.GetRequiredService<StripeCustomerMetadata>().UpdateAsync(record.Request.StripeCustomerId, metadata, cancellationToken).ConfigureAwait(false);
+        await stripeCustomers.UpdateAsync(record.Request.StripeCustomerId, metadata, cancellationToken).ConfigureAwait(false);
         return OnboardingStepResult.Done($"customer {record.Request.StripeCustomerId}: metadata {string.Join(", ", metadata.Keys)}");
     }
 
@@ -192,8 +193,7 @@ public sealed class OnboardingSteps(
             return OnboardingStepResult.Skipped("there is no Scalekit organization (the organization step was skipped).");
         }
 
-        var client = services.GetRequiredService<ScalekitClient>();
-        var organization = await client.GetAsync(organizationId, cancellationToken).ConfigureAwait(false)
+        var organization = await scalekit.GetAsync(organizationId, cancellationToken).ConfigureAwait(false)
             ?? throw new OnboardingRefusedException($"organization {organizationId} no longer exists in Scalekit.");
         var merge = MetadataBudget.Merge(organization.Metadata, ["onboarding_status"], new Dictionary<string, string> { ["onboarding_status"] = OnboardingStatus.Completed }, "onboarding");
         if (!merge.Fits)
@@ -203,13 +203,13 @@ public sealed class OnboardingSteps(
 
         if (merge.Changed)
         {
-            await client.UpdateMetadataAsync(organizationId, merge.Metadata, $"{record.Id}-completion", cancellationToken).ConfigureAwait(false);
+            await scalekit.UpdateMetadataAsync(organizationId, merge.Metadata, $"{record.Id}-completion", cancellationToken).ConfigureAwait(false);
         }
 
         var detail = $"organization {organizationId}: onboarding_status=completed";
         if (record[OnboardingStep.SalesforceAccount].Status == OnboardingStatus.Done && record.Request.SalesforceAccountId is { } account)
         {
-            await services.GetRequiredService<SalesforceClient>().UpdateAsync("Account", account, new Dictionary<string, object?> { [StatusField] = "Completed" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await salesforce.UpdateAsync("Account", account, new Dictionary<string, object?> { [StatusField] = "Completed" }, cancellationToken: cancellationToken).ConfigureAwait(false);
             detail += $"; account {account}: {StatusField}=Completed";
         }
 
