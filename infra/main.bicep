@@ -111,6 +111,15 @@ param stripeApiKey string = ''
 @description('Queue shards per source (EVENT_QUEUE_SHARDS): one queue takes about 2,000 messages a second; see docs/scale.md.')
 param eventQueueShards int = 1
 
+@description('True: the tables get a storage account of their own (STATE_STORAGE), which takes their requests off the main account; see docs/scale.md.')
+param separateStateStorage bool = false
+
+@description('True: the event ledger table gets a storage account of its own (LEDGER_STORAGE); see docs/scale.md.')
+param separateLedgerStorage bool = false
+
+@description('True: claim-checked payloads (bodies over 48 KiB) get a storage account of their own (PAYLOAD_STORAGE).')
+param separatePayloadStorage bool = false
+
 @description('E-mail address that receives dead-letter alerts; empty creates the alert without a notification.')
 param alertEmail string = ''
 
@@ -143,6 +152,9 @@ module storage 'modules/storage.bicep' = {
     tags: allTags
     // A parked event keeps its body for a month past the retention period before the backstop deletes it.
     payloadBlobMaxAgeDays: eventPayloadRetentionDays + 30
+    separateStateStorage: separateStateStorage
+    separateLedgerStorage: separateLedgerStorage
+    separatePayloadStorage: separatePayloadStorage
   }
 }
 
@@ -178,6 +190,9 @@ module rbac 'modules/rbac.bicep' = {
     principalId: identity.outputs.principalId
     deployerPrincipalId: deployerPrincipalId
     storageAccountName: storage.outputs.accountName
+    stateStorageAccountName: storage.outputs.stateAccountName
+    ledgerStorageAccountName: storage.outputs.ledgerAccountName
+    payloadStorageAccountName: storage.outputs.payloadAccountName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: vault.outputs.name
   }
@@ -194,6 +209,9 @@ module app 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     storageAccountName: storage.outputs.accountName
+    stateStorageAccountName: storage.outputs.stateAccountName
+    ledgerStorageAccountName: storage.outputs.ledgerAccountName
+    payloadStorageAccountName: storage.outputs.payloadAccountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     secretUris: vault.outputs.secretUris
@@ -256,5 +274,14 @@ output AZURE_FUNCTION_APP_NAME string = app.outputs.name
 @description('Name of the Key Vault holding the secrets.')
 output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 
-@description('Name of the storage account holding queues, tables and claim-checked payloads.')
+@description('Name of the storage account holding the queues (AzureWebJobsStorage), and the tables and payloads unless they have their own.')
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.accountName
+
+@description('Name of the storage account holding the tables (STATE_STORAGE).')
+output AZURE_STATE_STORAGE_ACCOUNT_NAME string = storage.outputs.stateAccountName
+
+@description('Name of the storage account holding the event ledger table (LEDGER_STORAGE).')
+output AZURE_LEDGER_STORAGE_ACCOUNT_NAME string = storage.outputs.ledgerAccountName
+
+@description('Name of the storage account holding claim-checked payloads (PAYLOAD_STORAGE).')
+output AZURE_PAYLOAD_STORAGE_ACCOUNT_NAME string = storage.outputs.payloadAccountName

@@ -24,6 +24,15 @@ param identityClientId string
 @description('Storage account used for AzureWebJobsStorage, reached by managed identity.')
 param storageAccountName string
 
+@description('Storage account of the tables (STATE_STORAGE); may be storageAccountName.')
+param stateStorageAccountName string
+
+@description('Storage account of the event ledger table (LEDGER_STORAGE); may be stateStorageAccountName.')
+param ledgerStorageAccountName string
+
+@description('Storage account of the claim-checked payloads (PAYLOAD_STORAGE); may be storageAccountName.')
+param payloadStorageAccountName string
+
 @description('Blob container URL that holds the deployment package.')
 param deploymentContainerUrl string
 
@@ -148,6 +157,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        { name: 'STATE_STORAGE__accountName', value: stateStorageAccountName }
+        { name: 'STATE_STORAGE__credential', value: 'managedidentity' }
+        { name: 'STATE_STORAGE__clientId', value: identityClientId }
+        { name: 'LEDGER_STORAGE__accountName', value: ledgerStorageAccountName }
+        { name: 'LEDGER_STORAGE__credential', value: 'managedidentity' }
+        { name: 'LEDGER_STORAGE__clientId', value: identityClientId }
+        { name: 'PAYLOAD_STORAGE__accountName', value: payloadStorageAccountName }
+        { name: 'PAYLOAD_STORAGE__credential', value: 'managedidentity' }
+        { name: 'PAYLOAD_STORAGE__clientId', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }

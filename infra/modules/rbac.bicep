@@ -5,8 +5,17 @@ param principalId string
 @description('Object id of whoever deploys (user or service principal); gets Key Vault Secrets Officer. Empty: no role.')
 param deployerPrincipalId string
 
-@description('Storage account holding the host data, queues, tables and payloads.')
+@description('Storage account of AzureWebJobsStorage: the host data, the queues, and the tables and payloads when they have no account of their own.')
 param storageAccountName string
+
+@description('Storage account of the tables (STATE_STORAGE); the same name as storageAccountName when they share it.')
+param stateStorageAccountName string = storageAccountName
+
+@description('Storage account of the event ledger table (LEDGER_STORAGE); the same name as stateStorageAccountName when they share it.')
+param ledgerStorageAccountName string = stateStorageAccountName
+
+@description('Storage account of the claim-checked payloads (PAYLOAD_STORAGE); the same name as storageAccountName when they share it.')
+param payloadStorageAccountName string = storageAccountName
 
 @description('Application Insights component receiving telemetry.')
 param applicationInsightsName string
@@ -21,6 +30,8 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // Storage Table Data Contributor: the event ledger and read models.
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  // Storage Blob Data Contributor: claim-checked payloads on an account of their own (read, write, delete; no ownership).
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   // Monitoring Metrics Publisher: telemetry ingestion with Entra ID (local auth is off).
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   // Key Vault Secrets User: resolve the Key Vault references in app settings.
@@ -31,6 +42,18 @@ var roles = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+}
+
+resource stateStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: stateStorageAccountName
+}
+
+resource ledgerStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: ledgerStorageAccountName
+}
+
+resource payloadStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: payloadStorageAccountName
 }
 
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -61,13 +84,35 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+// The tables' account (the main one unless STATE_STORAGE has its own) and, when it has its own, the ledger's.
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalId, roles.storageTableDataContributor)
-  scope: storage
+  name: guid(stateStorage.id, principalId, roles.storageTableDataContributor)
+  scope: stateStorage
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+  }
+}
+
+resource ledgerTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (ledgerStorageAccountName != stateStorageAccountName) {
+  name: guid(ledgerStorage.id, principalId, roles.storageTableDataContributor)
+  scope: ledgerStorage
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+  }
+}
+
+// On the main account the app is already Blob Data Owner (the host needs it); a payload account of its own needs less.
+resource payloadBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (payloadStorageAccountName != storageAccountName) {
+  name: guid(payloadStorage.id, principalId, roles.storageBlobDataContributor)
+  scope: payloadStorage
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }
 }
 

@@ -13,6 +13,15 @@ param tags object
 @description('Days after which claim-checked event payloads are deleted by the lifecycle rule; the daily retention run removes them earlier.')
 param payloadBlobMaxAgeDays int
 
+@description('True: the tables (read model, dead letters, audit, onboarding, CRM; the event ledger too unless separateLedgerStorage) get an account of their own (STATE_STORAGE).')
+param separateStateStorage bool = false
+
+@description('True: the event ledger table gets an account of its own (LEDGER_STORAGE).')
+param separateLedgerStorage bool = false
+
+@description('True: the claim-checked payloads get an account of their own (PAYLOAD_STORAGE).')
+param separatePayloadStorage bool = false
+
 // Each source's events are spread over up to 16 queue shards (EVENT_QUEUE_SHARDS); every shard queue exists whatever
 // the setting, so changing it never meets a missing queue. Shard 0 keeps the unsharded name, shard n is '<queue>-n'.
 var maxEventQueueShards = 16
@@ -55,87 +64,68 @@ var tableNames = [
   'CustomerBilling'
   'Employees'
 ]
+var ledgerTableName = 'EventLedger'
+var stateTableNames = filter(tableNames, table => table != ledgerTableName)
+var payloadContainerName = 'webhook-payloads'
 var deploymentContainerName = 'app-package'
 var containerNames = [
-  'webhook-payloads'
+  payloadContainerName
   deploymentContainerName
 ]
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: 'st${resourceToken}'
-  location: location
-  tags: tags
-  kind: 'StorageV2'
-  sku: { name: 'Standard_LRS' }
-  properties: {
-    // Identity only: no account keys, no SAS, no anonymous blobs.
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    defaultToOAuthAuthentication: true
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+// The queues always stay here: the Functions host's queue triggers and poison moves use AzureWebJobsStorage.
+module main 'storage-account.bicep' = {
+  name: 'storage-main'
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    queueNames: queueNames
+    tableNames: separateStateStorage ? [] : (separateLedgerStorage ? stateTableNames : tableNames)
+    containerNames: separatePayloadStorage ? [deploymentContainerName] : containerNames
+    expiringContainerName: separatePayloadStorage ? '' : payloadContainerName
+    payloadBlobMaxAgeDays: payloadBlobMaxAgeDays
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: account
-  name: 'default'
-}
-
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containerNames: {
-  parent: blobService
-  name: name
-  properties: { publicAccess: 'None' }
-}]
-
-// Backstop for the daily retention run: no event body outlives this age in blob storage.
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
-  parent: account
-  name: 'default'
-  properties: {
-    policy: {
-      rules: [
-        {
-          name: 'expire-webhook-payloads'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [ 'blockBlob' ]
-              prefixMatch: [ 'webhook-payloads/' ]
-            }
-            actions: {
-              baseBlob: {
-                delete: { daysAfterModificationGreaterThan: payloadBlobMaxAgeDays }
-              }
-            }
-          }
-        }
-      ]
-    }
+module state 'storage-account.bicep' = if (separateStateStorage) {
+  name: 'storage-state'
+  params: {
+    name: 'ststate${resourceToken}'
+    location: location
+    tags: tags
+    tableNames: separateLedgerStorage ? stateTableNames : tableNames
   }
 }
 
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
-  parent: account
-  name: 'default'
+module ledger 'storage-account.bicep' = if (separateLedgerStorage) {
+  name: 'storage-ledger'
+  params: {
+    name: 'stledger${resourceToken}'
+    location: location
+    tags: tags
+    tableNames: [ledgerTableName]
+  }
 }
 
-resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for name in queueNames: {
-  parent: queueService
-  name: name
-}]
-
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
-  parent: account
-  name: 'default'
+module payloads 'storage-account.bicep' = if (separatePayloadStorage) {
+  name: 'storage-payloads'
+  params: {
+    name: 'stpayload${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: [payloadContainerName]
+    expiringContainerName: payloadContainerName
+    payloadBlobMaxAgeDays: payloadBlobMaxAgeDays
+  }
 }
 
-resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for name in tableNames: {
-  parent: tableService
-  name: name
-}]
-
-output accountName string = account.name
-output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainerName}'
+@description('The account of AzureWebJobsStorage: the queues, and whatever has no account of its own.')
+output accountName string = main.outputs.name
+@description('The account of STATE_STORAGE (the tables).')
+output stateAccountName string = separateStateStorage ? state!.outputs.name : main.outputs.name
+@description('The account of LEDGER_STORAGE (the event ledger table).')
+output ledgerAccountName string = separateLedgerStorage ? ledger!.outputs.name : (separateStateStorage ? state!.outputs.name : main.outputs.name)
+@description('The account of PAYLOAD_STORAGE (claim-checked payloads).')
+output payloadAccountName string = separatePayloadStorage ? payloads!.outputs.name : main.outputs.name
+output deploymentContainerUrl string = '${main.outputs.blobEndpoint}${deploymentContainerName}'

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
@@ -18,7 +19,7 @@ internal static class MigrateCommand
     public static Command Build(TextWriter output, TextWriter error, Func<IConfiguration> settings)
     {
         var yes = new Option<bool>("--yes") { Description = "Really move the rows (otherwise only count them)" };
-        var connection = new Option<string?>("--connection") { Description = $"Storage connection string (default: {StorageClients.SettingName} from the environment or local.settings.json)" };
+        var connection = new Option<string?>("--connection") { Description = $"Storage connection string of the queues account (default: {StorageClients.SettingName} from the environment or local.settings.json; {StorageAccountOptions.StateSetting}, {StorageAccountOptions.LedgerSetting} and {StorageAccountOptions.PayloadSetting} are read from there too)" };
         var command = new Command("migrate", "Move rows written by an older version to the keys and partitions this version reads (dry run unless --yes).") { yes, connection };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -41,6 +42,11 @@ internal static class MigrateCommand
                 var clients = StorageClients.FromConfiguration(configuration, StorageRetry.Default);
                 await new StorageProvisioner(clients).EnsureCreatedAsync(cancellationToken);
                 report = await new StorageMigration(new StateStore(clients, TimeProvider.System), new CustomerBillingStore(clients), new EventLedger(clients, TimeProvider.System)).RunAsync(dryRun, cancellationToken);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await error.WriteLineAsync(ex.Message);
+                return CliApp.UsageError;
             }
             catch (Exception ex) when (ex is RequestFailedException or AggregateException or InvalidOperationException)
             {

@@ -58,7 +58,59 @@ public partial class DeploymentFilesTests
         Assert.Contains("[queue, '${queue}" + StorageNames.PoisonSuffix + "']", bicep, StringComparison.Ordinal);
         Assert.Equal(StorageNames.QueueFor(WebhookSource.Hr, 3) + "-poison", StorageNames.PoisonQueueFor(WebhookSource.Hr, 3));
         Assert.Equal(StorageNames.AllTables.Order(StringComparer.Ordinal), BicepList(bicep, "tableNames").Order(StringComparer.Ordinal));
-        Assert.Subset(BicepList(bicep, "containerNames").ToHashSet(), StorageNames.AllContainers.ToHashSet());
+        Assert.Contains($"var ledgerTableName = '{StorageNames.EventLedgerTable}'", bicep, StringComparison.Ordinal);
+        Assert.Contains($"var payloadContainerName = '{StorageNames.PayloadContainer}'", bicep, StringComparison.Ordinal);
+        Assert.Equal(new[] { StorageNames.PayloadContainer }, StorageNames.AllContainers);
+    }
+
+    [Theory]
+    [InlineData(StorageAccountOptions.StateSetting, "separateStateStorage", "SKFN_SEPARATE_STATE_STORAGE", "stateStorageAccountName", "ststate")]
+    [InlineData(StorageAccountOptions.LedgerSetting, "separateLedgerStorage", "SKFN_SEPARATE_LEDGER_STORAGE", "ledgerStorageAccountName", "stledger")]
+    [InlineData(StorageAccountOptions.PayloadSetting, "separatePayloadStorage", "SKFN_SEPARATE_PAYLOAD_STORAGE", "payloadStorageAccountName", "stpayload")]
+    public void SeparateStorageAccount_IsAnOptionalParameter_ThatCreatesTheAccountGrantsTheAppAndSetsTheSetting(string setting, string parameter, string environmentVariable, string accountParameter, string accountPrefix)
+    {
+        var main = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
+        var storage = File.ReadAllText(Path.Combine(Root, "infra", "modules", "storage.bicep"));
+        var rbac = File.ReadAllText(Path.Combine(Root, "infra", "modules", "rbac.bicep"));
+        var app = File.ReadAllText(Path.Combine(Root, "infra", "modules", "function-app.bicep"));
+
+        // Off unless asked for, read from the azd environment, passed to the storage module.
+        Assert.Matches($@"@description\('[^']+'\)\s+param {parameter} bool = false", main);
+        Assert.Contains($"param {parameter} = bool(readEnvironmentVariable('{environmentVariable}', 'false'))", File.ReadAllText(Path.Combine(Root, "infra", "main.bicepparam")), StringComparison.Ordinal);
+        Assert.Contains($"{parameter}: {parameter}", main, StringComparison.Ordinal);
+        // The module makes the account with the shared hardening only when asked, under a resourceToken name.
+        Assert.Matches($@"module \w+ 'storage-account\.bicep' = if \({parameter}\) \{{\s+name: '[\w-]+'\s+params: \{{\s+name: '{accountPrefix}\$\{{resourceToken\}}'", storage);
+        Assert.Contains($"{accountParameter}: storage.outputs.", main, StringComparison.Ordinal);
+        // The app reaches it with its identity, under the setting the core reads.
+        foreach (var (part, value) in new[] { ("accountName", accountParameter), ("credential", "'managedidentity'"), ("clientId", "identityClientId") })
+        {
+            Assert.Contains($"{{ name: '{setting}__{part}', value: {value} }}", app, StringComparison.Ordinal);
+        }
+
+        // And holds a data role on it: Table Data Contributor for tables, Blob Data Contributor for payloads.
+        var role = setting == StorageAccountOptions.PayloadSetting ? "storageBlobDataContributor" : "storageTableDataContributor";
+        Assert.Matches($@"resource \w+ 'Microsoft.Authorization/roleAssignments@[\d-]+' = (if \([^)]*{accountParameter}[^)]*\) )?\{{\s+name: guid\(\w+Storage\.id, principalId, roles\.{role}\)", rbac);
+        Assert.Contains($"name: {accountParameter}", rbac, StringComparison.Ordinal);
+
+        var deploy = File.ReadAllText(Path.Combine(Root, "docs", "deploy.md"));
+        Assert.Contains(environmentVariable, deploy, StringComparison.Ordinal);
+        Assert.Contains(parameter, deploy, StringComparison.Ordinal);
+        Assert.Contains(setting, File.ReadAllText(Path.Combine(Root, "README.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AccountHardening_IsOneModule_AndIdentityOnly()
+    {
+        var account = File.ReadAllText(Path.Combine(Root, "infra", "modules", "storage-account.bicep"));
+        Assert.Contains("allowSharedKeyAccess: false", account, StringComparison.Ordinal);
+        Assert.Contains("allowBlobPublicAccess: false", account, StringComparison.Ordinal);
+        Assert.Contains("minimumTlsVersion: 'TLS1_2'", account, StringComparison.Ordinal);
+        // No other template declares a storage account of its own.
+        var others = Directory.EnumerateFiles(Path.Combine(Root, "infra"), "*.bicep", SearchOption.AllDirectories)
+            .Where(file => Path.GetFileName(file) != "storage-account.bicep"
+                && Regex.IsMatch(File.ReadAllText(file), @"resource \w+ 'Microsoft\.Storage/storageAccounts@[\d-]+' = \{"))
+            .ToList();
+        Assert.True(others.Count == 0, "Storage accounts declared outside storage-account.bicep: " + string.Join(", ", others));
     }
 
     [Fact]

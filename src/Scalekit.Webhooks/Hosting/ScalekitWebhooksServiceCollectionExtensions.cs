@@ -40,7 +40,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<EventModeFilter>();
         services.AddHostedService<StartupSettingsReport>();
 
-        services.TryAddSingleton(_ => StorageClients.FromConfiguration(configuration, StorageRetry.Default));
+        services.AddOptions<StorageAccountOptions>().Configure(options => StorageAccountOptions.Bind(options, configuration)).ValidateOnStart();
+        services.TryAddSingleton(provider => StorageClients.Create(provider.GetRequiredService<IOptions<StorageAccountOptions>>().Value, StorageRetry.Default));
         services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<PayloadStore>();
         services.AddOptions<EventQueueOptions>().Configure(options => EventQueueOptions.Bind(options, configuration)).ValidateOnStart();

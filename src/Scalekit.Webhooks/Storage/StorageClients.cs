@@ -1,6 +1,5 @@
 using Azure.Core;
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
@@ -8,55 +7,74 @@ using Microsoft.Extensions.Configuration;
 namespace Scalekit.Webhooks.Storage;
 
 /// <summary>
-/// The queue, blob and table clients for the account named by the <c>AzureWebJobsStorage</c> setting, exactly as the
-/// Functions host reads it: a connection string, or identity-based <c>AzureWebJobsStorage__*</c> settings.
+/// The queue, blob and table clients, each on the account <see cref="StorageAccountOptions"/> gives its role: queues
+/// on <c>AzureWebJobsStorage</c> (read exactly as the Functions host reads it), tables on <c>STATE_STORAGE</c>, the
+/// event ledger on <c>LEDGER_STORAGE</c> and claim-check blobs on <c>PAYLOAD_STORAGE</c>, each defaulting as the
+/// options say. Stores take their client from here, so every caller (provisioning, migration, retention, erasure)
+/// meets a table or blob on the account that holds it.
 /// </summary>
 public sealed class StorageClients
 {
-    public const string SettingName = "AzureWebJobsStorage";
+    public const string SettingName = StorageAccountOptions.QueuesSetting;
 
-    public StorageClients(QueueServiceClient queues, BlobServiceClient blobs, TableServiceClient tables)
+    /// <param name="queues">Event, poison and work queues.</param>
+    /// <param name="blobs">Claim-check blobs.</param>
+    /// <param name="tables">Every table but the event ledger.</param>
+    /// <param name="ledgerTables">The event ledger's account; null when it is the same as <paramref name="tables"/>.</param>
+    public StorageClients(QueueServiceClient queues, BlobServiceClient blobs, TableServiceClient tables, TableServiceClient? ledgerTables = null)
     {
         Queues = queues;
         Blobs = blobs;
         Tables = tables;
+        LedgerTables = ledgerTables ?? tables;
     }
 
     public QueueServiceClient Queues { get; }
 
+    /// <summary>The claim-check blobs' account.</summary>
     public BlobServiceClient Blobs { get; }
 
+    /// <summary>Every table but the event ledger.</summary>
     public TableServiceClient Tables { get; }
 
+    /// <summary>The event ledger's account (the same client as <see cref="Tables"/> unless <c>LEDGER_STORAGE</c> is set).</summary>
+    public TableServiceClient LedgerTables { get; }
+
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
+
+    /// <summary>The table <paramref name="name"/> on the account that holds it.</summary>
+    public TableClient Table(string name) => (name == StorageNames.EventLedgerTable ? LedgerTables : Tables).GetTableClient(name);
+
+    /// <summary>The clients for the accounts <paramref name="configuration"/> names (see <see cref="StorageAccountOptions"/>).</summary>
+    public static StorageClients FromConfiguration(IConfiguration configuration, StorageRetry retry)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var accounts = new StorageAccountOptions();
+        StorageAccountOptions.Bind(accounts, configuration);
+        return Create(accounts, retry);
+    }
 
     /// <summary>
     /// Creates the clients. Retries are short on purpose: an ingest request must fail within seconds (and answer 503)
     /// rather than keep the sender waiting past its own timeout.
     /// </summary>
-    public static StorageClients FromConfiguration(IConfiguration configuration, StorageRetry retry)
+    public static StorageClients Create(StorageAccountOptions accounts, StorageRetry retry)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(retry);
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, retry);
-        var blobOptions = Configure(new BlobClientOptions(), retry);
-        var tableOptions = Configure(new TableClientOptions(), retry);
-
-        var connectionString = configuration[SettingName];
-        if (!string.IsNullOrWhiteSpace(connectionString))
+        if (accounts is not { Queues: { } queues, State: { } state, Ledger: { } ledger, Payloads: { } payloads })
         {
-            return new StorageClients(
-                new QueueServiceClient(connectionString, queueOptions),
-                new BlobServiceClient(connectionString, blobOptions),
-                new TableServiceClient(connectionString, tableOptions));
+            throw new InvalidOperationException(
+                $"Storage is not configured: set {SettingName} to a connection string, or {SettingName}__accountName (or {SettingName}__queueServiceUri) for identity-based access.");
         }
 
-        var section = configuration.GetSection(SettingName);
-        var credential = CreateCredential(section);
+        var tableOptions = Configure(new TableClientOptions(), retry);
+        var tables = state.TableService(tableOptions);
         return new StorageClients(
-            new QueueServiceClient(ServiceUri(section, "queue"), credential, queueOptions),
-            new BlobServiceClient(ServiceUri(section, "blob"), credential, blobOptions),
-            new TableServiceClient(ServiceUri(section, "table"), credential, tableOptions));
+            queues.QueueService(Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, retry)),
+            payloads.BlobService(Configure(new BlobClientOptions(), retry)),
+            tables,
+            ReferenceEquals(ledger, state) ? tables : ledger.TableService(tableOptions));
     }
 
     private static T Configure<T>(T options, StorageRetry retry)
@@ -68,32 +86,6 @@ public sealed class StorageClients
         options.Retry.MaxDelay = retry.MaxDelay;
         options.Retry.NetworkTimeout = retry.NetworkTimeout;
         return options;
-    }
-
-    private static Uri ServiceUri(IConfigurationSection section, string service)
-    {
-        var explicitUri = section[service + "ServiceUri"];
-        if (!string.IsNullOrWhiteSpace(explicitUri))
-        {
-            return new Uri(explicitUri);
-        }
-
-        var account = section["accountName"];
-        if (string.IsNullOrWhiteSpace(account))
-        {
-            throw new InvalidOperationException(
-                $"Storage is not configured: set {SettingName} to a connection string, or {SettingName}__accountName (or {SettingName}__{service}ServiceUri) for identity-based access.");
-        }
-
-        return new Uri($"https://{account}.{service}.core.windows.net");
-    }
-
-    private static TokenCredential CreateCredential(IConfigurationSection section)
-    {
-        var clientId = section["clientId"];
-        return string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
-            ? new ManagedIdentityCredential(string.IsNullOrWhiteSpace(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
-            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId });
     }
 }
 

@@ -2,7 +2,10 @@ using Azure;
 
 namespace Scalekit.Webhooks.Storage;
 
-/// <summary>Creates the queues, containers and tables the pipeline needs; safe to run on every start.</summary>
+/// <summary>
+/// Creates the queues, containers and tables the pipeline needs, each on the account that holds it (the event ledger
+/// on the ledger's account, the other tables on the state account); safe to run on every start.
+/// </summary>
 public sealed class StorageProvisioner(StorageClients clients)
 {
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
@@ -20,7 +23,7 @@ public sealed class StorageProvisioner(StorageClients clients)
         {
             try
             {
-                await clients.Tables.CreateTableIfNotExistsAsync(table, cancellationToken).ConfigureAwait(false);
+                await clients.Table(table).CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {

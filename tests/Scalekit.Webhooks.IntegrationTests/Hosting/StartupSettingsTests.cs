@@ -37,6 +37,10 @@ public class NonsenseSettingsStopStartTests
     [InlineData("BILLING_METADATA_MODE", "verbose", "BILLING_METADATA_MODE must be 'keys' or 'compact'")]
     [InlineData("BILLING_METADATA_KEYS", "plan_type=x", "BILLING_METADATA_KEYS: 'plan_type=x' must be default=name")]
     [InlineData("BILLING_LATE_LINK_WINDOW_HOURS", "0", "BILLING_LATE_LINK_WINDOW_HOURS must be a number of hours from 0.0001 to 8760")]
+    [InlineData("STATE_STORAGE", "https://acct.table.core.windows.net", "STATE_STORAGE must be a storage connection string")]
+    [InlineData("LEDGER_STORAGE:credential", "managedidentity", "LEDGER_STORAGE__accountName must be set for identity-based access")]
+    [InlineData("PAYLOAD_STORAGE:accountName", "My_Account", "PAYLOAD_STORAGE__accountName must be a storage account name")]
+    [InlineData("STATE_STORAGE:tableServiceUri", "acct.table.core.windows.net", "STATE_STORAGE__tableServiceUri must be an absolute http(s) URL")]
     public async Task Start_NonsenseValue_FailsNamingTheSettingAndItsRange(string setting, string value, string expected)
     {
         var settings = new Dictionary<string, string?>

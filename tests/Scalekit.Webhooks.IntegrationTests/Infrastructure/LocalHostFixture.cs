@@ -55,7 +55,7 @@ public class LocalHostFixture : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Storage = await Azurite.StartNewAsync();
         await StartHostAsync();
@@ -102,7 +102,7 @@ public class LocalHostFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await StopHostAsync();
         await Storage.DisposeAsync();

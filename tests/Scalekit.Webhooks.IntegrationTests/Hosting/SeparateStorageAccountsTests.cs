@@ -1,0 +1,132 @@
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
+
+namespace Scalekit.Webhooks.IntegrationTests.Hosting;
+
+/// <summary>
+/// A consuming local host with three accounts: queues on <c>AzureWebJobsStorage</c> (the fixture's Azurite), the
+/// tables and the claim-check blobs on a second Azurite (<c>STATE_STORAGE</c>, <c>PAYLOAD_STORAGE</c>) and the event
+/// ledger on a third (<c>LEDGER_STORAGE</c>).
+/// </summary>
+public sealed class SeparateStorageAccountsFixture : LocalHostFixture
+{
+    public Azurite StateStorage { get; private set; } = null!;
+
+    public Azurite LedgerStorage { get; private set; } = null!;
+
+    protected override bool QueueTriggersEnabled => true;
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        [StorageAccountOptions.StateSetting] = StateStorage.ConnectionString,
+        [StorageAccountOptions.PayloadSetting] = StateStorage.ConnectionString,
+        [StorageAccountOptions.LedgerSetting] = LedgerStorage.ConnectionString,
+    };
+
+    public override async Task InitializeAsync()
+    {
+        StateStorage = await Azurite.StartNewAsync();
+        LedgerStorage = await Azurite.StartNewAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await StateStorage.DisposeAsync();
+        await LedgerStorage.DisposeAsync();
+    }
+
+    /// <summary>Clients that see only <paramref name="account"/> (every role on it), to look at what it holds.</summary>
+    public static StorageClients Only(Azurite account) =>
+        StorageClients.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection([new(StorageClients.SettingName, account.ConnectionString)]).Build(), StorageRetry.Default);
+}
+
+public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) : IClassFixture<SeparateStorageAccountsFixture>
+{
+    [Fact]
+    public async Task ScalekitEvent_IsQueuedOnTheQueueAccount_AndProcessedIntoTheStateAndLedgerAccounts()
+    {
+        var eventId = SampleIds.New("evt_");
+        var organizationId = SampleIds.New("org_");
+        var body = ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = organizationId, EventId = eventId }).ToJsonString();
+
+        using (var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret)))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
+        var entry = await Poll.UntilAsync(
+            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            "the event's final status in the ledger account");
+        Assert.Equal(ProcessingStatus.Processed, entry.Status);
+        var organization = await new ReadModel(SeparateStorageAccountsFixture.Only(host.StateStorage)).OrganizationAsync(organizationId);
+        Assert.NotNull(organization);
+
+        // The queue account holds queues and nothing else; the ledger is on its own account only.
+        Assert.Empty(await TableNamesAsync(host.Storage));
+        Assert.DoesNotContain(StorageNames.EventLedgerTable, await TableNamesAsync(host.StateStorage));
+        Assert.Equal([StorageNames.EventLedgerTable], await TableNamesAsync(host.LedgerStorage));
+        Assert.Equal(
+            StorageNames.AllTables.Where(table => table != StorageNames.EventLedgerTable).Order(StringComparer.Ordinal),
+            (await TableNamesAsync(host.StateStorage)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task LargeEvent_ClaimCheckBlob_IsOnThePayloadAccount_AndTheEventIsProcessed()
+    {
+        var eventId = SampleIds.New("evt_");
+        var sample = ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId });
+        sample["padding"] = new string('p', 120_000);
+        var body = sample.ToJsonString();
+
+        using (var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret)))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var entry = await Poll.UntilAsync(
+            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            "the claim-checked event's final status");
+        Assert.Equal(ProcessingStatus.Processed, entry.Status);
+
+        var payloads = new BlobServiceClient(host.StateStorage.ConnectionString).GetBlobContainerClient(StorageNames.PayloadContainer);
+        var blobs = new List<string>();
+        await foreach (var blob in payloads.GetBlobsAsync())
+        {
+            blobs.Add(blob.Name);
+        }
+
+        Assert.Contains(blobs, name => name.Contains(StorageKeys.Key(eventId), StringComparison.Ordinal));
+        var queueAccountContainers = new List<string>();
+        await foreach (var container in new BlobServiceClient(host.Storage.ConnectionString).GetBlobContainersAsync())
+        {
+            queueAccountContainers.Add(container.Name);
+        }
+
+        Assert.DoesNotContain(StorageNames.PayloadContainer, queueAccountContainers);
+    }
+
+    private static async Task<List<string>> TableNamesAsync(Azurite account)
+    {
+        var names = new List<string>();
+        await foreach (var table in new TableServiceClient(account.ConnectionString).QueryAsync())
+        {
+            names.Add(table.Name);
+        }
+
+        return names;
+    }
+}
