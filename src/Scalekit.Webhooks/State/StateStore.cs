@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Privacy;
@@ -39,10 +40,19 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     public const string OwnerId = "OwnerId";
     private const int MaxRaces = 10;
 
-    public async Task<ApplyResult> ApplyAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default)
+    public async Task<ApplyResult> ApplyAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default) =>
+        (await ApplyAsync(change, stamp, NoMore, cancellationToken).ConfigureAwait(false)).Result;
+
+    /// <summary>
+    /// Applies <paramref name="change"/> as <see cref="ApplyAsync(StateChange, EventStamp, CancellationToken)"/> does, with
+    /// more properties that depend on the row as stored: <paramref name="extend"/> gets its columns (null when there is no
+    /// row yet) and returns the properties to add. It is called again for each lost race.
+    /// </summary>
+    public async Task<RowApply> ApplyAsync(StateChange change, EventStamp stamp, Func<IReadOnlyDictionary<string, object>?, IReadOnlyDictionary<string, object?>> extend, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(stamp);
+        ArgumentNullException.ThrowIfNull(extend);
         var table = clients.Tables.GetTableClient(change.Table);
         var partitionKey = StorageKeys.Key(change.PartitionId);
         var rowKey = StorageKeys.Key(change.RowId);
@@ -58,15 +68,18 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
             }
             else
             {
-                NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (!current.HasValue)
+                var insertFirst = race == 0 && change.LikelyNew;
+                NullableResponse<TableEntity>? current = insertFirst
+                    ? null
+                    : await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (current is null || !current.HasValue)
                 {
                     try
                     {
-                        var added = Build(new TableEntity(partitionKey, rowKey), change, stamp);
+                        var added = Build(new TableEntity(partitionKey, rowKey), change, extend(null), stamp);
                         var response = await table.AddEntityAsync(added, cancellationToken).ConfigureAwait(false);
                         Remember(key, added, response.Headers.ETag);
-                        return ApplyResult.Applied;
+                        return new RowApply(ApplyResult.Applied, null, Repeated: false);
                     }
                     catch (RequestFailedException ex) when (ex.Status == 409)
                     {
@@ -87,15 +100,17 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
             if (last is not null && last >= stamp)
             {
                 // The same event again changes nothing; an older one must not overwrite newer state.
-                return last.EventId == stamp.EventId ? ApplyResult.Applied : ApplyResult.Stale;
+                var repeated = last.EventId == stamp.EventId;
+                return new RowApply(repeated ? ApplyResult.Applied : ApplyResult.Stale, Columns(row), repeated);
             }
 
             try
             {
-                var updated = Build(row, change, stamp);
+                var before = Columns(new TableEntity(row));
+                var updated = Build(row, change, extend(before), stamp);
                 var response = await table.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 Remember(key, updated, response.Headers.ETag);
-                return ApplyResult.Applied;
+                return new RowApply(ApplyResult.Applied, before, Repeated: false);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
@@ -106,6 +121,80 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
         throw new InvalidOperationException($"Gave up writing {change.Table}/{partitionKey}/{rowKey} after {MaxRaces} concurrent updates.");
     }
+
+    /// <summary>
+    /// Sets <paramref name="change"/>'s properties on its row only while the last event applied to the row is still
+    /// <paramref name="stamp"/> (the row's order and soft-delete stay as they are). Returns false when the row is gone
+    /// or a newer event has written it since: that event's writer has the say then.
+    /// </summary>
+    public async Task<bool> AmendAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(stamp);
+        var table = clients.Tables.GetTableClient(change.Table);
+        var key = (change.Table, StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId));
+        for (var race = 0; race < MaxRaces; race++)
+        {
+            TableEntity row;
+            TableEntity? remembered = null;
+            var fromMemory = race == 0 && _written.TryGetValue(key, out remembered);
+            if (fromMemory)
+            {
+                row = new TableEntity(remembered!) { ETag = remembered!.ETag };
+            }
+            else
+            {
+                NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(key.Item2, key.Item3, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (!current.HasValue)
+                {
+                    return false;
+                }
+
+                row = current.Value!;
+            }
+
+            if (StampOf(row) is not { } last || last.CompareTo(stamp) != 0)
+            {
+                if (fromMemory)
+                {
+                    continue;
+                }
+
+                return false;
+            }
+
+            foreach (var (name, value) in change.Properties)
+            {
+                if (value is null)
+                {
+                    row.Remove(name);
+                }
+                else
+                {
+                    row[name] = value;
+                }
+            }
+
+            try
+            {
+                var response = await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                Remember(key, row, response.Headers.ETag);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                _written.TryRemove(key, out _);
+            }
+        }
+
+        throw new InvalidOperationException($"Gave up amending {change.Table}/{key.Item2}/{key.Item3} after {MaxRaces} concurrent updates.");
+    }
+
+    private static readonly IReadOnlyDictionary<string, object?> Nothing = new Dictionary<string, object?>();
+
+    private static IReadOnlyDictionary<string, object?> NoMore(IReadOnlyDictionary<string, object>? row) => Nothing;
+
+    private static ReadOnlyDictionary<string, object> Columns(TableEntity row) => new(row);
 
     private void Remember((string, string, string) key, TableEntity row, ETag? etag)
     {
@@ -289,9 +378,9 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
             : null;
     }
 
-    private static TableEntity Build(TableEntity row, StateChange change, EventStamp stamp)
+    private static TableEntity Build(TableEntity row, StateChange change, IReadOnlyDictionary<string, object?> more, EventStamp stamp)
     {
-        foreach (var (name, value) in change.Properties)
+        foreach (var (name, value) in change.Properties.Concat(more))
         {
             if (value is null)
             {
