@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 
@@ -8,8 +9,12 @@ namespace Scalekit.Webhooks.Hosting.Local;
 public sealed class FaultInjectionOptions
 {
     /// <summary>From 0 (never) to 1 (always). Default 0.</summary>
+    [SettingRange(FaultInjection.Setting, 0.0, 1.0)]
     public double FailureRate { get; set; }
 }
+
+[OptionsValidator]
+public sealed partial class FaultInjectionOptionsValidator : IValidateOptions<FaultInjectionOptions>;
 
 /// <summary>Throws for about <paramref name="failureRate"/> of the events, otherwise hands them to <paramref name="inner"/>.</summary>
 public sealed class FaultInjectingProcessor(IEventProcessor inner, double failureRate) : IEventProcessor

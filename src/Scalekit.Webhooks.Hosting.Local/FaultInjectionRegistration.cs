@@ -18,9 +18,7 @@ public static class FaultInjection
     public static IServiceCollection AddFaultInjection(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<FaultInjectionOptions>()
-            .Configure(options => options.FailureRate = SettingValue.Number(configuration, Setting, options.FailureRate, 0, 1))
-            .ValidateOnStart();
+        services.AddSettings<FaultInjectionOptions, FaultInjectionOptionsValidator>(options => options.FailureRate = SettingValue.Number(configuration, Setting, options.FailureRate));
         foreach (var registration in services.Where(descriptor => descriptor.ServiceType == typeof(SourceProcessor)).ToList())
         {
             services.Remove(registration);

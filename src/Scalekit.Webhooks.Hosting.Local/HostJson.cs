@@ -40,13 +40,13 @@ public static class HostJson
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        options.BatchSize = SettingValue.WholeNumber(configuration, $"{QueuesSection}:batchSize", options.BatchSize, 1, 32);
-        options.MaxDequeueCount = SettingValue.WholeNumber(configuration, $"{QueuesSection}:maxDequeueCount", options.MaxDequeueCount, 1, 100);
-        options.VisibilityTimeout = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:visibilityTimeout", options.VisibilityTimeout, TimeSpan.Zero, TimeSpan.FromDays(7));
-        options.MaxPollingInterval = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:maxPollingInterval", options.MaxPollingInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        options.BatchSize = SettingValue.WholeNumber(configuration, $"{QueuesSection}:batchSize", options.BatchSize);
+        options.MaxDequeueCount = SettingValue.WholeNumber(configuration, $"{QueuesSection}:maxDequeueCount", options.MaxDequeueCount);
+        options.VisibilityTimeout = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:visibilityTimeout", options.VisibilityTimeout);
+        options.MaxPollingInterval = SettingValue.TimeOfDayStyle(configuration, $"{QueuesSection}:maxPollingInterval", options.MaxPollingInterval);
 
         // Not a host.json setting: how long a message the local host is working on stays hidden (Functions uses 10 minutes).
-        options.ProcessingLease = SettingValue.Duration(configuration, "LOCAL_QUEUE_PROCESSING_LEASE_SECONDS", options.ProcessingLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
+        options.ProcessingLease = SettingValue.Duration(configuration, QueueTriggerOptions.ProcessingLeaseSetting, options.ProcessingLease, TimeUnit.Seconds);
     }
 
     /// <summary>The <c>host.json</c> beside the app, or in the nearest folder above <paramref name="startDirectory"/>.</summary>

@@ -2,6 +2,7 @@ using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
@@ -22,7 +23,7 @@ internal static class LocalHostServices
 
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<QueueTriggerOptions>().Configure(options => HostJson.BindQueueOptions(options, configuration)).ValidateOnStart();
+        services.AddSettings<QueueTriggerOptions, QueueTriggerOptionsValidator>(options => HostJson.BindQueueOptions(options, configuration));
         services.AddSingleton<IValidateOptions<DeadLetterOptions>, TimerScheduleValidator>();
         services.AddSingleton<IValidateOptions<RetentionOptions>, TimerScheduleValidator>();
         services.AddSingleton<IValidateOptions<CrmOptions>, TimerScheduleValidator>();

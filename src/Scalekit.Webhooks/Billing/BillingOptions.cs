@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
@@ -24,81 +25,56 @@ public sealed class BillingOptions
     public const string SyncLeaseSetting = "BILLING_SYNC_LEASE_SECONDS";
 
     /// <summary><c>keys</c> (default) or <c>compact</c>.</summary>
+    [EnumDataType(typeof(BillingMetadataMode), ErrorMessage = ModeSetting + " must be 'keys' or 'compact'.")]
     public BillingMetadataMode Mode { get; set; } = BillingMetadataMode.Keys;
 
     /// <summary>The metadata key names; defaults are the integration guide's.</summary>
+    [Required]
     public BillingMetadataKeys Keys { get; set; } = BillingMetadataKeys.Default;
 
     /// <summary>How long billing state waits for an organization whose external_id is the customer. Default 72 h.</summary>
+    [SettingRange(LateLinkWindowSetting, 0.0001, 8760, TimeUnit.Hours)]
     public TimeSpan LateLinkWindow { get; set; } = TimeSpan.FromHours(72);
 
     /// <summary>How long one consumer holds a customer's sync before another may take it over. Default 60 s.</summary>
+    [SettingRange(SyncLeaseSetting, 1, 3600, TimeUnit.Seconds)]
     public TimeSpan SyncLease { get; set; } = TimeSpan.FromSeconds(60);
 
+    [Required]
     public PlanMap Plans { get; set; } = PlanMap.Empty;
-
-    internal List<string> Errors { get; } = [];
 
     internal static void Bind(BillingOptions options, IConfiguration configuration)
     {
         var mode = configuration[ModeSetting]?.Trim();
         if (!string.IsNullOrEmpty(mode))
         {
-            if (Enum.TryParse<BillingMetadataMode>(mode, ignoreCase: true, out var parsed) && !int.TryParse(mode, out _))
-            {
-                options.Mode = parsed;
-            }
-            else
-            {
-                options.Errors.Add($"{ModeSetting} must be 'keys' or 'compact'.");
-            }
+            options.Mode = Enum.TryParse<BillingMetadataMode>(mode, ignoreCase: true, out var parsed) && !int.TryParse(mode, out _)
+                ? parsed
+                : throw SettingValue.Invalid(ModeSetting, "must be 'keys' or 'compact'");
         }
 
-        try
-        {
-            options.Keys = BillingMetadataKeys.Parse(configuration[KeysSetting]);
-        }
-        catch (FormatException ex)
-        {
-            options.Errors.Add(ex.Message);
-        }
-
-        try
-        {
-            options.Plans = PlanMap.Parse(configuration[PlanMap.Setting]);
-        }
-        catch (FormatException ex)
-        {
-            options.Errors.Add(ex.Message);
-        }
-
-        options.LateLinkWindow = Collect(options.Errors, options.LateLinkWindow, () => SettingValue.Duration(
-            configuration, LateLinkWindowSetting, options.LateLinkWindow, TimeSpan.FromHours(0.0001), TimeSpan.FromDays(365), TimeUnit.Hours));
-        options.SyncLease = Collect(options.Errors, options.SyncLease, () => SettingValue.Duration(
-            configuration, SyncLeaseSetting, options.SyncLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds));
+        options.Keys = Read(() => BillingMetadataKeys.Parse(configuration[KeysSetting]), KeysSetting);
+        options.Plans = Read(() => PlanMap.Parse(configuration[PlanMap.Setting]), PlanMap.Setting);
+        options.LateLinkWindow = SettingValue.Duration(configuration, LateLinkWindowSetting, options.LateLinkWindow, TimeUnit.Hours);
+        options.SyncLease = SettingValue.Duration(configuration, SyncLeaseSetting, options.SyncLease, TimeUnit.Seconds);
     }
 
-    // Every billing setting is checked, so one start reports all of their problems.
-    private static T Collect<T>(List<string> errors, T fallback, Func<T> read)
+    // The parsers' messages name the setting and the part that is wrong.
+    private static T Read<T>(Func<T> parse, string setting)
     {
         try
         {
-            return read();
+            return parse();
         }
-        catch (OptionsValidationException ex)
+        catch (FormatException ex)
         {
-            errors.AddRange(ex.Failures);
-            return fallback;
+            throw new OptionsValidationException(setting, typeof(BillingOptions), [ex.Message]);
         }
     }
 }
 
-/// <summary>Refuses to start with a billing setting that cannot work.</summary>
-internal sealed class BillingOptionsValidator : IValidateOptions<BillingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, BillingOptions options) =>
-        options.Errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(options.Errors);
-}
+[OptionsValidator]
+internal sealed partial class BillingOptionsValidator : IValidateOptions<BillingOptions>;
 
 /// <summary>
 /// The organization metadata keys billing owns. <c>BILLING_METADATA_KEYS</c> renames them:

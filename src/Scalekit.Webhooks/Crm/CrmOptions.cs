@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
@@ -63,15 +64,20 @@ public sealed partial class CrmOptions
     };
 
     /// <summary>Six-field cron of the Salesforce → Scalekit run. Default every 15 minutes.</summary>
+    [Required]
     public string Schedule { get; set; } = "0 */15 * * * *";
 
+    [Required]
     public IReadOnlyDictionary<string, string> AccountFields { get; set; } = DefaultAccountFields;
 
+    [Required]
     public IReadOnlyDictionary<string, string> ContactFields { get; set; } = DefaultContactFields;
 
     /// <summary>Features switched on for accounts whose <c>Type</c> is <c>Enterprise</c>. Default none.</summary>
+    [Required]
     public IReadOnlyList<string> EnterpriseFeatures { get; set; } = [];
 
+    [Required]
     public IReadOnlyDictionary<string, string> PushFields { get; set; } = DefaultPushFields;
 
     /// <summary>Organization metadata keys the CRM sync writes (and so owns).</summary>
@@ -79,26 +85,55 @@ public sealed partial class CrmOptions
 
     public IReadOnlyCollection<string> OwnedContactKeys => [.. ContactFields.Values, ContactSyncKey];
 
-    internal List<string> BindErrors { get; } = [];
-
     internal static void Bind(CrmOptions options, IConfiguration configuration)
     {
-        options.BindErrors.Clear();
         options.Schedule = SettingValue.Cron(configuration, ScheduleSetting, options.Schedule);
-        options.AccountFields = Map(configuration, AccountFieldsSetting, DefaultAccountFields, options.BindErrors, keyIsSalesforceField: true);
-        options.ContactFields = Map(configuration, ContactFieldsSetting, DefaultContactFields, options.BindErrors, keyIsSalesforceField: true);
-        options.PushFields = Map(configuration, PushFieldsSetting, DefaultPushFields, options.BindErrors, keyIsSalesforceField: false);
+        options.AccountFields = Map(configuration, AccountFieldsSetting, options.AccountFields);
+        options.ContactFields = Map(configuration, ContactFieldsSetting, options.ContactFields);
+        options.PushFields = Map(configuration, PushFieldsSetting, options.PushFields);
         if (configuration[EnterpriseFeaturesSetting] is { } features && !string.IsNullOrWhiteSpace(features))
         {
             options.EnterpriseFeatures = [.. features.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
-            if (options.EnterpriseFeatures.FirstOrDefault(f => !PlanMap.KnownFeatures.Contains(f, StringComparer.Ordinal)) is { } unknown)
+        }
+    }
+
+    /// <summary>Field names Salesforce would refuse, metadata keys Scalekit would refuse, and unknown facts or features.</summary>
+    internal IEnumerable<string> UnusableEntries()
+    {
+        foreach (var (setting, field, key) in AccountFields.Select(p => (AccountFieldsSetting, p.Key, p.Value)).Concat(ContactFields.Select(p => (ContactFieldsSetting, p.Key, p.Value))))
+        {
+            if (!FieldPattern().IsMatch(field))
             {
-                options.BindErrors.Add($"{EnterpriseFeaturesSetting} names the feature '{unknown}', which Scalekit does not know; known features: {string.Join(", ", PlanMap.KnownFeatures)}.");
+                yield return NotAField(setting, field);
+            }
+
+            if (key.Length is < MetadataBudget.MinKeyLength or > MetadataBudget.MaxKeyLength)
+            {
+                yield return $"{setting}: the metadata key '{key}' must have {MetadataBudget.MinKeyLength} to {MetadataBudget.MaxKeyLength} characters.";
             }
         }
 
-        options.BindErrors.AddRange(options.OwnershipConflicts());
+        foreach (var (fact, field) in PushFields)
+        {
+            if (!FieldPattern().IsMatch(field))
+            {
+                yield return NotAField(PushFieldsSetting, field);
+            }
+
+            if (!DefaultPushFields.ContainsKey(fact))
+            {
+                yield return $"{PushFieldsSetting}: unknown fact '{fact}'; known: {string.Join(", ", DefaultPushFields.Keys)}.";
+            }
+        }
+
+        if (EnterpriseFeatures.FirstOrDefault(f => !PlanMap.KnownFeatures.Contains(f, StringComparer.Ordinal)) is { } unknown)
+        {
+            yield return $"{EnterpriseFeaturesSetting} names the feature '{unknown}', which Scalekit does not know; known features: {string.Join(", ", PlanMap.KnownFeatures)}.";
+        }
     }
+
+    private static string NotAField(string setting, string field) =>
+        $"{setting}: '{field}' is not a Salesforce field name (Field, Custom_Field__c or Parent.Field).";
 
     /// <summary>Fields configured in both directions, and keys two writers would claim; empty when every field has one owner.</summary>
     internal IEnumerable<string> OwnershipConflicts()
@@ -136,61 +171,42 @@ public sealed partial class CrmOptions
             ? $"The organization metadata key '{shared}' is written by both {AccountFieldsSetting} and billing ({BillingOptions.KeysSetting}): each key has one owner; rename it in one of them."
             : null;
 
-    private static Dictionary<string, string> Map(IConfiguration configuration, string setting, IReadOnlyDictionary<string, string> fallback, List<string> errors, bool keyIsSalesforceField)
+    private static IReadOnlyDictionary<string, string> Map(IConfiguration configuration, string setting, IReadOnlyDictionary<string, string> fallback)
     {
         var value = configuration[setting];
         if (string.IsNullOrWhiteSpace(value))
         {
-            return new Dictionary<string, string>(fallback, StringComparer.Ordinal);
+            return fallback;
         }
 
-        Dictionary<string, string>? map;
         try
         {
-            map = JsonSerializer.Deserialize<Dictionary<string, string>>(value);
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(value) is { } map
+                ? new Dictionary<string, string>(map, StringComparer.Ordinal)
+                : throw new JsonException();
         }
         catch (JsonException)
         {
-            map = null;
+            throw SettingValue.Invalid(setting, $"must be a JSON object of strings, e.g. {JsonSerializer.Serialize(fallback)}");
         }
-
-        if (map is null)
-        {
-            errors.Add($"{setting} must be a JSON object of strings, e.g. {JsonSerializer.Serialize(fallback)}.");
-            return new Dictionary<string, string>(fallback, StringComparer.Ordinal);
-        }
-
-        foreach (var (key, target) in map)
-        {
-            var (field, name) = keyIsSalesforceField ? (key, target) : (target, key);
-            if (!FieldPattern().IsMatch(field))
-            {
-                errors.Add($"{setting}: '{field}' is not a Salesforce field name (Field, Custom_Field__c or Parent.Field).");
-            }
-
-            if (keyIsSalesforceField && name.Length is < MetadataBudget.MinKeyLength or > MetadataBudget.MaxKeyLength)
-            {
-                errors.Add($"{setting}: the metadata key '{name}' must have {MetadataBudget.MinKeyLength} to {MetadataBudget.MaxKeyLength} characters.");
-            }
-
-            if (!keyIsSalesforceField && !fallback.ContainsKey(name))
-            {
-                errors.Add($"{setting}: unknown fact '{name}'; known: {string.Join(", ", fallback.Keys)}.");
-            }
-        }
-
-        return new Dictionary<string, string>(map, StringComparer.Ordinal);
     }
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
     private static partial Regex FieldPattern();
 }
 
-internal sealed class CrmOptionsValidator(IOptions<BillingOptions> billing) : IValidateOptions<CrmOptions>
+[OptionsValidator]
+internal sealed partial class CrmOptionsValidator : IValidateOptions<CrmOptions>;
+
+/// <summary>
+/// The rules the annotations cannot say: every entry of the field maps usable, each Salesforce field flowing one way,
+/// each metadata key with one writer (also against billing's keys).
+/// </summary>
+internal sealed class CrmFieldOwnershipValidator(IOptions<BillingOptions> billing) : IValidateOptions<CrmOptions>
 {
     public ValidateOptionsResult Validate(string? name, CrmOptions options)
     {
-        var errors = options.BindErrors.ToList();
+        var errors = options.UnusableEntries().Concat(options.OwnershipConflicts()).ToList();
         if (ValidBilling() is { } billingOptions && options.SharedKeyWith(billingOptions) is { } shared)
         {
             errors.Add(shared);

@@ -12,7 +12,7 @@ internal static class CrmRegistration
 {
     public static IServiceCollection AddSalesforce(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SalesforceOptions>().Configure(options => SalesforceOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<SalesforceOptions, SalesforceOptionsValidator>(options => SalesforceOptions.Bind(options, configuration));
         services.TryAddSingleton<SalesforceSession>();
         services.TryAddSingleton<SalesforceClient>();
         services.AddHttpClient(SalesforceClient.HttpClientName)
@@ -22,8 +22,8 @@ internal static class CrmRegistration
                 pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
-        services.AddOptions<CrmOptions>().Configure(options => CrmOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CrmOptions>, CrmOptionsValidator>();
+        services.AddSettings<CrmOptions, CrmOptionsValidator>(options => CrmOptions.Bind(options, configuration));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrmOptions>, CrmFieldOwnershipValidator>());
         services.TryAddSingleton<AccountLinks>();
         services.TryAddSingleton<CrmSyncStore>();
         services.TryAddSingleton<AccountPush>();

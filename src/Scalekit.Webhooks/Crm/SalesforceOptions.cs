@@ -1,5 +1,6 @@
-using System.Text.RegularExpressions;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Crm;
@@ -8,13 +9,16 @@ namespace Scalekit.Webhooks.Crm;
 /// How to reach the Salesforce org (OAuth 2.0 client credentials against its My Domain). Without any of the three
 /// connection settings the CRM sync is off; with only some of them it is off too and <see cref="Problem"/> says why.
 /// </summary>
-public sealed partial class SalesforceOptions
+public sealed class SalesforceOptions
 {
     public const string InstanceUrlSetting = "SALESFORCE_INSTANCE_URL";
     public const string ClientIdSetting = "SALESFORCE_CLIENT_ID";
     public const string ClientSecretSetting = "SALESFORCE_CLIENT_SECRET";
     public const string ApiVersionSetting = "SALESFORCE_API_VERSION";
     public const string UsageCeilingSetting = "CRM_API_USAGE_CEILING";
+    public const string MaxRetriesSetting = "SALESFORCE_MAX_RETRIES";
+    public const string RetryBaseDelaySetting = "SALESFORCE_RETRY_BASE_DELAY_MS";
+    public const string AttemptTimeoutSetting = "SALESFORCE_ATTEMPT_TIMEOUT_MS";
 
     /// <summary>The org's My Domain, e.g. <c>https://acme.my.salesforce.com/</c>; the token endpoint is below it.</summary>
     public Uri? InstanceUrl { get; set; }
@@ -24,18 +28,23 @@ public sealed partial class SalesforceOptions
     public string? ClientSecret { get; set; }
 
     /// <summary>REST API version in request paths. Default <c>v68.0</c>.</summary>
+    [RegularExpression(@"^v\d{2,3}\.\d$", ErrorMessage = ApiVersionSetting + " must look like v68.0.")]
     public string ApiVersion { get; set; } = "v68.0";
 
     /// <summary>Share of the 24-hour API allocation (percent) past which the scheduled sync waits for the next run. Default 80.</summary>
+    [SettingRange(UsageCeilingSetting, 1, 100)]
     public int UsageCeilingPercent { get; set; } = 80;
 
     /// <summary>Longest time for one HTTP attempt. Default 20 s (Salesforce counts requests of 20 s or more against a concurrency limit).</summary>
+    [SettingRange(AttemptTimeoutSetting, 100, 300000, TimeUnit.Milliseconds)]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Retries of a transient failure (408, 429, 5xx, network) within one call. Default 3.</summary>
+    [SettingRange(MaxRetriesSetting, 0, 10)]
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>First retry delay; it doubles with jitter. Default 1 s.</summary>
+    [SettingRange(RetryBaseDelaySetting, 1, 60000, TimeUnit.Milliseconds)]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Why the CRM sync is off although some of its settings are given; null when fully set or fully absent.</summary>
@@ -57,17 +66,15 @@ public sealed partial class SalesforceOptions
         options.Problem = ConnectionSettings.Problem("the CRM sync", given, options.InstanceUrl is not null ? null : InstanceUrlSetting);
         if (configuration[ApiVersionSetting] is { } version && !string.IsNullOrWhiteSpace(version))
         {
-            options.ApiVersion = ApiVersionPattern().IsMatch(version.Trim())
-                ? version.Trim()
-                : throw SettingValue.Invalid(ApiVersionSetting, "must look like v68.0");
+            options.ApiVersion = version.Trim();
         }
 
-        options.UsageCeilingPercent = SettingValue.WholeNumber(configuration, UsageCeilingSetting, options.UsageCeilingPercent, 1, 100);
-        options.MaxRetries = SettingValue.WholeNumber(configuration, "SALESFORCE_MAX_RETRIES", options.MaxRetries, 0, 10);
-        options.RetryBaseDelay = SettingValue.Duration(configuration, "SALESFORCE_RETRY_BASE_DELAY_MS", options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1), TimeUnit.Milliseconds);
-        options.AttemptTimeout = SettingValue.Duration(configuration, "SALESFORCE_ATTEMPT_TIMEOUT_MS", options.AttemptTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), TimeUnit.Milliseconds);
+        options.UsageCeilingPercent = SettingValue.WholeNumber(configuration, UsageCeilingSetting, options.UsageCeilingPercent);
+        options.MaxRetries = SettingValue.WholeNumber(configuration, MaxRetriesSetting, options.MaxRetries);
+        options.RetryBaseDelay = SettingValue.Duration(configuration, RetryBaseDelaySetting, options.RetryBaseDelay, TimeUnit.Milliseconds);
+        options.AttemptTimeout = SettingValue.Duration(configuration, AttemptTimeoutSetting, options.AttemptTimeout, TimeUnit.Milliseconds);
     }
-
-    [GeneratedRegex(@"^v\d{2,3}\.\d$")]
-    private static partial Regex ApiVersionPattern();
 }
+
+[OptionsValidator]
+internal sealed partial class SalesforceOptionsValidator : IValidateOptions<SalesforceOptions>;

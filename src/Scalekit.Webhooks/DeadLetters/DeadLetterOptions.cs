@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.DeadLetters;
@@ -9,26 +11,32 @@ public sealed class DeadLetterOptions
     public const string ScheduleSetting = "DEADLETTER_REPLAY_SCHEDULE";
     public const string MaxReplaysSetting = "DEADLETTER_MAX_REPLAYS";
     public const string BaseDelaySetting = "DEADLETTER_REPLAY_BASE_DELAY_SECONDS";
+    public const string LeaseSetting = "DEADLETTER_REPLAY_LEASE_SECONDS";
 
     /// <summary>Six-field cron (seconds first), as the Functions timer trigger reads it. Default: every 5 minutes.</summary>
     public string Schedule { get; set; } = "0 */5 * * * *";
 
     /// <summary>Replays of one event before it is parked as permanently failed. Default 5.</summary>
+    [SettingRange(MaxReplaysSetting, 0, 100)]
     public int MaxReplays { get; set; } = 5;
 
     /// <summary>Delay before the first replay is visible; it doubles with each replay. Default 60 s.</summary>
+    [SettingRange(BaseDelaySetting, 0, 86400, TimeUnit.Seconds)]
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Longest delay between replays. Default 1 hour.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a poison message stays hidden while the replayer handles it; after a crash it reappears then.</summary>
+    [SettingRange(LeaseSetting, 1, 3600, TimeUnit.Seconds)]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Messages read from a poison queue at once (the queue service allows 32).</summary>
+    [Range(1, 32)]
     public int BatchSize { get; set; } = 32;
 
     /// <summary>Batches of <see cref="BatchSize"/> one poison queue has in flight at once. Default 8.</summary>
+    [Range(1, 64)]
     public int ConcurrentBatches { get; set; } = 8;
 
     /// <summary>
@@ -45,8 +53,11 @@ public sealed class DeadLetterOptions
     {
         options.Schedule = SettingValue.Cron(configuration, ScheduleSetting, options.Schedule);
 
-        options.MaxReplays = SettingValue.WholeNumber(configuration, MaxReplaysSetting, options.MaxReplays, 0, 100);
-        options.Lease = SettingValue.Duration(configuration, "DEADLETTER_REPLAY_LEASE_SECONDS", options.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
-        options.BaseDelay = SettingValue.Duration(configuration, BaseDelaySetting, options.BaseDelay, TimeSpan.Zero, TimeSpan.FromDays(1), TimeUnit.Seconds);
+        options.MaxReplays = SettingValue.WholeNumber(configuration, MaxReplaysSetting, options.MaxReplays);
+        options.Lease = SettingValue.Duration(configuration, LeaseSetting, options.Lease, TimeUnit.Seconds);
+        options.BaseDelay = SettingValue.Duration(configuration, BaseDelaySetting, options.BaseDelay, TimeUnit.Seconds);
     }
 }
+
+[OptionsValidator]
+internal sealed partial class DeadLetterOptionsValidator : IValidateOptions<DeadLetterOptions>;

@@ -26,17 +26,11 @@ public static class ScalekitWebhooksServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<IngestOptions>()
-            .Configure(options => IngestOptions.Bind(options, configuration))
-            .ValidateOnStart();
-        services.AddOptions<LedgerOptions>().Configure(options => LedgerOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddOptions<RefusalThrottleOptions>()
-            .Configure(options => RefusalThrottleOptions.Bind(options, configuration))
-            .ValidateOnStart();
+        services.AddSettings<IngestOptions, IngestOptionsValidator>(options => IngestOptions.Bind(options, configuration));
+        services.AddSettings<LedgerOptions, LedgerOptionsValidator>(options => LedgerOptions.Bind(options, configuration));
+        services.AddSettings<RefusalThrottleOptions, RefusalThrottleOptionsValidator>(options => RefusalThrottleOptions.Bind(options, configuration));
         services.TryAddSingleton<RefusalThrottle>();
-        services.AddOptions<EventModeOptions>()
-            .Configure(options => EventModeOptions.Bind(options, configuration))
-            .ValidateOnStart();
+        services.AddSettings<EventModeOptions, EventModeOptionsValidator>(options => EventModeOptions.Bind(options, configuration));
         services.TryAddSingleton<EventModeFilter>();
         services.AddHostedService<StartupSettingsReport>();
 
@@ -44,7 +38,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton(provider => StorageClients.Create(provider.GetRequiredService<IOptions<StorageAccountOptions>>().Value, StorageRetry.Default));
         services.TryAddSingleton<StorageProvisioner>();
         services.TryAddSingleton<PayloadStore>();
-        services.AddOptions<EventQueueOptions>().Configure(options => EventQueueOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<EventQueueOptions, EventQueueOptionsValidator>(options => EventQueueOptions.Bind(options, configuration));
         services.TryAddSingleton<EventQueueWriter>();
         services.TryAddSingleton<WebhookIngestor>();
         services.TryAddSingleton(provider => new EventLedger(
@@ -62,26 +56,22 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<ReadModel>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
-        services.AddOptions<BillingOptions>().Configure(options => BillingOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BillingOptions>, BillingOptionsValidator>();
+        services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
         services.TryAddSingleton<OrganizationLinks>();
         services.TryAddSingleton<CustomerBillingStore>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<LateLinkSync>();
-        services.AddOptions<HrOptions>().Configure(options => HrOptions.Bind(options, configuration)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HrOptions>, HrOptionsValidator>();
+        services.AddSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
         services.TryAddSingleton<HrOrganizationResolver>();
         services.TryAddSingleton<HrUserSync>();
-        services.AddOptions<DeadLetterOptions>().Configure(options => DeadLetterOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<DeadLetterOptions, DeadLetterOptionsValidator>(options => DeadLetterOptions.Bind(options, configuration));
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, BillingHealth>());
-        services.AddOptions<RetentionOptions>()
-            .Configure(options => RetentionOptions.Bind(options, configuration))
-            .ValidateOnStart();
+        services.AddSettings<RetentionOptions, RetentionOptionsValidator>(options => RetentionOptions.Bind(options, configuration));
         services.TryAddSingleton<PayloadRetention>();
         services.TryAddSingleton<PersonalDataEraser>();
         services.TryAddSingleton<AuditTrail>();
@@ -93,7 +83,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
         services.AddSingleton(PersonalDataTable.Hr);
         services.TryAddSingleton<ScalekitTokenCache>();
-        services.AddOptions<ScalekitOptions>().Configure(options => ScalekitOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<ScalekitOptions, ScalekitOptionsValidator>(options => ScalekitOptions.Bind(options, configuration));
         // One named client, so every Scalekit client shares one resilience pipeline (and its circuit breaker).
         services.TryAddSingleton<ScalekitClient>();
         services.TryAddSingleton<ScalekitUserClient>();
@@ -111,7 +101,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         services.AddSalesforce(configuration);
-        services.AddOptions<StripeApiOptions>().Configure(options => StripeApiOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
         services.TryAddSingleton<StripeCustomerMetadata>();

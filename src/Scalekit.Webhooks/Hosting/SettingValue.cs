@@ -5,12 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Scalekit.Webhooks.Hosting;
 
 /// <summary>
-/// Reads one flat app setting. A value that makes no sense stops start-up with a message that names the setting and
-/// the allowed range; an absent or empty setting keeps the documented default.
+/// Reads one flat app setting into the type its options property has. A value that cannot be read as that type stops
+/// start-up with a message that names the setting; an absent or empty setting keeps the documented default. Ranges and
+/// other rules are the options classes' own, checked by their source-generated validators.
 /// </summary>
 public static class SettingValue
 {
-    public static int WholeNumber(IConfiguration configuration, string setting, int fallback, int min, int max)
+    public static int WholeNumber(IConfiguration configuration, string setting, int fallback)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (Raw(configuration, setting) is not { } value)
@@ -18,13 +19,13 @@ public static class SettingValue
             return fallback;
         }
 
-        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
             ? parsed
-            : throw Invalid(setting, $"must be a whole number from {min} to {max}");
+            : throw Invalid(setting, "must be a whole number");
     }
 
     /// <summary>A decimal number (a rate, a share).</summary>
-    public static double Number(IConfiguration configuration, string setting, double fallback, double min, double max)
+    public static double Number(IConfiguration configuration, string setting, double fallback)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (Raw(configuration, setting) is not { } value)
@@ -32,13 +33,13 @@ public static class SettingValue
             return fallback;
         }
 
-        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed)
             ? parsed
-            : throw Invalid(setting, $"must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+            : throw Invalid(setting, "must be a number");
     }
 
     /// <summary>A duration given as a number of <paramref name="unit"/>s (fractions allowed).</summary>
-    public static TimeSpan Duration(IConfiguration configuration, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max, TimeUnit unit)
+    public static TimeSpan Duration(IConfiguration configuration, string setting, TimeSpan fallback, TimeUnit unit)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (Raw(configuration, setting) is not { } value)
@@ -53,13 +54,13 @@ public static class SettingValue
             _ => TimeSpan.FromSeconds(1),
         };
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed)
-            && perUnit * parsed is var duration && duration >= min && duration <= max
-            ? duration
-            : throw Invalid(setting, $"must be a number of {unit.ToString().ToLowerInvariant()} from {min / perUnit} to {max / perUnit}");
+            && Math.Abs(parsed * perUnit.Ticks) < TimeSpan.MaxValue.Ticks
+            ? perUnit * parsed
+            : throw Invalid(setting, $"must be a number of {unit.ToString().ToLowerInvariant()}");
     }
 
     /// <summary>A duration written as <c>hh:mm:ss</c>, as host.json holds them.</summary>
-    public static TimeSpan TimeOfDayStyle(IConfiguration configuration, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max)
+    public static TimeSpan TimeOfDayStyle(IConfiguration configuration, string setting, TimeSpan fallback)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (Raw(configuration, setting) is not { } value)
@@ -67,9 +68,9 @@ public static class SettingValue
             return fallback;
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var parsed)
             ? parsed
-            : throw Invalid(setting, $"must be a duration (hh:mm:ss) from {min:c} to {max:c}");
+            : throw Invalid(setting, "must be a duration (hh:mm:ss)");
     }
 
     /// <summary>A six-field cron expression (seconds first), as the timer triggers read it; each host checks that it can run it.</summary>
@@ -83,8 +84,8 @@ public static class SettingValue
     public static OptionsValidationException Invalid(string setting, string rule) =>
         new(setting, typeof(SettingValue), [$"{DisplayName(setting)} {rule}."]);
 
-    // Configuration paths use ':'; app settings and environment variables spell the same path with '__'.
-    private static string DisplayName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
+    /// <summary>The name an operator sets: configuration paths use ':', app settings and environment variables spell the same path with '__'.</summary>
+    public static string DisplayName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
 
     private static string? Raw(IConfiguration configuration, string setting) =>
         configuration[setting] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;

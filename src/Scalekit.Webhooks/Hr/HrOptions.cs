@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Hr;
 
@@ -22,16 +24,15 @@ public sealed class HrOptions
     public const string TerminationSetting = "HR_TERMINATION";
 
     /// <summary>Department → Scalekit role names given to its employees. Default none: Scalekit's default role.</summary>
+    [Required]
     public IReadOnlyDictionary<string, IReadOnlyList<string>> DepartmentRoles { get; set; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>Whether Scalekit emails an invitation when a hire creates a membership. Default true, as Scalekit's guide does.</summary>
     public bool SendInvitations { get; set; } = true;
 
     /// <summary>What <c>employee.terminated</c> does. Default: remove the membership.</summary>
+    [EnumDataType(typeof(HrTerminationMode), ErrorMessage = TerminationSetting + " must be 'remove-membership' or 'mark-only'.")]
     public HrTerminationMode Termination { get; set; } = HrTerminationMode.RemoveMembership;
-
-    /// <summary>Problems found while reading the settings; reported by the validator at start.</summary>
-    internal List<string> BindErrors { get; } = [];
 
     /// <summary>The roles of <paramref name="department"/>, empty when it has none mapped (department names ignore case).</summary>
     public IReadOnlyList<string> RolesFor(string? department) =>
@@ -53,20 +54,13 @@ public sealed class HrOptions
             }
             catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
-                options.BindErrors.Add($"{DepartmentRolesSetting} must be a JSON object of department → role names, e.g. {{\"Engineering\": [\"member\", \"engineer\"]}} ({ex.Message}).");
+                throw SettingValue.Invalid(DepartmentRolesSetting, $"must be a JSON object of department → role names, e.g. {{\"Engineering\": [\"member\", \"engineer\"]}} ({ex.Message})");
             }
         }
 
         if (configuration[SendInvitationsSetting] is { Length: > 0 } send)
         {
-            if (bool.TryParse(send, out var value))
-            {
-                options.SendInvitations = value;
-            }
-            else
-            {
-                options.BindErrors.Add($"{SendInvitationsSetting} must be 'true' or 'false'.");
-            }
+            options.SendInvitations = bool.TryParse(send, out var value) ? value : throw SettingValue.Invalid(SendInvitationsSetting, "must be 'true' or 'false'");
         }
 
         switch (configuration[TerminationSetting]?.Trim().ToLowerInvariant())
@@ -80,14 +74,10 @@ public sealed class HrOptions
                 options.Termination = HrTerminationMode.MarkOnly;
                 break;
             default:
-                options.BindErrors.Add($"{TerminationSetting} must be 'remove-membership' or 'mark-only'.");
-                break;
+                throw SettingValue.Invalid(TerminationSetting, "must be 'remove-membership' or 'mark-only'");
         }
     }
 }
 
-internal sealed class HrOptionsValidator : IValidateOptions<HrOptions>
-{
-    public ValidateOptionsResult Validate(string? name, HrOptions options) =>
-        options.BindErrors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(options.BindErrors);
-}
+[OptionsValidator]
+internal sealed partial class HrOptionsValidator : IValidateOptions<HrOptions>;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
@@ -28,12 +29,15 @@ public sealed class IngestOptions
         Senders.TryGetValue(source, out var sender) ? sender : SenderSecrets.Read(source, SecretSetting(source), null);
 
     /// <summary>How far a signed timestamp may be from now, either way. Default 300 s, as both senders use.</summary>
+    [SettingRange(ToleranceSetting, 1, 86400, TimeUnit.Seconds)]
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>Largest body accepted; larger ones get 413 without being read to the end. Default 1 MiB.</summary>
+    [SettingRange(MaxBodySetting, 1024, 64 * 1024 * 1024)]
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>What to do with a Stripe event whose API version differs from Stripe.net's API version. Default: accept.</summary>
+    [EnumDataType(typeof(StripeApiVersionPolicy), ErrorMessage = StripeApiVersionPolicySetting + " must be 'accept' or 'reject'.")]
     public StripeApiVersionPolicy StripeApiVersionPolicy { get; set; } = StripeApiVersionPolicy.Accept;
 
     /// <summary>Splits a secret setting: secrets are separated by commas or whitespace (neither occurs inside a secret).</summary>
@@ -45,16 +49,19 @@ public sealed class IngestOptions
         options.Senders = EventSources.All.ToDictionary(
             profile => profile.Source,
             profile => SenderSecrets.Read(profile.Source, profile.SecretSetting, configuration[profile.SecretSetting]));
-        options.TimestampTolerance = SettingValue.Duration(configuration, ToleranceSetting, options.TimestampTolerance, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), TimeUnit.Seconds);
-        options.MaxBodyBytes = SettingValue.WholeNumber(configuration, MaxBodySetting, (int)options.MaxBodyBytes, 1024, 64 * 1024 * 1024);
+        options.TimestampTolerance = SettingValue.Duration(configuration, ToleranceSetting, options.TimestampTolerance, TimeUnit.Seconds);
+        options.MaxBodyBytes = SettingValue.WholeNumber(configuration, MaxBodySetting, (int)options.MaxBodyBytes);
         if (configuration[StripeApiVersionPolicySetting] is { Length: > 0 } policy)
         {
-            options.StripeApiVersionPolicy = Enum.TryParse<StripeApiVersionPolicy>(policy, ignoreCase: true, out var parsed)
+            options.StripeApiVersionPolicy = Enum.TryParse<StripeApiVersionPolicy>(policy, ignoreCase: true, out var parsed) && !int.TryParse(policy, out _)
                 ? parsed
-                : throw new OptionsValidationException(StripeApiVersionPolicySetting, typeof(IngestOptions), [$"{StripeApiVersionPolicySetting} must be 'accept' or 'reject'."]);
+                : throw SettingValue.Invalid(StripeApiVersionPolicySetting, "must be 'accept' or 'reject'");
         }
     }
 }
+
+[OptionsValidator]
+internal sealed partial class IngestOptionsValidator : IValidateOptions<IngestOptions>;
 
 /// <summary>Handling of Stripe events signed for another API version than the one this build of Stripe.net expects.</summary>
 public enum StripeApiVersionPolicy

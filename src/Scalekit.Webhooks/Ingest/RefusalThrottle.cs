@@ -16,25 +16,31 @@ public sealed class RefusalThrottleOptions
     public const string AzureInstanceSetting = "WEBSITE_INSTANCE_ID";
 
     /// <summary>Refused deliveries (400, 401, 413) one address may cause per window. Default 100; 0 turns throttling off.</summary>
+    [SettingRange(LimitSetting, 0, 1_000_000)]
     public int Limit { get; set; } = 100;
 
     /// <summary>The window the limit counts in. Default 60 s.</summary>
+    [SettingRange(WindowSetting, 1, 86400, TimeUnit.Seconds)]
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Which <c>X-Forwarded-For</c> entry, counted from the right, is the client: the one the trusted front end
     /// appended. 0 uses the connection's address. Default 1 in Azure (<see cref="AzureInstanceSetting"/> set), else 0.
     /// </summary>
+    [SettingRange(ForwardedForHopsSetting, 0, 16)]
     public int ForwardedForHops { get; set; }
 
     internal static void Bind(RefusalThrottleOptions options, IConfiguration configuration)
     {
         var hopsDefault = string.IsNullOrEmpty(configuration[AzureInstanceSetting]) ? 0 : 1;
-        options.Limit = SettingValue.WholeNumber(configuration, LimitSetting, options.Limit, 0, 1_000_000);
-        options.Window = SettingValue.Duration(configuration, WindowSetting, options.Window, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), TimeUnit.Seconds);
-        options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, hopsDefault, 0, 16);
+        options.Limit = SettingValue.WholeNumber(configuration, LimitSetting, options.Limit);
+        options.Window = SettingValue.Duration(configuration, WindowSetting, options.Window, TimeUnit.Seconds);
+        options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, hopsDefault);
     }
 }
+
+[OptionsValidator]
+internal sealed partial class RefusalThrottleOptionsValidator : IValidateOptions<RefusalThrottleOptions>;
 
 /// <summary>
 /// Counts refused deliveries per client address with a fixed-window limiter from <c>System.Threading.RateLimiting</c>.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Onboarding;
@@ -12,8 +13,12 @@ public sealed class OnboardingOptions
     /// Attempts of one step before a transient failure fails the onboarding. Default 5, the queues' <c>maxDequeueCount</c>
     /// in host.json: at or below it the onboarding fails with its reason before its message goes to the poison queue.
     /// </summary>
+    [SettingRange(MaxAttemptsSetting, 1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
     internal static void Bind(OnboardingOptions options, IConfiguration configuration) =>
-        options.MaxAttempts = SettingValue.WholeNumber(configuration, MaxAttemptsSetting, options.MaxAttempts, 1, 100);
+        options.MaxAttempts = SettingValue.WholeNumber(configuration, MaxAttemptsSetting, options.MaxAttempts);
 }
+
+[OptionsValidator]
+internal sealed partial class OnboardingOptionsValidator : IValidateOptions<OnboardingOptions>;

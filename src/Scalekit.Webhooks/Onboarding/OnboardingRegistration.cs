@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
@@ -12,7 +13,7 @@ internal static class OnboardingRegistration
 {
     public static IServiceCollection AddOnboarding(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<OnboardingOptions>().Configure(options => OnboardingOptions.Bind(options, configuration)).ValidateOnStart();
+        services.AddSettings<OnboardingOptions, OnboardingOptionsValidator>(options => OnboardingOptions.Bind(options, configuration));
         services.TryAddSingleton<OnboardingStore>();
         services.TryAddSingleton<OnboardingSteps>();
         services.TryAddSingleton<CustomerOnboarding>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Onboarding;
@@ -17,6 +18,7 @@ public sealed class StripeApiOptions
     public Uri? BaseUrl { get; set; }
 
     /// <summary>Longest time for one HTTP attempt (Stripe.net retries a timed-out attempt twice). Default 30 s.</summary>
+    [SettingRange(TimeoutSetting, 100, 300000, TimeUnit.Milliseconds)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Why Stripe API access is off although its settings are given; null when it is fully set or absent.</summary>
@@ -30,7 +32,7 @@ public sealed class StripeApiOptions
         var baseUrl = configuration[BaseUrlSetting]?.Trim();
         options.ApiKey = string.IsNullOrEmpty(key) ? null : key;
         options.BaseUrl = ConnectionSettings.BaseUrl(baseUrl);
-        options.Timeout = SettingValue.Duration(configuration, TimeoutSetting, options.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), TimeUnit.Milliseconds);
+        options.Timeout = SettingValue.Duration(configuration, TimeoutSetting, options.Timeout, TimeUnit.Milliseconds);
         options.Problem = ConnectionSettings.IsUnresolvedKeyVaultReference(key)
             ? $"Stripe API access is off: {ApiKeySetting} holds a Key Vault reference that has not been resolved."
             : options.ApiKey is not null && !options.ApiKey.StartsWith("sk_", StringComparison.Ordinal) && !options.ApiKey.StartsWith("rk_", StringComparison.Ordinal)
@@ -40,3 +42,6 @@ public sealed class StripeApiOptions
                     : null;
     }
 }
+
+[OptionsValidator]
+internal sealed partial class StripeApiOptionsValidator : IValidateOptions<StripeApiOptions>;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Privacy;
@@ -10,6 +11,7 @@ public sealed class RetentionOptions
     public const string ScheduleSetting = "PAYLOAD_RETENTION_SCHEDULE";
 
     /// <summary>Days a settled event's payload and a resolved dead letter are kept. Default 30.</summary>
+    [SettingRange(DaysSetting, 1, 3650)]
     public int Days { get; set; } = 30;
 
     /// <summary>Six-field cron of the retention run, as the Functions timer trigger reads it. Default: daily at 02:30 UTC.</summary>
@@ -19,7 +21,10 @@ public sealed class RetentionOptions
 
     internal static void Bind(RetentionOptions options, IConfiguration configuration)
     {
-        options.Days = SettingValue.WholeNumber(configuration, DaysSetting, options.Days, 1, 3650);
+        options.Days = SettingValue.WholeNumber(configuration, DaysSetting, options.Days);
         options.Schedule = SettingValue.Cron(configuration, ScheduleSetting, options.Schedule);
     }
 }
+
+[OptionsValidator]
+internal sealed partial class RetentionOptionsValidator : IValidateOptions<RetentionOptions>;

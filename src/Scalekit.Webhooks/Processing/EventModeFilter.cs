@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,8 @@ public sealed class EventModeOptions
     public bool? StripeLivemode { get; set; }
 
     /// <summary>When set, only Scalekit events of this environment (<c>env_…</c>) are applied. Default: any.</summary>
+    /// <remarks>Anything else would match no event, so every Scalekit event would be ignored: refused at start.</remarks>
+    [RegularExpression(@"^env_\S+$", ErrorMessage = ScalekitEnvironmentSetting + " must be a Scalekit environment id (env_…), as in the events' environment_id.")]
     public string? ScalekitEnvironmentId { get; set; }
 
     internal static void Bind(EventModeOptions options, IConfiguration configuration)
@@ -30,6 +33,9 @@ public sealed class EventModeOptions
         options.ScalekitEnvironmentId = configuration[ScalekitEnvironmentSetting] is { } environment && !string.IsNullOrWhiteSpace(environment) ? environment.Trim() : null;
     }
 }
+
+[OptionsValidator]
+internal sealed partial class EventModeOptionsValidator : IValidateOptions<EventModeOptions>;
 
 /// <summary>
 /// Keeps events of the other mode out of state: a Stripe event whose <c>livemode</c> differs from

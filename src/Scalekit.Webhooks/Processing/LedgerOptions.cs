@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Processing;
@@ -10,8 +11,12 @@ public sealed class LedgerOptions
     /// How long a claim holds off other consumers (<see cref="EventLedger.ClaimLeaseSetting"/>, seconds), longer than
     /// any attempt takes; after it a crashed consumer's event can be claimed again. Default 2 minutes.
     /// </summary>
+    [SettingRange(EventLedger.ClaimLeaseSetting, 1, 3600, TimeUnit.Seconds)]
     public TimeSpan ClaimLease { get; set; } = EventLedger.DefaultClaimLease;
 
     internal static void Bind(LedgerOptions options, IConfiguration configuration) =>
-        options.ClaimLease = SettingValue.Duration(configuration, EventLedger.ClaimLeaseSetting, options.ClaimLease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), TimeUnit.Seconds);
+        options.ClaimLease = SettingValue.Duration(configuration, EventLedger.ClaimLeaseSetting, options.ClaimLease, TimeUnit.Seconds);
 }
+
+[OptionsValidator]
+internal sealed partial class LedgerOptionsValidator : IValidateOptions<LedgerOptions>;

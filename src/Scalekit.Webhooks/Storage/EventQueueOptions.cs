@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Storage;
@@ -12,8 +13,12 @@ public sealed class EventQueueOptions
     /// Shards per source, 1 to <see cref="StorageNames.MaxEventQueueShards"/>. Default 1: every event of a source goes
     /// to its one queue. One queue takes about 2,000 messages a second; see docs/scale.md.
     /// </summary>
+    [SettingRange(ShardsSetting, 1, StorageNames.MaxEventQueueShards)]
     public int Shards { get; set; } = 1;
 
     internal static void Bind(EventQueueOptions options, IConfiguration configuration) =>
-        options.Shards = SettingValue.WholeNumber(configuration, ShardsSetting, options.Shards, 1, StorageNames.MaxEventQueueShards);
+        options.Shards = SettingValue.WholeNumber(configuration, ShardsSetting, options.Shards);
 }
+
+[OptionsValidator]
+internal sealed partial class EventQueueOptionsValidator : IValidateOptions<EventQueueOptions>;

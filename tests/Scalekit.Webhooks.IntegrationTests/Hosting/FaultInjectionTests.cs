@@ -67,7 +67,6 @@ public class FaultInjectionTests
     }
 
     [Theory]
-    [InlineData("often")]
     [InlineData("1.5")]
     [InlineData("-0.1")]
     public void NonsenseRate_FailsAtStart_NamingTheSetting(string rate)
@@ -77,6 +76,16 @@ public class FaultInjectionTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<FaultInjectionOptions>>().Value);
 
         Assert.Contains($"{FaultInjection.Setting} must be a number from 0 to 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnreadableRate_FailsAtStart_NamingTheSetting()
+    {
+        using var provider = Services("often", install: true).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<FaultInjectionOptions>>().Value);
+
+        Assert.Contains($"{FaultInjection.Setting} must be a number", error.Message, StringComparison.Ordinal);
     }
 
     private static ServiceCollection Services(string rate, bool install)

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Tests.Billing;
 
@@ -71,7 +74,6 @@ public class BillingStateTests
         var options = Bind(new() { [BillingOptions.KeysSetting] = "plan_type=plan, last_billing_update=billing_updated" });
         var metadata = BillingState.From([Sub("sub_a", "active", "pro", 0, 1)], null, null)!.Metadata(options);
 
-        Assert.Empty(options.Errors);
         Assert.Equal("pro", metadata["plan"]);
         Assert.True(metadata.ContainsKey("billing_updated"));
         Assert.False(metadata.ContainsKey("plan_type"));
@@ -83,18 +85,21 @@ public class BillingStateTests
     [InlineData(BillingOptions.KeysSetting, "tier=plan", "BILLING_METADATA_KEYS: unknown key 'tier'")]
     [InlineData(BillingOptions.KeysSetting, "plan_type=subscription_status", "two billing keys have the same name")]
     [InlineData(BillingOptions.LateLinkWindowSetting, "-1", "BILLING_LATE_LINK_WINDOW_HOURS must be a number of hours from 0.0001 to 8760")]
-    [InlineData(BillingOptions.SyncLeaseSetting, "soon", "BILLING_SYNC_LEASE_SECONDS must be a number of seconds from 1 to 3600")]
+    [InlineData(BillingOptions.LateLinkWindowSetting, "8761", "BILLING_LATE_LINK_WINDOW_HOURS must be a number of hours from 0.0001 to 8760")]
+    [InlineData(BillingOptions.SyncLeaseSetting, "0", "BILLING_SYNC_LEASE_SECONDS must be a number of seconds from 1 to 3600")]
+    [InlineData(BillingOptions.SyncLeaseSetting, "soon", "BILLING_SYNC_LEASE_SECONDS must be a number of seconds")]
     [InlineData("BILLING_PLAN_MAP", "{\"pro\":{\"plan\":\"pro\",\"features\":[\"directory_sync\"]}}", "known features: sso, dir_sync")]
-    public void Options_InvalidSetting_IsAnErrorNamingIt(string setting, string value, string expected)
+    public void Options_InvalidSetting_StopsStartNamingIt(string setting, string value, string expected)
     {
-        var options = Bind(new() { [setting] = value });
-        Assert.Contains(options.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new() { [setting] = value }));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     private static BillingOptions Bind(Dictionary<string, string?> settings)
     {
-        var options = new BillingOptions();
-        BillingOptions.Bind(options, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        return options;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var provider = new ServiceCollection().AddLogging().AddScalekitWebhooks(configuration).BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        return provider.GetRequiredService<IOptions<BillingOptions>>().Value;
     }
 }

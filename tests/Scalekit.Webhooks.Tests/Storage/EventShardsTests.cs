@@ -127,7 +127,6 @@ public class EventShardsTests
     [Theory]
     [InlineData("0")]
     [InlineData("17")]
-    [InlineData("four")]
     [InlineData("-1")]
     public void ShardsSetting_OutOfRange_StopsStartNamingTheSetting(string value)
     {
@@ -135,6 +134,14 @@ public class EventShardsTests
 
         Assert.Contains(EventQueueOptions.ShardsSetting, ex.Message, StringComparison.Ordinal);
         Assert.Contains("1 to 16", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShardsSetting_NotANumber_StopsStartNamingTheSetting()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Options(new() { [EventQueueOptions.ShardsSetting] = "four" }));
+
+        Assert.Contains($"{EventQueueOptions.ShardsSetting} must be a whole number", ex.Message, StringComparison.Ordinal);
     }
 
     private static string? Key(WebhookSource source, string json) => EventShards.EntityKey(source, Encoding.UTF8.GetBytes(json));
