@@ -42,7 +42,11 @@ public sealed record CustomerBilling(
     SyncAttempt? LastAttempt,
     long LastAttemptVersion,
     DateTimeOffset? WaitingSince,
-    ETag ETag);
+    ETag ETag)
+{
+    /// <summary>The stored columns this was read from, so the row after an ETag-checked merge is known without a read.</summary>
+    internal IReadOnlyDictionary<string, object>? Columns { get; init; }
+}
 
 /// <summary>
 /// The only code that knows the <c>CustomerBilling</c> table: one row per Stripe customer, in a partition of its own.
@@ -147,15 +151,19 @@ public sealed class CustomerBillingStore(StorageClients clients)
         }
 
         // An index row is added before the state it stands for and removed after it, so a listing (which checks each
-        // row against the customer's own row) never misses a customer; the sync lease keeps two attempts apart.
+        // row against the customer's own row) never misses a customer; the sync lease keeps two attempts apart. It is
+        // removed only when the row said the customer was listed: an entry a failed attempt left behind is skipped by
+        // the listing's check and removed when the customer next leaves that state.
         var overBudget = attempt.OverBudget;
-        await IndexAsync(WaitingIndex, row.CustomerId, waiting ? true : null, cancellationToken).ConfigureAwait(false);
-        await IndexAsync(OverBudgetIndex, row.CustomerId, overBudget ? true : null, cancellationToken).ConfigureAwait(false);
+        var wasWaiting = row.LastAttempt?.Result == SyncResults.WaitingForOrganization || row.WaitingSince is not null;
+        var wasOverBudget = row.LastAttempt?.OverBudget == true;
+        await IndexAsync(WaitingIndex, row.CustomerId, waiting && !wasWaiting ? true : null, cancellationToken).ConfigureAwait(false);
+        await IndexAsync(OverBudgetIndex, row.CustomerId, overBudget && !wasOverBudget ? true : null, cancellationToken).ConfigureAwait(false);
         var recorded = await TryUpdateAsync(row, values, cancellationToken).ConfigureAwait(false);
         if (recorded is not null)
         {
-            await IndexAsync(WaitingIndex, row.CustomerId, waiting ? null : false, cancellationToken).ConfigureAwait(false);
-            await IndexAsync(OverBudgetIndex, row.CustomerId, overBudget ? null : false, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(WaitingIndex, row.CustomerId, !waiting && wasWaiting ? false : null, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(OverBudgetIndex, row.CustomerId, !overBudget && wasOverBudget ? false : null, cancellationToken).ConfigureAwait(false);
         }
 
         return recorded;
@@ -246,16 +254,30 @@ public sealed class CustomerBillingStore(StorageClients clients)
             entity[name] = value ?? string.Empty;
         }
 
+        Response response;
         try
         {
-            await Table.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            response = await Table.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return null;
         }
 
-        return await GetAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
+        if (row.Columns is null || response.Headers.ETag is not { } etag)
+        {
+            return await GetAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The merge succeeded against the ETag the row was read with: the row is now that row plus these values.
+        var merged = new TableEntity(row.Columns.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal));
+        foreach (var (name, value) in entity.Where(pair => pair.Key is not ("PartitionKey" or "RowKey" or "odata.etag")))
+        {
+            merged[name] = value;
+        }
+
+        merged.ETag = etag;
+        return From(merged);
     }
 
     private static CustomerBilling From(TableEntity row)
@@ -278,7 +300,10 @@ public sealed class CustomerBillingStore(StorageClients clients)
             last,
             row.GetInt64("LastAttemptVersion") ?? 0,
             Time(row, "WaitingSince"),
-            row.ETag);
+            row.ETag)
+        {
+            Columns = row.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal),
+        };
     }
 
     private static string? Text(TableEntity row, string name) => row.TryGetValue(name, out var value) && value is string { Length: > 0 } text ? text : null;

@@ -34,7 +34,11 @@ public sealed record EmployeeRecord(string OrganizationId, string EmployeeId)
 }
 
 /// <summary>One consumer's exclusive right to sync one employee, and the employee as it found them (null: never seen).</summary>
-public sealed record EmployeeLease(string OrganizationId, string EmployeeId, string LeaseId, EmployeeRecord? Known);
+public sealed record EmployeeLease(string OrganizationId, string EmployeeId, string LeaseId, EmployeeRecord? Known)
+{
+    /// <summary>The row as taking the lease wrote it, with its ETag; null once the lease is given back.</summary>
+    internal TableEntity? Held { get; set; }
+}
 
 /// <summary>Another consumer is syncing this employee; the delivery is retried by the queue, so events apply one at a time, in order.</summary>
 public sealed class EmployeeSyncInProgressException(string organizationId, string employeeId, DateTimeOffset leasedUntil)
@@ -81,32 +85,44 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     {
         var now = time.GetUtcNow();
         var leaseId = Guid.NewGuid().ToString("N");
-        NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.Key(organizationId), StorageKeys.Key(employeeId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (partitionKey, rowKey) = (StorageKeys.Key(organizationId), StorageKeys.Key(employeeId));
+        if (store.Recall(StateTables.Employees, partitionKey, rowKey) is { } remembered && !IsLeased(remembered, now))
+        {
+            // As this process wrote the row last: take the lease on its ETag, and read only if someone wrote it since.
+            try
+            {
+                return await TakeAsync(remembered, organizationId, employeeId, leaseId, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+            }
+        }
+
+        NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
             if (!current.HasValue)
             {
-                await Table.AddEntityAsync(new TableEntity(StorageKeys.Key(organizationId), StorageKeys.Key(employeeId))
+                var added = new TableEntity(partitionKey, rowKey)
                 {
                     ["OrganizationId"] = organizationId,
                     ["EmployeeId"] = employeeId,
                     [LeaseIdColumn] = leaseId,
                     [LeaseUntilColumn] = now + SyncLease,
-                }, cancellationToken).ConfigureAwait(false);
-                return new EmployeeLease(organizationId, employeeId, leaseId, null);
+                };
+                var response = await Table.AddEntityAsync(added, cancellationToken).ConfigureAwait(false);
+                added.ETag = response.Headers.ETag ?? default;
+                store.RememberWritten(StateTables.Employees, added, added.ETag);
+                return new EmployeeLease(organizationId, employeeId, leaseId, null) { Held = added };
             }
 
             var row = current.Value!;
-            if (row.GetDateTimeOffset(LeaseUntilColumn) is { } until && until > now)
+            if (IsLeased(row, now))
             {
-                throw new EmployeeSyncInProgressException(organizationId, employeeId, until);
+                throw new EmployeeSyncInProgressException(organizationId, employeeId, row.GetDateTimeOffset(LeaseUntilColumn)!.Value);
             }
 
-            var known = From(row);
-            row[LeaseIdColumn] = leaseId;
-            row[LeaseUntilColumn] = now + SyncLease;
-            await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return new EmployeeLease(organizationId, employeeId, leaseId, known.LastEvent is null && known.LastSyncResult is null ? null : known);
+            return await TakeAsync(row, organizationId, employeeId, leaseId, now, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -115,10 +131,43 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         }
     }
 
-    /// <summary>Gives the lease back, unless it lapsed and another consumer holds it now.</summary>
+    private static bool IsLeased(TableEntity row, DateTimeOffset now) => row.GetDateTimeOffset(LeaseUntilColumn) is { } until && until > now;
+
+    private async Task<EmployeeLease> TakeAsync(TableEntity row, string organizationId, string employeeId, string leaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var known = From(row);
+        row[LeaseIdColumn] = leaseId;
+        row[LeaseUntilColumn] = now + SyncLease;
+        var response = await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        row.ETag = response.Headers.ETag ?? default;
+        store.RememberWritten(StateTables.Employees, row, row.ETag);
+        return new EmployeeLease(organizationId, employeeId, leaseId, known.LastEvent is null && known.LastSyncResult is null ? null : known) { Held = row };
+    }
+
+    /// <summary>Gives the lease back, unless it lapsed and another consumer holds it now (or the save gave it back already).</summary>
     public async Task ReleaseAsync(EmployeeLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        if (lease.Held is not { } held)
+        {
+            return;
+        }
+
+        lease.Held = null;
+        var released = new TableEntity(held) { ETag = held.ETag };
+        released.Remove(LeaseIdColumn);
+        released.Remove(LeaseUntilColumn);
+        try
+        {
+            // Nobody wrote the row since the lease was taken (or the ETag says otherwise and it is read again).
+            var response = await Table.UpdateEntityAsync(released, held.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            store.RememberWritten(StateTables.Employees, released, response.Headers.ETag ?? default);
+            return;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+        }
+
         NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.Key(lease.OrganizationId), StorageKeys.Key(lease.EmployeeId), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!current.HasValue || current.Value!.GetString(LeaseIdColumn) != lease.LeaseId)
         {
@@ -130,7 +179,8 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         row.Remove(LeaseUntilColumn);
         try
         {
-            await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var response = await Table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            store.RememberWritten(StateTables.Employees, row, response.Headers.ETag ?? default);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -144,11 +194,16 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         return row.HasValue ? From(row.Value!) : null;
     }
 
-    /// <summary>Writes the employee as <paramref name="stamp"/> left them, unless a newer event already did.</summary>
-    public Task<ApplyResult> SaveAsync(EmployeeRecord employee, EventStamp stamp, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes the employee as <paramref name="stamp"/> left them, unless a newer event already did, and gives the lease
+    /// back in the same write when the row still carries it (the write is conditional on the lease's ETag, so it reads
+    /// nothing unless someone else wrote the row meanwhile).
+    /// </summary>
+    public async Task<ApplyResult> SaveAsync(EmployeeLease lease, EmployeeRecord employee, EventStamp stamp, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(employee);
-        return store.ApplyAsync(new StateChange(StateTables.Employees, employee.OrganizationId, employee.EmployeeId, new Dictionary<string, object?>
+        var change = new StateChange(StateTables.Employees, employee.OrganizationId, employee.EmployeeId, new Dictionary<string, object?>
         {
             ["OrganizationId"] = employee.OrganizationId,
             ["EmployeeId"] = employee.EmployeeId,
@@ -161,8 +216,22 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
             ["LastSyncResult"] = employee.LastSyncResult,
             ["LastSyncDetail"] = Truncate(employee.LastSyncDetail),
             ["LastSyncAt"] = time.GetUtcNow(),
-        }), stamp, cancellationToken);
+        });
+        var write = await store.ApplyAsync(change, stamp, row => HeldBy(row, lease) ? LeaseGivenBack : NothingMore, cancellationToken).ConfigureAwait(false);
+        if (write.Result == ApplyResult.Applied && !write.Repeated && HeldBy(write.Row, lease))
+        {
+            lease.Held = null;
+        }
+
+        return write.Result;
     }
+
+    private static readonly Dictionary<string, object?> LeaseGivenBack = new() { [LeaseIdColumn] = null, [LeaseUntilColumn] = null };
+
+    private static readonly Dictionary<string, object?> NothingMore = [];
+
+    private static bool HeldBy(IReadOnlyDictionary<string, object>? row, EmployeeLease lease) =>
+        row is not null && row.TryGetValue(LeaseIdColumn, out var id) && id as string == lease.LeaseId;
 
     /// <summary>Records a failed sync without moving the employee's event order, so the event can still be retried.</summary>
     public async Task RecordFailureAsync(string organizationId, string employeeId, string detail, CancellationToken cancellationToken = default)

@@ -38,7 +38,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         var lease = await employees.AcquireAsync(organizationId, employee.EmployeeId, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await SyncAsync(hrEvent, organizationId, match, lease.Known, stamp, cancellationToken).ConfigureAwait(false);
+            return await SyncAsync(hrEvent, organizationId, match, lease, stamp, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -46,8 +46,9 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         }
     }
 
-    private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeRecord? known, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeLease lease, EventStamp stamp, CancellationToken cancellationToken)
     {
+        var known = lease.Known;
         var employee = hrEvent.Employee;
         if (known?.LastEvent is { } last && last > stamp)
         {
@@ -86,7 +87,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
             LastSyncResult = result.Result,
             LastSyncDetail = result.Detail,
         };
-        await employees.SaveAsync(record, stamp, cancellationToken).ConfigureAwait(false);
+        await employees.SaveAsync(lease, record, stamp, cancellationToken).ConfigureAwait(false);
         return ProcessingOutcome.Applied($"{result.Result} ({match.Detail}): {result.Detail}") with { OrganizationId = organizationId };
     }
 

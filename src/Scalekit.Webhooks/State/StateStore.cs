@@ -196,6 +196,20 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
     private static ReadOnlyDictionary<string, object> Columns(TableEntity row) => new(row);
 
+    /// <summary>
+    /// The row as this process last wrote it to <paramref name="table"/>, with its ETag (a copy), or null when not
+    /// remembered. A write conditional on that ETag fails (412) if anyone wrote the row since.
+    /// </summary>
+    public TableEntity? Recall(string table, string partitionKey, string rowKey) =>
+        _written.TryGetValue((table, partitionKey, rowKey), out var row) ? new TableEntity(row) { ETag = row.ETag } : null;
+
+    /// <summary>Remembers a row of <paramref name="table"/> its store wrote itself, so the next write to it can skip the read.</summary>
+    public void RememberWritten(string table, TableEntity row, ETag etag)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        Remember((table, row.PartitionKey, row.RowKey), row, etag);
+    }
+
     private void Remember((string, string, string) key, TableEntity row, ETag? etag)
     {
         if (etag is not { } known)
