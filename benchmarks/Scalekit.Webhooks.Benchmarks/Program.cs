@@ -12,7 +12,8 @@ using Scalekit.Webhooks.Benchmarks;
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
 //   replay  [count]             dead-letter replayer vs a bare poison-queue move loop (default 10000)
-//   scale   [count]             4 shards worked by 1, 2, 4 consumer loops, count events each; shard and partition spread (default 4000)
+//   scale   [count] [accounts]  4 shards worked by 1, 2, 4 consumer loops, count events each; shard and partition spread (default 4000);
+//                               accounts 2 puts the tables on a second Azurite (STATE_STORAGE)
 var command = args.FirstOrDefault() ?? "help";
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (command)
@@ -33,7 +34,7 @@ switch (command)
     case "replay":
         return await ReplayBenchmark.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
     case "scale":
-        return await ScaleCommand.RunAsync(Arg(1, 4000), Console.Out) ? 0 : 1;
+        return await ScaleCommand.RunAsync(Arg(1, 4000), Arg(2, 1), Console.Out) ? 0 : 1;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|process|hostile|soak|replay|scale [args]");
         return command == "help" ? 0 : 2;

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Ingest;
@@ -117,6 +120,51 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
         }
 
         Assert.DoesNotContain(StorageNames.PayloadContainer, queueAccountContainers);
+    }
+
+    [Fact]
+    public async Task Erasure_RemovesTheClaimCheckedBodyFromThePayloadAccount_AndTheLedgerPayloadFromTheLedgerAccount()
+    {
+        var email = $"{SampleIds.New("erase")}@acme.example";
+        var eventId = SampleIds.New("evt_");
+        var sample = ScalekitSamples.Create("organization.directory.user_updated", new SampleOptions { OccurredAt = Deliveries.Now, Email = email, EventId = eventId });
+        sample["padding"] = new string('p', 120_000);
+        var body = sample.ToJsonString();
+        using (var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret)))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
+        await Poll.UntilAsync(
+            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            "the claim-checked event's final status in the ledger account");
+        var payloads = new BlobServiceClient(host.StateStorage.ConnectionString).GetBlobContainerClient(StorageNames.PayloadContainer);
+        Assert.NotEmpty(await BlobsOfAsync(payloads, eventId));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ops/erasure") { Content = new StringContent(new JsonObject { ["email"] = email }.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("x-functions-key", host.OpsKey);
+        using var erasure = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, erasure.StatusCode);
+        var erased = (await erasure.JsonAsync()).GetProperty("erased");
+        Assert.Equal(1, erased.GetProperty("ledger_payloads").GetInt32());
+        Assert.True(erased.GetProperty("read_model_rows").GetInt32() >= 1);
+        Assert.Empty(await BlobsOfAsync(payloads, eventId));
+        var entry = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
+        Assert.Null(entry!.Payload);
+        Assert.Null(entry.PayloadBlob);
+    }
+
+    private static async Task<List<string>> BlobsOfAsync(BlobContainerClient container, string eventId)
+    {
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, StorageKeys.PayloadBlobName("scalekit", eventId, "x")[..^"x.json".Length], CancellationToken.None))
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
     }
 
     private static async Task<List<string>> TableNamesAsync(Azurite account)

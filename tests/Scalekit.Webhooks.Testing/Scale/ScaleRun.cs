@@ -35,7 +35,7 @@ public sealed record PartitionSpread(string Name, int Partitions, int Rows, int 
         $"| {Name} | {Partitions} | {Rows} | {Largest} | {Skew:F2} | {(Hot ? "**hot**" : "even")} |");
 }
 
-public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IReadOnlyList<PartitionSpread> Spreads)
+public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IReadOnlyList<PartitionSpread> Spreads, bool TablesOnOwnAccount = false)
 {
     public bool AllProcessed => Steps.All(step => step.Final == step.Events);
 
@@ -43,7 +43,8 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
     {
         var lines = new List<string>
         {
-            $"scale run: {Shards} shards of scalekit-events, organization.directory.user_updated events over {Organizations} organizations",
+            $"scale run: {Shards} shards of scalekit-events, organization.directory.user_updated events over {Organizations} organizations; "
+                + (TablesOnOwnAccount ? "tables (STATE_STORAGE) on a second Azurite" : "queues and tables on one Azurite"),
             "| consumer loops | events | processed | seconds | events/s | vs 1 loop |",
             "|---:|---:|---:|---:|---:|---:|",
         };
@@ -69,13 +70,20 @@ public static class ScaleRun
 {
     private const int BatchSize = 16;
 
-    public static async Task<ScaleReport> RunAsync(int eventsPerStep, IReadOnlyList<int> loops, int shards = 4, CancellationToken cancellationToken = default)
+    /// <param name="eventsPerStep">Events written and then consumed at each loop count.</param>
+    /// <param name="loops">The consumer-loop counts, one step each.</param>
+    /// <param name="shards">Shards of the Scalekit queue.</param>
+    /// <param name="tablesOnOwnAccount">True: the tables (and with them the ledger) live on a second Azurite, through <c>STATE_STORAGE</c>.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public static async Task<ScaleReport> RunAsync(int eventsPerStep, IReadOnlyList<int> loops, int shards = 4, bool tablesOnOwnAccount = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loops);
         await using var storage = await Azurite.StartNewAsync();
+        await using var tableStorage = tablesOnOwnAccount ? await Azurite.StartNewAsync() : null;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storage.ConnectionString,
+            [StorageAccountOptions.StateSetting] = tableStorage?.ConnectionString,
             [EventQueueOptions.ShardsSetting] = shards.ToString(CultureInfo.InvariantCulture),
         }).Build();
         await using var services = new ServiceCollection()
@@ -115,7 +123,7 @@ public static class ScaleRun
             await TableSpreadAsync(clients, StorageNames.EventLedgerTable, cancellationToken),
             await TableSpreadAsync(clients, StateTables.DirectoryUsers, cancellationToken),
         };
-        return new ScaleReport(shards, steps, spreads);
+        return new ScaleReport(shards, steps, spreads, tablesOnOwnAccount);
     }
 
     /// <summary>
