@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
@@ -24,7 +25,7 @@ public static class IngestBenchmark
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = bench.BaseAddress };
         var raw = bench.Clients.Queue("bench-raw-sends");
         await raw.CreateIfNotExistsAsync();
-        var queue = bench.Clients.Queue(StorageNames.ScalekitQueue);
+        var queue = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}");
         await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms |");
         await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|");
@@ -136,7 +137,7 @@ public static class IngestBenchmark
     /// <summary>The envelope the ingest path would store for this body, so both sides send the same bytes.</summary>
     private static byte[] Envelope(byte[] body) => EnvelopeCodec.Encode(new EventEnvelope
     {
-        Source = WebhookSource.Scalekit,
+        Source = ScalekitSource.Id,
         DeliveryId = "msg_raw",
         EventId = "evt_raw",
         EventType = "organization.updated",

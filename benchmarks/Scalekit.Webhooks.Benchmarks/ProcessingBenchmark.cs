@@ -15,6 +15,9 @@ using Scalekit.Webhooks.Testing;
 using Scalekit.Webhooks.Testing.Reliability;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
@@ -47,14 +50,14 @@ public static class ProcessingBenchmark
             ["HR_WEBHOOK_SECRET"] = WebhookSigner.NewScalekitSecret(),
             ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
         });
-        var messages = Enumerable.Range(0, count).Select(i => Envelope(WebhookSource.Scalekit, i)).ToArray();
+        var messages = Enumerable.Range(0, count).Select(i => Envelope(ScalekitSource.Id, i)).ToArray();
 
         var baselineQueue = bench.Clients.Queue("bench-baseline");
         await baselineQueue.CreateIfNotExistsAsync();
         var table = bench.Clients.Tables.GetTableClient("BenchBaseline");
         await table.CreateIfNotExistsAsync();
         var consumer = bench.Host.Services.GetRequiredService<EventConsumer>();
-        var listeners = Enum.GetValues<WebhookSource>().ToDictionary(source => source, source => new QueueTriggerListener(
+        var listeners = EventSources.Sources.ToDictionary(source => source, source => new QueueTriggerListener(
             bench.Clients.Queue(StorageNames.QueueFor(source)), bench.Clients.Queue(StorageNames.PoisonQueueFor(source)),
             consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance));
         var baselineOps = new OperationTally();
@@ -72,7 +75,7 @@ public static class ProcessingBenchmark
             await baselineQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         });
 
-        Task<TimeSpan> Consumer(int from, int to) => ConsumeAsync(bench, listeners[WebhookSource.Scalekit], messages[from..to], consumerOps);
+        Task<TimeSpan> Consumer(int from, int to) => ConsumeAsync(bench, listeners[ScalekitSource.Id], messages[from..to], consumerOps);
 
         var baselineTime = TimeSpan.Zero;
         var consumerTime = TimeSpan.Zero;
@@ -92,12 +95,12 @@ public static class ProcessingBenchmark
 
         // Per source, on events of each kind after the timed rounds: Stripe events first need their organizations linked.
         var perSource = Math.Max(100, count / 8);
-        var links = Enumerable.Range(0, Organizations).Select(i => Envelope(WebhookSource.Scalekit, count + i, linkOrganization: true)).ToArray();
-        await ConsumeAsync(bench, listeners[WebhookSource.Scalekit], links, new OperationTally());
+        var links = Enumerable.Range(0, Organizations).Select(i => Envelope(ScalekitSource.Id, count + i, linkOrganization: true)).ToArray();
+        await ConsumeAsync(bench, listeners[ScalekitSource.Id], links, new OperationTally());
         var stripeOps = new OperationTally();
-        await ConsumeAsync(bench, listeners[WebhookSource.Stripe], [.. Enumerable.Range(0, perSource).Select(i => Envelope(WebhookSource.Stripe, i))], stripeOps);
+        await ConsumeAsync(bench, listeners[StripeSource.Id], [.. Enumerable.Range(0, perSource).Select(i => Envelope(StripeSource.Id, i))], stripeOps);
         var hrOps = new OperationTally();
-        await ConsumeAsync(bench, listeners[WebhookSource.Hr], [.. Enumerable.Range(0, perSource).Select(i => Envelope(WebhookSource.Hr, i))], hrOps);
+        await ConsumeAsync(bench, listeners[HrSource.Id], [.. Enumerable.Range(0, perSource).Select(i => Envelope(HrSource.Id, i))], hrOps);
 
         await output.WriteLineAsync();
         await output.WriteLineAsync("storage operations per event (every request the storage clients sent, retries included; the queue receive is shared by a batch)");
@@ -160,7 +163,7 @@ public static class ProcessingBenchmark
     private static byte[] Envelope(WebhookSource source, int i, bool linkOrganization = false)
     {
         var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
-        var eventId = $"evt_bench_{source.Name()}_{i:D6}";
+        var eventId = $"evt_bench_{source.Name}_{i:D6}";
         var options = new SampleOptions
         {
             OccurredAt = at,
@@ -173,10 +176,10 @@ public static class ProcessingBenchmark
             EmployeeId = $"E-bench-{i % Employees:D3}",
             Email = $"employee{i % Employees:D3}@bench.example",
         };
-        var (type, body) = source switch
+        var (type, body) = source.Name switch
         {
-            WebhookSource.Stripe => ("customer.subscription.updated", StripeSamples.Create("customer.subscription.updated", options)),
-            WebhookSource.Hr => ("employee.updated", HrSamples.Create("employee.updated", options)),
+            StripeSource.Name => ("customer.subscription.updated", StripeSamples.Create("customer.subscription.updated", options)),
+            HrSource.Name => ("employee.updated", HrSamples.Create("employee.updated", options)),
             _ when linkOrganization => ("organization.updated", ScalekitSamples.Create("organization.updated", options)),
             _ => ("organization.directory.user_updated", ScalekitSamples.Create("organization.directory.user_updated", options)),
         };

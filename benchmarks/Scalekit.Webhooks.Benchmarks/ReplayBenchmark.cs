@@ -12,6 +12,7 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
@@ -25,8 +26,8 @@ public static class ReplayBenchmark
     public static async Task<bool> RunAsync(int count, TextWriter output)
     {
         await using var bench = await BenchmarkHost.StartAsync();
-        var poison = bench.Clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit));
-        var target = bench.Clients.Queue(StorageNames.ScalekitQueue);
+        var poison = bench.Clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id));
+        var target = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         var defaults = new DeadLetterOptions();
         var replayer = Replayer(bench, defaults);
         var oneBatch = Replayer(bench, new DeadLetterOptions { ConcurrentBatches = 1 });
@@ -144,7 +145,7 @@ public static class ReplayBenchmark
         });
         return EnvelopeCodec.Encode(new EventEnvelope
         {
-            Source = WebhookSource.Scalekit,
+            Source = ScalekitSource.Id,
             DeliveryId = "msg_" + eventId,
             EventId = eventId,
             EventType = "organization.directory.user_updated",

@@ -45,7 +45,7 @@ public static class CliApp
 
     private static Command SendCommand(TextWriter output, TextWriter error, HttpMessageHandler? handler)
     {
-        var source = new Argument<string>("source") { Description = "scalekit, stripe or hr" };
+        var source = new Argument<string>("source") { Description = EventSources.Names };
         var type = new Argument<string>("type") { Description = "Event type, e.g. organization.created, customer.subscription.updated or employee.hired (see 'types')" };
         var url = new Option<string>("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
         var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET / HR_WEBHOOK_SECRET from the environment or local.settings.json)" };
@@ -61,19 +61,14 @@ public static class CliApp
         var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, byDomain };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (!WebhookSourceNames.TryParse(result.GetValue(source), out var parsedSource))
+            if (!EventSources.TryParse(result.GetValue(source), out var parsedSource))
             {
-                await error.WriteLineAsync("source must be 'scalekit', 'stripe' or 'hr'.");
+                await error.WriteLineAsync($"source must be one of: {EventSources.Names}.");
                 return UsageError;
             }
 
             var configuration = LoadSettings();
-            var setting = parsedSource switch
-            {
-                WebhookSource.Stripe => IngestOptions.StripeSecretSetting,
-                WebhookSource.Hr => IngestOptions.HrSecretSetting,
-                _ => IngestOptions.ScalekitSecretSetting,
-            };
+            var setting = EventSources.Of(parsedSource).SecretSetting;
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting]) is [var current, ..] ? current : null);
             if (signingSecret is null)
             {

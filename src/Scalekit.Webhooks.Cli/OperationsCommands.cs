@@ -9,7 +9,7 @@ namespace Scalekit.Webhooks.Cli;
 /// <summary>Operator commands over the operations API: stats, dead letters, replays and the event log.</summary>
 internal sealed partial class OperationsCommands(TextWriter output, TextWriter error, HttpMessageHandler? handler, Func<IConfiguration> settings)
 {
-    private static readonly HashSet<string> FirstShardQueues = [.. Enum.GetValues<Ingest.WebhookSource>()
+    private static readonly HashSet<string> FirstShardQueues = [.. Ingest.EventSources.Sources
         .SelectMany(source => new[] { Storage.StorageNames.QueueFor(source), Storage.StorageNames.PoisonQueueFor(source) })];
 
     private readonly Option<string> _url = new("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
@@ -33,26 +33,25 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
     {
         var window = new Option<string>("--window") { Description = "Time window: seconds, or a number with m, h or d", DefaultValueFactory = _ => "24h" };
         var command = Common(new Command("stats", "Queue depths, event counts, processing latency and parked dead letters."), window);
-        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, body =>
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, Typed<StatsView>(stats =>
         {
             // Shard 0 of every queue always; a further shard only while it holds messages (there are 16 per source).
-            var queues = TextTable.Render(["queue", "messages"], body.GetProperty("queues").EnumerateObject()
-                .Where(q => FirstShardQueues.Contains(q.Name) || q.Value.ValueKind != JsonValueKind.Number || q.Value.GetInt64() != 0)
-                .Select(q => (IReadOnlyList<string?>)[q.Name, q.Value.ToString()]));
-            var events = TextTable.Render(["source", "type", "status", "count"], body.GetProperty("events").EnumerateArray()
-                .Select(e => (IReadOnlyList<string?>)[e.GetProperty("source").GetString(), e.GetProperty("type").GetString(), e.GetProperty("status").GetString(), e.GetProperty("count").ToString()]));
-            var latency = body.GetProperty("processing_latency_ms");
-            var integrations = body.TryGetProperty("integrations", out var list) && list.ValueKind == JsonValueKind.Array
-                ? string.Concat(list.EnumerateArray().Select(i => $"\n{Text(i, "name")} sync: {Text(i, "status")} ({Text(i, "mode")}), {Text(i, "successes")} succeeded, {Text(i, "failures")} failed, last success {(Text(i, "last_success_at") is { Length: > 0 } last ? last : "never")}, average {(Text(i, "average_duration_ms") is { Length: > 0 } mean ? mean : "-")} ms{(i.TryGetProperty("api_usage", out var usage) && usage.ValueKind == JsonValueKind.Object ? $", API usage {Text(usage, "percent")} %" : string.Empty)}"))
-                : string.Empty;
-            return $"{queues}\n\n{events}\n\nprocessing latency p50 {latency.GetProperty("p50")} ms, p95 {latency.GetProperty("p95")} ms ({latency.GetProperty("samples")} events)\nparked dead letters: {body.GetProperty("parked")}{integrations}";
-        }, cancellationToken));
+            var queues = TextTable.Render(["queue", "messages"], stats.Queues
+                .Where(q => FirstShardQueues.Contains(q.Key) || q.Value != 0)
+                .Select(q => (IReadOnlyList<string?>)[q.Key, Number(q.Value)]));
+            var events = TextTable.Render(["source", "type", "status", "count"], stats.Events
+                .Select(e => (IReadOnlyList<string?>)[e.Source, e.Type, e.Status, Number(e.Count)]));
+            var latency = stats.ProcessingLatencyMs;
+            var integrations = string.Concat(stats.Integrations.Select(i =>
+                $"\n{i.Name} sync: {i.Status} ({i.Mode}), {i.Successes} succeeded, {i.Failures} failed, last success {Time(i.LastSuccessAt) ?? "never"}, average {Decimal(i.AverageDurationMs) ?? "-"} ms{(i.ApiUsage is { } usage ? $", API usage {Decimal(usage.Percent)} %" : string.Empty)}"));
+            return $"{queues}\n\n{events}\n\nprocessing latency p50 {Decimal(latency.P50)} ms, p95 {Decimal(latency.P95)} ms ({latency.Samples} events)\nparked dead letters: {stats.Parked}{integrations}";
+        }), cancellationToken));
         return command;
     }
 
     private Command DeadLetters()
     {
-        var source = new Option<string?>("--source") { Description = "scalekit, stripe or hr" };
+        var source = new Option<string?>("--source") { Description = Ingest.EventSources.Names };
         var type = new Option<string?>("--type") { Description = "Event type" };
         var status = new Option<string?>("--status") { Description = "parked, replayed or resolved" };
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
@@ -70,7 +69,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
 
     private Command Replay()
     {
-        var source = new Argument<string?>("source") { Description = "scalekit, stripe or hr", Arity = ArgumentArity.ZeroOrOne };
+        var source = new Argument<string?>("source") { Description = Ingest.EventSources.Names, Arity = ArgumentArity.ZeroOrOne };
         var eventId = new Argument<string?>("eventId") { Description = "Event id (evt_…)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Replay every parked dead letter (filtered by --source/--type); a dry run unless --yes" };
         var filterSource = new Option<string?>("--source") { Description = "With --all: only this source" };
@@ -104,7 +103,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
 
     private Command Events()
     {
-        var source = new Argument<string>("source") { Description = "scalekit, stripe or hr" };
+        var source = new Argument<string>("source") { Description = Ingest.EventSources.Names };
         var eventId = new Argument<string>("eventId") { Description = "Event id (evt_…)" };
         var show = Common(new Command("show", "Show one event's ledger row: status, attempts, last error, times."));
         show.Arguments.Add(source);
@@ -112,7 +111,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
             body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
 
-        var filterSource = new Option<string?>("--source") { Description = "scalekit, stripe or hr" };
+        var filterSource = new Option<string?>("--source") { Description = Ingest.EventSources.Names };
         var type = new Option<string?>("--type") { Description = "Event type" };
         var status = new Option<string?>("--status") { Description = "processed, failed, parked, …" };
         var organization = new Option<string?>("--org") { Description = "Organization id" };
@@ -248,6 +247,8 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    private static string? Decimal(double? value) => value?.ToString(CultureInfo.InvariantCulture);
+
     private static string? Time(DateTimeOffset? value) => value?.ToString("O", CultureInfo.InvariantCulture);
 
     private static string Query(params (string Name, string? Value)[] parameters)
@@ -255,9 +256,6 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var present = parameters.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
     }
-
-    private static string? Text(JsonElement row, string name) =>
-        row.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ToString() : null;
 
     private static string? Shorten(string? text) => text is { Length: > 80 } ? text[..77] + "..." : text;
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Cli;
 
@@ -12,20 +14,20 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
     public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
-        var body = JsonSerializer.SerializeToUtf8Bytes(source switch
+        var body = JsonSerializer.SerializeToUtf8Bytes(source.Name switch
         {
-            WebhookSource.Stripe => StripeSamples.Create(type, options),
-            WebhookSource.Hr => HrSamples.Create(type, options),
+            StripeSource.Name => StripeSamples.Create(type, options),
+            HrSource.Name => HrSamples.Create(type, options),
             _ => ScalekitSamples.Create(type, options),
         });
         var now = time.GetUtcNow();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{source.Name()}"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{source.Name}"))
         {
             Content = new ByteArrayContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         // HR events use the same Standard Webhooks scheme as Scalekit.
-        var headers = source == WebhookSource.Stripe
+        var headers = source == StripeSource.Id
             ? [WebhookSigner.SignStripe(body, secret, now)]
             : WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now);
         foreach (var (name, value) in headers)

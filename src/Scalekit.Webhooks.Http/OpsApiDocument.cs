@@ -27,7 +27,7 @@ public static class OpsApiDocument
     /// <summary>Every operations route but the console page (HTML, not JSON).</summary>
     public static IReadOnlyList<OpsOperation> Operations { get; } =
     [
-        new(OpsRoutes.Stats, "get", "Queue depths, event counts and latency per source, a time series, parked dead letters and integration health in a window (window=24h).", null, ["window"], [400]),
+        new(OpsRoutes.Stats, "get", "Queue depths, event counts and latency per source, a time series, parked dead letters and integration health in a window (window=24h).", typeof(StatsView), ["window"], [400]),
         new(OpsRoutes.Events, "get", "Searches the event log.", typeof(OpsPage<EventView>), ["source", "type", "status", "from", "to", "organizationId", "customerId", .. Paging], [400]),
         new(OpsRoutes.Event, "get", "One event of the event log, with its payload (claim-checked bodies up to 4 MiB).", typeof(EventView), [], [400, 404]),
         new(OpsRoutes.EventReplay, "post", "Queues an event again from its stored payload, even if it was processed.", typeof(ReplayView), [], [400, 404, 409], 202),

@@ -95,7 +95,7 @@ public sealed class OpsRequestHandler(
         }
 
         var outcome = await replay.ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted);
-        await audit.RecordAsync(context, "replay", $"dead letter {parsed.Name()}/{eventId}", Describe(outcome));
+        await audit.RecordAsync(context, "replay", $"dead letter {parsed.Name}/{eventId}", Describe(outcome));
         await ReplayResultAsync(context, outcome, source, eventId, "dead letter");
     }
 
@@ -135,7 +135,7 @@ public sealed class OpsRequestHandler(
         }
 
         var outcome = await replay.ReplayEventAsync(parsed, eventId, context.RequestAborted);
-        await audit.RecordAsync(context, "forced-replay", $"event {parsed.Name()}/{eventId}", Describe(outcome));
+        await audit.RecordAsync(context, "forced-replay", $"event {parsed.Name}/{eventId}", Describe(outcome));
         await ReplayResultAsync(context, outcome, source, eventId, "event");
     }
 
@@ -290,12 +290,12 @@ public sealed class OpsRequestHandler(
 
     private static async Task<WebhookSource?> SourceAsync(HttpContext context, string source)
     {
-        if (WebhookSourceNames.TryParse(source, out var parsed))
+        if (EventSources.TryParse(source, out var parsed))
         {
             return parsed;
         }
 
-        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use scalekit, stripe or hr.");
+        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use {EventSources.Names}.");
         return null;
     }
 

@@ -8,18 +8,25 @@ namespace Scalekit.Webhooks.Http;
 /// <summary>Turns an ASP.NET Core request into an ingest call and writes the answer; both hosts route to this.</summary>
 public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrottle throttle, IOptions<RefusalThrottleOptions> throttleOptions)
 {
-    /// <summary>Routes below <c>/api/</c>, as the Functions triggers declare them.</summary>
-    public const string ScalekitFunctionRoute = "webhooks/scalekit";
-    public const string StripeFunctionRoute = "webhooks/stripe";
-    public const string HrFunctionRoute = "webhooks/hr";
+    /// <summary>The route below <c>/api/</c>, as the Functions trigger declares it: one for every source, by its name.</summary>
+    public const string FunctionRoute = "webhooks/{source}";
 
-    public const string ScalekitRoute = "/api/" + ScalekitFunctionRoute;
-    public const string StripeRoute = "/api/" + StripeFunctionRoute;
-    public const string HrRoute = "/api/" + HrFunctionRoute;
+    /// <summary>The route as the local host maps it.</summary>
+    public const string Route = "/api/" + FunctionRoute;
 
-    public async Task HandleAsync(HttpContext context, WebhookSource source)
+    /// <summary>The path a source's sender posts to (<c>/api/webhooks/scalekit</c>).</summary>
+    public static string PathOf(WebhookSource source) => "/api/webhooks/" + source.Name;
+
+    /// <summary>Ingests one delivery for the source named <paramref name="sourceName"/>; a name no source has is answered 404.</summary>
+    public async Task HandleAsync(HttpContext context, string? sourceName)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!EventSources.TryParse(sourceName, out var source))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
         var request = context.Request;
         var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
         var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);

@@ -1,7 +1,6 @@
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Http;
-using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.LocalHost;
@@ -43,9 +42,7 @@ public static class LocalHostApp
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapPost(WebhookRequestHandler.ScalekitRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Scalekit));
-        app.MapPost(WebhookRequestHandler.StripeRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Stripe));
-        app.MapPost(WebhookRequestHandler.HrRoute, (HttpContext context, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, WebhookSource.Hr));
+        app.MapPost(WebhookRequestHandler.Route, (HttpContext context, string source, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, source));
         app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;

@@ -31,16 +31,14 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
     {
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? LocalHostApp.DefaultUrl;
         var ingest = options.Value;
+        var senders = string.Join(Environment.NewLine, EventSources.All.Select(profile =>
+            $"  {profile.Source.Name} webhook URL : {address}{WebhookRequestHandler.PathOf(profile.Source)}{Environment.NewLine}" +
+            $"  {profile.SecretSetting} : {Describe(ingest.Sender(profile.Source))}"));
         Console.WriteLine($"""
 
             Scalekit.Functions local host is ready.
-              Scalekit webhook URL : {address}{WebhookRequestHandler.ScalekitRoute}
-              Stripe webhook URL   : {address}{WebhookRequestHandler.StripeRoute}
               Secrets are read from : {settingsFile.Path ?? "(no local.settings.json: environment variables only)"}
-              HR webhook URL       : {address}{WebhookRequestHandler.HrRoute}
-              {IngestOptions.ScalekitSecretSetting} : {Describe(ingest.Sender(WebhookSource.Scalekit))}
-              {IngestOptions.StripeSecretSetting}   : {Describe(ingest.Sender(WebhookSource.Stripe))}
-              {IngestOptions.HrSecretSetting}       : {Describe(ingest.Sender(WebhookSource.Hr))}
+            {senders}
               Expected Stripe API version: {StripeApiVersion.Expected}
               Operations console   : {address}{ConsoleRequestHandler.PagePath}  (sign in with ADMIN_API_KEY from the settings file above)
               Operations API       : {address}/api/ops/stats  (header {OpsKey.Header}: {(string.IsNullOrEmpty(configuration[OpsKey.Setting]) ? "(ADMIN_API_KEY not set: operations API refuses all requests)" : $"{OpsKey.Setting} {AuditTrail.Fingerprint(configuration[OpsKey.Setting])}")})

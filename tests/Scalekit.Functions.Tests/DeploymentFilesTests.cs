@@ -5,6 +5,8 @@ using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Testing;
 using YamlDotNet.RepresentationModel;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Functions.Tests;
 
@@ -50,13 +52,13 @@ public partial class DeploymentFilesTests
     public void StorageBicep_CreatesEveryQueueTableAndContainerTheCoreUses()
     {
         var bicep = File.ReadAllText(Path.Combine(Root, "infra", "modules", "storage.bicep"));
-        Assert.Equal(Enum.GetValues<WebhookSource>().Select(source => StorageNames.QueueFor(source)).Order(StringComparer.Ordinal), BicepList(bicep, "eventQueueBaseNames").Order(StringComparer.Ordinal));
+        Assert.Equal(EventSources.Sources.Select(source => StorageNames.QueueFor(source)).Order(StringComparer.Ordinal), BicepList(bicep, "eventQueueBaseNames").Order(StringComparer.Ordinal));
         Assert.Contains($"var maxEventQueueShards = {StorageNames.MaxEventQueueShards}\n", bicep.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         // The Bicep spells the shard and poison names as the core does.
         Assert.Contains("shard == 0 ? queue : '${queue}-${shard}'", bicep, StringComparison.Ordinal);
-        Assert.Equal(StorageNames.StripeQueue + "-7", StorageNames.QueueFor(WebhookSource.Stripe, 7));
+        Assert.Equal(StorageNames.QueueFor(StripeSource.Id) + "-7", StorageNames.QueueFor(StripeSource.Id, 7));
         Assert.Contains("[queue, '${queue}" + StorageNames.PoisonSuffix + "']", bicep, StringComparison.Ordinal);
-        Assert.Equal(StorageNames.QueueFor(WebhookSource.Hr, 3) + "-poison", StorageNames.PoisonQueueFor(WebhookSource.Hr, 3));
+        Assert.Equal(StorageNames.QueueFor(HrSource.Id, 3) + "-poison", StorageNames.PoisonQueueFor(HrSource.Id, 3));
         Assert.Equal(StorageNames.AllTables.Order(StringComparer.Ordinal), BicepList(bicep, "tableNames").Order(StringComparer.Ordinal));
         Assert.Contains($"var ledgerTableName = '{StorageNames.EventLedgerTable}'", bicep, StringComparison.Ordinal);
         Assert.Contains($"var payloadContainerName = '{StorageNames.PayloadContainer}'", bicep, StringComparison.Ordinal);

@@ -38,4 +38,19 @@ public class OpsApiDocumentTests
         Assert.Equal(operationIds.Count, operationIds.Distinct(StringComparer.Ordinal).Count());
         Assert.IsType<JsonObject>(document["components"]!["schemas"]!["Problem"]);
     }
+
+    [Fact]
+    public void Stats_IsDescribedByItsType_InTheFieldsTheCliAndConsoleRead()
+    {
+        var schema = OpsApiDocument.Build()["paths"]!["/api/" + OpsRoutes.Stats]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        var properties = schema["properties"]!.AsObject();
+        Assert.Equal(
+            ["events", "events_total", "integrations", "parked", "processing_latency_ms", "queues", "series", "since", "sources", "truncated", "window_seconds"],
+            properties.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["bucket_seconds", "failed", "ingested", "latency_p50_ms", "latency_p95_ms", "parked", "processed", "start"],
+            properties["series"]!["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("poison_depth", properties["sources"]!["items"]!["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Contains("api_usage", properties["integrations"]!["items"]!["properties"]!.AsObject().Select(p => p.Key));
+    }
 }

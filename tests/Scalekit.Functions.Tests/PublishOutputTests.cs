@@ -12,6 +12,9 @@ using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Functions.Tests;
 
@@ -19,7 +22,7 @@ namespace Scalekit.Functions.Tests;
 public class PublishOutputTests
 {
     private const string StorageConnection = "AzureWebJobsStorage";
-    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.ScalekitFunctionRoute, WebhookRequestHandler.StripeFunctionRoute, WebhookRequestHandler.HrFunctionRoute];
+    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.FunctionRoute];
 
     private readonly PublishOutput output = PublishOutput.Load();
 
@@ -76,9 +79,9 @@ public class PublishOutputTests
     public void EventQueues_EveryShardOfEverySource_IsBoundOnce_WithTheStorageConnection()
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
-        var everyShard = Enum.GetValues<WebhookSource>().SelectMany(source => StorageNames.AllShards.Select(shard => StorageNames.QueueFor(source, shard)));
+        var everyShard = EventSources.Sources.SelectMany(source => StorageNames.AllShards.Select(shard => StorageNames.QueueFor(source, shard)));
         Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
-        Assert.Equal(3 * StorageNames.MaxEventQueueShards + 2, queues.Count);
+        Assert.Equal(EventSources.All.Count * StorageNames.MaxEventQueueShards + 2, queues.Count);
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 
@@ -86,10 +89,10 @@ public class PublishOutputTests
     public void EventQueues_ShardZero_KeepsTheUnshardedFunctionNames()
     {
         var byName = output.Functions.Where(f => f.Trigger?.Type == "queueTrigger").ToDictionary(f => f.Name, f => f.Trigger!.Get("queueName"));
-        Assert.Equal(StorageNames.ScalekitQueue, byName["ScalekitEvents"]);
-        Assert.Equal(StorageNames.StripeQueue, byName["StripeEvents"]);
-        Assert.Equal(StorageNames.HrQueue, byName["HrEvents"]);
-        Assert.Equal(StorageNames.QueueFor(WebhookSource.Stripe, 15), byName["StripeEvents15"]);
+        Assert.Equal(StorageNames.QueueFor(ScalekitSource.Id), byName["ScalekitEvents"]);
+        Assert.Equal(StorageNames.QueueFor(StripeSource.Id), byName["StripeEvents"]);
+        Assert.Equal(StorageNames.QueueFor(HrSource.Id), byName["HrEvents"]);
+        Assert.Equal(StorageNames.QueueFor(StripeSource.Id, 15), byName["StripeEvents15"]);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Scalekit.Webhooks.Billing;
 public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        ReadLedgerAsync(ledger, scalekit.Value, WebhookSource.Stripe, "billing", since, cancellationToken);
+        ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Id, "billing", since, cancellationToken);
 
     /// <summary>One Scalekit sync's health from its source's events in the ledger (billing: Stripe; hr: HR events).</summary>
     internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, WebhookSource source, string name, DateTimeOffset since, CancellationToken cancellationToken)

@@ -35,10 +35,10 @@ public sealed partial class DeadLetterReplayer(
     {
         var started = time.GetTimestamp();
         var poisonQueues = new List<(string Tag, QueueClient Queue, Func<QueueMessage, CancellationToken, Task<bool>> Handle)>();
-        foreach (var source in Enum.GetValues<WebhookSource>())
+        foreach (var source in EventSources.Sources)
         {
             var queues = StorageNames.AllShards.Select(shard => clients.Queue(StorageNames.PoisonQueueFor(source, shard))).ToList();
-            await AddNonEmptyAsync(source.Name(), queues, (message, token) => HandleAsync(source, message, token)).ConfigureAwait(false);
+            await AddNonEmptyAsync(source.Name, queues, (message, token) => HandleAsync(source, message, token)).ConfigureAwait(false);
         }
 
         foreach (var work in WorkQueues.All)

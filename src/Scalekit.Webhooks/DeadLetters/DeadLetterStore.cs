@@ -83,8 +83,8 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         ArgumentNullException.ThrowIfNull(message);
         var now = time.GetUtcNow();
         var key = StorageKeys.Key(eventId);
-        NullableResponse<TableEntity> existing = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), key, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var row = new TableEntity(source.Name(), key)
+        NullableResponse<TableEntity> existing = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = new TableEntity(source.Name, key)
         {
             ["EventId"] = eventId,
             ["EventType"] = eventType,
@@ -104,14 +104,14 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 
     public async Task<DeadLetter?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name, StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? From(row.Value!) : null;
     }
 
     /// <summary>Sets the status of an entry (replayed, resolved); does nothing when there is no entry.</summary>
     public async Task MarkAsync(WebhookSource source, string eventId, DeadLetterStatus status, CancellationToken cancellationToken = default)
     {
-        var row = new TableEntity(source.Name(), StorageKeys.Key(eventId)) { ["Status"] = status.Name(), [status + "At"] = time.GetUtcNow() };
+        var row = new TableEntity(source.Name, StorageKeys.Key(eventId)) { ["Status"] = status.Name(), [status + "At"] = time.GetUtcNow() };
         // Columns are ParkedAt, ReplayedAt, ResolvedAt; builds before the typed store wrote "replayedAt" and "resolvedAt".
         try
         {
@@ -129,15 +129,15 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     /// </summary>
     public async Task<RecordPage<DeadLetter>> ListAsync(WebhookSource? source, string? eventType, DeadLetterStatus? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
-        var sources = source is { } only ? [only] : Enum.GetValues<WebhookSource>();
+        WebhookSource[] sources = source is { } only ? [only] : [.. EventSources.Sources];
         var (index, inner) = ReadToken(continuation, sources);
         for (; index < sources.Length; index++, inner = null)
         {
             var filter = Filter(sources[index], eventType, status);
             while (await FirstPageAsync(Table.QueryAsync<TableEntity>(filter, pageSize, Summary, cancellationToken).AsPages(inner, pageSize)).ConfigureAwait(false) is { } page)
             {
-                var next = page.ContinuationToken is { } token ? $"{sources[index].Name()}|{token}"
-                    : index + 1 < sources.Length ? $"{sources[index + 1].Name()}|" : null;
+                var next = page.ContinuationToken is { } token ? $"{sources[index].Name}|{token}"
+                    : index + 1 < sources.Length ? $"{sources[index + 1].Name}|" : null;
                 if (page.Values.Count > 0 || next is null)
                 {
                     return new RecordPage<DeadLetter>([.. page.Values.Select(From).OfType<DeadLetter>()], next);
@@ -157,9 +157,9 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     /// <summary>Entries parked now or parked since <paramref name="since"/> (without messages), read source by source.</summary>
     public async IAsyncEnumerable<DeadLetter> ParkedOrSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var source in Enum.GetValues<WebhookSource>())
+        foreach (var source in EventSources.Sources)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()} and (Status eq {DeadLetterStatus.Parked.Name()} or ParkedAt ge {since})");
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name} and (Status eq {DeadLetterStatus.Parked.Name()} or ParkedAt ge {since})");
             await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: Summary, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (From(row) is { } entry)
@@ -173,9 +173,9 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     /// <summary>Resolved entries whose resolution is older than <paramref name="cutoff"/>, with their messages.</summary>
     public async IAsyncEnumerable<DeadLetter> ResolvedBeforeAsync(DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var source in Enum.GetValues<WebhookSource>())
+        foreach (var source in EventSources.Sources)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()} and Status eq {DeadLetterStatus.Resolved.Name()} and (ResolvedAt lt {cutoff} or resolvedAt lt {cutoff})");
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name} and Status eq {DeadLetterStatus.Resolved.Name()} and (ResolvedAt lt {cutoff} or resolvedAt lt {cutoff})");
             await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (From(row) is { } entry)
@@ -189,9 +189,9 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     /// <summary>Every entry that still holds its message.</summary>
     public async IAsyncEnumerable<DeadLetter> WithMessagesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var source in Enum.GetValues<WebhookSource>())
+        foreach (var source in EventSources.Sources)
         {
-            await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (From(row) is { Message: not null } entry)
                 {
@@ -206,7 +206,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     {
         try
         {
-            await Table.DeleteEntityAsync(source.Name(), StorageKeys.Key(eventId), ETag.All, cancellationToken).ConfigureAwait(false);
+            await Table.DeleteEntityAsync(source.Name, StorageKeys.Key(eventId), ETag.All, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -218,7 +218,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     /// <summary>Drops the entry's message (the event can no longer be replayed) and records when and why.</summary>
     public async Task RemoveMessageAsync(WebhookSource source, string eventId, string reason, CancellationToken cancellationToken = default)
     {
-        var full = (await Table.GetEntityAsync<TableEntity>(source.Name(), StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        var full = (await Table.GetEntityAsync<TableEntity>(source.Name, StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
         full.Remove("Message");
         full["MessageRemovedAt"] = time.GetUtcNow();
         full["MessageRemovedReason"] = reason;
@@ -237,7 +237,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 
     private static string Filter(WebhookSource source, string? eventType, DeadLetterStatus? status)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {source.Name}");
         if (eventType is not null)
         {
             filter += " and " + TableClient.CreateQueryFilter($"EventType eq {eventType}");
@@ -255,7 +255,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     private static (int Index, string? Inner) ReadToken(string? continuation, WebhookSource[] sources)
     {
         if (continuation?.IndexOf('|', StringComparison.Ordinal) is not (> 0 and var bar)
-            || !WebhookSourceNames.TryParse(continuation[..bar], out var source) || Array.IndexOf(sources, source) is not (>= 0 and var index))
+            || !EventSources.TryParse(continuation[..bar], out var source) || Array.IndexOf(sources, source) is not (>= 0 and var index))
         {
             return (0, null);
         }
@@ -266,7 +266,7 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 
     private static DeadLetter? From(TableEntity row)
     {
-        if (!WebhookSourceNames.TryParse(row.PartitionKey, out var source))
+        if (!EventSources.TryParse(row.PartitionKey, out var source))
         {
             return null;
         }

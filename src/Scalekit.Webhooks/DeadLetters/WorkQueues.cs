@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
@@ -25,9 +27,9 @@ public static class WorkQueues
     public static IReadOnlyList<ReplayableWork> All { get; } =
     [
         // Onboardings are started for a Stripe customer; the key is the onboarding id, so the entry is one per onboarding.
-        new(StorageNames.OnboardingQueue, "onboarding.run", WebhookSource.Stripe, body => Text(body, "onboarding_id")),
+        new(StorageNames.OnboardingQueue, "onboarding.run", StripeSource.Id, body => Text(body, "onboarding_id")),
         // An account push follows a Scalekit event: one entry per organization and event.
-        new(StorageNames.CrmPushQueue, "crm.account_push", WebhookSource.Scalekit,
+        new(StorageNames.CrmPushQueue, "crm.account_push", ScalekitSource.Id,
             body => Text(body, "organization_id") is { } organization ? $"{organization}:{Text(body, "event_id")}" : null),
     ];
 

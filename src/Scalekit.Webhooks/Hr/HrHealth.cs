@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Processing;
@@ -11,5 +10,5 @@ namespace Scalekit.Webhooks.Hr;
 public sealed class HrHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, WebhookSource.Hr, "hr", since, cancellationToken);
+        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, HrSource.Id, "hr", since, cancellationToken);
 }

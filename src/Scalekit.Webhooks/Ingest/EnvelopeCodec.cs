@@ -18,7 +18,7 @@ public static class EnvelopeCodec
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", EventEnvelope.CurrentVersion);
-            writer.WriteString("source", envelope.Source.Name());
+            writer.WriteString("source", envelope.Source.Name);
             writer.WriteString("delivery_id", envelope.DeliveryId);
             writer.WriteString("event_id", envelope.EventId);
             writer.WriteString("event_type", envelope.EventType);
@@ -118,7 +118,7 @@ public static class EnvelopeCodec
         }
 
         Expect(version == EventEnvelope.CurrentVersion, $"unsupported envelope version {version.ToString(CultureInfo.InvariantCulture)}");
-        Expect(WebhookSourceNames.TryParse(source, out var parsedSource), "unknown source");
+        Expect(EventSources.TryParse(source, out var parsedSource), "unknown source");
         Expect(deliveryId is not null && eventId is not null && eventType is not null && receivedAt is not null, "missing envelope fields");
         Expect(blob is not null || !payload.IsEmpty, "no payload and no payload_blob");
         return new EventEnvelope

@@ -57,11 +57,6 @@ public sealed record SenderSecrets(WebhookSource Source, string Setting, IReadOn
             return "it must start with 'whsec_', followed by the secret";
         }
 
-        if (source == WebhookSource.Stripe)
-        {
-            return null;
-        }
-
-        return StandardWebhookSecret.TryParse(secret, out _, out var error) ? null : error;
+        return EventSources.Of(source).SecretProblem?.Invoke(secret);
     }
 }

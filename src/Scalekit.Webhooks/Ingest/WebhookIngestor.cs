@@ -45,10 +45,10 @@ public sealed partial class WebhookIngestor
         var started = _time.GetTimestamp();
         var result = await IngestCoreAsync(source, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
         var outcome = result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : result.Outcome.ToString().ToLowerInvariant();
-        var tags = new TagList { { "source", source.Name() }, { "result", outcome } };
+        var tags = new TagList { { "source", source.Name }, { "result", outcome } };
         PipelineTelemetry.IngestRequests.Add(1, tags);
         PipelineTelemetry.IngestDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds, tags);
-        activity?.SetTag("webhook.source", source.Name());
+        activity?.SetTag("webhook.source", source.Name);
         activity?.SetTag("webhook.result", outcome);
         activity?.SetTag("webhook.event_id", result.EventId);
         activity?.SetTag("webhook.event_type", result.EventType);
@@ -96,7 +96,7 @@ public sealed partial class WebhookIngestor
             return Reject(source, parseFailure);
         }
 
-        if (source == WebhookSource.Stripe && !ApiVersionAccepted(metadata!, out var versionFailure))
+        if (profile.ApiVersionMismatch?.Invoke(metadata!) is { } mismatch && !ApiVersionAccepted(source, metadata!, mismatch, out var versionFailure))
         {
             return Reject(source, versionFailure);
         }
@@ -141,22 +141,16 @@ public sealed partial class WebhookIngestor
         }
     }
 
-    private bool ApiVersionAccepted(EventMetadata metadata, out VerificationResult failure)
+    private bool ApiVersionAccepted(WebhookSource source, EventMetadata metadata, string mismatch, out VerificationResult failure)
     {
         failure = VerificationResult.Verified;
-        if (StripeApiVersion.Matches(metadata.ApiVersion))
-        {
-            return true;
-        }
-
-        Log.ApiVersionMismatch(_logger, metadata.EventId, metadata.ApiVersion ?? "(none)", Stripe.StripeConfiguration.ApiVersion, _options.StripeApiVersionPolicy);
+        Log.ApiVersionMismatch(_logger, source, metadata.EventId, metadata.ApiVersion ?? "(none)", _options.StripeApiVersionPolicy);
         if (_options.StripeApiVersionPolicy == StripeApiVersionPolicy.Accept)
         {
             return true;
         }
 
-        failure = VerificationResult.Reject(WebhookRejection.ApiVersionMismatch,
-            $"The event's api_version '{metadata.ApiVersion}' differs from '{Stripe.StripeConfiguration.ApiVersion}' expected by this receiver. Set the endpoint's API version in Stripe, or set {IngestOptions.StripeApiVersionPolicySetting}=accept.");
+        failure = VerificationResult.Reject(WebhookRejection.ApiVersionMismatch, $"{mismatch}, or set {IngestOptions.StripeApiVersionPolicySetting}=accept.");
         return false;
     }
 
@@ -183,7 +177,7 @@ public sealed partial class WebhookIngestor
         [LoggerMessage(1004, LogLevel.Error, "{Source} delivery refused with 503: setting {Setting} is missing or invalid")]
         public static partial void NotConfigured(ILogger logger, WebhookSource source, string setting);
 
-        [LoggerMessage(1005, LogLevel.Warning, "Stripe event {EventId} has api_version {ApiVersion}, this receiver expects {Expected}; policy: {Policy}")]
-        public static partial void ApiVersionMismatch(ILogger logger, string eventId, string apiVersion, string expected, StripeApiVersionPolicy policy);
+        [LoggerMessage(1005, LogLevel.Warning, "{Source} event {EventId} has api_version {ApiVersion}, not the one this receiver reads; policy: {Policy}")]
+        public static partial void ApiVersionMismatch(ILogger logger, WebhookSource source, string eventId, string apiVersion, StripeApiVersionPolicy policy);
     }
 }

@@ -1,42 +1,28 @@
 namespace Scalekit.Webhooks.Ingest;
 
-/// <summary>Who sent an event.</summary>
-public enum WebhookSource
+/// <summary>
+/// Who sent an event: the source's wire name, the one spelling used in routes (<c>/api/webhooks/{name}</c>),
+/// envelopes, queue names (<c>{name}-events</c>), ledger partitions and dead letters. Each source's folder declares
+/// its own; <see cref="EventSources"/> finds one by name.
+/// </summary>
+public readonly record struct WebhookSource
 {
-    Scalekit,
-    Stripe,
+    /// <summary>Longest name: the poison queue of the last shard (<c>{name}-events-15-poison</c>) must fit a queue name's 63 characters.</summary>
+    public const int MaxNameLength = 40;
 
-    /// <summary>An HR system (or the signer in front of it) sending the product's employee events.</summary>
-    Hr,
-}
-
-/// <summary>Names used for each source on the wire, in storage and in routes.</summary>
-public static class WebhookSourceNames
-{
-    public static string Name(this WebhookSource source) => source switch
+    /// <param name="name">Lower-case letters and digits, starting with a letter (queue and container names allow no more).</param>
+    public WebhookSource(string name)
     {
-        WebhookSource.Scalekit => "scalekit",
-        WebhookSource.Stripe => "stripe",
-        WebhookSource.Hr => "hr",
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
-    };
-
-    public static bool TryParse(string? name, out WebhookSource source)
-    {
-        switch (name?.ToUpperInvariant())
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Length > MaxNameLength || !char.IsAsciiLetterLower(name[0]) || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
         {
-            case "SCALEKIT":
-                source = WebhookSource.Scalekit;
-                return true;
-            case "STRIPE":
-                source = WebhookSource.Stripe;
-                return true;
-            case "HR":
-                source = WebhookSource.Hr;
-                return true;
-            default:
-                source = default;
-                return false;
+            throw new ArgumentException($"A source name is 1 to {MaxNameLength} lower-case letters and digits, starting with a letter; '{name}' is not.", nameof(name));
         }
+
+        Name = name;
     }
+
+    public string Name { get; }
+
+    public override string ToString() => Name;
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Scalekit.Webhooks.Operations;
 
 /// <summary>
@@ -61,28 +59,22 @@ public sealed class EventSeries
 
     public void Parked(DateTimeOffset at) => Add(parked, at);
 
-    public JsonObject ToJson()
+    public EventSeriesView ToView()
     {
-        var p50 = new JsonArray();
-        var p95 = new JsonArray();
         foreach (var bucket in latencies)
         {
             bucket?.Sort();
-            p50.Add(bucket is null ? null : Percentile(bucket, 0.50));
-            p95.Add(bucket is null ? null : Percentile(bucket, 0.95));
         }
 
-        return new JsonObject
-        {
-            ["start"] = Start,
-            ["bucket_seconds"] = (long)Bucket.TotalSeconds,
-            ["ingested"] = Array(ingested),
-            ["processed"] = Array(processed),
-            ["failed"] = Array(failed),
-            ["parked"] = Array(parked),
-            ["latency_p50_ms"] = p50,
-            ["latency_p95_ms"] = p95,
-        };
+        return new EventSeriesView(
+            Start,
+            (long)Bucket.TotalSeconds,
+            ingested,
+            processed,
+            failed,
+            parked,
+            [.. latencies.Select(bucket => bucket is null ? null : Percentile(bucket, 0.50))],
+            [.. latencies.Select(bucket => bucket is null ? null : Percentile(bucket, 0.95))]);
     }
 
     /// <summary>The value below which <paramref name="p"/> of the sorted samples fall (nearest rank), to 0.1 ms.</summary>
@@ -105,6 +97,4 @@ public sealed class EventSeries
         var index = (at.UtcTicks - Start.UtcTicks) / Bucket.Ticks;
         return at.UtcTicks >= Start.UtcTicks && index < ingested.Length ? (int)index : null;
     }
-
-    private static JsonArray Array(int[] counts) => new([.. counts.Select(count => (JsonNode)count)]);
 }

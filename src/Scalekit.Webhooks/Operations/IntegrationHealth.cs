@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Scalekit.Webhooks.Operations;
 
 /// <summary>
@@ -46,19 +44,17 @@ public sealed record IntegrationHealthReport(
     /// <summary>Counts of the integration's own (onboarding: started, completed, failed, in_progress), when it has any.</summary>
     public IReadOnlyDictionary<string, int>? Counts { get; init; }
 
-    public JsonObject ToJson() => new()
-    {
-        ["name"] = Name,
-        ["status"] = Status,
-        ["mode"] = Mode,
-        ["successes"] = Successes,
-        ["failures"] = Failures,
-        ["last_success_at"] = LastSuccessAt,
-        ["last_failure_at"] = LastFailureAt,
-        ["last_error"] = LastError,
-        ["average_duration_ms"] = AverageDurationMs,
-        ["counts"] = Counts is null ? null : new JsonObject([.. Counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))]),
-        ["last_run_at"] = LastRunAt ?? (LastFailureAt > LastSuccessAt || LastSuccessAt is null ? LastFailureAt : LastSuccessAt),
-        ["api_usage"] = ApiUsage is null ? null : new JsonObject { ["used"] = ApiUsage.Used, ["allocated"] = ApiUsage.Allocated, ["percent"] = Math.Round(ApiUsage.Percent, 1) },
-    };
+    public IntegrationView ToView() => new(
+        Name,
+        Status,
+        Mode,
+        Successes,
+        Failures,
+        LastSuccessAt,
+        LastFailureAt,
+        LastError,
+        AverageDurationMs,
+        Counts,
+        LastRunAt ?? (LastFailureAt > LastSuccessAt || LastSuccessAt is null ? LastFailureAt : LastSuccessAt),
+        ApiUsage is null ? null : new ApiUsageView(ApiUsage.Used, ApiUsage.Allocated, Math.Round(ApiUsage.Percent, 1)));
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
@@ -35,22 +34,18 @@ public sealed class OpsQueries(
     /// <summary>Most ledger rows one stats call reads; a larger window is reported as truncated.</summary>
     public const int MaxStatsRows = 100_000;
 
-    public async Task<JsonObject> StatsAsync(TimeSpan window, CancellationToken cancellationToken = default)
+    public async Task<StatsView> StatsAsync(TimeSpan window, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var since = now - window;
         // Every shard's queue, read at once: one depth per shard queue, summed per source below.
         var depthValues = await Task.WhenAll(StorageNames.AllQueues.Select(async queue =>
             (queue, (await clients.Queue(queue).GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount))).ConfigureAwait(false);
-        var depths = new JsonObject();
-        foreach (var (queue, depth) in depthValues)
-        {
-            depths[queue] = depth;
-        }
+        var depths = depthValues.ToDictionary(value => value.queue, value => value.ApproximateMessagesCount, StringComparer.Ordinal);
 
         var series = new EventSeries(since, now);
-        var sources = Enum.GetValues<WebhookSource>().ToDictionary(source => source.Name(), source => new SourceCounts(source), StringComparer.Ordinal);
-        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var sources = EventSources.Sources.ToDictionary(source => source.Name, source => new SourceCounts(source), StringComparer.Ordinal);
+        var counts = new Dictionary<(string Source, string Type, string Status), int>();
         var latencies = new List<double>();
         var scanned = 0;
         await foreach (var entry in ledger.ListAsync(new LedgerFilter { ReceivedFrom = since }, cancellationToken).ConfigureAwait(false))
@@ -60,7 +55,7 @@ public sealed class OpsQueries(
                 break;
             }
 
-            var key = $"{entry.Source}|{entry.EventType}|{entry.StatusName}";
+            var key = (entry.Source, entry.EventType ?? string.Empty, entry.StatusName ?? string.Empty);
             counts[key] = counts.GetValueOrDefault(key) + 1;
             // A source this build does not know (a row written by a newer version) still counts in the totals.
             var perSource = sources.GetValueOrDefault(entry.Source) ?? SourceCounts.Unknown;
@@ -99,7 +94,7 @@ public sealed class OpsQueries(
             if (entry.Status == DeadLetterStatus.Parked)
             {
                 parked++;
-                sources[entry.Source.Name()].ParkedNow++;
+                sources[entry.Source.Name].ParkedNow++;
             }
 
             if (entry.ParkedAt is { } parkedAt && parkedAt >= since)
@@ -109,33 +104,25 @@ public sealed class OpsQueries(
         }
 
         latencies.Sort();
-        var events = new JsonArray();
-        foreach (var (key, count) in counts)
-        {
-            var parts = key.Split('|');
-            events.Add(new JsonObject { ["source"] = parts[0], ["type"] = parts[1], ["status"] = parts[2], ["count"] = count });
-        }
-
-        var integrations = new JsonArray();
+        var integrations = new List<IntegrationView>();
         foreach (var integration in integrationHealth)
         {
-            integrations.Add((await integration.ReadAsync(since, cancellationToken).ConfigureAwait(false)).ToJson());
+            integrations.Add((await integration.ReadAsync(since, cancellationToken).ConfigureAwait(false)).ToView());
         }
 
-        return new JsonObject
-        {
-            ["window_seconds"] = (long)window.TotalSeconds,
-            ["since"] = since,
-            ["queues"] = depths,
-            ["sources"] = new JsonArray([.. sources.Values.Select(source => (JsonNode)source.ToJson(depths))]),
-            ["events"] = events,
-            ["events_total"] = Math.Min(scanned, MaxStatsRows),
-            ["truncated"] = scanned > MaxStatsRows,
-            ["processing_latency_ms"] = new JsonObject { ["p50"] = EventSeries.Percentile(latencies, 0.50), ["p95"] = EventSeries.Percentile(latencies, 0.95), ["samples"] = latencies.Count },
-            ["parked"] = parked,
-            ["series"] = series.ToJson(),
-            ["integrations"] = integrations,
-        };
+        return new StatsView(
+            (long)window.TotalSeconds,
+            since,
+            depths,
+            [.. sources.Values.Select(source => source.ToView(depths))],
+            [.. counts.OrderBy(count => count.Key.Source, StringComparer.Ordinal).ThenBy(count => count.Key.Type, StringComparer.Ordinal).ThenBy(count => count.Key.Status, StringComparer.Ordinal)
+                .Select(count => new EventCountView(count.Key.Source, count.Key.Type, count.Key.Status, count.Value))],
+            Math.Min(scanned, MaxStatsRows),
+            scanned > MaxStatsRows,
+            new LatencyView(EventSeries.Percentile(latencies, 0.50), EventSeries.Percentile(latencies, 0.95), latencies.Count),
+            parked,
+            series.ToView(),
+            integrations);
     }
 
     public async Task<EventView?> EventAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
@@ -166,7 +153,7 @@ public sealed class OpsQueries(
         WebhookSource? source = null;
         if (!string.IsNullOrWhiteSpace(query.Source))
         {
-            if (!WebhookSourceNames.TryParse(query.Source, out var known) || known.Name() != query.Source)
+            if (!EventSources.TryParse(query.Source, out var known) || known.Name != query.Source)
             {
                 return new OpsPage<EventView>([], null);
             }
@@ -194,7 +181,7 @@ public sealed class OpsQueries(
     {
         var page = await deadLetters.ListAsync(source, eventType, status, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
         return new OpsPage<DeadLetterView>([.. page.Items.Select(entry => new DeadLetterView(
-            entry.Source.Name(), entry.EventId, entry.EventType, entry.Status.Name(), entry.Reason, entry.Attempts, entry.ReplayCount, entry.TimesParked,
+            entry.Source.Name, entry.EventId, entry.EventType, entry.Status.Name(), entry.Reason, entry.Attempts, entry.ReplayCount, entry.TimesParked,
             entry.FirstFailureAt, entry.LastFailureAt, entry.ParkedAt, entry.ReplayedAt, entry.ResolvedAt, entry.MessageRemovedAt))], page.ContinuationToken);
     }
 
@@ -366,17 +353,15 @@ public sealed class OpsQueries(
 
         public int ParkedNow { get; set; }
 
-        public JsonObject ToJson(JsonObject depths) => new()
-        {
-            ["source"] = source.Name(),
-            ["queue"] = StorageNames.QueueFor(source),
-            ["queue_depth"] = StorageNames.AllShards.Sum(shard => (int?)depths[StorageNames.QueueFor(source, shard)] ?? 0),
-            ["poison_queue"] = StorageNames.PoisonQueueFor(source),
-            ["poison_depth"] = StorageNames.AllShards.Sum(shard => (int?)depths[StorageNames.PoisonQueueFor(source, shard)] ?? 0),
-            ["ingested"] = Ingested,
-            ["processed"] = Processed,
-            ["failed"] = Failed,
-            ["parked"] = ParkedNow,
-        };
+        public SourceStatsView ToView(IReadOnlyDictionary<string, int> depths) => new(
+            source.Name,
+            StorageNames.QueueFor(source),
+            StorageNames.AllShards.Sum(shard => depths.GetValueOrDefault(StorageNames.QueueFor(source, shard))),
+            StorageNames.PoisonQueueFor(source),
+            StorageNames.AllShards.Sum(shard => depths.GetValueOrDefault(StorageNames.PoisonQueueFor(source, shard))),
+            Ingested,
+            Processed,
+            Failed,
+            ParkedNow);
     }
 }

@@ -212,3 +212,67 @@ public sealed record AuditEntryView(DateTimeOffset At, string Action, string Tar
 
 /// <summary>An RFC 7807 problem (every 4xx answer).</summary>
 public sealed record ProblemView(string Type, string Title, int Status, string Detail, string Reason);
+
+/// <summary>
+/// <c>GET /api/ops/stats</c>: the pipeline over a window. <see cref="Queues"/> maps every queue (each shard, each
+/// poison queue) to its approximate depth now; <see cref="Sources"/> sums them per source.
+/// </summary>
+public sealed record StatsView(
+    long WindowSeconds,
+    DateTimeOffset Since,
+    IReadOnlyDictionary<string, int> Queues,
+    IReadOnlyList<SourceStatsView> Sources,
+    IReadOnlyList<EventCountView> Events,
+    int EventsTotal,
+    bool Truncated,
+    LatencyView ProcessingLatencyMs,
+    int Parked,
+    EventSeriesView Series,
+    IReadOnlyList<IntegrationView> Integrations);
+
+/// <summary>One source in the stats window: its queues' depths summed over shards, and its events' counts.</summary>
+public sealed record SourceStatsView(
+    string Source,
+    string Queue,
+    int QueueDepth,
+    string PoisonQueue,
+    int PoisonDepth,
+    int Ingested,
+    int Processed,
+    int Failed,
+    int Parked);
+
+/// <summary>How many events of one source and type have one status.</summary>
+public sealed record EventCountView(string Source, string Type, string Status, int Count);
+
+/// <summary>Processing latency (received to completed) over the window, in milliseconds.</summary>
+public sealed record LatencyView(double? P50, double? P95, int Samples);
+
+/// <summary>Counts per time bucket from <see cref="Start"/>; each list has one entry per bucket.</summary>
+public sealed record EventSeriesView(
+    DateTimeOffset Start,
+    long BucketSeconds,
+    IReadOnlyList<int> Ingested,
+    IReadOnlyList<int> Processed,
+    IReadOnlyList<int> Failed,
+    IReadOnlyList<int> Parked,
+    [property: JsonPropertyName("latency_p50_ms")] IReadOnlyList<double?> LatencyP50Ms,
+    [property: JsonPropertyName("latency_p95_ms")] IReadOnlyList<double?> LatencyP95Ms);
+
+/// <summary>How one downstream integration fared in the window (see <see cref="IntegrationHealthReport"/>).</summary>
+public sealed record IntegrationView(
+    string Name,
+    string Status,
+    string Mode,
+    int Successes,
+    int Failures,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastFailureAt,
+    string? LastError,
+    double? AverageDurationMs,
+    IReadOnlyDictionary<string, int>? Counts,
+    DateTimeOffset? LastRunAt,
+    ApiUsageView? ApiUsage);
+
+/// <summary>Share of an external API's allocation used, as its last answer reported it.</summary>
+public sealed record ApiUsageView(long Used, long Allocated, double Percent);

@@ -34,7 +34,7 @@ public sealed partial class EventConsumer(
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
-            ["Source"] = envelope.Source.Name(),
+            ["Source"] = envelope.Source.Name,
             ["EventId"] = envelope.EventId,
             ["EventType"] = envelope.EventType,
             ["DeliveryId"] = envelope.DeliveryId,
@@ -60,7 +60,7 @@ public sealed partial class EventConsumer(
         }
 
         using var activity = PipelineTelemetry.Traces.StartActivity("event.process", ActivityKind.Consumer);
-        activity?.SetTag("webhook.source", envelope.Source.Name());
+        activity?.SetTag("webhook.source", envelope.Source.Name);
         activity?.SetTag("webhook.event_id", envelope.EventId);
         activity?.SetTag("webhook.event_type", envelope.EventType);
         activity?.SetTag("webhook.delivery_id", envelope.DeliveryId);
@@ -107,7 +107,7 @@ public sealed partial class EventConsumer(
                 await ledger.RecordFailureAsync(envelope, payload, ex, CancellationToken.None).ConfigureAwait(false);
             }
 
-            PipelineTelemetry.ProcessingRetries.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType } });
+            PipelineTelemetry.ProcessingRetries.Add(1, new TagList { { "source", envelope.Source.Name }, { "type", envelope.EventType } });
             IntegrationTelemetry.RecordEvent(envelope.Source, ProcessingStatus.Failed, time.GetElapsedTime(started));
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
@@ -147,7 +147,7 @@ public sealed partial class EventConsumer(
         if (outcome.IsParked)
         {
             await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
-            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
+            PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name));
             Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Detail);
             return;
         }
@@ -167,7 +167,7 @@ public sealed partial class EventConsumer(
     private void Duplicate(EventEnvelope envelope)
     {
         Log.Duplicate(logger, envelope.Source, envelope.EventId, envelope.DeliveryId);
-        PipelineTelemetry.EventsProcessed.Add(1, new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", "duplicate" } });
+        PipelineTelemetry.EventsProcessed.Add(1, new TagList { { "source", envelope.Source.Name }, { "type", envelope.EventType }, { "status", "duplicate" } });
     }
 
     /// <summary>
@@ -182,7 +182,7 @@ public sealed partial class EventConsumer(
         var reason = Reason(error);
         await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
         Record(envelope, ProcessingStatus.Parked, activity);
-        PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name()));
+        PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name));
         Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, reason);
     }
 
@@ -192,7 +192,7 @@ public sealed partial class EventConsumer(
 
     private void Record(EventEnvelope envelope, ProcessingStatus status, Activity? activity)
     {
-        var tags = new TagList { { "source", envelope.Source.Name() }, { "type", envelope.EventType }, { "status", status.Name() } };
+        var tags = new TagList { { "source", envelope.Source.Name }, { "type", envelope.EventType }, { "status", status.Name() } };
         PipelineTelemetry.EventsProcessed.Add(1, tags);
         PipelineTelemetry.ProcessingLatency.Record((time.GetUtcNow() - envelope.ReceivedAt).TotalMilliseconds, tags);
         activity?.SetTag("webhook.status", status.Name());

@@ -54,7 +54,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var key = StorageKeys.Key(envelope.EventId);
-        var partition = PartitionOfKey(envelope.Source.Name(), key);
+        var partition = PartitionOfKey(envelope.Source.Name, key);
         while (true)
         {
             // Most events are new, so the insert goes first: one round trip, and a 409 means it is known already.
@@ -116,7 +116,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var key = StorageKeys.Key(envelope.EventId);
-        var partition = PartitionOfKey(envelope.Source.Name(), key);
+        var partition = PartitionOfKey(envelope.Source.Name, key);
         while (true)
         {
             var now = time.GetUtcNow();
@@ -166,7 +166,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(error);
         var key = StorageKeys.Key(envelope.EventId);
-        var partition = PartitionOfKey(envelope.Source.Name(), key);
+        var partition = PartitionOfKey(envelope.Source.Name, key);
         while (true)
         {
             var now = time.GetUtcNow();
@@ -248,14 +248,14 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     }
 
     /// <summary>
-    /// Gives every Stripe event of <paramref name="customerId"/> still waiting for an organization its final status,
+    /// Gives every <paramref name="source"/> event of <paramref name="customerId"/> still waiting for an organization its final status,
     /// once its customer's state was synced (or the wait ended). Returns how many rows changed.
     /// </summary>
-    public async Task<int> ResolveWaitingAsync(string customerId, ProcessingStatus status, string detail, CancellationToken cancellationToken = default)
+    public async Task<int> ResolveWaitingAsync(WebhookSource source, string customerId, ProcessingStatus status, string detail, CancellationToken cancellationToken = default)
     {
         var changed = 0;
         var filter = TableClient.CreateQueryFilter($"CustomerId eq {customerId} and Status eq {ProcessingStatus.WaitingForOrganization.Name()}");
-        await foreach (var row in QueryPartitionsAsync(PartitionsOf(WebhookSource.Stripe.Name()), filter, [Columns.PartitionKey, Columns.RowKey], cancellationToken).ConfigureAwait(false))
+        await foreach (var row in QueryPartitionsAsync(PartitionsOf(source.Name), filter, [Columns.PartitionKey, Columns.RowKey], cancellationToken).ConfigureAwait(false))
         {
             var update = new TableEntity(row.PartitionKey, row.RowKey) { [Columns.Status] = status.Name(), [Columns.Detail] = Truncate(detail), [Columns.CompletedAt] = time.GetUtcNow() };
             try
@@ -276,7 +276,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     public async Task<LedgerEntry?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
         var key = StorageKeys.Key(eventId);
-        NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(source.Name(), key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(source.Name, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? Entry(row.Value!) : null;
     }
 
@@ -287,8 +287,8 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     public async IAsyncEnumerable<LedgerEntry> ListAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var sources = filter.Source is { } one ? [one] : Enum.GetValues<WebhookSource>();
-        await foreach (var row in QueryPartitionsAsync(sources.SelectMany(source => PartitionsOf(source.Name())), ColumnFilter(filter), null, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<WebhookSource> sources = filter.Source is { } one ? [one] : EventSources.Sources;
+        await foreach (var row in QueryPartitionsAsync(sources.SelectMany(source => PartitionsOf(source.Name)), ColumnFilter(filter), null, cancellationToken).ConfigureAwait(false))
         {
             yield return Entry(row);
         }
@@ -302,7 +302,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         if (filter.Source is { } source)
         {
             // One range over the source's buckets keeps the server's paging; "-" sorts just below ".".
-            filters.Add(TableClient.CreateQueryFilter($"PartitionKey ge {source.Name() + "-"} and PartitionKey lt {source.Name() + "."}"));
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey ge {source.Name + "-"} and PartitionKey lt {source.Name + "."}"));
         }
 
         if (ColumnFilter(filter) is { } columns)
@@ -373,9 +373,9 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     public async Task<int> MigrateAsync(bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var moved = 0;
-        foreach (var source in Enum.GetValues<WebhookSource>())
+        foreach (var source in EventSources.Sources)
         {
-            await foreach (var row in Rows.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name()}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in Rows.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name}"), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (dryRun)
                 {
@@ -383,10 +383,10 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
                     continue;
                 }
 
-                var copy = new TableEntity(row) { PartitionKey = PartitionOfKey(source.Name(), row.RowKey), RowKey = row.RowKey, ETag = default };
+                var copy = new TableEntity(row) { PartitionKey = PartitionOfKey(source.Name, row.RowKey), RowKey = row.RowKey, ETag = default };
                 copy.Remove("odata.etag");
                 copy.Remove("Timestamp");
-                copy[Columns.Source] = source.Name();
+                copy[Columns.Source] = source.Name;
                 try
                 {
                     await Rows.AddEntityAsync(copy, cancellationToken).ConfigureAwait(false);
@@ -541,7 +541,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     {
         var row = new TableEntity(partition, key)
         {
-            [Columns.Source] = envelope.Source.Name(),
+            [Columns.Source] = envelope.Source.Name,
             [Columns.EventId] = envelope.EventId,
             [Columns.EventType] = envelope.EventType,
             [Columns.Status] = ProcessingStatus.Processing.Name(),
@@ -637,4 +637,4 @@ public sealed record LedgerClaim(string PartitionKey, string RowKey, ETag ETag, 
 
 /// <summary>Another consumer is applying the same event right now; the queue retries this delivery later.</summary>
 public sealed class EventInProgressException(WebhookSource source, string eventId, DateTimeOffset claimedUntil)
-    : Exception($"{source.Name()} event {eventId} is being processed by another consumer (claimed until {claimedUntil:O}); this delivery will be retried.");
+    : Exception($"{source.Name} event {eventId} is being processed by another consumer (claimed until {claimedUntil:O}); this delivery will be retried.");

@@ -40,34 +40,11 @@ internal sealed partial class EventModeOptionsValidator : IValidateOptions<Event
 /// <summary>
 /// Keeps events of the other mode out of state: a Stripe event whose <c>livemode</c> differs from
 /// <see cref="EventModeOptions.StripeLivemode"/>, or a Scalekit event of another environment, is recorded ignored.
+/// Each source says what its other mode is (<see cref="EventSource.OtherMode"/>).
 /// </summary>
 public sealed class EventModeFilter(IOptions<EventModeOptions> options)
 {
     /// <summary>Why this event must not be applied, or null when it belongs to this deployment's mode.</summary>
-    public string? OtherModeReason(WebhookSource source, JsonElement root)
-    {
-        var modes = options.Value;
-        if (source == WebhookSource.Stripe && modes.StripeLivemode is { } live)
-        {
-            var eventLive = root.TryGetProperty("livemode", out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : (bool?)null;
-            return eventLive == live ? null
-                : $"{Mode(eventLive)} event, but {EventModeOptions.StripeLivemodeSetting}={(live ? "true" : "false")}: stored, not applied";
-        }
-
-        if (source == WebhookSource.Scalekit && modes.ScalekitEnvironmentId is { } environment)
-        {
-            var eventEnvironment = root.TryGetProperty("environment_id", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-            return string.Equals(eventEnvironment, environment, StringComparison.Ordinal) ? null
-                : $"event of environment '{eventEnvironment ?? "(none)"}', but {EventModeOptions.ScalekitEnvironmentSetting}={environment}: stored, not applied";
-        }
-
-        return null;
-    }
-
-    private static string Mode(bool? live) => live switch
-    {
-        true => "live-mode",
-        false => "test-mode",
-        null => "a Stripe event without livemode",
-    };
+    public string? OtherModeReason(WebhookSource source, JsonElement root) =>
+        EventSources.Of(source).OtherMode?.Invoke(root, options.Value);
 }

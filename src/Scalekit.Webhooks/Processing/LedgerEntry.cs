@@ -57,7 +57,7 @@ public sealed record LedgerEntry(string Source, string EventId)
     public bool HoldsPayload => Payload is not null || PayloadBlob is not null;
 
     /// <summary>The source, when this build knows it.</summary>
-    public WebhookSource? KnownSource => WebhookSourceNames.TryParse(Source, out var source) ? source : null;
+    public WebhookSource? KnownSource => EventSources.TryParse(Source, out var source) ? source : null;
 }
 
 /// <summary>Which ledger entries to list; every part is optional.</summary>

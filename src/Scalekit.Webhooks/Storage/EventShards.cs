@@ -10,11 +10,7 @@ namespace Scalekit.Webhooks.Storage;
 /// </summary>
 public static class EventShards
 {
-    /// <summary>
-    /// The entity an event belongs to: Scalekit's <c>organization_id</c> (top level, else in <c>data</c>), Stripe's
-    /// customer (<c>data.object.customer</c>, or the customer itself for <c>customer.*</c> events), the HR
-    /// <c>data.employee_id</c>; null when the body names none (the event id is used then).
-    /// </summary>
+    /// <summary>The entity an event belongs to, as its source reads it (<see cref="EventSource.EntityKey"/>); null when the body names none (the event id is used then).</summary>
     public static string? EntityKey(WebhookSource source, ReadOnlySpan<byte> payload)
     {
         if (payload.IsEmpty)
@@ -26,22 +22,7 @@ public static class EventShards
         {
             var reader = new Utf8JsonReader(payload);
             using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return null;
-            }
-
-            var data = Property(root, "data");
-            return source switch
-            {
-                WebhookSource.Scalekit => Text(root, "organization_id") ?? Text(data, "organization_id"),
-                WebhookSource.Stripe => Property(data, "object") is var stripeObject && Text(stripeObject, "object") == "customer"
-                    ? Text(stripeObject, "id")
-                    : Text(stripeObject, "customer"),
-                WebhookSource.Hr => Text(data, "employee_id"),
-                _ => null,
-            };
+            return document.RootElement.ValueKind == JsonValueKind.Object ? EventSources.Of(source).EntityKey(document.RootElement) : null;
         }
         catch (JsonException)
         {
@@ -77,10 +58,4 @@ public static class EventShards
 
         return hash;
     }
-
-    private static JsonElement Property(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
-
-    private static string? Text(JsonElement element, string name) =>
-        Property(element, name) is { ValueKind: JsonValueKind.String } value && value.GetString() is { Length: > 0 } text ? text : null;
 }

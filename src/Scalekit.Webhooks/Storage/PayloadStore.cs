@@ -14,7 +14,7 @@ public sealed class PayloadStore(StorageClients clients)
     /// </summary>
     public async Task<PayloadReference> SaveAsync(WebhookSource source, string eventId, string deliveryId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        var name = StorageKeys.PayloadBlobName(source.Name(), eventId, deliveryId);
+        var name = StorageKeys.PayloadBlobName(source.Name, eventId, deliveryId);
         var blob = clients.Blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(name);
         await blob.UploadAsync(
             BinaryData.FromBytes(payload),

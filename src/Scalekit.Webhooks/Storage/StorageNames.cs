@@ -5,9 +5,8 @@ namespace Scalekit.Webhooks.Storage;
 /// <summary>Every queue, container and table the pipeline uses. Bicep and the Functions triggers use the same names.</summary>
 public static class StorageNames
 {
-    public const string ScalekitQueue = "scalekit-events";
-    public const string StripeQueue = "stripe-events";
-    public const string HrQueue = "hr-events";
+    /// <summary>A source's event queue is its name and this (<c>scalekit-events</c>); its shards add <c>-n</c>.</summary>
+    public const string EventQueueSuffix = "-events";
 
     /// <summary>Onboarding runs (one message names one onboarding); not an event queue.</summary>
     public const string OnboardingQueue = "onboarding-steps";
@@ -36,7 +35,7 @@ public static class StorageNames
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shard);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, MaxEventQueueShards);
-        var queue = EventSources.Of(source).Queue;
+        var queue = source.Name + EventQueueSuffix;
         return shard == 0 ? queue : $"{queue}-{shard}";
     }
 
@@ -47,7 +46,7 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllQueues { get; } =
     [
-        .. EventSources.All.SelectMany(profile => AllShards.SelectMany(shard => new[] { QueueFor(profile.Source, shard), PoisonQueueFor(profile.Source, shard) })),
+        .. EventSources.Sources.SelectMany(source => AllShards.SelectMany(shard => new[] { QueueFor(source, shard), PoisonQueueFor(source, shard) })),
         OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix,
     ];
 

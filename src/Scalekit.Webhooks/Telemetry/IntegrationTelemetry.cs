@@ -29,12 +29,7 @@ public static class IntegrationTelemetry
     /// <summary>A billing (Stripe) or HR event reached a final status or failed an attempt; Scalekit events are not an integration.</summary>
     internal static void RecordEvent(WebhookSource source, ProcessingStatus status, TimeSpan duration)
     {
-        var integration = source switch
-        {
-            WebhookSource.Stripe => "billing",
-            WebhookSource.Hr => "hr",
-            _ => null,
-        };
+        var integration = EventSources.Of(source).Integration;
         if (integration is not null && (status.IsFinal() || status == ProcessingStatus.Failed))
         {
             Record(integration, "event", status is ProcessingStatus.Failed or ProcessingStatus.Parked ? CrmSyncStore.Failure : CrmSyncStore.Success, duration.TotalMilliseconds, null);

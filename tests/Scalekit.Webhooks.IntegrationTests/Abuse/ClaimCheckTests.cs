@@ -7,6 +7,7 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 
@@ -28,7 +29,7 @@ public class ClaimCheckTests(LocalHostFixture host) : IClassFixture<LocalHostFix
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        QueueMessage message = await host.Queue(StorageNames.ScalekitQueue).ReceiveMessageAsync();
+        QueueMessage message = await host.Queue(StorageNames.QueueFor(ScalekitSource.Id)).ReceiveMessageAsync();
         var reference = EnvelopeCodec.Decode(message.Body.ToMemory()).PayloadBlob!;
         var blob = host.Clients.Blobs.GetBlobContainerClient(reference.Container).GetBlobClient(reference.BlobName);
         if (delete)
@@ -42,7 +43,7 @@ public class ClaimCheckTests(LocalHostFixture host) : IClassFixture<LocalHostFix
 
         await host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Body);
 
-        var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, eventId);
+        var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(ScalekitSource.Id, eventId);
         Assert.NotNull(parked);
         Assert.Equal(DeadLetterStatus.Parked, parked.Status);
         Assert.Contains(delete ? "BlobNotFound" : "SHA-256", parked.Reason, StringComparison.Ordinal);

@@ -7,6 +7,8 @@ using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 
@@ -33,7 +35,7 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         var body = StripeSamples.Create("invoice.paid", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), CustomerId = customer });
         body["livemode"] = live;
 
-        var row = await PostAndSettleAsync(WebhookSource.Stripe, body.ToJsonString());
+        var row = await PostAndSettleAsync(StripeSource.Id, body.ToJsonString());
 
         var invoices = await host.Clients.Tables.GetTableClient(StateTables.Invoices).QueryAsync<TableEntity>($"PartitionKey eq '{customer}'").ToListAsync();
         if (live)
@@ -59,8 +61,8 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         var local = ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = mine });
         local["environment_id"] = "env_live";
 
-        var ignored = await PostAndSettleAsync(WebhookSource.Scalekit, foreign.ToJsonString());
-        var applied = await PostAndSettleAsync(WebhookSource.Scalekit, local.ToJsonString());
+        var ignored = await PostAndSettleAsync(ScalekitSource.Id, foreign.ToJsonString());
+        var applied = await PostAndSettleAsync(ScalekitSource.Id, local.ToJsonString());
 
         Assert.Equal(ProcessingStatus.Ignored, ignored.Status);
         Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.Detail, StringComparison.Ordinal);
@@ -72,8 +74,8 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
 
     private async Task<LedgerEntry> PostAndSettleAsync(WebhookSource source, string body)
     {
-        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
-        using var response = await host.Client.PostAsync(source.Name(), body, headers);
+        var headers = source == ScalekitSource.Id ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name, body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();

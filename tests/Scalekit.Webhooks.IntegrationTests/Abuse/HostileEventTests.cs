@@ -10,6 +10,8 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Xunit.Abstractions;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 
@@ -38,24 +40,24 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
                 ExternalId = $"cus_ext{bad}1",
                 CustomerId = $"cus_h{bad}1",
             };
-            events.Add(($"organization [{tag}]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Fresh(o)), o.OrganizationId)));
-            events.Add(($"directory user [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("organization.directory.user_updated", Fresh(o))));
-            events.Add(($"membership [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("user.organization_membership_created", Fresh(o))));
-            events.Add(($"session [{tag}]", WebhookSource.Scalekit, ScalekitSamples.Create("user.login", Fresh(o))));
-            events.Add(($"role [{tag}]", WebhookSource.Scalekit, WithData(ScalekitSamples.Create("role.created", Fresh(o)), "name", $"role{bad}1")));
-            events.Add(($"connected account [{tag}]", WebhookSource.Scalekit, WithData(ScalekitSamples.Create("connected_account.created", Fresh(o)), "id", $"ca{bad}1")));
-            events.Add(($"subscription [{tag}]", WebhookSource.Stripe, StripeSamples.Create("customer.subscription.updated", Fresh(o))));
-            events.Add(($"invoice [{tag}]", WebhookSource.Stripe, StripeSamples.Create("invoice.paid", Fresh(o))));
+            events.Add(($"organization [{tag}]", ScalekitSource.Id, Named(ScalekitSamples.Create("organization.updated", Fresh(o)), o.OrganizationId)));
+            events.Add(($"directory user [{tag}]", ScalekitSource.Id, ScalekitSamples.Create("organization.directory.user_updated", Fresh(o))));
+            events.Add(($"membership [{tag}]", ScalekitSource.Id, ScalekitSamples.Create("user.organization_membership_created", Fresh(o))));
+            events.Add(($"session [{tag}]", ScalekitSource.Id, ScalekitSamples.Create("user.login", Fresh(o))));
+            events.Add(($"role [{tag}]", ScalekitSource.Id, WithData(ScalekitSamples.Create("role.created", Fresh(o)), "name", $"role{bad}1")));
+            events.Add(($"connected account [{tag}]", ScalekitSource.Id, WithData(ScalekitSamples.Create("connected_account.created", Fresh(o)), "id", $"ca{bad}1")));
+            events.Add(($"subscription [{tag}]", StripeSource.Id, StripeSamples.Create("customer.subscription.updated", Fresh(o))));
+            events.Add(($"invoice [{tag}]", StripeSource.Id, StripeSamples.Create("invoice.paid", Fresh(o))));
         }
 
         // Plain twins of the organization ids above: each must keep a row of its own.
-        events.Add(("organization [plain twin]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h_1" }), "org_h_1")));
-        events.Add(("organization [escape twin]", WebhookSource.Scalekit, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h~002F1" }), "org_h~002F1")));
+        events.Add(("organization [plain twin]", ScalekitSource.Id, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h_1" }), "org_h_1")));
+        events.Add(("organization [escape twin]", ScalekitSource.Id, Named(ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = "org_h~002F1" }), "org_h~002F1")));
 
         // Content that storage refuses (a property over 64 KiB once stored as UTF-16) is parked, not retried.
         var huge = ScalekitSamples.Create("organization.updated", Options() with { OrganizationId = SampleIds.New("org_") });
         huge["data"]!["display_name"] = new string('n', 40_000);
-        events.Add(("organization [40,000-character name]", WebhookSource.Scalekit, huge));
+        events.Add(("organization [40,000-character name]", ScalekitSource.Id, huge));
 
         var eventIds = new List<(string Label, WebhookSource Source, string EventId)>();
         foreach (var (label, source, body) in events)
@@ -83,7 +85,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
 
         var links = host.Host.Services.GetRequiredService<Billing.OrganizationLinks>();
         Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
-        var parked = await ledger.FindAsync(WebhookSource.Scalekit, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
+        var parked = await ledger.FindAsync(ScalekitSource.Id, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
         Assert.Equal(ProcessingStatus.Parked, parked!.Status);
     }
 
@@ -96,11 +98,11 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
         var body = ScalekitSamples.Create("organization.updated", Options() with { EventId = eventId, OrganizationId = SampleIds.New("org_") });
         body["padding"] = new string('p', 120_000);
 
-        await PostAsync(eventId, WebhookSource.Scalekit, body.ToJsonString());
+        await PostAsync(eventId, ScalekitSource.Id, body.ToJsonString());
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         LedgerEntry? row = null;
-        await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(WebhookSource.Scalekit, eventId))?.Status.IsFinal() == true, TimeSpan.FromSeconds(60));
+        await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(ScalekitSource.Id, eventId))?.Status.IsFinal() == true, TimeSpan.FromSeconds(60));
         Assert.Equal(1, row!.Attempts);
         var blob = row.PayloadBlob?.Path;
         Assert.StartsWith($"{StorageNames.PayloadContainer}/scalekit/{StorageKeys.Key(eventId)}/", blob, StringComparison.Ordinal);
@@ -149,8 +151,8 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
 
     private async Task<string> PostAsync(string label, WebhookSource source, string body)
     {
-        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
-        using var response = await host.Client.PostAsync(source.Name(), body, headers);
+        var headers = source == ScalekitSource.Id ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name, body, headers);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{label}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.JsonAsync()).GetProperty("event_id").GetString()!;
     }

@@ -41,7 +41,7 @@ public class CliTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>, 
 
         Assert.Equal(CliApp.Success, exit);
         Assert.StartsWith("201", output, StringComparison.Ordinal);
-        Assert.True(WebhookSourceNames.TryParse(source, out var parsed));
+        Assert.True(EventSources.TryParse(source, out var parsed));
         var envelope = EnvelopeCodec.Decode(Assert.Single(await host.PeekAllAsync(StorageNames.QueueFor(parsed))).Body.ToMemory());
         Assert.Equal(type, envelope.EventType);
         if (source == "stripe")

@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Console;
 
@@ -114,7 +115,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var payload = ScalekitSamples.Create(type, new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId, OrganizationId = SampleIds.New("org_") }).ToJsonString();
         var envelope = new EventEnvelope
         {
-            Source = WebhookSource.Scalekit,
+            Source = ScalekitSource.Id,
             DeliveryId = SampleIds.New("msg_"),
             EventId = eventId,
             EventType = type,
@@ -124,7 +125,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             InlinePayload = Encoding.UTF8.GetBytes(payload),
         };
         await Host.Host.Services.GetRequiredService<DeadLetterStore>()
-            .ParkAsync(WebhookSource.Scalekit, eventId, type, new BinaryData(EnvelopeCodec.Encode(envelope)), reason, 30, 5, Deliveries.Now);
+            .ParkAsync(ScalekitSource.Id, eventId, type, new BinaryData(EnvelopeCodec.Encode(envelope)), reason, 30, 5, Deliveries.Now);
         return eventId;
     }
 }

@@ -7,6 +7,7 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Crm;
 
@@ -90,7 +91,7 @@ public sealed class AccountPushReplayTests(CrmStandInFixture host) : CrmTestBase
         Assert.Equal(0, JsonNode.Parse(back.ToString())![WorkQueues.ReplayCountProperty]!.GetValue<int>());
         await Push.HandleAsync(back);
         Assert.Single(Salesforce.LogEntries, e => e.RequestMessage.Method == "PATCH");
-        Assert.Equal(DeadLetterStatus.Replayed, (await Service<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, id))!.Status);
+        Assert.Equal(DeadLetterStatus.Replayed, (await Service<DeadLetterStore>().FindAsync(ScalekitSource.Id, id))!.Status);
     }
 
     /// <summary>What the queue trigger does with the next update: it fails, and the runtime's last retry moves it to the poison queue.</summary>

@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Crm;
 
@@ -211,7 +212,7 @@ public sealed class AccountPushTests(CrmStandInFixture host) : CrmTestBase(host)
         var text = body.ToJsonString();
         using var response = await Host.Client.PostAsync("scalekit", text, Deliveries.SignScalekit(text, Host.ScalekitSecret, TimeProvider.System.GetUtcNow()));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var queue = Host.Queue(StorageNames.ScalekitQueue);
+        var queue = Host.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         var received = (await queue.ReceiveMessageAsync()).Value;
         await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         await Service<EventConsumer>().HandleAsync(received.Body);

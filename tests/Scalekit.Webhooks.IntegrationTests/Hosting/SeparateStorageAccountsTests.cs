@@ -13,6 +13,7 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hosting;
 
@@ -71,7 +72,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
 
         var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
         var entry = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the event's final status in the ledger account");
         Assert.Equal(ProcessingStatus.Processed, entry.Status);
         var organization = await new ReadModel(SeparateStorageAccountsFixture.Only(host.StateStorage)).OrganizationAsync(organizationId);
@@ -101,7 +102,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         var entry = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the claim-checked event's final status");
         Assert.Equal(ProcessingStatus.Processed, entry.Status);
 

@@ -9,6 +9,8 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hosting;
 
@@ -103,7 +105,7 @@ public abstract class BrokenSecretDegradesOneSenderTests(BrokenScalekitSecretFix
         Assert.Contains(IngestOptions.ScalekitSecretSetting, detail, StringComparison.Ordinal);
         Assert.DoesNotContain(host.BrokenValue, detail, StringComparison.Ordinal);
         Assert.DoesNotContain("kv-skfn", detail, StringComparison.Ordinal);
-        Assert.Empty(await host.PeekAllAsync(StorageNames.ScalekitQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
     }
 
     [Fact]
@@ -116,7 +118,7 @@ public abstract class BrokenSecretDegradesOneSenderTests(BrokenScalekitSecretFix
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         var row = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            async () => await ledger.FindAsync(StripeSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the Stripe event reaches a final ledger status");
         Assert.Equal(ProcessingStatus.Processed, row.Status);
     }
@@ -176,7 +178,7 @@ public class PartialScalekitCredentialsTests(PartialScalekitCredentialsFixture h
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
         var row = await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Stripe, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            async () => await ledger.FindAsync(StripeSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the billing event reaches a final ledger status");
         Assert.Equal(ProcessingStatus.Parked, row.Status);
         Assert.Contains("SCALEKIT_CLIENT_SECRET is not set", row.Detail, StringComparison.Ordinal);

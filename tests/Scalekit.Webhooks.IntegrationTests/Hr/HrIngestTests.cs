@@ -4,6 +4,8 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hr;
 
@@ -22,15 +24,15 @@ public class HrIngestTests(LocalHostFixture host) : IClassFixture<LocalHostFixtu
         using var response = await host.Client.PostAsync("hr", body, headers);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var message = Assert.Single(await host.PeekAllAsync(StorageNames.HrQueue));
+        var message = Assert.Single(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
         var envelope = EnvelopeCodec.Decode(message.Body.ToMemory());
-        Assert.Equal(WebhookSource.Hr, envelope.Source);
+        Assert.Equal(HrSource.Id, envelope.Source);
         Assert.Equal("msg_hr_npm_1", envelope.DeliveryId);
         Assert.Equal("hrevt_npm_1", envelope.EventId);
         Assert.Equal("employee.hired", envelope.EventType);
         Assert.Equal(Deliveries.Now, envelope.OccurredAt);
         Assert.Equal(body, Encoding.UTF8.GetString(envelope.InlinePayload.Span));
-        Assert.Empty(await host.PeekAllAsync(StorageNames.ScalekitQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public class HrIngestTests(LocalHostFixture host) : IClassFixture<LocalHostFixtu
         using var otherSender = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.ScalekitSecret));
         Assert.Equal(HttpStatusCode.Unauthorized, otherSender.StatusCode);
         Assert.Equal("invalid_signature", (await otherSender.JsonAsync()).GetProperty("reason").GetString());
-        Assert.Single(await host.PeekAllAsync(StorageNames.HrQueue));
+        Assert.Single(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
     }
 
     [Theory]
@@ -75,7 +77,7 @@ public class HrIngestTests(LocalHostFixture host) : IClassFixture<LocalHostFixtu
         var problem = await response.JsonAsync();
         Assert.Equal("invalid_event", problem.GetProperty("reason").GetString());
         Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Empty(await host.PeekAllAsync(StorageNames.HrQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
     }
 
     [Theory]
@@ -87,7 +89,7 @@ public class HrIngestTests(LocalHostFixture host) : IClassFixture<LocalHostFixtu
         using var response = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.HrSecret));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(await host.PeekAllAsync(StorageNames.HrQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
     }
 }
 
@@ -107,7 +109,7 @@ public class HrNotConfiguredTests(NoHrSecretFixture host) : IClassFixture<NoHrSe
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains(IngestOptions.HrSecretSetting, (await response.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Empty(await host.PeekAllAsync(StorageNames.HrQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
 
         var scalekit = Deliveries.ScalekitBody();
         using var accepted = await host.Client.PostAsync("scalekit", scalekit, Deliveries.SignScalekit(scalekit, host.ScalekitSecret, TimeProvider.System.GetUtcNow()));

@@ -5,6 +5,7 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hr;
 
@@ -62,14 +63,14 @@ public class HrOutageTests(HrOutageFixture host) : HrTestBase(host), IClassFixtu
     {
         var (employee, org) = NewIds();
         var message = await DeliverAsync("employee.hired", employee, org);
-        var poison = Fixture.Queue(StorageNames.PoisonQueueFor(WebhookSource.Hr));
+        var poison = Fixture.Queue(StorageNames.PoisonQueueFor(HrSource.Id));
         await poison.SendMessageAsync(message);
 
         var run = await Fixture.Host.Services.GetRequiredService<DeadLetterReplayer>().RunOnceAsync();
 
         Assert.True(run.Replayed >= 1);
         Assert.Empty((await poison.PeekMessagesAsync(32)).Value);
-        var back = await ReceiveEventuallyAsync(Fixture.Queue(StorageNames.HrQueue));
+        var back = await ReceiveEventuallyAsync(Fixture.Queue(StorageNames.QueueFor(HrSource.Id)));
         var envelope = EnvelopeCodec.Decode(back.ToMemory());
         Assert.Equal(EnvelopeCodec.Decode(message.ToMemory()).EventId, envelope.EventId);
         Assert.Equal(1, envelope.ReplayCount);

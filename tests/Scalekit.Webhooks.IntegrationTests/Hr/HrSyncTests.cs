@@ -265,7 +265,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         StubWrites(org, "usr_replayed");
         using var replay = await Fixture.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/hr/{eventId}/replay");
         Assert.Equal(System.Net.HttpStatusCode.Accepted, replay.StatusCode);
-        var queue = Fixture.Queue(Storage.StorageNames.HrQueue);
+        var queue = Fixture.Queue(Storage.StorageNames.QueueFor(HrSource.Id));
         var replayed = (await queue.ReceiveMessageAsync()).Value;
         await Consumer.HandleAsync(replayed.Body);
 

@@ -11,6 +11,8 @@ using WireMock.Logging;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hr;
 
@@ -112,7 +114,7 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
         var body = HrSamples.Create(type, options).ToJsonString();
         using var response = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.HrSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await TakeAsync(StorageNames.HrQueue);
+        return await TakeAsync(StorageNames.QueueFor(HrSource.Id));
     }
 
     protected Task<BinaryData> DeliverAsync(string type, string employee, string organization, DateTimeOffset? at = null) =>
@@ -126,7 +128,7 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
     {
         using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret, TimeProvider.System.GetUtcNow()));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await TakeAsync(StorageNames.ScalekitQueue);
+        return await TakeAsync(StorageNames.QueueFor(ScalekitSource.Id));
     }
 
     protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)

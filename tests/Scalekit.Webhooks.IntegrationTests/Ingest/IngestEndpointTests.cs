@@ -4,6 +4,8 @@ using System.Text.Json;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Ingest;
 
@@ -24,8 +26,8 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var answer = await response.JsonAsync();
         Assert.Equal("evt_npm_signed_1", answer.GetProperty("event_id").GetString());
-        var envelope = Assert.Single(await Envelopes(StorageNames.ScalekitQueue));
-        Assert.Equal(WebhookSource.Scalekit, envelope.Source);
+        var envelope = Assert.Single(await Envelopes(StorageNames.QueueFor(ScalekitSource.Id)));
+        Assert.Equal(ScalekitSource.Id, envelope.Source);
         Assert.Equal("msg_npm_1", envelope.DeliveryId);
         Assert.Equal("evt_npm_signed_1", envelope.EventId);
         Assert.Equal("organization.directory.user_created", envelope.EventType);
@@ -42,12 +44,12 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         using var response = await host.Client.PostAsync("stripe", body, headers);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var envelope = Assert.Single(await Envelopes(StorageNames.StripeQueue));
+        var envelope = Assert.Single(await Envelopes(StorageNames.QueueFor(StripeSource.Id)));
         Assert.Equal("evt_npm_stripe_1", envelope.EventId);
         Assert.Equal(StripeApiVersion.Expected, envelope.ApiVersion);
         Assert.StartsWith("dlv_", envelope.DeliveryId, StringComparison.Ordinal);
         Assert.Equal(body, Encoding.UTF8.GetString(envelope.InlinePayload.Span));
-        Assert.Empty(await host.PeekAllAsync(StorageNames.ScalekitQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
     }
 
     [Fact]
@@ -173,7 +175,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         using var response = await host.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Empty(await host.PeekAllAsync(StorageNames.ScalekitQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
     }
 
     [Fact]
@@ -186,7 +188,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var envelope = Assert.Single(await Envelopes(StorageNames.ScalekitQueue));
+        var envelope = Assert.Single(await Envelopes(StorageNames.QueueFor(ScalekitSource.Id)));
         Assert.NotNull(envelope.PayloadBlob);
         Assert.True(envelope.InlinePayload.IsEmpty);
         var payload = await new PayloadStore(host.Clients).LoadAsync(envelope.PayloadBlob!);
@@ -199,7 +201,7 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         var body = Deliveries.StripeBody().Replace(StripeApiVersion.Expected, "2024-06-20", StringComparison.Ordinal);
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("2024-06-20", Assert.Single(await Envelopes(StorageNames.StripeQueue)).ApiVersion);
+        Assert.Equal("2024-06-20", Assert.Single(await Envelopes(StorageNames.QueueFor(StripeSource.Id))).ApiVersion);
     }
 
     [Theory]
@@ -212,6 +214,32 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/api/webhooks/salesforce")]
+    [InlineData("/api/webhooks/scalekit-events")]
+    [InlineData("/api/webhooks/%20")]
+    public async Task WebhookRoute_SourceNoProfileNames_Is404AndStoresNothing(string path)
+    {
+        using var response = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}") });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        foreach (var source in EventSources.Sources)
+        {
+            Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(source)));
+        }
+    }
+
+    [Fact]
+    public async Task WebhookRoute_EveryRegisteredSource_IsServedByItsVerifier()
+    {
+        // Unsigned, so each source's own verifier refuses it: the route found the profile (a missing one would be 404).
+        foreach (var source in EventSources.Sources)
+        {
+            using var response = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, Http.WebhookRequestHandler.PathOf(source)) { Content = new StringContent("{}") });
+            Assert.True((int)response.StatusCode is >= 400 and < 500 and not 404 and not 405, $"{source}: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
     private async Task<JsonElement> AssertRejected(string source, string body, IEnumerable<KeyValuePair<string, string>> headers, int status, string reason)
     {
         using var response = await host.Client.PostAsync(source, body, headers);
@@ -221,8 +249,8 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         var problem = await response.JsonAsync();
         Assert.Equal(reason, problem.GetProperty("reason").GetString());
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
-        Assert.Empty(await host.PeekAllAsync(StorageNames.ScalekitQueue));
-        Assert.Empty(await host.PeekAllAsync(StorageNames.StripeQueue));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
+        Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(StripeSource.Id)));
         return problem;
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Ingest;
 
@@ -37,7 +38,7 @@ public class StorageOutageTests(LocalHostFixture host) : IClassFixture<LocalHost
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var stored = (await host.PeekAllAsync(StorageNames.ScalekitQueue)).Select(m => EnvelopeCodec.Decode(m.Body.ToMemory()).EventId).ToList();
+        var stored = (await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id))).Select(m => EnvelopeCodec.Decode(m.Body.ToMemory()).EventId).ToList();
         Assert.Equal(["evt_before_outage", "evt_after_outage"], stored);
     }
 }

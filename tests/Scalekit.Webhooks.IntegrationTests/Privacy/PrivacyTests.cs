@@ -44,14 +44,14 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         var failed = await StoreAsync(ProcessingStatus.Failed);
         var resolvedId = SampleIds.New("evt_");
         var parkedId = SampleIds.New("evt_");
-        await deadLetters.ParkAsync(WebhookSource.Scalekit, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
-        await deadLetters.MarkAsync(WebhookSource.Scalekit, resolvedId, DeadLetterStatus.Resolved);
-        await deadLetters.ParkAsync(WebhookSource.Scalekit, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+        await deadLetters.ParkAsync(ScalekitSource.Id, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+        await deadLetters.MarkAsync(ScalekitSource.Id, resolvedId, DeadLetterStatus.Resolved);
+        await deadLetters.ParkAsync(ScalekitSource.Id, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
 
         host.Time.Advance(TimeSpan.FromDays(29));
         await Service<PayloadRetention>().RunOnceAsync();
-        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, processed))!.Payload);
-        Assert.NotNull(await deadLetters.FindAsync(WebhookSource.Scalekit, resolvedId));
+        Assert.NotNull((await ledger.FindAsync(ScalekitSource.Id, processed))!.Payload);
+        Assert.NotNull(await deadLetters.FindAsync(ScalekitSource.Id, resolvedId));
 
         host.Time.Advance(TimeSpan.FromDays(2));
         var run = await Service<PayloadRetention>().RunOnceAsync();
@@ -59,7 +59,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.True(run.LedgerPayloads >= 2, $"removed {run.LedgerPayloads}");
         foreach (var eventId in new[] { processed, claimChecked })
         {
-            var row = (await ledger.FindAsync(WebhookSource.Scalekit, eventId))!;
+            var row = (await ledger.FindAsync(ScalekitSource.Id, eventId))!;
             Assert.False(row.HoldsPayload, "payload kept");
             Assert.Equal(eventId, row.EventId);
             Assert.Equal("role.created", row.EventType);
@@ -69,10 +69,10 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         }
 
         Assert.Null(await payloads.TryReadAsync($"{StorageNames.PayloadContainer}/{StorageKeys.PayloadBlobName("scalekit", claimChecked, "msg_" + claimChecked)}"));
-        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, parked))!.Payload);
-        Assert.NotNull((await ledger.FindAsync(WebhookSource.Scalekit, failed))!.Payload);
-        Assert.Null(await deadLetters.FindAsync(WebhookSource.Scalekit, resolvedId));
-        Assert.NotNull(await deadLetters.FindAsync(WebhookSource.Scalekit, parkedId));
+        Assert.NotNull((await ledger.FindAsync(ScalekitSource.Id, parked))!.Payload);
+        Assert.NotNull((await ledger.FindAsync(ScalekitSource.Id, failed))!.Payload);
+        Assert.Null(await deadLetters.FindAsync(ScalekitSource.Id, resolvedId));
+        Assert.NotNull(await deadLetters.FindAsync(ScalekitSource.Id, parkedId));
     }
 
     [Fact]
@@ -101,9 +101,9 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.Equal(userEvent, directoryUser.GetString(StateStore.LastEventId));
         Assert.False((await RowAsync(StateTables.Users, userId, userId)).ContainsKey("Email"));
         var ledger = Service<EventLedger>();
-        Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, userEvent))!.Payload);
-        Assert.Null((await ledger.FindAsync(WebhookSource.Scalekit, memberEvent))!.Payload);
-        Assert.Contains(other, (await ledger.FindAsync(WebhookSource.Scalekit, otherEvent))!.Payload, StringComparison.Ordinal);
+        Assert.Null((await ledger.FindAsync(ScalekitSource.Id, userEvent))!.Payload);
+        Assert.Null((await ledger.FindAsync(ScalekitSource.Id, memberEvent))!.Payload);
+        Assert.Contains(other, (await ledger.FindAsync(ScalekitSource.Id, otherEvent))!.Payload, StringComparison.Ordinal);
 
         using var audit = await host.OpsAsync(HttpMethod.Get, "/api/ops/audit?pageSize=5");
         var text = await audit.Content.ReadAsStringAsync();
@@ -243,7 +243,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         var payload = Encoding.UTF8.GetBytes(ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = host.Time.GetUtcNow(), EventId = eventId }).ToJsonString());
         var envelope = new EventEnvelope
         {
-            Source = WebhookSource.Scalekit,
+            Source = ScalekitSource.Id,
             DeliveryId = "msg_" + eventId,
             EventId = eventId,
             EventType = "role.created",
@@ -252,7 +252,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         };
         if (claimCheck)
         {
-            envelope = envelope with { InlinePayload = default, PayloadBlob = await Service<PayloadStore>().SaveAsync(WebhookSource.Scalekit, eventId, envelope.DeliveryId, payload) };
+            envelope = envelope with { InlinePayload = default, PayloadBlob = await Service<PayloadStore>().SaveAsync(ScalekitSource.Id, eventId, envelope.DeliveryId, payload) };
         }
 
         var ledger = Service<EventLedger>();
@@ -275,7 +275,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         using var document = JsonDocument.Parse(body);
         var eventId = options.EventId!;
         await Service<ScalekitStateApplier>().ApplyAsync(document.RootElement, new EventStamp(options.OccurredAt, eventId, type));
-        var envelope = new EventEnvelope { Source = WebhookSource.Scalekit, DeliveryId = "msg_" + eventId, EventId = eventId, EventType = type, ReceivedAt = host.Time.GetUtcNow() };
+        var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_" + eventId, EventId = eventId, EventType = type, ReceivedAt = host.Time.GetUtcNow() };
         var ledger = Service<EventLedger>();
         await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingStatus.Processed, "applied", null, null);
         return eventId;

@@ -107,7 +107,7 @@ public class BillingConcurrencyTests(FaultyScalekitFixture host, ITestOutputHelp
         var ledger = Fixture.Host.Services.GetRequiredService<EventLedger>();
         foreach (var message in messages)
         {
-            var row = (await ledger.FindAsync(WebhookSource.Stripe, EnvelopeCodec.Decode(message.ToMemory()).EventId))!;
+            var row = (await ledger.FindAsync(StripeSource.Id, EnvelopeCodec.Decode(message.ToMemory()).EventId))!;
             Assert.Contains(row.Status, new ProcessingStatus?[] { ProcessingStatus.Processed, ProcessingStatus.StaleSkipped });
         }
 

@@ -14,6 +14,7 @@ using WireMock.Logging;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -108,7 +109,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
         var body = StripeSamples.Create(type, options).ToJsonString();
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var queue = host.Queue(StorageNames.StripeQueue);
+        var queue = host.Queue(StorageNames.QueueFor(StripeSource.Id));
         var received = (await queue.ReceiveMessageAsync()).Value;
         await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         return received.Body;
@@ -123,7 +124,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var queue = host.Queue(StorageNames.StripeQueue);
+        var queue = host.Queue(StorageNames.QueueFor(StripeSource.Id));
         var messages = new List<BinaryData>();
         while (messages.Count < bodies.Count)
         {
@@ -144,7 +145,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
         var body = ScalekitSamples.Create(type, new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = organizationId, ExternalId = externalId }).ToJsonString();
         using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var queue = host.Queue(StorageNames.ScalekitQueue);
+        var queue = host.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         var received = (await queue.ReceiveMessageAsync()).Value;
         await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         return received.Body;
@@ -175,7 +176,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
     protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
-        return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Stripe, envelope.EventId))!;
+        return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, envelope.EventId))!;
     }
 }
 

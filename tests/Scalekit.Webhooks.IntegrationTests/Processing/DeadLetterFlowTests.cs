@@ -10,6 +10,8 @@ using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -53,9 +55,9 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         }
 
         // 1. Five failed attempts move the message to the poison queue.
-        var poison = host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Stripe));
+        var poison = host.Queue(StorageNames.PoisonQueueFor(StripeSource.Id));
         await ScalekitProcessingTests.Eventually(async () => (await poison.PeekMessagesAsync()).Value.Length == 1);
-        Assert.Equal(5, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.Attempts);
+        Assert.Equal(5, (await Ledger.FindAsync(StripeSource.Id, eventId))!.Attempts);
 
         // 2. The replayer sends it back five times, then parks it with the reason.
         var replayer = host.Host.Services.GetRequiredService<DeadLetterReplayer>();
@@ -67,7 +69,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         }
 
         Assert.Equal(new ReplayRun(0, 1), await replayer.RunOnceAsync());
-        var parked = await deadLetters.FindAsync(WebhookSource.Stripe, eventId);
+        var parked = await deadLetters.FindAsync(StripeSource.Id, eventId);
         Assert.Equal(DeadLetterStatus.Parked, parked!.Status);
         Assert.Equal(5, parked.ReplayCount);
         Assert.Equal(30, parked.Attempts);
@@ -107,7 +109,7 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
             var answer = await dryRun.JsonAsync();
             Assert.True(answer.GetProperty("dry_run").GetBoolean());
             Assert.True(answer.GetProperty("would_replay").GetInt32() >= 1);
-            Assert.Equal(DeadLetterStatus.Parked, (await deadLetters.FindAsync(WebhookSource.Stripe, eventId))!.Status);
+            Assert.Equal(DeadLetterStatus.Parked, (await deadLetters.FindAsync(StripeSource.Id, eventId))!.Status);
         }
 
         using (var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/stripe/{eventId}/replay"))
@@ -115,22 +117,22 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
             Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
         }
 
-        await ScalekitProcessingTests.Eventually(async () => (await deadLetters.FindAsync(WebhookSource.Stripe, eventId))!.Status == DeadLetterStatus.Resolved);
-        Assert.Equal(ProcessingStatus.Processed, (await Ledger.FindAsync(WebhookSource.Stripe, eventId))!.Status);
+        await ScalekitProcessingTests.Eventually(async () => (await deadLetters.FindAsync(StripeSource.Id, eventId))!.Status == DeadLetterStatus.Resolved);
+        Assert.Equal(ProcessingStatus.Processed, (await Ledger.FindAsync(StripeSource.Id, eventId))!.Status);
         Assert.Single(host.Scalekit.LogEntries, e => e.RequestMessage.Method == "PATCH" && e.RequestMessage.Path == $"/api/v1/organizations/{org}");
     }
 
     [Fact]
     public async Task PoisonMessageThatIsNotAnEnvelope_IsParkedAtOnce()
     {
-        var poison = host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit));
+        var poison = host.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id));
         var sent = (await poison.SendMessageAsync(BinaryData.FromString("garbage"))).Value;
         var replayer = host.Host.Services.GetRequiredService<DeadLetterReplayer>();
 
         var run = await replayer.RunOnceAsync();
 
         Assert.Equal(1, run.Parked);
-        var row = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, "msg_" + sent.MessageId);
+        var row = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(ScalekitSource.Id, "msg_" + sent.MessageId);
         Assert.Equal("garbage", row!.Message!.ToString());
         using var replay = await host.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/scalekit/msg_{sent.MessageId}/replay");
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);

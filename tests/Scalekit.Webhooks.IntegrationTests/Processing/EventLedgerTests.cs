@@ -5,6 +5,9 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -31,7 +34,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
         var ledger = new EventLedger(_clients, TimeProvider.System);
         var ids = Enumerable.Range(0, 1000).Select(i => $"evt_spread_{i:D4}").ToArray();
         await Concurrently.ForEachIndexAsync(0, ids.Length, workers: 16, async (_, i) =>
-            await ledger.CompleteAsync((await ledger.ClaimAsync(Envelope(WebhookSource.Scalekit, ids[i]), Payload(ids[i])))!, ProcessingStatus.Processed, "applied", null, null));
+            await ledger.CompleteAsync((await ledger.ClaimAsync(Envelope(ScalekitSource.Id, ids[i]), Payload(ids[i])))!, ProcessingStatus.Processed, "applied", null, null));
 
         var perPartition = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in _clients.Table(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
@@ -43,9 +46,9 @@ public sealed class EventLedgerTests : IAsyncLifetime
         Assert.Equal(1000, perPartition.Values.Sum());
         // An even spread puts 62.5 rows in each of 16 buckets; twice that would be a hot spot.
         Assert.All(perPartition, pair => Assert.InRange(pair.Value, 1, 125));
-        Assert.Equal(ProcessingStatus.Processed, (await ledger.FindAsync(WebhookSource.Scalekit, ids[737]))!.Status);
-        Assert.Null(await ledger.FindAsync(WebhookSource.Stripe, ids[737]));
-        var listed = await ledger.ListAsync(new LedgerFilter { Source = WebhookSource.Scalekit, Status = "processed" }).Select(e => e.EventId).ToListAsync();
+        Assert.Equal(ProcessingStatus.Processed, (await ledger.FindAsync(ScalekitSource.Id, ids[737]))!.Status);
+        Assert.Null(await ledger.FindAsync(StripeSource.Id, ids[737]));
+        var listed = await ledger.ListAsync(new LedgerFilter { Source = ScalekitSource.Id, Status = "processed" }).Select(e => e.EventId).ToListAsync();
         Assert.Equal(ids, listed.Order(StringComparer.Ordinal));
     }
 
@@ -53,11 +56,11 @@ public sealed class EventLedgerTests : IAsyncLifetime
     public async Task Search_PagesThroughOneSourcesBucketsOnly()
     {
         var ledger = new EventLedger(_clients, TimeProvider.System);
-        foreach (var (source, count) in new[] { (WebhookSource.Scalekit, 30), (WebhookSource.Stripe, 10), (WebhookSource.Hr, 5) })
+        foreach (var (source, count) in new[] { (ScalekitSource.Id, 30), (StripeSource.Id, 10), (HrSource.Id, 5) })
         {
             for (var i = 0; i < count; i++)
             {
-                var id = $"evt_{source.Name()}_{i:D2}";
+                var id = $"evt_{source.Name}_{i:D2}";
                 await ledger.ClaimAsync(Envelope(source, id), Payload(id));
             }
         }
@@ -67,7 +70,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await ledger.SearchAsync(new LedgerFilter { Source = WebhookSource.Stripe }, 4, token);
+            var page = await ledger.SearchAsync(new LedgerFilter { Source = StripeSource.Id }, 4, token);
             Assert.InRange(page.Entries.Count, 0, 4);
             found.AddRange(page.Entries);
             token = page.ContinuationToken;
@@ -97,18 +100,18 @@ public sealed class EventLedgerTests : IAsyncLifetime
             ["Payload"] = "{\"id\":\"evt_legacy/1\"}",
         });
         var ledger = new EventLedger(_clients, TimeProvider.System);
-        Assert.Null(await ledger.FindAsync(WebhookSource.Stripe, "evt_legacy/1"));
+        Assert.Null(await ledger.FindAsync(StripeSource.Id, "evt_legacy/1"));
         Assert.Equal(1, await ledger.MigrateAsync(dryRun: true));
-        Assert.Null(await ledger.FindAsync(WebhookSource.Stripe, "evt_legacy/1"));
+        Assert.Null(await ledger.FindAsync(StripeSource.Id, "evt_legacy/1"));
 
         Assert.Equal(1, await ledger.MigrateAsync());
 
-        var entry = await ledger.FindAsync(WebhookSource.Stripe, "evt_legacy/1");
+        var entry = await ledger.FindAsync(StripeSource.Id, "evt_legacy/1");
         Assert.NotNull(entry);
         Assert.Equal(("stripe", "invoice.paid", ProcessingStatus.WaitingForOrganization, 3, "cus_legacy", receivedAt), (entry.Source, entry.EventType, entry.Status, entry.Attempts, entry.CustomerId, entry.ReceivedAt));
         Assert.Equal("{\"id\":\"evt_legacy/1\"}", entry.Payload);
         Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("stripe", StorageKeys.Key("evt_legacy/1"))).HasValue);
-        Assert.Equal(1, await ledger.ResolveWaitingAsync("cus_legacy", ProcessingStatus.NoLinkedOrganization, "window ended"));
+        Assert.Equal(1, await ledger.ResolveWaitingAsync(StripeSource.Id, "cus_legacy", ProcessingStatus.NoLinkedOrganization, "window ended"));
         Assert.Equal(0, await ledger.MigrateAsync());
     }
 
@@ -116,10 +119,10 @@ public sealed class EventLedgerTests : IAsyncLifetime
     public async Task IdsThatDifferOnlyInSlash_HaveTheirOwnEntries()
     {
         var ledger = new EventLedger(_clients, TimeProvider.System);
-        await ledger.ClaimAsync(Envelope(WebhookSource.Scalekit, "evt_a/b"), Payload("evt_a/b"));
-        Assert.NotNull(await ledger.ClaimAsync(Envelope(WebhookSource.Scalekit, "evt_a_b"), Payload("evt_a_b")));
-        Assert.Equal("evt_a/b", (await ledger.FindAsync(WebhookSource.Scalekit, "evt_a/b"))!.EventId);
-        Assert.Equal("evt_a_b", (await ledger.FindAsync(WebhookSource.Scalekit, "evt_a_b"))!.EventId);
+        await ledger.ClaimAsync(Envelope(ScalekitSource.Id, "evt_a/b"), Payload("evt_a/b"));
+        Assert.NotNull(await ledger.ClaimAsync(Envelope(ScalekitSource.Id, "evt_a_b"), Payload("evt_a_b")));
+        Assert.Equal("evt_a/b", (await ledger.FindAsync(ScalekitSource.Id, "evt_a/b"))!.EventId);
+        Assert.Equal("evt_a_b", (await ledger.FindAsync(ScalekitSource.Id, "evt_a_b"))!.EventId);
     }
 
     private static EventEnvelope Envelope(WebhookSource source, string eventId) => new()

@@ -108,7 +108,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         Assert.True(series.GetProperty("processed").EnumerateArray().Sum(n => n.GetInt32()) >= 1);
         Assert.Contains(series.GetProperty("latency_p95_ms").EnumerateArray(), n => n.ValueKind == JsonValueKind.Number);
         var sources = stats.GetProperty("sources").EnumerateArray().ToDictionary(s => s.GetProperty("source").GetString()!);
-        Assert.Equal(Enum.GetNames<Webhooks.Ingest.WebhookSource>().Length, sources.Count);
+        Assert.Equal(Webhooks.Ingest.EventSources.All.Count, sources.Count);
         Assert.Equal("scalekit-events-poison", sources["scalekit"].GetProperty("poison_queue").GetString());
         Assert.Equal(0, sources["scalekit"].GetProperty("poison_depth").GetInt32());
         Assert.True(sources["scalekit"].GetProperty("processed").GetInt32() >= 1);

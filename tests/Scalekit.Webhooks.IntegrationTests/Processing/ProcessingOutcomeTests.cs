@@ -8,6 +8,8 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -39,12 +41,12 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var message = await host.Queue(StorageNames.ScalekitQueue).ReceiveMessageAsync();
+        var message = await host.Queue(StorageNames.QueueFor(ScalekitSource.Id)).ReceiveMessageAsync();
         await host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Value.Body);
 
-        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Scalekit, eventId);
+        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(ScalekitSource.Id, eventId);
         Assert.Equal(ProcessingStatus.Parked, ledgerRow!.Status);
-        var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Scalekit, eventId);
+        var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(ScalekitSource.Id, eventId);
         Assert.NotNull(parked);
         Assert.Equal(1, parked.Attempts);
         Assert.Contains(expectedReason, parked.Reason, StringComparison.Ordinal);
@@ -61,13 +63,13 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var message = await host.Queue(StorageNames.StripeQueue).ReceiveMessageAsync();
+        var message = await host.Queue(StorageNames.QueueFor(StripeSource.Id)).ReceiveMessageAsync();
         var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Value.Body));
 
         Assert.Equal(BuggyProcessor.Message, error.Message);
-        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(WebhookSource.Stripe, eventId);
+        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, eventId);
         Assert.Equal(ProcessingStatus.Failed, ledgerRow!.Status);
-        Assert.Null(await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(WebhookSource.Stripe, eventId));
+        Assert.Null(await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(StripeSource.Id, eventId));
     }
 
     /// <summary>A local host whose Stripe processor has a bug: it throws <see cref="KeyNotFoundException"/>.</summary>
@@ -75,7 +77,7 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
     {
         protected override void ConfigureServices(IServiceCollection services)
         {
-            services.AddSingleton(new SourceProcessor(WebhookSource.Stripe, new BuggyProcessor()));
+            services.AddSingleton(new SourceProcessor(StripeSource.Id, new BuggyProcessor()));
         }
     }
 

@@ -7,6 +7,8 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -25,12 +27,12 @@ public class QueueTriggerTests(ConsumingHostFixture host) : IClassFixture<Consum
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
         var ledger = host.Host.Services.GetRequiredService<EventLedger>();
-        var row = await Eventually(async () => await ledger.FindAsync(WebhookSource.Stripe, "evt_consumed_1") is { } found && found.Status.IsFinal() ? found : null);
+        var row = await Eventually(async () => await ledger.FindAsync(StripeSource.Id, "evt_consumed_1") is { } found && found.Status.IsFinal() ? found : null);
 
         Assert.Equal("invoice.paid", row.EventType);
         Assert.Equal("processed", row.StatusName);
         Assert.Equal(body, row.Payload);
-        await Eventually(async () => (await host.PeekAllAsync(StorageNames.StripeQueue)).Count == 0 ? new object() : null);
+        await Eventually(async () => (await host.PeekAllAsync(StorageNames.QueueFor(StripeSource.Id))).Count == 0 ? new object() : null);
     }
 
     [Fact]
@@ -88,7 +90,7 @@ public class QueueTriggerTests(ConsumingHostFixture host) : IClassFixture<Consum
     {
         // The running host uses host.json's 30 s retry delay, so this drives the host's own consumer through one
         // attempt and checks it was not deleted; the poison move itself is covered above with a zero delay.
-        var queue = host.Queue(StorageNames.ScalekitQueue);
+        var queue = host.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         await queue.SendMessageAsync(BinaryData.FromString("not an envelope"));
         await Eventually(async () =>
         {

@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
 
 using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -23,7 +24,7 @@ public class ReplayerCrashTests
             new ConfigurationBuilder().AddInMemoryCollection([new("AzureWebJobsStorage", storage.ConnectionString)]).Build(),
             StorageRetry.Default);
         await new StorageProvisioner(clients).EnsureCreatedAsync();
-        var poison = clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit));
+        var poison = clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id));
         var eventIds = new List<string>();
         for (var i = 0; i < Messages; i++)
         {
@@ -32,7 +33,7 @@ public class ReplayerCrashTests
             var body = ScalekitSamples.Create("organization.domain_created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId, OrganizationId = $"org_crash_{i:D4}" });
             var envelope = new EventEnvelope
             {
-                Source = WebhookSource.Scalekit,
+                Source = ScalekitSource.Id,
                 DeliveryId = $"msg_crash_{i:D4}",
                 EventId = eventId,
                 EventType = "organization.domain_created",
@@ -71,7 +72,7 @@ public class ReplayerCrashTests
         {
             await ScalekitProcessingTests.Eventually(async () =>
                 (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0
-                && (await clients.Queue(StorageNames.ScalekitQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0
+                && (await clients.Queue(StorageNames.QueueFor(ScalekitSource.Id)).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0
                 && await CountFinalAsync(clients) == Messages,
                 TimeSpan.FromSeconds(120));
         }
@@ -81,7 +82,7 @@ public class ReplayerCrashTests
         var lost = new List<string>();
         foreach (var eventId in eventIds)
         {
-            var entry = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
+            var entry = await ledger.FindAsync(ScalekitSource.Id, eventId);
             var parked = await deadLetters.GetEntityIfExistsAsync<TableEntity>("scalekit", eventId);
             if (!(entry?.Status).IsFinal() && !parked.HasValue)
             {

@@ -78,9 +78,9 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        await Eventually(async () => (await host.Queue(Storage.StorageNames.ScalekitQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0);
+        await Eventually(async () => (await host.Queue(Storage.StorageNames.QueueFor(ScalekitSource.Id)).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0);
         var after = (await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId))).Value.ETag;
-        var ledger = await Ledger.FindAsync(WebhookSource.Scalekit, eventId);
+        var ledger = await Ledger.FindAsync(ScalekitSource.Id, eventId);
         Assert.Equal(before, after);
         Assert.Equal(1, ledger!.Attempts);
         Assert.Equal(ProcessingStatus.Processed, first.Status);
@@ -126,7 +126,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         var orgId = SampleIds.New("org_");
         await PostAndWaitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = orgId, ExternalId = customer, EventId = SampleIds.New("evt_") }).ToJsonString());
 
-        var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.updated", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString());
+        var row = await PostAndWaitAsync(StripeSource.Id, StripeSamples.Create("customer.subscription.updated", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString());
 
         Assert.Equal(ProcessingStatus.Processed, row.Status);
         Assert.Contains("dry-run", row.Detail, StringComparison.Ordinal);
@@ -141,7 +141,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
     [Fact]
     public async Task Billing_ForAnUnknownCustomer_WaitsForAnOrganization()
     {
-        var row = await PostAndWaitAsync(WebhookSource.Stripe, StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = SampleIds.New("cus_") }).ToJsonString());
+        var row = await PostAndWaitAsync(StripeSource.Id, StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = SampleIds.New("cus_") }).ToJsonString());
         Assert.Equal(ProcessingStatus.WaitingForOrganization, row.Status);
         Assert.Equal(1, row.Attempts);
     }
@@ -150,12 +150,12 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
 
     private TableClient Table(string name) => host.Clients.Tables.GetTableClient(name);
 
-    private Task<LedgerEntry> PostAndWaitAsync(string body) => PostAndWaitAsync(WebhookSource.Scalekit, body);
+    private Task<LedgerEntry> PostAndWaitAsync(string body) => PostAndWaitAsync(ScalekitSource.Id, body);
 
     private async Task<LedgerEntry> PostAndWaitAsync(WebhookSource source, string body)
     {
-        var headers = source == WebhookSource.Scalekit ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
-        using var response = await host.Client.PostAsync(source.Name(), body, headers);
+        var headers = source == ScalekitSource.Id ? Deliveries.SignScalekit(body, host.ScalekitSecret) : Deliveries.SignStripe(body, host.StripeSecret);
+        using var response = await host.Client.PostAsync(source.Name, body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         LedgerEntry? row = null;

@@ -9,6 +9,7 @@ using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Sharding;
 
@@ -59,14 +60,14 @@ public class ShardedConsumptionTests(ReshardableHostFixture host) : IClassFixtur
         var aboveTwo = 0;
         for (var shard = 2; shard < 8; shard++)
         {
-            aboveTwo += (await host.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard)).GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            aboveTwo += (await host.Queue(StorageNames.QueueFor(ScalekitSource.Id, shard)).GetPropertiesAsync()).Value.ApproximateMessagesCount;
         }
 
         Assert.True(aboveTwo > 0, "no event landed above shard 1, so the test would prove nothing");
         // ...and one more, already poisoned, on shard 6.
         var poisoned = JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.domain_created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), OrganizationId = "org_reshard_poisoned" }));
-        var poisonedEnvelope = new EventEnvelope { Source = WebhookSource.Scalekit, DeliveryId = SampleIds.New("msg_"), EventId = SampleIds.New("evt_"), EventType = "organization.domain_created", ReceivedAt = Deliveries.Now, InlinePayload = poisoned };
-        await host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, 6)).SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(poisonedEnvelope)));
+        var poisonedEnvelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = SampleIds.New("msg_"), EventId = SampleIds.New("evt_"), EventType = "organization.domain_created", ReceivedAt = Deliveries.Now, InlinePayload = poisoned };
+        await host.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id, 6)).SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(poisonedEnvelope)));
         eventIds.Add(poisonedEnvelope.EventId);
 
         // ...then consumed under 2 shards: the consumers drain shards 2-7, the replayer their poison queues.
@@ -75,7 +76,7 @@ public class ShardedConsumptionTests(ReshardableHostFixture host) : IClassFixtur
 
         Assert.Equal(1, run.Replayed);
         await ScalekitProcessingTests.Eventually(async () => await CountFinalAsync(eventIds) == eventIds.Count && await PendingAsync() == 0, TimeSpan.FromSeconds(180));
-        await ScalekitProcessingTests.Eventually(() => Task.FromResult(host.Logs.Entries.Any(entry => entry.Message.Contains(StorageNames.QueueFor(WebhookSource.Scalekit, 7) + " is empty", StringComparison.Ordinal))));
+        await ScalekitProcessingTests.Eventually(() => Task.FromResult(host.Logs.Entries.Any(entry => entry.Message.Contains(StorageNames.QueueFor(ScalekitSource.Id, 7) + " is empty", StringComparison.Ordinal))));
     }
 
     private async Task<List<string>> SendAsync(string organizationPrefix, int count)
@@ -99,7 +100,7 @@ public class ShardedConsumptionTests(ReshardableHostFixture host) : IClassFixtur
         var final = 0;
         foreach (var eventId in eventIds)
         {
-            var row = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
+            var row = await ledger.FindAsync(ScalekitSource.Id, eventId);
             final += row is not null && row.Status.IsFinal() ? 1 : 0;
         }
 

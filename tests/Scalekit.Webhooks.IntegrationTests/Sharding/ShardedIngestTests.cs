@@ -10,6 +10,9 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Sharding;
 
@@ -46,7 +49,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
             }
         }
 
-        var placed = await EnvelopesByShardAsync(WebhookSource.Scalekit);
+        var placed = await EnvelopesByShardAsync(ScalekitSource.Id);
 
         Assert.Equal(32, placed.Sum(shard => shard.Value.Count));
         Assert.All(Enumerable.Range(0, FourShardHostFixture.Shards), shard => Assert.NotEmpty(placed[shard]));
@@ -85,7 +88,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
             }
         }
 
-        foreach (var (source, prefix) in new[] { (WebhookSource.Stripe, "cus_spread_"), (WebhookSource.Hr, "E-spread-") })
+        foreach (var (source, prefix) in new[] { (StripeSource.Id, "cus_spread_"), (HrSource.Id, "E-spread-") })
         {
             var placed = await EnvelopesByShardAsync(source);
             var all = placed.SelectMany(shard => shard.Value.Select(envelope => (Shard: shard.Key, Envelope: envelope))).ToList();
@@ -106,9 +109,9 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
             for (var i = 0; i < 5; i++)
             {
                 var organization = $"org_poisoned_{shard}_{i}";
-                var envelope = Envelope(WebhookSource.Scalekit, organization);
+                var envelope = Envelope(ScalekitSource.Id, organization);
                 sent.Add((envelope.EventId, organization));
-                await host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)).SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)));
+                await host.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id, shard)).SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)));
             }
         }
 
@@ -117,10 +120,10 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
         Assert.Equal(new ReplayRun(20, 0, OutOfTime: false), run);
         foreach (var shard in StorageNames.AllShards)
         {
-            Assert.Equal(0, (await host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+            Assert.Equal(0, (await host.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id, shard)).GetPropertiesAsync()).Value.ApproximateMessagesCount);
         }
 
-        var placed = await EnvelopesByShardAsync(WebhookSource.Scalekit);
+        var placed = await EnvelopesByShardAsync(ScalekitSource.Id);
         var replayed = placed.SelectMany(shard => shard.Value.Select(envelope => (Shard: shard.Key, Envelope: envelope))).ToList();
         Assert.Equal(sent.Select(s => s.EventId).Order(StringComparer.Ordinal), replayed.Select(r => r.Envelope.EventId).Order(StringComparer.Ordinal));
         Assert.All(replayed, r =>
@@ -134,11 +137,11 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
     public async Task Replayer_StopsTakingBatchesAtItsTimeBudget_AndTheNextRunsFinishWithoutLoss()
     {
         const int messages = 240;
-        var poison = host.Queue(StorageNames.PoisonQueueFor(WebhookSource.Stripe, 2));
+        var poison = host.Queue(StorageNames.PoisonQueueFor(StripeSource.Id, 2));
         var eventIds = new List<string>();
         for (var i = 0; i < messages; i++)
         {
-            var envelope = Envelope(WebhookSource.Stripe, $"cus_budget_{i}");
+            var envelope = Envelope(StripeSource.Id, $"cus_budget_{i}");
             eventIds.Add(envelope.EventId);
             await poison.SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)));
         }
@@ -163,7 +166,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
         Assert.Equal(messages, total);
         // Every event is back in an event queue. A send the storage client retried after a timeout can add a copy
         // (add before delete: a duplicate, never a loss); the ledger absorbs it.
-        var replayed = (await EnvelopesByShardAsync(WebhookSource.Stripe)).SelectMany(shard => shard.Value).Select(e => e.EventId).ToList();
+        var replayed = (await EnvelopesByShardAsync(StripeSource.Id)).SelectMany(shard => shard.Value).Select(e => e.EventId).ToList();
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), replayed.Distinct().Order(StringComparer.Ordinal));
     }
 
@@ -171,7 +174,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
     {
         var eventId = SampleIds.New("evt_");
         var options = new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId, OrganizationId = entity, CustomerId = entity };
-        var (type, body) = source == WebhookSource.Stripe
+        var (type, body) = source == StripeSource.Id
             ? ("customer.subscription.updated", JsonSerializer.SerializeToUtf8Bytes(StripeSamples.Create("customer.subscription.updated", options)))
             : ("organization.domain_created", JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.domain_created", options)));
         return new EventEnvelope { Source = source, DeliveryId = SampleIds.New("msg_"), EventId = eventId, EventType = type, ReceivedAt = Deliveries.Now, InlinePayload = body };

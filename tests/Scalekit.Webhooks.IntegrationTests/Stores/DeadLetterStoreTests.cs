@@ -1,6 +1,9 @@
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;
 
@@ -13,7 +16,7 @@ public class DeadLetterStoreTests(StorageFixture storage) : IClassFixture<Storag
     public async Task ListingWithoutASource_WalksEverySourcesPartition_PageByPage()
     {
         var parked = new List<(WebhookSource, string)>();
-        foreach (var (source, count) in new[] { (WebhookSource.Scalekit, 3), (WebhookSource.Stripe, 2), (WebhookSource.Hr, 1) })
+        foreach (var (source, count) in new[] { (ScalekitSource.Id, 3), (StripeSource.Id, 2), (HrSource.Id, 1) })
         {
             for (var i = 0; i < count; i++)
             {
@@ -36,27 +39,29 @@ public class DeadLetterStoreTests(StorageFixture storage) : IClassFixture<Storag
         }
         while (token is not null && pages < 20);
 
-        Assert.Equal(parked.Order(), seen.Order());
+        Assert.Equal(
+            parked.OrderBy(e => e.Item1.Name, StringComparer.Ordinal).ThenBy(e => e.Item2, StringComparer.Ordinal),
+            seen.OrderBy(e => e.Item1.Name, StringComparer.Ordinal).ThenBy(e => e.Item2, StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task StatusChanges_AreTypedAndFiltered_AndParkedIsTheLedgersWord()
     {
         var eventId = "evt_status?1";
-        await Store.ParkAsync(WebhookSource.Stripe, eventId, "type.status", BinaryData.FromString("{\"a\":1}"), "bad", 3, 1, null);
+        await Store.ParkAsync(StripeSource.Id, eventId, "type.status", BinaryData.FromString("{\"a\":1}"), "bad", 3, 1, null);
 
-        var entry = await Store.FindAsync(WebhookSource.Stripe, eventId);
+        var entry = await Store.FindAsync(StripeSource.Id, eventId);
         Assert.Equal(DeadLetterStatus.Parked, entry!.Status);
         Assert.Equal(ProcessingStatus.Parked.Name(), entry.Status.Name());
         Assert.Equal("{\"a\":1}", entry.Message!.ToString());
 
-        await Store.MarkAsync(WebhookSource.Stripe, eventId, DeadLetterStatus.Resolved);
+        await Store.MarkAsync(StripeSource.Id, eventId, DeadLetterStatus.Resolved);
 
-        entry = await Store.FindAsync(WebhookSource.Stripe, eventId);
+        entry = await Store.FindAsync(StripeSource.Id, eventId);
         Assert.Equal(DeadLetterStatus.Resolved, entry!.Status);
         Assert.NotNull(entry.ResolvedAt);
-        Assert.Empty((await Store.ListAsync(WebhookSource.Stripe, "type.status", DeadLetterStatus.Parked, 10, null)).Items);
-        Assert.Single((await Store.ListAsync(WebhookSource.Stripe, "type.status", DeadLetterStatus.Resolved, 10, null)).Items);
+        Assert.Empty((await Store.ListAsync(StripeSource.Id, "type.status", DeadLetterStatus.Parked, 10, null)).Items);
+        Assert.Single((await Store.ListAsync(StripeSource.Id, "type.status", DeadLetterStatus.Resolved, 10, null)).Items);
         Assert.True(DeadLetterStatuses.TryParse("PARKED", out var parsed) && parsed == DeadLetterStatus.Parked);
         Assert.False(DeadLetterStatuses.TryParse("gone", out _));
     }

@@ -13,6 +13,7 @@ using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Testing.Scale;
 
@@ -104,14 +105,14 @@ public static class ScaleRun
             await Concurrently.ForEachIndexAsync(0, envelopes.Count, workers: 16, (_, i) => Patiently(() => writer.SendAsync(envelopes[i], cancellationToken: cancellationToken), cancellationToken));
             for (var shard = 0; shard < shards; shard++)
             {
-                perShard[shard] += (await clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+                perShard[shard] += (await clients.Queue(StorageNames.QueueFor(ScalekitSource.Id, shard)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
             }
 
             var elapsed = await ConsumeAsync(clients, consumer, shards, loops[step], cancellationToken);
             var final = 0;
             foreach (var envelope in envelopes)
             {
-                final += await ledger.FindAsync(WebhookSource.Scalekit, envelope.EventId, cancellationToken) is { } row && row.Status.IsFinal() ? 1 : 0;
+                final += await ledger.FindAsync(ScalekitSource.Id, envelope.EventId, cancellationToken) is { } row && row.Status.IsFinal() ? 1 : 0;
             }
 
             steps.Add(new ScaleStep(loops[step], envelopes.Count, final, elapsed));
@@ -133,9 +134,9 @@ public static class ScaleRun
     private static async Task<TimeSpan> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, CancellationToken cancellationToken)
     {
         var options = new QueueTriggerOptions { BatchSize = BatchSize, ProcessingLease = TimeSpan.FromSeconds(30), VisibilityTimeout = TimeSpan.FromSeconds(1) };
-        var queues = Enumerable.Range(0, shards).Select(shard => clients.Queue(StorageNames.QueueFor(WebhookSource.Scalekit, shard))).ToArray();
+        var queues = Enumerable.Range(0, shards).Select(shard => clients.Queue(StorageNames.QueueFor(ScalekitSource.Id, shard))).ToArray();
         var listeners = Enumerable.Range(0, shards).Select(shard => new QueueTriggerListener(
-            queues[shard], clients.Queue(StorageNames.PoisonQueueFor(WebhookSource.Scalekit, shard)),
+            queues[shard], clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id, shard)),
             consumer.HandleAsync, options, TimeProvider.System, NullLogger.Instance)).ToArray();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, loops).Select(async loop =>
@@ -225,7 +226,7 @@ public static class ScaleRun
         });
         return new EventEnvelope
         {
-            Source = WebhookSource.Scalekit,
+            Source = ScalekitSource.Id,
             DeliveryId = "msg_" + eventId,
             EventId = eventId,
             EventType = "organization.directory.user_updated",

@@ -1,5 +1,7 @@
 using System.Text;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 
@@ -12,7 +14,7 @@ public class EnvelopeCodecTests
         var raw = Encoding.UTF8.GetBytes("{ \"id\" : \"evt_1\",\n\t\"type\":\"a.b\", \"name\":\"Zoë \\u00e9\\\"q\\\"\" , \"n\": 1.50 }");
         var envelope = new EventEnvelope
         {
-            Source = WebhookSource.Scalekit,
+            Source = ScalekitSource.Id,
             DeliveryId = "msg_1",
             EventId = "evt_1",
             EventType = "a.b",
@@ -33,7 +35,7 @@ public class EnvelopeCodecTests
     {
         var envelope = new EventEnvelope
         {
-            Source = WebhookSource.Stripe,
+            Source = StripeSource.Id,
             DeliveryId = "dlv_1",
             EventId = "evt_2",
             EventType = "invoice.paid",

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 
@@ -23,8 +25,8 @@ public class IngestOptionsTests
             ["STRIPE_API_VERSION_MISMATCH"] = "Reject",
         });
 
-        Assert.Equal([scalekit, previous], options.Sender(WebhookSource.Scalekit).Secrets);
-        Assert.Equal(["whsec_a", "whsec_b"], options.Sender(WebhookSource.Stripe).Secrets);
+        Assert.Equal([scalekit, previous], options.Sender(ScalekitSource.Id).Secrets);
+        Assert.Equal(["whsec_a", "whsec_b"], options.Sender(StripeSource.Id).Secrets);
         Assert.Equal(TimeSpan.FromSeconds(600), options.TimestampTolerance);
         Assert.Equal(2048, options.MaxBodyBytes);
         Assert.Equal(StripeApiVersionPolicy.Reject, options.StripeApiVersionPolicy);
@@ -37,8 +39,8 @@ public class IngestOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(300), options.TimestampTolerance);
         Assert.Equal(1024 * 1024, options.MaxBodyBytes);
         Assert.Equal(StripeApiVersionPolicy.Accept, options.StripeApiVersionPolicy);
-        Assert.False(options.Sender(WebhookSource.Scalekit).IsEnabled);
-        Assert.False(options.Sender(WebhookSource.Stripe).IsEnabled);
+        Assert.False(options.Sender(ScalekitSource.Id).IsEnabled);
+        Assert.False(options.Sender(StripeSource.Id).IsEnabled);
     }
 
     [Theory]
@@ -59,8 +61,8 @@ public class IngestOptionsTests
     {
         var options = Resolve(new() { ["SCALEKIT_WEBHOOK_SECRET"] = "placeholder", ["STRIPE_WEBHOOK_SECRET"] = WebhookSigner.NewStripeSecret() });
 
-        Assert.False(options.Sender(WebhookSource.Scalekit).IsEnabled);
-        Assert.True(options.Sender(WebhookSource.Stripe).IsEnabled);
+        Assert.False(options.Sender(ScalekitSource.Id).IsEnabled);
+        Assert.True(options.Sender(StripeSource.Id).IsEnabled);
     }
 
     private static IngestOptions Resolve(Dictionary<string, string?> settings)

@@ -1,5 +1,8 @@
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 
@@ -13,7 +16,7 @@ public class SenderSecretsTests
         var current = WebhookSigner.NewScalekitSecret();
         var previous = WebhookSigner.NewScalekitSecret();
 
-        var sender = SenderSecrets.Read(WebhookSource.Scalekit, Setting, $"{current}, {previous}");
+        var sender = SenderSecrets.Read(ScalekitSource.Id, Setting, $"{current}, {previous}");
 
         Assert.True(sender.IsEnabled);
         Assert.Null(sender.Problem);
@@ -30,7 +33,7 @@ public class SenderSecretsTests
     [InlineData("@microsoft.keyvault(VaultName=kv-x;SecretName=scalekit-webhook-secret)", "Key Vault reference that has not been resolved")]
     public void Read_BrokenValue_DisablesTheSenderNamingTheSettingButNotTheValue(string? value, string expected)
     {
-        var sender = SenderSecrets.Read(WebhookSource.Scalekit, Setting, value);
+        var sender = SenderSecrets.Read(ScalekitSource.Id, Setting, value);
 
         Assert.False(sender.IsEnabled);
         Assert.Contains(Setting, sender.Problem, StringComparison.Ordinal);
@@ -44,7 +47,7 @@ public class SenderSecretsTests
     [Fact]
     public void Read_OneBadSecretAmongGoodOnes_NamesItsPosition()
     {
-        var sender = SenderSecrets.Read(WebhookSource.Scalekit, Setting, $"{WebhookSigner.NewScalekitSecret()} whsec_!!!");
+        var sender = SenderSecrets.Read(ScalekitSource.Id, Setting, $"{WebhookSigner.NewScalekitSecret()} whsec_!!!");
 
         Assert.Contains("secret #2", sender.Problem, StringComparison.Ordinal);
     }
@@ -54,7 +57,7 @@ public class SenderSecretsTests
     {
         var secrets = string.Join(',', Enumerable.Range(0, 9).Select(_ => WebhookSigner.NewScalekitSecret()));
 
-        var sender = SenderSecrets.Read(WebhookSource.Scalekit, Setting, secrets);
+        var sender = SenderSecrets.Read(ScalekitSource.Id, Setting, secrets);
 
         Assert.Contains("at most 8", sender.Problem, StringComparison.Ordinal);
     }
@@ -65,7 +68,7 @@ public class SenderSecretsTests
     [InlineData("placeholder", false)]
     public void Read_StripeSecrets_NeedTheWhsecPrefix(string value, bool enabled)
     {
-        var sender = SenderSecrets.Read(WebhookSource.Stripe, "STRIPE_WEBHOOK_SECRET", value);
+        var sender = SenderSecrets.Read(StripeSource.Id, "STRIPE_WEBHOOK_SECRET", value);
 
         Assert.Equal(enabled, sender.IsEnabled);
     }
@@ -73,10 +76,10 @@ public class SenderSecretsTests
     [Fact]
     public void Read_HrSecrets_AreStandardWebhooksSecretsInTheirOwnSetting()
     {
-        Assert.Equal(IngestOptions.HrSecretSetting, IngestOptions.SecretSetting(WebhookSource.Hr));
-        Assert.True(SenderSecrets.Read(WebhookSource.Hr, IngestOptions.HrSecretSetting, global::Scalekit.Webhooks.Samples.WebhookSigner.NewScalekitSecret()).IsEnabled);
+        Assert.Equal(IngestOptions.HrSecretSetting, IngestOptions.SecretSetting(HrSource.Id));
+        Assert.True(SenderSecrets.Read(HrSource.Id, IngestOptions.HrSecretSetting, global::Scalekit.Webhooks.Samples.WebhookSigner.NewScalekitSecret()).IsEnabled);
 
-        var broken = SenderSecrets.Read(WebhookSource.Hr, IngestOptions.HrSecretSetting, "whsec_***not-base64***");
+        var broken = SenderSecrets.Read(HrSource.Id, IngestOptions.HrSecretSetting, "whsec_***not-base64***");
         Assert.False(broken.IsEnabled);
         Assert.StartsWith("HR_WEBHOOK_SECRET", broken.Problem, StringComparison.Ordinal);
         Assert.Contains("not standard base64", broken.Problem, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Verification;
+using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 
@@ -47,7 +48,7 @@ public class WebhookResponseTests
     [Fact]
     public void From_Accepted_Is201NamingTheEvent()
     {
-        var envelope = new EventEnvelope { Source = WebhookSource.Scalekit, DeliveryId = "msg_1", EventId = "evt_1", EventType = "user.login", ReceivedAt = DateTimeOffset.UnixEpoch };
+        var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_1", EventId = "evt_1", EventType = "user.login", ReceivedAt = DateTimeOffset.UnixEpoch };
         var response = WebhookResponse.From(IngestResult.Accepted(envelope, claimChecked: false));
         Assert.Equal(201, response.StatusCode);
         using var body = JsonDocument.Parse(response.Body);

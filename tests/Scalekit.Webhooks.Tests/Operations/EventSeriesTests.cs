@@ -19,11 +19,11 @@ public class EventSeriesTests
     public void OneHour_HasMinuteBucketsAlignedToTheMinute_CoveringNow()
     {
         var series = new EventSeries(Now.AddHours(-1), Now);
-        var json = series.ToJson();
+        var view = series.ToView();
 
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 11, 30, 0, TimeSpan.Zero), series.Start);
-        Assert.Equal(60, json["bucket_seconds"]!.GetValue<long>());
-        Assert.Equal(61, json["ingested"]!.AsArray().Count);
+        Assert.Equal(60, view.BucketSeconds);
+        Assert.Equal(61, view.Ingested.Count);
     }
 
     [Fact]
@@ -37,12 +37,12 @@ public class EventSeriesTests
         series.Failed(Now);
         series.Parked(Now.AddHours(-1));
 
-        var json = series.ToJson();
-        var ingested = json["ingested"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+        var view = series.ToView();
+        var ingested = view.Ingested;
         Assert.Equal(2, ingested[59]);
         Assert.Equal(2, ingested.Sum());
-        Assert.Equal(1, json["failed"]!.AsArray()[60]!.GetValue<int>());
-        Assert.Equal(1, json["parked"]!.AsArray()[0]!.GetValue<int>());
+        Assert.Equal(1, view.Failed[60]);
+        Assert.Equal(1, view.Parked[0]);
     }
 
     [Fact]
@@ -56,12 +56,12 @@ public class EventSeriesTests
 
         series.Processed(Now.AddMinutes(-30), null);
 
-        var json = series.ToJson();
-        Assert.Equal(50, json["latency_p50_ms"]!.AsArray()[60]!.GetValue<double>());
-        Assert.Equal(95, json["latency_p95_ms"]!.AsArray()[60]!.GetValue<double>());
-        Assert.Null(json["latency_p50_ms"]!.AsArray()[30]);
-        Assert.Equal(1, json["processed"]!.AsArray()[30]!.GetValue<int>());
-        Assert.Equal(101, json["processed"]!.AsArray().Sum(n => n!.GetValue<int>()));
+        var view = series.ToView();
+        Assert.Equal(50, view.LatencyP50Ms[60]);
+        Assert.Equal(95, view.LatencyP95Ms[60]);
+        Assert.Null(view.LatencyP50Ms[30]);
+        Assert.Equal(1, view.Processed[30]);
+        Assert.Equal(101, view.Processed.Sum());
     }
 
     [Theory]
@@ -75,6 +75,6 @@ public class EventSeriesTests
         var report = new IntegrationHealthReport("billing", "live", successes, failures,
             successMinute is { } s ? Now.AddMinutes(s) : null, failureMinute is { } f ? Now.AddMinutes(f) : null, null, null);
         Assert.Equal(expected, report.Status);
-        Assert.Equal(expected, report.ToJson()["status"]!.GetValue<string>());
+        Assert.Equal(expected, report.ToView().Status);
     }
 }

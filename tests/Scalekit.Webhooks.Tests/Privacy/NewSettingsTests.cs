@@ -6,6 +6,8 @@ using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.Tests.Privacy;
 
@@ -61,7 +63,7 @@ public class NewSettingsTests
     {
         var filter = Provider(new() { ["STRIPE_LIVEMODE"] = setting }).GetRequiredService<EventModeFilter>();
         using var document = JsonDocument.Parse($"{{\"id\":\"evt_1\",\"livemode\":{(eventLive ? "true" : "false")}}}");
-        var reason = filter.OtherModeReason(WebhookSource.Stripe, document.RootElement);
+        var reason = filter.OtherModeReason(StripeSource.Id, document.RootElement);
         if (expected is null)
         {
             Assert.Null(reason);
@@ -81,7 +83,7 @@ public class NewSettingsTests
     {
         var filter = Provider(new() { ["SCALEKIT_ENVIRONMENT_ID"] = "env_live" }).GetRequiredService<EventModeFilter>();
         using var document = JsonDocument.Parse(body);
-        Assert.Equal(refused, filter.OtherModeReason(WebhookSource.Scalekit, document.RootElement) is not null);
+        Assert.Equal(refused, filter.OtherModeReason(ScalekitSource.Id, document.RootElement) is not null);
     }
 
     private static ServiceProvider Provider(Dictionary<string, string?> settings)

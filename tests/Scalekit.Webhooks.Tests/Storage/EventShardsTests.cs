@@ -6,6 +6,9 @@ using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Tests.Storage;
 
@@ -18,13 +21,13 @@ public class EventShardsTests
     {
         var body = ScalekitSamples.Create("organization.domain_created", new SampleOptions { OccurredAt = At, OrganizationId = "org_affinity_1" });
 
-        Assert.Equal("org_affinity_1", Key(WebhookSource.Scalekit, body.ToJsonString()));
+        Assert.Equal("org_affinity_1", Key(ScalekitSource.Id, body.ToJsonString()));
     }
 
     [Fact]
     public void EntityKey_Scalekit_ReadsDataOrganization_WhenTheTopLevelHasNone()
     {
-        Assert.Equal("org_in_data", Key(WebhookSource.Scalekit, """{"id":"evt_1","type":"x","data":{"organization_id":"org_in_data"}}"""));
+        Assert.Equal("org_in_data", Key(ScalekitSource.Id, """{"id":"evt_1","type":"x","data":{"organization_id":"org_in_data"}}"""));
     }
 
     [Theory]
@@ -35,7 +38,7 @@ public class EventShardsTests
     [InlineData("""{"id":"evt_1",""")]
     public void EntityKey_NoUsableOrganization_IsNull(string body)
     {
-        Assert.Null(Key(WebhookSource.Scalekit, body));
+        Assert.Null(Key(ScalekitSource.Id, body));
     }
 
     [Fact]
@@ -43,13 +46,13 @@ public class EventShardsTests
     {
         var body = StripeSamples.Create("customer.subscription.updated", new SampleOptions { OccurredAt = At, CustomerId = "cus_affinity_1" });
 
-        Assert.Equal("cus_affinity_1", Key(WebhookSource.Stripe, body.ToJsonString()));
+        Assert.Equal("cus_affinity_1", Key(StripeSource.Id, body.ToJsonString()));
     }
 
     [Fact]
     public void EntityKey_StripeCustomerEvent_IsTheCustomerItself()
     {
-        Assert.Equal("cus_self", Key(WebhookSource.Stripe, """{"id":"evt_1","type":"customer.updated","data":{"object":{"id":"cus_self","object":"customer"}}}"""));
+        Assert.Equal("cus_self", Key(StripeSource.Id, """{"id":"evt_1","type":"customer.updated","data":{"object":{"id":"cus_self","object":"customer"}}}"""));
     }
 
     [Fact]
@@ -57,7 +60,7 @@ public class EventShardsTests
     {
         var body = HrSamples.Create("employee.updated", new SampleOptions { OccurredAt = At, EmployeeId = "E-7" });
 
-        Assert.Equal("E-7", Key(WebhookSource.Hr, body.ToJsonString()));
+        Assert.Equal("E-7", Key(HrSource.Id, body.ToJsonString()));
     }
 
     [Fact]
@@ -89,7 +92,7 @@ public class EventShardsTests
     public void ShardOfEnvelope_UsesItsKey_ThenThePayload_ThenTheEventId()
     {
         var payload = Encoding.UTF8.GetBytes("""{"id":"evt_a","type":"organization.updated","organization_id":"org_payload"}""");
-        var envelope = new EventEnvelope { Source = WebhookSource.Scalekit, DeliveryId = "msg_1", EventId = "evt_a", EventType = "organization.updated", ReceivedAt = At, InlinePayload = payload };
+        var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_1", EventId = "evt_a", EventType = "organization.updated", ReceivedAt = At, InlinePayload = payload };
 
         Assert.Equal(EventShards.ShardOf("org_payload", 16), EventShards.ShardOf(envelope, 16));
         Assert.Equal(EventShards.ShardOf("org_kept", 16), EventShards.ShardOf(envelope with { ShardKey = "org_kept" }, 16));
@@ -99,11 +102,11 @@ public class EventShardsTests
     [Fact]
     public void QueueNames_ShardZeroKeepsTheUnshardedName_OthersAreNumbered()
     {
-        Assert.Equal("scalekit-events", StorageNames.QueueFor(WebhookSource.Scalekit, 0));
-        Assert.Equal("stripe-events-15", StorageNames.QueueFor(WebhookSource.Stripe, 15));
-        Assert.Equal("hr-events-3-poison", StorageNames.PoisonQueueFor(WebhookSource.Hr, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StorageNames.QueueFor(WebhookSource.Hr, StorageNames.MaxEventQueueShards));
-        var eventQueues = Enum.GetValues<WebhookSource>().SelectMany(source => StorageNames.AllShards.SelectMany(shard => new[] { StorageNames.QueueFor(source, shard), StorageNames.PoisonQueueFor(source, shard) })).ToList();
+        Assert.Equal("scalekit-events", StorageNames.QueueFor(ScalekitSource.Id, 0));
+        Assert.Equal("stripe-events-15", StorageNames.QueueFor(StripeSource.Id, 15));
+        Assert.Equal("hr-events-3-poison", StorageNames.PoisonQueueFor(HrSource.Id, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StorageNames.QueueFor(HrSource.Id, StorageNames.MaxEventQueueShards));
+        var eventQueues = EventSources.Sources.SelectMany(source => StorageNames.AllShards.SelectMany(shard => new[] { StorageNames.QueueFor(source, shard), StorageNames.PoisonQueueFor(source, shard) })).ToList();
         Assert.Equal(3 * 2 * StorageNames.MaxEventQueueShards, eventQueues.Distinct().Count());
         Assert.Subset(StorageNames.AllQueues.ToHashSet(), eventQueues.ToHashSet());
     }
@@ -111,7 +114,7 @@ public class EventShardsTests
     [Fact]
     public void ShardKey_SurvivesTheEnvelopeCodec()
     {
-        var envelope = new EventEnvelope { Source = WebhookSource.Stripe, DeliveryId = "dlv_1", EventId = "evt_b", EventType = "invoice.paid", ReceivedAt = At, InlinePayload = "{}"u8.ToArray(), ShardKey = "cus_9" };
+        var envelope = new EventEnvelope { Source = StripeSource.Id, DeliveryId = "dlv_1", EventId = "evt_b", EventType = "invoice.paid", ReceivedAt = At, InlinePayload = "{}"u8.ToArray(), ShardKey = "cus_9" };
 
         Assert.Equal("cus_9", EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope)).ShardKey);
         Assert.Null(EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope with { ShardKey = null })).ShardKey);

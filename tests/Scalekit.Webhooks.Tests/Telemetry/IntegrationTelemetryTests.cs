@@ -3,19 +3,22 @@ using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Telemetry;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Tests.Telemetry;
 
 public class IntegrationTelemetryTests
 {
     [Theory]
-    [InlineData(WebhookSource.Stripe, ProcessingStatus.Processed, "billing", "success")]
-    [InlineData(WebhookSource.Stripe, ProcessingStatus.Parked, "billing", "failure")]
-    [InlineData(WebhookSource.Hr, ProcessingStatus.Failed, "hr", "failure")]
-    [InlineData(WebhookSource.Hr, ProcessingStatus.Ignored, "hr", "success")]
-    public void BillingAndHrEvents_CountForTheirIntegration(WebhookSource source, ProcessingStatus status, string integration, string outcome)
+    [InlineData(StripeSource.Name, ProcessingStatus.Processed, "billing", "success")]
+    [InlineData(StripeSource.Name, ProcessingStatus.Parked, "billing", "failure")]
+    [InlineData(HrSource.Name, ProcessingStatus.Failed, "hr", "failure")]
+    [InlineData(HrSource.Name, ProcessingStatus.Ignored, "hr", "success")]
+    public void BillingAndHrEvents_CountForTheirIntegration(string source, ProcessingStatus status, string integration, string outcome)
     {
-        var runs = Listen(() => IntegrationTelemetry.RecordEvent(source, status, TimeSpan.FromMilliseconds(7)));
+        var runs = Listen(() => IntegrationTelemetry.RecordEvent(new WebhookSource(source), status, TimeSpan.FromMilliseconds(7)));
 
         var tags = Assert.Single(runs, r => r["integration"] as string == integration && r["kind"] as string == "event");
         Assert.Equal(outcome, tags["outcome"]);
@@ -24,7 +27,7 @@ public class IntegrationTelemetryTests
     [Fact]
     public void ScalekitEvents_AreNoIntegration()
     {
-        var runs = Listen(() => IntegrationTelemetry.RecordEvent(WebhookSource.Scalekit, ProcessingStatus.Processed, TimeSpan.Zero));
+        var runs = Listen(() => IntegrationTelemetry.RecordEvent(ScalekitSource.Id, ProcessingStatus.Processed, TimeSpan.Zero));
 
         Assert.DoesNotContain(runs, r => r["kind"] as string == "event" && r["integration"] is not ("billing" or "hr"));
     }
