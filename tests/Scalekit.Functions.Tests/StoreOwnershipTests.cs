@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Functions.Tests;
@@ -20,20 +21,20 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Onboarding/OnboardingStore.cs",
     ];
 
-    // Readers of ledger columns that move behind the ledger store's typed queries; drop each once it has.
-    private static readonly string[] LedgerReadersToMove =
-    [
-        "src/Scalekit.Webhooks/Operations/OpsQueries.cs",
-        "src/Scalekit.Webhooks/Billing/BillingHealth.cs",
-    ];
+    // Maps a table's name to the account that holds it (for the provisioner); it reads and writes no rows.
+    private const string AccountRouting = "src/Scalekit.Webhooks/Storage/StorageClients.cs";
+
+    // A column named by a string where rows are built or read: an indexer set, a (column, value) pair, a typed getter.
+    private static readonly Regex ColumnLiteral = new(@"\[""[A-Z]\w*""\]\s*=(?!=)|\(""[A-Z]\w*"",\s|\.Get(String|Boolean|Int32|Int64|DateTimeOffset|DateTime|Double|Binary|Guid)\(""[A-Z]", RegexOptions.CultureInvariant);
+
+    // Code that builds or reads rows: a table entity, a read-model change, a table's personal data.
+    private static readonly Regex RowCode = new(@"\b(I?TableEntity|StateChange|PersonalDataTable)\b", RegexOptions.CultureInvariant);
 
     [Fact]
     public void OnlyStores_OpenTableClients()
     {
-        var offenders = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "src"), "*.cs", SearchOption.AllDirectories)
-            .Select(file => Path.GetRelativePath(RepositoryRoot.Path, file).Replace('\\', '/'))
-            .Where(file => !file.Contains("/obj/", StringComparison.Ordinal) && !file.Contains("/bin/", StringComparison.Ordinal))
-            .Where(file => !Stores.Contains(file) && !LedgerReadersToMove.Contains(file))
+        var offenders = SourceFiles()
+            .Where(file => !Stores.Contains(file) && file != AccountRouting)
             .Where(file => File.ReadAllText(Path.Combine(RepositoryRoot.Path, file)).Contains("GetTableClient(", StringComparison.Ordinal))
             .ToList();
 
@@ -41,8 +42,39 @@ public class StoreOwnershipTests
     }
 
     [Fact]
+    public void NoColumnName_IsSpelledOutsideItsStore()
+    {
+        var offenders = SourceFiles()
+            .Where(file => !Stores.Contains(file))
+            .SelectMany(file =>
+            {
+                var text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, file));
+                return RowCode.IsMatch(text)
+                    ? text.Split('\n').Select((line, index) => (line, index)).Where(l => ColumnLiteral.IsMatch(l.line)).Select(l => $"{file}:{l.index + 1}")
+                    : [];
+            })
+            .ToList();
+
+        Assert.True(offenders.Count == 0, "Column names belong to the table's store (a constant there, e.g. ReadModelColumns); these spell one: " + string.Join(", ", offenders));
+    }
+
+    [Fact]
+    public void ColumnCheck_FindsAColumnSpelledInRowCode()
+    {
+        Assert.Matches(ColumnLiteral, """changes.Add(new StateChange(StateTables.Users, id, id, Props(("Email", email))));""");
+        Assert.Matches(ColumnLiteral, """var row = new TableEntity(p, r) { ["OrganizationId"] = id };""");
+        Assert.Matches(ColumnLiteral, """row.GetString("Email")""");
+        Assert.DoesNotMatch(ColumnLiteral, """Props((ReadModelColumns.Email, Text(data, "email")))""");
+    }
+
+    [Fact]
     public void EveryListedStore_Exists()
     {
-        Assert.All(Stores.Concat(LedgerReadersToMove), file => Assert.True(File.Exists(Path.Combine(RepositoryRoot.Path, file)), file));
+        Assert.All(Stores.Append(AccountRouting), file => Assert.True(File.Exists(Path.Combine(RepositoryRoot.Path, file)), file));
     }
+
+    private static IEnumerable<string> SourceFiles() =>
+        Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "src"), "*.cs", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(RepositoryRoot.Path, file).Replace('\\', '/'))
+            .Where(file => !file.Contains("/obj/", StringComparison.Ordinal) && !file.Contains("/bin/", StringComparison.Ordinal));
 }

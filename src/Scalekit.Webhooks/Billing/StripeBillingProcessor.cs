@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Stripe;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Column = Scalekit.Webhooks.State.ReadModelColumns;
 
 namespace Scalekit.Webhooks.Billing;
 
@@ -92,15 +93,15 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
         var change = new StateChange(StateTables.Subscriptions, subscription.CustomerId, subscription.Id, new Dictionary<string, object?>
         {
-            ["SubscriptionId"] = subscription.Id,
-            ["Status"] = subscription.Status,
-            ["PriceLookupKey"] = lookupKey,
-            ["PlanType"] = plan.Plan,
-            ["Features"] = JsonSerializer.Serialize(plan.Features),
-            ["CurrentPeriodEnd"] = periodEnd,
-            ["Created"] = subscription.Created == default ? null : Utc(subscription.Created),
-            ["CancelAtPeriodEnd"] = subscription.CancelAtPeriodEnd,
-            ["TrialEnd"] = subscription.TrialEnd is { } trial ? Utc(trial) : null,
+            [Column.SubscriptionId] = subscription.Id,
+            [Column.Status] = subscription.Status,
+            [Column.PriceLookupKey] = lookupKey,
+            [Column.PlanType] = plan.Plan,
+            [Column.Features] = JsonSerializer.Serialize(plan.Features),
+            [Column.CurrentPeriodEnd] = periodEnd,
+            [Column.Created] = subscription.Created == default ? null : Utc(subscription.Created),
+            [Column.CancelAtPeriodEnd] = subscription.CancelAtPeriodEnd,
+            [Column.TrialEnd] = subscription.TrialEnd is { } trial ? Utc(trial) : null,
         }, SoftDelete: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
@@ -114,10 +115,10 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     {
         var change = new StateChange(StateTables.Customers, customer.Id, customer.Id, new Dictionary<string, object?>
         {
-            ["Email"] = customer.Email,
-            ["Name"] = customer.Name,
-            ["BillingStatus"] = "deleted",
-            ["DeletedOn"] = stamp.OccurredAt,
+            [Column.Email] = customer.Email,
+            [Column.Name] = customer.Name,
+            [Column.BillingStatus] = "deleted",
+            [Column.DeletedOn] = stamp.OccurredAt,
         }, SoftDelete: true);
         if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
@@ -131,12 +132,12 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     {
         var change = new StateChange(StateTables.Invoices, invoice.CustomerId, invoice.Id, new Dictionary<string, object?>
         {
-            ["Status"] = invoice.Status,
-            ["Outcome"] = stamp.EventType["invoice.".Length..],
-            ["SubscriptionId"] = invoice.Parent?.SubscriptionDetails?.SubscriptionId,
-            ["AmountDue"] = invoice.AmountDue,
-            ["AmountPaid"] = invoice.AmountPaid,
-            ["Currency"] = invoice.Currency,
+            [Column.Status] = invoice.Status,
+            [Column.Outcome] = stamp.EventType["invoice.".Length..],
+            [Column.SubscriptionId] = invoice.Parent?.SubscriptionDetails?.SubscriptionId,
+            [Column.AmountDue] = invoice.AmountDue,
+            [Column.AmountPaid] = invoice.AmountPaid,
+            [Column.Currency] = invoice.Currency,
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
@@ -153,9 +154,9 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
         var change = new StateChange(StateTables.Customers, session.CustomerId, session.CustomerId, new Dictionary<string, object?>
         {
-            ["CheckoutSessionId"] = session.Id,
-            ["CheckoutSubscriptionId"] = session.SubscriptionId,
-            ["ClientReferenceId"] = session.ClientReferenceId,
+            [Column.CheckoutSessionId] = session.Id,
+            [Column.CheckoutSubscriptionId] = session.SubscriptionId,
+            [Column.ClientReferenceId] = session.ClientReferenceId,
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
@@ -168,7 +169,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
         var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>
         {
-            ["ActiveEntitlements"] = JsonSerializer.Serialize(keys),
+            [Column.ActiveEntitlements] = JsonSerializer.Serialize(keys),
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale

@@ -75,13 +75,13 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<PayloadRetention>();
         services.TryAddSingleton<PersonalDataEraser>();
         services.TryAddSingleton<AuditTrail>();
-        foreach (var table in PersonalDataTable.Scalekit)
+        foreach (var table in ReadModel.PersonalData)
         {
             services.AddSingleton(table);
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
-        services.AddSingleton(PersonalDataTable.Hr);
+        services.AddSingleton(EmployeeStore.PersonalData);
         services.TryAddSingleton<ScalekitTokenCache>();
         services.AddSettings<ScalekitOptions, ScalekitOptionsValidator>(options => ScalekitOptions.Bind(options, configuration));
         // One named client, so every Scalekit client shares one resilience pipeline (and its circuit breaker).

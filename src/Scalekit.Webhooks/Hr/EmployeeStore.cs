@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -49,6 +50,11 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
 {
     /// <summary>How long a sync may hold an employee before another consumer may take over (a crashed consumer's lease lapses).</summary>
     public static readonly TimeSpan SyncLease = TimeSpan.FromMinutes(2);
+
+    /// <summary>What the HR system said about a person and what was sent for them.</summary>
+    public static PersonalDataTable PersonalData { get; } = new(StateTables.Employees,
+        ["Email", "Department", "Title", "LastSyncDetail"],
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = "Email", [ErasureSubjectKind.UserId] = "ScalekitUserId" });
 
     private const string LeaseIdColumn = "SyncLeaseId";
     private const string LeaseUntilColumn = "SyncLeaseUntil";

@@ -3,8 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Operations;
-using Scalekit.Webhooks.Privacy;
-using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Onboarding;
 
@@ -18,11 +16,7 @@ internal static class OnboardingRegistration
         services.TryAddSingleton<OnboardingSteps>();
         services.TryAddSingleton<CustomerOnboarding>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, OnboardingHealth>());
-        services.AddSingleton(new PersonalDataTable(StorageNames.OnboardingTable, ["AdminEmail"], new Dictionary<ErasureSubjectKind, string>
-        {
-            [ErasureSubjectKind.Email] = "AdminEmail",
-            [ErasureSubjectKind.UserId] = "AdminUserId",
-        }));
+        services.AddSingleton(OnboardingStore.PersonalData);
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Onboarding;
@@ -16,6 +17,13 @@ public sealed class OnboardingStore(StorageClients clients, TimeProvider time)
 {
     private const string StateRow = "state";
     private const string LeaseRow = "lease";
+
+    /// <summary>The admin an onboarding invited: found by email or by the Scalekit user id.</summary>
+    public static PersonalDataTable PersonalData { get; } = new(StorageNames.OnboardingTable, ["AdminEmail"], new Dictionary<ErasureSubjectKind, string>
+    {
+        [ErasureSubjectKind.Email] = "AdminEmail",
+        [ErasureSubjectKind.UserId] = "AdminUserId",
+    });
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.OnboardingTable);
 

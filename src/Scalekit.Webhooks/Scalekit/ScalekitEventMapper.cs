@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Scalekit.Webhooks.State;
+using Column = Scalekit.Webhooks.State.ReadModelColumns;
 
 namespace Scalekit.Webhooks.Scalekit;
 
@@ -91,13 +92,13 @@ public static class ScalekitEventMapper
     {
         var id = Required(data, "id");
         var properties = Props(
-            ("DisplayName", Text(data, "display_name")),
-            ("ExternalId", Text(data, "external_id")),
-            ("RegionCode", Text(data, "region_code")),
-            ("CreateTime", Text(data, "create_time")),
-            ("UpdateTime", Text(data, "update_time")),
-            ("Metadata", Json(data, "metadata")),
-            ("Features", Features(data)));
+            (Column.DisplayName, Text(data, "display_name")),
+            (Column.ExternalId, Text(data, "external_id")),
+            (Column.RegionCode, Text(data, "region_code")),
+            (Column.CreateTime, Text(data, "create_time")),
+            (Column.UpdateTime, Text(data, "update_time")),
+            (Column.Metadata, Json(data, "metadata")),
+            (Column.Features, Features(data)));
         if (deleted && Text(data, "deleted_at") is { } deletedAt)
         {
             properties[StateStore.DeletedAt] = deletedAt;
@@ -107,7 +108,7 @@ public static class ScalekitEventMapper
         if (Text(data, "external_id") is { } externalId && !deleted)
         {
             // Seeds the Stripe customer → organization link, so billing sync can skip the lookup.
-            changes.Add(new StateChange(StateTables.OrganizationLinks, externalId, externalId, Props(("OrganizationId", id))));
+            changes.Add(new StateChange(StateTables.OrganizationLinks, externalId, externalId, Props((Column.OrganizationId, id))));
         }
 
         return new ScalekitEventPlan(changes);
@@ -121,34 +122,34 @@ public static class ScalekitEventMapper
         var changes = new List<StateChange>
         {
             new(StateTables.OrganizationDomains, organizationId, id, Props(
-                ("Domain", domain),
-                ("DomainType", Text(data, "domain_type")),
-                ("VerificationStatus", Text(data, "verification_status")),
-                ("VerificationMethod", Text(data, "verification_method")),
-                ("UpdatedAt", Text(data, "updated_at"))), deleted),
+                (Column.Domain, domain),
+                (Column.DomainType, Text(data, "domain_type")),
+                (Column.VerificationStatus, Text(data, "verification_status")),
+                (Column.VerificationMethod, Text(data, "verification_method")),
+                (Column.UpdatedAt, Text(data, "updated_at"))), deleted),
         };
         if (domain is not null)
         {
             // The domain → organization index, so finding an employee's organization by email domain reads one partition.
             changes.Add(new StateChange(StateTables.DomainOrganizations, domain.ToLowerInvariant(), id, Props(
-                ("OrganizationId", organizationId),
-                ("VerificationStatus", Text(data, "verification_status"))), deleted));
+                (Column.OrganizationId, organizationId),
+                (Column.VerificationStatus, Text(data, "verification_status"))), deleted));
         }
 
         return new ScalekitEventPlan(changes);
     }
 
     private static ScalekitEventPlan Sso(JsonElement data, string? org, bool deleted, bool? enabled = null) => Single(StateTables.SsoConnections, OrgOf(data, org), Required(data, "id"), deleted,
-        ("ConnectionType", Text(data, "connection_type")),
-        ("Provider", Text(data, "provider")),
-        ("Enabled", enabled ?? Bool(data, "enabled")),
-        ("Status", Text(data, "status")));
+        (Column.ConnectionType, Text(data, "connection_type")),
+        (Column.Provider, Text(data, "provider")),
+        (Column.Enabled, enabled ?? Bool(data, "enabled")),
+        (Column.Status, Text(data, "status")));
 
     private static ScalekitEventPlan Directory(JsonElement data, string? org, bool enabled) => Single(StateTables.Directories, OrgOf(data, org), Required(data, "id"), false,
-        ("DirectoryType", Text(data, "directory_type")),
-        ("Provider", Text(data, "provider")),
-        ("Enabled", Bool(data, "enabled") ?? enabled),
-        ("UpdatedAt", Text(data, "updated_at")));
+        (Column.DirectoryType, Text(data, "directory_type")),
+        (Column.Provider, Text(data, "provider")),
+        (Column.Enabled, Bool(data, "enabled") ?? enabled),
+        (Column.UpdatedAt, Text(data, "updated_at")));
 
     private static ScalekitEventPlan DirectoryUser(JsonElement data, string? org)
     {
@@ -158,23 +159,23 @@ public static class ScalekitEventMapper
             ? list.EnumerateArray().Select(g => Text(g, "id")).OfType<string>().ToList()
             : [];
         var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props(
-            ("DpId", Text(data, "dp_id")),
-            ("Email", Text(data, "email")),
-            ("Active", Bool(data, "active")),
-            ("Name", Text(data, "name")),
-            ("GivenName", Text(data, "given_name")),
-            ("FamilyName", Text(data, "family_name")),
-            ("PreferredUsername", Text(data, "preferred_username")),
-            ("Roles", Json(data, "roles")),
-            ("Groups", Json(data, "groups")),
-            ("EmployeeId", Text(data, "employee_id")),
-            ("Department", Text(data, "department")),
-            ("Title", Text(data, "title")),
-            ("Manager", Text(data, "manager")),
-            ("CostCenter", Text(data, "cost_center")),
-            ("Division", Text(data, "division")),
-            ("Organization", Text(data, "organization")),
-            ("CustomAttributes", Json(data, "custom_attributes"))));
+            (Column.DpId, Text(data, "dp_id")),
+            (Column.Email, Text(data, "email")),
+            (Column.Active, Bool(data, "active")),
+            (Column.Name, Text(data, "name")),
+            (Column.GivenName, Text(data, "given_name")),
+            (Column.FamilyName, Text(data, "family_name")),
+            (Column.PreferredUsername, Text(data, "preferred_username")),
+            (Column.Roles, Json(data, "roles")),
+            (Column.Groups, Json(data, "groups")),
+            (Column.EmployeeId, Text(data, "employee_id")),
+            (Column.Department, Text(data, "department")),
+            (Column.Title, Text(data, "title")),
+            (Column.Manager, Text(data, "manager")),
+            (Column.CostCenter, Text(data, "cost_center")),
+            (Column.Division, Text(data, "division")),
+            (Column.Organization, Text(data, "organization")),
+            (Column.CustomAttributes, Json(data, "custom_attributes"))));
         return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, groups, UserDeleted: false));
     }
 
@@ -182,15 +183,15 @@ public static class ScalekitEventMapper
     {
         var organizationId = OrgOf(data, org);
         var id = Required(data, "id");
-        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props(("Email", Text(data, "email")), ("Active", false)), SoftDelete: true);
+        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props((Column.Email, Text(data, "email")), (Column.Active, false)), SoftDelete: true);
         return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, [], UserDeleted: true));
     }
 
     private static ScalekitEventPlan DirectoryGroup(JsonElement data, string? org, bool deleted) => Single(StateTables.DirectoryGroups, OrgOf(data, org), Required(data, "id"), deleted,
-        ("DirectoryId", Text(data, "directory_id")),
-        ("DisplayName", Text(data, "display_name")),
-        ("ExternalId", Text(data, "external_id")),
-        ("DpId", Text(data, "dp_id")));
+        (Column.DirectoryId, Text(data, "directory_id")),
+        (Column.DisplayName, Text(data, "display_name")),
+        (Column.ExternalId, Text(data, "external_id")),
+        (Column.DpId, Text(data, "dp_id")));
 
     private static ScalekitEventPlan Membership(JsonElement data, string? org, bool deleted)
     {
@@ -203,19 +204,19 @@ public static class ScalekitEventMapper
         var changes = new List<StateChange>
         {
             new(StateTables.Users, userId, userId, Props(
-                ("Email", Text(user, "email")),
-                ("ExternalId", Text(user, "external_id")),
-                ("Metadata", Json(user, "metadata")),
-                ("GivenName", profile.ValueKind == JsonValueKind.Object ? Text(profile, "given_name") : null),
-                ("FamilyName", profile.ValueKind == JsonValueKind.Object ? Text(profile, "family_name") : null),
-                ("Name", profile.ValueKind == JsonValueKind.Object ? Text(profile, "name") : null))),
+                (Column.Email, Text(user, "email")),
+                (Column.ExternalId, Text(user, "external_id")),
+                (Column.Metadata, Json(user, "metadata")),
+                (Column.GivenName, profile.ValueKind == JsonValueKind.Object ? Text(profile, "given_name") : null),
+                (Column.FamilyName, profile.ValueKind == JsonValueKind.Object ? Text(profile, "family_name") : null),
+                (Column.Name, profile.ValueKind == JsonValueKind.Object ? Text(profile, "name") : null))),
         };
         if (organizationId is not null)
         {
             changes.Add(new StateChange(StateTables.Memberships, organizationId, userId, Props(
-                ("Email", Text(user, "email")),
-                ("MembershipStatus", Text(data, "membership_status") ?? (deleted ? "DELETED" : "ACTIVE")),
-                ("Roles", Json(data, "roles"))), deleted));
+                (Column.Email, Text(user, "email")),
+                (Column.MembershipStatus, Text(data, "membership_status") ?? (deleted ? "DELETED" : "ACTIVE")),
+                (Column.Roles, Json(data, "roles"))), deleted));
         }
 
         return new ScalekitEventPlan(changes);
@@ -226,30 +227,30 @@ public static class ScalekitEventMapper
         var session = Child(data, "user_session");
         var userId = Text(session, "user_id") ?? Required(Child(data, "user"), "id");
         return Single(StateTables.UserSessions, userId, Required(session, "session_id"), false,
-            ("OrganizationId", Text(session, "organization_id")),
-            ("Status", Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
-            ("LoggedIn", loggedIn),
-            ("Device", Json(session, "device")));
+            (Column.OrganizationId, Text(session, "organization_id")),
+            (Column.Status, Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
+            (Column.LoggedIn, loggedIn),
+            (Column.Device, Json(session, "device")));
     }
 
     private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, Text(data, "name") ?? Required(data, "id"), deleted,
-        ("RoleId", Text(data, "id")),
-        ("DisplayName", Text(data, "display_name")),
-        ("Description", Text(data, "description")),
-        ("Extends", Text(data, "extends")));
+        (Column.RoleId, Text(data, "id")),
+        (Column.DisplayName, Text(data, "display_name")),
+        (Column.Description, Text(data, "description")),
+        (Column.Extends, Text(data, "extends")));
 
     private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, Text(data, "name") ?? Required(data, "id"), deleted,
-        ("PermissionId", Text(data, "id")),
-        ("Description", Text(data, "description")));
+        (Column.PermissionId, Text(data, "id")),
+        (Column.Description, Text(data, "description")));
 
     // Status only: tokens, authorization details and magic links in these payloads are deliberately not read.
     private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, Required(data, "id"), deleted,
-        ("Identifier", Text(data, "identifier")),
-        ("Connector", Text(data, "connector")),
-        ("Provider", Text(data, "provider")),
-        ("Status", Text(data, "status")),
-        ("AuthorizationType", Text(data, "authorization_type")),
-        ("LastUsedAt", Text(data, "last_used_at")));
+        (Column.Identifier, Text(data, "identifier")),
+        (Column.Connector, Text(data, "connector")),
+        (Column.Provider, Text(data, "provider")),
+        (Column.Status, Text(data, "status")),
+        (Column.AuthorizationType, Text(data, "authorization_type")),
+        (Column.LastUsedAt, Text(data, "last_used_at")));
 
     private static ScalekitEventPlan Single(string table, string partition, string row, bool deleted, params (string Name, object? Value)[] properties) =>
         new([new StateChange(table, partition, row, Props(properties), deleted)]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Column = Scalekit.Webhooks.State.ReadModelColumns;
 
 namespace Scalekit.Webhooks.Scalekit;
 
@@ -15,9 +16,6 @@ namespace Scalekit.Webhooks.Scalekit;
 /// </remarks>
 public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
 {
-    private const string GroupIdsColumn = "GroupIds";
-    private const string GroupIdsSettledColumn = "GroupIdsSettled";
-
     /// <summary>Longest group list kept on a row (a Table string holds 32K characters); past it the member rows are queried.</summary>
     private const int MaxGroupIdsChars = 16_000;
 
@@ -89,7 +87,7 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
         if (listed is null)
         {
             // Stays unknown until the member rows are reconciled against a query.
-            return new Dictionary<string, object?> { [GroupIdsColumn] = null, [GroupIdsSettledColumn] = null };
+            return new Dictionary<string, object?> { [Column.GroupIds] = null, [Column.GroupIdsSettled] = null };
         }
 
         var union = listed.Ids.Union(groups, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
@@ -102,8 +100,8 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
     {
         var json = JsonSerializer.Serialize(groups);
         return json.Length > MaxGroupIdsChars
-            ? new Dictionary<string, object?> { [GroupIdsColumn] = null, [GroupIdsSettledColumn] = null }
-            : new Dictionary<string, object?> { [GroupIdsColumn] = json, [GroupIdsSettledColumn] = settled };
+            ? new Dictionary<string, object?> { [Column.GroupIds] = null, [Column.GroupIdsSettled] = null }
+            : new Dictionary<string, object?> { [Column.GroupIds] = json, [Column.GroupIdsSettled] = settled };
     }
 
     /// <summary>What a stored user row lists; a user with no row yet has no member rows either; null: not known.</summary>
@@ -114,18 +112,18 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
             return new GroupList(new HashSet<string>(StringComparer.Ordinal), Settled: true);
         }
 
-        if (!row.TryGetValue(GroupIdsColumn, out var value) || value is not string json)
+        if (!row.TryGetValue(Column.GroupIds, out var value) || value is not string json)
         {
             return null;
         }
 
         var ids = JsonSerializer.Deserialize<string[]>(json) ?? [];
-        return new GroupList(new HashSet<string>(ids, StringComparer.Ordinal), row.TryGetValue(GroupIdsSettledColumn, out var settled) && settled is true);
+        return new GroupList(new HashSet<string>(ids, StringComparer.Ordinal), row.TryGetValue(Column.GroupIdsSettled, out var settled) && settled is true);
     }
 
     private static StateChange MemberRow(GroupMembershipChange membership, string groupId, bool removed) =>
         new(StateTables.DirectoryGroupMembers, membership.OrganizationId, StorageKeys.Key(groupId, membership.DirectoryUserId),
-            new Dictionary<string, object?> { ["GroupId"] = groupId, ["UserId"] = membership.DirectoryUserId }, removed);
+            new Dictionary<string, object?> { [Column.GroupId] = groupId, [Column.UserId] = membership.DirectoryUserId }, removed);
 
     private sealed record GroupList(HashSet<string> Ids, bool Settled);
 }

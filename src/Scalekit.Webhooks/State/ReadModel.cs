@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.State;
@@ -89,6 +90,30 @@ public sealed record RecordPage<T>(IReadOnlyList<T> Items, string? ContinuationT
 /// </summary>
 public sealed class ReadModel(StorageClients clients)
 {
+    /// <summary>The Scalekit read model's personal data: which columns hold it and where each kind of subject is found.</summary>
+    public static IReadOnlyList<PersonalDataTable> PersonalData { get; } =
+    [
+        new(StateTables.DirectoryUsers,
+            [
+                ReadModelColumns.Email, ReadModelColumns.Name, ReadModelColumns.GivenName, ReadModelColumns.FamilyName, ReadModelColumns.PreferredUsername,
+                ReadModelColumns.EmployeeId, ReadModelColumns.Department, ReadModelColumns.Title, ReadModelColumns.Manager, ReadModelColumns.CostCenter,
+                ReadModelColumns.Division, ReadModelColumns.Organization, ReadModelColumns.CustomAttributes, ReadModelColumns.DpId,
+            ],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey) }),
+        new(StateTables.Users,
+            [ReadModelColumns.Email, ReadModelColumns.ExternalId, ReadModelColumns.Metadata, ReadModelColumns.GivenName, ReadModelColumns.FamilyName, ReadModelColumns.Name],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) }),
+        new(StateTables.Memberships,
+            [ReadModelColumns.Email],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) }),
+        new(StateTables.UserSessions,
+            [ReadModelColumns.Device],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.PartitionKey) }),
+        new(StateTables.ConnectedAccounts,
+            [ReadModelColumns.Identifier],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Identifier }),
+    ];
+
     private static readonly string[] VerifiedStatuses = ["VERIFIED", "AUTO_VERIFIED"];
 
     public async Task<OrganizationRecord?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
@@ -97,13 +122,13 @@ public sealed class ReadModel(StorageClients clients)
         var row = await GetAsync(StateTables.Organizations, organizationId, organizationId, cancellationToken).ConfigureAwait(false);
         return row is null ? null : new OrganizationRecord(
             organizationId,
-            row.GetString("DisplayName"),
-            row.GetString("ExternalId"),
-            row.GetString("RegionCode"),
-            row.GetString("CreateTime"),
-            row.GetString("UpdateTime"),
-            Json(row, "Metadata"),
-            Json(row, "Features"),
+            row.GetString(ReadModelColumns.DisplayName),
+            row.GetString(ReadModelColumns.ExternalId),
+            row.GetString(ReadModelColumns.RegionCode),
+            row.GetString(ReadModelColumns.CreateTime),
+            row.GetString(ReadModelColumns.UpdateTime),
+            Json(row, ReadModelColumns.Metadata),
+            Json(row, ReadModelColumns.Features),
             History(row));
     }
 
@@ -111,7 +136,7 @@ public sealed class ReadModel(StorageClients clients)
     public async Task<IReadOnlyDictionary<string, string>> OrganizationMetadataAsync(string organizationId, CancellationToken cancellationToken = default)
     {
         var row = await GetAsync(StateTables.Organizations, organizationId, organizationId, cancellationToken).ConfigureAwait(false);
-        return row?.GetString("Metadata") is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : new Dictionary<string, string>();
+        return row?.GetString(ReadModelColumns.Metadata) is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : new Dictionary<string, string>();
     }
 
     public async Task<OrganizationCounts> CountsAsync(string organizationId, CancellationToken cancellationToken = default) => new(
@@ -125,17 +150,17 @@ public sealed class ReadModel(StorageClients clients)
         return new RecordPage<DirectoryUserRecord>([.. rows.Select(row => new DirectoryUserRecord(
             organizationId,
             IdOf(row),
-            row.GetString("Email"),
-            row.GetBoolean("Active"),
-            row.GetString("Name"),
-            row.GetString("GivenName"),
-            row.GetString("FamilyName"),
-            row.GetString("PreferredUsername"),
-            row.GetString("EmployeeId"),
-            row.GetString("Department"),
-            row.GetString("Title"),
-            Json(row, "Roles"),
-            Json(row, "Groups"),
+            row.GetString(ReadModelColumns.Email),
+            row.GetBoolean(ReadModelColumns.Active),
+            row.GetString(ReadModelColumns.Name),
+            row.GetString(ReadModelColumns.GivenName),
+            row.GetString(ReadModelColumns.FamilyName),
+            row.GetString(ReadModelColumns.PreferredUsername),
+            row.GetString(ReadModelColumns.EmployeeId),
+            row.GetString(ReadModelColumns.Department),
+            row.GetString(ReadModelColumns.Title),
+            Json(row, ReadModelColumns.Roles),
+            Json(row, ReadModelColumns.Groups),
             History(row)))], token);
     }
 
@@ -143,7 +168,7 @@ public sealed class ReadModel(StorageClients clients)
     {
         var (rows, token) = await PageAsync(StateTables.Memberships, organizationId, pageSize, continuation, cancellationToken).ConfigureAwait(false);
         return new RecordPage<MemberRecord>([.. rows.Select(row => new MemberRecord(
-            organizationId, IdOf(row), row.GetString("Email"), row.GetString("MembershipStatus"), Json(row, "Roles"), History(row)))], token);
+            organizationId, IdOf(row), row.GetString(ReadModelColumns.Email), row.GetString(ReadModelColumns.MembershipStatus), Json(row, ReadModelColumns.Roles), History(row)))], token);
     }
 
     /// <summary>How many members of the organization have a live, active membership.</summary>
@@ -151,9 +176,9 @@ public sealed class ReadModel(StorageClients clients)
     {
         var count = 0;
         await foreach (var row in Table(StateTables.Memberships).QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}"),
-            select: ["MembershipStatus", StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
+            select: [ReadModelColumns.MembershipStatus, StateStore.DeletedAt], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (!row.ContainsKey(StateStore.DeletedAt) && row.GetString("MembershipStatus") is null or "ACTIVE")
+            if (!row.ContainsKey(StateStore.DeletedAt) && row.GetString(ReadModelColumns.MembershipStatus) is null or "ACTIVE")
             {
                 count++;
             }
@@ -168,9 +193,9 @@ public sealed class ReadModel(StorageClients clients)
         var groups = new List<string>();
         await foreach (var row in Table(StateTables.DirectoryGroupMembers).QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)} and UserId eq {directoryUserId}"),
-            select: ["GroupId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            select: [ReadModelColumns.GroupId], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            groups.Add(row.GetString("GroupId"));
+            groups.Add(row.GetString(ReadModelColumns.GroupId));
         }
 
         return groups;
@@ -183,8 +208,8 @@ public sealed class ReadModel(StorageClients clients)
         await foreach (var row in Table(StateTables.DomainOrganizations).QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(domain.ToLowerInvariant())}"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (VerifiedStatuses.Contains(row.GetString("VerificationStatus"), StringComparer.OrdinalIgnoreCase) && History(row).DeletedAt is null
-                && row.GetString("OrganizationId") is { } organizationId)
+            if (VerifiedStatuses.Contains(row.GetString(ReadModelColumns.VerificationStatus), StringComparer.OrdinalIgnoreCase) && History(row).DeletedAt is null
+                && row.GetString(ReadModelColumns.OrganizationId) is { } organizationId)
             {
                 organizations.Add(organizationId);
             }
@@ -198,14 +223,14 @@ public sealed class ReadModel(StorageClients clients)
         var row = await GetAsync(StateTables.Customers, customerId, customerId, cancellationToken).ConfigureAwait(false);
         return row is null ? null : new CustomerRecord(
             customerId,
-            row.GetString("Email"),
-            row.GetString("Name"),
-            row.GetString("BillingStatus"),
-            row.GetDateTimeOffset("DeletedOn"),
-            row.GetString("CheckoutSessionId"),
-            row.GetString("CheckoutSubscriptionId"),
-            row.GetString("ClientReferenceId"),
-            Strings(row, "ActiveEntitlements"),
+            row.GetString(ReadModelColumns.Email),
+            row.GetString(ReadModelColumns.Name),
+            row.GetString(ReadModelColumns.BillingStatus),
+            row.GetDateTimeOffset(ReadModelColumns.DeletedOn),
+            row.GetString(ReadModelColumns.CheckoutSessionId),
+            row.GetString(ReadModelColumns.CheckoutSubscriptionId),
+            row.GetString(ReadModelColumns.ClientReferenceId),
+            Strings(row, ReadModelColumns.ActiveEntitlements),
             History(row));
     }
 
@@ -218,15 +243,15 @@ public sealed class ReadModel(StorageClients clients)
         {
             subscriptions.Add(new SubscriptionRecord(
                 customerId,
-                row.GetString("SubscriptionId") ?? IdOf(row),
-                row.GetString("Status"),
-                row.GetString("PriceLookupKey"),
-                row.GetString("PlanType"),
-                Strings(row, "Features"),
-                row.GetDateTimeOffset("CurrentPeriodEnd"),
-                row.GetDateTimeOffset("Created"),
-                row.GetBoolean("CancelAtPeriodEnd"),
-                row.GetDateTimeOffset("TrialEnd"),
+                row.GetString(ReadModelColumns.SubscriptionId) ?? IdOf(row),
+                row.GetString(ReadModelColumns.Status),
+                row.GetString(ReadModelColumns.PriceLookupKey),
+                row.GetString(ReadModelColumns.PlanType),
+                Strings(row, ReadModelColumns.Features),
+                row.GetDateTimeOffset(ReadModelColumns.CurrentPeriodEnd),
+                row.GetDateTimeOffset(ReadModelColumns.Created),
+                row.GetBoolean(ReadModelColumns.CancelAtPeriodEnd),
+                row.GetDateTimeOffset(ReadModelColumns.TrialEnd),
                 History(row)));
         }
 
@@ -304,4 +329,81 @@ public sealed class ReadModel(StorageClients clients)
 
     private static string[] Strings(TableEntity row, string column) =>
         row.GetString(column) is { } json ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+}
+
+/// <summary>
+/// The columns of the read-model tables, besides the ones every row carries (<see cref="StateStore"/>): the event
+/// mappers write them through <see cref="StateChange"/>, <see cref="ReadModel"/> reads them, and no other code
+/// spells a column.
+/// </summary>
+public static class ReadModelColumns
+{
+    public const string Active = "Active";
+    public const string ActiveEntitlements = "ActiveEntitlements";
+    public const string AmountDue = "AmountDue";
+    public const string AmountPaid = "AmountPaid";
+    public const string AuthorizationType = "AuthorizationType";
+    public const string BillingStatus = "BillingStatus";
+    public const string CancelAtPeriodEnd = "CancelAtPeriodEnd";
+    public const string CheckoutSessionId = "CheckoutSessionId";
+    public const string CheckoutSubscriptionId = "CheckoutSubscriptionId";
+    public const string ClientReferenceId = "ClientReferenceId";
+    public const string ConnectionType = "ConnectionType";
+    public const string Connector = "Connector";
+    public const string CostCenter = "CostCenter";
+    public const string CreateTime = "CreateTime";
+    public const string Created = "Created";
+    public const string Currency = "Currency";
+    public const string CurrentPeriodEnd = "CurrentPeriodEnd";
+    public const string CustomAttributes = "CustomAttributes";
+    public const string DeletedOn = "DeletedOn";
+    public const string Department = "Department";
+    public const string Description = "Description";
+    public const string Device = "Device";
+    public const string DirectoryId = "DirectoryId";
+    public const string DirectoryType = "DirectoryType";
+    public const string DisplayName = "DisplayName";
+    public const string Division = "Division";
+    public const string Domain = "Domain";
+    public const string DomainType = "DomainType";
+    public const string DpId = "DpId";
+    public const string Email = "Email";
+    public const string EmployeeId = "EmployeeId";
+    public const string Enabled = "Enabled";
+    public const string Extends = "Extends";
+    public const string ExternalId = "ExternalId";
+    public const string FamilyName = "FamilyName";
+    public const string Features = "Features";
+    public const string GivenName = "GivenName";
+    public const string GroupId = "GroupId";
+    public const string Groups = "Groups";
+    public const string GroupIds = "GroupIds";
+    public const string GroupIdsSettled = "GroupIdsSettled";
+    public const string Identifier = "Identifier";
+    public const string LastUsedAt = "LastUsedAt";
+    public const string LoggedIn = "LoggedIn";
+    public const string Manager = "Manager";
+    public const string MembershipStatus = "MembershipStatus";
+    public const string Metadata = "Metadata";
+    public const string Name = "Name";
+    public const string Organization = "Organization";
+    public const string OrganizationId = "OrganizationId";
+    public const string Outcome = "Outcome";
+    public const string PermissionId = "PermissionId";
+    public const string PlanType = "PlanType";
+    public const string PreferredUsername = "PreferredUsername";
+    public const string PriceLookupKey = "PriceLookupKey";
+    public const string Provider = "Provider";
+    public const string RegionCode = "RegionCode";
+    public const string RoleId = "RoleId";
+    public const string Roles = "Roles";
+    public const string Status = "Status";
+    public const string SubscriptionId = "SubscriptionId";
+    public const string Title = "Title";
+    public const string TrialEnd = "TrialEnd";
+    public const string UpdateTime = "UpdateTime";
+    public const string UpdatedAt = "UpdatedAt";
+    public const string UserId = "UserId";
+    public const string VerificationMethod = "VerificationMethod";
+    public const string VerificationStatus = "VerificationStatus";
 }
