@@ -16,7 +16,7 @@ public static class StripeSource
     {
         Source = Id,
         SecretSetting = IngestOptions.StripeSecretSetting,
-        CreateVerifier = (secrets, tolerance, time) => new StripeSignatureVerifier(secrets, tolerance, time),
+        CreateVerifier = (sender, tolerance, time) => new StripeSignatureVerifier(sender.Secrets, tolerance, time),
         ApiVersionMismatch = metadata => StripeApiVersion.Matches(metadata.ApiVersion) ? null
             : $"The event's api_version '{metadata.ApiVersion}' differs from '{StripeApiVersion.Expected}' expected by this receiver. Set the endpoint's API version in Stripe",
         // Events of one customer share a shard: the customer itself for customer.* events, else the object's customer.

@@ -24,7 +24,7 @@ public sealed record EventSource
     public Func<string, string?>? SecretProblem { get; init; }
 
     /// <summary>Builds the verifier from the sender's secrets (already checked by <see cref="SenderSecrets"/>), the timestamp tolerance and the clock.</summary>
-    public required Func<IReadOnlyList<string>, TimeSpan, TimeProvider, IWebhookVerifier> CreateVerifier { get; init; }
+    public required Func<SenderSecrets, TimeSpan, TimeProvider, IWebhookVerifier> CreateVerifier { get; init; }
 
     /// <summary>The header with the sender's delivery id; when null (the sender has none) each delivery gets a new one.</summary>
     public string? DeliveryIdHeader { get; init; }
@@ -54,8 +54,11 @@ public sealed record EventSource
     public required Type Processor { get; init; }
 
     /// <summary>The Standard Webhooks scheme (<c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>).</summary>
-    public static IWebhookVerifier StandardWebhooks(IReadOnlyList<string> secrets, TimeSpan tolerance, TimeProvider time) =>
-        new ScalekitSignatureVerifier([.. secrets.Select(StandardWebhookSecret.Parse)], tolerance, time);
+    public static IWebhookVerifier StandardWebhooks(SenderSecrets sender, TimeSpan tolerance, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        return new ScalekitSignatureVerifier([.. sender.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, sender.Setting);
+    }
 
     /// <summary>A Standard Webhooks secret must hold base64 key bytes after its prefix.</summary>
     public static string? StandardWebhookSecretProblem(string secret) =>

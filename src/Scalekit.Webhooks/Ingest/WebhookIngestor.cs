@@ -29,7 +29,7 @@ public sealed partial class WebhookIngestor
         // A sender whose secrets are missing or broken gets no verifier: its deliveries are answered 503.
         _verifiers = EventSources.All
             .Where(profile => _options.Sender(profile.Source).IsEnabled)
-            .ToDictionary(profile => profile.Source, profile => profile.CreateVerifier(_options.Sender(profile.Source).Secrets, _options.TimestampTolerance, time));
+            .ToDictionary(profile => profile.Source, profile => profile.CreateVerifier(_options.Sender(profile.Source), _options.TimestampTolerance, time));
     }
 
     /// <param name="source">Which sender's rules apply.</param>

@@ -25,14 +25,20 @@ public sealed class ScalekitSignatureVerifier : IWebhookVerifier
     private readonly byte[][] _keys;
     private readonly TimeSpan _tolerance;
     private readonly TimeProvider _time;
+    private readonly string _secretSetting;
 
-    public ScalekitSignatureVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan tolerance, TimeProvider time)
+    /// <param name="secrets">The sender's secrets, current first.</param>
+    /// <param name="tolerance">How far the signed timestamp may be from now.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="secretSetting">The setting a signature mismatch tells the operator to check (each sender of this scheme has its own).</param>
+    public ScalekitSignatureVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan tolerance, TimeProvider time, string secretSetting = Ingest.IngestOptions.ScalekitSecretSetting)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(secrets.Count, MaxSecrets);
         _keys = [.. secrets.Select(secret => secret.Key)];
         _tolerance = tolerance;
         _time = time;
+        _secretSetting = secretSetting;
     }
 
     /// <summary>
@@ -78,7 +84,7 @@ public sealed class ScalekitSignatureVerifier : IWebhookVerifier
         return AnySignatureMatches(headers[IdHeader]!, headers[TimestampHeader]!, body, headers[SignatureHeader]!)
             ? VerificationResult.Verified
             : VerificationResult.Reject(WebhookRejection.InvalidSignature,
-                "Invalid Signature: no v1 signature in webhook-signature matches a configured SCALEKIT_WEBHOOK_SECRET.");
+                $"Invalid Signature: no v1 signature in webhook-signature matches a configured {_secretSetting}.");
     }
 
     private bool AnySignatureMatches(string id, string timestamp, ReadOnlySpan<byte> body, string signatureHeader)

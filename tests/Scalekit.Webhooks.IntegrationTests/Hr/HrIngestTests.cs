@@ -44,7 +44,9 @@ public class HrIngestTests(LocalHostFixture host) : IClassFixture<LocalHostFixtu
 
         using var otherSender = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.ScalekitSecret));
         Assert.Equal(HttpStatusCode.Unauthorized, otherSender.StatusCode);
-        Assert.Equal("invalid_signature", (await otherSender.JsonAsync()).GetProperty("reason").GetString());
+        var problem = await otherSender.JsonAsync();
+        Assert.Equal("invalid_signature", problem.GetProperty("reason").GetString());
+        Assert.Contains(IngestOptions.HrSecretSetting, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await host.PeekAllAsync(StorageNames.QueueFor(HrSource.Id)));
     }
 
