@@ -39,8 +39,12 @@ public sealed partial class BillingSync(
     /// attempt found no organization). Throws <see cref="PermanentSyncException"/> when the write is refused and
     /// <see cref="BillingSyncBusyException"/> when another consumer held the customer for longer than a lease.
     /// </summary>
-    /// <remarks><paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).</remarks>
-    public async Task<SyncResult> SyncAsync(string customerId, long version, bool force = false, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// <paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).
+    /// <paramref name="known"/> is the customer's row as the caller just read or wrote it, which spares the first read
+    /// (a stale one only costs a refused lease and a read).
+    /// </remarks>
+    public async Task<SyncResult> SyncAsync(string customerId, long version, bool force = false, CustomerBilling? known = null, CancellationToken cancellationToken = default)
     {
         if (scalekitOptions.Value.CredentialsProblem is { } problem)
         {
@@ -53,8 +57,9 @@ public sealed partial class BillingSync(
         var mustWrite = force;
         while (true)
         {
-            var row = await store.GetAsync(customerId, cancellationToken).ConfigureAwait(false)
+            var row = known ?? await store.GetAsync(customerId, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"No billing state is stored for customer {customerId}.");
+            known = null;
             if (!mustWrite && row.SyncedVersion >= version)
             {
                 // Another consumer wrote this version or a newer one.

@@ -71,11 +71,12 @@ public sealed class CustomerBillingStore(StorageClients clients)
     }
 
     /// <summary>
-    /// Stores the state <paramref name="derive"/> gives as the customer's desired state and returns its version (raised
-    /// only when the state changed). <paramref name="derive"/> runs after the row is read and the write is ETag-checked,
-    /// so a state derived from an older read of the subscriptions can never replace one derived from a newer read.
+    /// Stores the state <paramref name="derive"/> gives as the customer's desired state and returns the row with its
+    /// version (raised only when the state changed). <paramref name="derive"/> runs after the row is read and the write
+    /// is ETag-checked, so a state derived from an older read of the subscriptions can never replace one derived from a
+    /// newer read.
     /// </summary>
-    public async Task<long> SetStateAsync(string customerId, Func<CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
+    public async Task<CustomerBilling> SetStateAsync(string customerId, Func<CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(derive);
         for (var race = 0; race < MaxRaces; race++)
@@ -84,7 +85,7 @@ public sealed class CustomerBillingStore(StorageClients clients)
             var state = await derive(cancellationToken).ConfigureAwait(false);
             if (current?.State is { } stored && stored.SameAs(state))
             {
-                return current.DesiredVersion;
+                return current;
             }
 
             var version = (current?.DesiredVersion ?? 0) + 1;
@@ -100,14 +101,13 @@ public sealed class CustomerBillingStore(StorageClients clients)
                 if (current is null)
                 {
                     row["SyncedVersion"] = 0L;
-                    await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                    var added = await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                    row.ETag = added.Headers.ETag ?? default;
+                    return From(row);
                 }
 
-                return version;
+                var merged = await Table.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return await AfterMergeAsync(current, row, merged, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
@@ -264,14 +264,20 @@ public sealed class CustomerBillingStore(StorageClients clients)
             return null;
         }
 
+        return await AfterMergeAsync(row, entity, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The row after a merge of <paramref name="values"/> that succeeded against the ETag <paramref name="row"/> was read with.</summary>
+    private async Task<CustomerBilling> AfterMergeAsync(CustomerBilling row, TableEntity values, Response response, CancellationToken cancellationToken)
+    {
         if (row.Columns is null || response.Headers.ETag is not { } etag)
         {
-            return await GetAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
+            return await GetAsync(row.CustomerId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The billing row of customer {row.CustomerId} vanished right after it was written.");
         }
 
-        // The merge succeeded against the ETag the row was read with: the row is now that row plus these values.
         var merged = new TableEntity(row.Columns.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal));
-        foreach (var (name, value) in entity.Where(pair => pair.Key is not ("PartitionKey" or "RowKey" or "odata.etag")))
+        foreach (var (name, value) in values.Where(pair => pair.Key is not ("PartitionKey" or "RowKey" or "odata.etag")))
         {
             merged[name] = value;
         }

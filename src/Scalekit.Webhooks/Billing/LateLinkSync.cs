@@ -31,7 +31,7 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
         SyncResult result;
         try
         {
-            result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken).ConfigureAwait(false);
+            result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (PermanentSyncException ex)
         {

@@ -180,8 +180,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
     private async Task<ProcessingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var version = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
-        var result = await sync.SyncAsync(customerId, version, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stored = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
         return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 

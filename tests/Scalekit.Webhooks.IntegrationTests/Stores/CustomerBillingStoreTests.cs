@@ -28,6 +28,25 @@ public class CustomerBillingStoreTests(StorageFixture storage) : IClassFixture<S
     }
 
     [Fact]
+    public async Task SetState_ReturnsTheRowAsStored_WhenItInsertsAndWhenItMerges()
+    {
+        var store = Store();
+        var customer = SampleIds.New("cus_store");
+
+        var inserted = await store.SetStateAsync(customer, _ => Task.FromResult(new BillingState("sub_1", "active", "pro", null, [], At, null)), "evt_1");
+        Assert.Equal(Facts((await store.GetAsync(customer))!), Facts(inserted));
+
+        _requests.Clear();
+        var merged = await store.SetStateAsync(customer, _ => Task.FromResult(new BillingState("sub_1", "past_due", "pro", null, [], At, null)), "evt_2");
+        Assert.Equal(1, _requests.Seen.Count(line => line.StartsWith("GET", StringComparison.Ordinal)));
+        Assert.Equal(2, merged.DesiredVersion);
+        Assert.Equal(Facts((await store.GetAsync(customer))!), Facts(merged));
+
+        // A lease taken on the returned row goes through: its ETag is the stored one.
+        Assert.NotNull(await store.LeaseAsync(merged, "lease_1", At.AddMinutes(2)));
+    }
+
+    [Fact]
     public async Task AMergeAfterSomeoneElseWroteTheRow_IsRefused()
     {
         var store = Store();
@@ -59,7 +78,7 @@ public class CustomerBillingStoreTests(StorageFixture storage) : IClassFixture<S
     private static object Facts(CustomerBilling row) => new
     {
         row.CustomerId, row.DesiredVersion, row.SourceEventId, row.SyncedVersion, row.LeaseId, row.LeaseUntil, row.LastAttemptVersion, row.WaitingSince, row.ETag,
-        Plan = row.State?.Plan, Result = row.LastAttempt?.Result, Organization = row.LastAttempt?.OrganizationId, Metadata = string.Join(",", row.LastAttempt?.Metadata ?? new Dictionary<string, string>()),
+        Plan = row.State?.Plan, Status = row.State?.Status, Result = row.LastAttempt?.Result, Organization = row.LastAttempt?.OrganizationId, Metadata = string.Join(",", row.LastAttempt?.Metadata ?? new Dictionary<string, string>()),
     };
 
     private CustomerBillingStore Store() => new(_requests.Clients(storage.Storage.ConnectionString));
