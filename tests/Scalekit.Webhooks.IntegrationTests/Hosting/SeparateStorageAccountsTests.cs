@@ -138,7 +138,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
 
         var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
         await Poll.UntilAsync(
-            async () => await ledger.FindAsync(WebhookSource.Scalekit, eventId) is { } found && found.Status.IsFinal() ? found : null,
+            async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the claim-checked event's final status in the ledger account");
         var payloads = new BlobServiceClient(host.StateStorage.ConnectionString).GetBlobContainerClient(StorageNames.PayloadContainer);
         Assert.NotEmpty(await BlobsOfAsync(payloads, eventId));
@@ -152,7 +152,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
         Assert.Equal(1, erased.GetProperty("ledger_payloads").GetInt32());
         Assert.True(erased.GetProperty("read_model_rows").GetInt32() >= 1);
         Assert.Empty(await BlobsOfAsync(payloads, eventId));
-        var entry = await ledger.FindAsync(WebhookSource.Scalekit, eventId);
+        var entry = await ledger.FindAsync(ScalekitSource.Id, eventId);
         Assert.Null(entry!.Payload);
         Assert.Null(entry.PayloadBlob);
     }
