@@ -181,8 +181,8 @@ public sealed partial class CrmOptions
 
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(value) is { } map
-                ? new Dictionary<string, string>(map, StringComparer.Ordinal)
+            return JsonSerializer.Deserialize<Dictionary<string, string?>>(value) is { } map && map.Values.All(name => name is not null)
+                ? map.ToDictionary(pair => pair.Key, pair => pair.Value!, StringComparer.Ordinal)
                 : throw new JsonException();
         }
         catch (JsonException)

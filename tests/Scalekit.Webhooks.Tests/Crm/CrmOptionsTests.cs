@@ -54,6 +54,7 @@ public class CrmOptionsTests
 
     [Theory]
     [InlineData("CRM_ACCOUNT_FIELDS", "[\"Industry\"]", "CRM_ACCOUNT_FIELDS must be a JSON object of strings")]
+    [InlineData("CRM_ACCOUNT_FIELDS", "{\"Industry\": null}", "CRM_ACCOUNT_FIELDS must be a JSON object of strings")]
     [InlineData("CRM_ACCOUNT_FIELDS", "{\"Industry\": \"ab\"}", "the metadata key 'ab' must have 3 to 25 characters")]
     [InlineData("CRM_CONTACT_FIELDS", "{\"Title; DROP\": \"job_title\"}", "'Title; DROP' is not a Salesforce field name")]
     [InlineData("CRM_ACCOUNT_PUSH_FIELDS", "{\"seats\": \"Seats__c\"}", "unknown fact 'seats'")]
