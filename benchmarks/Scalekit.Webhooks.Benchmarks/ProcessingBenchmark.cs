@@ -62,6 +62,7 @@ public static class ProcessingBenchmark
             consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance));
         var baselineOps = new OperationTally();
         var consumerOps = new OperationTally();
+        var knownRowOps = new OperationTally();
 
         Task<TimeSpan> Baseline(int from, int to) => DrainAsync(bench, baselineQueue, messages[from..to], baselineOps, async message =>
         {
@@ -75,7 +76,8 @@ public static class ProcessingBenchmark
             await baselineQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         });
 
-        Task<TimeSpan> Consumer(int from, int to) => ConsumeAsync(bench, listeners[ScalekitSource.Id], messages[from..to], consumerOps);
+        // After the first round every user's row exists and this process remembers it: what each further event costs.
+        Task<TimeSpan> Consumer(int from, int to) => ConsumeAsync(bench, listeners[ScalekitSource.Id], messages[from..to], consumerOps, from == 0 ? null : knownRowOps);
 
         var baselineTime = TimeSpan.Zero;
         var consumerTime = TimeSpan.Zero;
@@ -110,6 +112,7 @@ public static class ProcessingBenchmark
         {
             ("baseline: receive + upsert + delete", baselineOps),
             ("Scalekit consumer: directory-user updates", consumerOps),
+            ("… rounds 2-4 only (each user's row known)", knownRowOps),
             ("Stripe consumer: subscription updates, synced to Scalekit", stripeOps),
             ("HR consumer: employee updates, synced to Scalekit users", hrOps),
         })
@@ -121,7 +124,7 @@ public static class ProcessingBenchmark
     }
 
     /// <summary>Queues the messages, then lets the listener drain them, counting only the draining's storage operations.</summary>
-    private static async Task<TimeSpan> ConsumeAsync(BenchmarkHost bench, QueueTriggerListener listener, byte[][] messages, OperationTally tally)
+    private static async Task<TimeSpan> ConsumeAsync(BenchmarkHost bench, QueueTriggerListener listener, byte[][] messages, OperationTally tally, OperationTally? alsoTally = null)
     {
         await FillAsync(bench.Clients.Queue(StorageNames.QueueFor(EnvelopeCodec.Decode(messages[0]).Source)), messages);
         bench.Operations.Take();
@@ -132,7 +135,9 @@ public static class ProcessingBenchmark
         }
 
         var elapsed = clock.Elapsed;
-        tally.Add(messages.Length, bench.Operations.Take());
+        var counts = bench.Operations.Take();
+        tally.Add(messages.Length, counts);
+        alsoTally?.Add(messages.Length, counts);
         return elapsed;
     }
 
