@@ -30,6 +30,7 @@ public static class IngestBenchmark
         await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms |");
         await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|");
         var allMet = true;
+        var costs = new List<string>();
         using var hostSide = new IngestDurations();
         var hostOps = new OperationTally();
         foreach (var concurrency in concurrencies)
@@ -61,8 +62,20 @@ public static class IngestBenchmark
             var p99Ratio = hostStats.P99 / rawStats.P99;
             var met = ratio >= 0.95 && p99Ratio <= 1.1;
             allMet &= met;
+            costs.Add(rawPhase.CostRow($"raw send, C = {concurrency}"));
+            costs.Add(hostPhase.CostRow($"host delivery, C = {concurrency}"));
+            costs.Add(hopPhase.CostRow($"HTTP hop alone, C = {concurrency}"));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"| {concurrency} | {rawStats.PerSecond:F0} | {hostStats.PerSecond:F0} | {ratio:F2} | {rawStats.P50:F1}/{rawStats.P95:F1}/{rawStats.P99:F1} | {hostStats.P50:F1}/{hostStats.P95:F1}/{hostStats.P99:F1} | {p99Ratio:F2} | {(met ? "met" : "missed")} | {hostSideStats.P50:F2} | {hopStats.P50:F2} |"));
+        }
+
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("per send in this process (sender, host and SDK together; Azurite is another process)");
+        await output.WriteLineAsync("| side | CPU µs | allocated KB | thread-pool work items |");
+        await output.WriteLineAsync("|---|---:|---:|---:|");
+        foreach (var row in costs)
+        {
+            await output.WriteLineAsync(row);
         }
 
         await output.WriteLineAsync();
@@ -78,18 +91,23 @@ public static class IngestBenchmark
     {
         private readonly ConcurrentBag<double> _latencies = [];
         private TimeSpan _elapsed;
+        private ProcessCost _cost;
+        private int _measured;
 
         public async Task WarmUpAsync(int count)
         {
             await MeasureAsync(0, count);
             _latencies.Clear();
             _elapsed = TimeSpan.Zero;
+            _cost = default;
+            _measured = 0;
         }
 
         /// <summary>Sends items [from, to) at the given concurrency, then empties the queue for the next round.</summary>
         public async Task MeasureAsync(int from, int to)
         {
             operations?.Take();
+            var before = ProcessCost.Now();
             var clock = Stopwatch.StartNew();
             await Concurrently.ForEachIndexAsync(from, to, concurrency, async (_, index) =>
             {
@@ -98,6 +116,8 @@ public static class IngestBenchmark
                 _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             });
             _elapsed += clock.Elapsed;
+            _cost += ProcessCost.Now() - before;
+            _measured += to - from;
             if (operations is not null)
             {
                 tally?.Add(to - from, operations.Take());
@@ -110,6 +130,20 @@ public static class IngestBenchmark
         }
 
         public LatencyStats Stats() => LatencyStats.From([.. _latencies], _elapsed);
+
+        /// <summary>This process's CPU time, allocations and thread-pool work items per send, sender and host together.</summary>
+        public string CostRow(string name) => string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {_cost.Cpu.TotalMicroseconds / _measured:F0} | {_cost.AllocatedBytes / 1024.0 / _measured:F1} | {_cost.WorkItems / (double)_measured:F1} |");
+    }
+
+    /// <summary>Counters of this process that do not depend on how busy the machine is (CPU time only a little).</summary>
+    private readonly record struct ProcessCost(TimeSpan Cpu, long AllocatedBytes, long WorkItems)
+    {
+        public static ProcessCost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount);
+
+        public static ProcessCost operator -(ProcessCost a, ProcessCost b) => new(a.Cpu - b.Cpu, a.AllocatedBytes - b.AllocatedBytes, a.WorkItems - b.WorkItems);
+
+        public static ProcessCost operator +(ProcessCost a, ProcessCost b) => new(a.Cpu + b.Cpu, a.AllocatedBytes + b.AllocatedBytes, a.WorkItems + b.WorkItems);
     }
 
     private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)

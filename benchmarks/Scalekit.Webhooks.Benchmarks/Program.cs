@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Benchmarks;
 // One command per benchmark; each measures its baseline in the same run.
 //   verify                      BenchmarkDotNet: verification vs a bare HMAC (1 KB, 16 KB, 256 KB)
 //   ingest  [count] [c,c,c]     host vs raw queue sends at each concurrency (default 2000 at 1,8,32)
+//   ingest-parts                BenchmarkDotNet: one delivery's CPU work and allocations vs the SDK send alone, storage answered from memory
 //   process [count]             consumer vs bare receive+upsert+delete (default 2000)
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
@@ -22,6 +23,10 @@ switch (command)
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summary = BenchmarkRunner.Run<VerificationBenchmarks>(config, args.Skip(1).ToArray());
         return VerificationTargets.Check(summary, Console.Out) ? 0 : 1;
+    case "ingest-parts":
+        var partsConfig = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        BenchmarkRunner.Run<IngestPathBenchmarks>(partsConfig, args.Skip(1).ToArray());
+        return 0;
     case "ingest":
         var concurrencies = args.Length > 2 ? args[2].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : [1, 8, 32];
         return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out) ? 0 : 1;
@@ -36,6 +41,6 @@ switch (command)
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 4000), Arg(2, 1), Console.Out) ? 0 : 1;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|process|hostile|soak|replay|scale [args]");
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|hostile|soak|replay|scale [args]");
         return command == "help" ? 0 : 2;
 }

@@ -14,7 +14,15 @@ public static class EnvelopeCodec
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var buffer = new ArrayBufferWriter<byte>(envelope.InlinePayload.Length + 512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        Encode(envelope, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="envelope"/> to <paramref name="output"/>, so a caller can use a pooled buffer.</summary>
+    public static void Encode(EventEnvelope envelope, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        using (var writer = new Utf8JsonWriter(output))
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", EventEnvelope.CurrentVersion);
@@ -62,8 +70,6 @@ public static class EnvelopeCodec
 
             writer.WriteEndObject();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Reads an envelope; throws <see cref="FormatException"/> when the message is not one.</summary>

@@ -44,7 +44,7 @@ public sealed partial class WebhookIngestor
         using var activity = PipelineTelemetry.Traces.StartActivity("webhook.ingest", ActivityKind.Server);
         var started = _time.GetTimestamp();
         var result = await IngestCoreAsync(source, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
-        var outcome = result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : result.Outcome.ToString().ToLowerInvariant();
+        var outcome = result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : OutcomeTag(result.Outcome);
         var tags = new TagList { { "source", source.Name }, { "result", outcome } };
         PipelineTelemetry.IngestRequests.Add(1, tags);
         PipelineTelemetry.IngestDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds, tags);
@@ -78,7 +78,7 @@ public sealed partial class WebhookIngestor
             return Reject(source, headerCheck);
         }
 
-        using var buffer = new PooledBody((int)Math.Min(declaredLength ?? 0, _options.MaxBodyBytes));
+        using var buffer = new PooledBuffer((int)Math.Min(declaredLength ?? 0, _options.MaxBodyBytes));
         if (!await buffer.ReadAsync(body, _options.MaxBodyBytes, cancellationToken).ConfigureAwait(false))
         {
             return Reject(source, TooLarge());
@@ -140,6 +140,16 @@ public sealed partial class WebhookIngestor
             };
         }
     }
+
+    /// <summary>The outcome's lower-case name as a constant, so the metric tag costs no allocation.</summary>
+    private static string OutcomeTag(IngestOutcome outcome) => outcome switch
+    {
+        IngestOutcome.Accepted => "accepted",
+        IngestOutcome.Rejected => "rejected",
+        IngestOutcome.NotConfigured => "notconfigured",
+        IngestOutcome.StorageUnavailable => "storageunavailable",
+        _ => outcome.ToString().ToLowerInvariant(),
+    };
 
     private bool ApiVersionAccepted(WebhookSource source, EventMetadata metadata, string mismatch, out VerificationResult failure)
     {

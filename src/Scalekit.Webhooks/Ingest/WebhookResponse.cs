@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Scalekit.Webhooks.Verification;
 
@@ -17,14 +18,7 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
         ArgumentNullException.ThrowIfNull(result);
         return result.Outcome switch
         {
-            IngestOutcome.Accepted => new WebhookResponse(201, "application/json", JsonSerializer.SerializeToUtf8Bytes(
-                new Dictionary<string, object?>
-                {
-                    ["status"] = "accepted",
-                    ["event_id"] = result.EventId,
-                    ["event_type"] = result.EventType,
-                    ["delivery_id"] = result.DeliveryId,
-                }), null),
+            IngestOutcome.Accepted => new WebhookResponse(201, "application/json", AcceptedBody(result), null),
             IngestOutcome.Rejected => Problem(StatusFor(result.Rejection!.Value), ReasonCode(result.Rejection.Value), result.Detail, null),
             IngestOutcome.NotConfigured => Problem(503, "not_configured", result.Detail, RetryAfterSecondsOnUnavailable),
             IngestOutcome.StorageUnavailable => Problem(503, "storage_unavailable", result.Detail, RetryAfterSecondsOnUnavailable),
@@ -60,6 +54,23 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
         WebhookRejection.InvalidEvent => "invalid_event",
         _ => throw new ArgumentOutOfRangeException(nameof(rejection), rejection, null),
     };
+
+    /// <summary>Written directly (every accepted delivery pays for it): the same JSON the serializer would write.</summary>
+    private static byte[] AcceptedBody(IngestResult result)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("status", "accepted");
+            writer.WriteString("event_id", result.EventId);
+            writer.WriteString("event_type", result.EventType);
+            writer.WriteString("delivery_id", result.DeliveryId);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     private static WebhookResponse Problem(int status, string reason, string detail, int? retryAfter) =>
         new(status, ProblemContentType, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>

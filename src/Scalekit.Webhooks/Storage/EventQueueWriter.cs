@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
@@ -16,6 +17,9 @@ public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloa
     /// </summary>
     public const int MaxInlineEnvelopeBytes = 64 * 1024 / 4 * 3;
 
+    // A queue client is cheap but not free to build (URIs, its pipeline's state); the writer sends to a few queues only.
+    private readonly ConcurrentDictionary<string, QueueClient> _queues = new(StringComparer.Ordinal);
+
     /// <summary>Shards per source now (<see cref="EventQueueOptions.Shards"/>).</summary>
     public int Shards => options.Value.Shards;
 
@@ -32,7 +36,9 @@ public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloa
             envelope = envelope with { ShardKey = EventShards.EntityKey(envelope.Source, envelope.InlinePayload.Span) ?? envelope.EventId };
         }
 
-        var message = EnvelopeCodec.Encode(envelope);
+        // The envelope is written into a pooled buffer: the SDK copies it into its base64 text anyway.
+        using var message = new PooledBuffer(envelope.InlinePayload.Length + 512);
+        EnvelopeCodec.Encode(envelope, message);
         var claimChecked = false;
         if (message.Length > MaxInlineEnvelopeBytes && envelope.PayloadBlob is null)
         {
@@ -44,12 +50,13 @@ public sealed class EventQueueWriter(StorageClients clients, PayloadStore payloa
                 InlinePayload = default,
                 PayloadBlob = reference,
             };
-            message = EnvelopeCodec.Encode(envelope);
+            message.Clear();
+            EnvelopeCodec.Encode(envelope, message);
             claimChecked = true;
         }
 
-        QueueClient queue = clients.Queue(queueName ?? QueueFor(envelope));
-        await queue.SendMessageAsync(BinaryData.FromBytes(message), initialVisibilityDelay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        var queue = _queues.GetOrAdd(queueName ?? QueueFor(envelope), static (name, clients) => clients.Queue(name), clients);
+        await queue.SendMessageAsync(new BinaryData(message.Memory), initialVisibilityDelay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
         return claimChecked;
     }
 }

@@ -10,7 +10,8 @@ namespace Scalekit.Webhooks.Telemetry;
 /// <summary>
 /// Exports the pipeline's traces and metrics: to Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
 /// is set (with Entra ID when <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> says so), over OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and to the console when <c>TELEMETRY_CONSOLE</c> is true.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and to the console when <c>TELEMETRY_CONSOLE</c> is true; with none of
+/// them, OpenTelemetry is not started at all.
 /// Logs are never exported here: in Azure the Functions host already forwards every worker log to Application
 /// Insights, so a log exporter in the worker would send each one twice.
 /// </summary>
@@ -22,6 +23,12 @@ public static class TelemetryRegistration
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var console = string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(appInsights) && string.IsNullOrEmpty(otlp) && !console)
+        {
+            // Nothing to export to: without a listener the pipeline's activities are never created and its metrics cost nothing.
+            return services;
+        }
+
         services.AddOpenTelemetry()
             .WithTracing(tracing =>
             {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Storage;
@@ -50,6 +53,14 @@ public class IngestEndpointTests(FixedClockHostFixture host) : IClassFixture<Fix
         Assert.StartsWith("dlv_", envelope.DeliveryId, StringComparison.Ordinal);
         Assert.Equal(body, Encoding.UTF8.GetString(envelope.InlinePayload.Span));
         Assert.Empty(await host.PeekAllAsync(StorageNames.QueueFor(ScalekitSource.Id)));
+    }
+
+    [Fact]
+    public void Kestrel_RunsHandlersOnTheThreadThatReadTheSocket()
+    {
+        // The handlers are asynchronous all the way; a hand-off to another thread per request and response is pure cost.
+        var sockets = host.Host.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+        Assert.True(sockets.UnsafePreferInlineScheduling);
     }
 
     [Fact]

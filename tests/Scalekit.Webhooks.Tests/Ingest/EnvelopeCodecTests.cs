@@ -30,6 +30,33 @@ public class EnvelopeCodecTests
         Assert.Equal(envelope with { InlinePayload = decoded.InlinePayload }, decoded);
     }
 
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(200_000)]
+    public void Encode_IntoAPooledBuffer_WritesTheSameBytesAsTheArray(int payloadBytes)
+    {
+        // 200 KB outgrows the pooled buffer's first rental several times over.
+        var raw = Encoding.UTF8.GetBytes("{\"id\":\"evt_1\",\"type\":\"a.b\",\"pad\":\"" + new string('x', payloadBytes) + "\"}");
+        var envelope = new EventEnvelope
+        {
+            Source = ScalekitSource.Id,
+            DeliveryId = "msg_1",
+            EventId = "evt_1",
+            EventType = "a.b",
+            ReceivedAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_001),
+            ShardKey = "emp_1",
+            InlinePayload = raw,
+        };
+        using var pooled = new PooledBuffer(64);
+
+        EnvelopeCodec.Encode(envelope, pooled);
+
+        Assert.Equal(EnvelopeCodec.Encode(envelope), pooled.Memory.ToArray());
+        pooled.Clear();
+        EnvelopeCodec.Encode(envelope with { EventId = "evt_2" }, pooled);
+        Assert.Equal("evt_2", EnvelopeCodec.Decode(pooled.Memory).EventId);
+    }
+
     [Fact]
     public void EncodeThenDecode_BlobReference_KeepsTheReference()
     {

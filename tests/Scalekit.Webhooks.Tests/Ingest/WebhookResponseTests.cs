@@ -1,7 +1,8 @@
+using System.Text;
 using System.Text.Json;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Verification;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 
@@ -54,5 +55,24 @@ public class WebhookResponseTests
         using var body = JsonDocument.Parse(response.Body);
         Assert.Equal("evt_1", body.RootElement.GetProperty("event_id").GetString());
         Assert.Equal("user.login", body.RootElement.GetProperty("event_type").GetString());
+    }
+
+    [Fact]
+    public void From_Accepted_WritesExactlyWhatTheSerializerWrites()
+    {
+        // Ids come from the sender: quotes, markup and non-ASCII text must be escaped as System.Text.Json escapes them.
+        var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_<1>&'", EventId = "evt_\"é\"", EventType = "a+b\\c", ReceivedAt = DateTimeOffset.UnixEpoch };
+
+        var response = WebhookResponse.From(IngestResult.Accepted(envelope, claimChecked: true));
+
+        var expected = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        {
+            ["status"] = "accepted",
+            ["event_id"] = envelope.EventId,
+            ["event_type"] = envelope.EventType,
+            ["delivery_id"] = envelope.DeliveryId,
+        });
+        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(response.Body));
+        Assert.Equal("application/json", response.ContentType);
     }
 }
