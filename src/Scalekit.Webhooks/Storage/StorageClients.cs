@@ -42,8 +42,8 @@ public sealed class StorageClients
 
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
 
-    /// <summary>The table <paramref name="name"/> on the account that holds it.</summary>
-    public TableClient Table(string name) => (name == StorageNames.EventLedgerTable ? LedgerTables : Tables).GetTableClient(name);
+    /// <summary>The account that holds the table <paramref name="name"/>.</summary>
+    public TableServiceClient TablesFor(string name) => name == StorageNames.EventLedgerTable ? LedgerTables : Tables;
 
     /// <summary>The clients for the accounts <paramref name="configuration"/> names (see <see cref="StorageAccountOptions"/>).</summary>
     public static StorageClients FromConfiguration(IConfiguration configuration, StorageRetry retry)

@@ -23,7 +23,7 @@ public sealed class StorageProvisioner(StorageClients clients)
         {
             try
             {
-                await clients.Table(table).CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+                await clients.TablesFor(table).CreateTableIfNotExistsAsync(table, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {

@@ -37,7 +37,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
             await ledger.CompleteAsync((await ledger.ClaimAsync(Envelope(ScalekitSource.Id, ids[i]), Payload(ids[i])))!, ProcessingStatus.Processed, "applied", null, null));
 
         var perPartition = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var row in _clients.Table(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        await foreach (var row in _clients.LedgerTables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
         {
             perPartition[row.PartitionKey] = perPartition.GetValueOrDefault(row.PartitionKey) + 1;
         }
@@ -86,7 +86,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
     [Fact]
     public async Task Migrate_MovesLegacyRowsToTheirBucket_KeepingEveryColumn_AndIsSafeToRunAgain()
     {
-        var table = _clients.Table(StorageNames.EventLedgerTable);
+        var table = _clients.LedgerTables.GetTableClient(StorageNames.EventLedgerTable);
         var receivedAt = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
         // A row as the ledger wrote it before partitions were spread: the bare source name as partition.
         await table.AddEntityAsync(new TableEntity("stripe", StorageKeys.Key("evt_legacy/1"))

@@ -205,7 +205,7 @@ public static class ScaleRun
     private static async Task<PartitionSpread> TableSpreadAsync(StorageClients clients, string table, CancellationToken cancellationToken)
     {
         var partitions = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var row in clients.Table(table).QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        await foreach (var row in clients.TablesFor(table).GetTableClient(table).QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             partitions[row.PartitionKey] = partitions.GetValueOrDefault(row.PartitionKey) + 1;
         }

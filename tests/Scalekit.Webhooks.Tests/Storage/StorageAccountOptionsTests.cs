@@ -32,8 +32,8 @@ public class StorageAccountOptionsTests
         });
 
         Assert.Equal("stateacct", clients.Tables.AccountName);
-        Assert.Equal("stateacct", clients.Table(StorageNames.EventLedgerTable).AccountName);
-        Assert.Equal("stateacct", clients.Table(StorageNames.DeadLetterTable).AccountName);
+        Assert.Equal("stateacct", clients.TablesFor(StorageNames.EventLedgerTable).AccountName);
+        Assert.Equal("stateacct", clients.TablesFor(StorageNames.DeadLetterTable).AccountName);
         Assert.Equal(new Uri("https://queueacct.queue.core.windows.net"), clients.Queues.Uri);
         Assert.Equal(new Uri("https://queueacct.blob.core.windows.net"), clients.Blobs.Uri);
     }
@@ -50,8 +50,8 @@ public class StorageAccountOptionsTests
         });
 
         Assert.Equal("devstoreaccount1", clients.Queues.AccountName);
-        Assert.Equal("stateacct", clients.Table(StorageNames.AuditTable).AccountName);
-        Assert.Equal("keyedacct", clients.Table(StorageNames.EventLedgerTable).AccountName);
+        Assert.Equal("stateacct", clients.TablesFor(StorageNames.AuditTable).AccountName);
+        Assert.Equal("keyedacct", clients.TablesFor(StorageNames.EventLedgerTable).AccountName);
         Assert.Equal("keyedacct", clients.LedgerTables.AccountName);
         Assert.Equal(new Uri("https://payloadacct.blob.core.windows.net"), clients.Blobs.Uri);
     }
