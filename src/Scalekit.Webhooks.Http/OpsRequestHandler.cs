@@ -60,15 +60,9 @@ public sealed class OpsRequestHandler(
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
-        WebhookSource? source = null;
-        if (Text(query["source"]) is { } sourceName)
+        if (await SourceFilterAsync(context, Text(query["source"])) is not (true, var source))
         {
-            if (await SourceAsync(context, sourceName) is not { } parsed)
-            {
-                return;
-            }
-
-            source = parsed;
+            return;
         }
 
         DeadLetterStatus? status = null;
@@ -86,33 +80,17 @@ public sealed class OpsRequestHandler(
         await JsonAsync(context, 200, await queries.DeadLettersAsync(source, Text(query["type"]), status, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
     }
 
-    public async Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (await SourceAsync(context, source) is not { } parsed)
-        {
-            return;
-        }
-
-        var outcome = await replay.ReplayDeadLetterAsync(parsed, eventId, context.RequestAborted);
-        await audit.RecordAsync(context, "replay", $"dead letter {parsed.Name}/{eventId}", Describe(outcome));
-        await ReplayResultAsync(context, outcome, source, eventId, "dead letter");
-    }
+    public Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId) =>
+        ReplayOneAsync(context, source, eventId, "dead letter", "replay", replay.ReplayDeadLetterAsync);
 
     public async Task ReplayDeadLettersAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
         var source = Text(query["source"]);
-        WebhookSource? parsedSource = null;
-        if (source is not null)
+        if (await SourceFilterAsync(context, source) is not (true, var parsedSource))
         {
-            if (await SourceAsync(context, source) is not { } parsed)
-            {
-                return;
-            }
-
-            parsedSource = parsed;
+            return;
         }
 
         var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
@@ -126,7 +104,11 @@ public sealed class OpsRequestHandler(
             dryRun, dryRun ? count : null, dryRun ? null : count, dryRun ? "Nothing was replayed. Send dryRun=false to replay these." : null));
     }
 
-    public async Task ReplayEventAsync(HttpContext context, string source, string eventId)
+    public Task ReplayEventAsync(HttpContext context, string source, string eventId) =>
+        ReplayOneAsync(context, source, eventId, "event", "forced-replay", replay.ReplayEventAsync);
+
+    /// <summary>Replays one <paramref name="kind"/> (a dead letter, or any event from the log), records it in the audit trail and answers.</summary>
+    private async Task ReplayOneAsync(HttpContext context, string source, string eventId, string kind, string action, Func<WebhookSource, string, CancellationToken, Task<ReplayOutcome>> run)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (await SourceAsync(context, source) is not { } parsed)
@@ -134,9 +116,9 @@ public sealed class OpsRequestHandler(
             return;
         }
 
-        var outcome = await replay.ReplayEventAsync(parsed, eventId, context.RequestAborted);
-        await audit.RecordAsync(context, "forced-replay", $"event {parsed.Name}/{eventId}", Describe(outcome));
-        await ReplayResultAsync(context, outcome, source, eventId, "event");
+        var outcome = await run(parsed, eventId, context.RequestAborted);
+        await audit.RecordAsync(context, action, $"{kind} {parsed.Name}/{eventId}", Describe(outcome));
+        await ReplayResultAsync(context, outcome, source, eventId, kind);
     }
 
     public async Task OrganizationAsync(HttpContext context, string organizationId)
@@ -298,6 +280,10 @@ public sealed class OpsRequestHandler(
         await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use {EventSources.Names}.");
         return null;
     }
+
+    /// <summary>The source a query filters by (null: every source), or false once an unknown name was answered 400.</summary>
+    private static async Task<(bool Known, WebhookSource? Source)> SourceFilterAsync(HttpContext context, string? name) =>
+        name is null ? (true, null) : await SourceAsync(context, name) is { } parsed ? (true, parsed) : (false, null);
 
     private static Task NotFoundAsync(HttpContext context, string detail) => ProblemAsync(context, 404, "not_found", detail);
 

@@ -10,11 +10,13 @@ namespace Scalekit.Webhooks.Billing;
 public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Id, "billing", since, cancellationToken);
+        ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken);
 
-    /// <summary>One Scalekit sync's health from its source's events in the ledger (billing: Stripe; hr: HR events).</summary>
-    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, WebhookSource source, string name, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
     {
+        var source = profile.Source;
+        var name = profile.Integration ?? source.Name;
         int successes = 0, failures = 0;
         DateTimeOffset? lastSuccess = null, lastFailure = null;
         string? lastError = null;

@@ -10,5 +10,5 @@ namespace Scalekit.Webhooks.Hr;
 public sealed class HrHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, HrSource.Id, "hr", since, cancellationToken);
+        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, HrSource.Profile, since, cancellationToken);
 }
