@@ -13,6 +13,7 @@ using Scalekit.Webhooks.Benchmarks;
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
 //   replay  [count]             dead-letter replayer vs a bare poison-queue move loop (default 10000)
+//   drain   [count]             a mass poisoning: count poison messages brought back by back-to-back replayer runs (default 60000)
 //   scale   [count] [accounts]  4 shards worked by 1, 2, 4 consumer loops, count events each; shard and partition spread (default 4000);
 //                               accounts 2 puts the tables on a second Azurite (STATE_STORAGE)
 var command = args.FirstOrDefault() ?? "help";
@@ -38,9 +39,11 @@ switch (command)
         return await SoakCommand.RunAsync(TimeSpan.FromSeconds(Arg(1, 300)), Console.Out) ? 0 : 1;
     case "replay":
         return await ReplayBenchmark.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
+    case "drain":
+        return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), Console.Out) ? 0 : 1;
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 4000), Arg(2, 1), Console.Out) ? 0 : 1;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|hostile|soak|replay|scale [args]");
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|hostile|soak|replay|drain|scale [args]");
         return command == "help" ? 0 : 2;
 }

@@ -88,7 +88,7 @@ public static class ReplayBenchmark
     }
 
     /// <summary>Tries a storage call again after a timeout: an overloaded Azurite answers late, and filling is not what is measured.</summary>
-    private static async Task<T> Patiently<T>(Func<Task<T>> operation)
+    internal static async Task<T> Patiently<T>(Func<Task<T>> operation)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -103,7 +103,7 @@ public static class ReplayBenchmark
         }
     }
 
-    private static DeadLetterReplayer Replayer(BenchmarkHost bench, DeadLetterOptions options) => new(
+    internal static DeadLetterReplayer Replayer(BenchmarkHost bench, DeadLetterOptions options) => new(
         bench.Clients,
         bench.Host.Services.GetRequiredService<EventQueueWriter>(),
         bench.Host.Services.GetRequiredService<DeadLetterStore>(),
@@ -132,7 +132,7 @@ public static class ReplayBenchmark
             }
         }));
 
-    private static byte[] Envelope(int i)
+    internal static byte[] Envelope(int i)
     {
         var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
         var eventId = $"evt_replay_{i:D6}";
