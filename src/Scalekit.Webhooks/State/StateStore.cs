@@ -59,14 +59,9 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         var key = (change.Table, partitionKey, rowKey);
         for (var race = 0; race < MaxRaces; race++)
         {
-            TableEntity row;
-            TableEntity? remembered = null;
-            var fromMemory = race == 0 && _written.TryGetValue(key, out remembered);
-            if (fromMemory)
-            {
-                row = new TableEntity(remembered!) { ETag = remembered!.ETag };
-            }
-            else
+            var row = race == 0 ? Recall(key) : null;
+            var fromMemory = row is not null;
+            if (row is null)
             {
                 var insertFirst = race == 0 && change.LikelyNew;
                 NullableResponse<TableEntity>? current = insertFirst
@@ -135,14 +130,9 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         var key = (change.Table, StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId));
         for (var race = 0; race < MaxRaces; race++)
         {
-            TableEntity row;
-            TableEntity? remembered = null;
-            var fromMemory = race == 0 && _written.TryGetValue(key, out remembered);
-            if (fromMemory)
-            {
-                row = new TableEntity(remembered!) { ETag = remembered!.ETag };
-            }
-            else
+            var row = race == 0 ? Recall(key) : null;
+            var fromMemory = row is not null;
+            if (row is null)
             {
                 NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(key.Item2, key.Item3, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (!current.HasValue)
@@ -200,8 +190,10 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     /// The row as this process last wrote it to <paramref name="table"/>, with its ETag (a copy), or null when not
     /// remembered. A write conditional on that ETag fails (412) if anyone wrote the row since.
     /// </summary>
-    public TableEntity? Recall(string table, string partitionKey, string rowKey) =>
-        _written.TryGetValue((table, partitionKey, rowKey), out var row) ? new TableEntity(row) { ETag = row.ETag } : null;
+    public TableEntity? Recall(string table, string partitionKey, string rowKey) => Recall((table, partitionKey, rowKey));
+
+    private TableEntity? Recall((string Table, string PartitionKey, string RowKey) key) =>
+        _written.TryGetValue(key, out var row) ? new TableEntity(row) { ETag = row.ETag } : null;
 
     /// <summary>Remembers a row of <paramref name="table"/> its store wrote itself, so the next write to it can skip the read.</summary>
     public void RememberWritten(string table, TableEntity row, ETag etag)
