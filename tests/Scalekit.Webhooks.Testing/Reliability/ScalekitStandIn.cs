@@ -22,6 +22,8 @@ public sealed class ScalekitStandIn : IDisposable
     private readonly ConcurrentDictionary<string, Organization> _byExternalId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _metadataPatches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _metadataChanges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _metadataHistory = new(StringComparer.Ordinal);
+    private int _patchSequence;
     private readonly double _serverErrorRate;
     private readonly double _throttleRate;
     private readonly double _slowRate;
@@ -80,6 +82,15 @@ public sealed class ScalekitStandIn : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every metadata PATCH of <paramref name="customerId"/>'s organization in the order it was applied: its number
+    /// among all PATCHes, its Idempotency-Key, the <c>last_billing_update</c> it replaced and set, whether it changed
+    /// the map, and how long after the request was received it was applied (a request applied after the sender's
+    /// attempt timeout had given up on it lands late).
+    /// </summary>
+    public IReadOnlyList<string> MetadataHistoryOf(string customerId) =>
+        _metadataHistory.TryGetValue(customerId, out var history) ? [.. history] : [];
+
     public int FaultsInjected { get; private set; }
 
     public void AddOrganization(string organizationId, string customerId) =>
@@ -132,8 +143,12 @@ public sealed class ScalekitStandIn : IDisposable
                 {
                     var metadata = body["metadata"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
                     var changed = metadata.Count != organization.Metadata.Count || metadata.Any(p => organization.Metadata.GetValueOrDefault(p.Key) != p.Value);
+                    var replaced = organization.Metadata.GetValueOrDefault("last_billing_update") ?? "(none)";
                     organization.Metadata = metadata;
                     var requestKey = request.Headers?.TryGetValue("Idempotency-Key", out var values) == true ? values[0] : "(none)";
+                    var lag = TimeProvider.System.GetUtcNow() - new DateTimeOffset(request.DateTime.ToUniversalTime());
+                    _metadataHistory.GetOrAdd(organization.ExternalId, _ => new ConcurrentQueue<string>()).Enqueue(
+                        $"#{Interlocked.Increment(ref _patchSequence)} key {requestKey}: last_billing_update {replaced} -> {metadata.GetValueOrDefault("last_billing_update") ?? "(none)"}, {(changed ? "changed" : "unchanged")}, applied {lag.TotalMilliseconds:F0} ms after it was received");
                     var key = $"{organization.ExternalId}|{requestKey}";
                     _metadataPatches.AddOrUpdate(key, 1, (_, count) => count + 1);
                     if (changed)

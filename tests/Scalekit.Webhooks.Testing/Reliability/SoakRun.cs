@@ -61,11 +61,18 @@ public sealed record SoakReport(
 {
     public bool Passed => Drained && Lost == 0 && DuplicatedEffects == 0 && OrderingViolations == 0;
 
-    public string Describe() => string.Join(Environment.NewLine,
+    /// <summary>For each duplicated effect: the event, its customer and that organization's metadata PATCHes in the order they were applied.</summary>
+    public IReadOnlyList<string> DuplicatedEffectDetails { get; init; } = [];
+
+    public string Describe() => string.Join(Environment.NewLine, DescribeLines().Concat(DuplicatedEffectDetails));
+
+    private string[] DescribeLines() =>
+    [
         $"soak: {Elapsed.TotalSeconds:F0} s, {Sent} deliveries sent ({DuplicatesSent} duplicates, {SenderRetries} sender retries), {Acknowledged} distinct events acknowledged",
         $"faults: {string.Join("; ", Faults)}; Scalekit stand-in faults injected: {ScalekitFaults}",
         $"audit: processed {Processed}, stale-skipped {StaleSkipped}, parked {Parked} (events that needed more than one attempt: {Retried}), lost {Lost}, duplicated effects {DuplicatedEffects} (repeated writes that changed nothing: {RepeatedWrites}), ordering violations {OrderingViolations}, drained {Drained}",
-        Passed ? "PASS: 0 lost, 0 duplicated effects, 0 ordering violations" : "FAIL");
+        Passed ? "PASS: 0 lost, 0 duplicated effects, 0 ordering violations" : "FAIL",
+    ];
 }
 
 /// <summary>
@@ -297,7 +304,10 @@ public sealed class SoakRun(SoakOptions options)
     {
         var (statuses, retried) = await LedgerAsync(clients, cancellationToken);
         var lost = _acknowledged.Keys.Count(key => !statuses.ContainsKey(key));
-        var duplicatedEffects = standIn.MetadataChanges.Count(p => p.Value > 1);
+        var duplicated = standIn.MetadataChanges.Where(p => p.Value > 1).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        var duplicatedEffects = duplicated.Count;
+        var details = duplicated.SelectMany(key => new[] { $"duplicated effect: customer|event {key}, its organization's metadata PATCHes:" }
+            .Concat(standIn.MetadataHistoryOf(key.Split('|')[0]).Select(line => "  " + line))).ToList();
         var repeatedWrites = standIn.MetadataPatches.Sum(p => p.Value - standIn.MetadataChanges.GetValueOrDefault(p.Key));
 
         // Ordering: every entity must end on the newest acknowledged event that touched it (unless that one was parked).
@@ -333,7 +343,10 @@ public sealed class SoakRun(SoakOptions options)
             statuses.Values.Count(s => s == ProcessingStatus.Processed || s == ProcessingStatus.NoLinkedOrganization),
             statuses.Values.Count(s => s == ProcessingStatus.StaleSkipped),
             statuses.Values.Count(s => s == ProcessingStatus.Parked), retried,
-            lost, duplicatedEffects, repeatedWrites, violations, standIn.FaultsInjected, drained, elapsed, _faults);
+            lost, duplicatedEffects, repeatedWrites, violations, standIn.FaultsInjected, drained, elapsed, _faults)
+        {
+            DuplicatedEffectDetails = details,
+        };
     }
 
     private sealed record Sent(string Source, string EventId, string Table, string PartitionKey, string RowKey, DateTimeOffset OccurredAt, string Body);
