@@ -95,8 +95,9 @@ public sealed partial class BillingSync(
                 Log.LeaseLost(logger, customerId);
                 mustWrite = true;
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not BillingSyncLeaseRanOutException)
             {
+                // A lease that ran out is not given back: it ends by itself, after the write this consumer gave up on.
                 await store.ReleaseAsync(customerId, leaseId, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
@@ -113,7 +114,7 @@ public sealed partial class BillingSync(
             var attempt = await AttemptAsync(held, async () =>
             {
                 renewed = await store.LeaseAsync(renewed, leaseId, time.GetUtcNow() + Options.SyncLease, cancellationToken).ConfigureAwait(false);
-                return renewed is not null;
+                return renewed?.LeaseUntil;
             }, cancellationToken).ConfigureAwait(false);
             var recorded = attempt is not null && renewed is not null
                 ? await store.RecordAsync(renewed, attempt, version, cancellationToken).ConfigureAwait(false)
@@ -141,8 +142,11 @@ public sealed partial class BillingSync(
         }
     }
 
-    /// <summary>One write of <paramref name="row"/>'s state; null when <paramref name="renewLease"/> failed before the PATCH.</summary>
-    private async Task<SyncAttempt?> AttemptAsync(CustomerBilling row, Func<Task<bool>> renewLease, CancellationToken cancellationToken)
+    /// <summary>
+    /// One write of <paramref name="row"/>'s state; null when <paramref name="renewLease"/> (which answers when the
+    /// renewed lease ends) failed before the PATCH.
+    /// </summary>
+    private async Task<SyncAttempt?> AttemptAsync(CustomerBilling row, Func<Task<DateTimeOffset?>> renewLease, CancellationToken cancellationToken)
     {
         var state = row.State ?? throw new InvalidOperationException($"No billing state is stored for customer {row.CustomerId}.");
         var desired = state.Metadata(Options);
@@ -172,20 +176,23 @@ public sealed partial class BillingSync(
                 return new SyncAttempt(now, SyncResults.Unchanged, "the organization already holds this state; nothing was sent", organization.Id, merge.Metadata, features);
             }
 
-            if (!await renewLease().ConfigureAwait(false))
+            if (await renewLease().ConfigureAwait(false) is not { } leaseUntil)
             {
                 return null;
             }
 
-            if (merge.Changed)
+            await WriteWithinLeaseAsync(row.CustomerId, leaseUntil, async writeToken =>
             {
-                await client.UpdateMetadataAsync(organization.Id, merge.Metadata, row.SourceEventId, cancellationToken).ConfigureAwait(false);
-            }
+                if (merge.Changed)
+                {
+                    await client.UpdateMetadataAsync(organization.Id, merge.Metadata, row.SourceEventId, writeToken).ConfigureAwait(false);
+                }
 
-            if (featureChanges.Count > 0)
-            {
-                await client.UpdateFeaturesAsync(organization.Id, featureChanges, cancellationToken).ConfigureAwait(false);
-            }
+                if (featureChanges.Count > 0)
+                {
+                    await client.UpdateFeaturesAsync(organization.Id, featureChanges, writeToken).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
 
             var sent = string.Join(" and ", new[] { merge.Changed ? "metadata" : null, featureChanges.Count > 0 ? "features" : null }.OfType<string>());
             return new SyncAttempt(now, SyncResults.Sent, $"{sent} sent", organization.Id, merge.Metadata, features);
@@ -199,6 +206,28 @@ public sealed partial class BillingSync(
         catch (ScalekitApiException ex) when (!ex.IsTransient)
         {
             return new SyncAttempt(now, SyncResults.Refused, $"Scalekit refused the update: {ex.Message}", null, desired, features);
+        }
+    }
+
+    /// <summary>
+    /// Runs the Scalekit writes of one attempt, retries included, only while the lease is held: once it runs out another
+    /// consumer may take the customer and write a newer state, which a retry sent after that would overwrite. Sending
+    /// stops one attempt timeout (at most half a lease) before the lease ends, so an attempt still under way when it
+    /// stops had that long to land before anyone else may write.
+    /// </summary>
+    private async Task WriteWithinLeaseAsync(string customerId, DateTimeOffset leaseUntil, Func<CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var margin = TimeSpan.FromTicks(Math.Min(scalekitOptions.Value.AttemptTimeout.Ticks, Options.SyncLease.Ticks / 2));
+        var left = leaseUntil - margin - time.GetUtcNow();
+        using var leaseEnds = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, leaseEnds.Token);
+        try
+        {
+            await write(writing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (leaseEnds.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new BillingSyncLeaseRanOutException(customerId, leaseUntil);
         }
     }
 
@@ -265,3 +294,10 @@ public sealed partial class BillingSync(
 /// <summary>Another consumer held the customer's sync for a whole lease; the queue retries this event later.</summary>
 public sealed class BillingSyncBusyException(string customerId, DateTimeOffset leasedUntil)
     : Exception($"The billing sync of customer {customerId} is held by another consumer until {leasedUntil:O}; this event will be retried.");
+
+/// <summary>
+/// Scalekit did not take a billing write before the sync lease it was sent under was about to run out; nothing more
+/// was sent, and the queue retries the event once the lease has ended.
+/// </summary>
+public sealed class BillingSyncLeaseRanOutException(string customerId, DateTimeOffset leasedUntil)
+    : Exception($"Scalekit did not take the billing write for customer {customerId} before its sync lease (until {leasedUntil:O}) was about to run out; nothing more was sent, and this event will be retried.");
