@@ -43,22 +43,8 @@ public static class ReplayBenchmark
             return elapsed;
         }
 
-        var failedRuns = 0;
-        async Task DrainWith(DeadLetterReplayer which)
-        {
-            // Runs end at their time budget, or fail when storage times out; the timer would start the next one, so this does too.
-            while (await Patiently(async () => (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount) > 0)
-            {
-                try
-                {
-                    await which.RunOnceAsync();
-                }
-                catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
-                {
-                    failedRuns++;
-                }
-            }
-        }
+        var runs = new ReplayerRuns();
+        Task DrainWith(DeadLetterReplayer which) => runs.DrainAsync(which, poison);
 
         var replayerTime = TimeSpan.Zero;
         var bareTime = TimeSpan.Zero;
@@ -79,9 +65,9 @@ public static class ReplayBenchmark
         await output.WriteLineAsync("|---|---|---|---|---|---|");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"| {bare:F0} | {rate:F0} | {ratio:F2} | {(ratio >= 0.8 ? "met" : "missed")} | {sequential:F0} | {TimeSpan.FromSeconds(60_000 / rate):m\\:ss} min |"));
-        if (failedRuns > 0)
+        if (runs.Failed > 0)
         {
-            await output.WriteLineAsync($"{failedRuns} replayer runs failed on a storage error and the next run continued (their leased messages came back after the lease)");
+            await output.WriteLineAsync($"{runs.Failed} replayer runs failed on a storage error and the next run continued (their leased messages came back after the lease)");
         }
 
         return ratio >= 0.8;

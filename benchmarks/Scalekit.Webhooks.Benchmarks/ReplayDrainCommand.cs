@@ -28,38 +28,18 @@ public static class ReplayDrainCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"replay drain: {count} poison messages (Scalekit) stored in {filling.Elapsed.TotalSeconds:F0} s"));
 
         var draining = Stopwatch.StartNew();
-        int runs = 0, failedRuns = 0, outOfTime = 0, replayed = 0, parked = 0;
-        while (true)
-        {
-            runs++;
-            try
-            {
-                var run = await replayer.RunOnceAsync();
-                replayed += run.Replayed;
-                parked += run.Parked;
-                outOfTime += run.OutOfTime ? 1 : 0;
-                if (run.Replayed + run.Parked == 0 && (await ReplayBenchmark.Patiently(() => poison.PeekMessagesAsync(1))).Value.Length == 0)
-                {
-                    break;
-                }
-            }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
-            {
-                // The timer would start the next run; leased messages come back after their lease.
-                failedRuns++;
-            }
-        }
-
+        var runs = new ReplayerRuns();
+        await runs.DrainAsync(replayer, poison);
         var elapsed = draining.Elapsed;
         var arrived = (await ReplayBenchmark.Patiently(() => target.GetPropertiesAsync())).Value.ApproximateMessagesCount;
         await output.WriteLineAsync("| messages | drain time | msg/s | replayer runs (used their whole budget, failed on storage) | replayed | parked | on the event queue |");
         await output.WriteLineAsync("|---:|---:|---:|---|---:|---:|---:|");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"| {count} | {elapsed:m\\:ss} | {count / elapsed.TotalSeconds:F0} | {runs} ({outOfTime}, {failedRuns}) | {replayed} | {parked} | {arrived} |"));
+            $"| {count} | {elapsed:m\\:ss} | {count / elapsed.TotalSeconds:F0} | {runs.Runs} ({runs.OutOfTime}, {runs.Failed}) | {runs.Replayed} | {runs.Parked} | {arrived} |"));
 
         // A run that failed after sending but before deleting sends a message twice (the ledger absorbs that): at least count must arrive.
-        var whole = arrived >= count && parked == 0;
-        await output.WriteLineAsync(whole ? "PASS: every poison message is back on the event queue" : $"FAIL: {count - arrived} messages missing, {parked} parked");
+        var whole = arrived >= count && runs.Parked == 0;
+        await output.WriteLineAsync(whole ? "PASS: every poison message is back on the event queue" : $"FAIL: {count - arrived} messages missing, {runs.Parked} parked");
         return whole;
     }
 }

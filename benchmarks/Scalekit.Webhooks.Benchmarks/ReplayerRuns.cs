@@ -1,0 +1,43 @@
+using Azure.Storage.Queues;
+using Scalekit.Webhooks.DeadLetters;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>What back-to-back replayer runs did until their poison queue was empty.</summary>
+public sealed class ReplayerRuns
+{
+    public int Runs { get; private set; }
+
+    /// <summary>Runs that failed on a storage error; their leased messages come back after the lease.</summary>
+    public int Failed { get; private set; }
+
+    /// <summary>Runs that stopped at their time budget with messages left.</summary>
+    public int OutOfTime { get; private set; }
+
+    public int Replayed { get; private set; }
+
+    public int Parked { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="replayer"/> as its timer would if every run used its whole budget, until no message, visible
+    /// or leased, is left in <paramref name="poison"/>; a run that fails when storage times out is followed by the next.
+    /// </summary>
+    public async Task DrainAsync(DeadLetterReplayer replayer, QueueClient poison)
+    {
+        while (await ReplayBenchmark.Patiently(async () => (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount) > 0)
+        {
+            Runs++;
+            try
+            {
+                var run = await replayer.RunOnceAsync();
+                Replayed += run.Replayed;
+                Parked += run.Parked;
+                OutOfTime += run.OutOfTime ? 1 : 0;
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
+            {
+                Failed++;
+            }
+        }
+    }
+}
