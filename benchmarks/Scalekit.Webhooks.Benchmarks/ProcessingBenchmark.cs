@@ -161,7 +161,7 @@ public static class ProcessingBenchmark
     private static Task FillAsync(QueueClient queue, byte[][] messages) =>
         Concurrently.ForEachIndexAsync(0, messages.Length, workers: 16, (_, index) => queue.SendMessageAsync(BinaryData.FromBytes(messages[index])));
 
-    private static async Task<TimeSpan> DrainAsync(BenchmarkHost bench, QueueClient queue, byte[][] messages, OperationTally tally, Func<QueueMessage, Task> handle)
+    internal static async Task<TimeSpan> DrainAsync(BenchmarkHost bench, QueueClient queue, byte[][] messages, OperationTally tally, Func<QueueMessage, Task> handle)
     {
         await FillAsync(queue, messages);
         bench.Operations.Take();
@@ -179,7 +179,7 @@ public static class ProcessingBenchmark
     }
 
     /// <summary>A directory user's attributes as the read model keeps them: scalars as they are, lists and objects as JSON.</summary>
-    private static TableEntity UserRow(JsonElement data)
+    internal static TableEntity UserRow(JsonElement data)
     {
         var row = new TableEntity(data.GetProperty("organization_id").GetString(), data.GetProperty("id").GetString());
         foreach (var name in (string[])["dp_id", "email", "active", "name", "given_name", "family_name", "preferred_username", "roles", "groups", "employee_id", "department", "title", "custom_attributes"])
@@ -202,7 +202,7 @@ public static class ProcessingBenchmark
 
     private static string Customer(int i) => $"cus_bench_{i % Organizations:D2}";
 
-    private static byte[] Envelope(WebhookSource source, int i, bool linkOrganization = false)
+    internal static byte[] Envelope(WebhookSource source, int i, bool linkOrganization = false)
     {
         var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
         var eventId = $"evt_bench_{source.Name}_{i:D6}";

@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Benchmarks;
 //   ingest  [count] [c,c,c]     host vs raw queue sends at each concurrency (default 2000 at 1,8,32)
 //   ingest-parts                BenchmarkDotNet: one delivery's CPU work and allocations vs the SDK send alone, storage answered from memory
 //   process [count]             consumer vs bare receive+upsert+delete (default 2000)
+//   process-floor [count]       storage alone: bare loop vs a separate ledger row vs ledger and state in one transaction (default 2000)
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
 //   replay  [count]             dead-letter replayer vs a bare poison-queue move loop (default 10000)
@@ -33,6 +34,8 @@ switch (command)
         return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out) ? 0 : 1;
     case "process":
         return await ProcessingBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
+    case "process-floor":
+        return await StorageFloorBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
     case "hostile":
         return await HostileInputCommand.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
     case "soak":
@@ -44,6 +47,6 @@ switch (command)
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 4000), Arg(2, 1), Console.Out) ? 0 : 1;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|hostile|soak|replay|drain|scale [args]");
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale [args]");
         return command == "help" ? 0 : 2;
 }

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.Benchmarks;
+
+/// <summary>
+/// What storage alone allows, with no product code in the loop: the same directory-user updates drained three ways at the
+/// processing benchmark's parallelism (batches of 16). The bare loop upserts the user's row; the second loop replaces the
+/// row and inserts a ledger-sized row in a table of its own (16 hash partitions), as the consumer does today; the third
+/// writes both rows in one entity-group transaction, which needs the ledger row in the user row's table and partition.
+/// It shows whether a target is within reach of a storage layout before any code is written for it.
+/// </summary>
+public static class StorageFloorBenchmark
+{
+    private const int Buckets = 16;
+
+    public static async Task<bool> RunAsync(int count, TextWriter output)
+    {
+        await using var bench = await BenchmarkHost.StartAsync();
+        var messages = Enumerable.Range(0, count).Select(i => ProcessingBenchmark.Envelope(ScalekitSource.Id, i)).ToArray();
+        var queue = bench.Clients.Queue("bench-floor");
+        await queue.CreateIfNotExistsAsync();
+        var users = await TableAsync(bench, "FloorUsers");
+        var ledger = await TableAsync(bench, "FloorLedger");
+        var together = await TableAsync(bench, "FloorTogether");
+        var loops = new (string Name, OperationTally Ops, Func<JsonElement, EventEnvelope, Task> Write)[]
+        {
+            ("bare loop: upsert the user's row", new OperationTally(), (data, _) => users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data))),
+            ("user row replaced, then a ledger row in its own table", new OperationTally(), async (data, envelope) =>
+            {
+                await users.UpdateEntityAsync(ProcessingBenchmark.UserRow(data), ETag.All, TableUpdateMode.Replace);
+                await ledger.AddEntityAsync(LedgerRow(envelope, $"scalekit-{(uint)envelope.EventId.GetHashCode() % Buckets:D2}", envelope.EventId));
+            }),
+            ("user row and ledger row in one transaction (same partition)", new OperationTally(), (data, envelope) =>
+            {
+                var row = ProcessingBenchmark.UserRow(data);
+                return together.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, row),
+                    new TableTransactionAction(TableTransactionActionType.Add, LedgerRow(envelope, row.PartitionKey, "event~" + envelope.EventId)),
+                ]);
+            }),
+        };
+        var times = new TimeSpan[loops.Length];
+        await AlternatingRounds.RunAsync(count, [.. loops.Select<(string Name, OperationTally Ops, Func<JsonElement, EventEnvelope, Task> Write), Func<int, int, Task>>((loop, index) => async (from, to) =>
+            times[index] += await ProcessingBenchmark.DrainAsync(bench, queue, messages[from..to], loop.Ops, async message =>
+            {
+                var envelope = EnvelopeCodec.Decode(message.Body.ToMemory());
+                using var document = JsonDocument.Parse(envelope.InlinePayload);
+                await loop.Write(document.RootElement.GetProperty("data"), envelope);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }))]);
+
+        var bare = count / times[0].TotalSeconds;
+        await output.WriteLineAsync($"storage floor: {count} directory-user updates per loop, batches of 16 handled concurrently, no product code");
+        await output.WriteLineAsync("| loop | ev/s | vs bare loop | ops/event |");
+        await output.WriteLineAsync("|---|---:|---:|---|");
+        for (var i = 0; i < loops.Length; i++)
+        {
+            var rate = count / times[i].TotalSeconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"| {loops[i].Name} | {rate:F0} | {rate / bare:F2} | {loops[i].Ops.Row(loops[i].Name).Split('|')[3].Trim()} |"));
+        }
+
+        return true;
+    }
+
+    private static async Task<TableClient> TableAsync(BenchmarkHost bench, string name)
+    {
+        var table = bench.Clients.Tables.GetTableClient(name);
+        await table.CreateIfNotExistsAsync();
+        return table;
+    }
+
+    /// <summary>A row the size and shape of a ledger entry with its outcome: ids, times, status and the payload inline.</summary>
+    private static TableEntity LedgerRow(EventEnvelope envelope, string partitionKey, string rowKey) => new(partitionKey, rowKey)
+    {
+        ["Source"] = envelope.Source.Name,
+        ["EventId"] = envelope.EventId,
+        ["EventType"] = envelope.EventType,
+        ["Status"] = "processed",
+        ["Attempts"] = 1,
+        ["FirstDeliveryId"] = envelope.DeliveryId,
+        ["LastDeliveryId"] = envelope.DeliveryId,
+        ["OccurredAt"] = envelope.OccurredAt,
+        ["ReceivedAt"] = envelope.ReceivedAt,
+        ["LastAttemptAt"] = envelope.ReceivedAt,
+        ["CompletedAt"] = envelope.ReceivedAt,
+        ["ReplayCount"] = 0,
+        ["Detail"] = "applied",
+        ["Payload"] = System.Text.Encoding.UTF8.GetString(envelope.InlinePayload.Span),
+        ["PayloadLength"] = envelope.InlinePayload.Length,
+    };
+}
