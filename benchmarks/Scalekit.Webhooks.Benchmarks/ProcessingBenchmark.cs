@@ -50,7 +50,7 @@ public static class ProcessingBenchmark
             ["HR_WEBHOOK_SECRET"] = WebhookSigner.NewScalekitSecret(),
             ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
         });
-        var messages = Enumerable.Range(0, count).Select(i => Envelope(ScalekitSource.Id, i)).ToArray();
+        var messages = Enumerable.Range(0, count).Select(i => Envelope(ScalekitSource.Id, i, UsersFor(count))).ToArray();
 
         var baselineQueue = bench.Clients.Queue("bench-baseline");
         await baselineQueue.CreateIfNotExistsAsync();
@@ -202,7 +202,13 @@ public static class ProcessingBenchmark
 
     private static string Customer(int i) => $"cus_bench_{i % Organizations:D2}";
 
-    internal static byte[] Envelope(WebhookSource source, int i, bool linkOrganization = false)
+    /// <summary>
+    /// Directory users the updates are spread over: 500, or fewer in a short run, so each user has about 4 events, one per
+    /// round; a multiple of the organizations, so a user always belongs to the same one.
+    /// </summary>
+    internal static int UsersFor(int count) => Math.Clamp(count / AlternatingRounds.Rounds / Organizations * Organizations, Organizations, 500);
+
+    internal static byte[] Envelope(WebhookSource source, int i, int users = 500, bool linkOrganization = false)
     {
         var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
         var eventId = $"evt_bench_{source.Name}_{i:D6}";
@@ -210,7 +216,7 @@ public static class ProcessingBenchmark
         {
             OccurredAt = at,
             EventId = eventId,
-            DirectoryUserId = $"diruser_bench_{i % 500:D4}",
+            DirectoryUserId = $"diruser_bench_{i % users:D4}",
             OrganizationId = Organization(i),
             ExternalId = Customer(i),
             CustomerId = Customer(i),

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
@@ -21,7 +20,7 @@ public static class StorageFloorBenchmark
     public static async Task<bool> RunAsync(int count, TextWriter output)
     {
         await using var bench = await BenchmarkHost.StartAsync();
-        var messages = Enumerable.Range(0, count).Select(i => ProcessingBenchmark.Envelope(ScalekitSource.Id, i)).ToArray();
+        var messages = Enumerable.Range(0, count).Select(i => ProcessingBenchmark.Envelope(ScalekitSource.Id, i, ProcessingBenchmark.UsersFor(count))).ToArray();
         var queue = bench.Clients.Queue("bench-floor");
         await queue.CreateIfNotExistsAsync();
         var users = await TableAsync(bench, "FloorUsers");
@@ -32,7 +31,7 @@ public static class StorageFloorBenchmark
             ("bare loop: upsert the user's row", new OperationTally(), (data, _) => users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data))),
             ("user row replaced, then a ledger row in its own table", new OperationTally(), async (data, envelope) =>
             {
-                await users.UpdateEntityAsync(ProcessingBenchmark.UserRow(data), ETag.All, TableUpdateMode.Replace);
+                await users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data), TableUpdateMode.Replace);
                 await ledger.AddEntityAsync(LedgerRow(envelope, $"scalekit-{(uint)envelope.EventId.GetHashCode() % Buckets:D2}", envelope.EventId));
             }),
             ("user row and ledger row in one transaction (same partition)", new OperationTally(), (data, envelope) =>

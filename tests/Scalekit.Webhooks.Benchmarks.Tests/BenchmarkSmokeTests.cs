@@ -1,0 +1,76 @@
+using Scalekit.Webhooks.Benchmarks;
+using Xunit.Abstractions;
+
+namespace Scalekit.Webhooks.Benchmarks.Tests;
+
+/// <summary>
+/// Each benchmark command run at a few dozen events, so the commands the docs quote keep working. Speed is the
+/// benchmarks' business (their targets are not checked here); what is checked is what each run counts exactly: storage
+/// operations per event and, for the replayer, that every message comes back.
+/// The soak, hostile-input and scale runs have their smoke tests in the integration tests.
+/// </summary>
+public class BenchmarkSmokeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Ingest_PrintsEachConcurrency_AndStoresEachDeliveryWithOneQueueSend()
+    {
+        var printed = await RunAsync(writer => IngestBenchmark.RunAsync(40, [1, 4], writer));
+
+        Assert.Contains(printed, line => line.StartsWith("| 1 |", StringComparison.Ordinal));
+        Assert.Contains(printed, line => line.StartsWith("| 4 |", StringComparison.Ordinal));
+        var host = Assert.Single(printed, line => line.StartsWith("| host: verify, envelope, queue send |", StringComparison.Ordinal));
+        Assert.EndsWith("| 1.00 | queue send 1.00 |", host, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_CountsEverySourcesOperations_AndAKnownUsersUpdateIsOneRowOneLedgerEntryOneDelete()
+    {
+        var printed = await RunAsync(writer => ProcessingBenchmark.RunAsync(80, writer));
+
+        Assert.Equal(2, printed.Count(line => line.StartsWith("| upserting ", StringComparison.Ordinal)));
+        var known = Assert.Single(printed, line => line.StartsWith("| … rounds 2-4 only", StringComparison.Ordinal));
+        Assert.Contains("queue delete 1.00", known, StringComparison.Ordinal);
+        Assert.Contains("table replace 1.00", known, StringComparison.Ordinal);
+        Assert.Contains("table insert 1.00", known, StringComparison.Ordinal);
+        Assert.DoesNotContain("table read", known, StringComparison.Ordinal);
+        Assert.Contains(printed, line => line.StartsWith("| Stripe consumer:", StringComparison.Ordinal));
+        Assert.Contains(printed, line => line.StartsWith("| HR consumer:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessFloor_OneTransactionCostsTheBareLoopsOperations_ASeparateLedgerRowOneMore()
+    {
+        var printed = await RunAsync(writer => StorageFloorBenchmark.RunAsync(80, writer));
+
+        var operations = printed.Where(line => line.StartsWith("| ", StringComparison.Ordinal) && !line.StartsWith("| loop", StringComparison.Ordinal))
+            .Select(line => double.Parse(line.Split('|')[4].Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(3, operations.Length);
+        Assert.Equal(operations[0], operations[2]);
+        Assert.Equal(operations[0] + 1, operations[1], precision: 2);
+    }
+
+    [Fact]
+    public async Task Replay_MovesEveryMessage()
+    {
+        var printed = await RunAsync(writer => ReplayBenchmark.RunAsync(160, writer));
+
+        Assert.Contains(printed, line => line.StartsWith("| ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Drain_BringsEveryPoisonMessageBack()
+    {
+        var printed = await RunAsync(writer => ReplayDrainCommand.RunAsync(200, writer));
+
+        Assert.Contains(printed, line => line.StartsWith("PASS", StringComparison.Ordinal));
+    }
+
+    private async Task<string[]> RunAsync(Func<TextWriter, Task<bool>> command)
+    {
+        using var writer = new StringWriter();
+        await command(writer);
+        var text = writer.ToString();
+        output.WriteLine(text);
+        return text.Split('\n', StringSplitOptions.TrimEntries);
+    }
+}
