@@ -7,10 +7,15 @@ public sealed class OperationTally
 {
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
     private int _events;
+    private TimeSpan _cpu;
 
-    public void Add(int events, IReadOnlyDictionary<string, int> counts)
+    /// <summary>This process's CPU time per event (the storage emulator is another process), in microseconds.</summary>
+    public double CpuMicroseconds => _cpu.TotalMicroseconds / Math.Max(1, _events);
+
+    public void Add(int events, IReadOnlyDictionary<string, int> counts, TimeSpan cpu = default)
     {
         _events += events;
+        _cpu += cpu;
         foreach (var (kind, count) in counts)
         {
             _counts[kind] = _counts.GetValueOrDefault(kind) + count;
