@@ -4,6 +4,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Scalekit.Webhooks.Benchmarks;
+using Scalekit.Webhooks.Testing.Scale;
 
 // One command per benchmark; each measures its baseline in the same run.
 //   verify                      BenchmarkDotNet: verification vs a bare HMAC (1 KB, 16 KB, 256 KB)
@@ -15,7 +16,8 @@ using Scalekit.Webhooks.Benchmarks;
 //   soak    [seconds]           reliability soak with injected faults (default 300)
 //   replay  [count]             dead-letter replayer vs a bare poison-queue move loop (default 10000)
 //   drain   [count]             a mass poisoning: count poison messages brought back by back-to-back replayer runs (default 60000)
-//   scale   [count] [accounts]  4 shards worked by 1, 2, 4 consumer loops, count events each; shard and partition spread (default 4000);
+//   scale   [count] [accounts] [batch]  4 shards worked by 1, 2, 4, 8, 16 consumer loops, count events each, each loop one batch
+//                               (default 1) at a time; Azurite's CPU per step; shard and partition spread (default 2000);
 //                               accounts 2 puts the tables on a second Azurite (STATE_STORAGE)
 var command = args.FirstOrDefault() ?? "help";
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
@@ -45,7 +47,7 @@ switch (command)
     case "drain":
         return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), Console.Out) ? 0 : 1;
     case "scale":
-        return await ScaleCommand.RunAsync(Arg(1, 4000), Arg(2, 1), Console.Out) ? 0 : 1;
+        return await ScaleCommand.RunAsync(Arg(1, 2000), Arg(2, 1), Arg(3, ScaleRun.DefaultBatchSize), Console.Out) ? 0 : 1;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale [args]");
         return command == "help" ? 0 : 2;

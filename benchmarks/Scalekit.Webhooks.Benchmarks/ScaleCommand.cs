@@ -1,15 +1,23 @@
+using System.Globalization;
 using Scalekit.Webhooks.Testing.Scale;
 
 namespace Scalekit.Webhooks.Benchmarks;
 
 /// <summary>
-/// Processing throughput with 4 shards and 1, 2 and 4 consumer loops, and the spread over shards and table partitions.
-/// Passes when every event was processed, throughput with 2 loops is above 1 loop's, and no queue shard is hot. With
-/// two accounts the tables live on a second Azurite (<c>STATE_STORAGE</c>), as a deployment with a tables account would.
+/// Processing throughput with 4 shards and 1, 2, 4, 8 and 16 consumer loops, each loop handling one small batch at a
+/// time, with Azurite's CPU per step so the table shows where and why throughput stops rising; and the spread over shards
+/// and table partitions. Passes when every event was processed, no queue shard is hot, Azurite saturated (one of its
+/// processes at 90 % of a core or more) at some step after the first, and the best throughput up to that step was at
+/// least <see cref="Rise"/> times one loop's. With two accounts the tables live on a second Azurite (<c>STATE_STORAGE</c>),
+/// as a deployment with a tables account would.
 /// </summary>
 public static class ScaleCommand
 {
-    public static async Task<bool> RunAsync(int eventsPerStep, int accounts, TextWriter output)
+    public const double Rise = 1.25;
+
+    private static readonly int[] Loops = [1, 2, 4, 8, 16];
+
+    public static async Task<bool> RunAsync(int eventsPerStep, int accounts, int batchSize, TextWriter output)
     {
         if (accounts is not (1 or 2))
         {
@@ -17,8 +25,21 @@ public static class ScaleCommand
             return false;
         }
 
-        var report = await ScaleRun.RunAsync(eventsPerStep, [1, 2, 4], tablesOnOwnAccount: accounts == 2);
+        if (batchSize is < 1 or > 32)
+        {
+            await output.WriteLineAsync("scale: the batch size must be 1 to 32 (a queue receive returns at most 32 messages).");
+            return false;
+        }
+
+        await output.WriteLineAsync("load average at the start: " + await File.ReadAllTextAsync("/proc/loadavg"));
+        var report = await ScaleRun.RunAsync(eventsPerStep, Loops, batchSize, tablesOnOwnAccount: accounts == 2);
         await output.WriteLineAsync(report.Describe());
-        return report.AllProcessed && report.Steps[1].EventsPerSecond > report.Steps[0].EventsPerSecond && !report.Spreads[0].Hot;
+        await output.WriteLineAsync("load average at the end: " + await File.ReadAllTextAsync("/proc/loadavg"));
+
+        var rose = report.SaturatedAt > 0 && report.RiseToSaturation >= Rise;
+        var shardsEven = !report.Spreads[0].Hot;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"every event processed: {report.AllProcessed}; shards even: {shardsEven}; rose at least {Rise:F1}× from one loop until Azurite saturated after the first step: {rose}"));
+        return report.AllProcessed && shardsEven && rose;
     }
 }

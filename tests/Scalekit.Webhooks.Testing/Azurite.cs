@@ -26,6 +26,15 @@ public sealed class Azurite : IAsyncDisposable
         $";QueueEndpoint=http://127.0.0.1:{_queuePort}/devstoreaccount1" +
         $";TableEndpoint=http://127.0.0.1:{_tablePort}/devstoreaccount1";
 
+    /// <summary>
+    /// Processor time the running Azurite process has used so far (on Linux, utime + stime from <c>/proc/&lt;pid&gt;/stat</c>);
+    /// two readings around a run give its CPU share. Azurite handles requests on Node's one thread, so 100 % of one core
+    /// is its ceiling.
+    /// </summary>
+    public TimeSpan ProcessorTime => _process is { HasExited: false } process
+        ? process.TotalProcessorTime
+        : throw new InvalidOperationException("Azurite is not running.");
+
     public static async Task<Azurite> StartNewAsync()
     {
         var azurite = new Azurite();

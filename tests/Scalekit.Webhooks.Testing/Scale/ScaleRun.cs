@@ -17,9 +17,16 @@ using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.Testing.Scale;
 
-/// <summary>One step of a scale run: how many consumer loops worked the shards and how fast they emptied them.</summary>
-public sealed record ScaleStep(int Loops, int Events, int Final, TimeSpan Elapsed)
+/// <summary>
+/// One step of a scale run: how many consumer loops worked the shards, how fast they emptied them, and how busy the
+/// processors were meanwhile. <c>FailedAttempts</c> counts handler attempts that threw (the message came back after
+/// its visibility timeout and was handled again).
+/// </summary>
+public sealed record ScaleStep(int Loops, int BatchSize, int Events, int Final, TimeSpan Elapsed, StepCpu Cpu, int FailedAttempts)
 {
+    /// <summary>Each loop handles one batch at a time, so at most this many messages are being handled at once.</summary>
+    public int InFlight => Loops * BatchSize;
+
     public double EventsPerSecond => Events / Elapsed.TotalSeconds;
 }
 
@@ -40,18 +47,35 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 {
     public bool AllProcessed => Steps.All(step => step.Final == step.Events);
 
+    /// <summary>The first step in which an Azurite process used <see cref="StepCpu.SaturatedPercent"/> of one core or more; null if none did.</summary>
+    public int? SaturatedAt
+    {
+        get
+        {
+            var at = Steps.ToList().FindIndex(step => step.Cpu.StoreSaturated);
+            return at < 0 ? null : at;
+        }
+    }
+
+    /// <summary>The best throughput up to and including the saturating step (every step if none saturated), against one loop's.</summary>
+    public double RiseToSaturation => Steps.Take((SaturatedAt ?? Steps.Count - 1) + 1).Max(step => step.EventsPerSecond) / Steps[0].EventsPerSecond;
+
     public string Describe()
     {
+        var storeColumns = TablesOnOwnAccount ? "queues Azurite CPU | tables Azurite CPU" : "Azurite CPU";
         var lines = new List<string>
         {
             $"scale run: {Shards} shards of scalekit-events, organization.directory.user_updated events over {Organizations} organizations; "
-                + (TablesOnOwnAccount ? "tables (STATE_STORAGE) on a second Azurite" : "queues and tables on one Azurite"),
-            "| consumer loops | events | processed | seconds | events/s | vs 1 loop |",
-            "|---:|---:|---:|---:|---:|---:|",
+                + (TablesOnOwnAccount ? "tables (STATE_STORAGE) on a second Azurite" : "queues and tables on one Azurite")
+                + $"; batches of {Steps[0].BatchSize}, one at a time per loop; CPU in % of one core, machine in % of its {Environment.ProcessorCount} cores",
+            $"| consumer loops | in flight | events | processed | failed attempts | seconds | events/s | vs 1 loop | {storeColumns} | bench CPU | machine busy |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (TablesOnOwnAccount ? "---:|" : string.Empty) + "---:|",
         };
         var first = Steps[0].EventsPerSecond;
         lines.AddRange(Steps.Select(step => string.Create(CultureInfo.InvariantCulture,
-            $"| {step.Loops} | {step.Events} | {step.Final} | {step.Elapsed.TotalSeconds:F1} | {step.EventsPerSecond:F0} | {step.EventsPerSecond / first:F2}× |")));
+            $"| {step.Loops} | {step.InFlight} | {step.Events} | {step.Final} | {step.FailedAttempts} | {step.Elapsed.TotalSeconds:F1} | {step.EventsPerSecond:F0} | {step.EventsPerSecond / first:F2}× | {StoreCells(step.Cpu)} | {step.Cpu.BenchPercent:F0} % | {(step.Cpu.MachineBusyPercent is { } busy ? busy.ToString("F0", CultureInfo.InvariantCulture) + " %" : "n/a")} |")));
+        lines.Add(string.Empty);
+        lines.Add(Verdict());
         lines.Add(string.Empty);
         lines.Add("| spread of | partitions | rows | largest | largest ÷ even share | |");
         lines.Add("|---|---:|---:|---:|---:|---|");
@@ -60,6 +84,28 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
     }
 
     public const int Organizations = 200;
+
+    private string StoreCells(StepCpu cpu) => TablesOnOwnAccount
+        ? FormattableString.Invariant($"{cpu.StorePercent:F0} % | {cpu.TableStorePercent:F0} %")
+        : FormattableString.Invariant($"{cpu.StorePercent:F0} %");
+
+    private string Verdict()
+    {
+        if (SaturatedAt is not { } at)
+        {
+            var busiest = Steps.MaxBy(step => step.Cpu.BusiestStorePercent)!;
+            return FormattableString.Invariant(
+                $"Azurite never reached {StepCpu.SaturatedPercent:F0} % of one core (at most {busiest.Cpu.BusiestStorePercent:F0} %, with {busiest.Loops} loops): ")
+                + FormattableString.Invariant($"the limit was elsewhere, most likely the machine (see machine busy). Best throughput {RiseToSaturation:F2}× one loop's.");
+        }
+
+        var saturated = Steps[at];
+        var after = Steps.Skip(at + 1).Select(step => FormattableString.Invariant($"{step.Loops} loops {step.EventsPerSecond / saturated.EventsPerSecond:F2}×"));
+        return FormattableString.Invariant(
+            $"Azurite saturated at {saturated.Loops} loops ({saturated.InFlight} in flight, {saturated.Cpu.BusiestStorePercent:F0} % of one core): ")
+            + FormattableString.Invariant($"throughput up to there rose to {RiseToSaturation:F2}× one loop's; ")
+            + (at + 1 < Steps.Count ? "after it, against the saturating step: " + string.Join(", ", after) + "." : "it was the last step.");
+    }
 }
 
 /// <summary>
@@ -69,14 +115,21 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 /// </summary>
 public static class ScaleRun
 {
-    private const int BatchSize = 16;
+    /// <summary>
+    /// Messages each loop receives and handles at a time. One on purpose: a single loop with the Functions default of 16
+    /// already saturates Azurite, which hides the rise before saturation; with one, the loops double what is in flight.
+    /// </summary>
+    public const int DefaultBatchSize = 1;
+
+    private const int WarmUpEvents = 64;
 
     /// <param name="eventsPerStep">Events written and then consumed at each loop count.</param>
     /// <param name="loops">The consumer-loop counts, one step each.</param>
+    /// <param name="batchSize">Messages a loop receives per poll and handles concurrently.</param>
     /// <param name="shards">Shards of the Scalekit queue.</param>
     /// <param name="tablesOnOwnAccount">True: the tables (and with them the ledger) live on a second Azurite, through <c>STATE_STORAGE</c>.</param>
     /// <param name="cancellationToken">Stops the run.</param>
-    public static async Task<ScaleReport> RunAsync(int eventsPerStep, IReadOnlyList<int> loops, int shards = 4, bool tablesOnOwnAccount = false, CancellationToken cancellationToken = default)
+    public static async Task<ScaleReport> RunAsync(int eventsPerStep, IReadOnlyList<int> loops, int batchSize = DefaultBatchSize, int shards = 4, bool tablesOnOwnAccount = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loops);
         await using var storage = await Azurite.StartNewAsync();
@@ -97,25 +150,36 @@ public static class ScaleRun
         var consumer = services.GetRequiredService<EventConsumer>();
         var ledger = services.GetRequiredService<EventLedger>();
 
-        var steps = new List<ScaleStep>();
         var perShard = new int[shards];
-        for (var step = 0; step < loops.Count; step++)
+        var written = 0;
+        async Task<ScaleStep> StepAsync(int events, int loopCount)
         {
-            var envelopes = Enumerable.Range(step * eventsPerStep, eventsPerStep).Select(Envelope).ToList();
+            var envelopes = Enumerable.Range(written, events).Select(Envelope).ToList();
+            written += events;
             await Concurrently.ForEachIndexAsync(0, envelopes.Count, workers: 16, (_, i) => Patiently(() => writer.SendAsync(envelopes[i], cancellationToken: cancellationToken), cancellationToken));
             for (var shard = 0; shard < shards; shard++)
             {
                 perShard[shard] += (await clients.Queue(StorageNames.QueueFor(ScalekitSource.Id, shard)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
             }
 
-            var elapsed = await ConsumeAsync(clients, consumer, shards, loops[step], cancellationToken);
+            var meter = CpuMeter.Start(storage, tableStorage);
+            var (elapsed, failedAttempts) = await ConsumeAsync(clients, consumer, shards, loopCount, batchSize, cancellationToken);
+            var cpu = meter.Stop();
             var final = 0;
             foreach (var envelope in envelopes)
             {
                 final += await ledger.FindAsync(ScalekitSource.Id, envelope.EventId, cancellationToken) is { } row && row.Status.IsFinal() ? 1 : 0;
             }
 
-            steps.Add(new ScaleStep(loops[step], envelopes.Count, final, elapsed));
+            return new ScaleStep(loopCount, batchSize, envelopes.Count, final, elapsed, cpu, failedAttempts);
+        }
+
+        // Not reported: the first step would otherwise also pay for JIT compilation and opening connections.
+        await StepAsync(Math.Min(eventsPerStep, WarmUpEvents), loops.Max());
+        var steps = new List<ScaleStep>();
+        foreach (var loopCount in loops)
+        {
+            steps.Add(await StepAsync(eventsPerStep, loopCount));
         }
 
         var spreads = new List<PartitionSpread>
@@ -128,20 +192,35 @@ public static class ScaleRun
     }
 
     /// <summary>
-    /// Loop k works the shards s with s mod loops = k, one batch per shard in turn, until every shard queue is empty
+    /// Loop k works the shards s with s mod loops = k (with more loops than shards, shard k mod shards, shared with the
+    /// other loops on it, as instances share a queue), one batch per shard in turn, until every shard queue is empty
     /// (a message whose attempt failed comes back after its visibility timeout and is worked again, as in a host).
     /// </summary>
-    private static async Task<TimeSpan> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Elapsed, int FailedAttempts)> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, int batchSize, CancellationToken cancellationToken)
     {
-        var options = new QueueTriggerOptions { BatchSize = BatchSize, ProcessingLease = TimeSpan.FromSeconds(30), VisibilityTimeout = TimeSpan.FromSeconds(1) };
+        var failedAttempts = 0;
+        async Task HandleAsync(BinaryData body, CancellationToken token)
+        {
+            try
+            {
+                await consumer.HandleAsync(body, token);
+            }
+            catch
+            {
+                Interlocked.Increment(ref failedAttempts);
+                throw;
+            }
+        }
+
+        var options = new QueueTriggerOptions { BatchSize = batchSize, ProcessingLease = TimeSpan.FromSeconds(30), VisibilityTimeout = TimeSpan.FromSeconds(1) };
         var queues = Enumerable.Range(0, shards).Select(shard => clients.Queue(StorageNames.QueueFor(ScalekitSource.Id, shard))).ToArray();
         var listeners = Enumerable.Range(0, shards).Select(shard => new QueueTriggerListener(
             queues[shard], clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id, shard)),
-            consumer.HandleAsync, options, TimeProvider.System, NullLogger.Instance)).ToArray();
+            HandleAsync, options, TimeProvider.System, NullLogger.Instance)).ToArray();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, loops).Select(async loop =>
         {
-            var own = Enumerable.Range(0, shards).Where(shard => shard % loops == loop).ToArray();
+            var own = loops <= shards ? Enumerable.Range(0, shards).Where(shard => shard % loops == loop).ToArray() : [loop % shards];
             while (true)
             {
                 var got = 0;
@@ -169,7 +248,7 @@ public static class ScaleRun
                 await Task.Delay(50, cancellationToken);
             }
         }));
-        return clock.Elapsed;
+        return (clock.Elapsed, failedAttempts);
     }
 
     /// <summary>One try of a storage call; <paramref name="otherwise"/> when an overloaded Azurite times out.</summary>
