@@ -5,10 +5,10 @@ namespace Scalekit.Webhooks.Benchmarks;
 
 /// <summary>
 /// Processing throughput with 4 shards and 1, 2, 4, 8 and 16 consumer loops, each loop handling one small batch at a
-/// time, with Azurite's CPU per step so the table shows where and why throughput stops rising; and the spread over shards
-/// and table partitions. Passes when every event was processed, no queue shard is hot, Azurite saturated (one of its
-/// processes at 90 % of a core or more) at some step after the first, and the best throughput up to that step was at
-/// least <see cref="Rise"/> times one loop's. With two accounts the tables live on a second Azurite (<c>STATE_STORAGE</c>),
+/// time, with Azurite's CPU and its main thread's use per step so the table shows where and why throughput stops
+/// rising; and the spread over shards and table partitions. Passes when every event was processed, no queue shard is
+/// hot, Azurite saturated (<see cref="StoreUse.Saturated"/>) at some step after the first, and the best throughput up to
+/// that step was at least <see cref="Rise"/> times one loop's. With two accounts the tables live on a second Azurite (<c>STATE_STORAGE</c>),
 /// as a deployment with a tables account would.
 /// </summary>
 public static class ScaleCommand
@@ -39,7 +39,7 @@ public static class ScaleCommand
         var rose = report.SaturatedAt > 0 && report.RiseToSaturation >= Rise;
         var shardsEven = !report.Spreads[0].Hot;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"every event processed: {report.AllProcessed}; shards even: {shardsEven}; rose at least {Rise:F1}× from one loop until Azurite saturated after the first step: {rose}"));
+            $"every event processed: {report.AllProcessed}; shards even: {shardsEven}; rose at least {Rise:F2}× from one loop until Azurite saturated, after the first step: {rose}"));
         return report.AllProcessed && shardsEven && rose;
     }
 }

@@ -35,6 +35,29 @@ public sealed class Azurite : IAsyncDisposable
         ? process.TotalProcessorTime
         : throw new InvalidOperationException("Azurite is not running.");
 
+    /// <summary>
+    /// Time Azurite's main thread, where Node runs JavaScript and so every request, has spent on a core and waiting in
+    /// the run queue for one (from <c>/proc/&lt;pid&gt;/task/&lt;pid&gt;/schedstat</c>); null where the kernel does not
+    /// expose it. Running plus waiting near the whole of a period means requests never stopped queueing at Azurite.
+    /// </summary>
+    public MainThreadTimes? MainThread
+    {
+        get
+        {
+            var pid = _process is { HasExited: false } process ? process.Id : throw new InvalidOperationException("Azurite is not running.");
+            var path = $"/proc/{pid}/task/{pid}/schedstat";
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            // "<ns on a core> <ns waiting in the run queue> <time slices>"
+            var fields = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            static TimeSpan Nanoseconds(string text) => TimeSpan.FromTicks(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) / 100);
+            return new MainThreadTimes(Nanoseconds(fields[0]), Nanoseconds(fields[1]));
+        }
+    }
+
     public static async Task<Azurite> StartNewAsync()
     {
         var azurite = new Azurite();
@@ -150,3 +173,6 @@ public sealed class Azurite : IAsyncDisposable
         throw new TimeoutException($"Azurite did not listen on port {port} within {timeout.TotalSeconds} s.");
     }
 }
+
+/// <summary>How long a thread has run on a core and waited in the run queue for one, since it started.</summary>
+public readonly record struct MainThreadTimes(TimeSpan Running, TimeSpan Waiting);

@@ -47,7 +47,7 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 {
     public bool AllProcessed => Steps.All(step => step.Final == step.Events);
 
-    /// <summary>The first step in which an Azurite process used <see cref="StepCpu.SaturatedPercent"/> of one core or more; null if none did.</summary>
+    /// <summary>The first step in which an Azurite was saturated (see <see cref="StoreUse.Saturated"/>); null if none was.</summary>
     public int? SaturatedAt
     {
         get
@@ -62,18 +62,25 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 
     public string Describe()
     {
-        var storeColumns = TablesOnOwnAccount ? "queues Azurite CPU | tables Azurite CPU" : "Azurite CPU";
+        var storeColumns = TablesOnOwnAccount
+            ? "queues Azurite CPU | queues Azurite thread busy | tables Azurite CPU | tables Azurite thread busy"
+            : "Azurite CPU | Azurite thread busy";
         var lines = new List<string>
         {
             $"scale run: {Shards} shards of scalekit-events, organization.directory.user_updated events over {Organizations} organizations; "
                 + (TablesOnOwnAccount ? "tables (STATE_STORAGE) on a second Azurite" : "queues and tables on one Azurite")
-                + $"; batches of {Steps[0].BatchSize}, one at a time per loop; CPU in % of one core, machine in % of its {Environment.ProcessorCount} cores",
+                + $"; batches of {Steps[0].BatchSize}, one at a time per loop",
+            "CPU in % of one core; thread busy: Azurite's main (JavaScript) thread running or waiting for a core, in % of the step; "
+                + $"machine busy in % of its {Environment.ProcessorCount} cores",
             $"| consumer loops | in flight | events | processed | failed attempts | seconds | events/s | vs 1 loop | {storeColumns} | bench CPU | machine busy |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (TablesOnOwnAccount ? "---:|" : string.Empty) + "---:|",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (TablesOnOwnAccount ? "---:|---:|" : string.Empty) + "---:|---:|",
         };
         var first = Steps[0].EventsPerSecond;
-        lines.AddRange(Steps.Select(step => string.Create(CultureInfo.InvariantCulture,
-            $"| {step.Loops} | {step.InFlight} | {step.Events} | {step.Final} | {step.FailedAttempts} | {step.Elapsed.TotalSeconds:F1} | {step.EventsPerSecond:F0} | {step.EventsPerSecond / first:F2}× | {StoreCells(step.Cpu)} | {step.Cpu.BenchPercent:F0} % | {(step.Cpu.MachineBusyPercent is { } busy ? busy.ToString("F0", CultureInfo.InvariantCulture) + " %" : "n/a")} |")));
+        lines.AddRange(Steps.Select(step => FormattableString.Invariant(
+            $"| {step.Loops} | {step.InFlight} | {step.Events} | {step.Final} | {step.FailedAttempts} | {step.Elapsed.TotalSeconds:F1} | {step.EventsPerSecond:F0} | {step.EventsPerSecond / first:F2}× | ")
+            + step.Cpu.Store.Describe() + (step.Cpu.TableStore is { } tables ? " | " + tables.Describe() : string.Empty)
+            + FormattableString.Invariant($" | {step.Cpu.BenchPercent:F0} % | ")
+            + (step.Cpu.MachineBusyPercent is { } busy ? FormattableString.Invariant($"{busy:F0} %") : "n/a") + " |"));
         lines.Add(string.Empty);
         lines.Add(Verdict());
         lines.Add(string.Empty);
@@ -85,25 +92,22 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 
     public const int Organizations = 200;
 
-    private string StoreCells(StepCpu cpu) => TablesOnOwnAccount
-        ? FormattableString.Invariant($"{cpu.StorePercent:F0} % | {cpu.TableStorePercent:F0} %")
-        : FormattableString.Invariant($"{cpu.StorePercent:F0} %");
-
     private string Verdict()
     {
         if (SaturatedAt is not { } at)
         {
-            var busiest = Steps.MaxBy(step => step.Cpu.BusiestStorePercent)!;
+            var busiest = Steps.MaxBy(step => StepCpu.Level(step.Cpu.BusiestStore))!;
             return FormattableString.Invariant(
-                $"Azurite never reached {StepCpu.SaturatedPercent:F0} % of one core (at most {busiest.Cpu.BusiestStorePercent:F0} %, with {busiest.Loops} loops): ")
-                + FormattableString.Invariant($"the limit was elsewhere, most likely the machine (see machine busy). Best throughput {RiseToSaturation:F2}× one loop's.");
+                $"Azurite never saturated (its thread at most {StepCpu.Level(busiest.Cpu.BusiestStore):F0} % busy, with {busiest.Loops} loops, against {StoreUse.SaturatedPercent:F0} %): ")
+                + FormattableString.Invariant($"the limit was elsewhere (see bench CPU and machine busy). Best throughput {RiseToSaturation:F2}× one loop's.");
         }
 
         var saturated = Steps[at];
+        var store = saturated.Cpu.BusiestStore;
         var after = Steps.Skip(at + 1).Select(step => FormattableString.Invariant($"{step.Loops} loops {step.EventsPerSecond / saturated.EventsPerSecond:F2}×"));
         return FormattableString.Invariant(
-            $"Azurite saturated at {saturated.Loops} loops ({saturated.InFlight} in flight, {saturated.Cpu.BusiestStorePercent:F0} % of one core): ")
-            + FormattableString.Invariant($"throughput up to there rose to {RiseToSaturation:F2}× one loop's; ")
+            $"Azurite saturated at {saturated.Loops} loops ({saturated.InFlight} in flight; CPU {store.CpuPercent:F0} % of one core, thread busy {store.ThreadBusyPercent:F0} %): ")
+            + FormattableString.Invariant($"the best throughput up to there was {RiseToSaturation:F2}× one loop's; ")
             + (at + 1 < Steps.Count ? "after it, against the saturating step: " + string.Join(", ", after) + "." : "it was the last step.");
     }
 }

@@ -4,39 +4,50 @@ using System.Globalization;
 namespace Scalekit.Webhooks.Testing.Scale;
 
 /// <summary>
-/// Processor use during one step, in % of one core: each Azurite process, this process, and the whole machine (in %
-/// of all its cores; null where <c>/proc/stat</c> is missing).
+/// One Azurite process during a step, in % of the step's wall time: its CPU (all threads, so % of one core), and its
+/// main thread running or waiting in the run queue for a core (null where the kernel does not say).
 /// </summary>
-public sealed record StepCpu(double StorePercent, double? TableStorePercent, double BenchPercent, double? MachineBusyPercent)
+public sealed record StoreUse(double CpuPercent, double? ThreadBusyPercent)
 {
-    /// <summary>An Azurite process at or above this share of one core is saturated: Node serves its requests on one thread.</summary>
+    /// <summary>At or above this, Azurite is saturated.</summary>
     public const double SaturatedPercent = 90;
 
-    public bool StoreSaturated => StorePercent >= SaturatedPercent || TableStorePercent >= SaturatedPercent;
+    /// <summary>
+    /// Node serves every request on its main thread: when that thread is running or waiting for a core nearly all the
+    /// step, requests never stopped queueing at Azurite. On a quiet machine this is its CPU reaching one core; on a
+    /// shared one, part of it is waiting for a core. Without the thread's figures, the CPU decides.
+    /// </summary>
+    public bool Saturated => (ThreadBusyPercent ?? CpuPercent) >= SaturatedPercent;
 
-    /// <summary>The busier Azurite's share of one core.</summary>
-    public double BusiestStorePercent => Math.Max(StorePercent, TableStorePercent ?? 0);
+    public string Describe() => ThreadBusyPercent is { } busy
+        ? FormattableString.Invariant($"{CpuPercent:F0} % | {busy:F0} %")
+        : FormattableString.Invariant($"{CpuPercent:F0} % | n/a");
+}
+
+/// <summary>Processor use during one step: each Azurite, this process (in % of one core), and the whole machine (in % of all its cores).</summary>
+public sealed record StepCpu(StoreUse Store, StoreUse? TableStore, double BenchPercent, double? MachineBusyPercent)
+{
+    public bool StoreSaturated => Store.Saturated || TableStore?.Saturated == true;
+
+    /// <summary>The busier Azurite, by the figure that decides saturation.</summary>
+    public StoreUse BusiestStore => TableStore is { } tables && Level(tables) > Level(Store) ? tables : Store;
+
+    public static double Level(StoreUse store) => store.ThreadBusyPercent ?? store.CpuPercent;
 }
 
 /// <summary>Reads processor times at the start of a step and turns the readings at its end into a <see cref="StepCpu"/>.</summary>
 public sealed class CpuMeter
 {
-    private readonly Azurite _store;
-    private readonly Azurite? _tableStore;
-    private readonly TimeSpan _storeStart;
-    private readonly TimeSpan _tableStoreStart;
-    private readonly TimeSpan _benchStart;
-    private readonly MachineTicks? _machineStart;
+    private readonly StoreMeter _store;
+    private readonly StoreMeter? _tableStore;
+    private readonly TimeSpan _benchStart = Environment.CpuUsage.TotalTime;
+    private readonly MachineTicks? _machineStart = MachineTicks.Read();
     private readonly long _wallStart = Stopwatch.GetTimestamp();
 
     private CpuMeter(Azurite store, Azurite? tableStore)
     {
-        _store = store;
-        _tableStore = tableStore;
-        _storeStart = store.ProcessorTime;
-        _tableStoreStart = tableStore?.ProcessorTime ?? TimeSpan.Zero;
-        _benchStart = Environment.CpuUsage.TotalTime;
-        _machineStart = MachineTicks.Read();
+        _store = new StoreMeter(store);
+        _tableStore = tableStore is null ? null : new StoreMeter(tableStore);
     }
 
     public static CpuMeter Start(Azurite store, Azurite? tableStore) => new(store, tableStore);
@@ -44,15 +55,28 @@ public sealed class CpuMeter
     public StepCpu Stop()
     {
         var wall = Stopwatch.GetElapsedTime(_wallStart);
-        double Percent(TimeSpan used) => 100 * used / wall;
         var machineEnd = MachineTicks.Read();
         return new StepCpu(
-            Percent(_store.ProcessorTime - _storeStart),
-            _tableStore is null ? null : Percent(_tableStore.ProcessorTime - _tableStoreStart),
-            Percent(Environment.CpuUsage.TotalTime - _benchStart),
+            _store.Stop(wall),
+            _tableStore?.Stop(wall),
+            100 * (Environment.CpuUsage.TotalTime - _benchStart) / wall,
             _machineStart is { } start && machineEnd is { } end && end.Total > start.Total
                 ? 100.0 * (end.Busy - start.Busy) / (end.Total - start.Total)
                 : null);
+    }
+
+    private sealed class StoreMeter(Azurite azurite)
+    {
+        private readonly TimeSpan _cpuStart = azurite.ProcessorTime;
+        private readonly MainThreadTimes? _threadStart = azurite.MainThread;
+
+        public StoreUse Stop(TimeSpan wall)
+        {
+            var cpu = 100 * (azurite.ProcessorTime - _cpuStart) / wall;
+            return _threadStart is { } start && azurite.MainThread is { } end
+                ? new StoreUse(cpu, 100 * (end.Running - start.Running + end.Waiting - start.Waiting) / wall)
+                : new StoreUse(cpu, null);
+        }
     }
 
     /// <summary>The machine's busy and total clock ticks over all cores, from the first line of <c>/proc/stat</c>.</summary>
