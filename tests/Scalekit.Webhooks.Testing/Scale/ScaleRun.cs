@@ -47,7 +47,7 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 {
     public bool AllProcessed => Steps.All(step => step.Final == step.Events);
 
-    /// <summary>The first step in which an Azurite was saturated (see <see cref="StoreUse.Saturated"/>); null if none was.</summary>
+    /// <summary>The first step in which an Azurite used (nearly) a whole core (see <see cref="StoreUse.Saturated"/>); null if none did.</summary>
     public int? SaturatedAt
     {
         get
@@ -94,21 +94,23 @@ public sealed record ScaleReport(int Shards, IReadOnlyList<ScaleStep> Steps, IRe
 
     private string Verdict()
     {
-        if (SaturatedAt is not { } at)
+        if (SaturatedAt is { } at)
         {
-            var busiest = Steps.MaxBy(step => StepCpu.Level(step.Cpu.BusiestStore))!;
+            var saturated = Steps[at];
+            var after = Steps.Skip(at + 1).Select(step => FormattableString.Invariant($"{step.Loops} loops {step.EventsPerSecond / saturated.EventsPerSecond:F2}×"));
             return FormattableString.Invariant(
-                $"Azurite never saturated (its thread at most {StepCpu.Level(busiest.Cpu.BusiestStore):F0} % busy, with {busiest.Loops} loops, against {StoreUse.SaturatedPercent:F0} %): ")
-                + FormattableString.Invariant($"the limit was elsewhere (see bench CPU and machine busy). Best throughput {RiseToSaturation:F2}× one loop's.");
+                $"Azurite saturated at {saturated.Loops} loops ({saturated.InFlight} in flight, CPU {saturated.Cpu.BusiestStore.CpuPercent:F0} % of one core): ")
+                + FormattableString.Invariant($"the best throughput up to there was {RiseToSaturation:F2}× one loop's; ")
+                + (at + 1 < Steps.Count ? "after it, against the saturating step: " + string.Join(", ", after) + "." : "it was the last step.");
         }
 
-        var saturated = Steps[at];
-        var store = saturated.Cpu.BusiestStore;
-        var after = Steps.Skip(at + 1).Select(step => FormattableString.Invariant($"{step.Loops} loops {step.EventsPerSecond / saturated.EventsPerSecond:F2}×"));
-        return FormattableString.Invariant(
-            $"Azurite saturated at {saturated.Loops} loops ({saturated.InFlight} in flight; CPU {store.CpuPercent:F0} % of one core, thread busy {store.ThreadBusyPercent:F0} %): ")
-            + FormattableString.Invariant($"the best throughput up to there was {RiseToSaturation:F2}× one loop's; ")
-            + (at + 1 < Steps.Count ? "after it, against the saturating step: " + string.Join(", ", after) + "." : "it was the last step.");
+        var busiest = Steps.MaxBy(step => step.Cpu.BusiestStore.CpuPercent)!;
+        var never = FormattableString.Invariant(
+            $"Azurite never reached {StoreUse.SaturatedPercent:F0} % of one core (at most {busiest.Cpu.BusiestStore.CpuPercent:F0} %, with {busiest.Loops} loops); best throughput {RiseToSaturation:F2}× one loop's. ");
+        return Steps.FirstOrDefault(step => step.Cpu.StoreStarved) is { } starved
+            ? never + FormattableString.Invariant(
+                $"At {starved.Loops} loops its thread was running or waiting for a core {starved.Cpu.BusiestStore.ThreadBusyPercent:F0} % of the step on {starved.Cpu.BusiestStore.CpuPercent:F0} % of a core: the machine (busy {starved.Cpu.MachineBusyPercent:F0} %) starved it, so more loops could not help.")
+            : never + "The limit was elsewhere (see bench CPU and machine busy).";
     }
 }
 

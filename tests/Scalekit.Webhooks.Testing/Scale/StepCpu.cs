@@ -5,19 +5,22 @@ namespace Scalekit.Webhooks.Testing.Scale;
 
 /// <summary>
 /// One Azurite process during a step, in % of the step's wall time: its CPU (all threads, so % of one core), and its
-/// main thread running or waiting in the run queue for a core (null where the kernel does not say).
+/// main thread, where Node runs every request, running or waiting in the run queue for a core (null where the kernel
+/// does not say).
 /// </summary>
 public sealed record StoreUse(double CpuPercent, double? ThreadBusyPercent)
 {
-    /// <summary>At or above this, Azurite is saturated.</summary>
+    /// <summary>At or above this share of one core Azurite is saturated; at or above this share of the step its thread never idled.</summary>
     public const double SaturatedPercent = 90;
 
+    /// <summary>Azurite used (nearly) a whole core: more requests at once can only queue behind it.</summary>
+    public bool Saturated => CpuPercent >= SaturatedPercent;
+
     /// <summary>
-    /// Node serves every request on its main thread: when that thread is running or waiting for a core nearly all the
-    /// step, requests never stopped queueing at Azurite. On a quiet machine this is its CPU reaching one core; on a
-    /// shared one, part of it is waiting for a core. Without the thread's figures, the CPU decides.
+    /// Azurite's thread never idled but did not get a whole core: on a shared machine it waited for one, so the
+    /// machine, through Azurite, is the limit.
     /// </summary>
-    public bool Saturated => (ThreadBusyPercent ?? CpuPercent) >= SaturatedPercent;
+    public bool Starved => !Saturated && ThreadBusyPercent >= SaturatedPercent;
 
     public string Describe() => ThreadBusyPercent is { } busy
         ? FormattableString.Invariant($"{CpuPercent:F0} % | {busy:F0} %")
@@ -29,10 +32,10 @@ public sealed record StepCpu(StoreUse Store, StoreUse? TableStore, double BenchP
 {
     public bool StoreSaturated => Store.Saturated || TableStore?.Saturated == true;
 
-    /// <summary>The busier Azurite, by the figure that decides saturation.</summary>
-    public StoreUse BusiestStore => TableStore is { } tables && Level(tables) > Level(Store) ? tables : Store;
+    public bool StoreStarved => !StoreSaturated && (Store.Starved || TableStore?.Starved == true);
 
-    public static double Level(StoreUse store) => store.ThreadBusyPercent ?? store.CpuPercent;
+    /// <summary>The Azurite that used more CPU.</summary>
+    public StoreUse BusiestStore => TableStore is { } tables && tables.CpuPercent > Store.CpuPercent ? tables : Store;
 }
 
 /// <summary>Reads processor times at the start of a step and turns the readings at its end into a <see cref="StepCpu"/>.</summary>
