@@ -123,7 +123,7 @@ public static class ScaleRun
 {
     /// <summary>
     /// Messages each loop receives and handles at a time. One on purpose: a single loop with the Functions default of 16
-    /// already saturates Azurite, which hides the rise before saturation; with one, the loops double what is in flight.
+    /// already saturates Azurite, which hides the rise before saturation; with one, what is in flight is the loop count.
     /// </summary>
     public const int DefaultBatchSize = 1;
 
