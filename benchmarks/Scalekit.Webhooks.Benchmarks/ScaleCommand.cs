@@ -36,10 +36,14 @@ public static class ScaleCommand
         await output.WriteLineAsync(report.Describe());
         await output.WriteLineAsync("load average at the end: " + await File.ReadAllTextAsync("/proc/loadavg"));
 
-        var rose = report.SaturatedAt > 0 && report.RiseToSaturation >= Rise;
-        var shardsEven = !report.Spreads[0].Hot;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"every event processed: {report.AllProcessed}; shards even: {shardsEven}; rose at least {Rise:F2}× from one loop until Azurite saturated, after the first step: {rose}"));
-        return report.AllProcessed && shardsEven && rose;
+            $"every event processed: {report.AllProcessed}; shards even: {ShardsEven(report)}; rose at least {Rise:F2}× from one loop until Azurite saturated, after the first step: {RoseUntilSaturated(report)}"));
+        return Passed(report);
     }
+
+    public static bool Passed(ScaleReport report) => report.AllProcessed && ShardsEven(report) && RoseUntilSaturated(report);
+
+    private static bool ShardsEven(ScaleReport report) => !report.Spreads[0].Hot;
+
+    private static bool RoseUntilSaturated(ScaleReport report) => report.SaturatedAt > 0 && report.RiseToSaturation >= Rise;
 }
