@@ -19,20 +19,23 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// </summary>
 public static class IngestBenchmark
 {
-    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output)
+    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output, bool pin = false)
     {
-        await using var bench = await BenchmarkHost.StartAsync();
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = bench.BaseAddress };
+        await using var bench = await BenchmarkHost.StartAsync(pin: pin);
         var raw = bench.Clients.Queue("bench-raw-sends");
         await raw.CreateIfNotExistsAsync();
         var queue = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
-        await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}");
+        await SameAnswersAsHttpClientAsync(bench, output);
+        await queue.ClearMessagesAsync();
+        await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}, {bench.Pinning}");
+        await output.WriteLineAsync("sender: one persistent HTTP/1.1 connection per concurrent sender, request bytes built beforehand (a load generator, as wrk)");
         await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms |");
         await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|");
         var allMet = true;
         var costs = new List<string>();
         using var hostSide = new IngestDurations();
         var hostOps = new OperationTally();
+        var health = PreparedHttpConnection.Get(bench.BaseAddress, "/api/health");
         foreach (var concurrency in concurrencies)
         {
             var bodies = Enumerable.Range(0, count).Select(_ => JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.updated",
@@ -40,13 +43,14 @@ public static class IngestBenchmark
             // Both sides get their bytes ready beforehand: only the send itself is timed.
             var envelopes = bodies.Select(Envelope).ToArray();
             var now = TimeProvider.System.GetUtcNow();
-            var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
+            var requests = bodies.Select(body => PreparedHttpConnection.Post(bench.BaseAddress, Path, body, WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
+            var connections = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => PreparedHttpConnection.OpenAsync(bench.BaseAddress)));
             var warmUp = Math.Min(100, count);
-            var rawPhase = new Phase(i => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw, concurrency);
-            var hostPhase = new Phase(i => PostAsync(http, signed[i].Body, signed[i].Headers), queue, concurrency, bench.Operations, hostOps);
+            var rawPhase = new Phase((_, i) => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw, concurrency);
+            var hostPhase = new Phase((worker, i) => ExpectAsync(connections[worker], requests[i], 201), queue, concurrency, bench.Operations, hostOps);
 
             // For reading the gap only: the loopback HTTP round trip alone, to a route that touches no storage.
-            var hopPhase = new Phase(_ => GetHealthAsync(http), target: null, concurrency);
+            var hopPhase = new Phase((worker, _) => ExpectAsync(connections[worker], health, 200), target: null, concurrency);
             await rawPhase.WarmUpAsync(warmUp);
             await hostPhase.WarmUpAsync(warmUp);
             await hopPhase.WarmUpAsync(warmUp);
@@ -67,6 +71,10 @@ public static class IngestBenchmark
             costs.Add(hopPhase.CostRow($"HTTP hop alone, C = {concurrency}"));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"| {concurrency} | {rawStats.PerSecond:F0} | {hostStats.PerSecond:F0} | {ratio:F2} | {rawStats.P50:F1}/{rawStats.P95:F1}/{rawStats.P99:F1} | {hostStats.P50:F1}/{hostStats.P95:F1}/{hostStats.P99:F1} | {p99Ratio:F2} | {(met ? "met" : "missed")} | {hostSideStats.P50:F2} | {hopStats.P50:F2} |"));
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
         }
 
         await output.WriteLineAsync();
@@ -87,7 +95,7 @@ public static class IngestBenchmark
     }
 
     /// <summary>One side's sends, with latencies and busy time summed over its rounds.</summary>
-    private sealed class Phase(Func<int, Task> send, QueueClient? target, int concurrency, StorageOperationCounters? operations = null, OperationTally? tally = null)
+    private sealed class Phase(Func<int, int, Task> send, QueueClient? target, int concurrency, StorageOperationCounters? operations = null, OperationTally? tally = null)
     {
         private readonly ConcurrentBag<double> _latencies = [];
         private TimeSpan _elapsed;
@@ -109,10 +117,10 @@ public static class IngestBenchmark
             operations?.Take();
             var before = ProcessCost.Now();
             var clock = Stopwatch.StartNew();
-            await Concurrently.ForEachIndexAsync(from, to, concurrency, async (_, index) =>
+            await Concurrently.ForEachIndexAsync(from, to, concurrency, async (worker, index) =>
             {
                 var started = Stopwatch.GetTimestamp();
-                await send(index);
+                await send(worker, index);
                 _latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             });
             _elapsed += clock.Elapsed;
@@ -146,26 +154,47 @@ public static class IngestBenchmark
         public static ProcessCost operator +(ProcessCost a, ProcessCost b) => new(a.Cpu + b.Cpu, a.AllocatedBytes + b.AllocatedBytes, a.WorkItems + b.WorkItems);
     }
 
-    private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/scalekit") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
+    private const string Path = "/api/webhooks/scalekit";
 
-        using var response = await http.SendAsync(request);
-        if ((int)response.StatusCode != 201)
+    private static async Task ExpectAsync(PreparedHttpConnection connection, byte[] request, int status)
+    {
+        var answer = await connection.SendAsync(request);
+        if (answer.StatusCode != status)
         {
-            throw new InvalidOperationException($"The host answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            throw new InvalidOperationException($"The host answered {answer.StatusCode}, not {status}: {answer.BodyText}");
         }
     }
 
-    private static async Task GetHealthAsync(HttpClient http)
+    /// <summary>
+    /// The benchmark's sender is not the product: before timing anything, one accepted and one refused delivery show
+    /// it gets the very answers HttpClient gets (the integration tests hold both to this too).
+    /// </summary>
+    private static async Task SameAnswersAsHttpClientAsync(BenchmarkHost bench, TextWriter output)
     {
-        using var response = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
-        response.EnsureSuccessStatusCode();
+        using var http = new HttpClient { BaseAddress = bench.BaseAddress };
+        await using var connection = await PreparedHttpConnection.OpenAsync(bench.BaseAddress);
+        var body = JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = TimeProvider.System.GetUtcNow(), EventId = "evt_sender_check" }));
+        var headers = WebhookSigner.SignScalekit(body, bench.ScalekitSecret, "msg_sender_check", TimeProvider.System.GetUtcNow());
+        var wrongSecret = WebhookSigner.SignScalekit(body, WebhookSigner.NewScalekitSecret(), "msg_sender_check", TimeProvider.System.GetUtcNow());
+        foreach (var (name, signed) in new[] { ("accepted", headers), ("refused", wrongSecret) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            foreach (var (header, value) in signed)
+            {
+                request.Headers.TryAddWithoutValidation(header, value);
+            }
+
+            using var expected = await http.SendAsync(request);
+            var expectedBody = await expected.Content.ReadAsStringAsync();
+            var answer = await connection.SendAsync(PreparedHttpConnection.Post(bench.BaseAddress, Path, body, signed));
+            if (answer.StatusCode != (int)expected.StatusCode || answer.BodyText != expectedBody)
+            {
+                throw new InvalidOperationException($"The benchmark's sender got {answer.StatusCode} {answer.BodyText} where HttpClient got {(int)expected.StatusCode} {expectedBody} ({name} delivery).");
+            }
+        }
+
+        await output.WriteLineAsync("sender check: the benchmark's sender and HttpClient got the same 201 and 401 answers");
     }
 
     /// <summary>The envelope the ingest path would store for this body, so both sides send the same bytes.</summary>
