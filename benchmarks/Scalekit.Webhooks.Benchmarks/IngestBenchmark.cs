@@ -19,16 +19,27 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// </summary>
 public static class IngestBenchmark
 {
-    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output, bool pin = false)
+    /// <param name="count">Deliveries per concurrency, per side.</param>
+    /// <param name="concurrencies">How many sends are in flight at once, one run each.</param>
+    /// <param name="output">Where the tables go.</param>
+    /// <param name="pin">Azurite on CPU 0 and this process on the others (<see cref="BenchmarkHost.StartAsync"/>).</param>
+    /// <param name="httpClientSender">
+    /// Send the deliveries with HttpClient (a request message and headers built per send) instead of prepared bytes on
+    /// kept-alive connections: shows how much of the gap was the sender's own work in this shared process.
+    /// </param>
+    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output, bool pin = false, bool httpClientSender = false)
     {
         await using var bench = await BenchmarkHost.StartAsync(pin: pin);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = bench.BaseAddress };
         var raw = bench.Clients.Queue("bench-raw-sends");
         await raw.CreateIfNotExistsAsync();
         var queue = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
-        await SameAnswersAsHttpClientAsync(bench, output);
+        await SameAnswersAsHttpClientAsync(bench, http, output);
         await queue.ClearMessagesAsync();
         await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}, {bench.Pinning}");
-        await output.WriteLineAsync("sender: one persistent HTTP/1.1 connection per concurrent sender, request bytes built beforehand (a load generator, as wrk)");
+        await output.WriteLineAsync(httpClientSender
+            ? "sender: HttpClient, a request message and its headers built per send"
+            : "sender: one persistent HTTP/1.1 connection per concurrent sender, request bytes built beforehand (a load generator, as wrk)");
         await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms |");
         await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|");
         var allMet = true;
@@ -43,14 +54,21 @@ public static class IngestBenchmark
             // Both sides get their bytes ready beforehand: only the send itself is timed.
             var envelopes = bodies.Select(Envelope).ToArray();
             var now = TimeProvider.System.GetUtcNow();
-            var requests = bodies.Select(body => PreparedHttpConnection.Post(bench.BaseAddress, Path, body, WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
+            var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
+            var requests = signed.Select(delivery => PreparedHttpConnection.Post(bench.BaseAddress, Path, delivery.Body, delivery.Headers)).ToArray();
             var connections = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => PreparedHttpConnection.OpenAsync(bench.BaseAddress)));
             var warmUp = Math.Min(100, count);
             var rawPhase = new Phase((_, i) => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw, concurrency);
-            var hostPhase = new Phase((worker, i) => ExpectAsync(connections[worker], requests[i], 201), queue, concurrency, bench.Operations, hostOps);
+            Func<int, int, Task> deliver = httpClientSender
+                ? (_, i) => PostAsync(http, signed[i].Body, signed[i].Headers)
+                : (worker, i) => ExpectAsync(connections[worker], requests[i], 201);
+            var hostPhase = new Phase(deliver, queue, concurrency, bench.Operations, hostOps);
 
             // For reading the gap only: the loopback HTTP round trip alone, to a route that touches no storage.
-            var hopPhase = new Phase((worker, _) => ExpectAsync(connections[worker], health, 200), target: null, concurrency);
+            Func<int, int, Task> hop = httpClientSender
+                ? (_, _) => GetHealthAsync(http)
+                : (worker, _) => ExpectAsync(connections[worker], health, 200);
+            var hopPhase = new Phase(hop, target: null, concurrency);
             await rawPhase.WarmUpAsync(warmUp);
             await hostPhase.WarmUpAsync(warmUp);
             await hopPhase.WarmUpAsync(warmUp);
@@ -156,6 +174,28 @@ public static class IngestBenchmark
 
     private const string Path = "/api/webhooks/scalekit";
 
+    private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await http.SendAsync(request);
+        if ((int)response.StatusCode != 201)
+        {
+            throw new InvalidOperationException($"The host answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private static async Task GetHealthAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+    }
+
     private static async Task ExpectAsync(PreparedHttpConnection connection, byte[] request, int status)
     {
         var answer = await connection.SendAsync(request);
@@ -169,9 +209,8 @@ public static class IngestBenchmark
     /// The benchmark's sender is not the product: before timing anything, one accepted and one refused delivery show
     /// it gets the very answers HttpClient gets (the integration tests hold both to this too).
     /// </summary>
-    private static async Task SameAnswersAsHttpClientAsync(BenchmarkHost bench, TextWriter output)
+    private static async Task SameAnswersAsHttpClientAsync(BenchmarkHost bench, HttpClient http, TextWriter output)
     {
-        using var http = new HttpClient { BaseAddress = bench.BaseAddress };
         await using var connection = await PreparedHttpConnection.OpenAsync(bench.BaseAddress);
         var body = JsonSerializer.SerializeToUtf8Bytes(ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = TimeProvider.System.GetUtcNow(), EventId = "evt_sender_check" }));
         var headers = WebhookSigner.SignScalekit(body, bench.ScalekitSecret, "msg_sender_check", TimeProvider.System.GetUtcNow());
