@@ -77,7 +77,8 @@ public static class IngestBenchmark
                 ? (_, _) => GetHealthAsync(http)
                 : (worker, _) => ExpectAsync(connections[worker], health, 200);
             var hopPhase = new Phase(hop, target: null, concurrency);
-            var warmUpSends = await WarmUpAsync([rawPhase, hostPhase, hopPhase], warmUp);
+            // At most as many warm-up sends as timed ones, so a short run stays short.
+            var warmUpSends = await WarmUpAsync([rawPhase, hostPhase, hopPhase], warmUp, Math.Clamp(count / warmUp, 1, MaxWarmUpBatches));
             hostSide.Clear();
             var compiledBefore = JitInfo.GetCompiledMethodCount();
 
@@ -123,10 +124,10 @@ public static class IngestBenchmark
 
     /// <summary>
     /// Warms every side up in batches until a batch (with a pause for the runtime's background tier-up) compiles fewer
-    /// than <see cref="SettledCompilations"/> methods, at most <see cref="MaxWarmUpBatches"/> batches: until then the JIT takes CPU from whichever side runs new
+    /// than <see cref="SettledCompilations"/> methods, at most <paramref name="maxBatches"/> batches: until then the JIT takes CPU from whichever side runs new
     /// code, and the host runs far more code than a raw send. Returns the sends per side.
     /// </summary>
-    private static async Task<int> WarmUpAsync(IReadOnlyList<Phase> phases, int batch)
+    private static async Task<int> WarmUpAsync(IReadOnlyList<Phase> phases, int batch, int maxBatches)
     {
         for (var batches = 1; ; batches++)
         {
@@ -138,7 +139,7 @@ public static class IngestBenchmark
 
             // Tier-1 compilation starts after calls have been counted for a while (100 ms by default) and runs in the background.
             await Task.Delay(TimeSpan.FromMilliseconds(250));
-            if (JitInfo.GetCompiledMethodCount() - compiled < SettledCompilations || batches == MaxWarmUpBatches)
+            if (JitInfo.GetCompiledMethodCount() - compiled < SettledCompilations || batches == maxBatches)
             {
                 return batches * batch;
             }
