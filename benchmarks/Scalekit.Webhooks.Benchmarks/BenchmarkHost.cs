@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalekit.Webhooks.LocalHost;
@@ -20,6 +21,11 @@ public sealed class BenchmarkHost : IAsyncDisposable
         ScalekitSecret = scalekitSecret;
         StripeSecret = stripeSecret;
     }
+
+    /// <summary>A benchmark-only route: reads the posted body and answers 201, touching no storage.</summary>
+    public const string EchoPath = "/bench/echo";
+
+    private static readonly byte[] EchoAnswer = """{"status":"accepted","event_id":"evt_00000000000000000000000000","event_type":"organization.updated","delivery_id":"msg_00000000000000000000000000"}"""u8.ToArray();
 
     public Azurite Storage { get; }
 
@@ -79,6 +85,15 @@ public sealed class BenchmarkHost : IAsyncDisposable
         {
             services.RemoveAll<StorageClients>();
             services.AddSingleton(operations.Clients(storage.ConnectionString));
+        });
+        // The HTTP part of a delivery without the ingest: the request read whole, a 201 with a small JSON body.
+        host.MapPost(EchoPath, async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            context.Response.StatusCode = 201;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = EchoAnswer.Length;
+            await context.Response.Body.WriteAsync(EchoAnswer);
         });
         await host.StartAsync();
         return new BenchmarkHost(storage, host, secret, stripeSecret, operations, pinning);
