@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalekit.Webhooks.LocalHost;
@@ -11,14 +12,20 @@ namespace Scalekit.Webhooks.Benchmarks;
 /// <summary>A private Azurite and the local host on a free loopback port, with consumers and timers off.</summary>
 public sealed class BenchmarkHost : IAsyncDisposable
 {
-    private BenchmarkHost(Azurite storage, WebApplication host, string scalekitSecret, string stripeSecret, StorageOperationCounters operations)
+    private BenchmarkHost(Azurite storage, WebApplication host, string scalekitSecret, string stripeSecret, StorageOperationCounters operations, string pinning)
     {
+        Pinning = pinning;
         Operations = operations;
         Storage = storage;
         Host = host;
         ScalekitSecret = scalekitSecret;
         StripeSecret = stripeSecret;
     }
+
+    /// <summary>A benchmark-only route: reads the posted body and answers 201, touching no storage.</summary>
+    public const string EchoPath = "/bench/echo";
+
+    private static readonly byte[] EchoAnswer = """{"status":"accepted","event_id":"evt_00000000000000000000000000","event_type":"organization.updated","delivery_id":"msg_00000000000000000000000000"}"""u8.ToArray();
 
     public Azurite Storage { get; }
 
@@ -32,13 +39,29 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
     public StorageClients Clients => Host.Services.GetRequiredService<StorageClients>();
 
+    /// <summary>Where Azurite and this process run, for the output: "not pinned" or the two CPU lists.</summary>
+    public string Pinning { get; }
+
     /// <summary>Counts the host's storage requests by kind (<c>queue send</c>, <c>table read</c>, …).</summary>
     public StorageOperationCounters Operations { get; }
 
     /// <param name="settings">Settings added to (or overriding) the benchmark's own.</param>
-    public static async Task<BenchmarkHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="pin">
+    /// Azurite on CPU 0 and this process (sender, host, raw sends alike) on the others, as in Azure where the store is
+    /// another machine; Linux with taskset and two or more CPUs only, else not pinned.
+    /// </param>
+    public static async Task<BenchmarkHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool pin = false)
     {
-        var storage = await Azurite.StartNewAsync();
+        pin &= OperatingSystem.IsLinux() && Environment.ProcessorCount >= 2 && File.Exists("/usr/bin/taskset");
+        var others = Environment.ProcessorCount == 2 ? "1" : $"1-{Environment.ProcessorCount - 1}";
+        var pinning = "not pinned";
+        if (pin)
+        {
+            await PinThisProcessAsync(others);
+            pinning = $"pinned: Azurite on CPU 0, this process on CPU {others}";
+        }
+
+        var storage = await Azurite.StartNewAsync(pin ? "0" : null);
         var secret = WebhookSigner.NewScalekitSecret();
         var stripeSecret = WebhookSigner.NewStripeSecret();
         var all = new Dictionary<string, string?>
@@ -63,8 +86,35 @@ public sealed class BenchmarkHost : IAsyncDisposable
             services.RemoveAll<StorageClients>();
             services.AddSingleton(operations.Clients(storage.ConnectionString));
         });
+        // The HTTP part of a delivery without the ingest: the request read whole, a 201 with a small JSON body.
+        host.MapPost(EchoPath, async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            context.Response.StatusCode = 201;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = EchoAnswer.Length;
+            await context.Response.Body.WriteAsync(EchoAnswer);
+        });
         await host.StartAsync();
-        return new BenchmarkHost(storage, host, secret, stripeSecret, operations);
+        return new BenchmarkHost(storage, host, secret, stripeSecret, operations, pinning);
+    }
+
+    /// <summary>Every thread of this process, and so every thread it starts later, on <paramref name="cores"/>.</summary>
+    private static async Task PinThisProcessAsync(string cores)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-a", "-c", "-p", cores, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var taskset = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not start taskset.");
+        await taskset.StandardOutput.ReadToEndAsync();
+        await taskset.WaitForExitAsync();
+        if (taskset.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"taskset could not pin this process to CPU {cores} (exit code {taskset.ExitCode}).");
+        }
     }
 
     public async ValueTask DisposeAsync()

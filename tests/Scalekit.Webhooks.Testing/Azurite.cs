@@ -58,9 +58,13 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    public static async Task<Azurite> StartNewAsync()
+
+    /// <summary>The CPUs Azurite may run on (a <c>taskset</c> list such as <c>0</c>), or null for any.</summary>
+    public string? Cores { get; init; }
+
+    public static async Task<Azurite> StartNewAsync(string? cores = null)
     {
-        var azurite = new Azurite();
+        var azurite = new Azurite { Cores = cores };
         await azurite.StartAsync();
         return azurite;
     }
@@ -73,7 +77,8 @@ public sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException("Azurite is not installed: run 'npm ci' in the repository root (./test.sh does).");
         }
 
-        var start = new ProcessStartInfo("node")
+        // Pinned, Azurite runs through taskset (Linux), which starts node in its own place with the CPU list set.
+        var start = new ProcessStartInfo(Cores is null ? "node" : "taskset")
         {
             ArgumentList =
             {
@@ -87,6 +92,13 @@ public sealed class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Cores is not null)
+        {
+            start.ArgumentList.Insert(0, "node");
+            start.ArgumentList.Insert(0, Cores);
+            start.ArgumentList.Insert(0, "-c");
+        }
+
         _closedServices = 0;
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         _process.OutputDataReceived += (_, line) =>
