@@ -58,7 +58,6 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-
     /// <summary>The CPUs Azurite may run on (a <c>taskset</c> list such as <c>0</c>), or null for any.</summary>
     public string? Cores { get; init; }
 
