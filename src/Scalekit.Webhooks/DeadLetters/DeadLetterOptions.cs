@@ -31,11 +31,20 @@ public sealed class DeadLetterOptions
     [SettingRange(LeaseSetting, 1, 3600, TimeUnit.Seconds)]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Messages read from a poison queue at once (the queue service allows 32).</summary>
+    /// <summary>
+    /// The least lease a received message must have left for the replayer to send it on or park it; with less it is
+    /// left to reappear, because a lease that runs out before the delete lets another receive send it again. Half the lease.
+    /// </summary>
+    public TimeSpan LeaseMargin => Lease / 2;
+
+    /// <summary>Messages read from a poison queue at once, at most (the queue service allows 32); fewer on a slow store.</summary>
     [Range(1, 32)]
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Batches of <see cref="BatchSize"/> one poison queue has in flight at once. Default 8.</summary>
+    /// <summary>
+    /// Batches of <see cref="BatchSize"/> one poison queue has in flight at once, at most: the replayer starts with one
+    /// and grows to this while batches finish within a quarter of the lease (<see cref="ReplayPace"/>). Default 8.
+    /// </summary>
     [Range(1, 64)]
     public int ConcurrentBatches { get; set; } = 8;
 

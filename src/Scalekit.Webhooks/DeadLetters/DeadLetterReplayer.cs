@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,11 @@ using Scalekit.Webhooks.Telemetry;
 namespace Scalekit.Webhooks.DeadLetters;
 
 /// <summary>What one replayer run did; <paramref name="OutOfTime"/> when it stopped at its time budget with messages left.</summary>
-public sealed record ReplayRun(int Replayed, int Parked, bool OutOfTime = false);
+/// <remarks>
+/// <paramref name="Skipped"/>: messages left to reappear because too little of their lease was left to act on them.
+/// <paramref name="Overtaken"/>: messages handled whose lease ran out before the delete, so another receive took them.
+/// </remarks>
+public sealed record ReplayRun(int Replayed, int Parked, bool OutOfTime = false, int Skipped = 0, int Overtaken = 0);
 
 /// <summary>
 /// Works the poison queues of every shard (the timer trigger calls it): each message goes back to its source's queue
@@ -20,6 +25,8 @@ public sealed record ReplayRun(int Replayed, int Parked, bool OutOfTime = false)
 /// <see cref="DeadLetterOptions.MaxReplays"/> replays it is parked. The poison queues of the <see cref="WorkQueues"/>
 /// follow the same rules, going back to their own queue. Several batches per queue are in flight, so a run
 /// moves at the speed of the queue; it takes new batches only within <see cref="DeadLetterOptions.RunBudget"/>.
+/// On a slow store it takes fewer and smaller batches (<see cref="ReplayPace"/>) and acts on no message whose lease
+/// has less than <see cref="DeadLetterOptions.LeaseMargin"/> left, so slowness costs time, not duplicates.
 /// Every step adds before it deletes, so a crash can duplicate a message (the ledger absorbs that) but never lose one.
 /// </summary>
 public sealed partial class DeadLetterReplayer(
@@ -54,51 +61,109 @@ public sealed partial class DeadLetterReplayer(
         }
 
         var run = new RunCounts();
-        var workers = poisonQueues.SelectMany(poison => Enumerable.Range(0, options.Value.ConcurrentBatches)
-            .Select(_ => WorkAsync(poison.Tag, poison.Queue, poison.Handle, started, run, cancellationToken)));
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        await Task.WhenAll(poisonQueues.Select(poison => WorkAsync(poison.Tag, poison.Queue, poison.Handle, started, run, cancellationToken))).ConfigureAwait(false);
 
-        if (run.Replayed + run.Parked > 0)
+        if (run.Replayed + run.Parked + run.Skipped + run.Overtaken > 0)
         {
-            Log.RunFinished(logger, run.Replayed, run.Parked, run.OutOfTime);
+            Log.RunFinished(logger, run.Replayed, run.Parked, run.Skipped, run.Overtaken, run.OutOfTime);
         }
 
-        return new ReplayRun(run.Replayed, run.Parked, run.OutOfTime);
+        return new ReplayRun(run.Replayed, run.Parked, run.OutOfTime, run.Skipped, run.Overtaken);
     }
 
-    /// <summary>One worker on one poison queue: receive a batch, handle its messages at once, repeat until empty or out of time.</summary>
+    /// <summary>
+    /// Works one poison queue: keeps up to <see cref="ReplayPace.Batches"/> batches in flight until a receive finds it
+    /// empty or the run is out of time, sizing them by how long the last ones took. A failed batch stops new ones; the
+    /// run fails once those in flight have finished.
+    /// </summary>
     private async Task WorkAsync(string tagValue, QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, long started, RunCounts run, CancellationToken cancellationToken)
     {
         var tag = new KeyValuePair<string, object?>("source", tagValue);
+        var pace = new ReplayPace(options.Value.BatchSize, options.Value.ConcurrentBatches, options.Value.Lease);
+        var inFlight = new List<Task<BatchDone>>();
+        var failed = new List<Task>();
+        var more = true;
         while (true)
         {
-            if (time.GetElapsedTime(started) >= options.Value.RunBudget)
+            if (more && time.GetElapsedTime(started) >= options.Value.RunBudget)
             {
                 run.OutOfTime = true;
-                return;
+                more = false;
             }
 
-            QueueMessage[] batch = await poison.ReceiveMessagesAsync(options.Value.BatchSize, options.Value.Lease, cancellationToken).ConfigureAwait(false);
-            if (batch.Length == 0)
+            if (more && inFlight.Count < pace.Batches)
             {
-                return;
+                inFlight.Add(BatchAsync(poison, handle, pace.BatchSize, pace.Generation, tag, run, cancellationToken));
+                continue;
             }
 
-            await Task.WhenAll(batch.Select(async message =>
+            if (inFlight.Count == 0)
             {
-                if (await handle(message, cancellationToken).ConfigureAwait(false))
-                {
-                    Interlocked.Increment(ref run.Replayed);
-                    PipelineTelemetry.Replayed.Add(1, tag);
-                }
-                else
-                {
-                    Interlocked.Increment(ref run.Parked);
-                    PipelineTelemetry.Parked.Add(1, tag);
-                }
+                break;
+            }
 
-                await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
-            })).ConfigureAwait(false);
+            var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
+            inFlight.Remove(done);
+            if (!done.IsCompletedSuccessfully)
+            {
+                failed.Add(done);
+                more = false;
+                continue;
+            }
+
+            var batch = done.Result;
+            more &= batch.Received > 0;
+            if (pace.Record(batch.Generation, batch.Took))
+            {
+                Log.PaceChanged(logger, poison.Name, pace.Batches, pace.BatchSize, batch.Took);
+            }
+        }
+
+        await Task.WhenAll(failed).ConfigureAwait(false);
+    }
+
+    /// <summary>Receives up to <paramref name="size"/> messages and handles them at once; returns how many and how long it took.</summary>
+    private async Task<BatchDone> BatchAsync(QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, int size, int generation, KeyValuePair<string, object?> tag, RunCounts run, CancellationToken cancellationToken)
+    {
+        // Read before the receive, so the lease it starts ends no earlier than this clock says.
+        var leasedAt = time.GetTimestamp();
+        QueueMessage[] batch = await poison.ReceiveMessagesAsync(size, options.Value.Lease, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(batch.Select(message => HandleLeasedAsync(poison, message, handle, leasedAt, tag, run, cancellationToken))).ConfigureAwait(false);
+        return new BatchDone(batch.Length, time.GetElapsedTime(leasedAt), generation);
+    }
+
+    /// <summary>
+    /// Sends one leased message on (or parks it) and deletes it, unless too little of its lease is left: then it is left
+    /// to reappear, because a lease that runs out before the delete lets another receive take it and send it again.
+    /// </summary>
+    private async Task HandleLeasedAsync(QueueClient poison, QueueMessage message, Func<QueueMessage, CancellationToken, Task<bool>> handle, long leasedAt, KeyValuePair<string, object?> tag, RunCounts run, CancellationToken cancellationToken)
+    {
+        if (options.Value.Lease - time.GetElapsedTime(leasedAt) < options.Value.LeaseMargin)
+        {
+            Interlocked.Increment(ref run.Skipped);
+            return;
+        }
+
+        if (await handle(message, cancellationToken).ConfigureAwait(false))
+        {
+            Interlocked.Increment(ref run.Replayed);
+            PipelineTelemetry.Replayed.Add(1, tag);
+        }
+        else
+        {
+            Interlocked.Increment(ref run.Parked);
+            PipelineTelemetry.Parked.Add(1, tag);
+        }
+
+        try
+        {
+            await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 || ex.ErrorCode == QueueErrorCode.PopReceiptMismatch)
+        {
+            // The lease ran out and another receive has the message (or has already deleted it): it is that receive's now.
+            Interlocked.Increment(ref run.Overtaken);
+            Log.LeaseOvertaken(logger, poison.Name, message.MessageId);
         }
     }
 
@@ -173,10 +238,14 @@ public sealed partial class DeadLetterReplayer(
         return true;
     }
 
+    private readonly record struct BatchDone(int Received, TimeSpan Took, int Generation);
+
     private sealed class RunCounts
     {
         public int Replayed;
         public int Parked;
+        public int Skipped;
+        public int Overtaken;
         public volatile bool OutOfTime;
     }
 
@@ -188,13 +257,19 @@ public sealed partial class DeadLetterReplayer(
         [LoggerMessage(6002, LogLevel.Error, "{Source} event {EventId} parked as permanently failed: {Reason}")]
         public static partial void Parked(ILogger logger, WebhookSource source, string eventId, string reason);
 
-        [LoggerMessage(6003, LogLevel.Information, "Dead-letter run: {Replayed} replayed, {Parked} parked; stopped at its time budget: {OutOfTime}")]
-        public static partial void RunFinished(ILogger logger, int replayed, int parked, bool outOfTime);
+        [LoggerMessage(6003, LogLevel.Information, "Dead-letter run: {Replayed} replayed, {Parked} parked, {Skipped} left to reappear (lease too short to act), {Overtaken} taken by another receive before their delete; stopped at its time budget: {OutOfTime}")]
+        public static partial void RunFinished(ILogger logger, int replayed, int parked, int skipped, int overtaken, bool outOfTime);
 
         [LoggerMessage(6004, LogLevel.Information, "Replayed {Queue} message {Key} from its poison queue (replay {ReplayCount}, visible in {Delay})")]
         public static partial void WorkReplayed(ILogger logger, string queue, string key, int replayCount, TimeSpan delay);
 
         [LoggerMessage(6005, LogLevel.Error, "{Queue} message {DeadLetterId} parked as permanently failed: {Reason}")]
         public static partial void WorkParked(ILogger logger, string queue, string deadLetterId, string reason);
+
+        [LoggerMessage(6006, LogLevel.Warning, "Poison queue {Queue}: message {MessageId} was handled but its lease ran out before the delete; another receive has it and sends it again (a duplicate the ledger absorbs)")]
+        public static partial void LeaseOvertaken(ILogger logger, string queue, string messageId);
+
+        [LoggerMessage(6007, LogLevel.Information, "Poison queue {Queue}: now {Batches} batches of {BatchSize} in flight (a batch took {Took})")]
+        public static partial void PaceChanged(ILogger logger, string queue, int batches, int batchSize, TimeSpan took);
     }
 }

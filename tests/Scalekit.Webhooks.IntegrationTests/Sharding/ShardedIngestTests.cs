@@ -146,8 +146,9 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
             await poison.SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)));
         }
 
-        // Every reading of this clock is a minute later: with a 4-minute budget, only the first few batches start.
-        var options = new DeadLetterOptions { BaseDelay = TimeSpan.Zero, RunBudget = TimeSpan.FromMinutes(4) };
+        // Every reading of this clock is a minute later: with a 4-minute budget, only the first few batches start. The
+        // lease is a day so that the replayer's lease check (one reading per message) never holds a message back.
+        var options = new DeadLetterOptions { BaseDelay = TimeSpan.Zero, RunBudget = TimeSpan.FromMinutes(4), Lease = TimeSpan.FromDays(1) };
         var replayer = new DeadLetterReplayer(host.Clients, host.Host.Services.GetRequiredService<EventQueueWriter>(), host.Host.Services.GetRequiredService<DeadLetterStore>(),
             host.Host.Services.GetRequiredService<EventLedger>(), Options.Create(options), new MinuteClock(), NullLogger<DeadLetterReplayer>.Instance);
 

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Storage;
+
+namespace Scalekit.Webhooks.IntegrationTests.Processing;
+
+/// <summary>A host whose queue clients go through a <see cref="SlowQueueService"/>; the tests read and write around it.</summary>
+public sealed class SlowQueueHostFixture : LocalHostFixture
+{
+    public SlowQueueService Slow { get; } = new();
+
+    /// <summary>A client on the same queue that is not slowed: the test's own reads, and "another receive".</summary>
+    public QueueClient Direct(string name) => new(Storage.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        queueOptions.Retry.Mode = RetryMode.Exponential;
+        queueOptions.Retry.MaxRetries = StorageRetry.Default.MaxRetries;
+        queueOptions.Retry.NetworkTimeout = StorageRetry.Default.NetworkTimeout;
+        queueOptions.AddPolicy(Slow, HttpPipelinePosition.PerRetry);
+        services.RemoveAll<StorageClients>();
+        services.AddSingleton(new StorageClients(
+            new QueueServiceClient(Storage.ConnectionString, queueOptions),
+            new BlobServiceClient(Storage.ConnectionString),
+            new TableServiceClient(Storage.ConnectionString)));
+    }
+}
+
+public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<SlowQueueHostFixture>, IAsyncLifetime
+{
+    private readonly QueueClient _poison = host.Direct(StorageNames.PoisonQueueFor(ScalekitSource.Id));
+    private readonly QueueClient _events = host.Direct(StorageNames.QueueFor(ScalekitSource.Id));
+
+    public async Task InitializeAsync()
+    {
+        host.Slow.Reset();
+        await host.ClearQueuesAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        host.Slow.Reset();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task SlowStore_ShortLease_EveryEventComesBackExactlyOnce()
+    {
+        // 128 messages at once would take 4 batches × (1 receive + 32 sends + 32 deletes) × 60 ms ≈ 16 s on this store,
+        // far past the 6 s lease: taken all at once, leases run out before the deletes and messages are sent twice.
+        var eventIds = await PoisonAsync(128);
+        host.Slow.PerRequest = TimeSpan.FromMilliseconds(60);
+
+        var run = await Replayer(new DeadLetterOptions { Lease = TimeSpan.FromSeconds(6), BaseDelay = TimeSpan.Zero }).RunOnceAsync();
+
+        host.Slow.PerRequest = TimeSpan.Zero;
+        Assert.Equal((128, 0, 0), (run.Replayed, run.Parked, run.Overtaken));
+        Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
+        Assert.Equal(0, (await _poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Contains(host.Slow.ReceiveSizes, size => size < 32);
+    }
+
+    [Fact]
+    public async Task StoreSlowThenFastAgain_BatchesShrink_ThenGrowBackToTheConfiguredSize()
+    {
+        var eventIds = await PoisonAsync(400);
+        var smallReceives = 0;
+        host.Slow.PerRequest = TimeSpan.FromMilliseconds(60);
+        host.Slow.Received = size =>
+        {
+            if (size < 32 && Interlocked.Increment(ref smallReceives) == 2)
+            {
+                host.Slow.PerRequest = TimeSpan.Zero;
+            }
+        };
+
+        var run = await Replayer(new DeadLetterOptions { Lease = TimeSpan.FromSeconds(6), BaseDelay = TimeSpan.Zero, ConcurrentBatches = 2 }).RunOnceAsync();
+
+        Assert.Equal((400, 0), (run.Replayed, run.Overtaken));
+        Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
+        var sizes = host.Slow.ReceiveSizes.ToList();
+        var firstSmall = sizes.FindIndex(size => size < 32);
+        Assert.Equal(32, sizes[0]);
+        Assert.True(firstSmall > 0, $"the batches never shrank: {string.Join(',', sizes)}");
+        Assert.Contains(32, sizes.Skip(firstSmall));
+        var paces = host.Logs.Entries.Where(entry => entry.Category == typeof(DeadLetterReplayer).FullName && entry.Message.Contains(" in flight", StringComparison.Ordinal)).Select(entry => entry.Message).ToList();
+        Assert.Contains(paces, message => message.Contains("now 1 batches of 16", StringComparison.Ordinal));
+        Assert.Contains(paces, message => message.Contains("now 2 batches of 32", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MessagesWithTooLittleLeaseLeft_AreLeftToReappear_NotSent_ThenTheNextRunSendsThemOnce()
+    {
+        var eventIds = await PoisonAsync(10);
+        var receives = 0;
+        var options = new DeadLetterOptions { Lease = TimeSpan.FromSeconds(4), BaseDelay = TimeSpan.Zero };
+        // The first receive answers after more than half its lease has gone.
+        host.Slow.Extra = request => SlowQueueService.IsReceive(request) && Interlocked.Increment(ref receives) == 1 ? TimeSpan.FromSeconds(2.5) : TimeSpan.Zero;
+
+        var first = await Replayer(options).RunOnceAsync();
+
+        Assert.Equal(new ReplayRun(0, 0, OutOfTime: false, Skipped: 10), first);
+        Assert.Empty((await _events.PeekMessagesAsync(32)).Value);
+
+        await ScalekitProcessingTests.Eventually(async () => (await _poison.PeekMessagesAsync(32)).Value.Length == 10);
+        var second = await Replayer(options).RunOnceAsync();
+
+        Assert.Equal(new ReplayRun(10, 0), second);
+        Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
+    }
+
+    [Fact]
+    public async Task DeleteAfterTheLeaseRanOut_WhenAnotherReceiveHasTheMessage_IsCountedAsOvertaken_NotAFailedRun()
+    {
+        var eventIds = await PoisonAsync(1);
+        var leased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Slow.Received = _ => leased.TrySetResult();
+        host.Slow.Extra = request => SlowQueueService.IsDelete(request) ? TimeSpan.FromSeconds(6) : TimeSpan.Zero;
+
+        var running = Replayer(new DeadLetterOptions { Lease = TimeSpan.FromSeconds(2), BaseDelay = TimeSpan.Zero }).RunOnceAsync();
+        await leased.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        QueueMessage? taken = null;
+        await ScalekitProcessingTests.Eventually(async () => (taken = (await _poison.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value.SingleOrDefault()) is not null);
+        var run = await running;
+
+        Assert.Equal(new ReplayRun(1, 0, Overtaken: 1), run);
+        Assert.Equal(eventIds, await ArrivedAsync());
+        Assert.Contains(host.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains(taken!.MessageId, StringComparison.Ordinal));
+        await _poison.DeleteMessageAsync(taken!.MessageId, taken.PopReceipt);
+    }
+
+    private DeadLetterReplayer Replayer(DeadLetterOptions options) => new(
+        host.Clients,
+        host.Host.Services.GetRequiredService<EventQueueWriter>(),
+        host.Host.Services.GetRequiredService<DeadLetterStore>(),
+        host.Host.Services.GetRequiredService<EventLedger>(),
+        Options.Create(options),
+        TimeProvider.System,
+        host.Host.Services.GetRequiredService<ILogger<DeadLetterReplayer>>());
+
+    /// <summary>Puts <paramref name="count"/> event envelopes on the Scalekit poison queue; returns their event ids.</summary>
+    private async Task<List<string>> PoisonAsync(int count)
+    {
+        var eventIds = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var eventId = SampleIds.New("evt_");
+            var body = ScalekitSamples.Create("organization.domain_created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId, OrganizationId = SampleIds.New("org_") });
+            var envelope = new EventEnvelope
+            {
+                Source = ScalekitSource.Id,
+                DeliveryId = SampleIds.New("msg_"),
+                EventId = eventId,
+                EventType = "organization.domain_created",
+                ReceivedAt = Deliveries.Now,
+                InlinePayload = JsonSerializer.SerializeToUtf8Bytes(body),
+            };
+            eventIds.Add(eventId);
+            await _poison.SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)));
+        }
+
+        return eventIds;
+    }
+
+    /// <summary>The event id of every message on the Scalekit event queue, sorted, duplicates kept; read by receiving and deleting them.</summary>
+    private async Task<List<string>> ArrivedAsync()
+    {
+        var arrived = new List<string>();
+        while (true)
+        {
+            QueueMessage[] batch = await _events.ReceiveMessagesAsync(32);
+            if (batch.Length == 0)
+            {
+                return [.. arrived.Order(StringComparer.Ordinal)];
+            }
+
+            foreach (var message in batch)
+            {
+                arrived.Add(EnvelopeCodec.Decode(message.Body.ToMemory()).EventId);
+                await _events.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+    }
+}
