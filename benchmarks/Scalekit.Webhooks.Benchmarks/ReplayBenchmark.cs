@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.DeadLetters;
@@ -89,14 +90,14 @@ public static class ReplayBenchmark
         }
     }
 
-    internal static DeadLetterReplayer Replayer(BenchmarkHost bench, DeadLetterOptions options) => new(
+    internal static DeadLetterReplayer Replayer(BenchmarkHost bench, DeadLetterOptions options, ILogger<DeadLetterReplayer>? logger = null) => new(
         bench.Clients,
         bench.Host.Services.GetRequiredService<EventQueueWriter>(),
         bench.Host.Services.GetRequiredService<DeadLetterStore>(),
         bench.Host.Services.GetRequiredService<EventLedger>(),
         Options.Create(options),
         TimeProvider.System,
-        NullLogger<DeadLetterReplayer>.Instance);
+        logger ?? NullLogger<DeadLetterReplayer>.Instance);
 
     /// <summary>The least a replayer must do per message: receive it, send its body on, delete it.</summary>
     private static Task BareMoveAsync(QueueClient poison, QueueClient target, DeadLetterOptions options) =>
@@ -118,10 +119,12 @@ public static class ReplayBenchmark
             }
         }));
 
+    internal static string EventId(int i) => $"evt_replay_{i:D6}";
+
     internal static byte[] Envelope(int i)
     {
         var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000).AddMilliseconds(i);
-        var eventId = $"evt_replay_{i:D6}";
+        var eventId = EventId(i);
         var body = ScalekitSamples.Create("organization.directory.user_updated", new SampleOptions
         {
             OccurredAt = at,

@@ -18,9 +18,16 @@ public sealed class ReplayerRuns
 
     public int Parked { get; private set; }
 
+    /// <summary>Messages left to reappear because too little of their lease was left.</summary>
+    public int Skipped { get; private set; }
+
+    /// <summary>Messages whose lease ran out before their delete, so another receive took them.</summary>
+    public int Overtaken { get; private set; }
+
     /// <summary>
     /// Runs <paramref name="replayer"/> as its timer would if every run used its whole budget, until no message, visible
     /// or leased, is left in <paramref name="poison"/>; a run that fails when storage times out is followed by the next.
+    /// A run that moved nothing (what is left is leased) is followed by the next after a second, not at once.
     /// </summary>
     public async Task DrainAsync(DeadLetterReplayer replayer, QueueClient poison)
     {
@@ -33,6 +40,12 @@ public sealed class ReplayerRuns
                 Replayed += run.Replayed;
                 Parked += run.Parked;
                 OutOfTime += run.OutOfTime ? 1 : 0;
+                Skipped += run.Skipped;
+                Overtaken += run.Overtaken;
+                if (run.Replayed + run.Parked == 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
             }
             catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
             {
