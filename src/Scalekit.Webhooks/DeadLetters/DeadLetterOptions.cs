@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.DeadLetters;
 
@@ -37,13 +38,21 @@ public sealed class DeadLetterOptions
     /// </summary>
     public TimeSpan LeaseMargin => Lease / 2;
 
+    /// <summary>
+    /// A batch (receive, sends, deletes) taking longer than this means requests are queuing at the store: the replayer
+    /// then takes fewer and smaller batches, and more again once they take under half of it (<see cref="ReplayPace"/>).
+    /// Half the lease, and at most one storage try's timeout (<see cref="StorageRetry.NetworkTimeout"/>): in a batch
+    /// that slow, requests are close to timing out.
+    /// </summary>
+    public TimeSpan SlowBatch => TimeSpan.FromTicks(Math.Min(Lease.Ticks / 2, StorageRetry.Default.NetworkTimeout.Ticks));
+
     /// <summary>Messages read from a poison queue at once, at most (the queue service allows 32); fewer on a slow store.</summary>
     [Range(1, 32)]
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
     /// Batches of <see cref="BatchSize"/> one poison queue has in flight at once, at most: the replayer starts with one
-    /// and grows to this while batches finish within a quarter of the lease (<see cref="ReplayPace"/>). Default 8.
+    /// and grows to this while batches finish within half of <see cref="SlowBatch"/> (<see cref="ReplayPace"/>). Default 8.
     /// </summary>
     [Range(1, 64)]
     public int ConcurrentBatches { get; set; } = 8;

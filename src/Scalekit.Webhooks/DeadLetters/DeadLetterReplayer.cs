@@ -79,7 +79,7 @@ public sealed partial class DeadLetterReplayer(
     private async Task WorkAsync(string tagValue, QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, long started, RunCounts run, CancellationToken cancellationToken)
     {
         var tag = new KeyValuePair<string, object?>("source", tagValue);
-        var pace = new ReplayPace(options.Value.BatchSize, options.Value.ConcurrentBatches, options.Value.Lease);
+        var pace = new ReplayPace(options.Value.BatchSize, options.Value.ConcurrentBatches, options.Value.SlowBatch);
         var inFlight = new List<Task<BatchDone>>();
         var failed = new List<Task>();
         var more = true;

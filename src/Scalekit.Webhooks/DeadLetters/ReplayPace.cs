@@ -1,18 +1,18 @@
 namespace Scalekit.Webhooks.DeadLetters;
 
 /// <summary>
-/// How much one poison queue's worker takes at once, so every batch is handled well inside its lease on a slow store.
-/// When a batch takes more than half the lease, the worker halves what it has in flight (fewer batches first, then
-/// smaller ones); when a batch takes less than a quarter, it doubles back (bigger batches first, then more of them) up to
-/// the configured <paramref name="maxBatchSize"/> and <paramref name="maxBatches"/>. It starts with one batch and grows, so a
+/// How much one poison queue's worker takes at once, so a slow store answers every batch well inside its lease and
+/// every request well inside its timeout. When a batch takes more than <paramref name="slowBatch"/>, the worker halves
+/// what it has in flight (fewer batches first, then smaller ones); when a batch takes less than half of that, it doubles
+/// back (bigger batches first, then more of them) up to <paramref name="maxBatchSize"/> and <paramref name="maxBatches"/>. It starts with one batch and grows, so a
 /// slow store is found before many messages are leased. A batch started before the last change says nothing about the
 /// current size: only batches of the current <see cref="Generation"/> count.
 /// </summary>
-public sealed class ReplayPace(int maxBatchSize, int maxBatches, TimeSpan lease)
+public sealed class ReplayPace(int maxBatchSize, int maxBatches, TimeSpan slowBatch)
 {
     private readonly int _maxBatchSize = maxBatchSize;
     private readonly int _maxBatches = maxBatches;
-    private readonly TimeSpan _lease = lease;
+    private readonly TimeSpan _slowBatch = slowBatch;
 
     public int BatchSize { get; private set; } = maxBatchSize;
 
@@ -31,11 +31,11 @@ public sealed class ReplayPace(int maxBatchSize, int maxBatches, TimeSpan lease)
         }
 
         var (size, inFlight) = (BatchSize, Batches);
-        if (took > _lease / 2)
+        if (took > _slowBatch)
         {
             (BatchSize, Batches) = Batches > 1 ? (BatchSize, Batches / 2) : (Math.Max(1, BatchSize / 2), 1);
         }
-        else if (took < _lease / 4)
+        else if (took < _slowBatch / 2)
         {
             (BatchSize, Batches) = BatchSize < _maxBatchSize ? (Math.Min(_maxBatchSize, BatchSize * 2), Batches) : (BatchSize, Math.Min(_maxBatches, Batches * 2));
         }

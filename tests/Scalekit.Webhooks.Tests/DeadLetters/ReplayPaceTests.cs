@@ -4,7 +4,7 @@ namespace Scalekit.Webhooks.Tests.DeadLetters;
 
 public class ReplayPaceTests
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan SlowBatch = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Fast = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(61);
     private static readonly TimeSpan InBetween = TimeSpan.FromSeconds(45);
@@ -12,7 +12,7 @@ public class ReplayPaceTests
     [Fact]
     public void NewPace_StartsWithOneFullBatch()
     {
-        var pace = new ReplayPace(32, 8, Lease);
+        var pace = new ReplayPace(32, 8, SlowBatch);
 
         Assert.Equal((1, 32), (pace.Batches, pace.BatchSize));
     }
@@ -20,7 +20,7 @@ public class ReplayPaceTests
     [Fact]
     public void FastBatches_GrowToTheConfiguredBatchesInFlight_AndNoFurther()
     {
-        var pace = new ReplayPace(32, 8, Lease);
+        var pace = new ReplayPace(32, 8, SlowBatch);
         var seen = new List<int>();
 
         for (var i = 0; i < 6; i++)
@@ -69,9 +69,9 @@ public class ReplayPaceTests
     }
 
     [Fact]
-    public void BatchBetweenAQuarterAndHalfTheLease_KeepsTheSize()
+    public void BatchBetweenHalfTheSlowMarkAndIt_KeepsTheSize()
     {
-        var pace = new ReplayPace(32, 8, Lease);
+        var pace = new ReplayPace(32, 8, SlowBatch);
         pace.Record(pace.Generation, Fast);
         var generation = pace.Generation;
 
@@ -99,7 +99,7 @@ public class ReplayPaceTests
     [Fact]
     public void Record_ReturnsTrueOnlyWhenTheSizeChanged()
     {
-        var pace = new ReplayPace(1, 1, Lease);
+        var pace = new ReplayPace(1, 1, SlowBatch);
 
         Assert.False(pace.Record(pace.Generation, Fast));
         Assert.False(pace.Record(pace.Generation, Slow));
@@ -108,7 +108,7 @@ public class ReplayPaceTests
 
     private static ReplayPace Grown()
     {
-        var pace = new ReplayPace(32, 8, Lease);
+        var pace = new ReplayPace(32, 8, SlowBatch);
         while (pace.Batches < 8)
         {
             pace.Record(pace.Generation, Fast);
