@@ -17,7 +17,8 @@ using Scalekit.Webhooks.Testing.Scale;
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
 //   replay  [count]             dead-letter replayer vs a bare poison-queue move loop (default 10000)
-//   drain   [count]             a mass poisoning: count poison messages brought back by back-to-back replayer runs (default 60000)
+//   drain   [count] [minutes]   a mass poisoning: count poison messages brought back by back-to-back replayer runs (default 60000);
+//                               minutes: stop after that long and report the rate at that depth
 //   scale   [count] [accounts] [batch]  4 shards worked by 1, 2, 4, 8, 16 consumer loops, count events each, each loop one batch
 //                               (default 1) at a time; Azurite's CPU per step; shard and partition spread (default 2000);
 //                               accounts 2 puts the tables on a second Azurite (STATE_STORAGE)
@@ -47,7 +48,7 @@ switch (command)
     case "replay":
         return await ReplayBenchmark.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
     case "drain":
-        return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), Console.Out) ? 0 : 1;
+        return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), args.Length > 2 ? TimeSpan.FromMinutes(Arg(2, 0)) : null, Console.Out) ? 0 : 1;
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 2000), Arg(2, 1), Arg(3, ScaleRun.DefaultBatchSize), Console.Out) ? 0 : 1;
     default:

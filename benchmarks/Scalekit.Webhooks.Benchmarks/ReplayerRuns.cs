@@ -14,6 +14,9 @@ public sealed class ReplayerRuns
     /// <summary>Runs that stopped at their time budget with messages left.</summary>
     public int OutOfTime { get; private set; }
 
+    /// <summary>What the last failed run failed on.</summary>
+    public string? LastFailure { get; private set; }
+
     public int Replayed { get; private set; }
 
     public int Parked { get; private set; }
@@ -27,11 +30,13 @@ public sealed class ReplayerRuns
     /// <summary>
     /// Runs <paramref name="replayer"/> as its timer would if every run used its whole budget, until no message, visible
     /// or leased, is left in <paramref name="poison"/>; a run that fails when storage times out is followed by the next.
-    /// A run that moved nothing (what is left is leased) is followed by the next after a second, not at once.
+    /// A run that moved nothing (what is left is leased) is followed by the next after a second, not at once. With
+    /// <paramref name="limit"/>, no run starts after that long.
     /// </summary>
-    public async Task DrainAsync(DeadLetterReplayer replayer, QueueClient poison)
+    public async Task DrainAsync(DeadLetterReplayer replayer, QueueClient poison, TimeSpan? limit = null)
     {
-        while (await ReplayBenchmark.Patiently(async () => (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount) > 0)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < (limit ?? TimeSpan.MaxValue) && await ReplayBenchmark.Patiently(async () => (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount) > 0)
         {
             Runs++;
             try
@@ -50,6 +55,7 @@ public sealed class ReplayerRuns
             catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
             {
                 Failed++;
+                LastFailure = $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
             }
         }
     }
