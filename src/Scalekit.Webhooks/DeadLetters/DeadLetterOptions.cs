@@ -41,10 +41,11 @@ public sealed class DeadLetterOptions
     /// <summary>
     /// A batch (receive, sends, deletes) taking longer than this means requests are queuing at the store: the replayer
     /// then takes fewer and smaller batches, and more again once they take under half of it (<see cref="ReplayPace"/>).
-    /// Half the lease, and at most one storage try's timeout (<see cref="StorageRetry.NetworkTimeout"/>): in a batch
-    /// that slow, requests are close to timing out.
+    /// A quarter of the lease or of one storage try's timeout (<see cref="StorageRetry.NetworkTimeout"/>), whichever is
+    /// less: a batch is three round trips one after another, on a queuing store some requests wait twice as long as
+    /// others, and a request that times out is tried again, so a send the store carried out late is sent twice.
     /// </summary>
-    public TimeSpan SlowBatch => TimeSpan.FromTicks(Math.Min(Lease.Ticks / 2, StorageRetry.Default.NetworkTimeout.Ticks));
+    public TimeSpan SlowBatch => TimeSpan.FromTicks(Math.Min(Lease.Ticks, StorageRetry.Default.NetworkTimeout.Ticks) / 4);
 
     /// <summary>Messages read from a poison queue at once, at most (the queue service allows 32); fewer on a slow store.</summary>
     [Range(1, 32)]

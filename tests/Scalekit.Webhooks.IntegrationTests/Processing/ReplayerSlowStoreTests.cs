@@ -89,7 +89,8 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
             }
         };
 
-        var run = await Replayer(new DeadLetterOptions { Lease = TimeSpan.FromSeconds(6), BaseDelay = TimeSpan.Zero, ConcurrentBatches = 2 }).RunOnceAsync();
+        // Slow batches past 2.5 s (a quarter of this lease): 32 messages take ~3.9 s here, 16 take ~2 s.
+        var run = await Replayer(new DeadLetterOptions { Lease = TimeSpan.FromSeconds(10), BaseDelay = TimeSpan.Zero, ConcurrentBatches = 2 }).RunOnceAsync();
 
         Assert.Equal((400, 0), (run.Replayed, run.Overtaken));
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
