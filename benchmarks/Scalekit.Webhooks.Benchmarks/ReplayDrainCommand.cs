@@ -134,7 +134,7 @@ public static class ReplayDrainCommand
                 {
                     depth = (await poison.GetPropertiesAsync(stop)).Value.ApproximateMessagesCount;
                 }
-                catch (Azure.RequestFailedException)
+                catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException || (ex is TaskCanceledException && !stop.IsCancellationRequested))
                 {
                     continue; // an overloaded Azurite timed out; the next minute reports
                 }
@@ -159,11 +159,11 @@ public static class ReplayDrainCommand
             {
                 batch = await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5), stop);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Azure.RequestFailedException)
+            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
             {
                 continue; // an overloaded Azurite timed out: the messages come back after their lease
             }
@@ -182,7 +182,7 @@ public static class ReplayDrainCommand
                 {
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                 }
-                catch (Azure.RequestFailedException)
+                catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
                 {
                     // Not deleted: it comes back after the consumer's lease and counts as a duplicate arrival.
                 }
