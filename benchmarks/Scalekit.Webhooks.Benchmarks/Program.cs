@@ -48,7 +48,7 @@ switch (command)
     case "replay":
         return await ReplayBenchmark.RunAsync(Arg(1, 10_000), Console.Out) ? 0 : 1;
     case "drain":
-        return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), args.Length > 2 ? TimeSpan.FromMinutes(Arg(2, 0)) : null, Console.Out) ? 0 : 1;
+        return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), Console.Out, args.Length > 2 ? TimeSpan.FromMinutes(Arg(2, 0)) : null) ? 0 : 1;
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 2000), Arg(2, 1), Arg(3, ScaleRun.DefaultBatchSize), Console.Out) ? 0 : 1;
     default:

@@ -26,12 +26,14 @@ public static class ReplayDrainCommand
     /// With <paramref name="drainLimit"/>, no replayer run starts after that long (nor has a longer budget), and the rate
     /// so far is reported: for depths this machine's Azurite cannot drain in reasonable time. Null: drain it all.
     /// </summary>
-    public static async Task<bool> RunAsync(int count, TimeSpan? drainLimit, TextWriter output)
+    public static async Task<bool> RunAsync(int count, TextWriter output, TimeSpan? drainLimit = null)
     {
         await using var bench = await BenchmarkHost.StartAsync();
         var poison = bench.Clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id));
         var target = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
-        var options = new DeadLetterOptions();
+        // Replayed events visible at once (DEADLETTER_REPLAY_BASE_DELAY_SECONDS=0), so the consumers take them as they come:
+        // the delay shifts when they are seen, not what the replayer does.
+        var options = new DeadLetterOptions { BaseDelay = TimeSpan.Zero };
         if (drainLimit is { } limit && limit < options.RunBudget)
         {
             options.RunBudget = limit;
@@ -63,8 +65,8 @@ public static class ReplayDrainCommand
         var sends = bench.Operations.Take().GetValueOrDefault("queue send");
         var left = (await ReplayBenchmark.Patiently(() => poison.GetPropertiesAsync())).Value.ApproximateMessagesCount;
 
-        // Replayed messages become visible after the replay delay; wait for them (and a little longer for stragglers).
-        var waitUntil = options.DelayFor(1) + options.Lease + TimeSpan.FromMinutes(2);
+        // Wait for the consumers to take the last ones (a message whose send was retried may come late).
+        var waitUntil = options.DelayFor(1) + TimeSpan.FromMinutes(2);
         var waited = Stopwatch.StartNew();
         while (arrivals.Count < count - left && waited.Elapsed < waitUntil)
         {
