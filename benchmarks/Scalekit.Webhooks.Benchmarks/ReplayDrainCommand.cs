@@ -80,14 +80,16 @@ public static class ReplayDrainCommand
         var duplicates = arrivals.Values.Sum() - distinct;
         // Every event is either back (arrived) or still on the poison queue; anything else is lost.
         var missing = count - left - distinct;
-        var moved = runs.Replayed + runs.Parked;
+        // Counted from the queue, not from the runs: a run that failed on a timeout moved messages it could not report.
+        var moved = count - left;
 
-        await output.WriteLineAsync("| messages | fill time | drain time | moved | drain msg/s | left on the poison queue | replayer runs (used their whole budget, failed on storage) | replayed | parked | left for a short lease | overtaken at delete | distinct arrived | duplicates | missing |");
+        await output.WriteLineAsync("| messages | fill time | drain time | moved | drain msg/s | left on the poison queue | replayer runs (used their whole budget, failed on storage) | replayed (runs that finished) | parked | left for a short lease | overtaken at delete | distinct arrived | duplicates | missing |");
         await output.WriteLineAsync("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"| {count} | {filled:m\\:ss} | {drained:m\\:ss} | {moved} | {moved / drained.TotalSeconds:F1} | {left} | {runs.Runs} ({runs.OutOfTime}, {runs.Failed}) | {runs.Replayed} | {runs.Parked} | {runs.Skipped} | {runs.Overtaken} | {distinct} | {duplicates} | {missing} |"));
-        // Only the replayer sends during the drain; a send tried again after a timeout is one the store may have carried out.
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"queue sends during the drain, retries included: {sends} for {runs.Replayed} replayed ({sends - runs.Replayed} tried again after a timeout)"));
+        // Only the replayer sends during the drain: a send beyond one per message moved was tried again after a timeout,
+        // or sent again after a run failed between its send and its delete.
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"queue sends during the drain, retries included: {sends} for {moved} moved ({sends - moved} more: tried again after a timeout, or sent again after a failed run)"));
         if (runs.LastFailure is { } failure)
         {
             await output.WriteLineAsync($"last failed run: {failure}");
