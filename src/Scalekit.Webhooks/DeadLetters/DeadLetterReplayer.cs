@@ -26,7 +26,8 @@ public sealed record ReplayRun(int Replayed, int Parked, bool OutOfTime = false,
 /// follow the same rules, going back to their own queue. Several batches per queue are in flight, so a run
 /// moves at the speed of the queue; it takes new batches only within <see cref="DeadLetterOptions.RunBudget"/>.
 /// On a slow store it takes fewer and smaller batches (<see cref="ReplayPace"/>) and acts on no message whose lease
-/// has less than <see cref="DeadLetterOptions.LeaseMargin"/> left, so slowness costs time, not duplicates.
+/// has less than <see cref="DeadLetterOptions.LeaseMargin"/> left, so slowness costs time rather than duplicates (a
+/// request that still times out is tried again, and a send the store carried out late arrives twice).
 /// Every step adds before it deletes, so a crash can duplicate a message (the ledger absorbs that) but never lose one.
 /// </summary>
 public sealed partial class DeadLetterReplayer(
