@@ -66,6 +66,8 @@ public static class ReplayBenchmark
         await output.WriteLineAsync("|---|---|---|---|---|---|");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"| {bare:F0} | {rate:F0} | {ratio:F2} | {(ratio >= 0.8 ? "met" : "missed")} | {sequential:F0} | {TimeSpan.FromSeconds(60_000 / rate):m\\:ss} min |"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"replayer: {runs.Replayed} replayed and {runs.Parked} parked of {count + Math.Min(sequentialCount, count)} poison messages, in {runs.Runs} runs"));
         if (runs.Failed > 0)
         {
             await output.WriteLineAsync($"{runs.Failed} replayer runs failed on a storage error and the next run continued (their leased messages came back after the lease)");
