@@ -214,15 +214,22 @@ public static class IngestBenchmark
 
     private const string Path = "/api/webhooks/scalekit";
 
-    private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    /// <summary>A signed delivery as HttpClient sends it: the JSON body with its signature headers.</summary>
+    private static HttpRequestMessage Delivery(byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         foreach (var (name, value) in headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        return request;
+    }
+
+    private static async Task PostAsync(HttpClient http, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        using var request = Delivery(body, headers);
         using var response = await http.SendAsync(request);
         if ((int)response.StatusCode != 201)
         {
@@ -257,13 +264,7 @@ public static class IngestBenchmark
         var wrongSecret = WebhookSigner.SignScalekit(body, WebhookSigner.NewScalekitSecret(), "msg_sender_check", TimeProvider.System.GetUtcNow());
         foreach (var (name, signed) in new[] { ("accepted", headers), ("refused", wrongSecret) })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            foreach (var (header, value) in signed)
-            {
-                request.Headers.TryAddWithoutValidation(header, value);
-            }
-
+            using var request = Delivery(body, signed);
             using var expected = await http.SendAsync(request);
             var expectedBody = await expected.Content.ReadAsStringAsync();
             var answer = await connection.SendAsync(PreparedHttpConnection.Post(bench.BaseAddress, Path, body, signed));
