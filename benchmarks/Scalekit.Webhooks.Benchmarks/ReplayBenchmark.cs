@@ -76,6 +76,12 @@ public static class ReplayBenchmark
         return ratio >= 0.8;
     }
 
+    /// <summary>
+    /// How an overloaded Azurite fails a call: a storage error, the SDK's retries giving up (an aggregate of them), or
+    /// the request timing out.
+    /// </summary>
+    internal static bool IsStorageTimeout(Exception exception) => exception is Azure.RequestFailedException or AggregateException or TaskCanceledException;
+
     /// <summary>Tries a storage call again after a timeout: an overloaded Azurite answers late, and filling is not what is measured.</summary>
     internal static async Task<T> Patiently<T>(Func<Task<T>> operation)
     {
@@ -85,7 +91,7 @@ public static class ReplayBenchmark
             {
                 return await operation();
             }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException && attempt < 5)
+            catch (Exception ex) when (IsStorageTimeout(ex) && attempt < 5)
             {
                 await Task.Delay(TimeSpan.FromSeconds(attempt));
             }

@@ -138,7 +138,7 @@ public static class ReplayDrainCommand
                 {
                     depth = (await poison.GetPropertiesAsync(stop)).Value.ApproximateMessagesCount;
                 }
-                catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException || (ex is TaskCanceledException && !stop.IsCancellationRequested))
+                catch (Exception ex) when (ReplayBenchmark.IsStorageTimeout(ex) && !(ex is TaskCanceledException && stop.IsCancellationRequested))
                 {
                     continue; // an overloaded Azurite timed out; the next minute reports
                 }
@@ -167,7 +167,7 @@ public static class ReplayDrainCommand
             {
                 return;
             }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
+            catch (Exception ex) when (ReplayBenchmark.IsStorageTimeout(ex))
             {
                 continue; // an overloaded Azurite timed out: the messages come back after their lease
             }
@@ -186,7 +186,7 @@ public static class ReplayDrainCommand
                 {
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                 }
-                catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
+                catch (Exception ex) when (ReplayBenchmark.IsStorageTimeout(ex))
                 {
                     // Not deleted: it comes back after the consumer's lease and counts as a duplicate arrival.
                 }

@@ -52,7 +52,7 @@ public sealed class ReplayerRuns
                     await Task.Delay(TimeSpan.FromSeconds(1));
                 }
             }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or TaskCanceledException)
+            catch (Exception ex) when (ReplayBenchmark.IsStorageTimeout(ex))
             {
                 Failed++;
                 LastFailure = $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
