@@ -14,11 +14,13 @@ public sealed class Azurite : IAsyncDisposable
     private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly string _location = Directory.CreateTempSubdirectory("skfn-azurite-").FullName;
-    private readonly int _blobPort = LoopbackPort.Free();
-    private readonly int _queuePort = LoopbackPort.Free();
-    private readonly int _tablePort = LoopbackPort.Free();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+    private int _blobPort = LoopbackPort.Free();
+    private int _queuePort = LoopbackPort.Free();
+    private int _tablePort = LoopbackPort.Free();
     private Process? _process;
     private int _closedServices;
+    private bool _hasListened;
 
     public string ConnectionString =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevelopmentKey +
@@ -68,7 +70,43 @@ public sealed class Azurite : IAsyncDisposable
         return azurite;
     }
 
+    /// <summary>An Azurite that will first try the given ports, as if another process had taken them meanwhile.</summary>
+    public static Azurite OnPorts(int blobPort, int queuePort, int tablePort)
+    {
+        var azurite = new Azurite();
+        (azurite._blobPort, azurite._queuePort, azurite._tablePort) = (blobPort, queuePort, tablePort);
+        return azurite;
+    }
+
+    /// <summary>
+    /// Starts Azurite and waits until it listens. A first start that fails (another process took a port between picking
+    /// and binding it) tries again on new ports; a restart keeps its ports, since clients already hold its connection
+    /// string, and tries them again.
+    /// </summary>
     public async Task StartAsync()
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                _hasListened = true;
+                return;
+            }
+            catch (AzuriteExitedException) when (attempt < Attempts)
+            {
+                if (!_hasListened)
+                {
+                    (_blobPort, _queuePort, _tablePort) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
     {
         var script = System.IO.Path.Combine(RepositoryRoot.Path, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -107,7 +145,14 @@ public sealed class Azurite : IAsyncDisposable
                 Interlocked.Increment(ref _closedServices);
             }
         };
-        _process.ErrorDataReceived += (_, _) => { };
+        _errors.Clear();
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            if (!string.IsNullOrWhiteSpace(line.Data) && _errors.Count < 20)
+            {
+                _errors.Enqueue(line.Data);
+            }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         // A readiness wait, not a speed claim: Node can take long to start on a loaded machine.
@@ -164,9 +209,15 @@ public sealed class Azurite : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
-            if (_process is { HasExited: true })
+            if (_process is { HasExited: true } exited)
             {
-                throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} while starting.");
+                await exited.WaitForExitAsync();
+                var exitCode = exited.ExitCode;
+                exited.Dispose();
+                _process = null;
+                throw new AzuriteExitedException(
+                    $"Azurite exited with code {exitCode} while starting on ports {_blobPort}, {_queuePort} and {_tablePort}: " +
+                    string.Join(" | ", _errors));
             }
 
             try
@@ -184,6 +235,9 @@ public sealed class Azurite : IAsyncDisposable
         throw new TimeoutException($"Azurite did not listen on port {port} within {timeout.TotalSeconds} s.");
     }
 }
+
+/// <summary>Azurite's process ended before it listened on all three ports.</summary>
+public sealed class AzuriteExitedException(string message) : InvalidOperationException(message);
 
 /// <summary>How long a thread has run on a core and waited in the run queue for one, since it started.</summary>
 public readonly record struct MainThreadTimes(TimeSpan Running, TimeSpan Waiting);
