@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;
 
@@ -24,6 +26,16 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
     /// <summary>A benchmark-only route: reads the posted body and answers 201, touching no storage.</summary>
     public const string EchoPath = "/bench/echo";
+
+    /// <summary>
+    /// A benchmark-only route: reads the posted body, sends the envelope a delivery of it would get to
+    /// <see cref="HopSendQueue"/> with the host's queue clients, and answers as <see cref="EchoPath"/> does: an HTTP hop
+    /// plus a raw send, without the product's request handling (routing to it, verification, parsing, metrics).
+    /// </summary>
+    public const string EchoSendPath = "/bench/echo-send";
+
+    /// <summary>The queue <see cref="EchoSendPath"/> sends to.</summary>
+    public const string HopSendQueue = "bench-hop-sends";
 
     private static readonly byte[] EchoAnswer = """{"status":"accepted","event_id":"evt_00000000000000000000000000","event_type":"organization.updated","delivery_id":"msg_00000000000000000000000000"}"""u8.ToArray();
 
@@ -90,6 +102,26 @@ public sealed class BenchmarkHost : IAsyncDisposable
         host.MapPost(EchoPath, async context =>
         {
             await context.Request.Body.CopyToAsync(Stream.Null);
+            context.Response.StatusCode = 201;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = EchoAnswer.Length;
+            await context.Response.Body.WriteAsync(EchoAnswer);
+        });
+        var hopSends = host.Services.GetRequiredService<StorageClients>().Queue(HopSendQueue);
+        host.MapPost(EchoSendPath, async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var envelope = EnvelopeCodec.Encode(new EventEnvelope
+            {
+                Source = ScalekitSource.Id,
+                DeliveryId = "msg_raw",
+                EventId = "evt_raw",
+                EventType = "organization.updated",
+                ReceivedAt = DateTimeOffset.UnixEpoch,
+                InlinePayload = body.ToArray(),
+            });
+            await hopSends.SendMessageAsync(BinaryData.FromBytes(envelope), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1));
             context.Response.StatusCode = 201;
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = EchoAnswer.Length;

@@ -35,21 +35,27 @@ public static class IngestBenchmark
     /// Send the deliveries with HttpClient (a request message and headers built per send) instead of prepared bytes on
     /// kept-alive connections: shows how much of the gap was the sender's own work in this shared process.
     /// </param>
-    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output, bool pin = false, bool httpClientSender = false)
+    /// <param name="only">
+    /// <c>host</c>, <c>raw</c> or <c>hop-send</c>: after the warm-up, time only that side (no ratios), so a profiler attached then sees one
+    /// side's work alone.
+    /// </param>
+    public static async Task<bool> RunAsync(int count, IReadOnlyList<int> concurrencies, TextWriter output, bool pin = false, bool httpClientSender = false, string? only = null)
     {
         await using var bench = await BenchmarkHost.StartAsync(pin: pin);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = bench.BaseAddress };
         var raw = bench.Clients.Queue("bench-raw-sends");
         await raw.CreateIfNotExistsAsync();
         var queue = bench.Clients.Queue(StorageNames.QueueFor(ScalekitSource.Id));
+        var hopSends = bench.Clients.Queue(BenchmarkHost.HopSendQueue);
+        await hopSends.CreateIfNotExistsAsync();
         await SameAnswersAsHttpClientAsync(bench, http, output);
         await queue.ClearMessagesAsync();
         await output.WriteLineAsync($"ingest benchmark: {count} deliveries per run, ~1 KB Scalekit events, Azurite {bench.Storage.ConnectionString.Split(';').First(p => p.StartsWith("QueueEndpoint", StringComparison.Ordinal))}, {bench.Pinning}");
         await output.WriteLineAsync(httpClientSender
             ? "sender: HttpClient, a request message and its headers built per send"
             : "sender: one persistent HTTP/1.1 connection per concurrent sender, request bytes built beforehand (a load generator, as wrk)");
-        await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms | POST hop alone p50 ms | warm-up sends per side | methods JIT-compiled while timed |");
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        await output.WriteLineAsync("| C | raw msg/s | host msg/s | ratio | raw p50/p95/p99 ms | host p50/p95/p99 ms | p99 ratio | target | inside the host p50 ms | HTTP hop alone p50 ms | POST hop alone p50 ms | POST hop + raw send msg/s | host ÷ hop + send | warm-up sends per side | methods JIT-compiled while timed |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var allMet = true;
         var costs = new List<string>();
         using var hostSide = new IngestDurations();
@@ -65,6 +71,7 @@ public static class IngestBenchmark
             var signed = bodies.Select(body => (Body: body, Headers: WebhookSigner.SignScalekit(body, bench.ScalekitSecret, SampleIds.New("msg_"), now))).ToArray();
             var requests = signed.Select(delivery => PreparedHttpConnection.Post(bench.BaseAddress, Path, delivery.Body, delivery.Headers)).ToArray();
             var echoes = signed.Select(delivery => PreparedHttpConnection.Post(bench.BaseAddress, BenchmarkHost.EchoPath, delivery.Body, delivery.Headers)).ToArray();
+            var echoSends = signed.Select(delivery => PreparedHttpConnection.Post(bench.BaseAddress, BenchmarkHost.EchoSendPath, delivery.Body, delivery.Headers)).ToArray();
             var connections = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => PreparedHttpConnection.OpenAsync(bench.BaseAddress)));
             var warmUp = Math.Min(100, count);
             var rawPhase = new Phase((_, i) => raw.SendMessageAsync(BinaryData.FromBytes(envelopes[i]), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1)), raw, concurrency);
@@ -81,19 +88,37 @@ public static class IngestBenchmark
 
             // The same request bytes to a route that reads them and answers 201 without ingesting: HTTP's share of a delivery.
             var postHopPhase = new Phase((worker, i) => ExpectAsync(connections[worker], echoes[i], 201), target: null, concurrency);
+
+            // The same request to a route that sends the envelope raw and answers: the HTTP hop and the queue send
+            // together, so what a delivery costs beyond it is the product's own request handling.
+            var hopSendPhase = new Phase((worker, i) => ExpectAsync(connections[worker], echoSends[i], 201), hopSends, concurrency);
             // At most as many warm-up sends as timed ones, so a short run stays short.
-            var warmUpSends = await WarmUpAsync([rawPhase, hostPhase, hopPhase, postHopPhase], warmUp, Math.Clamp(count / warmUp, 1, MaxWarmUpBatches));
+            var warmUpSends = await WarmUpAsync([rawPhase, hostPhase, hopPhase, postHopPhase, hopSendPhase], warmUp, Math.Clamp(count / warmUp, 1, MaxWarmUpBatches));
             hostSide.Clear();
             var compiledBefore = JitInfo.GetCompiledMethodCount();
+            if (only is not null)
+            {
+                var side = only switch { "raw" => rawPhase, "hop-send" => hopSendPhase, _ => hostPhase };
+                await output.WriteLineAsync($"timing only the {only} side: {count} sends at C = {concurrency}, process {Environment.ProcessId}");
+                await side.MeasureAsync(0, count);
+                await output.WriteLineAsync(side.CostRow($"{only}, C = {concurrency}") + string.Create(CultureInfo.InvariantCulture, $" {side.Stats().PerSecond:F0} msg/s"));
+                foreach (var connection in connections)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                continue;
+            }
 
             // Twenty short rounds rather than four long ones: on a shared machine the load moves within seconds.
-            await AlternatingRounds.RunAsync(count, [rawPhase.MeasureAsync, hostPhase.MeasureAsync, hopPhase.MeasureAsync, postHopPhase.MeasureAsync], Rounds);
+            await AlternatingRounds.RunAsync(count, [rawPhase.MeasureAsync, hostPhase.MeasureAsync, hopPhase.MeasureAsync, postHopPhase.MeasureAsync, hopSendPhase.MeasureAsync], Rounds);
             var compiledWhileTimed = JitInfo.GetCompiledMethodCount() - compiledBefore;
 
             var rawStats = rawPhase.Stats();
             var hostStats = hostPhase.Stats();
             var hopStats = hopPhase.Stats();
             var postHopStats = postHopPhase.Stats();
+            var hopSendStats = hopSendPhase.Stats();
             var hostSideStats = hostSide.Stats();
             var ratio = hostStats.PerSecond / rawStats.PerSecond;
             var p99Ratio = hostStats.P99 / rawStats.P99;
@@ -103,8 +128,9 @@ public static class IngestBenchmark
             costs.Add(hostPhase.CostRow($"host delivery, C = {concurrency}"));
             costs.Add(hopPhase.CostRow($"HTTP hop alone, C = {concurrency}"));
             costs.Add(postHopPhase.CostRow($"POST hop alone, C = {concurrency}"));
+            costs.Add(hopSendPhase.CostRow($"POST hop + raw send, C = {concurrency}"));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {concurrency} | {rawStats.PerSecond:F0} | {hostStats.PerSecond:F0} | {ratio:F2} | {rawStats.P50:F1}/{rawStats.P95:F1}/{rawStats.P99:F1} | {hostStats.P50:F1}/{hostStats.P95:F1}/{hostStats.P99:F1} | {p99Ratio:F2} | {(met ? "met" : "missed")} | {hostSideStats.P50:F2} | {hopStats.P50:F2} | {postHopStats.P50:F2} | {warmUpSends} | {compiledWhileTimed} |"));
+                $"| {concurrency} | {rawStats.PerSecond:F0} | {hostStats.PerSecond:F0} | {ratio:F2} | {rawStats.P50:F1}/{rawStats.P95:F1}/{rawStats.P99:F1} | {hostStats.P50:F1}/{hostStats.P95:F1}/{hostStats.P99:F1} | {p99Ratio:F2} | {(met ? "met" : "missed")} | {hostSideStats.P50:F2} | {hopStats.P50:F2} | {postHopStats.P50:F2} | {hopSendStats.PerSecond:F0} | {hostStats.PerSecond / hopSendStats.PerSecond:F2} | {warmUpSends} | {compiledWhileTimed} |"));
             foreach (var connection in connections)
             {
                 await connection.DisposeAsync();

@@ -8,9 +8,10 @@ using Scalekit.Webhooks.Testing.Scale;
 
 // One command per benchmark; each measures its baseline in the same run.
 //   verify                      BenchmarkDotNet: verification vs a bare HMAC (1 KB, 16 KB, 256 KB)
-//   ingest  [count] [c,c,c] [pin] [httpclient]  host vs raw queue sends at each concurrency (default 2000 at 1,8,32);
+//   ingest  [count] [c,c,c] [pin] [httpclient] [host|raw|hop-send]  host vs raw queue sends at each concurrency (default 2000 at 1,8,32);
 //                               pin: Azurite on CPU 0, this process on the others (Linux, taskset);
-//                               httpclient: send with HttpClient instead of prepared bytes on kept-alive connections
+//                               httpclient: send with HttpClient instead of prepared bytes on kept-alive connections;
+//                               host, raw or hop-send: after the warm-up time only that side, for a profiler to attach to
 //   ingest-parts                BenchmarkDotNet: one delivery's CPU work and allocations vs the SDK send alone, storage answered from memory
 //   process [count]             consumer vs bare receive+upsert+delete (default 2000)
 //   process-floor [count]       storage alone: bare loop vs a separate ledger row vs ledger and state in one transaction (default 2000)
@@ -36,7 +37,8 @@ switch (command)
         return 0;
     case "ingest":
         var concurrencies = args.Length > 2 ? args[2].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : [1, 8, 32];
-        return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out, pin: args.Skip(3).Contains("pin"), httpClientSender: args.Skip(3).Contains("httpclient")) ? 0 : 1;
+        return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out, pin: args.Skip(3).Contains("pin"), httpClientSender: args.Skip(3).Contains("httpclient"),
+            only: args.Skip(3).FirstOrDefault(a => a is "host" or "raw" or "hop-send")) ? 0 : 1;
     case "process":
         return await ProcessingBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
     case "process-floor":
