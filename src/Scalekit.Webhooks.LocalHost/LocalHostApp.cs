@@ -34,6 +34,7 @@ public static class LocalHostApp
 
         // The ingest path enforces its own, configurable body limit while reading.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        QuietRequestTracing(builder);
         builder.Services.AddScalekitWebhooks(builder.Configuration);
         builder.Services.AddWebhookHttpHandlers();
         builder.Services.AddScalekitTelemetry(builder.Configuration);
@@ -46,5 +47,22 @@ public static class LocalHostApp
         app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;
+    }
+
+    /// <summary>The category whose logger, when on at any level, makes ASP.NET Core start an Activity and a log scope per request.</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>
+    /// With no exporter configured nothing reads a request's Activity, yet ASP.NET Core starts one (and a log scope) for
+    /// every request while its hosting logger is on at any level, and HttpClient then starts a child Activity and sends a
+    /// traceparent header with each storage call: about 2 KB and a few microseconds per delivery (docs/benchmarks.md).
+    /// That logger is turned off unless an exporter is configured or its level is set explicitly.
+    /// </summary>
+    private static void QuietRequestTracing(WebApplicationBuilder builder)
+    {
+        if (!TelemetryRegistration.Exports(builder.Configuration) && builder.Configuration[$"Logging:LogLevel:{HostingDiagnosticsCategory}"] is null)
+        {
+            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+        }
     }
 }

@@ -23,7 +23,7 @@ public static class TelemetryRegistration
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var console = string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
-        if (string.IsNullOrEmpty(appInsights) && string.IsNullOrEmpty(otlp) && !console)
+        if (!Exports(configuration))
         {
             // Nothing to export to: without a listener the pipeline's activities are never created and its metrics cost nothing.
             return services;
@@ -67,6 +67,15 @@ public static class TelemetryRegistration
                 }
             });
         return services;
+    }
+
+    /// <summary>Whether <paramref name="configuration"/> names an exporter (Application Insights, OTLP or the console).</summary>
+    public static bool Exports(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !string.IsNullOrEmpty(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"])
+            || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+            || string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
     }
 
     private static void ConfigureAzureMonitor(AzureMonitorExporterOptions options, string connectionString, IConfiguration configuration)
