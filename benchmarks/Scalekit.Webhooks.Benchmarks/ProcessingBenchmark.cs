@@ -35,21 +35,8 @@ public static class ProcessingBenchmark
 
     public static async Task<bool> RunAsync(int count, TextWriter output)
     {
-        using var standIn = new ScalekitStandIn(0, 0, 0, TimeSpan.Zero, seed: 1);
-        StubUserApi(standIn);
-        for (var i = 0; i < Organizations; i++)
-        {
-            standIn.AddOrganization(Organization(i), Customer(i));
-        }
-
-        await using var bench = await BenchmarkHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["SCALEKIT_ENVIRONMENT_URL"] = standIn.Url,
-            ["SCALEKIT_CLIENT_ID"] = "skc_bench",
-            ["SCALEKIT_CLIENT_SECRET"] = "bench-secret",
-            ["HR_WEBHOOK_SECRET"] = WebhookSigner.NewScalekitSecret(),
-            ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
-        });
+        using var standIn = NewStandIn();
+        await using var bench = await StartHostAsync(standIn);
         var messages = Enumerable.Range(0, count).Select(i => Envelope(ScalekitSource.Id, i, UsersFor(count))).ToArray();
 
         var baselineQueue = bench.Clients.Queue("bench-baseline");
@@ -67,17 +54,7 @@ public static class ProcessingBenchmark
         var consumerOps = new OperationTally();
         var knownRowOps = new OperationTally();
 
-        Task<TimeSpan> Baseline(byte[][] batch, OperationTally tally) => DrainAsync(bench, baselineQueue, batch, tally, async message =>
-        {
-            using var document = JsonDocument.Parse(EnvelopeCodec.Decode(message.Body.ToMemory()).InlinePayload);
-            var data = document.RootElement.GetProperty("data");
-            await table.UpsertEntityAsync(new TableEntity(data.GetProperty("organization_id").GetString(), data.GetProperty("id").GetString())
-            {
-                ["Email"] = data.GetProperty("email").GetString(),
-                ["Department"] = data.GetProperty("department").GetString(),
-            });
-            await baselineQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-        });
+        Task<TimeSpan> Baseline(byte[][] batch, OperationTally tally) => DrainAsync(bench, baselineQueue, batch, tally, message => BareAsync(baselineQueue, table, message));
 
         // The same loop storing what the read model keeps of a directory user (its attributes), with no ledger and no ordering.
         Task<TimeSpan> RowBaseline(byte[][] batch, OperationTally tally) => DrainAsync(bench, baselineQueue, batch, tally, async message =>
@@ -145,6 +122,109 @@ public static class ProcessingBenchmark
 
         return ratio >= 0.8;
     }
+
+    /// <summary>
+    /// One side alone, for a CPU profile of a long steady state: <paramref name="side"/> is <c>consumer</c> or <c>bare</c>
+    /// (the 2-column bare loop). After the warm-up and one event per user (so every user's row is known), the remaining
+    /// updates are queued, the line "draining" is printed, and they are drained; then ev/s, CPU and bytes allocated per event.
+    /// </summary>
+    public static async Task<bool> RunOneSideAsync(int count, string side, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (side is not ("consumer" or "bare"))
+        {
+            await output.WriteLineAsync($"unknown side '{side}': consumer or bare");
+            return false;
+        }
+
+        using var standIn = NewStandIn();
+        await using var bench = await StartHostAsync(standIn);
+        var users = UsersFor(count);
+        var messages = Enumerable.Range(0, count).Select(i => Envelope(ScalekitSource.Id, i, users)).ToArray();
+        var warmUp = Enumerable.Range(0, Math.Max(BatchSize, count / 8)).Select(i => Envelope(ScalekitSource.Id, 1_000_000 + i, users, userPrefix: "diruser_warm_")).ToArray();
+        var queue = bench.Clients.Queue(side == "bare" ? "bench-baseline" : StorageNames.QueueFor(ScalekitSource.Id));
+        await queue.CreateIfNotExistsAsync();
+        Func<Task<int>> poll;
+        if (side == "bare")
+        {
+            var table = bench.Clients.Tables.GetTableClient("BenchBaseline");
+            await table.CreateIfNotExistsAsync();
+            poll = async () =>
+            {
+                QueueMessage[] batch = await queue.ReceiveMessagesAsync(BatchSize, TimeSpan.FromMinutes(5));
+                await Task.WhenAll(batch.Select(message => BareAsync(queue, table, message)));
+                return batch.Length;
+            };
+        }
+        else
+        {
+            var consumer = bench.Host.Services.GetRequiredService<EventConsumer>();
+            var listener = new QueueTriggerListener(queue, bench.Clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id)),
+                consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance);
+            poll = () => listener.PollOnceAsync();
+        }
+
+        async Task<(TimeSpan Elapsed, TimeSpan Cpu, long Allocated)> RunAsync(byte[][] batch, TextWriter? marker)
+        {
+            await FillAsync(queue, batch);
+            if (marker is not null)
+            {
+                await marker.WriteLineAsync($"draining {batch.Length} ({side}, process {Environment.ProcessId})");
+                await marker.FlushAsync();
+            }
+
+            var cpu = ProcessCpu();
+            var allocated = GC.GetTotalAllocatedBytes();
+            var clock = Stopwatch.StartNew();
+            for (var handled = 0; handled < batch.Length;)
+            {
+                handled += await poll();
+            }
+
+            return (clock.Elapsed, ProcessCpu() - cpu, GC.GetTotalAllocatedBytes() - allocated);
+        }
+
+        await RunAsync(warmUp, null);
+        await RunAsync(messages[..users], null);
+        var (elapsed, used, bytes) = await RunAsync(messages[users..], output);
+        var drained = count - users;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{side}: {drained} updates of known users, {drained / elapsed.TotalSeconds:F0} ev/s, CPU {used.TotalMicroseconds / drained:F0} µs/event in this process, {bytes / drained / 1024.0:F1} KiB allocated/event"));
+        return true;
+    }
+
+    private static async Task BareAsync(QueueClient queue, TableClient table, QueueMessage message)
+    {
+        using var document = JsonDocument.Parse(EnvelopeCodec.Decode(message.Body.ToMemory()).InlinePayload);
+        var data = document.RootElement.GetProperty("data");
+        await table.UpsertEntityAsync(new TableEntity(data.GetProperty("organization_id").GetString(), data.GetProperty("id").GetString())
+        {
+            ["Email"] = data.GetProperty("email").GetString(),
+            ["Department"] = data.GetProperty("department").GetString(),
+        });
+        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+    }
+
+    private static ScalekitStandIn NewStandIn()
+    {
+        var standIn = new ScalekitStandIn(0, 0, 0, TimeSpan.Zero, seed: 1);
+        StubUserApi(standIn);
+        for (var i = 0; i < Organizations; i++)
+        {
+            standIn.AddOrganization(Organization(i), Customer(i));
+        }
+
+        return standIn;
+    }
+
+    private static Task<BenchmarkHost> StartHostAsync(ScalekitStandIn standIn) => BenchmarkHost.StartAsync(new Dictionary<string, string?>
+    {
+        ["SCALEKIT_ENVIRONMENT_URL"] = standIn.Url,
+        ["SCALEKIT_CLIENT_ID"] = "skc_bench",
+        ["SCALEKIT_CLIENT_SECRET"] = "bench-secret",
+        ["HR_WEBHOOK_SECRET"] = WebhookSigner.NewScalekitSecret(),
+        ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
+    });
 
     /// <summary>Queues the messages, then lets the listener drain them, counting only the draining's storage operations.</summary>
     private static async Task<TimeSpan> ConsumeAsync(BenchmarkHost bench, QueueTriggerListener listener, byte[][] messages, OperationTally tally, OperationTally? alsoTally = null)

@@ -13,7 +13,8 @@ using Scalekit.Webhooks.Testing.Scale;
 //                               httpclient: send with HttpClient instead of prepared bytes on kept-alive connections;
 //                               host, raw or hop-send: after the warm-up time only that side, for a profiler to attach to
 //   ingest-parts                BenchmarkDotNet: one delivery's CPU work and allocations vs the SDK send alone, storage answered from memory
-//   process [count]             consumer vs bare receive+upsert+delete (default 2000)
+//   process [count] [side]      consumer vs bare receive+upsert+delete (default 2000); side consumer|bare: that side
+//                               alone on updates of known users, printing "draining" when the timed drain starts (to profile)
 //   process-floor [count]       storage alone: bare loop vs a separate ledger row vs ledger and state in one transaction (default 2000)
 //   hostile [count]             hostile-input run (default 10000)
 //   soak    [seconds]           reliability soak with injected faults (default 300)
@@ -40,7 +41,9 @@ switch (command)
         return await IngestBenchmark.RunAsync(Arg(1, 2000), concurrencies, Console.Out, pin: args.Skip(3).Contains("pin"), httpClientSender: args.Skip(3).Contains("httpclient"),
             only: args.Skip(3).FirstOrDefault(a => a is "host" or "raw" or "hop-send")) ? 0 : 1;
     case "process":
-        return await ProcessingBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
+        return args.Length > 2
+            ? await ProcessingBenchmark.RunOneSideAsync(Arg(1, 2000), args[2], Console.Out) ? 0 : 1
+            : await ProcessingBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
     case "process-floor":
         return await StorageFloorBenchmark.RunAsync(Arg(1, 2000), Console.Out) ? 0 : 1;
     case "hostile":
