@@ -62,7 +62,9 @@ public sealed class CustomerBillingStore(StorageClients clients)
     private const string WaitingIndex = "~waiting";
     private const string OverBudgetIndex = "~over-budget";
 
-    private TableClient Table => clients.Tables.GetTableClient(StateTables.CustomerBilling);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StateTables.CustomerBilling);
 
     public async Task<CustomerBilling?> GetAsync(string customerId, CancellationToken cancellationToken = default)
     {

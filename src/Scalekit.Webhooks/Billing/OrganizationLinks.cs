@@ -14,7 +14,9 @@ public sealed class OrganizationLinks(StorageClients clients)
 {
     private readonly ConcurrentDictionary<string, string> _memory = new(StringComparer.Ordinal);
 
-    private TableClient Table => clients.Tables.GetTableClient(StateTables.OrganizationLinks);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StateTables.OrganizationLinks);
 
     public async Task<string?> FindAsync(string customerId, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,9 @@ public sealed class AccountLinks(StorageClients clients)
     private const string ByOrganization = "organization";
     private const string ByAccount = "account";
 
-    private TableClient Table => clients.Tables.GetTableClient(StorageNames.CrmAccountLinksTable);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StorageNames.CrmAccountLinksTable);
 
     /// <summary>Links <paramref name="organizationId"/> to <paramref name="accountId"/>, replacing an earlier link of either.</summary>
     public async Task LinkAsync(string organizationId, string accountId, CancellationToken cancellationToken = default)

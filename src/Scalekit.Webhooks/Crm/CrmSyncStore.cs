@@ -32,7 +32,9 @@ public sealed class CrmSyncStore(StorageClients clients)
     private const string OverBudgetPartition = "over-budget";
     private const string ActivityPartition = "activity";
 
-    private TableClient Table => clients.Tables.GetTableClient(StorageNames.CrmSyncTable);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StorageNames.CrmSyncTable);
 
     /// <summary>The newest <c>SystemModstamp</c> of <paramref name="objectType"/> applied or parked, or null before the first run.</summary>
     public async Task<DateTimeOffset?> GetWatermarkAsync(string objectType, CancellationToken cancellationToken = default)

@@ -75,7 +75,9 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
     private static readonly string[] Summary =
         ["PartitionKey", "RowKey", "EventId", "EventType", "Status", "Reason", "Attempts", "ReplayCount", "TimesParked", "FirstFailureAt", "LastFailureAt", "ParkedAt", "ReplayedAt", "ResolvedAt", "replayedAt", "resolvedAt", "MessageRemovedAt"];
 
-    private TableClient Table => clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
 
     /// <summary>Parks <paramref name="message"/>; parking the same event again updates its row.</summary>
     public async Task ParkAsync(WebhookSource source, string eventId, string eventType, BinaryData message, string reason, int attempts, int replayCount, DateTimeOffset? firstFailureAt, CancellationToken cancellationToken = default)

@@ -59,7 +59,9 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     private const string LeaseIdColumn = "SyncLeaseId";
     private const string LeaseUntilColumn = "SyncLeaseUntil";
 
-    private TableClient Table => clients.Tables.GetTableClient(StateTables.Employees);
+    private TableClient? _table;
+
+    private TableClient Table => _table ??= clients.Tables.GetTableClient(StateTables.Employees);
 
     /// <summary>
     /// Takes the employee's sync lease (an ETag-checked write), so two events for one employee never call Scalekit at

@@ -32,13 +32,7 @@ public sealed partial class EventConsumer(
     {
         ArgumentNullException.ThrowIfNull(message);
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
-        using var scope = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["Source"] = envelope.Source.Name,
-            ["EventId"] = envelope.EventId,
-            ["EventType"] = envelope.EventType,
-            ["DeliveryId"] = envelope.DeliveryId,
-        });
+        using var scope = logger.BeginScope(new EventLogScope(envelope));
         ReadOnlyMemory<byte> payload;
         try
         {

@@ -37,7 +37,10 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     {
     }
 
-    private TableClient Rows => clients.LedgerTables.GetTableClient(Table);
+    // A table client is thread-safe and not free to build (it parses its URI): one for the store's lifetime.
+    private TableClient? _rows;
+
+    private TableClient Rows => _rows ??= clients.LedgerTables.GetTableClient(Table);
 
     /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
     public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));

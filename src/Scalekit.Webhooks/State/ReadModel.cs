@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -258,7 +259,10 @@ public sealed class ReadModel(StorageClients clients)
         return subscriptions;
     }
 
-    private TableClient Table(string name) => clients.Tables.GetTableClient(name);
+    private readonly ConcurrentDictionary<string, TableClient> _tables = new(StringComparer.Ordinal);
+
+    // A table client is thread-safe and not free to build (it parses its URI): one per table for the store's lifetime.
+    private TableClient Table(string name) => _tables.GetOrAdd(name, static (table, all) => all.Tables.GetTableClient(table), clients);
 
     private async Task<TableEntity?> GetAsync(string table, string partitionId, string rowId, CancellationToken cancellationToken)
     {

@@ -25,6 +25,8 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
     private readonly ConcurrentDictionary<(string Table, string PartitionKey, string RowKey), TableEntity> _written = new();
 
+    private readonly ConcurrentDictionary<string, TableClient> _tables = new(StringComparer.Ordinal);
+
     public const string LastEventAt = "LastEventAt";
     public const string LastEventId = "LastEventId";
     public const string LastEventType = "LastEventType";
@@ -53,13 +55,14 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(stamp);
         ArgumentNullException.ThrowIfNull(extend);
-        var table = clients.Tables.GetTableClient(change.Table);
+        var table = Table(change.Table);
         var partitionKey = StorageKeys.Key(change.PartitionId);
         var rowKey = StorageKeys.Key(change.RowId);
         var key = (change.Table, partitionKey, rowKey);
         for (var race = 0; race < MaxRaces; race++)
         {
-            var row = race == 0 ? Recall(key) : null;
+            // The remembered row itself, not a copy: it is only read here, and the write below builds a row of its own.
+            var row = race == 0 && _written.TryGetValue(key, out var remembered) ? remembered : null;
             var fromMemory = row is not null;
             if (row is null)
             {
@@ -73,7 +76,7 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
                     {
                         var added = Build(new TableEntity(partitionKey, rowKey), change, extend(null), stamp);
                         var response = await table.AddEntityAsync(added, cancellationToken).ConfigureAwait(false);
-                        Remember(key, added, response.Headers.ETag);
+                        RememberOwn(key, added, response.Headers.ETag);
                         return new RowApply(ApplyResult.Applied, null, Repeated: false);
                     }
                     catch (RequestFailedException ex) when (ex.Status == 409)
@@ -101,10 +104,10 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
             try
             {
-                var before = Columns(new TableEntity(row));
-                var updated = Build(row, change, extend(before), stamp);
+                var before = Columns(row);
+                var updated = Build(new TableEntity(row), change, extend(before), stamp);
                 var response = await table.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                Remember(key, updated, response.Headers.ETag);
+                RememberOwn(key, updated, response.Headers.ETag);
                 return new RowApply(ApplyResult.Applied, before, Repeated: false);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
@@ -126,7 +129,7 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(stamp);
-        var table = clients.Tables.GetTableClient(change.Table);
+        var table = Table(change.Table);
         var key = (change.Table, StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId));
         for (var race = 0; race < MaxRaces; race++)
         {
@@ -180,6 +183,9 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         throw new InvalidOperationException($"Gave up amending {change.Table}/{key.Item2}/{key.Item3} after {MaxRaces} concurrent updates.");
     }
 
+    // A table client is thread-safe and not free to build (it parses its URI): one per table for the store's lifetime.
+    private TableClient Table(string name) => _tables.GetOrAdd(name, static (table, all) => all.Tables.GetTableClient(table), clients);
+
     private static readonly IReadOnlyDictionary<string, object?> Nothing = new Dictionary<string, object?>();
 
     private static IReadOnlyDictionary<string, object?> NoMore(IReadOnlyDictionary<string, object>? row) => Nothing;
@@ -202,7 +208,10 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
         Remember((table, row.PartitionKey, row.RowKey), row, etag);
     }
 
-    private void Remember((string, string, string) key, TableEntity row, ETag? etag)
+    private void Remember((string, string, string) key, TableEntity row, ETag? etag) => RememberOwn(key, new TableEntity(row), etag);
+
+    /// <summary>Remembers <paramref name="row"/> itself, which nothing may change afterwards (the memory hands out copies or only reads it).</summary>
+    private void RememberOwn((string, string, string) key, TableEntity row, ETag? etag)
     {
         if (etag is not { } known)
         {
@@ -215,7 +224,8 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
             _written.Clear();
         }
 
-        _written[key] = new TableEntity(row) { ETag = known };
+        row.ETag = known;
+        _written[key] = row;
     }
 
     /// <summary>
