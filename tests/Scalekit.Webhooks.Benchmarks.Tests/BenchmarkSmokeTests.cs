@@ -37,6 +37,26 @@ public class BenchmarkSmokeTests(ITestOutputHelper output)
         Assert.Contains(printed, line => line.StartsWith("| HR consumer:", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("consumer")]
+    [InlineData("bare")]
+    public async Task ProcessOneSide_DrainsTheUpdatesOfKnownUsers_AfterSayingItStarts(string side)
+    {
+        // 120 updates of 30 users: the first 30 make every user known, the other 90 are the timed drain.
+        var printed = await RunAsync(writer => ProcessingBenchmark.RunOneSideAsync(120, side, writer));
+
+        Assert.Contains(printed, line => line.StartsWith($"draining 90 ({side}, process ", StringComparison.Ordinal));
+        var result = Assert.Single(printed, line => line.StartsWith($"{side}: 90 updates of known users, ", StringComparison.Ordinal));
+        Assert.Contains("µs/event in this process", result, StringComparison.Ordinal);
+        Assert.Contains("KiB allocated/event", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessOneSide_RefusesAnUnknownSide()
+    {
+        Assert.False(await ProcessingBenchmark.RunOneSideAsync(120, "both", TextWriter.Null));
+    }
+
     [Fact]
     public async Task ProcessFloor_OneTransactionCostsTheBareLoopsOperations_ASeparateLedgerRowOneMore()
     {
