@@ -47,13 +47,15 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
     private async Task<ApplyResult> ApplyDirectoryUserAsync(StateChange user, GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
     {
         var groups = membership.UserDeleted ? [] : membership.GroupIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var write = await store.ApplyAsync(user, stamp, row => GroupColumns(Listed(row), groups), cancellationToken).ConfigureAwait(false);
+        GroupList? listedForWrite = null;
+        var write = await store.ApplyAsync(user, stamp, row => GroupColumns(listedForWrite = Listed(row), groups), cancellationToken).ConfigureAwait(false);
         if (write.Result == ApplyResult.Stale)
         {
             return ApplyResult.Stale;
         }
 
-        var listed = Listed(write.Row);
+        // A write was decided on the list last read into its columns; only the same event again wrote nothing.
+        var listed = write.Repeated ? Listed(write.Row) : listedForWrite;
         if (listed is { Settled: true } && listed.Ids.SetEquals(groups))
         {
             return ApplyResult.Applied;

@@ -48,7 +48,8 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     /// <summary>
     /// Applies <paramref name="change"/> as <see cref="ApplyAsync(StateChange, EventStamp, CancellationToken)"/> does, with
     /// more properties that depend on the row as stored: <paramref name="extend"/> gets its columns (null when there is no
-    /// row yet) and returns the properties to add. It is called again for each lost race.
+    /// row yet) and returns the properties to add. It is called again for each lost race, so its last call is for the
+    /// row that was written.
     /// </summary>
     public async Task<RowApply> ApplyAsync(StateChange change, EventStamp stamp, Func<IReadOnlyDictionary<string, object>?, IReadOnlyDictionary<string, object?>> extend, CancellationToken cancellationToken = default)
     {
