@@ -8,11 +8,12 @@ namespace Scalekit.Webhooks.Testing;
 /// Free TCP ports on the loopback interface, for the private Azurite and local host processes, which bind them a moment
 /// later. A port the kernel hands out for port 0 comes from its ephemeral range, the same range every outgoing
 /// connection takes its local port from, so one of the suite's thousands of connections can take it in that moment.
-/// Ports are therefore picked below that range, and none twice in one test process.
+/// Ports are therefore picked below that range, above the development ports <c>./run.sh</c> uses (7071, 10000–10002),
+/// and none twice in one test process.
 /// </summary>
 public static class LoopbackPort
 {
-    private const int Lowest = 10_000;
+    private const int Lowest = 20_000;
     private static readonly HashSet<int> HandedOut = [];
     private static readonly int Highest = BelowEphemeralRange();
 

@@ -27,12 +27,12 @@ public sealed class AzuriteStartTests
     }
 
     [Fact]
-    public void FreePorts_AreNeverHandedOutTwice_AndLieBelowTheEphemeralRange()
+    public void FreePorts_AreNeverHandedOutTwice_AndLieBetweenTheDevelopmentPortsAndTheEphemeralRange()
     {
         var ports = Enumerable.Range(0, 200).Select(_ => LoopbackPort.Free()).ToList();
 
         Assert.Equal(ports.Count, ports.Distinct().Count());
         var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.All(ports, port => Assert.InRange(port, 10_000, ephemeralStart - 1));
+        Assert.All(ports, port => Assert.InRange(port, 20_000, ephemeralStart - 1));
     }
 }
