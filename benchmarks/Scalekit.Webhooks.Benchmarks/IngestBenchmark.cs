@@ -228,16 +228,6 @@ public static class IngestBenchmark
             $"| {name} | {_cost.Cpu.TotalMicroseconds / _measured:F0} | {_cost.AllocatedBytes / 1024.0 / _measured:F1} | {_cost.WorkItems / (double)_measured:F1} |");
     }
 
-    /// <summary>Counters of this process that do not depend on how busy the machine is (CPU time only a little).</summary>
-    private readonly record struct ProcessCost(TimeSpan Cpu, long AllocatedBytes, long WorkItems)
-    {
-        public static ProcessCost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), ThreadPool.CompletedWorkItemCount);
-
-        public static ProcessCost operator -(ProcessCost a, ProcessCost b) => new(a.Cpu - b.Cpu, a.AllocatedBytes - b.AllocatedBytes, a.WorkItems - b.WorkItems);
-
-        public static ProcessCost operator +(ProcessCost a, ProcessCost b) => new(a.Cpu + b.Cpu, a.AllocatedBytes + b.AllocatedBytes, a.WorkItems + b.WorkItems);
-    }
-
     private const string Path = "/api/webhooks/scalekit";
 
     /// <summary>A signed delivery as HttpClient sends it: the JSON body with its signature headers.</summary>

@@ -175,15 +175,15 @@ public static class ProcessingBenchmark
                 await marker.FlushAsync();
             }
 
-            var cpu = ProcessCpu();
-            var allocated = GC.GetTotalAllocatedBytes();
+            var before = ProcessCost.Now();
             var clock = Stopwatch.StartNew();
             for (var handled = 0; handled < batch.Length;)
             {
                 handled += await poll();
             }
 
-            return (clock.Elapsed, ProcessCpu() - cpu, GC.GetTotalAllocatedBytes() - allocated);
+            var cost = ProcessCost.Now() - before;
+            return (clock.Elapsed, cost.Cpu, cost.AllocatedBytes);
         }
 
         await RunAsync(warmUp, null);
@@ -241,7 +241,7 @@ public static class ProcessingBenchmark
     {
         await FillAsync(bench.Clients.Queue(StorageNames.QueueFor(EnvelopeCodec.Decode(messages[0]).Source)), messages);
         bench.Operations.Take();
-        var cpu = ProcessCpu();
+        var before = ProcessCost.Now();
         var clock = Stopwatch.StartNew();
         for (var handled = 0; handled < messages.Length;)
         {
@@ -249,14 +249,12 @@ public static class ProcessingBenchmark
         }
 
         var elapsed = clock.Elapsed;
-        cpu = ProcessCpu() - cpu;
+        var cpu = (ProcessCost.Now() - before).Cpu;
         var counts = bench.Operations.Take();
         tally.Add(messages.Length, counts, cpu);
         alsoTally?.Add(messages.Length, counts, cpu);
         return elapsed;
     }
-
-    private static TimeSpan ProcessCpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     private static Task FillAsync(QueueClient queue, byte[][] messages) =>
         Concurrently.ForEachIndexAsync(0, messages.Length, workers: 16, (_, index) => queue.SendMessageAsync(BinaryData.FromBytes(messages[index])));
@@ -265,7 +263,7 @@ public static class ProcessingBenchmark
     {
         await FillAsync(queue, messages);
         bench.Operations.Take();
-        var cpu = ProcessCpu();
+        var before = ProcessCost.Now();
         var clock = Stopwatch.StartNew();
         for (var handled = 0; handled < messages.Length;)
         {
@@ -275,7 +273,7 @@ public static class ProcessingBenchmark
         }
 
         var elapsed = clock.Elapsed;
-        tally.Add(messages.Length, bench.Operations.Take(), ProcessCpu() - cpu);
+        tally.Add(messages.Length, bench.Operations.Take(), (ProcessCost.Now() - before).Cpu);
         return elapsed;
     }
 
