@@ -20,14 +20,14 @@ public static class TelemetryRegistration
     public static IServiceCollection AddScalekitTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
-        var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var console = string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
-        if (!Exports(configuration))
+        var exporters = Exporters.Of(configuration);
+        if (!exporters.Any)
         {
             // Nothing to export to: without a listener the pipeline's activities are never created and its metrics cost nothing.
             return services;
         }
+
+        var (appInsights, otlp, console) = exporters;
 
         services.AddOpenTelemetry()
             .WithTracing(tracing =>
@@ -73,9 +73,18 @@ public static class TelemetryRegistration
     public static bool Exports(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return !string.IsNullOrEmpty(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"])
-            || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
-            || string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase);
+        return Exporters.Of(configuration).Any;
+    }
+
+    /// <summary>The exporters the settings name: an Application Insights connection string, an OTLP endpoint, the console.</summary>
+    private sealed record Exporters(string? AppInsights, string? Otlp, bool Console)
+    {
+        public bool Any => !string.IsNullOrEmpty(AppInsights) || !string.IsNullOrEmpty(Otlp) || Console;
+
+        public static Exporters Of(IConfiguration configuration) => new(
+            configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"],
+            configuration["OTEL_EXPORTER_OTLP_ENDPOINT"],
+            string.Equals(configuration["TELEMETRY_CONSOLE"], "true", StringComparison.OrdinalIgnoreCase));
     }
 
     private static void ConfigureAzureMonitor(AzureMonitorExporterOptions options, string connectionString, IConfiguration configuration)
