@@ -46,7 +46,7 @@ public static class ProcessingBenchmark
         var consumer = bench.Host.Services.GetRequiredService<EventConsumer>();
         var listeners = EventSources.Sources.ToDictionary(source => source, source => new QueueTriggerListener(
             bench.Clients.Queue(StorageNames.QueueFor(source)), bench.Clients.Queue(StorageNames.PoisonQueueFor(source)),
-            consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance));
+            consumer.HandleDeliveryAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance));
         var rowTable = bench.Clients.Tables.GetTableClient("BenchBaselineRows");
         await rowTable.CreateIfNotExistsAsync();
         var baselineOps = new OperationTally();
@@ -73,25 +73,35 @@ public static class ProcessingBenchmark
         await RowBaseline(warmUp, new OperationTally());
         await Consumer(warmUp, new OperationTally(), null);
 
-        var baselineTime = TimeSpan.Zero;
-        var rowBaselineTime = TimeSpan.Zero;
-        var consumerTime = TimeSpan.Zero;
+        // Round 1 is each user's first event (its rows are created: read, insert, group member row, list settled); the
+        // later rounds update users whose rows exist, the steady state. Both are printed, from the same rounds per side.
+        var baselineTime = new RoundTimes();
+        var rowBaselineTime = new RoundTimes();
+        var consumerTime = new RoundTimes();
+        var firstRound = count / AlternatingRounds.Rounds;
         await AlternatingRounds.RunAsync(count,
         [
-            async (from, to) => baselineTime += await Baseline(messages[from..to], baselineOps),
-            async (from, to) => rowBaselineTime += await RowBaseline(messages[from..to], rowBaselineOps),
-            async (from, to) => consumerTime += await Consumer(messages[from..to], consumerOps, from == 0 ? null : knownRowOps),
+            async (from, to) => baselineTime.Add(from, await Baseline(messages[from..to], baselineOps)),
+            async (from, to) => rowBaselineTime.Add(from, await RowBaseline(messages[from..to], rowBaselineOps)),
+            async (from, to) => consumerTime.Add(from, await Consumer(messages[from..to], consumerOps, from == 0 ? null : knownRowOps)),
         ]);
 
-        var consumerRate = count / consumerTime.TotalSeconds;
-        var ratio = consumerRate / (count / baselineTime.TotalSeconds);
-        var rowRatio = consumerRate / (count / rowBaselineTime.TotalSeconds);
         await output.WriteLineAsync($"processing benchmark: {count} directory-user updates, batches of {BatchSize} handled concurrently, after {warmUp.Length} untimed on each side");
-        await output.WriteLineAsync("| bare loop: receive + upsert + delete | bare loop ev/s | consumer ev/s | ratio | target ≥ 0.8 |");
-        await output.WriteLineAsync("|---|---|---|---|---|");
-        foreach (var (name, time, r) in new[] { ("upserting 2 columns", baselineTime, ratio), ("upserting the user's attributes", rowBaselineTime, rowRatio) })
+        await output.WriteLineAsync("| bare loop: receive + upsert + delete | rounds | bare loop ev/s | consumer ev/s | ratio | target ≥ 0.8 |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|");
+        var ratio = 0.0;
+        foreach (var (name, baseline) in new[] { ("upserting 2 columns", baselineTime), ("upserting the user's attributes", rowBaselineTime) })
         {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"| {name} | {count / time.TotalSeconds:F0} | {consumerRate:F0} | {r:F2} | {(r >= 0.8 ? "met" : "missed")} |"));
+            foreach (var (rounds, events, bareTime, ownTime) in new[]
+            {
+                ("all (round 1: each user's first event)", count, baseline.All, consumerTime.All),
+                ("2-4 (each user's row exists)", count - firstRound, baseline.Later, consumerTime.Later),
+            })
+            {
+                var r = bareTime / ownTime;
+                ratio = ratio == 0 ? r : ratio;
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"| {name} | {rounds} | {events / bareTime.TotalSeconds:F0} | {events / ownTime.TotalSeconds:F0} | {r:F2} | {(r >= 0.8 ? "met" : "missed")} |"));
+            }
         }
 
         // Per source, on events of each kind after the timed rounds: Stripe events first need their organizations linked.
@@ -162,7 +172,7 @@ public static class ProcessingBenchmark
         {
             var consumer = bench.Host.Services.GetRequiredService<EventConsumer>();
             var listener = new QueueTriggerListener(queue, bench.Clients.Queue(StorageNames.PoisonQueueFor(ScalekitSource.Id)),
-                consumer.HandleAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance);
+                consumer.HandleDeliveryAsync, new QueueTriggerOptions { BatchSize = BatchSize }, TimeProvider.System, NullLogger.Instance);
             poll = () => listener.PollOnceAsync();
         }
 
@@ -259,7 +269,11 @@ public static class ProcessingBenchmark
     private static Task FillAsync(QueueClient queue, byte[][] messages) =>
         Concurrently.ForEachIndexAsync(0, messages.Length, workers: 16, (_, index) => queue.SendMessageAsync(BinaryData.FromBytes(messages[index])));
 
-    internal static async Task<TimeSpan> DrainAsync(BenchmarkHost bench, QueueClient queue, byte[][] messages, OperationTally tally, Func<QueueMessage, Task> handle)
+    internal static Task<TimeSpan> DrainAsync(BenchmarkHost bench, QueueClient queue, byte[][] messages, OperationTally tally, Func<QueueMessage, Task> handle) =>
+        DrainBatchesAsync(bench, queue, messages, tally, batch => Task.WhenAll(batch.Select(handle)));
+
+    /// <summary>Like <see cref="DrainAsync"/>, with each received batch handled as a whole.</summary>
+    internal static async Task<TimeSpan> DrainBatchesAsync(BenchmarkHost bench, QueueClient queue, byte[][] messages, OperationTally tally, Func<QueueMessage[], Task> handleBatch)
     {
         await FillAsync(queue, messages);
         bench.Operations.Take();
@@ -268,7 +282,7 @@ public static class ProcessingBenchmark
         for (var handled = 0; handled < messages.Length;)
         {
             QueueMessage[] batch = await queue.ReceiveMessagesAsync(BatchSize, TimeSpan.FromMinutes(5));
-            await Task.WhenAll(batch.Select(handle));
+            await handleBatch(batch);
             handled += batch.Length;
         }
 
@@ -368,5 +382,22 @@ public static class ProcessingBenchmark
 
         standIn.Server.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/api/v1/memberships/*")).UsingAnyMethod()).AtPriority(-10)
             .RespondWith(Response.Create().WithStatusCode(200).WithBody("{}"));
+    }
+}
+
+/// <summary>One side's time over all rounds, and over the rounds after the first.</summary>
+internal sealed class RoundTimes
+{
+    public TimeSpan All { get; private set; }
+
+    public TimeSpan Later { get; private set; }
+
+    public void Add(int from, TimeSpan elapsed)
+    {
+        All += elapsed;
+        if (from > 0)
+        {
+            Later += elapsed;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Azure.Storage.Queues.Models;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
 
@@ -26,15 +27,24 @@ public static class StorageFloorBenchmark
         var users = await TableAsync(bench, "FloorUsers");
         var ledger = await TableAsync(bench, "FloorLedger");
         var together = await TableAsync(bench, "FloorTogether");
-        var loops = new (string Name, OperationTally Ops, Func<JsonElement, EventEnvelope, Task> Write)[]
+        var grouped = await TableAsync(bench, "FloorGrouped");
+        Func<QueueMessage[], Task> EachMessage(Func<JsonElement, EventEnvelope, Task> write) => batch => Task.WhenAll(batch.Select(async message =>
         {
-            ("bare loop: upsert the user's row", new OperationTally(), (data, _) => users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data))),
-            ("user row replaced, then a ledger row in its own table", new OperationTally(), async (data, envelope) =>
+            var envelope = EnvelopeCodec.Decode(message.Body.ToMemory());
+            using var document = JsonDocument.Parse(envelope.InlinePayload);
+            await write(document.RootElement.GetProperty("data"), envelope);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }));
+        var nextBucket = 0;
+        var loops = new (string Name, OperationTally Ops, Func<QueueMessage[], Task> Handle)[]
+        {
+            ("bare loop: upsert the user's row", new OperationTally(), EachMessage((data, _) => users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data)))),
+            ("user row replaced, then a ledger row in its own table", new OperationTally(), EachMessage(async (data, envelope) =>
             {
                 await users.UpsertEntityAsync(ProcessingBenchmark.UserRow(data), TableUpdateMode.Replace);
                 await ledger.AddEntityAsync(LedgerRow(envelope, $"scalekit-{(uint)envelope.EventId.GetHashCode() % Buckets:D2}", envelope.EventId));
-            }),
-            ("user row and ledger row in one transaction (same partition)", new OperationTally(), (data, envelope) =>
+            })),
+            ("user row and ledger row in one transaction (same partition)", new OperationTally(), EachMessage((data, envelope) =>
             {
                 var row = ProcessingBenchmark.UserRow(data);
                 return together.SubmitTransactionAsync(
@@ -42,27 +52,33 @@ public static class StorageFloorBenchmark
                     new TableTransactionAction(TableTransactionActionType.UpsertReplace, row),
                     new TableTransactionAction(TableTransactionActionType.Add, LedgerRow(envelope, row.PartitionKey, "event~" + envelope.EventId)),
                 ]);
+            })),
+            ("user rows replaced, the batch's ledger rows in one transaction (one bucket)", new OperationTally(), async batch =>
+            {
+                var envelopes = batch.Select(message => EnvelopeCodec.Decode(message.Body.ToMemory())).ToArray();
+                await Task.WhenAll(envelopes.Select(async envelope =>
+                {
+                    using var document = JsonDocument.Parse(envelope.InlinePayload);
+                    await users.UpsertEntityAsync(ProcessingBenchmark.UserRow(document.RootElement.GetProperty("data")), TableUpdateMode.Replace);
+                }));
+                var bucket = $"scalekit-{nextBucket++ % Buckets:D2}";
+                await grouped.SubmitTransactionAsync(envelopes.Select(envelope => new TableTransactionAction(TableTransactionActionType.Add, LedgerRow(envelope, bucket, envelope.EventId))));
+                await Task.WhenAll(batch.Select(message => queue.DeleteMessageAsync(message.MessageId, message.PopReceipt)));
             }),
         };
-        Task<TimeSpan> DrainAsync(byte[][] batch, OperationTally tally, Func<JsonElement, EventEnvelope, Task> write) =>
-            ProcessingBenchmark.DrainAsync(bench, queue, batch, tally, async message =>
-            {
-                var envelope = EnvelopeCodec.Decode(message.Body.ToMemory());
-                using var document = JsonDocument.Parse(envelope.InlinePayload);
-                await write(document.RootElement.GetProperty("data"), envelope);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            });
+        Task<TimeSpan> DrainAsync(byte[][] batch, OperationTally tally, Func<QueueMessage[], Task> handle) =>
+            ProcessingBenchmark.DrainBatchesAsync(bench, queue, batch, tally, handle);
 
         // Untimed first, on other users, so no loop is timed while the JIT compiles the storage clients' code.
         var warmUp = Enumerable.Range(0, Math.Max(16, count / 8)).Select(i => ProcessingBenchmark.Envelope(ScalekitSource.Id, 1_000_000 + i, ProcessingBenchmark.UsersFor(count), userPrefix: "diruser_warm_")).ToArray();
         foreach (var loop in loops)
         {
-            await DrainAsync(warmUp, new OperationTally(), loop.Write);
+            await DrainAsync(warmUp, new OperationTally(), loop.Handle);
         }
 
         var times = new TimeSpan[loops.Length];
-        await AlternatingRounds.RunAsync(count, [.. loops.Select<(string Name, OperationTally Ops, Func<JsonElement, EventEnvelope, Task> Write), Func<int, int, Task>>((loop, index) => async (from, to) =>
-            times[index] += await DrainAsync(messages[from..to], loop.Ops, loop.Write))]);
+        await AlternatingRounds.RunAsync(count, [.. loops.Select<(string Name, OperationTally Ops, Func<QueueMessage[], Task> Handle), Func<int, int, Task>>((loop, index) => async (from, to) =>
+            times[index] += await DrainAsync(messages[from..to], loop.Ops, loop.Handle))]);
 
         var bare = count / times[0].TotalSeconds;
         await output.WriteLineAsync($"storage floor: {count} directory-user updates per loop, batches of 16 handled concurrently, no product code");

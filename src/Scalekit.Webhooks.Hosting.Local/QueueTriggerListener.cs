@@ -12,7 +12,7 @@ namespace Scalekit.Webhooks.Hosting.Local;
 public sealed partial class QueueTriggerListener(
     QueueClient queue,
     QueueClient poisonQueue,
-    Func<BinaryData, CancellationToken, Task> handler,
+    Func<QueueMessage, CancellationToken, Task> handler,
     QueueTriggerOptions options,
     TimeProvider time,
     ILogger logger)
@@ -118,7 +118,7 @@ public sealed partial class QueueTriggerListener(
 
         try
         {
-            await handler(message.Body, cancellationToken).ConfigureAwait(false);
+            await handler(message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Microsoft.Extensions.Options;
@@ -41,13 +42,13 @@ internal static class LocalHostServices
                 foreach (var shard in StorageNames.AllShards)
                 {
                     services.AddSingleton<IHostedService>(provider => QueueTrigger(
-                        provider, StorageNames.QueueFor(source.Source, shard), provider.GetRequiredService<EventConsumer>().HandleAsync,
+                        provider, StorageNames.QueueFor(source.Source, shard), provider.GetRequiredService<EventConsumer>().HandleDeliveryAsync,
                         untilEmpty: shard >= provider.GetRequiredService<IOptions<EventQueueOptions>>().Value.Shards));
                 }
             }
 
-            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.OnboardingQueue, provider.GetRequiredService<CustomerOnboarding>().HandleAsync));
-            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, provider.GetRequiredService<AccountPush>().HandleAsync));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.OnboardingQueue, Body(provider.GetRequiredService<CustomerOnboarding>().HandleAsync)));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, Body(provider.GetRequiredService<AccountPush>().HandleAsync)));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
@@ -81,7 +82,7 @@ internal static class LocalHostServices
     /// One queue trigger. With <paramref name="untilEmpty"/> it stops once the queue is empty: an event shard above
     /// the shard count, left from a larger count, is drained as the Functions app's trigger on that queue would drain it.
     /// </summary>
-    private static QueueTriggerService QueueTrigger(IServiceProvider provider, string queue, Func<BinaryData, CancellationToken, Task> handler, bool untilEmpty = false)
+    private static QueueTriggerService QueueTrigger(IServiceProvider provider, string queue, Func<QueueMessage, CancellationToken, Task> handler, bool untilEmpty = false)
     {
         var clients = provider.GetRequiredService<StorageClients>();
         var listener = new QueueTriggerListener(
@@ -93,6 +94,9 @@ internal static class LocalHostServices
             provider.GetRequiredService<ILoggerFactory>().CreateLogger($"QueueTrigger.{queue}"));
         return new QueueTriggerService(listener, untilEmpty);
     }
+
+    /// <summary>A handler that needs only the message's body.</summary>
+    private static Func<QueueMessage, CancellationToken, Task> Body(Func<BinaryData, CancellationToken, Task> handler) => (message, cancellationToken) => handler(message.Body, cancellationToken);
 
     // AddHostedService would keep only one of two services of the same type.
     private static TimerJobService TimerJob(IServiceProvider provider, string name, string schedule, Func<CancellationToken, Task> run) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Azure;
+using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
@@ -28,7 +29,20 @@ public sealed partial class EventConsumer(
     // As everywhere in DI, the last registration for a source wins.
     private readonly Dictionary<WebhookSource, IEventProcessor> _processors = processors.GroupBy(entry => entry.Source).ToDictionary(group => group.Key, group => group.Last().Processor);
 
-    public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
+    /// <summary>Handles a message as a queue handed it out, with how many times it has been.</summary>
+    public Task HandleDeliveryAsync(QueueMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return HandleAsync(message.Body, message.DequeueCount, cancellationToken);
+    }
+
+    /// <summary>Handles a message whose delivery count is not known (it is treated as a redelivery).</summary>
+    public Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default) => HandleAsync(message, dequeueCount: 0, cancellationToken);
+
+    /// <param name="message">The queue message's body.</param>
+    /// <param name="dequeueCount">How many times the queue has handed out this message, this time included; 0 when not known.</param>
+    /// <param name="cancellationToken">Cancelled when the host stops.</param>
+    public async Task HandleAsync(BinaryData message, long dequeueCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
@@ -60,7 +74,12 @@ public sealed partial class EventConsumer(
         activity?.SetTag("webhook.delivery_id", envelope.DeliveryId);
         activity?.SetTag("webhook.replay_count", envelope.ReplayCount);
         LedgerClaim? claim = null;
-        if (NeedsClaim(envelope))
+        var needsClaim = NeedsClaim(envelope);
+
+        // A first delivery of an event recorded without a claim may be the event's first: its ledger row is then
+        // written in one transaction with those of the events handled beside it.
+        using var firstRecord = !needsClaim && dequeueCount == 1 && !envelope.Forced && envelope.ReplayCount == 0 ? ledger.JoinFirstRecords(envelope.Source) : null;
+        if (needsClaim)
         {
             try
             {
@@ -92,6 +111,7 @@ public sealed partial class EventConsumer(
         }
         catch (Exception ex)
         {
+            firstRecord?.Dispose();
             if (claim is not null)
             {
                 await ledger.FailAsync(claim, ex, CancellationToken.None).ConfigureAwait(false);
@@ -118,7 +138,7 @@ public sealed partial class EventConsumer(
             int? recorded;
             try
             {
-                recorded = await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+                recorded = await RecordAsync(envelope, payload, outcome, firstRecord, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (IsRefusedByStorage(ex))
             {
@@ -153,6 +173,25 @@ public sealed partial class EventConsumer(
         }
 
         Log.Applied(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Status.Name(), attempt);
+    }
+
+    /// <summary>
+    /// Records an event applied without a claim: with the first records of the events beside it when this delivery made
+    /// its first write, else on its own, looking for an earlier record wherever one may be.
+    /// </summary>
+    private async Task<int?> RecordAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingOutcome outcome, GroupCommit.Member? firstRecord, CancellationToken cancellationToken)
+    {
+        if (firstRecord is not null && outcome.FirstWrite
+            && await ledger.RecordFirstAsync(firstRecord, envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false) is { } first)
+        {
+            return first;
+        }
+
+        firstRecord?.Dispose();
+
+        // Only a delivery that made the event's first write can have recorded it with others; it applied or outdated it.
+        var mayBeRecorded = !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
+        return await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, mayBeRecorded || firstRecord is not null && outcome.FirstWrite, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether the event is claimed before it is applied, as its processor says (see <see cref="IEventProcessor.NeedsClaim"/>).</summary>

@@ -14,8 +14,14 @@ namespace Scalekit.Webhooks.Processing;
 /// racing consumers apply each event once; the row keeps status, attempts, last error, times and the raw payload
 /// (inline when small, else its blob) for search and replay. Rows are spread over <see cref="PartitionBuckets"/>
 /// partitions per source (<c>scalekit-07</c>: the source and a hash bucket of the event id), so no partition carries a
-/// whole source; a lookup computes its bucket, listings read a source's buckets in parallel.
+/// whole source; listings read a source's buckets in parallel.
 /// </summary>
+/// <remarks>
+/// An event's row lives in its own bucket (its home), with one exception: the first record of an event applied
+/// without a claim on its first delivery (<see cref="RecordFirstAsync"/>) is written together with the records of the
+/// other events handled at the same time, in one transaction to one bucket, so that a batch of events costs one ledger
+/// write. A lookup reads the home bucket and, when the row is not there or not final, the other buckets too.
+/// </remarks>
 public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeSpan claimLease)
 {
     /// <summary>Table string properties hold 64 KiB (32 K UTF-16 chars); larger payloads are kept by blob reference.</summary>
@@ -41,6 +47,17 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     private TableClient? _rows;
 
     private TableClient Rows => _rows ??= clients.LedgerTables.GetTableClient(Table);
+
+    private GroupCommit? _firstRecords;
+
+    // Each transaction of first records goes to the next bucket, from a different start in each process.
+    private int _writes = Random.Shared.Next(PartitionBuckets);
+
+    /// <summary>How long a first record waits for the records of the events handled beside it.</summary>
+    public static readonly TimeSpan FirstRecordLinger = TimeSpan.FromMilliseconds(20);
+
+    private GroupCommit FirstRecords => _firstRecords ??= new GroupCommit(
+        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), FirstRecordLinger, time);
 
     /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
     public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));
@@ -113,34 +130,47 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// Records an event applied without a claim, in one write when it is new: for events whose only effects are
     /// read-model writes, which are idempotent and ordered by their stamps, so a duplicate or racing delivery applies
     /// nothing twice. Returns null when the event was done already (a duplicate; the ledger keeps its first outcome),
-    /// else the attempt it was recorded as.
+    /// else the attempt it was recorded as. With <c>lookElsewhere</c> (the event may have been recorded by
+    /// <see cref="RecordFirstAsync"/> before: it was found applied already, or stale) its row is looked for in every
+    /// bucket first, so it is updated where it is instead of written twice.
     /// </summary>
-    public async Task<int?> RecordAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingStatus status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
+    public async Task<int?> RecordAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingStatus status, string detail, string? organizationId, string? customerId, bool lookElsewhere, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var key = StorageKeys.Key(envelope.EventId);
-        var partition = PartitionOfKey(envelope.Source.Name, key);
+        var home = PartitionOfKey(envelope.Source.Name, key);
+        var lookFirst = lookElsewhere;
         while (true)
         {
             var now = time.GetUtcNow();
-            var row = Outcome(NewRow(envelope, payload, partition, key, now), status, detail, organizationId, customerId, now);
-            try
+            TableEntity? existing;
+            if (lookFirst)
             {
-                await Rows.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                return 1;
+                existing = await FindRowAsync(envelope.Source.Name, key, cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException ex) when (ex.Status == 409)
+            else
             {
-                // Seen before: a duplicate, or an earlier attempt that failed.
+                var row = Outcome(NewRow(envelope, payload, home, key, now), status, detail, organizationId, customerId, now);
+                try
+                {
+                    await Rows.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                    return 1;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    // Seen before: a duplicate, or an earlier attempt that failed.
+                }
+
+                NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(home, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+                existing = current.HasValue ? current.Value : null;
             }
 
-            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!current.HasValue)
+            if (existing is null)
             {
+                lookFirst = false;
                 continue;
             }
 
-            var existing = current.Value!;
             if (ProcessingStatusNames.Parse(existing.GetString(Columns.Status)).IsFinal() && !envelope.Forced)
             {
                 return null;
@@ -161,6 +191,28 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
                 // Another delivery recorded it meanwhile; look again.
             }
         }
+    }
+
+    /// <summary>Joins the events whose first records are written together (see <see cref="RecordFirstAsync"/>); dispose to leave.</summary>
+    public GroupCommit.Member JoinFirstRecords(WebhookSource source)
+    {
+        return FirstRecords.Join(source.Name);
+    }
+
+    /// <summary>
+    /// Records the final outcome of an event applied without a claim by the delivery that made its first write: no
+    /// delivery before it recorded the event, so its row is inserted, in one transaction with the first records of the
+    /// other members of <paramref name="member"/>'s group, in whichever bucket that transaction goes to. Returns 1, or
+    /// null when the event turns out to be recorded already (then <see cref="RecordAsync"/> decides from its row).
+    /// </summary>
+    public async Task<int?> RecordFirstAsync(GroupCommit.Member member, EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingStatus status, string detail, string? organizationId, string? customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var now = time.GetUtcNow();
+        var row = Outcome(NewRow(envelope, payload, string.Empty, StorageKeys.Key(envelope.EventId), now), status, detail, organizationId, customerId, now);
+        var added = await FirstRecords.AddAsync(member, row, ApproximateBytes(row), cancellationToken).ConfigureAwait(false);
+        return added ? 1 : null;
     }
 
     /// <summary>Records a failed attempt of an event applied without a claim (see <see cref="RecordAsync"/>); the queue retries the message.</summary>
@@ -278,10 +330,34 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// <summary>The ledger entry of one event, or null.</summary>
     public async Task<LedgerEntry?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        var key = StorageKeys.Key(eventId);
-        NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(source.Name, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? Entry(row.Value!) : null;
+        return await FindRowAsync(source.Name, StorageKeys.Key(eventId), cancellationToken).ConfigureAwait(false) is { } row ? Entry(row) : null;
     }
+
+    /// <summary>
+    /// An event's row: from its home bucket when it is there and final, else from whichever bucket holds it (a final row
+    /// first), read in parallel.
+    /// </summary>
+    private async Task<TableEntity?> FindRowAsync(string source, string key, CancellationToken cancellationToken)
+    {
+        var home = PartitionOfKey(source, key);
+        NullableResponse<TableEntity> atHome = await Rows.GetEntityIfExistsAsync<TableEntity>(home, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (atHome.HasValue && IsFinal(atHome.Value!))
+        {
+            return atHome.Value;
+        }
+
+        var elsewhere = await Task.WhenAll(PartitionsOf(source).Where(partition => partition != home).Select(async partition =>
+        {
+            NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return row.HasValue ? row.Value : null;
+        })).ConfigureAwait(false);
+        return elsewhere.FirstOrDefault(row => row is not null && IsFinal(row)) ?? (atHome.HasValue ? atHome.Value : elsewhere.FirstOrDefault(row => row is not null));
+    }
+
+    private static bool IsFinal(TableEntity row) => ProcessingStatusNames.Parse(row.GetString(Columns.Status)).IsFinal();
+
+    /// <summary>About what a row weighs in a transaction's body: its strings as JSON text, and room for the rest.</summary>
+    private static long ApproximateBytes(TableEntity row) => 2048 + row.Select(column => column.Value).OfType<string>().Sum(text => (long)text.Length * 2);
 
     /// <summary>
     /// Every entry that matches, read from the filtered source's partitions (or every known source's) in parallel; in no
@@ -338,7 +414,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(payloads);
         var key = StorageKeys.Key(entry.EventId);
-        NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(PartitionOfKey(entry.Source, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(entry.Partition ?? PartitionOfKey(entry.Source, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!current.HasValue)
         {
             return false;
@@ -509,6 +585,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         var statusName = row.GetString(Columns.Status);
         return new LedgerEntry(row.GetString(Columns.Source) ?? SourceOf(row.PartitionKey), row.GetString(Columns.EventId) ?? row.RowKey)
         {
+            Partition = row.PartitionKey,
             EventType = row.GetString(Columns.EventType),
             Status = ProcessingStatusNames.Parse(statusName),
             StatusName = statusName,

@@ -5,6 +5,9 @@ namespace Scalekit.Webhooks.Processing;
 /// <summary>One event as the ledger knows it: ids, status, attempts, times and its raw payload (inline or by blob).</summary>
 public sealed record LedgerEntry(string Source, string EventId)
 {
+    /// <summary>The partition its row was read from.</summary>
+    internal string? Partition { get; init; }
+
     public string? EventType { get; init; }
 
     /// <summary>Null for a status this build does not know (a row written by a newer version); see <see cref="StatusName"/>.</summary>

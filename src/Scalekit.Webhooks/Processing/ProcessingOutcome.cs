@@ -22,6 +22,12 @@ public sealed record ProcessingOutcome
 
     public string? CustomerId { get; init; }
 
+    /// <summary>
+    /// This delivery made the event's first write, so no delivery before it applied (or recorded) the event. Set only
+    /// by processors that can tell; false when unknown.
+    /// </summary>
+    public bool FirstWrite { get; init; }
+
     /// <summary>The event needs a person: it goes to the dead letters with <see cref="Detail"/> as the reason.</summary>
     public bool IsParked => Status == ProcessingStatus.Parked;
 

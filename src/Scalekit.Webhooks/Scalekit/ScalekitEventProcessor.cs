@@ -21,7 +21,8 @@ public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLin
         }
 
         var organizationId = Text(root, "organization_id");
-        var applied = await applier.ApplyAsync(plan, stamp, cancellationToken).ConfigureAwait(false);
+        var planApply = await applier.ApplyPlanAsync(plan, stamp, cancellationToken).ConfigureAwait(false);
+        var applied = planApply?.Result;
         if (applied == ApplyResult.Applied)
         {
             await crm.AfterAppliedAsync(root, stamp.EventId, stamp.OccurredAt, cancellationToken).ConfigureAwait(false);
@@ -41,7 +42,7 @@ public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLin
             ApplyResult.Stale => ProcessingOutcome.Stale("a newer event already set every row this event touches"),
             _ => ProcessingOutcome.Applied("applied"),
         };
-        return outcome with { OrganizationId = organizationId };
+        return outcome with { OrganizationId = organizationId, FirstWrite = planApply?.FirstWrite == true };
     }
 
     /// <summary>Organization events can sync billing to Scalekit and, like the types the CRM hears of, reach outside the read model.</summary>

@@ -24,7 +24,15 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
         ApplyAsync(ScalekitEventMapper.Map(root), stamp, cancellationToken);
 
     /// <summary>Returns null for a plan that changes nothing (ignored), else whether anything was applied.</summary>
-    public async Task<ApplyResult?> ApplyAsync(ScalekitEventPlan plan, EventStamp stamp, CancellationToken cancellationToken = default)
+    public async Task<ApplyResult?> ApplyAsync(ScalekitEventPlan plan, EventStamp stamp, CancellationToken cancellationToken = default) =>
+        (await ApplyPlanAsync(plan, stamp, cancellationToken).ConfigureAwait(false))?.Result;
+
+    /// <summary>
+    /// Returns null for a plan that changes nothing (ignored), else whether anything was applied and whether this call
+    /// made the event's first write: it wrote the plan's first row, which no earlier call for the event had written (at
+    /// most one call per event ever does, as each row's writes are ordered by ETag and stamp).
+    /// </summary>
+    public async Task<PlanApply?> ApplyPlanAsync(ScalekitEventPlan plan, EventStamp stamp, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.IsIgnored)
@@ -33,32 +41,38 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
         }
 
         var applied = false;
+        bool? firstWrite = null;
         foreach (var change in plan.Changes)
         {
-            var result = plan.GroupMembership is { } membership && change.Table == StateTables.DirectoryUsers
+            var row = plan.GroupMembership is { } membership && change.Table == StateTables.DirectoryUsers
                 ? await ApplyDirectoryUserAsync(change, membership, stamp, cancellationToken).ConfigureAwait(false)
-                : await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
-            applied |= result == ApplyResult.Applied;
+                : await store.ApplyAsync(change, stamp, NoMore, cancellationToken).ConfigureAwait(false);
+            applied |= row.Result == ApplyResult.Applied;
+            firstWrite ??= row.Result == ApplyResult.Applied && !row.Repeated;
         }
 
-        return applied ? ApplyResult.Applied : ApplyResult.Stale;
+        return new PlanApply(applied ? ApplyResult.Applied : ApplyResult.Stale, firstWrite == true);
     }
 
-    private async Task<ApplyResult> ApplyDirectoryUserAsync(StateChange user, GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
+    private static readonly IReadOnlyDictionary<string, object?> Nothing = new Dictionary<string, object?>();
+
+    private static IReadOnlyDictionary<string, object?> NoMore(IReadOnlyDictionary<string, object>? row) => Nothing;
+
+    private async Task<RowApply> ApplyDirectoryUserAsync(StateChange user, GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
     {
         var groups = membership.UserDeleted ? [] : membership.GroupIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         GroupList? listedForWrite = null;
         var write = await store.ApplyAsync(user, stamp, row => GroupColumns(listedForWrite = Listed(row), groups), cancellationToken).ConfigureAwait(false);
         if (write.Result == ApplyResult.Stale)
         {
-            return ApplyResult.Stale;
+            return write;
         }
 
         // A write was decided on the list last read into its columns; only the same event again wrote nothing.
         var listed = write.Repeated ? Listed(write.Row) : listedForWrite;
         if (listed is { Settled: true } && listed.Ids.SetEquals(groups))
         {
-            return ApplyResult.Applied;
+            return write;
         }
 
         // Unknown (a row written before the list was kept): the member rows themselves say which groups may be live.
@@ -75,7 +89,7 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
         }
 
         await store.AmendAsync(new StateChange(user.Table, user.PartitionId, user.RowId, Settled(groups)), stamp, cancellationToken).ConfigureAwait(false);
-        return ApplyResult.Applied;
+        return write;
     }
 
     /// <summary>The group columns this event writes with the user row, given what the row lists now.</summary>
@@ -129,3 +143,6 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
 
     private sealed record GroupList(HashSet<string> Ids, bool Settled);
 }
+
+/// <summary>What applying an event's plan did (see <see cref="ScalekitStateApplier.ApplyPlanAsync"/>).</summary>
+public sealed record PlanApply(ApplyResult Result, bool FirstWrite);

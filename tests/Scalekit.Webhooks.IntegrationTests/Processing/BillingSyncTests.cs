@@ -385,7 +385,7 @@ public class BillingOutageTests(ScalekitStandInFixture host) : BillingTestBase(h
         await queue.CreateIfNotExistsAsync();
         await poison.DeleteIfExistsAsync();
         await queue.SendMessageAsync(message);
-        var listener = new QueueTriggerListener(queue, poison, Consumer.HandleAsync, new QueueTriggerOptions { VisibilityTimeout = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance);
+        var listener = new QueueTriggerListener(queue, poison, Consumer.HandleDeliveryAsync, new QueueTriggerOptions { VisibilityTimeout = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance);
 
         for (var i = 0; i < 50 && !((await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync()).Value.Length > 0); i++)
         {

@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -205,11 +206,11 @@ public static class ScaleRun
     private static async Task<(TimeSpan Elapsed, int FailedAttempts)> ConsumeAsync(StorageClients clients, EventConsumer consumer, int shards, int loops, int batchSize, CancellationToken cancellationToken)
     {
         var failedAttempts = 0;
-        async Task HandleAsync(BinaryData body, CancellationToken token)
+        async Task HandleAsync(QueueMessage message, CancellationToken token)
         {
             try
             {
-                await consumer.HandleAsync(body, token);
+                await consumer.HandleDeliveryAsync(message, token);
             }
             catch
             {
