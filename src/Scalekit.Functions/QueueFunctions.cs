@@ -214,10 +214,5 @@ public sealed class QueueFunctions(EventConsumer consumer)
     public Task HrEvents15([QueueTrigger(HrQueue + "-15", Connection = Connection)] BinaryData message, FunctionContext context, CancellationToken cancellationToken) =>
         consumer.HandleAsync(message, DequeueCount(context), cancellationToken);
 
-    /// <summary>
-    /// How many times the queue has handed out the message, from the trigger's metadata; 0 when it is not there, which
-    /// the consumer treats as a redelivery.
-    /// </summary>
-    internal static long DequeueCount(FunctionContext context) =>
-        context.BindingContext.BindingData.TryGetValue("DequeueCount", out var value) && long.TryParse(value?.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
+    private static long DequeueCount(FunctionContext context) => Scalekit.Webhooks.Processing.DequeueCount.From(context.BindingContext.BindingData);
 }

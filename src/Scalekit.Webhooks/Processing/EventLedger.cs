@@ -22,7 +22,11 @@ namespace Scalekit.Webhooks.Processing;
 /// other events handled at the same time, in one transaction to one bucket, so that a batch of events costs one ledger
 /// write. A lookup reads the home bucket and, when the row is not there or not final, the other buckets too.
 /// </remarks>
-public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeSpan claimLease)
+/// <param name="clients">The storage clients; the ledger's table is on <see cref="StorageClients.LedgerTables"/>.</param>
+/// <param name="time">The clock for leases and record times.</param>
+/// <param name="claimLease">How long a claim holds off other consumers.</param>
+/// <param name="firstRecordLinger">How long a first record waits for those of the events handled beside it; default <see cref="FirstRecordLinger"/>.</param>
+public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeSpan claimLease, TimeSpan? firstRecordLinger = null)
 {
     /// <summary>Table string properties hold 64 KiB (32 K UTF-16 chars); larger payloads are kept by blob reference.</summary>
     public const int MaxInlinePayloadChars = 30_000;
@@ -53,11 +57,14 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     // Each transaction of first records goes to the next bucket, from a different start in each process.
     private int _writes = Random.Shared.Next(PartitionBuckets);
 
-    /// <summary>How long a first record waits for the records of the events handled beside it.</summary>
+    /// <summary>
+    /// How long a first record waits for the records of the events handled beside it, when one of them is slower: a
+    /// batch's events are written as soon as the last of them is done, so this bounds only the wait for a straggler.
+    /// </summary>
     public static readonly TimeSpan FirstRecordLinger = TimeSpan.FromMilliseconds(20);
 
     private GroupCommit FirstRecords => _firstRecords ??= new GroupCommit(
-        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), FirstRecordLinger, time);
+        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), firstRecordLinger ?? FirstRecordLinger, time);
 
     /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
     public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));
