@@ -17,7 +17,8 @@ public interface IEventProcessor
     /// Whether an event of <paramref name="eventType"/> is claimed in the ledger before it is applied (the default). A
     /// processor answers no only for types whose every effect is a read-model write ordered by the event's stamp: those
     /// are idempotent, so a duplicate or racing delivery changes nothing twice, and the ledger records them after they
-    /// are applied in one write instead of a claim and a completion.
+    /// are applied in one write instead of a claim and a completion (on a first delivery, together with the events
+    /// handled beside it: see <see cref="ProcessingOutcome.FirstWrite"/>).
     /// </summary>
     bool NeedsClaim(string eventType) => true;
 }
