@@ -72,16 +72,20 @@ public sealed partial class DeadLetterReplayer(
         return new ReplayRun(run.Replayed, run.Parked, run.OutOfTime, run.Skipped, run.Overtaken);
     }
 
+    /// <summary>A poison queue's worker starts no new batch after this many failed (a store that is down, not slow).</summary>
+    private const int MaxFailedBatches = 3;
+
     /// <summary>
     /// Works one poison queue: keeps up to <see cref="ReplayPace.Batches"/> batches in flight until a receive finds it
-    /// empty or the run is out of time, sizing them by how long the last ones took. A failed batch stops new ones; the
-    /// run fails once those in flight have finished.
+    /// empty or the run is out of time, sizing them by how long the last ones took. A failed batch shrinks the pace like
+    /// a slow one and the work goes on, up to <see cref="MaxFailedBatches"/> failures; the run fails at the end if any
+    /// batch did (its messages reappear after their lease, and a send that landed is a duplicate the ledger absorbs).
     /// </summary>
     private async Task WorkAsync(string tagValue, QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, long started, RunCounts run, CancellationToken cancellationToken)
     {
         var tag = new KeyValuePair<string, object?>("source", tagValue);
         var pace = new ReplayPace(options.Value.BatchSize, options.Value.ConcurrentBatches, options.Value.SlowBatch);
-        var inFlight = new List<Task<BatchDone>>();
+        var inFlight = new List<(Task<BatchDone> Batch, int Generation)>();
         var failed = new List<Task>();
         var more = true;
         while (true)
@@ -94,7 +98,7 @@ public sealed partial class DeadLetterReplayer(
 
             if (more && inFlight.Count < pace.Batches)
             {
-                inFlight.Add(BatchAsync(poison, handle, pace.BatchSize, pace.Generation, tag, run, cancellationToken));
+                inFlight.Add((BatchAsync(poison, handle, pace.BatchSize, pace.Generation, tag, run, cancellationToken), pace.Generation));
                 continue;
             }
 
@@ -103,12 +107,16 @@ public sealed partial class DeadLetterReplayer(
                 break;
             }
 
-            var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
-            inFlight.Remove(done);
+            var done = await Task.WhenAny(inFlight.Select(batch => batch.Batch)).ConfigureAwait(false);
+            var (_, generation) = inFlight.Single(batch => batch.Batch == done);
+            inFlight.RemoveAll(batch => batch.Batch == done);
             if (!done.IsCompletedSuccessfully)
             {
                 failed.Add(done);
-                more = false;
+                more &= !cancellationToken.IsCancellationRequested && failed.Count < MaxFailedBatches;
+                pace.RecordFailure(generation);
+                Log.BatchFailed(logger, done.Exception?.InnerException, poison.Name, failed.Count, MaxFailedBatches, pace.Batches, pace.BatchSize);
+
                 continue;
             }
 
@@ -272,5 +280,8 @@ public sealed partial class DeadLetterReplayer(
 
         [LoggerMessage(6007, LogLevel.Information, "Poison queue {Queue}: now {Batches} batches of {BatchSize} in flight (a batch took {Took})")]
         public static partial void PaceChanged(ILogger logger, string queue, int batches, int batchSize, TimeSpan took);
+
+        [LoggerMessage(6008, LogLevel.Warning, "Poison queue {Queue}: a batch failed ({Failed} of at most {MaxFailed} this run); now {Batches} batches of {BatchSize} in flight")]
+        public static partial void BatchFailed(ILogger logger, Exception? exception, string queue, int failed, int maxFailed, int batches, int batchSize);
     }
 }

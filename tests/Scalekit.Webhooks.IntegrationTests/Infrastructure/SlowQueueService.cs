@@ -25,6 +25,9 @@ public sealed class SlowQueueService : HttpPipelinePolicy
     /// <summary>A further delay for one request (method and path known), or zero.</summary>
     public Func<Request, TimeSpan> Extra { get; set; } = _ => TimeSpan.Zero;
 
+    /// <summary>Whether a request (method and path known) is refused with a 503 before it reaches the store, as an outage would.</summary>
+    public Func<Request, bool> Refuse { get; set; } = _ => false;
+
     /// <summary>Called after each receive is answered, with the number of messages it asked for.</summary>
     public Action<int> Received { get; set; } = _ => { };
 
@@ -39,6 +42,7 @@ public sealed class SlowQueueService : HttpPipelinePolicy
     {
         PerRequest = TimeSpan.Zero;
         Extra = _ => TimeSpan.Zero;
+        Refuse = _ => false;
         Received = _ => { };
         ReceiveSizes.Clear();
     }
@@ -48,6 +52,11 @@ public sealed class SlowQueueService : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        if (Refuse(message.Request))
+        {
+            throw new Azure.RequestFailedException(503, "Refused by the test: the store is down");
+        }
+
         var extra = Extra(message.Request);
         if (extra > TimeSpan.Zero)
         {

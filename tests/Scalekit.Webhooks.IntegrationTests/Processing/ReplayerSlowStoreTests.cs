@@ -62,7 +62,9 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
     public async Task SlowStore_ShortLease_EveryEventComesBackExactlyOnce()
     {
         // 128 messages at once would take 4 batches × (1 receive + 32 sends + 32 deletes) × 60 ms ≈ 16 s on this store,
-        // far past the 6 s lease: taken all at once, leases run out before the deletes and messages are sent twice.
+        // far past the 6 s lease: taken all at once, leases run out before the deletes and messages are sent twice. The
+        // pace starts at one message and stops growing where a batch takes over half of its 1.5 s mark (8 messages:
+        // 17 requests ≈ 1 s), so it never leases more than the store can answer in time.
         var eventIds = await PoisonAsync(128);
         host.Slow.PerRequest = TimeSpan.FromMilliseconds(60);
 
@@ -72,7 +74,9 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
         Assert.Equal((128, 0, 0), (run.Replayed, run.Parked, run.Overtaken));
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
         Assert.Equal(0, (await _poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.Contains(host.Slow.ReceiveSizes, size => size < 32);
+        var sizes = host.Slow.ReceiveSizes.ToList();
+        Assert.Equal(1, sizes[0]);
+        Assert.DoesNotContain(32, sizes);
     }
 
     [Fact]
@@ -80,10 +84,16 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
     {
         var eventIds = await PoisonAsync(400);
         var smallReceives = 0;
-        host.Slow.PerRequest = TimeSpan.FromMilliseconds(60);
+        var slowed = 0;
+
+        // Fast until the pace reaches full batches, then slow until two smaller ones were asked for, then fast again.
         host.Slow.Received = size =>
         {
-            if (size < 32 && Interlocked.Increment(ref smallReceives) == 2)
+            if (size == 32 && Interlocked.CompareExchange(ref slowed, 1, 0) == 0)
+            {
+                host.Slow.PerRequest = TimeSpan.FromMilliseconds(60);
+            }
+            else if (Volatile.Read(ref slowed) == 1 && size < 32 && Interlocked.Increment(ref smallReceives) == 2)
             {
                 host.Slow.PerRequest = TimeSpan.Zero;
             }
@@ -95,13 +105,45 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
         Assert.Equal((400, 0), (run.Replayed, run.Overtaken));
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
         var sizes = host.Slow.ReceiveSizes.ToList();
-        var firstSmall = sizes.FindIndex(size => size < 32);
-        Assert.Equal(32, sizes[0]);
-        Assert.True(firstSmall > 0, $"the batches never shrank: {string.Join(',', sizes)}");
+        var firstFull = sizes.IndexOf(32);
+        Assert.Equal(1, sizes[0]);
+        Assert.True(firstFull > 0, $"the batches never grew to full size: {string.Join(',', sizes)}");
+        var firstSmall = sizes.FindIndex(firstFull, size => size < 32);
+        Assert.True(firstSmall > firstFull, $"the batches never shrank: {string.Join(',', sizes)}");
         Assert.Contains(32, sizes.Skip(firstSmall));
         var paces = host.Logs.Entries.Where(entry => entry.Category == typeof(DeadLetterReplayer).FullName && entry.Message.Contains(" in flight", StringComparison.Ordinal)).Select(entry => entry.Message).ToList();
         Assert.Contains(paces, message => message.Contains("now 1 batches of 16", StringComparison.Ordinal));
         Assert.Contains(paces, message => message.Contains("now 2 batches of 32", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFailedBatch_ShrinksThePace_AndTheRunGoesOn_ThenReportsTheFailure()
+    {
+        var eventIds = await PoisonAsync(60);
+        var receives = 0;
+
+        // The third receive fails.
+        host.Slow.Refuse = request => SlowQueueService.IsReceive(request) && Interlocked.Increment(ref receives) == 3;
+
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => Replayer(new DeadLetterOptions { BaseDelay = TimeSpan.Zero }).RunOnceAsync());
+
+        Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
+        Assert.Equal(0, (await _poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Contains(host.Logs.Entries, entry => entry.Category == typeof(DeadLetterReplayer).FullName && entry.Message.Contains("a batch failed (1 of at most 3 this run)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AStoreThatKeepsFailing_StopsTheRunAfterThreeFailedBatches()
+    {
+        await PoisonAsync(40);
+        var receives = 0;
+        host.Slow.Refuse = request => SlowQueueService.IsReceive(request) && Interlocked.Increment(ref receives) > 1;
+
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => Replayer(new DeadLetterOptions { BaseDelay = TimeSpan.Zero }).RunOnceAsync());
+
+        // One message went through before the store went down; then three receives failed and no fourth was tried.
+        Assert.Equal(1 + 3, receives);
+        Assert.Equal(39, (await _poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
     [Fact]
@@ -110,18 +152,18 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
         var eventIds = await PoisonAsync(10);
         var receives = 0;
         var options = new DeadLetterOptions { Lease = TimeSpan.FromSeconds(4), BaseDelay = TimeSpan.Zero };
-        // The first receive answers after more than half its lease has gone.
+        // The first receive (the pace's first batch: one message) answers after more than half its lease has gone.
         host.Slow.Extra = request => SlowQueueService.IsReceive(request) && Interlocked.Increment(ref receives) == 1 ? TimeSpan.FromSeconds(2.5) : TimeSpan.Zero;
 
         var first = await Replayer(options).RunOnceAsync();
 
-        Assert.Equal(new ReplayRun(0, 0, OutOfTime: false, Skipped: 10), first);
-        Assert.Empty((await _events.PeekMessagesAsync(32)).Value);
+        Assert.Equal(new ReplayRun(9, 0, OutOfTime: false, Skipped: 1), first);
+        Assert.Equal(9, (await _events.PeekMessagesAsync(32)).Value.Length);
 
-        await ScalekitProcessingTests.Eventually(async () => (await _poison.PeekMessagesAsync(32)).Value.Length == 10);
+        await ScalekitProcessingTests.Eventually(async () => (await _poison.PeekMessagesAsync(32)).Value.Length == 1);
         var second = await Replayer(options).RunOnceAsync();
 
-        Assert.Equal(new ReplayRun(10, 0), second);
+        Assert.Equal(new ReplayRun(1, 0), second);
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), await ArrivedAsync());
     }
 

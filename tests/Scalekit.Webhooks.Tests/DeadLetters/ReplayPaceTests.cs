@@ -10,27 +10,36 @@ public class ReplayPaceTests
     private static readonly TimeSpan InBetween = TimeSpan.FromSeconds(45);
 
     [Fact]
-    public void NewPace_StartsWithOneFullBatch()
+    public void NewPace_StartsWithOneBatchOfOneMessage()
     {
         var pace = new ReplayPace(32, 8, SlowBatch);
 
-        Assert.Equal((1, 32), (pace.Batches, pace.BatchSize));
+        Assert.Equal((1, 1), (pace.Batches, pace.BatchSize));
     }
 
     [Fact]
-    public void FastBatches_GrowToTheConfiguredBatchesInFlight_AndNoFurther()
+    public void FastBatches_GrowTheBatchToItsSize_ThenToTheConfiguredBatchesInFlight_AndNoFurther()
     {
         var pace = new ReplayPace(32, 8, SlowBatch);
-        var seen = new List<int>();
+        var seen = new List<(int Batches, int Size)>();
 
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 10; i++)
         {
             pace.Record(pace.Generation, Fast);
-            seen.Add(pace.Batches);
+            seen.Add((pace.Batches, pace.BatchSize));
         }
 
-        Assert.Equal([2, 4, 8, 8, 8, 8], seen);
-        Assert.Equal(32, pace.BatchSize);
+        Assert.Equal([(1, 2), (1, 4), (1, 8), (1, 16), (1, 32), (2, 32), (4, 32), (8, 32), (8, 32), (8, 32)], seen);
+    }
+
+    [Fact]
+    public void AFailedBatch_ShrinksThePaceLikeASlowOne()
+    {
+        var pace = Grown();
+
+        Assert.True(pace.RecordFailure(pace.Generation));
+
+        Assert.Equal((4, 32), (pace.Batches, pace.BatchSize));
     }
 
     [Fact]
@@ -77,7 +86,7 @@ public class ReplayPaceTests
 
         Assert.False(pace.Record(generation, InBetween));
 
-        Assert.Equal((2, 32, generation), (pace.Batches, pace.BatchSize, pace.Generation));
+        Assert.Equal((1, 2, generation), (pace.Batches, pace.BatchSize, pace.Generation));
     }
 
     [Fact]
