@@ -363,8 +363,11 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
 
     private static bool IsFinal(TableEntity row) => ProcessingStatusNames.Parse(row.GetString(Columns.Status)).IsFinal();
 
-    /// <summary>About what a row weighs in a transaction's body: its strings as JSON text, and room for the rest.</summary>
-    private static long ApproximateBytes(TableEntity row) => 2048 + row.Select(column => column.Value).OfType<string>().Sum(text => (long)text.Length * 2);
+    /// <summary>
+    /// At most what a row weighs in a transaction's body: its strings as JSON text (an escaped character, such as a quote
+    /// or any non-ASCII one, takes six bytes), and room for the rest.
+    /// </summary>
+    private static long ApproximateBytes(TableEntity row) => 2048 + row.Select(column => column.Value).OfType<string>().Sum(text => (long)text.Length * 6);
 
     /// <summary>
     /// Every entry that matches, read from the filtered source's partitions (or every known source's) in parallel; in no
