@@ -163,6 +163,23 @@ public sealed class FirstRecordTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AForcedReplay_WithAnotherOutcomeNow_UpdatesTheRowRecordedWithOthers_WhereItIs()
+    {
+        var eventId = await RecordedAwayFromHomeAsync("evt_replay_ignored");
+
+        // The deployment was set to another Scalekit environment since: the replay is recorded ignored.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("AzureWebJobsStorage", _storage.ConnectionString), new(EventModeOptions.ScalekitEnvironmentSetting, "env_elsewhere")]).Build();
+        await using var otherEnvironment = new ServiceCollection().AddLogging().AddScalekitWebhooks(configuration).AddSingleton(_requests.Clients(_storage.ConnectionString)).BuildServiceProvider();
+        var envelope = EnvelopeCodec.Decode(UserUpdate(eventId, "diruser_" + eventId, At).ToMemory()) with { Forced = true, ReplayCount = 1 };
+        await otherEnvironment.GetRequiredService<EventConsumer>().HandleAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)), dequeueCount: 1);
+
+        var row = Assert.Single(await RowsOf(eventId));
+        Assert.Equal(ProcessingStatus.Ignored.Name(), row.GetString("Status"));
+        Assert.Equal(2, row.GetInt32("Attempts"));
+    }
+
+    [Fact]
     public async Task AnOlderEvent_ArrivingAfterANewerOne_IsRecordedStale_OnItsOwn()
     {
         await Consumer.HandleAsync(UserUpdate("evt_newer", "diruser_order", At.AddMinutes(1)), dequeueCount: 1);
