@@ -63,8 +63,9 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// </summary>
     public static readonly TimeSpan FirstRecordLinger = TimeSpan.FromMilliseconds(20);
 
-    private GroupCommit FirstRecords => _firstRecords ??= new GroupCommit(
-        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), firstRecordLinger ?? FirstRecordLinger, time);
+    // Built on first use by whichever consumers come first at once: every one of them must get the same.
+    private GroupCommit FirstRecords => LazyInitializer.EnsureInitialized(ref _firstRecords, () => new GroupCommit(
+        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), firstRecordLinger ?? FirstRecordLinger, time));
 
     /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
     public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));
