@@ -189,8 +189,10 @@ public sealed partial class EventConsumer(
 
         firstRecord?.Dispose();
 
-        // Only a delivery that made the event's first write can have recorded it with others; it applied or outdated it.
-        var mayBeRecorded = !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
+        // Only a delivery that made the event's first write can have recorded it with others; a later delivery applied or
+        // outdated it, and a replay may find another outcome now (the deployment's settings changed).
+        var mayBeRecorded = envelope.Forced || envelope.ReplayCount > 0
+            || !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
         return await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, mayBeRecorded || firstRecord is not null && outcome.FirstWrite, cancellationToken).ConfigureAwait(false);
     }
 

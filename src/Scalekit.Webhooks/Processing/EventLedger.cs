@@ -63,8 +63,9 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// </summary>
     public static readonly TimeSpan FirstRecordLinger = TimeSpan.FromMilliseconds(20);
 
-    private GroupCommit FirstRecords => _firstRecords ??= new GroupCommit(
-        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), firstRecordLinger ?? FirstRecordLinger, time);
+    // Built on first use by whichever consumers come first at once: every one of them must get the same.
+    private GroupCommit FirstRecords => LazyInitializer.EnsureInitialized(ref _firstRecords, () => new GroupCommit(
+        Rows, source => Partition(source, (int)((uint)Interlocked.Increment(ref _writes) % PartitionBuckets)), firstRecordLinger ?? FirstRecordLinger, time));
 
     /// <summary>The partition of an event's row: its source and the hash bucket of its key (<c>scalekit-07</c>).</summary>
     public static string PartitionOf(string source, string eventId) => PartitionOfKey(source, StorageKeys.Key(eventId));
@@ -153,7 +154,8 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
             TableEntity? existing;
             if (lookFirst)
             {
-                existing = await FindRowAsync(envelope.Source.Name, key, cancellationToken).ConfigureAwait(false);
+                (existing, var stray) = await LookupAsync(envelope.Source.Name, key, cancellationToken).ConfigureAwait(false);
+                await DropStrayAsync(stray, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -232,26 +234,26 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
         while (true)
         {
             var now = time.GetUtcNow();
-            var row = Failure(NewRow(envelope, payload, partition, key, now), error, now);
-            try
+
+            // Its row may be in any bucket (see RecordFirstAsync): a failure is recorded at home only when there is none.
+            var (existing, stray) = await LookupAsync(envelope.Source.Name, key, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
             {
-                await Rows.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
+                try
+                {
+                    await Rows.AddEntityAsync(Failure(NewRow(envelope, payload, partition, key, now), error, now), cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409)
+                {
+                    continue;
+                }
             }
 
-            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!current.HasValue)
-            {
-                continue;
-            }
-
-            var existing = current.Value!;
-            if (ProcessingStatusNames.Parse(existing.GetString(Columns.Status)).IsFinal())
+            if (IsFinal(existing))
             {
                 // Another delivery of it went through; its outcome stands.
+                await DropStrayAsync(stray, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -344,13 +346,20 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// An event's row: from its home bucket when it is there and final, else from whichever bucket holds it (a final row
     /// first), read in parallel.
     /// </summary>
-    private async Task<TableEntity?> FindRowAsync(string source, string key, CancellationToken cancellationToken)
+    private async Task<TableEntity?> FindRowAsync(string source, string key, CancellationToken cancellationToken) =>
+        (await LookupAsync(source, key, cancellationToken).ConfigureAwait(false)).Row;
+
+    /// <summary>
+    /// An event's row as <see cref="FindRowAsync"/> finds it, and the unfinished row left in its home bucket when the
+    /// final one is elsewhere (a failed attempt recorded at home before another delivery recorded the event with others).
+    /// </summary>
+    private async Task<(TableEntity? Row, TableEntity? StrayAtHome)> LookupAsync(string source, string key, CancellationToken cancellationToken)
     {
         var home = PartitionOfKey(source, key);
         NullableResponse<TableEntity> atHome = await Rows.GetEntityIfExistsAsync<TableEntity>(home, key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (atHome.HasValue && IsFinal(atHome.Value!))
         {
-            return atHome.Value;
+            return (atHome.Value, null);
         }
 
         var elsewhere = await Task.WhenAll(PartitionsOf(source).Where(partition => partition != home).Select(async partition =>
@@ -358,13 +367,37 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
             NullableResponse<TableEntity> row = await Rows.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: cancellationToken).ConfigureAwait(false);
             return row.HasValue ? row.Value : null;
         })).ConfigureAwait(false);
-        return elsewhere.FirstOrDefault(row => row is not null && IsFinal(row)) ?? (atHome.HasValue ? atHome.Value : elsewhere.FirstOrDefault(row => row is not null));
+        var stray = atHome.HasValue ? atHome.Value : null;
+        return elsewhere.FirstOrDefault(row => row is not null && IsFinal(row)) is { } final
+            ? (final, stray)
+            : (stray ?? elsewhere.FirstOrDefault(row => row is not null), null);
+    }
+
+    /// <summary>Deletes an unfinished row left at home beside the event's final row, unless it changed since it was read.</summary>
+    private async Task DropStrayAsync(TableEntity? stray, CancellationToken cancellationToken)
+    {
+        if (stray is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await Rows.DeleteEntityAsync(stray.PartitionKey, stray.RowKey, stray.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Gone or changed meanwhile: whoever changed it decides.
+        }
     }
 
     private static bool IsFinal(TableEntity row) => ProcessingStatusNames.Parse(row.GetString(Columns.Status)).IsFinal();
 
-    /// <summary>About what a row weighs in a transaction's body: its strings as JSON text, and room for the rest.</summary>
-    private static long ApproximateBytes(TableEntity row) => 2048 + row.Select(column => column.Value).OfType<string>().Sum(text => (long)text.Length * 2);
+    /// <summary>
+    /// At most what a row weighs in a transaction's body: its strings as JSON text (an escaped character, such as a quote
+    /// or any non-ASCII one, takes six bytes), and room for the rest.
+    /// </summary>
+    private static long ApproximateBytes(TableEntity row) => 2048 + row.Select(column => column.Value).OfType<string>().Sum(text => (long)text.Length * 6);
 
     /// <summary>
     /// Every entry that matches, read from the filtered source's partitions (or every known source's) in parallel; in no

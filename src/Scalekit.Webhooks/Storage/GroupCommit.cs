@@ -176,9 +176,9 @@ public sealed class GroupCommit(TableClient table, Func<string, string> partitio
         {
             await table.SubmitTransactionAsync(rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row.Row))).ConfigureAwait(false);
         }
-        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 400 or 413)
+        catch (RequestFailedException ex) when (ex.Status is 409 or 400 or 413)
         {
-            // One row spoiled the transaction: each row on its own gets its own answer.
+            // One row spoiled the transaction, or the whole was too large: each row on its own gets its own answer.
             await Task.WhenAll(rows.Select(InsertAsync)).ConfigureAwait(false);
             return;
         }

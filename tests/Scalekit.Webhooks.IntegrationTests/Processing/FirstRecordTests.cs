@@ -109,6 +109,44 @@ public sealed class FirstRecordTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARedeliveryThatFails_OfAnEventRecordedWithOthers_LeavesItsOneRow()
+    {
+        var eventId = await RecordedAwayFromHomeAsync("evt_refail");
+
+        // The sender delivers the event again and this delivery fails before it writes anything.
+        _requests.FailNext(line => line.Contains($"/{StateTables.DirectoryUsers}", StringComparison.Ordinal));
+        Assert.Equal(503, (await Assert.ThrowsAsync<RequestFailedException>(() => Consumer.HandleAsync(UserUpdate(eventId, "diruser_" + eventId, At), dequeueCount: 1))).Status);
+
+        var row = Assert.Single(await RowsOf(eventId));
+        Assert.Equal("processed", row.GetString("Status"));
+        Assert.Equal(ProcessingStatus.Processed, (await Ledger.FindAsync(ScalekitSource.Id, eventId))!.Status);
+    }
+
+    [Fact]
+    public async Task AFailedFirstAttempt_ThenADeliveryRecordedWithOthers_LeavesOneRowOnceTheQueueRetries()
+    {
+        var eventIds = Enumerable.Range(0, 16).Select(i => $"evt_failfirst_{i:D2}").ToArray();
+        foreach (var eventId in eventIds)
+        {
+            // Each event's first message fails before it writes anything: its failure is recorded at home.
+            _requests.FailNext(line => line.Contains($"/{StateTables.DirectoryUsers}", StringComparison.Ordinal));
+            await Assert.ThrowsAsync<RequestFailedException>(() => Consumer.HandleAsync(UserUpdate(eventId, "diruser_" + eventId, At), dequeueCount: 1));
+        }
+
+        // The sender delivers each event again (new messages) and these are handled together, written to one bucket.
+        await Task.WhenAll(eventIds.Select(eventId => Consumer.HandleAsync(UserUpdate(eventId, "diruser_" + eventId, At), dequeueCount: 1)));
+
+        // The queue retries each failed first message.
+        await Task.WhenAll(eventIds.Select(eventId => Consumer.HandleAsync(UserUpdate(eventId, "diruser_" + eventId, At), dequeueCount: 2)));
+
+        foreach (var eventId in eventIds)
+        {
+            var row = Assert.Single(await RowsOf(eventId));
+            Assert.Equal("processed", row.GetString("Status"));
+        }
+    }
+
+    [Fact]
     public async Task AForcedReplay_OfAnEventRecordedWithOthers_UpdatesItsRowWhereItIs()
     {
         var message = UserUpdate("evt_forced", "diruser_forced", At);
@@ -122,6 +160,23 @@ public sealed class FirstRecordTests : IAsyncLifetime
         Assert.Equal(before.PartitionKey, after.PartitionKey);
         Assert.Equal(2, after.GetInt32("Attempts"));
         Assert.Equal(1, after.GetInt32("ReplayCount"));
+    }
+
+    [Fact]
+    public async Task AForcedReplay_WithAnotherOutcomeNow_UpdatesTheRowRecordedWithOthers_WhereItIs()
+    {
+        var eventId = await RecordedAwayFromHomeAsync("evt_replay_ignored");
+
+        // The deployment was set to another Scalekit environment since: the replay is recorded ignored.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("AzureWebJobsStorage", _storage.ConnectionString), new(EventModeOptions.ScalekitEnvironmentSetting, "env_elsewhere")]).Build();
+        await using var otherEnvironment = new ServiceCollection().AddLogging().AddScalekitWebhooks(configuration).AddSingleton(_requests.Clients(_storage.ConnectionString)).BuildServiceProvider();
+        var envelope = EnvelopeCodec.Decode(UserUpdate(eventId, "diruser_" + eventId, At).ToMemory()) with { Forced = true, ReplayCount = 1 };
+        await otherEnvironment.GetRequiredService<EventConsumer>().HandleAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(envelope)), dequeueCount: 1);
+
+        var row = Assert.Single(await RowsOf(eventId));
+        Assert.Equal(ProcessingStatus.Ignored.Name(), row.GetString("Status"));
+        Assert.Equal(2, row.GetInt32("Attempts"));
     }
 
     [Fact]
@@ -166,6 +221,22 @@ public sealed class FirstRecordTests : IAsyncLifetime
         var row = Assert.Single(await RowsOf("evt_org_claimed"));
         Assert.Equal(EventLedger.PartitionOf(ScalekitSource.Name, "evt_org_claimed"), row.PartitionKey);
         Assert.Equal("processed", row.GetString("Status"));
+    }
+
+    /// <summary>Sixteen events handled together (one transaction, one bucket); the id of one whose row is away from its home bucket.</summary>
+    private async Task<string> RecordedAwayFromHomeAsync(string prefix)
+    {
+        var eventIds = Enumerable.Range(0, 16).Select(i => $"{prefix}_{i:D2}").ToArray();
+        await Task.WhenAll(eventIds.Select(eventId => Consumer.HandleAsync(UserUpdate(eventId, "diruser_" + eventId, At), dequeueCount: 1)));
+        foreach (var eventId in eventIds)
+        {
+            if (Assert.Single(await RowsOf(eventId)).PartitionKey != EventLedger.PartitionOf(ScalekitSource.Name, eventId))
+            {
+                return eventId;
+            }
+        }
+
+        throw new InvalidOperationException("Every row landed in its home bucket.");
     }
 
     private async Task<List<TableEntity>> RowsOf(string eventId) =>
