@@ -46,17 +46,13 @@ public sealed class ScalekitStateApplier(StateStore store, ReadModel readModel)
         {
             var row = plan.GroupMembership is { } membership && change.Table == StateTables.DirectoryUsers
                 ? await ApplyDirectoryUserAsync(change, membership, stamp, cancellationToken).ConfigureAwait(false)
-                : await store.ApplyAsync(change, stamp, NoMore, cancellationToken).ConfigureAwait(false);
+                : await store.ApplyRowAsync(change, stamp, cancellationToken).ConfigureAwait(false);
             applied |= row.Result == ApplyResult.Applied;
             firstWrite ??= row.Result == ApplyResult.Applied && !row.Repeated;
         }
 
         return new PlanApply(applied ? ApplyResult.Applied : ApplyResult.Stale, firstWrite == true);
     }
-
-    private static readonly IReadOnlyDictionary<string, object?> Nothing = new Dictionary<string, object?>();
-
-    private static IReadOnlyDictionary<string, object?> NoMore(IReadOnlyDictionary<string, object>? row) => Nothing;
 
     private async Task<RowApply> ApplyDirectoryUserAsync(StateChange user, GroupMembershipChange membership, EventStamp stamp, CancellationToken cancellationToken)
     {

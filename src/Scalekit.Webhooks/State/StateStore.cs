@@ -43,7 +43,11 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     private const int MaxRaces = 10;
 
     public async Task<ApplyResult> ApplyAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default) =>
-        (await ApplyAsync(change, stamp, NoMore, cancellationToken).ConfigureAwait(false)).Result;
+        (await ApplyRowAsync(change, stamp, cancellationToken).ConfigureAwait(false)).Result;
+
+    /// <summary>Applies <paramref name="change"/> as <see cref="ApplyAsync(StateChange, EventStamp, CancellationToken)"/> does, and says what it found (see <see cref="RowApply"/>).</summary>
+    public Task<RowApply> ApplyRowAsync(StateChange change, EventStamp stamp, CancellationToken cancellationToken = default) =>
+        ApplyAsync(change, stamp, NoMore, cancellationToken);
 
     /// <summary>
     /// Applies <paramref name="change"/> as <see cref="ApplyAsync(StateChange, EventStamp, CancellationToken)"/> does, with
