@@ -108,8 +108,9 @@ public sealed partial class DeadLetterReplayer(
             }
 
             var done = await Task.WhenAny(inFlight.Select(batch => batch.Batch)).ConfigureAwait(false);
-            var (_, generation) = inFlight.Single(batch => batch.Batch == done);
-            inFlight.RemoveAll(batch => batch.Batch == done);
+            var index = inFlight.FindIndex(batch => batch.Batch == done);
+            var generation = inFlight[index].Generation;
+            inFlight.RemoveAt(index);
             if (!done.IsCompletedSuccessfully)
             {
                 failed.Add(done);

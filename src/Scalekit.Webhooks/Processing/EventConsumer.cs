@@ -181,19 +181,28 @@ public sealed partial class EventConsumer(
     /// </summary>
     private async Task<int?> RecordAsync(EventEnvelope envelope, ReadOnlyMemory<byte> payload, ProcessingOutcome outcome, GroupCommit.Member? firstRecord, CancellationToken cancellationToken)
     {
-        if (firstRecord is not null && outcome.FirstWrite
-            && await ledger.RecordFirstAsync(firstRecord, envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false) is { } first)
+        bool mayBeRecorded;
+        if (firstRecord is not null && outcome.FirstWrite)
         {
-            return first;
+            if (await ledger.RecordFirstAsync(firstRecord, envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false) is { } first)
+            {
+                return first;
+            }
+
+            // The bucket it went to holds the event already.
+            mayBeRecorded = true;
+        }
+        else
+        {
+            firstRecord?.Dispose();
+
+            // Only a delivery that made the event's first write can have recorded it with others; a later delivery applied
+            // or outdated it, and a replay may find another outcome now (the deployment's settings changed).
+            mayBeRecorded = envelope.Forced || envelope.ReplayCount > 0
+                || !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
         }
 
-        firstRecord?.Dispose();
-
-        // Only a delivery that made the event's first write can have recorded it with others; a later delivery applied or
-        // outdated it, and a replay may find another outcome now (the deployment's settings changed).
-        var mayBeRecorded = envelope.Forced || envelope.ReplayCount > 0
-            || !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
-        return await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, mayBeRecorded || firstRecord is not null && outcome.FirstWrite, cancellationToken).ConfigureAwait(false);
+        return await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, mayBeRecorded, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether the event is claimed before it is applied, as its processor says (see <see cref="IEventProcessor.NeedsClaim"/>).</summary>

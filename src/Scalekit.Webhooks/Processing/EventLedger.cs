@@ -339,19 +339,13 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     /// <summary>The ledger entry of one event, or null.</summary>
     public async Task<LedgerEntry?> FindAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {
-        return await FindRowAsync(source.Name, StorageKeys.Key(eventId), cancellationToken).ConfigureAwait(false) is { } row ? Entry(row) : null;
+        return (await LookupAsync(source.Name, StorageKeys.Key(eventId), cancellationToken).ConfigureAwait(false)).Row is { } row ? Entry(row) : null;
     }
 
     /// <summary>
     /// An event's row: from its home bucket when it is there and final, else from whichever bucket holds it (a final row
-    /// first), read in parallel.
-    /// </summary>
-    private async Task<TableEntity?> FindRowAsync(string source, string key, CancellationToken cancellationToken) =>
-        (await LookupAsync(source, key, cancellationToken).ConfigureAwait(false)).Row;
-
-    /// <summary>
-    /// An event's row as <see cref="FindRowAsync"/> finds it, and the unfinished row left in its home bucket when the
-    /// final one is elsewhere (a failed attempt recorded at home before another delivery recorded the event with others).
+    /// first), read in parallel. And the unfinished row left in its home bucket when the final one is elsewhere (a
+    /// failed attempt recorded at home before another delivery recorded the event with others).
     /// </summary>
     private async Task<(TableEntity? Row, TableEntity? StrayAtHome)> LookupAsync(string source, string key, CancellationToken cancellationToken)
     {

@@ -72,13 +72,13 @@ public sealed class GroupCommit(TableClient table, Func<string, string> partitio
         List<Pending>? write;
         lock (_groups)
         {
-            if (member.State != MemberState.Joined)
+            var wasWaitedFor = member.State == MemberState.Joined;
+            member.State = MemberState.Left;
+            if (!wasWaitedFor)
             {
-                member.State = MemberState.Left;
                 return;
             }
 
-            member.State = MemberState.Left;
             member.Group.Expected--;
             write = member.Group.Rows.Count > 0 ? TakeIfDue(member.Group) : null;
         }
