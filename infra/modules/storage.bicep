@@ -34,6 +34,7 @@ var eventQueueNames = flatten(map(eventQueueBaseNames, queue => map(range(0, max
 var workQueueNames = [
   'onboarding-steps'
   'crm-account-push'
+  'erasure-jobs'
 ]
 var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
@@ -43,6 +44,7 @@ var tableNames = [
   'Onboarding'
   'CrmAccountLinks'
   'CrmSync'
+  'ErasureJobs'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'

@@ -14,7 +14,7 @@ public sealed class OpsRequestHandler(
     OpsQueries queries,
     ManualReplay replay,
     LateLinkSync lateLinks,
-    PersonalDataEraser eraser,
+    ErasureJobs erasures,
     AuditTrail auditTrail,
     OpsAudit audit)
 {
@@ -193,8 +193,9 @@ public sealed class OpsRequestHandler(
     }
 
     /// <summary>
-    /// Erases one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>, <c>directory_user_id</c>.
-    /// Answers with counts only; the audit entry records the kind of subject, never the subject.
+    /// Starts erasing one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>,
+    /// <c>directory_user_id</c>. Answers 202 with the job's status URL in <c>Location</c>; the audit entries record the
+    /// kind of subject and the job, never the subject.
     /// </summary>
     public async Task ErasureAsync(HttpContext context)
     {
@@ -224,11 +225,26 @@ public sealed class OpsRequestHandler(
         }
 
         var (subjectKind, subject) = subjects[0];
-        var erased = await eraser.EraseAsync(subjectKind, subject, context.RequestAborted);
-        var counts = new ErasedCountsView(erased.ReadModelRows, erased.LedgerPayloads, erased.DeadLetterMessages);
-        await audit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", JsonSerializer.Serialize(counts, OpsJson.Options));
-        await JsonAsync(context, 200, new ErasureView(counts));
+        var (address, keyFingerprint) = audit.CallerOf(context);
+        var job = await erasures.StartAsync(subjectKind, subject, address, keyFingerprint, CancellationToken.None);
+        await audit.RecordAsync(context, "erasure", $"job {job.Id} (by {subjectKind.Name()})", "queued");
+        context.Response.Headers.Location = ErasureStatusUrl(job.Id);
+        await JsonAsync(context, 202, ErasureView(job));
     }
+
+    /// <summary>Where an erasure job stands: its state, what it erased per store, what it could not search.</summary>
+    public async Task ErasureStatusAsync(HttpContext context, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var job = await erasures.FindAsync(jobId, context.RequestAborted);
+        await (job is null ? NotFoundAsync(context, $"no erasure job {jobId}") : JsonAsync(context, 200, ErasureView(job)));
+    }
+
+    public static string ErasureStatusUrl(string jobId) => "/api/" + OpsRoutes.ErasureJob.Replace("{jobId}", Uri.EscapeDataString(jobId), StringComparison.Ordinal);
+
+    private static ErasureJobView ErasureView(ErasureJob job) => new(
+        job.Id, job.State.ToString().ToLowerInvariant(), job.Kind.Name(), job.CreatedAt, job.StartedAt, job.CompletedAt, job.DoneSteps, job.Counts,
+        [.. job.NotSearched.Select(gap => new ErasureGapView(gap.Store, gap.Reason))], job.Attempts, job.LastError, ErasureStatusUrl(job.Id));
 
     /// <summary>The audit trail of changes made through the operations API, newest first (paged).</summary>
     public async Task AuditAsync(HttpContext context)
@@ -245,7 +261,7 @@ public sealed class OpsRequestHandler(
         ProblemAsync(context, 401, "unauthorized", $"Send the operations key in the {OpsKey.Header} header.");
 
     private static readonly (string Name, ErasureSubjectKind Kind)[] ErasureFields =
-        [("email", ErasureSubjectKind.Email), ("user_id", ErasureSubjectKind.UserId), ("directory_user_id", ErasureSubjectKind.DirectoryUserId)];
+        [.. Enum.GetValues<ErasureSubjectKind>().Select(kind => (kind.Name(), kind))];
 
     private static string Describe(ReplayOutcome outcome) => outcome switch
     {

@@ -25,6 +25,7 @@ public static class OpsRoutes
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
     public const string Erasure = "ops/erasure";
+    public const string ErasureJob = "ops/erasure/{jobId}";
     public const string Audit = "ops/audit";
     public const string OnboardingStart = "ops/onboarding";
     public const string Onboarding = "ops/onboarding/{onboardingId}";
@@ -73,6 +74,7 @@ public static class OpsRoutes
         ops.MapGet(Customer, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.CustomerAsync(c, customerId));
         ops.MapPost(CustomerSync, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.SyncCustomerAsync(c, customerId));
         ops.MapPost(Erasure, (HttpContext c, OpsRequestHandler handler) => handler.ErasureAsync(c));
+        ops.MapGet(ErasureJob, (HttpContext c, string jobId, OpsRequestHandler handler) => handler.ErasureStatusAsync(c, jobId));
         ops.MapGet(Audit, (HttpContext c, OpsRequestHandler handler) => handler.AuditAsync(c));
         ops.MapPost(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.StartAsync(c));
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));

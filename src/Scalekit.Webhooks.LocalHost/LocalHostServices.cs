@@ -49,6 +49,7 @@ internal static class LocalHostServices
 
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.OnboardingQueue, Body(provider.GetRequiredService<CustomerOnboarding>().HandleAsync)));
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, Body(provider.GetRequiredService<AccountPush>().HandleAsync)));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.ErasureQueue, Body(provider.GetRequiredService<ErasureJobs>().HandleAsync)));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))

@@ -74,6 +74,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddSettings<RetentionOptions, RetentionOptionsValidator>(options => RetentionOptions.Bind(options, configuration));
         services.TryAddSingleton<PayloadRetention>();
         services.TryAddSingleton<PersonalDataEraser>();
+        services.TryAddSingleton<ErasureJobStore>();
+        services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<AuditTrail>();
         foreach (var table in ReadModel.PersonalData)
         {
