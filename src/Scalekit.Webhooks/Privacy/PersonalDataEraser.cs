@@ -217,7 +217,7 @@ public sealed class PersonalDataEraser(
 
             if (properties.ApproximateMessagesCount > seen)
             {
-                gaps.Add(new ErasureGap($"queue {name}", $"{properties.ApproximateMessagesCount - seen} message(s) were being processed and could not be read; an event among them is recorded in the event ledger, which is searched after the queues"));
+                gaps.Add(new ErasureGap($"queue {name}", $"{properties.ApproximateMessagesCount - seen} message(s) were hidden (being processed, or waiting for a delayed retry) and could not be read; run the erasure again once the queue has drained"));
             }
         }
 
