@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Processing;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Syncs billing state that arrived before its organization was linked: when a Scalekit organization event names the
