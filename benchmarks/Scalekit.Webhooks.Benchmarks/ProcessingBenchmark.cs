@@ -2,22 +2,22 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Scalekit.Webhooks.Hosting.Local;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Testing;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing.Reliability;
+using Scalekit.Webhooks.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
-using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Webhooks.Benchmarks;
 

@@ -27,7 +27,7 @@ public class VerificationBenchmarks
     private string _stripeSecret = string.Empty;
     private WebhookHeaders _scalekitHeaders = null!;
     private WebhookHeaders _stripeHeaders = null!;
-    private ScalekitSignatureVerifier _scalekit = null!;
+    private StandardWebhooksVerifier _scalekit = null!;
     private StripeSignatureVerifier _stripe = null!;
 
     [Params(1024, 16 * 1024, 256 * 1024)]
@@ -42,7 +42,7 @@ public class VerificationBenchmarks
         _scalekitKey = Convert.FromBase64String(secret["whsec_".Length..]);
         _scalekitPrefix = Encoding.UTF8.GetBytes($"msg_1.{Now.ToUnixTimeSeconds()}.");
         _scalekitHeaders = WebhookHeaders.FromPairs(WebhookSigner.SignScalekit(_body, secret, "msg_1", Now));
-        _scalekit = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now));
+        _scalekit = new StandardWebhooksVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now));
         _stripeSecret = WebhookSigner.NewStripeSecret();
         _stripeKey = Encoding.UTF8.GetBytes(_stripeSecret);
         _stripePrefix = Encoding.UTF8.GetBytes(Now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + ".");

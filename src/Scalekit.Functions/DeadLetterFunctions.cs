@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Functions;
 

@@ -1,9 +1,9 @@
 using Microsoft.Azure.Functions.Worker;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Functions;
 

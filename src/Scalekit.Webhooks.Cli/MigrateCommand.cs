@@ -3,10 +3,10 @@ using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Cli;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
-using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Privacy;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Http;
 

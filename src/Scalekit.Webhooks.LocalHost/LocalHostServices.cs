@@ -1,15 +1,15 @@
 using Azure.Storage.Queues.Models;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Crm;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
-using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hosting.Local;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.LocalHost;
 

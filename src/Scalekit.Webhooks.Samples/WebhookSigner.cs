@@ -18,16 +18,16 @@ public static class WebhookSigner
         var signature = Convert.ToBase64String(hmac.GetHashAndReset());
         return
         [
-            new(ScalekitSignatureVerifier.IdHeader, webhookId),
-            new(ScalekitSignatureVerifier.TimestampHeader, unix),
-            new(ScalekitSignatureVerifier.SignatureHeader, "v1," + signature),
+            new(StandardWebhooksVerifier.IdHeader, webhookId),
+            new(StandardWebhooksVerifier.TimestampHeader, unix),
+            new(StandardWebhooksVerifier.SignatureHeader, "v1," + signature),
         ];
     }
 
     /// <summary>The <c>Stripe-Signature</c> header for <paramref name="body"/>, computed by Stripe.net.</summary>
     public static KeyValuePair<string, string> SignStripe(ReadOnlySpan<byte> body, string secret, DateTimeOffset timestamp) =>
         new(StripeSignatureVerifier.SignatureHeader,
-            Stripe.EventUtility.GenerateSignatureHeader(Encoding.UTF8.GetString(body), secret, timestamp.ToUnixTimeSeconds()));
+            global::Stripe.EventUtility.GenerateSignatureHeader(Encoding.UTF8.GetString(body), secret, timestamp.ToUnixTimeSeconds()));
 
     /// <summary>A new random Standard Webhooks secret (<c>whsec_</c> + 32 random bytes in base64).</summary>
     public static string NewScalekitSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

@@ -1,12 +1,12 @@
-using Scalekit.Webhooks.DeadLetters;
 using System.Text.RegularExpressions;
+using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Testing;
 using YamlDotNet.RepresentationModel;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
 
 namespace Scalekit.Functions.Tests;
 

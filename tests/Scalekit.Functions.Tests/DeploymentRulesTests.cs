@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Functions.Tests;

@@ -1,20 +1,21 @@
-using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
-using Scalekit.Webhooks.Privacy;
-using Scalekit.Webhooks.Http;
-using Scalekit.Webhooks.LocalHost;
-using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Testing;
-using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Http;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.LocalHost;
+using Scalekit.Webhooks.Privacy;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Functions.Tests;
 

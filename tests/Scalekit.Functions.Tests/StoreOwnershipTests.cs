@@ -10,8 +10,8 @@ public class StoreOwnershipTests
     [
         "src/Scalekit.Webhooks/State/StateStore.cs",
         "src/Scalekit.Webhooks/State/ReadModel.cs",
-        "src/Scalekit.Webhooks/Billing/CustomerBillingStore.cs",
-        "src/Scalekit.Webhooks/Billing/OrganizationLinks.cs",
+        "src/Scalekit.Webhooks/Stripe/CustomerBillingStore.cs",
+        "src/Scalekit.Webhooks/Stripe/OrganizationLinks.cs",
         "src/Scalekit.Webhooks/DeadLetters/DeadLetterStore.cs",
         "src/Scalekit.Webhooks/Hr/EmployeeStore.cs",
         "src/Scalekit.Webhooks/Operations/AuditTrail.cs",

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.Crm;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Operations;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Crm;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.DeadLetters;
 

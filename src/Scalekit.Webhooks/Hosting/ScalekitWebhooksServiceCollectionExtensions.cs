@@ -1,21 +1,22 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
-using Scalekit.Webhooks.Operations;
-using Scalekit.Webhooks.Privacy;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Onboarding;
+using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Privacy;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hosting;
 

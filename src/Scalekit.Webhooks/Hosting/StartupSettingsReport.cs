@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Hosting;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 

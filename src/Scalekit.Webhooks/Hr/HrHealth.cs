@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Operations;
-using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 

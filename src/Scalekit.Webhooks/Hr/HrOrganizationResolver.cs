@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 

@@ -16,7 +16,7 @@ public static class HrSource
         SecretSetting = IngestOptions.HrSecretSetting,
         SecretProblem = EventSource.StandardWebhookSecretProblem,
         CreateVerifier = EventSource.StandardWebhooks,
-        DeliveryIdHeader = ScalekitSignatureVerifier.IdHeader,
+        DeliveryIdHeader = StandardWebhooksVerifier.IdHeader,
         // The HR format is the product's own, so a malformed event is refused at once rather than parked later.
         ContentProblem = payload => HrEvent.TryParse(payload, out _, out var problem) ? null : $"The HR event is invalid: {problem} (see docs/hr-events.schema.json).",
         EntityKey = root => EventSource.TextAt(root, "data", "employee_id"),

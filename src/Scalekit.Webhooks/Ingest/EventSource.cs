@@ -57,7 +57,7 @@ public sealed record EventSource
     public static IWebhookVerifier StandardWebhooks(SenderSecrets sender, TimeSpan tolerance, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        return new ScalekitSignatureVerifier([.. sender.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, sender.Setting);
+        return new StandardWebhooksVerifier([.. sender.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, sender.Setting);
     }
 
     /// <summary>A Standard Webhooks secret must hold base64 key bytes after its prefix.</summary>

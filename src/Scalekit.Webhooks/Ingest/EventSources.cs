@@ -1,6 +1,6 @@
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Ingest;
 

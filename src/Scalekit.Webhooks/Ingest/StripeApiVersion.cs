@@ -4,7 +4,7 @@ namespace Scalekit.Webhooks.Ingest;
 public static class StripeApiVersion
 {
     /// <summary>The version to choose when creating the webhook endpoint in Stripe.</summary>
-    public static string Expected => Stripe.StripeConfiguration.ApiVersion;
+    public static string Expected => global::Stripe.StripeConfiguration.ApiVersion;
 
     /// <summary>Stripe.net compares only the release name after the dot (e.g. <c>endive</c>).</summary>
     public static bool Matches(string? eventApiVersion) =>

@@ -1,7 +1,7 @@
 using System.Net.Mail;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Onboarding;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Onboarding;
 

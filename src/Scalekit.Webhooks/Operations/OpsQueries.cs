@@ -1,10 +1,10 @@
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Operations;
 

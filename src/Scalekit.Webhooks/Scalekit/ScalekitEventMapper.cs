@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using Scalekit.Webhooks.State;
 using Column = Scalekit.Webhooks.State.ReadModelColumns;
+using Scalekit.Webhooks.State;
+
 
 namespace Scalekit.Webhooks.Scalekit;
 

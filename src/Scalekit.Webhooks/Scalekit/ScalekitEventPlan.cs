@@ -1,5 +1,6 @@
 using Scalekit.Webhooks.State;
 
+
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>What one Scalekit event changes: rows to write, and for directory users their group memberships.</summary>

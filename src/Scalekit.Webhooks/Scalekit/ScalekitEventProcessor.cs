@@ -1,8 +1,9 @@
 using System.Text.Json;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
+
 
 namespace Scalekit.Webhooks.Scalekit;
 

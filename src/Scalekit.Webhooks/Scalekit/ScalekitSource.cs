@@ -3,6 +3,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Verification;
 
+
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>Scalekit's webhooks: Standard Webhooks signatures, applied to the read model.</summary>
@@ -18,7 +19,7 @@ public static class ScalekitSource
         SecretSetting = IngestOptions.ScalekitSecretSetting,
         SecretProblem = EventSource.StandardWebhookSecretProblem,
         CreateVerifier = EventSource.StandardWebhooks,
-        DeliveryIdHeader = ScalekitSignatureVerifier.IdHeader,
+        DeliveryIdHeader = StandardWebhooksVerifier.IdHeader,
         EntityKey = root => EventSource.TextAt(root, "organization_id") ?? EventSource.TextAt(root, "data", "organization_id"),
         OtherMode = OtherEnvironment,
         Processor = typeof(ScalekitEventProcessor),

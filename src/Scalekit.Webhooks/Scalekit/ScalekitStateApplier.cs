@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
-using Column = Scalekit.Webhooks.State.ReadModelColumns;
+
 
 namespace Scalekit.Webhooks.Scalekit;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
-using Scalekit.Webhooks.Billing;
+using Azure;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.State;
 

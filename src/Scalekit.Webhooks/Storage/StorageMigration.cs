@@ -1,6 +1,6 @@
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Storage;
 

@@ -6,8 +6,9 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 

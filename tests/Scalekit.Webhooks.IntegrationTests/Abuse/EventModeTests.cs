@@ -6,9 +6,10 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 

@@ -7,11 +7,12 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using Xunit.Abstractions;
-using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Abuse;
 
@@ -83,7 +84,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             Assert.Equal(id, organization.DisplayName);
         }
 
-        var links = host.Host.Services.GetRequiredService<Billing.OrganizationLinks>();
+        var links = host.Host.Services.GetRequiredService<Webhooks.Stripe.OrganizationLinks>();
         Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
         var parked = await ledger.FindAsync(ScalekitSource.Id, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
         Assert.Equal(ProcessingStatus.Parked, parked!.Status);

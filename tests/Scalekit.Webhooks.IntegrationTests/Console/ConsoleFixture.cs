@@ -1,16 +1,17 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.IntegrationTests.Console;
 

@@ -4,10 +4,11 @@ using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
-using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Crm;
 

@@ -1,14 +1,15 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
-using Scalekit.Webhooks.Scalekit;
 
 namespace Scalekit.Webhooks.IntegrationTests.Crm;
 

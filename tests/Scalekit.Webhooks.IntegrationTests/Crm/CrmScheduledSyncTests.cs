@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Crm;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

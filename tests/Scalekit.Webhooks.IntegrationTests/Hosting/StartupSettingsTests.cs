@@ -7,10 +7,11 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.LocalHost;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Testing;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hosting;
 

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hr;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.IntegrationTests.Ingest;
 

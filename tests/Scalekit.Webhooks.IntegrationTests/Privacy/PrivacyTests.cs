@@ -1,7 +1,7 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -14,6 +14,7 @@ using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 

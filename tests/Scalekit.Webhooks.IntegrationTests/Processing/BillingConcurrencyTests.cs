@@ -1,10 +1,10 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
-using Scalekit.Webhooks.IntegrationTests.Infrastructure;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing.Reliability;
 using Xunit.Abstractions;
 

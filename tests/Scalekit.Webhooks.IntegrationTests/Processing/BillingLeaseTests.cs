@@ -1,11 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
-using WireMock;
+using Scalekit.Webhooks.Stripe;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using WireMock;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 

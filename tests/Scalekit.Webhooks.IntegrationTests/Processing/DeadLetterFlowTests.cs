@@ -6,12 +6,13 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
-using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 

@@ -1,13 +1,14 @@
 using System.Text;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Testing;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
+using Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Hosting;
@@ -9,6 +9,7 @@ using Scalekit.Webhooks.IntegrationTests.Stores;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Testing;

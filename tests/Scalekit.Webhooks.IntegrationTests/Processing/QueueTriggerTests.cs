@@ -6,9 +6,10 @@ using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 

@@ -9,6 +9,7 @@ using Scalekit.Webhooks.Storage;
 
 using Scalekit.Webhooks.Testing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 

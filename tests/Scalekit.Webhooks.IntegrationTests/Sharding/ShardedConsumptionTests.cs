@@ -8,8 +8,9 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.IntegrationTests.Sharding;
 

@@ -1,5 +1,5 @@
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;
 

@@ -1,9 +1,10 @@
 using Scalekit.Webhooks.DeadLetters;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;

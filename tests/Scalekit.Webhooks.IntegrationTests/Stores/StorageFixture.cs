@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;

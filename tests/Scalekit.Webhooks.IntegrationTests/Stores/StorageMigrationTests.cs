@@ -1,9 +1,9 @@
 using Azure.Data.Tables;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Cli;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.IntegrationTests.Stores;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 

@@ -5,7 +5,8 @@ using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Tests.Ingest;
 

@@ -1,7 +1,8 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Tests.Ingest;

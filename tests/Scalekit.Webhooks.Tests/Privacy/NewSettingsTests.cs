@@ -7,7 +7,8 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Tests.Privacy;
 

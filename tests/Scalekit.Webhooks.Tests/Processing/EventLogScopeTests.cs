@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Tests.Processing;
 

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Tests.Processing;

@@ -41,7 +41,7 @@ public class SampleEventsTests
     public void StripeSample_ParsesWithStripeNetAtTheExpectedApiVersion(string type)
     {
         var json = JsonSerializer.Serialize(StripeSamples.Create(type, Options with { CustomerId = "cus_test_42" }));
-        var stripeEvent = Stripe.EventUtility.ParseEvent(json, throwOnApiVersionMismatch: true);
+        var stripeEvent = global::Stripe.EventUtility.ParseEvent(json, throwOnApiVersionMismatch: true);
         Assert.Equal(type, stripeEvent.Type);
         Assert.Contains("cus_test_42", json, StringComparison.Ordinal);
     }
@@ -50,7 +50,7 @@ public class SampleEventsTests
     public void StripeSubscriptionSample_HasPeriodEndAndLookupKeyOnItsItem()
     {
         var json = JsonSerializer.Serialize(StripeSamples.Create("customer.subscription.updated", Options with { PriceLookupKey = "team_yearly" }));
-        var subscription = Assert.IsType<Stripe.Subscription>(Stripe.EventUtility.ParseEvent(json).Data.Object);
+        var subscription = Assert.IsType<global::Stripe.Subscription>(global::Stripe.EventUtility.ParseEvent(json).Data.Object);
         Assert.Equal("team_yearly", subscription.Items.Data[0].Price.LookupKey);
         Assert.True(subscription.Items.Data[0].CurrentPeriodEnd > Options.OccurredAt.UtcDateTime);
     }

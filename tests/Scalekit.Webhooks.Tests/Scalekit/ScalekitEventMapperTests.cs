@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Tests.Scalekit;

@@ -3,12 +3,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
-using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Tests.Storage;
 

@@ -1,11 +1,12 @@
 using System.Diagnostics.Metrics;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Telemetry;
 using Scalekit.Webhooks.Scalekit;
-using Scalekit.Webhooks.Billing;
-using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.Tests.Telemetry;
 

@@ -106,7 +106,7 @@ public class StripeSignatureVerifierTests
             var body = RandomJson(random);
             var secret = "whsec_" + Convert.ToHexStringLower(RandomBytes(random, 16));
             var signedAt = SignedAt.AddSeconds(random.Next(-400, 400));
-            var header = Stripe.EventUtility.GenerateSignatureHeader(body, random.Next(4) == 0 ? secret + "x" : secret, signedAt.ToUnixTimeSeconds());
+            var header = global::Stripe.EventUtility.GenerateSignatureHeader(body, random.Next(4) == 0 ? secret + "x" : secret, signedAt.ToUnixTimeSeconds());
             header = random.Next(6) switch
             {
                 0 => header.Replace(",v1=", ",v1=" + Convert.ToHexStringLower(RandomBytes(random, 32)) + ",v1=", StringComparison.Ordinal),
@@ -132,10 +132,10 @@ public class StripeSignatureVerifierTests
     {
         try
         {
-            Stripe.EventUtility.ValidateSignature(json, header, secret, 300, SignedAt.ToUnixTimeSeconds());
+            global::Stripe.EventUtility.ValidateSignature(json, header, secret, 300, SignedAt.ToUnixTimeSeconds());
             return true;
         }
-        catch (Stripe.StripeException)
+        catch (global::Stripe.StripeException)
         {
             return false;
         }

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>
 /// How to reach Scalekit's API. Without any of the three credentials the billing sync runs in dry-run mode; with only

@@ -1,6 +1,7 @@
 using System.Net;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>
 /// Scalekit answered with an error (a google.rpc.Status body). Transient ones (408, 429, 5xx) are retried by the queue;

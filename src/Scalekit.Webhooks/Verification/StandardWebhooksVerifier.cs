@@ -8,7 +8,7 @@ namespace Scalekit.Webhooks.Verification;
 /// <c>{webhook-id}.{webhook-timestamp}.{raw body}</c>, sent as a space-separated list of <c>v1,&lt;base64&gt;</c>.
 /// Every configured secret is tried, so a secret can be rotated without downtime.
 /// </summary>
-public sealed class ScalekitSignatureVerifier : IWebhookVerifier
+public sealed class StandardWebhooksVerifier : IWebhookVerifier
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";
@@ -31,7 +31,7 @@ public sealed class ScalekitSignatureVerifier : IWebhookVerifier
     /// <param name="tolerance">How far the signed timestamp may be from now.</param>
     /// <param name="time">The clock.</param>
     /// <param name="secretSetting">The setting a signature mismatch tells the operator to check (each sender of this scheme has its own).</param>
-    public ScalekitSignatureVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan tolerance, TimeProvider time, string secretSetting = Ingest.IngestOptions.ScalekitSecretSetting)
+    public StandardWebhooksVerifier(IReadOnlyList<StandardWebhookSecret> secrets, TimeSpan tolerance, TimeProvider time, string secretSetting = Ingest.IngestOptions.ScalekitSecretSetting)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(secrets.Count, MaxSecrets);

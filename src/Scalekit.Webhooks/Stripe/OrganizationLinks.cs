@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using Azure;
 using Azure.Data.Tables;
+using Azure;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Stripe customer id → Scalekit organization id, cached in memory and in the OrganizationLinks table (which Scalekit

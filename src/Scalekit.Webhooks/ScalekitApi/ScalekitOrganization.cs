@@ -1,6 +1,7 @@
 using System.Text.Json;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>The parts of a Scalekit organization the billing sync reads and writes.</summary>
 public sealed record ScalekitOrganization(string Id, string? ExternalId, string? DisplayName, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, bool> Features)

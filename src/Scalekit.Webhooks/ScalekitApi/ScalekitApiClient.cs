@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>
 /// What every Scalekit client shares: one named <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/> with

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Which plan and premium features each Stripe price lookup key grants. Read from the <c>BILLING_PLAN_MAP</c> setting:

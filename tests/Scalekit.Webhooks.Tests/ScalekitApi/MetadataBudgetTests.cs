@@ -1,6 +1,7 @@
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
-namespace Scalekit.Webhooks.Tests.Billing;
+namespace Scalekit.Webhooks.Tests.Stripe;
 
 public class MetadataBudgetTests
 {

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>How a sync ended: one of <see cref="SyncResults"/>, the organization, what happened and the version it concerns.</summary>
 public sealed record SyncResult(string Result, string? OrganizationId, string Detail, long Version);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>What one subscription row says, as the governing-subscription choice reads it.</summary>
 public sealed record SubscriptionFacts(string Id, string Status, string Plan, IReadOnlyList<string> Features, DateTimeOffset? PeriodEnd, DateTimeOffset Created, DateTimeOffset LastEventAt);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>Typed client for Scalekit's organization API (create, lookups, metadata, feature settings).</summary>
 public sealed class ScalekitClient(IHttpClientFactory httpClients, IOptions<ScalekitOptions> options, ScalekitTokenCache tokens)

@@ -5,7 +5,7 @@ using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Tests.Verification;
 
-public class ScalekitSignatureVerifierTests
+public class StandardWebhooksVerifierTests
 {
     // The public Standard Webhooks test vector (also in shared/spec/scalekit.md). It can be regenerated with the npm
     // package: new Webhook(secret).sign(id, new Date(timestamp * 1000), body).
@@ -122,7 +122,7 @@ public class ScalekitSignatureVerifierTests
     public void Verify_ClockOffsetFromSignedTime_RespectsToleranceBothWays(int secondsSinceSigned, WebhookRejection? expected)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(VectorTimestamp + secondsSinceSigned));
-        var verifier = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(VectorSecret)], TimeSpan.FromSeconds(300), time);
+        var verifier = new StandardWebhooksVerifier([StandardWebhookSecret.Parse(VectorSecret)], TimeSpan.FromSeconds(300), time);
         Assert.Equal(expected, verifier.Verify(Body, Headers()).Rejection);
     }
 
@@ -130,7 +130,7 @@ public class ScalekitSignatureVerifierTests
     public void Verify_ConfiguredTolerance_IsUsed()
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(VectorTimestamp + 3600));
-        var verifier = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(VectorSecret)], TimeSpan.FromHours(2), time);
+        var verifier = new StandardWebhooksVerifier([StandardWebhookSecret.Parse(VectorSecret)], TimeSpan.FromHours(2), time);
         Assert.True(verifier.Verify(Body, Headers()).IsVerified);
     }
 
@@ -140,7 +140,7 @@ public class ScalekitSignatureVerifierTests
         var secret = WebhookSigner.NewScalekitSecret();
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
         var headers = WebhookHeaders.FromPairs(WebhookSigner.SignScalekit(Body, secret, "msg_1", now));
-        var verifier = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(now));
+        var verifier = new StandardWebhooksVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(now));
         Assert.True(verifier.Verify(Body, headers).IsVerified);
     }
 
@@ -155,7 +155,7 @@ public class ScalekitSignatureVerifierTests
     [Fact]
     public void CheckHeaders_WebhookIdOf256Characters_PassesToTheSignatureCheck()
     {
-        var headers = Headers(id: new string('x', ScalekitSignatureVerifier.MaxIdLength));
+        var headers = Headers(id: new string('x', StandardWebhooksVerifier.MaxIdLength));
         Assert.True(Verifier(VectorSecret).CheckHeaders(headers).IsVerified);
         Assert.Equal(WebhookRejection.InvalidSignature, Verifier(VectorSecret).Verify(Body, headers).Rejection);
     }
@@ -181,7 +181,7 @@ public class ScalekitSignatureVerifierTests
         {
             var secret = WebhookSigner.NewScalekitSecret();
             var body = Encoding.UTF8.GetBytes($"{{\"n\":{i}}}");
-            var verifier = new ScalekitSignatureVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(now));
+            var verifier = new StandardWebhooksVerifier([StandardWebhookSecret.Parse(secret)], TimeSpan.FromSeconds(300), new FakeTimeProvider(now));
             return (verifier, body, headers: WebhookHeaders.FromPairs(WebhookSigner.SignScalekit(body, secret, $"msg_{i}", now)));
         }).ToArray();
 
@@ -209,7 +209,7 @@ public class ScalekitSignatureVerifierTests
         Assert.DoesNotContain("notbase64", error.Message, StringComparison.Ordinal);
     }
 
-    private static ScalekitSignatureVerifier Verifier(params string[] secrets) =>
+    private static StandardWebhooksVerifier Verifier(params string[] secrets) =>
         new([.. secrets.Select(StandardWebhookSecret.Parse)], TimeSpan.FromSeconds(300), new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(VectorTimestamp)));
 
     private static WebhookHeaders Headers(string id = VectorId, string? timestamp = null, string signature = VectorSignature) =>

@@ -1,8 +1,9 @@
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
-namespace Scalekit.Webhooks.Tests.Billing;
+namespace Scalekit.Webhooks.Tests.Stripe;
 
 public class PlanMapAndMetadataTests
 {

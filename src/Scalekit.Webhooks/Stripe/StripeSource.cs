@@ -3,7 +3,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Verification;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Stripe's webhooks: <c>Stripe-Signature</c>, applied to billing state and synced to Scalekit organizations.</summary>
 public static class StripeSource

@@ -1,4 +1,4 @@
-namespace Scalekit.Webhooks.Scalekit;
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>
 /// Scalekit's limits on organization metadata (at most 10 pairs, keys of 3–25 characters, values of 1–256) and how a

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Billing;
 using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Stripe;
 
-namespace Scalekit.Webhooks.Tests.Billing;
+namespace Scalekit.Webhooks.Tests.Stripe;
 
 public class BillingStateTests
 {

@@ -1,4 +1,4 @@
-namespace Scalekit.Webhooks.Scalekit;
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>The one access token shared by every Scalekit client in the process.</summary>
 public sealed class ScalekitTokenCache(TimeProvider time) : IDisposable

@@ -1,13 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
-using Stripe;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
-using Column = Scalekit.Webhooks.State.ReadModelColumns;
+using Stripe;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Applies Stripe billing events: keeps subscriptions, invoices, entitlements and customers in Tables in event order,
@@ -77,9 +77,9 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
                 await InvoiceAsync(invoice, stamp, cancellationToken).ConfigureAwait(false),
             Customer customer when stripeEvent.Type == "customer.deleted" =>
                 await CustomerDeletedAsync(customer, stamp, cancellationToken).ConfigureAwait(false),
-            Stripe.Checkout.Session session when stripeEvent.Type == "checkout.session.completed" =>
+            global::Stripe.Checkout.Session session when stripeEvent.Type == "checkout.session.completed" =>
                 await CheckoutAsync(session, stamp, cancellationToken).ConfigureAwait(false),
-            Stripe.Entitlements.ActiveEntitlementSummary summary when stripeEvent.Type == "entitlements.active_entitlement_summary.updated" =>
+            global::Stripe.Entitlements.ActiveEntitlementSummary summary when stripeEvent.Type == "entitlements.active_entitlement_summary.updated" =>
                 await EntitlementsAsync(summary, stamp, cancellationToken).ConfigureAwait(false),
             _ => ProcessingOutcome.Ignored($"type {stripeEvent.Type} changes no billing state"),
         };
@@ -145,7 +145,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             : ProcessingOutcome.Applied($"invoice {invoice.Id} {stamp.EventType["invoice.".Length..]}; subscription events carry the entitlement change") with { CustomerId = invoice.CustomerId };
     }
 
-    private async Task<ProcessingOutcome> CheckoutAsync(Stripe.Checkout.Session session, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> CheckoutAsync(global::Stripe.Checkout.Session session, EventStamp stamp, CancellationToken cancellationToken)
     {
         if (session.CustomerId is null)
         {
@@ -164,7 +164,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             : ProcessingOutcome.Applied($"checkout {session.Id} completed") with { CustomerId = session.CustomerId };
     }
 
-    private async Task<ProcessingOutcome> EntitlementsAsync(Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> EntitlementsAsync(global::Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
         var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
         var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>

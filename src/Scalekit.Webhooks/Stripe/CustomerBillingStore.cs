@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
+using Azure;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>How the last sync attempt of a customer ended.</summary>
 public static class SyncResults

@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>
 /// Typed client for Scalekit's user and membership API (<c>shared/spec/scalekit-users.md</c>). It shares the token

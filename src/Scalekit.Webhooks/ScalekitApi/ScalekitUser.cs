@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 
-namespace Scalekit.Webhooks.Scalekit;
+
+namespace Scalekit.Webhooks.ScalekitApi;
 
 /// <summary>A user's name in Scalekit (<c>user_profile</c>).</summary>
 public sealed record ScalekitUserProfile(string? GivenName, string? FamilyName, string? Name = null)

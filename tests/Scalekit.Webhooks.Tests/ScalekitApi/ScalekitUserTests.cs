@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Tests.Scalekit;
 

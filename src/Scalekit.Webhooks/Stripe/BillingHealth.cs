@@ -2,9 +2,9 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
 public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth

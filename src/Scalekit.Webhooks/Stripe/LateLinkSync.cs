@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Billing;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>What one late-link re-check did: customers linked, customers looked at, and whether it stopped at its budget.</summary>
 public sealed record LateLinkRecheck(int Linked, int Looked, bool OutOfTime);
