@@ -1,9 +1,9 @@
 namespace Scalekit.Webhooks.Hosting;
 
 /// <summary>
-/// Checks a group of settings that only work together (an API's URL and credentials): all absent switches the
-/// integration off quietly; some of them, an unresolved Key Vault reference or an unusable URL switches it off with
-/// a reason that names the settings, never their values.
+/// Checks a group of settings that only work together (an API's URL and credentials): all absent (or only a secret's
+/// unresolved Key Vault reference) switches the integration off quietly; some of them, an unresolved Key Vault
+/// reference beside them or an unusable URL switches it off with a reason that names the settings, never their values.
 /// </summary>
 public static class ConnectionSettings
 {
@@ -16,7 +16,11 @@ public static class ConnectionSettings
     {
         ArgumentNullException.ThrowIfNull(given);
         var set = given.Where(pair => !string.IsNullOrEmpty(pair.Value)).Select(pair => pair.Key).ToList();
-        if (set.Count == 0)
+
+        // In Azure a secret's setting is a Key Vault reference whether or not the secret was ever stored (the Bicep
+        // writes a secret only when it is given): with nothing else of the group set, an unresolved one means the
+        // integration was never configured, not that it is broken.
+        if (set.All(setting => IsUnresolvedKeyVaultReference(given[setting])))
         {
             return null;
         }

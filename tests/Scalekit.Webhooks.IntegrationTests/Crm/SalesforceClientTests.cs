@@ -293,6 +293,16 @@ public class SalesforceOptionsTests
     }
 
     [Fact]
+    public void OnlyAnUnresolvedSecretReference_IsOffWithoutAProblem()
+    {
+        // What Azure gives an app whose Salesforce secret was never stored in the vault.
+        var options = Bind(new() { ["SALESFORCE_CLIENT_SECRET"] = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/salesforce-client-secret)" });
+
+        Assert.False(options.IsConfigured);
+        Assert.Null(options.Problem);
+    }
+
+    [Fact]
     public void NoConnectionSettings_IsOffWithoutAProblem()
     {
         var options = Bind([]);
