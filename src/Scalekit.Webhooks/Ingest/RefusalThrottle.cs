@@ -24,7 +24,7 @@ public sealed class RefusalThrottleOptions
 
     /// <summary>
     /// Most addresses (IPv4 addresses and IPv6 /64s) counted one by one; refusals from any further address share one
-    /// overflow budget until a window ends and frees places. Default 10,000 (about 0.5 MB).
+    /// overflow budget until a window ends and frees places. Default 10,000 (about 0.9 MB; docs/benchmarks.md).
     /// </summary>
     [SettingRange(TrackedAddressesSetting, 1, 1_000_000)]
     public int TrackedAddresses { get; set; } = 10_000;
