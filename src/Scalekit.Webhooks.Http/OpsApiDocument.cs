@@ -54,6 +54,7 @@ public static class OpsApiDocument
     public static async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        OpsResponseHeaders.Apply(context.Response);
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(Document.Value, context.RequestAborted);
     }

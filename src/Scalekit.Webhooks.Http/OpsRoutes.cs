@@ -51,6 +51,7 @@ public static class OpsRoutes
         endpoints.MapGet("/api/" + Console, (HttpContext c, string? asset) => ConsoleRequestHandler.HandleAsync(c, asset));
         var ops = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
+            OpsResponseHeaders.Apply(context.HttpContext.Response);
             if (!OpsKey.IsAuthorized(context.HttpContext.Request, opsKey))
             {
                 await OpsRequestHandler.UnauthorizedAsync(context.HttpContext);
