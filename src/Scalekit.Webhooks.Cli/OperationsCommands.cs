@@ -28,6 +28,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         yield return Employees();
         yield return Onboard();
         yield return OnboardingStatus();
+        yield return Reconcile();
     }
 
     private Command Stats()

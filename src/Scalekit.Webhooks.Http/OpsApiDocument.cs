@@ -46,6 +46,8 @@ public static class OpsApiDocument
         new(OpsRoutes.Audit, "get", "Changes made through the operations API, newest first.", typeof(OpsPage<AuditEntryView>), Paging, []),
         new(OpsRoutes.OnboardingStart, "post", "Starts onboarding a customer through its queue (202 when new, 200 for a request already made); see docs/onboarding.md.", null, [], [400], 202),
         new(OpsRoutes.Onboarding, "get", "Where one onboarding stands: its status and steps.", null, [], [404]),
+        new(OpsRoutes.ReconcileStripe, "post", "Recovers missed Stripe events created since the body's since (ISO 8601, at most 30 days back) through the event queue, marked recovered; 503 without STRIPE_API_KEY; see docs/billing.md.", typeof(RecoveryRunView), [], [400, 503], 202),
+        new(OpsRoutes.Reconcile, "get", "Where one recovery run stands: state, since, counts (listed, already known, queued, failed) and its last error.", typeof(RecoveryRunView), [], [404]),
         new(OpsRoutes.OpenApi, "get", "This document.", null, [], []),
     ];
 
@@ -127,6 +129,11 @@ public static class OpsApiDocument
             ["parameters"] = parameters,
             ["responses"] = responses,
         };
+        if (operation.Route == OpsRoutes.ReconcileStripe)
+        {
+            described["requestBody"] = RequiredBody(new JsonObject { ["since"] = new JsonObject { ["type"] = "string", ["format"] = "date-time" } });
+        }
+
         if (operation.Route == OpsRoutes.Erasure)
         {
             described["requestBody"] = new JsonObject
@@ -161,6 +168,15 @@ public static class OpsApiDocument
         .Select(part => part.StartsWith('{') ? "By" + Capital(part.Trim('{', '}', '?')) : Capital(part)));
 
     private static string Capital(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
+
+    private static JsonObject RequiredBody(JsonObject properties) => new()
+    {
+        ["required"] = true,
+        ["content"] = new JsonObject
+        {
+            ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object", ["properties"] = properties } },
+        },
+    };
 
     private static JsonObject Problem(string description) => new()
     {

@@ -29,6 +29,8 @@ public static class OpsRoutes
     public const string Audit = "ops/audit";
     public const string OnboardingStart = "ops/onboarding";
     public const string Onboarding = "ops/onboarding/{onboardingId}";
+    public const string ReconcileStripe = "ops/reconcile/stripe";
+    public const string Reconcile = "ops/reconcile/{id}";
 
     /// <summary>The OpenAPI document of these routes (<see cref="OpsApiDocument"/>).</summary>
     public const string OpenApi = "ops/openapi.json";
@@ -79,6 +81,8 @@ public static class OpsRoutes
         ops.MapGet(Audit, (HttpContext c, OpsRequestHandler handler) => handler.AuditAsync(c));
         ops.MapPost(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.StartAsync(c));
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));
+        ops.MapPost(ReconcileStripe, (HttpContext c, RecoveryRequestHandler handler) => handler.StartStripeAsync(c));
+        ops.MapGet(Reconcile, (HttpContext c, string id, RecoveryRequestHandler handler) => handler.StatusAsync(c, id));
         ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

@@ -17,6 +17,7 @@ using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.Hosting;
 
@@ -109,6 +110,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
+        services.AddStripeRecovery(configuration);
         return services;
     }
 }

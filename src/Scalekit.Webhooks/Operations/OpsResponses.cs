@@ -47,7 +47,8 @@ public sealed record EventView(
     long? PayloadLength,
     DateTimeOffset? PayloadRemovedAt,
     string? PayloadRemovedReason,
-    string? Payload);
+    string? Payload,
+    string Delivery);
 
 /// <summary>One parked (or replayed, or resolved) event.</summary>
 public sealed record DeadLetterView(
