@@ -220,7 +220,7 @@ public sealed class StripeRecoveryTests(StripeRecoveryFixture host) : IClassFixt
     };
 
     /// <summary>Stripe lists <paramref name="events"/> newest first, <paramref name="perPage"/> to a page, following <c>starting_after</c>.</summary>
-    private void ListsInPages(IReadOnlyList<JsonObject> events, int perPage)
+    private void ListsInPages(List<JsonObject> events, int perPage)
     {
         for (var start = 0; start < events.Count; start += perPage)
         {

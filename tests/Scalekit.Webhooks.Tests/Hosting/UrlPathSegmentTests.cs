@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Onboarding;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
 namespace Scalekit.Webhooks.Tests.Hosting;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Crm;
-using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.ScalekitApi;
 
-namespace Scalekit.Webhooks.Tests.Scalekit;
+namespace Scalekit.Webhooks.Tests.ScalekitApi;
 
 /// <summary>The Scalekit and Salesforce token caches: one fetch for many callers, a token and its companion value swapped whole.</summary>
 public class TokenCacheTests
