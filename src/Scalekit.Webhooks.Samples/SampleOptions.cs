@@ -30,6 +30,18 @@ public sealed record SampleOptions
     /// <summary>Stripe price lookup key for billing samples (the plan map keys on it).</summary>
     public string PriceLookupKey { get; init; } = "pro_monthly";
 
+    /// <summary>
+    /// Price lookup keys of the subscription's items, in item order (a base plan and its add-ons); null means one item
+    /// priced <see cref="PriceLookupKey"/>.
+    /// </summary>
+    public IReadOnlyList<string>? ItemLookupKeys { get; init; }
+
+    /// <summary>Quantity of every subscription item (the seat count of a per-seat price).</summary>
+    public long ItemQuantity { get; init; } = 1;
+
+    /// <summary>Feature lookup keys of an entitlement summary sample; null means the one feature <c>sso</c>.</summary>
+    public IReadOnlyList<string>? EntitlementLookupKeys { get; init; }
+
     /// <summary>Stripe subscription id for subscription samples.</summary>
     public string SubscriptionId { get; init; } = "sub_1QxSampleSubscript01";
 

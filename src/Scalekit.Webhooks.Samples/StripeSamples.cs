@@ -88,8 +88,14 @@ public static class StripeSamples
             {
                 ["object"] = "list",
                 ["has_more"] = false,
-                ["data"] = new JsonArray(
-                    new JsonObject { ["id"] = "ent_test_61QxSample", ["object"] = "entitlements.active_entitlement", ["feature"] = "feat_test_61QxSso", ["lookup_key"] = "sso", ["livemode"] = false }),
+                ["data"] = new JsonArray([.. (o.EntitlementLookupKeys ?? ["sso"]).Select((key, index) => (JsonNode)new JsonObject
+                {
+                    ["id"] = $"ent_test_61QxSample{index + 1:D2}",
+                    ["object"] = "entitlements.active_entitlement",
+                    ["feature"] = $"feat_test_61QxFeature{index + 1:D2}",
+                    ["lookup_key"] = key,
+                    ["livemode"] = false,
+                })]),
             },
         },
         _ => new JsonObject { ["id"] = "obj_unknown", ["object"] = "unknown", ["customer"] = o.CustomerId },
@@ -109,24 +115,24 @@ public static class StripeSamples
         {
             ["object"] = "list",
             ["has_more"] = false,
-            ["data"] = new JsonArray(new JsonObject
+            ["data"] = new JsonArray([.. (o.ItemLookupKeys ?? [o.PriceLookupKey]).Select((key, index) => (JsonNode)new JsonObject
             {
-                ["id"] = "si_QxSampleItem0001",
+                ["id"] = $"si_QxSampleItem{index + 1:D4}",
                 ["object"] = "subscription_item",
-                ["quantity"] = 1,
+                ["quantity"] = o.ItemQuantity,
                 ["current_period_start"] = created - 3_600,
                 ["current_period_end"] = created + 30 * 86_400,
                 ["price"] = new JsonObject
                 {
-                    ["id"] = "price_1QxSamplePrice01",
+                    ["id"] = $"price_1QxSamplePrice{index + 1:D2}",
                     ["object"] = "price",
-                    ["lookup_key"] = o.PriceLookupKey,
+                    ["lookup_key"] = key,
                     ["product"] = "prod_QxSampleProduct",
                     ["unit_amount"] = 4900,
                     ["currency"] = "usd",
                     ["recurring"] = new JsonObject { ["interval"] = "month", ["interval_count"] = 1 },
                 },
-            }),
+            })]),
         },
     };
 }

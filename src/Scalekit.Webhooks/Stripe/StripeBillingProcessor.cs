@@ -87,9 +87,11 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> SubscriptionAsync(Subscription subscription, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var item = subscription.Items?.Data?.FirstOrDefault();
-        var lookupKey = item?.Price?.LookupKey;
-        var plan = options.Value.Plans.For(lookupKey);
+        // Every item counts: the plan comes from the plan item, the features from all items (add-ons included).
+        var items = subscription.Items?.Data ?? [];
+        var plan = options.Value.Plans.For([.. items.Select(i => i.Price?.LookupKey)]);
+        var lookupKey = plan.LookupKey;
+        var item = items.FirstOrDefault(i => i.Price?.LookupKey == lookupKey) ?? items.FirstOrDefault();
         var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
         var change = new StateChange(StateTables.Subscriptions, subscription.CustomerId, subscription.Id, new Dictionary<string, object?>
         {

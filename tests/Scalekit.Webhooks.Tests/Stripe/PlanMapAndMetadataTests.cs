@@ -17,10 +17,44 @@ public class PlanMapAndMetadataTests
         Assert.Equal("legacy_key", map.For("legacy_key").Plan);
     }
 
+    private const string BaseAndAddOns = "{\"starter_monthly\":{\"plan\":\"starter\",\"features\":[]},\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]},\"dir_sync_addon\":{\"features\":[\"dir_sync\"]}}";
+
+    [Theory]
+    [InlineData("pro_monthly", "dir_sync_addon")]
+    [InlineData("dir_sync_addon", "pro_monthly")]
+    public void PlanMap_BaseAndAddOn_InEitherOrder_PlanFromTheBaseAndFeaturesFromBoth(string first, string second)
+    {
+        var plan = PlanMap.Parse(BaseAndAddOns).For([first, second]);
+
+        Assert.Equal("pro", plan.Plan);
+        Assert.Equal("pro_monthly", plan.LookupKey);
+        Assert.Equal(["sso", "dir_sync"], plan.Features);
+    }
+
+    [Fact]
+    public void PlanMap_TwoPlanItems_ThePlanListedFirstInTheMapWins()
+    {
+        var plan = PlanMap.Parse(BaseAndAddOns).For(["pro_monthly", "starter_monthly"]);
+
+        Assert.Equal("starter", plan.Plan);
+        Assert.Equal(["sso"], plan.Features);
+    }
+
+    [Fact]
+    public void PlanMap_AddOnWithAnUnmappedBase_PlanIsTheUnmappedKeyAndTheAddOnAddsItsFeatures()
+    {
+        var plan = PlanMap.Parse(BaseAndAddOns).For(["dir_sync_addon", "legacy_key"]);
+
+        Assert.Equal("legacy_key", plan.Plan);
+        Assert.Equal(["dir_sync"], plan.Features);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{\"pro\":{\"features\":[]}}")]
     [InlineData("{\"pro\":{\"plan\":\"pro\",\"features\":[1]}}")]
+    [InlineData("{\"pro\":{\"plan\":null,\"features\":[\"sso\"]}}")]
+    [InlineData("{\"pro\":{\"plan\":\"pro\"},\"pro\":{\"plan\":\"pro2\"}}")]
     public void PlanMap_Parse_InvalidSetting_NamesIt(string json)
     {
         var error = Assert.Throws<FormatException>(() => PlanMap.Parse(json));
