@@ -111,6 +111,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
         services.AddStripeRecovery(configuration);
+        services.AddBillingBeyondPlanMap(configuration);
         return services;
     }
 }

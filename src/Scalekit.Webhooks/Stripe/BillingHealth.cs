@@ -3,14 +3,20 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
 {
-    public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken);
+    public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var report = await ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken).ConfigureAwait(false);
+        // A broken billing setting shows until something failed more recently.
+        var problem = BillingSettingsReport.Problems(features.Value).FirstOrDefault();
+        return problem is null || report.LastError is not null ? report : report with { LastError = problem };
+    }
 
     /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
     internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)

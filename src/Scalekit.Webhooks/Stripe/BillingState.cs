@@ -18,7 +18,8 @@ public sealed record BillingState(
     DateTimeOffset? PeriodEnd,
     IReadOnlyList<string> Features,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? DeletedAt)
+    DateTimeOffset? DeletedAt,
+    bool FeaturesKnown = true)
 {
     private static readonly string[] EntitledStatuses = ["active", "trialing", "past_due"];
 
@@ -49,6 +50,26 @@ public sealed record BillingState(
         var updatedAt = subscriptions.Select(s => s.LastEventAt).Append(deletionEventAt ?? DateTimeOffset.MinValue).Max();
         var entitled = deletedAt is null && governing is not null && EntitledStatuses.Contains(governing.Status, StringComparer.Ordinal);
         return new BillingState(governing?.Id, governing?.Status, governing?.Plan, governing?.PeriodEnd, entitled ? governing!.Features : [], updatedAt, deletedAt);
+    }
+
+    /// <summary>
+    /// The state with its features from Stripe Entitlements (<c>BILLING_FEATURE_SOURCE=entitlements</c>):
+    /// <paramref name="features"/> are the Scalekit features of the newest entitlement summary, taken as of
+    /// <paramref name="summaryAt"/>; null when no summary is known yet, and then no feature is switched. A deleted
+    /// customer has none. Null when neither the subscriptions nor a summary say anything.
+    /// </summary>
+    public static BillingState? WithEntitlements(BillingState? state, IReadOnlyList<string>? features, DateTimeOffset? summaryAt)
+    {
+        if (state is null && (features is null || summaryAt is null))
+        {
+            return null;
+        }
+
+        state ??= new BillingState(null, null, null, null, [], summaryAt!.Value, null);
+        var updatedAt = summaryAt is { } at && at > state.UpdatedAt ? at : state.UpdatedAt;
+        return state.DeletedAt is not null
+            ? state with { Features = [], FeaturesKnown = true, UpdatedAt = updatedAt }
+            : state with { Features = features ?? [], FeaturesKnown = features is not null, UpdatedAt = updatedAt };
     }
 
     /// <summary>The metadata pairs billing owns for this state, in the configured mode and key names.</summary>
@@ -94,7 +115,16 @@ public sealed record BillingState(
     public IReadOnlyDictionary<string, bool> FeatureSwitches(PlanMap plans)
     {
         ArgumentNullException.ThrowIfNull(plans);
-        return plans.ManagedFeatures.ToDictionary(f => f, f => Features.Contains(f, StringComparer.Ordinal), StringComparer.Ordinal);
+        return FeatureSwitches(plans.ManagedFeatures);
+    }
+
+    /// <summary>Each of the <paramref name="managed"/> features: on when this state grants it, else off; none while the features are not known.</summary>
+    public IReadOnlyDictionary<string, bool> FeatureSwitches(IReadOnlyList<string> managed)
+    {
+        ArgumentNullException.ThrowIfNull(managed);
+        return FeaturesKnown
+            ? managed.ToDictionary(f => f, f => Features.Contains(f, StringComparer.Ordinal), StringComparer.Ordinal)
+            : new Dictionary<string, bool>(StringComparer.Ordinal);
     }
 
     /// <summary>The same state, for change detection (records compare lists by reference).</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
@@ -24,6 +25,7 @@ public sealed partial class BillingSync(
     ScalekitClient client,
     IOptions<ScalekitOptions> scalekitOptions,
     IOptions<BillingOptions> billingOptions,
+    IOptions<BillingFeatureOptions> featureOptions,
     OrganizationLinks links,
     CustomerBillingStore store,
     ReadModel readModel,
@@ -150,7 +152,7 @@ public sealed partial class BillingSync(
     {
         var state = row.State ?? throw new InvalidOperationException($"No billing state is stored for customer {row.CustomerId}.");
         var desired = state.Metadata(Options);
-        var features = state.FeatureSwitches(Options.Plans);
+        var features = state.FeatureSwitches(featureOptions.Value.Managed(Options.Plans));
         var now = time.GetUtcNow();
         if (!scalekitOptions.Value.IsConfigured)
         {

@@ -46,6 +46,20 @@ public sealed record CustomerBilling(
 {
     /// <summary>The stored columns this was read from, so the row after an ETag-checked merge is known without a read.</summary>
     internal IReadOnlyDictionary<string, object>? Columns { get; init; }
+
+    /// <summary>The newest entitlement summary of the customer (with <c>BILLING_FEATURE_SOURCE=entitlements</c>); null before the first.</summary>
+    public EntitlementSummary? Entitlements { get; init; }
+}
+
+/// <summary>
+/// The Stripe feature lookup keys a customer is entitled to, as of <paramref name="At"/> (the summary event's
+/// <c>created</c>, or when the active entitlements were read), and the event or read that said so.
+/// </summary>
+public sealed record EntitlementSummary(IReadOnlyList<string> LookupKeys, DateTimeOffset At, string Source)
+{
+    /// <summary>Whether this summary is newer than <paramref name="other"/>: later wins, at the same time the larger source id.</summary>
+    public bool IsNewerThan(EntitlementSummary? other) =>
+        other is null || At > other.At || (At == other.At && string.CompareOrdinal(Source, other.Source) > 0);
 }
 
 /// <summary>
@@ -78,13 +92,20 @@ public sealed class CustomerBillingStore(StorageClients clients)
     /// is ETag-checked, so a state derived from an older read of the subscriptions can never replace one derived from a
     /// newer read.
     /// </summary>
-    public async Task<CustomerBilling> SetStateAsync(string customerId, Func<CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
+    public Task<CustomerBilling> SetStateAsync(string customerId, Func<CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(derive);
+        return SetStateAsync(customerId, (_, token) => derive(token), eventId, cancellationToken);
+    }
+
+    /// <summary>As <see cref="SetStateAsync(string, Func{CancellationToken, Task{BillingState}}, string, CancellationToken)"/>, with <paramref name="derive"/> given the row as read (null when there is none).</summary>
+    public async Task<CustomerBilling> SetStateAsync(string customerId, Func<CustomerBilling?, CancellationToken, Task<BillingState>> derive, string eventId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(derive);
         for (var race = 0; race < MaxRaces; race++)
         {
             var current = await GetAsync(customerId, cancellationToken).ConfigureAwait(false);
-            var state = await derive(cancellationToken).ConfigureAwait(false);
+            var state = await derive(current, cancellationToken).ConfigureAwait(false);
             if (current?.State is { } stored && stored.SameAs(state))
             {
                 return current;
@@ -118,6 +139,57 @@ public sealed class CustomerBillingStore(StorageClients clients)
         }
 
         throw new InvalidOperationException($"Gave up storing the billing state of customer {customerId} after {MaxRaces} concurrent updates.");
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="summary"/> as the customer's entitlements when it is newer than the one stored (ETag-checked,
+    /// so of two concurrent summaries the newer stays); false when an equal or newer one is already stored.
+    /// </summary>
+    public async Task<bool> SetEntitlementsAsync(string customerId, EntitlementSummary summary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        for (var race = 0; race < MaxRaces; race++)
+        {
+            var current = await GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+            if (!summary.IsNewerThan(current?.Entitlements))
+            {
+                return false;
+            }
+
+            var values = new Dictionary<string, object?>
+            {
+                ["EntitlementKeys"] = JsonSerializer.Serialize(summary.LookupKeys),
+                ["EntitlementsAt"] = summary.At,
+                ["EntitlementsSource"] = summary.Source,
+            };
+            if (current is not null)
+            {
+                if (await TryUpdateAsync(current, values, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            var row = new TableEntity(StorageKeys.Key(customerId), StorageKeys.Key(customerId)) { ["CustomerId"] = customerId, ["DesiredVersion"] = 0L, ["SyncedVersion"] = 0L };
+            foreach (var (name, value) in values)
+            {
+                row[name] = value;
+            }
+
+            try
+            {
+                await Table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Another consumer wrote the row first: read it again and decide again.
+            }
+        }
+
+        throw new InvalidOperationException($"Gave up storing the entitlements of customer {customerId} after {MaxRaces} concurrent updates.");
     }
 
     /// <summary>Takes or renews the customer's sync lease; null when the row changed since <paramref name="row"/> was read.</summary>
@@ -311,6 +383,9 @@ public sealed class CustomerBillingStore(StorageClients clients)
             row.ETag)
         {
             Columns = row.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal),
+            Entitlements = Time(row, "EntitlementsAt") is { } entitledAt && Text(row, "EntitlementKeys") is { } keys
+                ? new EntitlementSummary(JsonSerializer.Deserialize<string[]>(keys) ?? [], entitledAt, Text(row, "EntitlementsSource") ?? string.Empty)
+                : null,
         };
     }
 

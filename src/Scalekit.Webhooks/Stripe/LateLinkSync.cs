@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
@@ -14,7 +15,19 @@ public sealed record LateLinkRecheck(int Linked, int Looked, bool OutOfTime);
 /// <see cref="BillingOptions.LateLinkWindow"/>, after which the customer is recorded as no-linked-organization), or
 /// when an operator asks. The customer's waiting events then get their final ledger status.
 /// </summary>
-public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync sync, EventLedger ledger, IOptions<BillingOptions> options, TimeProvider time, ILogger<LateLinkSync> logger)
+/// <remarks>
+/// With <c>BILLING_FEATURE_SOURCE=entitlements</c>, a customer linked late also has its active entitlements read from
+/// Stripe once linked, since summaries sent before the link may be missing or old.
+/// </remarks>
+public sealed partial class LateLinkSync(
+    CustomerBillingStore store,
+    BillingSync sync,
+    EventLedger ledger,
+    IOptions<BillingOptions> options,
+    IOptions<BillingFeatureOptions> features,
+    StripeActiveEntitlements activeEntitlements,
+    TimeProvider time,
+    ILogger<LateLinkSync> logger)
 {
     /// <summary>Storage key of the last customer a re-check reached before its budget ran out; the next one starts after it.</summary>
     private string? _resumeAfter;
@@ -36,10 +49,15 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
             return null;
         }
 
+        var wasWaiting = row.LastAttempt?.Result is SyncResults.WaitingForOrganization or SyncResults.NoLinkedOrganization;
         SyncResult result;
         try
         {
             result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (wasWaiting && features.Value.UsesEntitlements && SyncResults.Written(result.Result))
+            {
+                result = await ReadEntitlementsAsync(customerId, result, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (PermanentSyncException ex)
         {
@@ -53,6 +71,39 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Reads the customer's active entitlements now that its organization is linked, keeps them as its newest summary
+    /// and writes the state they give. When Stripe cannot be read, the state already written stays (features as the
+    /// last summary said) and the result says why; the next summary event corrects it.
+    /// </summary>
+    private async Task<SyncResult> ReadEntitlementsAsync(string customerId, SyncResult linked, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> keys;
+        try
+        {
+            keys = await activeEntitlements.LookupKeysAsync(customerId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StripeReadException ex)
+        {
+            Log.EntitlementsUnread(logger, customerId, ex.Message);
+            return linked with { Detail = $"{linked.Detail}; the active entitlements could not be read, features stay as the last summary said: {ex.Message}" };
+        }
+
+        var summary = new EntitlementSummary(keys, time.GetUtcNow(), "active_entitlements");
+        if (!await store.SetEntitlementsAsync(customerId, summary, cancellationToken).ConfigureAwait(false))
+        {
+            return linked;
+        }
+
+        var stored = await store.SetStateAsync(
+            customerId,
+            (row, _) => Task.FromResult(BillingState.WithEntitlements(row?.State, features.Value.FeaturesFor(row?.Entitlements?.LookupKeys ?? keys), row?.Entitlements?.At ?? summary.At)
+                ?? throw new InvalidOperationException($"No billing state is stored for customer {customerId}.")),
+            summary.Source,
+            cancellationToken).ConfigureAwait(false);
+        return await sync.SyncAsync(customerId, stored.DesiredVersion, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -100,5 +151,8 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
     {
         [LoggerMessage(5010, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
         public static partial void RecheckFailed(ILogger logger, Exception exception, string customerId);
+
+        [LoggerMessage(5011, LogLevel.Warning, "The active entitlements of late-linked customer {CustomerId} could not be read; its features stay as the last summary said: {Problem}")]
+        public static partial void EntitlementsUnread(ILogger logger, string customerId, string problem);
     }
 }

@@ -5,17 +5,19 @@ using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe.Entitlements;
 using Stripe;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Applies Stripe billing events: keeps subscriptions, invoices, entitlements and customers in Tables in event order,
-/// and writes subscription and customer changes to the linked Scalekit organization. Subscription events are
-/// authoritative for entitlements; the entitlement summary is recorded but does not switch features on its own.
-/// The state written to Scalekit comes from all of the customer's subscriptions (<see cref="BillingState.From"/>).
+/// and writes subscription and customer changes to the linked Scalekit organization. The state written to Scalekit
+/// comes from all of the customer's subscriptions (<see cref="BillingState.From"/>); its features come from the plan
+/// map, or with <c>BILLING_FEATURE_SOURCE=entitlements</c> from the newest entitlement summary
+/// (<see cref="BillingState.WithEntitlements"/>), which then switches features on its own.
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options) : IEventProcessor
+public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options, IOptions<BillingFeatureOptions> features) : IEventProcessor
 {
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -64,6 +66,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         Subscription subscription => subscription.CustomerId,
         Invoice invoice => invoice.CustomerId,
         Customer customer => customer.Id,
+        global::Stripe.Entitlements.ActiveEntitlementSummary summary => summary.Customer,
         _ => null,
     };
 
@@ -168,31 +171,48 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> EntitlementsAsync(global::Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
+        var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).OfType<string>().ToArray() ?? [];
         var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>
         {
             [Column.ActiveEntitlements] = JsonSerializer.Serialize(keys),
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
-        return result == ApplyResult.Stale
-            ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = summary.Customer }
-            : ProcessingOutcome.Applied($"entitlements recorded: {string.Join(", ", keys)}") with { CustomerId = summary.Customer };
+        if (!features.Value.UsesEntitlements)
+        {
+            return result == ApplyResult.Stale
+                ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = summary.Customer }
+                : ProcessingOutcome.Applied($"entitlements recorded: {string.Join(", ", keys)}") with { CustomerId = summary.Customer };
+        }
+
+        // The summary is the whole current list; the newest by the event's created wins, whatever else changed the customer.
+        if (!await customers.SetEntitlementsAsync(summary.Customer, new EntitlementSummary(keys, stamp.OccurredAt, stamp.EventId), cancellationToken).ConfigureAwait(false))
+        {
+            return ProcessingOutcome.Stale("a newer entitlement summary already set this customer's features") with { CustomerId = summary.Customer };
+        }
+
+        return await SyncCustomerAsync(summary.Customer, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
     private async Task<ProcessingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var stored = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var stored = await customers.SetStateAsync(customerId, (row, token) => DeriveStateAsync(customerId, row, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
         return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
-    private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
+    private async Task<BillingState> DeriveStateAsync(string customerId, CustomerBilling? row, CancellationToken cancellationToken)
     {
         var subscriptions = (await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
         var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
         var deletedOn = customer is { BillingStatus: "deleted" } ? customer.DeletedOn ?? customer.History.LastEvent?.OccurredAt : null;
-        return BillingState.From(subscriptions, deletedOn, deletedOn)
+        var state = BillingState.From(subscriptions, deletedOn, deletedOn);
+        if (features.Value.UsesEntitlements)
+        {
+            state = BillingState.WithEntitlements(state, row?.Entitlements is { } summary ? features.Value.FeaturesFor(summary.LookupKeys) : null, row?.Entitlements?.At);
+        }
+
+        return state
             ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
     }
 

@@ -9,6 +9,7 @@ using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Entitlements;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -250,6 +251,8 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
             services.GetRequiredService<BillingSync>(),
             services.GetRequiredService<EventLedger>(),
             services.GetRequiredService<IOptions<BillingOptions>>(),
+            services.GetRequiredService<IOptions<BillingFeatureOptions>>(),
+            services.GetRequiredService<StripeActiveEntitlements>(),
             clock,
             services.GetRequiredService<ILogger<LateLinkSync>>());
         Assert.Equal(TimeSpan.FromSeconds(30), services.GetRequiredService<IOptions<BillingOptions>>().Value.RecheckBudget);
