@@ -42,6 +42,9 @@ public sealed record SampleOptions
     /// <summary>Feature lookup keys of an entitlement summary sample; null means the one feature <c>sso</c>.</summary>
     public IReadOnlyList<string>? EntitlementLookupKeys { get; init; }
 
+    /// <summary>The buyer's company name in a Checkout sample's <c>customer_details</c>; null leaves it out.</summary>
+    public string? CheckoutCustomerName { get; init; } = "Acme Corp";
+
     /// <summary>Stripe subscription id for subscription samples.</summary>
     public string SubscriptionId { get; init; } = "sub_1QxSampleSubscript01";
 

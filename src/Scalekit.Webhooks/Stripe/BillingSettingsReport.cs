@@ -1,26 +1,25 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Stripe.Checkout;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Logs once at start-up, naming the setting, each billing setting that is broken and what it turned off.</summary>
-internal sealed partial class BillingSettingsReport(IOptions<BillingFeatureOptions> features, ILogger<BillingSettingsReport> logger) : IHostedService
+internal sealed partial class BillingSettingsReport(IOptions<BillingFeatureOptions> features, IOptions<CheckoutOnboardingOptions> checkout, ILogger<BillingSettingsReport> logger) : IHostedService
 {
     /// <summary>Every billing setting problem, for the start-up log and the billing health.</summary>
-    public static IEnumerable<string> Problems(BillingFeatureOptions features)
+    public static IEnumerable<string> Problems(BillingFeatureOptions features, CheckoutOnboardingOptions checkout)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (features.Problem is { } problem)
-        {
-            yield return problem;
-        }
+        ArgumentNullException.ThrowIfNull(checkout);
+        return new[] { features.Problem, checkout.Problem }.OfType<string>();
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var problem in Problems(features.Value))
+        foreach (var problem in Problems(features.Value, checkout.Value))
         {
             LogProblem(logger, problem);
         }

@@ -1,10 +1,6 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Onboarding;
-using Stripe;
 
 namespace Scalekit.Webhooks.Stripe.Entitlements;
 
@@ -12,7 +8,7 @@ namespace Scalekit.Webhooks.Stripe.Entitlements;
 /// Reads a customer's active entitlements (<c>GET /v1/entitlements/active_entitlements?customer=</c>, every page)
 /// through Stripe.net, for an organization linked after the customer's last entitlement summary.
 /// </summary>
-public sealed class StripeActiveEntitlements(IOptions<StripeApiOptions> options, IHttpClientFactory httpClientFactory)
+public sealed class StripeActiveEntitlements(StripeApiReader stripe)
 {
     /// <summary>Stripe's largest page.</summary>
     public const int PageSize = 100;
@@ -20,30 +16,17 @@ public sealed class StripeActiveEntitlements(IOptions<StripeApiOptions> options,
     /// <summary>More pages than any customer has features; a list that goes on is an answer not to trust.</summary>
     private const int MaxPages = 20;
 
-    private readonly StripeApiOptions _options = options.Value;
-
     /// <summary>
     /// The lookup keys of the customer's active entitlements. Throws <see cref="StripeReadException"/>: transient for
     /// 429, 409, 5xx, a network failure or timeout; permanent for another refusal or an answer that is not a list.
     /// </summary>
     public async Task<IReadOnlyList<string>> LookupKeysAsync(string customerId, CancellationToken cancellationToken = default)
     {
-        if (!_options.IsConfigured)
-        {
-            throw new StripeReadException(false, _options.Problem ?? $"{StripeApiOptions.ApiKeySetting} is not set.");
-        }
-
-        var client = new StripeClient(new StripeClientOptions
-        {
-            ApiKey = _options.ApiKey,
-            ApiBase = _options.BaseUrl?.ToString().TrimEnd('/'),
-            HttpClient = new SystemNetHttpClient(httpClientFactory.CreateClient(StripeCustomerMetadata.HttpClientName), maxNetworkRetries: 2),
-        });
         var keys = new List<string>();
         string? startingAfter = null;
         for (var page = 0; page < MaxPages; page++)
         {
-            var content = await GetAsync(client, PathOf(customerId, startingAfter), cancellationToken).ConfigureAwait(false);
+            var content = await stripe.GetAsync(PathOf(customerId, startingAfter), "the customer's active entitlements", cancellationToken).ConfigureAwait(false);
             var (pageKeys, hasMore, lastId) = Parse(content);
             keys.AddRange(pageKeys);
             if (!hasMore)
@@ -55,24 +38,6 @@ public sealed class StripeActiveEntitlements(IOptions<StripeApiOptions> options,
         }
 
         throw new StripeReadException(false, $"Stripe's active entitlements of the customer did not end after {MaxPages} pages.");
-    }
-
-    private async Task<string> GetAsync(StripeClient client, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await client.RawRequestAsync(HttpMethod.Get, path, null, null, cancellationToken).ConfigureAwait(false)).Content;
-        }
-        catch (StripeException ex)
-        {
-            var status = (int)ex.HttpStatusCode;
-            var transient = ex.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || status >= 500 || status == 0;
-            throw new StripeReadException(transient, $"Stripe refused to list active entitlements ({status}{(ex.StripeError?.Code is { } code ? $" {code}" : string.Empty)}): {ex.StripeError?.Message ?? ex.Message}", ex);
-        }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw new StripeReadException(true, $"Stripe's active entitlements did not answer ({(ex is OperationCanceledException ? $"timed out after {_options.Timeout.TotalMilliseconds:0} ms, {StripeApiOptions.TimeoutSetting}" : ex.Message)}).", ex);
-        }
     }
 
     private static string PathOf(string customerId, string? startingAfter)
@@ -123,10 +88,4 @@ public sealed class StripeActiveEntitlements(IOptions<StripeApiOptions> options,
     }
 
     private static StripeReadException Malformed(string why) => new(false, $"Stripe's active entitlements answer cannot be read: {why}.");
-}
-
-/// <summary>Stripe did not answer a read; a transient failure is worth retrying.</summary>
-public sealed class StripeReadException(bool isTransient, string message, Exception? inner = null) : Exception(message, inner)
-{
-    public bool IsTransient { get; } = isTransient;
 }
