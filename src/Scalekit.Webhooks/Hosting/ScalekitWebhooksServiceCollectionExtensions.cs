@@ -102,6 +102,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         services.AddSalesforce(configuration);
+        // After the CRM's: an applied organization event queues its account update before billing syncs.
+        services.TryAddSingleton<OrganizationLinkedListener>();
+        services.AddSingleton<IAppliedEventListener>(provider => provider.GetRequiredService<OrganizationLinkedListener>());
         services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
