@@ -83,7 +83,9 @@ public sealed partial class StripeEventRecovery(
             return;
         }
 
-        var start = await StartAsync(time.GetUtcNow() - StripeRecoveryOptions.ScheduledWindow, "schedule", cancellationToken).ConfigureAwait(false);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(StripeRecoveryOptions.StartBudget);
+        var start = await StartAsync(time.GetUtcNow() - StripeRecoveryOptions.ScheduledWindow, "schedule", budget.Token).ConfigureAwait(false);
         if (start.Run is null)
         {
             Log.ScheduledNotStarted(logger, start.Problem!);
