@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
