@@ -4,9 +4,9 @@ using Scalekit.Webhooks.Privacy;
 namespace Scalekit.Functions;
 
 /// <summary>The daily payload retention run, on the cron in the PAYLOAD_RETENTION_SCHEDULE setting.</summary>
-public sealed class PayloadRetentionFunctions(PayloadRetention retention)
+public sealed class PayloadRetentionFunctions(TimerJobs jobs)
 {
     [Function(nameof(PayloadRetentionRun))]
     public Task PayloadRetentionRun([TimerTrigger("%" + RetentionOptions.ScheduleSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        retention.RunOnceAsync(cancellationToken);
+        jobs.RetainPayloadsAsync(cancellationToken);
 }

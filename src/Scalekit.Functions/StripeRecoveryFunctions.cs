@@ -11,7 +11,7 @@ namespace Scalekit.Functions;
 /// Recovery of missed Stripe events: the operations routes that start and read a run, its queue (retries and the
 /// poison move are the runtime's), and the scheduled run on STRIPE_RECONCILE_SCHEDULE.
 /// </summary>
-public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, RecoveryRequestHandler handler)
+public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, RecoveryRequestHandler handler, TimerJobs jobs)
 {
     [Function(nameof(OpsReconcileStripe))]
     public async Task<IActionResult> OpsReconcileStripe([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.ReconcileStripe)] HttpRequest request)
@@ -34,5 +34,5 @@ public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, Recove
 
     [Function(nameof(StripeReconcileSchedule))]
     public Task StripeReconcileSchedule([TimerTrigger("%" + StripeRecoveryOptions.ScheduleSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        recovery.RunScheduledAsync(cancellationToken);
+        jobs.RecoverStripeEventsAsync(cancellationToken);
 }

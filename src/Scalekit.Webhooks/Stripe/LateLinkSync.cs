@@ -98,7 +98,7 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
 
     private static partial class Log
     {
-        [LoggerMessage(5010, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
+        [LoggerMessage(5110, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
         public static partial void RecheckFailed(ILogger logger, Exception exception, string customerId);
     }
 }
