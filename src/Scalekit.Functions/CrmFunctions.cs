@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Functions;

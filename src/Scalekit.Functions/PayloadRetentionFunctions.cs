@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Privacy;
 
 namespace Scalekit.Functions;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe.Recovery;
