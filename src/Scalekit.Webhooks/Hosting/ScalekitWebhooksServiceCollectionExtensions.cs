@@ -9,6 +9,7 @@ using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
+using Scalekit.Webhooks.Onboarding.Checkout;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
@@ -70,6 +71,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddSettings<DeadLetterOptions, DeadLetterOptionsValidator>(options => DeadLetterOptions.Bind(options, configuration));
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<TimerJobs>();
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, BillingHealth>());
@@ -105,6 +107,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         services.AddSalesforce(configuration);
+        // After the CRM's: an applied organization event queues its account update before billing syncs.
+        services.TryAddSingleton<OrganizationLinkedListener>();
+        services.AddSingleton<IAppliedEventListener>(provider => provider.GetRequiredService<OrganizationLinkedListener>());
         services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
@@ -112,6 +117,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddOnboarding(configuration);
         services.AddStripeRecovery(configuration);
         services.AddBillingBeyondPlanMap(configuration);
+        services.AddCheckoutOnboarding(configuration);
         return services;
     }
 }

@@ -3,19 +3,18 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.ScalekitApi;
-using Scalekit.Webhooks.Stripe.Checkout;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features, IOptions<CheckoutOnboardingOptions> checkout) : IIntegrationHealth
+public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
 {
     public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var report = await ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken).ConfigureAwait(false);
         // A broken billing setting shows until something failed more recently.
-        var problem = BillingSettingsReport.Problems(features.Value, checkout.Value).FirstOrDefault();
+        var problem = BillingSettingsReport.Problems(features.Value).FirstOrDefault();
         return problem is null || report.LastError is not null ? report : report with { LastError = problem };
     }
 

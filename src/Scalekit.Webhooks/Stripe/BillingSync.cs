@@ -282,13 +282,13 @@ public sealed partial class BillingSync(
 
     private static partial class Log
     {
-        [LoggerMessage(5001, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Result} (version {Version})")]
+        [LoggerMessage(5101, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Result} (version {Version})")]
         public static partial void Synced(ILogger logger, string customerId, string organizationId, string result, long version);
 
-        [LoggerMessage(5002, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): would update organization {OrganizationId} for customer {CustomerId}: {Plan}")]
+        [LoggerMessage(5102, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): would update organization {OrganizationId} for customer {CustomerId}: {Plan}")]
         public static partial void DryRun(ILogger logger, string customerId, string organizationId, string plan);
 
-        [LoggerMessage(5003, LogLevel.Warning, "Billing sync lease of customer {CustomerId} ran out while writing; writing the newest state again")]
+        [LoggerMessage(5103, LogLevel.Warning, "Billing sync lease of customer {CustomerId} ran out while writing; writing the newest state again")]
         public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }

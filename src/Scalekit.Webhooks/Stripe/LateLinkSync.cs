@@ -149,10 +149,10 @@ public sealed partial class LateLinkSync(
 
     private static partial class Log
     {
-        [LoggerMessage(5010, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
+        [LoggerMessage(5110, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
         public static partial void RecheckFailed(ILogger logger, Exception exception, string customerId);
 
-        [LoggerMessage(5011, LogLevel.Warning, "The active entitlements of late-linked customer {CustomerId} could not be read; its features stay as the last summary said: {Problem}")]
+        [LoggerMessage(5111, LogLevel.Warning, "The active entitlements of late-linked customer {CustomerId} could not be read; its features stay as the last summary said: {Problem}")]
         public static partial void EntitlementsUnread(ILogger logger, string customerId, string problem);
     }
 }

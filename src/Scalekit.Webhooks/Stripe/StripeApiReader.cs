@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Onboarding;
 using Stripe;
 
 namespace Scalekit.Webhooks.Stripe;

@@ -5,7 +5,6 @@ using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Stripe.Checkout;
 using Scalekit.Webhooks.Stripe.Entitlements;
 using Stripe;
 
@@ -18,7 +17,7 @@ namespace Scalekit.Webhooks.Stripe;
 /// map, or with <c>BILLING_FEATURE_SOURCE=entitlements</c> from the newest entitlement summary
 /// (<see cref="BillingState.WithEntitlements"/>), which then switches features on its own.
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options, IOptions<BillingFeatureOptions> features, CheckoutOnboarding checkoutOnboarding) : IEventProcessor
+public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options, IOptions<BillingFeatureOptions> features, IEnumerable<ICheckoutCompletedListener> checkoutListeners) : IEventProcessor
 {
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -165,10 +164,13 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             [Column.ClientReferenceId] = session.ClientReferenceId,
         });
         var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
-        if (checkoutOnboarding.Enabled && session.Mode == "subscription")
+        foreach (var listener in checkoutListeners)
         {
-            // Whatever else changed the customer since: the onboarding is keyed by the customer, so starting it again finds the same one.
-            return await checkoutOnboarding.StartAsync(session, cancellationToken).ConfigureAwait(false) with { CustomerId = session.CustomerId };
+            // Whatever else changed the customer since: onboarding is keyed by the customer, so a repeat finds the same one.
+            if (await listener.CheckoutCompletedAsync(session, cancellationToken).ConfigureAwait(false) is { } reaction)
+            {
+                return reaction with { CustomerId = session.CustomerId };
+            }
         }
 
         return result == ApplyResult.Stale

@@ -5,7 +5,7 @@ using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Stripe.Checkout;
+using Scalekit.Webhooks.Onboarding.Checkout;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;

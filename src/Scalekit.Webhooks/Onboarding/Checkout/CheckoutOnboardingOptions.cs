@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Scalekit.Webhooks.Stripe.Checkout;
+namespace Scalekit.Webhooks.Onboarding.Checkout;
 
 /// <summary>
 /// Whether a completed Checkout starts the customer's onboarding. A value that is not a boolean never stops start-up:

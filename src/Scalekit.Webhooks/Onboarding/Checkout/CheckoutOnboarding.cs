@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe;
 
-namespace Scalekit.Webhooks.Stripe.Checkout;
+namespace Scalekit.Webhooks.Onboarding.Checkout;
 
 /// <summary>
 /// Starts the onboarding of a customer whose Checkout completed (<c>ONBOARDING_FROM_CHECKOUT=true</c>), exactly as
@@ -19,9 +19,18 @@ public sealed class CheckoutOnboarding(
     ReadModel readModel,
     StripeApiReader stripe,
     IOptions<BillingOptions> billing,
-    IOptions<CheckoutOnboardingOptions> options)
+    IOptions<CheckoutOnboardingOptions> options) : ICheckoutCompletedListener
 {
     public bool Enabled => options.Value.Enabled && options.Value.Problem is null;
+
+    /// <summary>Starts the onboarding for a subscription-mode session when <c>ONBOARDING_FROM_CHECKOUT=true</c>; null otherwise.</summary>
+    public async Task<ProcessingOutcome?> CheckoutCompletedAsync(global::Stripe.Checkout.Session session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return Enabled && session.Mode == "subscription" && session.CustomerId is not null
+            ? await StartAsync(session, cancellationToken).ConfigureAwait(false)
+            : null;
+    }
 
     /// <summary>
     /// The outcome of starting the onboarding of <paramref name="session"/>'s customer. A request the onboarding would
