@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
@@ -10,8 +11,8 @@ internal static class BillingRegistration
 {
     public static IServiceCollection AddBillingBeyondPlanMap(this IServiceCollection services, IConfiguration configuration)
     {
-        // No validator: a broken setting turns off only billing's use of it (BillingFeatureOptions.Problem), never start-up.
-        services.AddOptions<BillingFeatureOptions>().Configure(options => BillingFeatureOptions.Bind(options, configuration));
+        // A broken setting turns off only billing's use of it (BillingFeatureOptions.Problem), never start-up.
+        services.AddSettings<BillingFeatureOptions, BillingFeatureOptionsValidator>(options => BillingFeatureOptions.Bind(options, configuration));
         services.TryAddSingleton<StripeApiReader>();
         services.TryAddSingleton<StripeActiveEntitlements>();
         services.AddHostedService<BillingSettingsReport>();

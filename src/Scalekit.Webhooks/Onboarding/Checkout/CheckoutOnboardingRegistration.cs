@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding.Checkout;
@@ -13,8 +14,8 @@ internal static partial class CheckoutOnboardingRegistration
 {
     public static IServiceCollection AddCheckoutOnboarding(this IServiceCollection services, IConfiguration configuration)
     {
-        // No validator: a broken value turns off only this (CheckoutOnboardingOptions.Problem), never start-up.
-        services.AddOptions<CheckoutOnboardingOptions>().Configure(options => CheckoutOnboardingOptions.Bind(options, configuration));
+        // A broken value turns off only this (CheckoutOnboardingOptions.Problem), never start-up.
+        services.AddSettings<CheckoutOnboardingOptions, CheckoutOnboardingOptionsValidator>(options => CheckoutOnboardingOptions.Bind(options, configuration));
         services.TryAddSingleton<CheckoutOnboarding>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICheckoutCompletedListener, CheckoutOnboarding>(provider => provider.GetRequiredService<CheckoutOnboarding>()));
         services.AddHostedService<SettingReport>();
