@@ -4,7 +4,6 @@ using Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 

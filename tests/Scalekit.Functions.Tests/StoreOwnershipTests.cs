@@ -8,7 +8,7 @@ public class StoreOwnershipTests
 {
     private static readonly string[] Stores =
     [
-        "src/Scalekit.Webhooks/State/StateStore.cs",
+        "src/Scalekit.Webhooks/Storage/StateStore.cs",
         "src/Scalekit.Webhooks/State/ReadModel.cs",
         "src/Scalekit.Webhooks/Stripe/CustomerBillingStore.cs",
         "src/Scalekit.Webhooks/Stripe/OrganizationLinks.cs",

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Privacy;

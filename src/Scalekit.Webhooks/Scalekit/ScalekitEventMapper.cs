@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 
 namespace Scalekit.Webhooks.Scalekit;

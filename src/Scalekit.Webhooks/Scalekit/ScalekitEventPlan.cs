@@ -1,4 +1,4 @@
-using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 
 namespace Scalekit.Webhooks.Scalekit;

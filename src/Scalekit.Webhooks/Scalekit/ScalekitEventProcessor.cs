@@ -2,6 +2,7 @@ using System.Text.Json;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 
 

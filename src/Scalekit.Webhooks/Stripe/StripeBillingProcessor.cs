@@ -5,6 +5,7 @@ using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Stripe;
 
 namespace Scalekit.Webhooks.Stripe;

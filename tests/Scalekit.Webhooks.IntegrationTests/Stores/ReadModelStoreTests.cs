@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing;
 
