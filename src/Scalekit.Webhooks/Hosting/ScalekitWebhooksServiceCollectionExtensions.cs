@@ -54,7 +54,14 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<StateStore>();
-        services.TryAddSingleton<ReadModel>();
+        services.TryAddSingleton<OrganizationStore>();
+        services.TryAddSingleton<OrganizationDomainStore>();
+        services.TryAddSingleton<DirectoryUserStore>();
+        services.TryAddSingleton<DirectoryGroupStore>();
+        services.TryAddSingleton<MembershipStore>();
+        services.TryAddSingleton<SubscriptionStore>();
+        services.TryAddSingleton<CustomerStore>();
+        services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));

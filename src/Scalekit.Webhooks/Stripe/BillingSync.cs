@@ -26,7 +26,7 @@ public sealed partial class BillingSync(
     IOptions<BillingOptions> billingOptions,
     OrganizationLinks links,
     CustomerBillingStore store,
-    ReadModel readModel,
+    OrganizationStore organizations,
     TimeProvider time,
     ILogger<BillingSync> logger)
 {
@@ -266,7 +266,7 @@ public sealed partial class BillingSync(
             return NotLinked(row, now);
         }
 
-        var current = await readModel.OrganizationMetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var current = await organizations.MetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
         var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
         if (!merge.Fits)
         {

@@ -68,9 +68,9 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         Assert.Equal(ProcessingStatus.Ignored, ignored.Status);
         Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.Detail, StringComparison.Ordinal);
         Assert.Equal(ProcessingStatus.Processed, applied.Status);
-        var organizations = host.Host.Services.GetRequiredService<ReadModel>();
-        Assert.Null(await organizations.OrganizationAsync(other));
-        Assert.NotNull(await organizations.OrganizationAsync(mine));
+        var organizations = host.Host.Services.GetRequiredService<OrganizationStore>();
+        Assert.Null(await organizations.GetAsync(other));
+        Assert.NotNull(await organizations.GetAsync(mine));
     }
 
     private async Task<LedgerEntry> PostAndSettleAsync(WebhookSource source, string body)

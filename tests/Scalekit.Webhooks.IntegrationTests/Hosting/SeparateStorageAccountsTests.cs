@@ -76,7 +76,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
             async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the event's final status in the ledger account");
         Assert.Equal(ProcessingStatus.Processed, entry.Status);
-        var organization = await new ReadModel(SeparateStorageAccountsFixture.Only(host.StateStorage)).OrganizationAsync(organizationId);
+        var organization = await new OrganizationStore(SeparateStorageAccountsFixture.Only(host.StateStorage)).GetAsync(organizationId);
         Assert.NotNull(organization);
 
         // The queue account holds queues and nothing else; the ledger is on its own account only.
