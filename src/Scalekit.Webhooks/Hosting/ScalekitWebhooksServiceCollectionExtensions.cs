@@ -17,6 +17,7 @@ using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.Hosting;
 
@@ -82,11 +83,15 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddSettings<RetentionOptions, RetentionOptionsValidator>(options => RetentionOptions.Bind(options, configuration));
         services.TryAddSingleton<PayloadRetention>();
         services.TryAddSingleton<PersonalDataEraser>();
+        services.TryAddSingleton<ErasureJobStore>();
+        services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<AuditTrail>();
         foreach (var table in ReadModel.PersonalData)
         {
             services.AddSingleton(table);
         }
+
+        services.AddSingleton(CustomerStore.PersonalData);
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
         services.AddSingleton(EmployeeStore.PersonalData);
@@ -114,6 +119,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
+        services.AddStripeRecovery(configuration);
         return services;
     }
 }

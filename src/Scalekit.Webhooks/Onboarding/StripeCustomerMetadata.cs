@@ -32,6 +32,12 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
             throw new StripeWriteException(false, problem);
         }
 
+        // Stripe.net escapes the id into /v1/customers/{id}, where "." and ".." would resolve to another route.
+        if (!Hosting.UrlPathSegment.IsUsable(customerId))
+        {
+            throw new StripeWriteException(false, "The Stripe customer id is empty, '.' or '..'; nothing was sent.");
+        }
+
         var client = new StripeClient(new StripeClientOptions
         {
             ApiKey = _options.ApiKey,

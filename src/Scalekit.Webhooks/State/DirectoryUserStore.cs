@@ -98,7 +98,8 @@ public sealed class DirectoryUserStore(StateStore rows, StorageClients clients)
     /// <summary>The directory users' personal data: which columns hold it and where each kind of subject is found.</summary>
     public static PersonalDataTable PersonalData { get; } = new(StateTables.DirectoryUsers,
         [Email, Name, GivenName, FamilyName, PreferredUsername, EmployeeId, Department, Title, Manager, CostCenter, Division, Organization, CustomAttributes, DpId],
-        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey) });
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey) },
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey), [ErasureSubjectKind.Email] = Email });
 
     private readonly TableClient _users = clients.Tables.GetTableClient(StateTables.DirectoryUsers);
 

@@ -24,7 +24,8 @@ public sealed class MembershipStore(StorageClients clients)
     /// <summary>The memberships' personal data: which columns hold it and where each kind of subject is found.</summary>
     public static PersonalDataTable PersonalData { get; } = new(StateTables.Memberships,
         [Email],
-        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) });
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) },
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) });
 
     private readonly TableClient _table = clients.Tables.GetTableClient(StateTables.Memberships);
 

@@ -23,7 +23,8 @@ public static class UserStore
     /// <summary>The users' personal data: which columns hold it and where each kind of subject is found.</summary>
     public static PersonalDataTable PersonalData { get; } = new(StateTables.Users,
         [Email, ExternalId, Metadata, GivenName, FamilyName, Name],
-        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) });
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) },
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey), [ErasureSubjectKind.Email] = Email });
 
     internal static StateChange Row(UserChange change) => new(StateTables.Users, change.Id, change.Id, new Dictionary<string, object?>(6, StringComparer.Ordinal)
     {

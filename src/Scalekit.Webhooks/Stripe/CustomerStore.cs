@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
@@ -50,6 +51,11 @@ public sealed class CustomerStore(StateStore rows, StorageClients clients)
     private const string CheckoutSubscriptionId = "CheckoutSubscriptionId";
     private const string ClientReferenceId = "ClientReferenceId";
     private const string ActiveEntitlements = "ActiveEntitlements";
+
+    /// <summary>A Stripe customer's email and name, as <c>customer.deleted</c> left them.</summary>
+    public static PersonalDataTable PersonalData { get; } = new(StateTables.Customers,
+        [Email, Name],
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = Email });
 
     private readonly TableClient _table = clients.Tables.GetTableClient(StateTables.Customers);
 
