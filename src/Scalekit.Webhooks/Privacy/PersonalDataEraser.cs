@@ -19,7 +19,7 @@ public sealed partial class PersonalDataEraser(
     StateStore readModel,
     DeadLetterStore deadLetterStore,
     IEnumerable<PersonalDataTable> tables,
-    EventLedger ledger,
+    EventLedgerMaintenance ledger,
     PayloadStore payloads,
     ILogger<PersonalDataEraser> logger)
 {

@@ -41,7 +41,7 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
         if (result.Result != SyncResults.WaitingForOrganization)
         {
             var outcome = StripeBillingProcessor.OutcomeOf(result);
-            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome.Status, outcome.Detail, cancellationToken).ConfigureAwait(false);
+            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome, cancellationToken).ConfigureAwait(false);
         }
 
         return result;

@@ -36,7 +36,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
     [Fact]
     public async Task Retention_RemovesPayloadsOfSettledEventsOlderThan30Days_KeepsLedgerEntries_AndDeletesOldResolvedDeadLetters()
     {
-        var ledger = Service<EventLedger>();
+        var ledger = Service<EventLedgerQueries>();
         var payloads = Service<PayloadStore>();
         var deadLetters = Service<DeadLetterStore>();
         var processed = await StoreAsync(ProcessingStatus.Processed);
@@ -101,7 +101,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.False(directoryUser.ContainsKey("Department"));
         Assert.Equal(userEvent, directoryUser.GetString(StateStore.LastEventId));
         Assert.False((await RowAsync(StateTables.Users, userId, userId)).ContainsKey("Email"));
-        var ledger = Service<EventLedger>();
+        var ledger = Service<EventLedgerQueries>();
         Assert.Null((await ledger.FindAsync(ScalekitSource.Id, userEvent))!.Payload);
         Assert.Null((await ledger.FindAsync(ScalekitSource.Id, memberEvent))!.Payload);
         Assert.Contains(other, (await ledger.FindAsync(ScalekitSource.Id, otherEvent))!.Payload, StringComparison.Ordinal);
@@ -264,7 +264,13 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         }
         else
         {
-            await ledger.CompleteAsync(claim, status, "test", null, null);
+            await ledger.CompleteAsync(claim, status switch
+            {
+                ProcessingStatus.Processed => ProcessingOutcome.Applied("test"),
+                ProcessingStatus.Ignored => ProcessingOutcome.Ignored("test"),
+                ProcessingStatus.Parked => ProcessingOutcome.Parked("test"),
+                _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no outcome for this status in this test"),
+            });
         }
 
         return eventId;
@@ -278,7 +284,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         await Service<ScalekitStateApplier>().ApplyAsync(document.RootElement, new EventStamp(options.OccurredAt, eventId, type));
         var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_" + eventId, EventId = eventId, EventType = type, ReceivedAt = host.Time.GetUtcNow() };
         var ledger = Service<EventLedger>();
-        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingStatus.Processed, "applied", null, null);
+        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingOutcome.Applied("applied"));
         return eventId;
     }
 
