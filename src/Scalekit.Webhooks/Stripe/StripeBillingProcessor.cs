@@ -33,14 +33,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Parked(problem);
         }
 
-        try
-        {
-            return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PermanentSyncException ex)
-        {
-            return ProcessingOutcome.Parked(ex.Message) with { CustomerId = CustomerOf(stripeEvent) };
-        }
+        return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryParse(ReadOnlyMemory<byte> payload, [NotNullWhen(true)] out Event? stripeEvent, out string problem)
@@ -182,7 +175,9 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     {
         var stored = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
+        return result.Result == SyncResults.Refused
+            ? ProcessingOutcome.Parked(result.Detail) with { CustomerId = customerId }
+            : OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
