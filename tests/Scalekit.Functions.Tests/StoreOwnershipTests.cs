@@ -29,7 +29,7 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/DeadLetters/DeadLetterStore.cs",
         "src/Scalekit.Webhooks/Hr/EmployeeStore.cs",
         "src/Scalekit.Webhooks/Operations/AuditTrail.cs",
-        "src/Scalekit.Webhooks/Processing/EventLedger.cs",
+        "src/Scalekit.Webhooks/Processing/EventLedgerRows.cs",
         "src/Scalekit.Webhooks/Crm/AccountLinks.cs",
         "src/Scalekit.Webhooks/Crm/CrmSyncStore.cs",
         "src/Scalekit.Webhooks/Onboarding/OnboardingStore.cs",

@@ -47,6 +47,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             provider.GetRequiredService<StorageClients>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<LedgerOptions>>().Value.ClaimLease));
+        services.TryAddSingleton<EventLedgerQueries>();
+        services.TryAddSingleton<EventLedgerMaintenance>();
         services.TryAddSingleton<EventConsumer>();
         foreach (var source in EventSources.All)
         {

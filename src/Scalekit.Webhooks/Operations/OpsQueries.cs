@@ -17,7 +17,7 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 /// </summary>
 public sealed class OpsQueries(
     StorageClients clients,
-    EventLedger ledger,
+    EventLedgerQueries ledger,
     PayloadStore payloads,
     DeadLetterStore deadLetters,
     OrganizationStore organizations,

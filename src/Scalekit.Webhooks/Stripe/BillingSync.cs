@@ -36,8 +36,9 @@ public sealed partial class BillingSync(
 
     /// <summary>
     /// Returns once Scalekit holds version <paramref name="version"/> of the customer's state or a newer one (or the
-    /// attempt found no organization). Throws <see cref="PermanentSyncException"/> when the write is refused and
-    /// <see cref="BillingSyncBusyException"/> when another consumer held the customer for longer than a lease.
+    /// attempt found no organization), or a result of <see cref="SyncResults.Refused"/> with the reason when the write
+    /// is refused (settings, or Scalekit itself). Throws <see cref="BillingSyncBusyException"/> when another consumer
+    /// held the customer for longer than a lease.
     /// </summary>
     /// <remarks>
     /// <paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).
@@ -49,7 +50,7 @@ public sealed partial class BillingSync(
         if (scalekitOptions.Value.CredentialsProblem is { } problem)
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
-            throw new PermanentSyncException(problem);
+            return new SyncResult(SyncResults.Refused, null, problem, version);
         }
 
         var leaseId = Guid.NewGuid().ToString("N");
@@ -133,12 +134,9 @@ public sealed partial class BillingSync(
             }
 
             Log.Synced(logger, held.CustomerId, attempt!.OrganizationId ?? "(none)", attempt.Result, version);
-            if (attempt.Result == SyncResults.Refused)
-            {
-                throw new PermanentSyncException(attempt.Reason);
-            }
-
-            return new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
+            return attempt.Result == SyncResults.Refused
+                ? new SyncResult(SyncResults.Refused, attempt.OrganizationId, attempt.Reason, version)
+                : new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
         }
     }
 

@@ -39,14 +39,7 @@ public sealed class StripeBillingProcessor(
             return ProcessingOutcome.Parked(problem);
         }
 
-        try
-        {
-            return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PermanentSyncException ex)
-        {
-            return ProcessingOutcome.Parked(ex.Message) with { CustomerId = CustomerOf(stripeEvent) };
-        }
+        return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryParse(ReadOnlyMemory<byte> payload, [NotNullWhen(true)] out Event? stripeEvent, out string problem)
@@ -167,7 +160,9 @@ public sealed class StripeBillingProcessor(
     {
         var stored = await billing.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
+        return result.Result == SyncResults.Refused
+            ? ProcessingOutcome.Parked(result.Detail) with { CustomerId = customerId }
+            : OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)

@@ -79,7 +79,7 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         using var response = await host.Client.PostAsync(source.Name, body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         LedgerEntry? row = null;
         await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(source, eventId))?.Status.IsFinal() == true);
         return row!;

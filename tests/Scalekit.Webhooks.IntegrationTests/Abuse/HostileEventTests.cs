@@ -67,7 +67,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             eventIds.Add((label, source, eventId));
         }
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         foreach (var (label, source, eventId) in eventIds)
         {
             LedgerEntry? row = null;
@@ -101,7 +101,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
 
         await PostAsync(eventId, ScalekitSource.Id, body.ToJsonString());
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         LedgerEntry? row = null;
         await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(ScalekitSource.Id, eventId))?.Status.IsFinal() == true, TimeSpan.FromSeconds(60));
         Assert.Equal(1, row!.Attempts);

@@ -177,7 +177,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
     protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
-        return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, envelope.EventId))!;
+        return (await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(StripeSource.Id, envelope.EventId))!;
     }
 }
 

@@ -147,7 +147,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         Assert.Equal(1, row.Attempts);
     }
 
-    private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
+    private EventLedgerQueries Ledger => host.Host.Services.GetRequiredService<EventLedgerQueries>();
 
     private TableClient Table(string name) => host.Clients.Tables.GetTableClient(name);
 

@@ -33,7 +33,7 @@ public class StorageMigrationTests
     private static async Task MigrateAndCheckAsync(StorageFixture storage)
     {
         await WriteOldRowsAsync(storage.Clients);
-        var migration = new StorageMigration(storage.State, storage.Billing, new EventLedger(storage.Clients, TimeProvider.System));
+        var migration = new StorageMigration(storage.State, storage.Billing, new EventLedgerMaintenance(storage.Clients, TimeProvider.System));
 
         var dryRun = await migration.RunAsync(dryRun: true);
 
