@@ -71,7 +71,7 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     public static IEnumerable<string> PartitionsOf(string source) => EventLedgerRows.PartitionsOf(source);
 
     /// <summary>
-    /// Claims the event for processing; returns null when it is done already. Throws <see cref="EventInProgressException"/>
+    /// Claims the event for processing; returns null when it is done already. Throws <see cref="RowBusyException"/>
     /// while another consumer holds a live claim, so this delivery is retried later rather than dropped: if that
     /// consumer died, its claim runs out and a retry takes over.
     /// </summary>
@@ -109,9 +109,9 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
                 return null;
             }
 
-            if (status == ProcessingStatus.Processing && existing.GetDateTimeOffset(Columns.LeaseUntil) is { } until && until > now)
+            if (status == ProcessingStatus.Processing && RowLease.HeldUntil(existing, Columns.LeaseUntil, now) is { } until)
             {
-                throw new EventInProgressException(envelope.Source, envelope.EventId, until);
+                throw new RowBusyException($"{envelope.Source.Name} event {envelope.EventId}", until);
             }
 
             var attempts = (existing.GetInt32(Columns.Attempts) ?? 0) + 1;
@@ -359,7 +359,3 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
 
 /// <summary>A consumer's hold on one ledger row.</summary>
 public sealed record LedgerClaim(string PartitionKey, string RowKey, ETag ETag, int Attempt);
-
-/// <summary>Another consumer is applying the same event right now; the queue retries this delivery later.</summary>
-public sealed class EventInProgressException(WebhookSource source, string eventId, DateTimeOffset claimedUntil)
-    : Exception($"{source.Name} event {eventId} is being processed by another consumer (claimed until {claimedUntil:O}); this delivery will be retried.");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Stripe;
 
@@ -37,7 +38,7 @@ public sealed partial class BillingSync(
     /// <summary>
     /// Returns once Scalekit holds version <paramref name="version"/> of the customer's state or a newer one (or the
     /// attempt found no organization), or a result of <see cref="SyncResults.Refused"/> with the reason when the write
-    /// is refused (settings, or Scalekit itself). Throws <see cref="BillingSyncBusyException"/> when another consumer
+    /// is refused (settings, or Scalekit itself). Throws <see cref="RowBusyException"/> when another consumer
     /// held the customer for longer than a lease.
     /// </summary>
     /// <remarks>
@@ -73,7 +74,7 @@ public sealed partial class BillingSync(
             {
                 if (now >= giveUpAt)
                 {
-                    throw new BillingSyncBusyException(customerId, until);
+                    throw new RowBusyException($"The billing sync of customer {customerId}", until);
                 }
 
                 await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
@@ -288,10 +289,6 @@ public sealed partial class BillingSync(
         public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }
-
-/// <summary>Another consumer held the customer's sync for a whole lease; the queue retries this event later.</summary>
-public sealed class BillingSyncBusyException(string customerId, DateTimeOffset leasedUntil)
-    : Exception($"The billing sync of customer {customerId} is held by another consumer until {leasedUntil:O}; this event will be retried.");
 
 /// <summary>
 /// Scalekit did not take a billing write before the sync lease it was sent under was about to run out; nothing more

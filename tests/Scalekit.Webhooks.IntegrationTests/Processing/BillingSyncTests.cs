@@ -321,7 +321,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         {
             await Task.WhenAll(racers);
         }
-        catch (EventInProgressException)
+        catch (RowBusyException)
         {
             // A consumer that lost the race leaves its delivery to the queue's retry.
         }
