@@ -48,6 +48,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             provider.GetRequiredService<StorageClients>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<LedgerOptions>>().Value.ClaimLease));
+        services.TryAddSingleton<EventLedgerQueries>();
+        services.TryAddSingleton<EventLedgerMaintenance>();
         services.TryAddSingleton<EventConsumer>();
         foreach (var source in EventSources.All)
         {
@@ -56,7 +58,14 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<StateStore>();
-        services.TryAddSingleton<ReadModel>();
+        services.TryAddSingleton<OrganizationStore>();
+        services.TryAddSingleton<OrganizationDomainStore>();
+        services.TryAddSingleton<DirectoryUserStore>();
+        services.TryAddSingleton<DirectoryGroupStore>();
+        services.TryAddSingleton<MembershipStore>();
+        services.TryAddSingleton<SubscriptionStore>();
+        services.TryAddSingleton<CustomerStore>();
+        services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
@@ -85,6 +94,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         {
             services.AddSingleton(table);
         }
+
+        services.AddSingleton(CustomerStore.PersonalData);
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
         services.AddSingleton(EmployeeStore.PersonalData);

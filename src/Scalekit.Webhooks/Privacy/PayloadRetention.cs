@@ -21,7 +21,7 @@ public sealed record RetentionRun(int LedgerPayloads, int DeadLetters, bool OutO
 /// </summary>
 public sealed partial class PayloadRetention(
     DeadLetterStore deadLetters,
-    EventLedger ledger,
+    EventLedgerMaintenance ledger,
     PayloadStore payloads,
     IOptions<RetentionOptions> options,
     TimeProvider time,

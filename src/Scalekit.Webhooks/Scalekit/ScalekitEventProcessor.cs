@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Scalekit;
 

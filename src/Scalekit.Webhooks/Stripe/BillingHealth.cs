@@ -8,7 +8,7 @@ using Scalekit.Webhooks.Stripe.Entitlements;
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
+public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
 {
     public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
@@ -19,7 +19,7 @@ public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> 
     }
 
     /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
-    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedgerQueries ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var source = profile.Source;
         var name = profile.Integration ?? source.Name;

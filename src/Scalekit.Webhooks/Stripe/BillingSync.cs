@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
@@ -28,7 +29,7 @@ public sealed partial class BillingSync(
     IOptions<BillingFeatureOptions> featureOptions,
     OrganizationLinks links,
     CustomerBillingStore store,
-    ReadModel readModel,
+    OrganizationStore organizations,
     TimeProvider time,
     ILogger<BillingSync> logger)
 {
@@ -38,8 +39,9 @@ public sealed partial class BillingSync(
 
     /// <summary>
     /// Returns once Scalekit holds version <paramref name="version"/> of the customer's state or a newer one (or the
-    /// attempt found no organization). Throws <see cref="PermanentSyncException"/> when the write is refused and
-    /// <see cref="BillingSyncBusyException"/> when another consumer held the customer for longer than a lease.
+    /// attempt found no organization), or a result of <see cref="SyncResults.Refused"/> with the reason when the write
+    /// is refused (settings, or Scalekit itself). Throws <see cref="RowBusyException"/> when another consumer
+    /// held the customer for longer than a lease.
     /// </summary>
     /// <remarks>
     /// <paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).
@@ -51,7 +53,7 @@ public sealed partial class BillingSync(
         if (scalekitOptions.Value.CredentialsProblem is { } problem)
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
-            throw new PermanentSyncException(problem);
+            return new SyncResult(SyncResults.Refused, null, problem, version);
         }
 
         var leaseId = Guid.NewGuid().ToString("N");
@@ -74,7 +76,7 @@ public sealed partial class BillingSync(
             {
                 if (now >= giveUpAt)
                 {
-                    throw new BillingSyncBusyException(customerId, until);
+                    throw new RowBusyException($"The billing sync of customer {customerId}", until);
                 }
 
                 await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
@@ -135,12 +137,9 @@ public sealed partial class BillingSync(
             }
 
             Log.Synced(logger, held.CustomerId, attempt!.OrganizationId ?? "(none)", attempt.Result, version);
-            if (attempt.Result == SyncResults.Refused)
-            {
-                throw new PermanentSyncException(attempt.Reason);
-            }
-
-            return new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
+            return attempt.Result == SyncResults.Refused
+                ? new SyncResult(SyncResults.Refused, attempt.OrganizationId, attempt.Reason, version)
+                : new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
         }
     }
 
@@ -268,7 +267,7 @@ public sealed partial class BillingSync(
             return NotLinked(row, now);
         }
 
-        var current = await readModel.OrganizationMetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var current = await organizations.MetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
         var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
         if (!merge.Fits)
         {
@@ -292,10 +291,6 @@ public sealed partial class BillingSync(
         public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }
-
-/// <summary>Another consumer held the customer's sync for a whole lease; the queue retries this event later.</summary>
-public sealed class BillingSyncBusyException(string customerId, DateTimeOffset leasedUntil)
-    : Exception($"The billing sync of customer {customerId} is held by another consumer until {leasedUntil:O}; this event will be retried.");
 
 /// <summary>
 /// Scalekit did not take a billing write before the sync lease it was sent under was about to run out; nothing more

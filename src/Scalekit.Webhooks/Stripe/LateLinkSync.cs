@@ -50,24 +50,16 @@ public sealed partial class LateLinkSync(
         }
 
         var wasWaiting = row.LastAttempt?.Result is SyncResults.WaitingForOrganization or SyncResults.NoLinkedOrganization;
-        SyncResult result;
-        try
+        var result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (wasWaiting && features.Value.UsesEntitlements && SyncResults.Written(result.Result))
         {
-            result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (wasWaiting && features.Value.UsesEntitlements && SyncResults.Written(result.Result))
-            {
-                result = await ReadEntitlementsAsync(customerId, result, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (PermanentSyncException ex)
-        {
-            result = new SyncResult(SyncResults.Refused, null, ex.Message, row.DesiredVersion);
+            result = await ReadEntitlementsAsync(customerId, result, cancellationToken).ConfigureAwait(false);
         }
 
         if (result.Result != SyncResults.WaitingForOrganization)
         {
             var outcome = StripeBillingProcessor.OutcomeOf(result);
-            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome.Status, outcome.Detail, cancellationToken).ConfigureAwait(false);
+            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome, cancellationToken).ConfigureAwait(false);
         }
 
         return result;

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text;
-using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe.Entitlements;
 using Stripe;
 
@@ -17,7 +17,15 @@ namespace Scalekit.Webhooks.Stripe;
 /// map, or with <c>BILLING_FEATURE_SOURCE=entitlements</c> from the newest entitlement summary
 /// (<see cref="BillingState.WithEntitlements"/>), which then switches features on its own.
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options, IOptions<BillingFeatureOptions> features, IEnumerable<ICheckoutCompletedListener> checkoutListeners) : IEventProcessor
+public sealed class StripeBillingProcessor(
+    SubscriptionStore subscriptions,
+    CustomerStore customers,
+    InvoiceStore invoices,
+    CustomerBillingStore billing,
+    BillingSync sync,
+    IOptions<BillingOptions> options,
+    IOptions<BillingFeatureOptions> features,
+    IEnumerable<ICheckoutCompletedListener> checkoutListeners) : IEventProcessor
 {
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -35,14 +43,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Parked(problem);
         }
 
-        try
-        {
-            return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PermanentSyncException ex)
-        {
-            return ProcessingOutcome.Parked(ex.Message) with { CustomerId = CustomerOf(stripeEvent) };
-        }
+        return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryParse(ReadOnlyMemory<byte> payload, [NotNullWhen(true)] out Event? stripeEvent, out string problem)
@@ -96,19 +97,19 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         var lookupKey = plan.LookupKey;
         var item = items.FirstOrDefault(i => i.Price?.LookupKey == lookupKey) ?? items.FirstOrDefault();
         var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
-        var change = new StateChange(StateTables.Subscriptions, subscription.CustomerId, subscription.Id, new Dictionary<string, object?>
-        {
-            [Column.SubscriptionId] = subscription.Id,
-            [Column.Status] = subscription.Status,
-            [Column.PriceLookupKey] = lookupKey,
-            [Column.PlanType] = plan.Plan,
-            [Column.Features] = JsonSerializer.Serialize(plan.Features),
-            [Column.CurrentPeriodEnd] = periodEnd,
-            [Column.Created] = subscription.Created == default ? null : Utc(subscription.Created),
-            [Column.CancelAtPeriodEnd] = subscription.CancelAtPeriodEnd,
-            [Column.TrialEnd] = subscription.TrialEnd is { } trial ? Utc(trial) : null,
-        }, SoftDelete: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
-        if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
+        var change = new SubscriptionChange(
+            subscription.CustomerId,
+            subscription.Id,
+            subscription.Status,
+            lookupKey,
+            plan.Plan,
+            plan.Features,
+            periodEnd,
+            subscription.Created == default ? null : Utc(subscription.Created),
+            subscription.CancelAtPeriodEnd,
+            subscription.TrialEnd is { } trial ? Utc(trial) : null,
+            Deleted: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
+        if (await subscriptions.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return ProcessingOutcome.Stale("a newer event already set this subscription") with { CustomerId = subscription.CustomerId };
         }
@@ -118,14 +119,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Customers, customer.Id, customer.Id, new Dictionary<string, object?>
-        {
-            [Column.Email] = customer.Email,
-            [Column.Name] = customer.Name,
-            [Column.BillingStatus] = "deleted",
-            [Column.DeletedOn] = stamp.OccurredAt,
-        }, SoftDelete: true);
-        if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
+        var change = new CustomerDeletion(customer.Id, customer.Email, customer.Name, stamp.OccurredAt);
+        if (await customers.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = customer.Id };
         }
@@ -135,16 +130,10 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Invoices, invoice.CustomerId, invoice.Id, new Dictionary<string, object?>
-        {
-            [Column.Status] = invoice.Status,
-            [Column.Outcome] = stamp.EventType["invoice.".Length..],
-            [Column.SubscriptionId] = invoice.Parent?.SubscriptionDetails?.SubscriptionId,
-            [Column.AmountDue] = invoice.AmountDue,
-            [Column.AmountPaid] = invoice.AmountPaid,
-            [Column.Currency] = invoice.Currency,
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        var change = new InvoiceChange(
+            invoice.CustomerId, invoice.Id, invoice.Status, stamp.EventType["invoice.".Length..], invoice.Parent?.SubscriptionDetails?.SubscriptionId,
+            invoice.AmountDue, invoice.AmountPaid, invoice.Currency);
+        var result = await invoices.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
             ? ProcessingOutcome.Stale("a newer event already set this invoice") with { CustomerId = invoice.CustomerId }
             : ProcessingOutcome.Applied($"invoice {invoice.Id} {stamp.EventType["invoice.".Length..]}; subscription events carry the entitlement change") with { CustomerId = invoice.CustomerId };
@@ -157,13 +146,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Ignored("checkout session without a customer");
         }
 
-        var change = new StateChange(StateTables.Customers, session.CustomerId, session.CustomerId, new Dictionary<string, object?>
-        {
-            [Column.CheckoutSessionId] = session.Id,
-            [Column.CheckoutSubscriptionId] = session.SubscriptionId,
-            [Column.ClientReferenceId] = session.ClientReferenceId,
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        var change = new CustomerCheckout(session.CustomerId, session.Id, session.SubscriptionId, session.ClientReferenceId);
+        var result = await customers.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         foreach (var listener in checkoutListeners)
         {
             // Whatever else changed the customer since: onboarding is keyed by the customer, so a repeat finds the same one.
@@ -180,12 +164,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> EntitlementsAsync(global::Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).OfType<string>().ToArray() ?? [];
-        var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>
-        {
-            [Column.ActiveEntitlements] = JsonSerializer.Serialize(keys),
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        string[] keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).OfType<string>().ToArray() ?? [];
+        var result = await customers.ApplyAsync(new CustomerEntitlements(summary.Customer, keys), stamp, cancellationToken).ConfigureAwait(false);
         if (!features.Value.UsesEntitlements)
         {
             return result == ApplyResult.Stale
@@ -194,7 +174,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         }
 
         // The summary is the whole current list; the newest by the event's created wins, whatever else changed the customer.
-        if (!await customers.SetEntitlementsAsync(summary.Customer, new EntitlementSummary(keys, stamp.OccurredAt, stamp.EventId), cancellationToken).ConfigureAwait(false))
+        if (!await billing.SetEntitlementsAsync(summary.Customer, new EntitlementSummary(keys, stamp.OccurredAt, stamp.EventId), cancellationToken).ConfigureAwait(false))
         {
             return ProcessingOutcome.Stale("a newer entitlement summary already set this customer's features") with { CustomerId = summary.Customer };
         }
@@ -205,17 +185,19 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
     private async Task<ProcessingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var stored = await customers.SetStateAsync(customerId, (row, token) => DeriveStateAsync(customerId, row, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var stored = await billing.SetStateAsync(customerId, (row, token) => DeriveStateAsync(customerId, row, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
+        return result.Result == SyncResults.Refused
+            ? ProcessingOutcome.Parked(result.Detail) with { CustomerId = customerId }
+            : OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CustomerBilling? row, CancellationToken cancellationToken)
     {
-        var subscriptions = (await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
-        var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var facts = (await subscriptions.ListAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
+        var customer = await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
         var deletedOn = customer is { BillingStatus: "deleted" } ? customer.DeletedOn ?? customer.History.LastEvent?.OccurredAt : null;
-        var state = BillingState.From(subscriptions, deletedOn, deletedOn);
+        var state = BillingState.From(facts, deletedOn, deletedOn);
         if (features.Value.UsesEntitlements)
         {
             state = BillingState.WithEntitlements(state, row?.Entitlements is { } summary ? features.Value.FeaturesFor(summary.LookupKeys) : null, row?.Entitlements?.At);

@@ -23,7 +23,7 @@ public sealed class CheckoutOnboardingFixture : ScalekitStandInFixture, IDisposa
         ["BILLING_PLAN_MAP"] = AddOnPlanMapFixture.AddOnMapJson,
         ["STRIPE_API_KEY"] = "sk_test_checkout",
         ["STRIPE_API_BASE_URL"] = Stripe.Url,
-        ["STRIPE_API_TIMEOUT_MS"] = "300",
+        ["STRIPE_API_TIMEOUT_MS"] = "1000",
     };
 
     public void Dispose()

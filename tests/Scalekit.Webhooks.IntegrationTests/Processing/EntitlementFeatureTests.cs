@@ -21,7 +21,7 @@ public sealed class EntitlementsFixture : ScalekitStandInFixture, IDisposable
         [BillingFeatureOptions.EntitlementFeaturesSetting] = """{"sso-access":"sso","directory-sync":"dir_sync"}""",
         ["STRIPE_API_KEY"] = "sk_test_entitlements",
         ["STRIPE_API_BASE_URL"] = Stripe.Url,
-        ["STRIPE_API_TIMEOUT_MS"] = "300",
+        ["STRIPE_API_TIMEOUT_MS"] = "1000",
     };
 
     public void Dispose()

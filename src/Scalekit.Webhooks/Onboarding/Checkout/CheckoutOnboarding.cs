@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding.Checkout;
@@ -16,7 +15,7 @@ namespace Scalekit.Webhooks.Onboarding.Checkout;
 /// </summary>
 public sealed class CheckoutOnboarding(
     CustomerOnboarding onboarding,
-    ReadModel readModel,
+    SubscriptionStore subscriptions,
     StripeApiReader stripe,
     IOptions<BillingOptions> billing,
     IOptions<CheckoutOnboardingOptions> options) : ICheckoutCompletedListener
@@ -75,7 +74,7 @@ public sealed class CheckoutOnboarding(
     /// <summary>The subscription's plan as billing names it: from the read model, else from the subscription's items in Stripe.</summary>
     private async Task<string?> PlanAsync(string customerId, string subscriptionId, CancellationToken cancellationToken)
     {
-        var known = (await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.SubscriptionId == subscriptionId);
+        var known = (await subscriptions.ListAsync(customerId, cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.SubscriptionId == subscriptionId);
         if (known?.Plan is { } plan)
         {
             return plan;

@@ -19,7 +19,7 @@ namespace Scalekit.Webhooks.Stripe.Recovery;
 public sealed partial class StripeEventRecovery(
     RecoveryRunStore runs,
     StripeEventList events,
-    EventLedger ledger,
+    EventLedgerQueries ledger,
     WebhookIngestor ingestor,
     StorageClients clients,
     IOptions<StripeApiOptions> stripeApi,
