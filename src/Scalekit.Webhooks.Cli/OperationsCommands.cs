@@ -203,8 +203,15 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
     {
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var action = new Option<string?>("--action") { Description = "Only this action (replay, bulk-replay, re-sync, erasure, onboarding, reconcile, …)" };
+        var from = new Option<string?>("--from") { Description = "Entries at or after this ISO 8601 time" };
+        var to = new Option<string?>("--to") { Description = "Entries before this ISO 8601 time" };
         var command = Common(new Command("audit", "Changes made through the operations API, newest first."), pageSize, continuation);
+        command.Options.Add(action);
+        command.Options.Add(from);
+        command.Options.Add(to);
         command.SetAction((result, cancellationToken) => RunAsync(result, "ops/audit" + Query(
+            ("action", result.GetValue(action)), ("from", result.GetValue(from)), ("to", result.GetValue(to)),
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
             Typed<OpsPage<AuditEntryView>>(page => Page(page, ["at", "action", "target", "outcome", "caller", "key"], row =>
             [

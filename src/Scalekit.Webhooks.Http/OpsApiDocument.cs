@@ -43,7 +43,7 @@ public static class OpsApiDocument
         new(OpsRoutes.CustomerSync, "post", "Writes the customer's billing state to its organization now (409 when refused or busy).", typeof(SyncResultView), [], [404, 409]),
         new(OpsRoutes.Erasure, "post", "Starts erasing one person's data as a job (202, its status URL in Location); the body names exactly one of email, user_id, directory_user_id.", typeof(ErasureJobView), [], [400], 202),
         new(OpsRoutes.ErasureJob, "get", "Where an erasure job stands: its state, what it erased per store, what it could not search and why.", typeof(ErasureJobView), [], [404]),
-        new(OpsRoutes.Audit, "get", "Changes made through the operations API, newest first.", typeof(OpsPage<AuditEntryView>), Paging, []),
+        new(OpsRoutes.Audit, "get", "Changes made through the operations API, newest first; action (exact, e.g. re-sync), from (inclusive) and to (exclusive) filter it.", typeof(OpsPage<AuditEntryView>), ["action", "from", "to", .. Paging], [400]),
         new(OpsRoutes.OnboardingStart, "post", "Starts onboarding a customer through its queue (202 when new, 200 for a request already made); see docs/onboarding.md.", null, [], [400], 202),
         new(OpsRoutes.Onboarding, "get", "Where one onboarding stands: its status and steps.", null, [], [404]),
         new(OpsRoutes.ReconcileStripe, "post", "Recovers missed Stripe events created since the body's since (ISO 8601, at most 30 days back) through the event queue, marked recovered; 503 without STRIPE_API_KEY; see docs/billing.md.", typeof(RecoveryRunView), [], [400, 503], 202),

@@ -11,7 +11,7 @@ using Scalekit.Webhooks.Stripe;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>The operations API, one method per route; both hosts call these after their own key check.</summary>
-public sealed class OpsRequestHandler(
+public sealed partial class OpsRequestHandler(
     OpsQueries queries,
     ManualReplay replay,
     LateLinkSync lateLinks,
@@ -292,11 +292,51 @@ public sealed class OpsRequestHandler(
             return;
         }
 
-        var page = await auditTrail.ListAsync(pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted);
+        if (await AuditFilterAsync(context) is not { } filter)
+        {
+            return;
+        }
+
+        var page = await auditTrail.ListAsync(filter, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted);
         await JsonAsync(context, 200, new OpsPage<AuditEntryView>(
             [.. page.Entries.Select(entry => new AuditEntryView(entry.At, entry.Action, entry.Target, entry.Outcome, entry.CallerAddress, entry.KeyFingerprint))],
             page.ContinuationToken));
     }
+
+    /// <summary><c>action</c>, <c>from</c> and <c>to</c> of the audit trail; null once answered 400 naming the parameter.</summary>
+    private static async Task<AuditFilter?> AuditFilterAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var action = Text(query["action"]);
+        if (action is not null && !AuditActionPattern().IsMatch(action))
+        {
+            await BadQueryAsync(context, "action", "must be an action name such as replay, re-sync or erasure (lower-case letters and '-', at most 40).");
+            return null;
+        }
+
+        if (!TryParseTime(query["from"], out var from))
+        {
+            await BadQueryAsync(context, "from", "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z.");
+            return null;
+        }
+
+        if (!TryParseTime(query["to"], out var to))
+        {
+            await BadQueryAsync(context, "to", "must be an ISO 8601 time, e.g. 2026-12-02T00:00:00Z.");
+            return null;
+        }
+
+        if (from is { } start && to is { } end && end <= start)
+        {
+            await BadQueryAsync(context, "to", "must be later than from.");
+            return null;
+        }
+
+        return new AuditFilter(action, from, to);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z-]{0,39}$")]
+    private static partial System.Text.RegularExpressions.Regex AuditActionPattern();
 
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
     public static Task UnauthorizedAsync(HttpContext context) =>

@@ -101,12 +101,16 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var found = page.GetByRole(AriaRole.Link, new() { Name = eventId });
         await Expect(found).ToBeVisibleAsync();
         await Expect(page.Locator("#results tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "Event id" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#results tbody time").First).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"));
         await console.ScreenshotAsync(page, "console-events");
 
         await found.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Event {eventId}" })).ToBeVisibleAsync();
         await Expect(page.Locator("#ledger-title")).ToContainTextAsync("processed");
-        await Expect(page.Locator("dl.fields")).ToContainTextAsync("attempts");
+        await Expect(page.Locator("dl.fields dt", new() { HasText = "Attempts" })).ToHaveCountAsync(1);
+        await Expect(page.Locator("dl.fields dt", new() { HasText = "Received" })).ToHaveCountAsync(1);
+        Assert.Empty(await page.Locator("dl.fields dt").EvaluateAllAsync<string[]>("dts => dts.map(dt => dt.textContent).filter(t => t.includes('_'))"));
         await Expect(page.Locator("#payload")).ToContainTextAsync($"\"id\": \"{org}\"");
         await console.ScreenshotAsync(page, "console-event");
 
@@ -178,6 +182,15 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task EmptyResults_SayWhatToDoNext()
+    {
+        var page = await console.SignedInAsync();
+        await page.GotoAsync($"{console.ConsoleUrl}#/events?organizationId={SampleIds.New("org_")}");
+
+        await Expect(page.Locator("#results .empty")).ToContainTextAsync("Widen the time range, clear a filter");
+    }
+
+    [Fact]
     public async Task HostilePayload_RendersAsInertText_NoDialogAndNoRequestLeavesTheOrigin()
     {
         var org = SampleIds.New("org_");
@@ -235,6 +248,50 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task Erasure_AsksForTheTypedConfirmation_ThenFollowsTheJobToCompletion_AndTheAuditFilterFindsIt()
+    {
+        var org = SampleIds.New("org_");
+        var directoryUser = SampleIds.New("diruser_");
+        await console.PostScalekitAsync(ScalekitSamples.Create("organization.directory.user_created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, EventId = SampleIds.New("evt_"), DirectoryUserId = directoryUser }));
+        var page = await console.SignedInAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Erasure" }).ClickAsync();
+
+        await page.GetByLabel("Find the person by").SelectOptionAsync("directory_user_id");
+        await page.GetByLabel("Value").FillAsync(directoryUser);
+        await page.GetByLabel("Type ERASE to confirm").FillAsync("erase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person's data" }).ClickAsync();
+        await Expect(page.Locator("#erase-confirm-error")).ToContainTextAsync("Type ERASE (in capitals)");
+        await Expect(page.GetByLabel("Type ERASE to confirm")).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Contains("#/erasure", page.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("era_", page.Url, StringComparison.Ordinal);
+        await console.ScreenshotAsync(page, "console-erasure");
+
+        await page.GetByLabel("Type ERASE to confirm").FillAsync("ERASE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person's data" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Erasure era_");
+        var jobId = (await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).TextContentAsync())!["Erasure ".Length..];
+        await Expect(page.Locator("#erasure-state")).ToContainTextAsync("completed", new() { Timeout = 90_000 });
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Erased per store" })).ToBeVisibleAsync();
+        // The directory user's personal columns were erased; the page never names the person.
+        await Expect(page.Locator("#erasure-job tr").Filter(new() { Has = page.GetByRole(AriaRole.Cell, new() { Name = "Directory users", Exact = true }) }).Locator("td.num")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9]"));
+        Assert.DoesNotContain(directoryUser, await page.Locator("main").TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
+        await console.ScreenshotAsync(page, "console-erasure-job");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit trail" }).ClickAsync();
+        await page.GetByLabel("Action").SelectOptionAsync("erasure");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        var rows = page.Locator("#audit tbody tr");
+        await Expect(rows.Filter(new() { HasText = jobId })).ToHaveCountAsync(1);
+        Assert.All(await rows.Locator("td:nth-child(2)").AllTextContentsAsync(), action => Assert.Equal("erasure", action));
+        await console.ScreenshotAsync(page, "console-audit");
+
+        await page.GetByLabel("From").FillAsync("2001-01-01T00:00");
+        await page.GetByLabel("Before").FillAsync("2001-01-02T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("#audit .empty")).ToContainTextAsync("widen the time range");
+    }
+
+    [Fact]
     public async Task PhoneScreen_ShowsTheOverviewAndEventPagesWithoutSideScrolling()
     {
         var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") }));
@@ -246,6 +303,12 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
         await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
+        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery" })
+        {
+            await page.GotoAsync($"{console.ConsoleUrl}{route}");
+            await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{route} scrolls sideways on a 390 px screen");
+        }
     }
 
     [Fact]
@@ -254,7 +317,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var org = SampleIds.New("org_");
         var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
         await console.ParkAsync("role.deleted", "axe scan");
-        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}" };
+        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery" };
 
         var signIn = await console.OpenConsoleAsync();
         await AssertAccessibleAsync(signIn, "sign-in");
@@ -262,7 +325,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         {
             var page = await console.SignedInAsync(width, height);
             // On the phone, the pages with wide content (charts, tables, payload) are the ones that can break.
-            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5]])
+            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7]])
             {
                 await page.GotoAsync($"{console.ConsoleUrl}{route}");
                 await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
@@ -295,10 +358,8 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var html = await page.Content.ReadAsStringAsync();
         Assert.DoesNotMatch("<script>|<style>| on[a-z]+=|style=", html);
 
-        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/ops/console");
-        again.Headers.TryAddWithoutValidation("If-None-Match", page.Headers.ETag!.Tag);
-        using var unchanged = await console.Host.Client.SendAsync(again);
-        Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);
+        // Like every operations answer since the ops hardening: never cached, so no ETag to revalidate.
+        Assert.True(page.Headers.CacheControl?.NoStore, "the console page is sent without Cache-Control: no-store");
 
         using var script = await console.Host.Client.GetAsync("/api/ops/console/console.js");
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
