@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.Hosting;
