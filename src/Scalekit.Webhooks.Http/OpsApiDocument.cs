@@ -34,7 +34,7 @@ public static class OpsApiDocument
         new(OpsRoutes.DeadLetters, "get", "Lists dead letters (status parked, replayed or resolved).", typeof(OpsPage<DeadLetterView>), ["source", "type", "status", .. Paging], [400]),
         new(OpsRoutes.DeadLettersReplay, "post", "Replays every parked dead letter that matches (a dry run that only counts unless dryRun=false; then 202).", typeof(BulkReplayView), ["source", "type", "dryRun"], [400]),
         new(OpsRoutes.DeadLetterReplay, "post", "Replays one parked dead letter.", typeof(ReplayView), [], [400, 404, 409], 202),
-        new(OpsRoutes.Organizations, "get", "Organizations whose metadata has no room for billing's keys (over_budget=true).", typeof(OpsPage<OverBudgetView>), ["over_budget"], [400]),
+        new(OpsRoutes.Organizations, "get", "Organizations, paged, in id order; q searches name, id and external id (contains, any case) and domain (exact, first). With over_budget=true instead: those whose metadata has no room for billing's keys (OverBudgetView items).", typeof(OpsPage<OrganizationSummaryView>), ["q", "over_budget", .. Paging], [400]),
         new(OpsRoutes.Organization, "get", "An organization's state, counts, last applied event and billing.", typeof(OrganizationView), [], [404]),
         new(OpsRoutes.OrganizationDirectoryUsers, "get", "An organization's directory users.", typeof(OpsPage<DirectoryUserView>), Paging, []),
         new(OpsRoutes.OrganizationMembers, "get", "An organization's members.", typeof(OpsPage<MemberView>), Paging, []),

@@ -186,18 +186,45 @@ public sealed partial class OpsRequestHandler(
         await (customer is null ? NotFoundAsync(context, $"no billing event has described customer {customerId}") : JsonAsync(context, 200, customer));
     }
 
-    /// <summary>Lists organizations by a filter; the one filter so far is <c>over_budget=true</c>.</summary>
+    /// <summary>Lists organizations, paged, searched by <c>q</c> (name, id, external id or domain); <c>over_budget=true</c> lists those whose metadata is full.</summary>
     public async Task OrganizationsAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!string.Equals(Text(context.Request.Query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
+        var query = context.Request.Query;
+        if (query.ContainsKey("over_budget"))
         {
-            await BadQueryAsync(context, "over_budget", "must be true: it lists organizations whose metadata has no room for billing's keys.");
+            if (!string.Equals(Text(query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                await BadQueryAsync(context, "over_budget", "must be true: it lists organizations whose metadata has no room for billing's keys.");
+                return;
+            }
+
+            await JsonAsync(context, 200, await queries.OverBudgetOrganizationsAsync(context.RequestAborted));
             return;
         }
 
-        await JsonAsync(context, 200, await queries.OverBudgetOrganizationsAsync(context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize || await SearchTextAsync(context) is not { } text)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.OrganizationsAsync(text.Length == 0 ? null : text, pageSize, Text(query["continuationToken"]), context.RequestAborted));
     }
+
+    /// <summary>The <c>q</c> search text, trimmed (empty when absent); null once answered 400 naming it.</summary>
+    private static async Task<string?> SearchTextAsync(HttpContext context)
+    {
+        var text = context.Request.Query["q"].ToString().Trim();
+        if (text.Length <= MaxSearchLength && !text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        await BadQueryAsync(context, "q", $"must be at most {MaxSearchLength} characters of text.");
+        return null;
+    }
+
+    private const int MaxSearchLength = 200;
 
     /// <summary>Writes the customer's current billing state to its organization now, or looks for the organization again.</summary>
     public async Task SyncCustomerAsync(HttpContext context, string customerId)

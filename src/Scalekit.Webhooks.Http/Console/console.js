@@ -120,7 +120,7 @@
 
   function statusBadge(status) {
     const kind = {
-      processed: "ok", ok: "ok", completed: "ok", queued: "warn", running: "warn", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
+      processed: "ok", ok: "ok", completed: "ok", deleted: "idle", queued: "warn", running: "warn", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
       past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
       processing: "warn", degraded: "warn", "no-linked-organization": "warn", "waiting-for-organization": "warn",
       sent: "ok", "skipped-unchanged": "ok", "dry-run": "idle", refused: "bad",
@@ -756,20 +756,59 @@
 
   // ---- Organizations and customers ---------------------------------------------------------------------------------
 
-  function renderLookup() {
-    const org = h("input", { id: "lookup-org", name: "org", placeholder: "org_…", required: true });
+  async function renderLookup(params) {
+    const search = h("input", { id: "org-search", name: "q", type: "search", value: params.get("q") || "", placeholder: "Name, org_…, external id or domain", autocomplete: "off" });
     const customer = h("input", { id: "lookup-customer", name: "customer", placeholder: "cus_…", required: true });
-    const go = (input, kind) => (event) => {
+    const searchForm = h("form", { class: "panel inline", role: "search", "aria-label": "Organization search" },
+      field("Find organizations", search), h("button", { type: "submit", id: "search-organizations" }, "Search"));
+    searchForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (input.value.trim()) location.hash = route(kind, input.value.trim());
-      else input.focus();
-    };
-    page("Organizations & customers",
-      h("div", { class: "two" },
-        h("form", { class: "panel inline", onsubmit: go(org, "organizations"), "aria-label": "Find an organization" }, field("Organization id", org), h("button", { type: "submit" }, "Show organization")),
-        h("form", { class: "panel inline", onsubmit: go(customer, "customers"), "aria-label": "Find a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"))),
-      h("p", { class: "muted" }, "Ids appear on each event's page; the events search filters by organization and customer too."));
+      const text = search.value.trim();
+      const target = text ? `#/organizations?${new URLSearchParams({ q: text })}` : "#/organizations";
+      if (location.hash === target) renderLookup(new URLSearchParams(text ? { q: text } : {})); else location.hash = target;
+    });
+    const customerForm = h("form", { class: "panel inline", "aria-label": "Open a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"));
+    customerForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (customer.value.trim()) location.hash = route("customers", customer.value.trim());
+      else customer.focus();
+    });
+    const results = h("div", { id: "organizations", "aria-live": "polite" });
+    page("Organizations & customers", h("div", { class: "two" }, searchForm, customerForm), results);
     focusTitle();
+    await loadOrganizationPage(results, params.get("q") || "", null, []);
+  }
+
+  async function loadOrganizationPage(results, text, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading(text ? "Searching organizations…" : "Loading organizations…"));
+    let pageResult;
+    try {
+      pageResult = await api(`organizations${query({ q: text, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    const more = pageResult.continuation_token;
+    fill(results,
+      table(`${number(rows.length)} organizations${more ? " (more available)" : ""}`, [
+        { label: "Name", value: (o) => link(o.display_name || o.id, "organizations", o.id) },
+        { label: "Organization id", value: (o) => h("span", { class: "mono" }, o.id) },
+        { label: "External id", value: (o) => o.external_id ? link(o.external_id, "customers", o.external_id) : "—" },
+        { label: "Region", value: (o) => o.region_code || "—", narrow: true },
+        { label: "Updated", value: (o) => when(o.update_time), narrow: true },
+        { label: "State", value: (o) => o.deleted_at ? statusBadge("deleted") : statusBadge("active") },
+      ], rows, text
+        ? (more ? `None of the organizations read so far match "${text}". Choose "Search further" to read more.` : `No organization matches "${text}". Try part of the name, the org_ id, the Stripe customer id or a domain such as acme.com.`)
+        : "No organizations yet: they appear when Scalekit sends an organization event (check the events page for scalekit)."),
+      more
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "more-organizations", onclick: () => loadOrganizationPage(results, text, more, rows) }, rows.length ? "Load more" : "Search further"))
+        : null);
+    announce(rows.length ? `${rows.length} organizations shown.` : "No organizations match.");
   }
 
   async function renderOrganization(orgId) {
@@ -872,9 +911,28 @@
       failure(error);
       return;
     }
+    const outcome = h("div", { id: "resync-outcome" });
+    const resync = h("button", { type: "button", id: "resync" }, "Re-sync billing to the organization");
+    resync.addEventListener("click", async () => {
+      resync.disabled = true;
+      fill(outcome, loading("Writing the customer's billing state to its organization…"));
+      try {
+        const result = await api(`customers/${encodeURIComponent(customerId)}/sync`, { method: "POST" });
+        fill(outcome, message("ok", `Re-sync ${result.result}: ${result.detail}`));
+        announce(`Re-sync ${result.result}.`);
+      } catch (error) {
+        outcome.replaceChildren();
+        failure(error, outcome);
+      } finally {
+        resync.disabled = false;
+      }
+    });
     page(`Customer ${customerId}`,
       h("p", {}, link("← Organizations & customers", "organizations"),
         customer.organization_id ? [" · Organization ", link(customer.organization_id, "organizations", customer.organization_id)] : null),
+      h("section", { class: "panel", "aria-label": "Re-sync" },
+        h("p", { class: "muted" }, "Writes this customer's subscriptions and entitlements to its organization's metadata and features now, or looks for the organization again."),
+        h("div", { class: "actions" }, resync), outcome),
       h("section", { class: "panel" }, customerDetails(customer)));
     focusTitle();
   }
@@ -1125,8 +1183,8 @@
     switch (parts[0]) {
       case "events": return parts.length >= 3 ? renderEvent(parts[1], parts.slice(2).join("/")) : renderEvents(params);
       case "dead-letters": return renderDeadLetters(params);
-      case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup();
-      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup();
+      case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup(params);
+      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup(params);
       case "erasure": return parts[1] ? renderErasureJob(parts[1]) : renderErasure();
       case "audit": return renderAudit(params);
       case "recovery": return parts[1] ? renderRecoveryRun(parts[1]) : renderRecovery();

@@ -233,8 +233,18 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var page = await console.SignedInAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Organizations & customers" }).ClickAsync();
-        await page.GetByLabel("Organization id").FillAsync(org);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Show organization" }).ClickAsync();
+        await Expect(page.Locator("#organizations tbody tr")).Not.ToHaveCountAsync(0);
+        await page.GetByLabel("Find organizations").FillAsync(customer.ToUpperInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#organizations tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#organizations tbody tr")).ToContainTextAsync(org);
+        await console.ScreenshotAsync(page, "console-organizations");
+        await page.GetByLabel("Find organizations").FillAsync("no organization is called this");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#organizations .empty")).ToContainTextAsync("No organization matches");
+        await page.GetByLabel("Find organizations").FillAsync(org[4..]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await page.Locator("#organizations tbody tr").GetByRole(AriaRole.Link, new() { Name = "Acme Corp" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Acme Corp ({org})");
         await Expect(page.Locator("#directory-users")).ToContainTextAsync("diruser_console_a");
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
@@ -244,7 +254,11 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GetByRole(AriaRole.Link, new() { Name = customer }).First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Customer {customer}");
         await Expect(page.Locator("main")).ToContainTextAsync("active");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Re-sync billing to the organization" }).ClickAsync();
+        await Expect(page.Locator("#resync-outcome .message")).ToContainTextAsync("Re-sync");
         await console.ScreenshotAsync(page, "console-customer");
+        using var audit = await console.Host.OpsAsync(HttpMethod.Get, "/api/ops/audit?action=re-sync");
+        Assert.Contains((await audit.JsonAsync()).GetProperty("items").EnumerateArray(), entry => entry.GetProperty("target").GetString() == $"customer {customer}");
     }
 
     [Fact]
