@@ -25,6 +25,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         yield return Events();
         yield return Erase();
         yield return Audit();
+        yield return Organizations();
         yield return Employees();
         yield return Onboard();
         yield return OnboardingStatus();
@@ -203,12 +204,35 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
     {
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var action = new Option<string?>("--action") { Description = "Only this action (replay, bulk-replay, re-sync, erasure, onboarding, reconcile, …)" };
+        var from = new Option<string?>("--from") { Description = "Entries at or after this ISO 8601 time" };
+        var to = new Option<string?>("--to") { Description = "Entries before this ISO 8601 time" };
         var command = Common(new Command("audit", "Changes made through the operations API, newest first."), pageSize, continuation);
+        command.Options.Add(action);
+        command.Options.Add(from);
+        command.Options.Add(to);
         command.SetAction((result, cancellationToken) => RunAsync(result, "ops/audit" + Query(
+            ("action", result.GetValue(action)), ("from", result.GetValue(from)), ("to", result.GetValue(to)),
             ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
             Typed<OpsPage<AuditEntryView>>(page => Page(page, ["at", "action", "target", "outcome", "caller", "key"], row =>
             [
                 Time(row.At), row.Action, Shorten(row.Target), Shorten(row.Outcome), row.CallerAddress, row.KeyFingerprint,
+            ])), cancellationToken));
+        return command;
+    }
+
+    private Command Organizations()
+    {
+        var search = new Option<string?>("--search") { Description = "Text in the name, id or external id, or a domain the organization lists" };
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var command = Common(new Command("organizations", "Organizations in id order, or those a search finds (name, id, external id, domain)."), pageSize, continuation);
+        command.Options.Add(search);
+        command.SetAction((result, cancellationToken) => RunAsync(result, "ops/organizations" + Query(
+            ("q", result.GetValue(search)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            Typed<OpsPage<OrganizationSummaryView>>(page => Page(page, ["id", "name", "external id", "region", "updated", "deleted"], row =>
+            [
+                row.Id, Shorten(row.DisplayName), row.ExternalId, row.RegionCode, row.UpdateTime, Time(row.DeletedAt),
             ])), cancellationToken));
         return command;
     }

@@ -12,7 +12,7 @@ using Scalekit.Webhooks.Stripe;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>The operations API, one method per route; both hosts call these after their own key check.</summary>
-public sealed class OpsRequestHandler(
+public sealed partial class OpsRequestHandler(
     OpsQueries queries,
     ManualReplay replay,
     LateLinkSync lateLinks,
@@ -186,18 +186,45 @@ public sealed class OpsRequestHandler(
         await (customer is null ? NotFoundAsync(context, $"no billing event has described customer {customerId}") : JsonAsync(context, 200, customer));
     }
 
-    /// <summary>Lists organizations by a filter; the one filter so far is <c>over_budget=true</c>.</summary>
+    /// <summary>Lists organizations, paged, searched by <c>q</c> (name, id, external id or domain); <c>over_budget=true</c> lists those whose metadata is full.</summary>
     public async Task OrganizationsAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!string.Equals(Text(context.Request.Query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
+        var query = context.Request.Query;
+        if (query.ContainsKey("over_budget"))
         {
-            await BadQueryAsync(context, "over_budget", "must be true: it lists organizations whose metadata has no room for billing's keys.");
+            if (!string.Equals(Text(query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                await BadQueryAsync(context, "over_budget", "must be true: it lists organizations whose metadata has no room for billing's keys.");
+                return;
+            }
+
+            await JsonAsync(context, 200, await queries.OverBudgetOrganizationsAsync(context.RequestAborted));
             return;
         }
 
-        await JsonAsync(context, 200, await queries.OverBudgetOrganizationsAsync(context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize || await SearchTextAsync(context) is not { } text)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.OrganizationsAsync(text.Length == 0 ? null : text, pageSize, Text(query["continuationToken"]), context.RequestAborted));
     }
+
+    /// <summary>The <c>q</c> search text, trimmed (empty when absent); null once answered 400 naming it.</summary>
+    private static async Task<string?> SearchTextAsync(HttpContext context)
+    {
+        var text = context.Request.Query["q"].ToString().Trim();
+        if (text.Length <= MaxSearchLength && !text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        await BadQueryAsync(context, "q", $"must be at most {MaxSearchLength} characters of text.");
+        return null;
+    }
+
+    private const int MaxSearchLength = 200;
 
     /// <summary>Writes the customer's current billing state to its organization now, or looks for the organization again.</summary>
     public async Task SyncCustomerAsync(HttpContext context, string customerId)
@@ -293,11 +320,51 @@ public sealed class OpsRequestHandler(
             return;
         }
 
-        var page = await auditTrail.ListAsync(pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted);
+        if (await AuditFilterAsync(context) is not { } filter)
+        {
+            return;
+        }
+
+        var page = await auditTrail.ListAsync(filter, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted);
         await JsonAsync(context, 200, new OpsPage<AuditEntryView>(
             [.. page.Entries.Select(entry => new AuditEntryView(entry.At, entry.Action, entry.Target, entry.Outcome, entry.CallerAddress, entry.KeyFingerprint))],
             page.ContinuationToken));
     }
+
+    /// <summary><c>action</c>, <c>from</c> and <c>to</c> of the audit trail; null once answered 400 naming the parameter.</summary>
+    private static async Task<AuditFilter?> AuditFilterAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var action = Text(query["action"]);
+        if (action is not null && !AuditActionPattern().IsMatch(action))
+        {
+            await BadQueryAsync(context, "action", "must be an action name such as replay, re-sync or erasure (lower-case letters and '-', at most 40).");
+            return null;
+        }
+
+        if (!TryParseTime(query["from"], out var from))
+        {
+            await BadQueryAsync(context, "from", "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z.");
+            return null;
+        }
+
+        if (!TryParseTime(query["to"], out var to))
+        {
+            await BadQueryAsync(context, "to", "must be an ISO 8601 time, e.g. 2026-12-02T00:00:00Z.");
+            return null;
+        }
+
+        if (from is { } start && to is { } end && end <= start)
+        {
+            await BadQueryAsync(context, "to", "must be later than from.");
+            return null;
+        }
+
+        return new AuditFilter(action, from, to);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z-]{0,39}$")]
+    private static partial System.Text.RegularExpressions.Regex AuditActionPattern();
 
     /// <summary>Writes the 401 both hosts answer to a missing or wrong key.</summary>
     public static Task UnauthorizedAsync(HttpContext context) =>

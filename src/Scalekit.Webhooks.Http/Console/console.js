@@ -68,6 +68,34 @@
     return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
   }
 
+  /** A time as an element: the viewer's zone on the page, the same instant in UTC on hover. */
+  function when(value) {
+    if (!value) return "—";
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return String(value);
+    return h("time", { datetime: date.toISOString(), title: `${date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace("Z", "")} UTC` }, time(value));
+  }
+
+  // Words for the API's field names; anything not listed is spelled out from its name ("last_error" → "Last error").
+  const LABELS = {
+    event_id: "Event id", source: "Source", event_type: "Type", status: "Status", attempts: "Attempts",
+    received_at: "Received", occurred_at: "Occurred", completed_at: "Completed", last_attempt_at: "Last attempt",
+    last_failed_at: "Last failure", last_error: "Last error", parked_at: "Parked", first_delivery_id: "First delivery id",
+    last_delivery_id: "Last delivery id", delivery_id: "Delivery id", organization_id: "Organization id", customer_id: "Customer id",
+    stripe_customer_id: "Stripe customer id", external_id: "External id", display_name: "Name", payload_blob: "Payload blob",
+    payload_length: "Payload size (bytes)", replay_count: "Replays", directory_user_id: "Directory user id", user_id: "User id",
+    email: "Email", first_name: "First name", last_name: "Last name", metadata: "Metadata", features: "Features",
+    updated_at: "Updated", created_at: "Created", started_at: "Started", version: "Version", mode: "Mode",
+    successes: "Successes", failures: "Failures", last_success_at: "Last success", last_failure_at: "Last failure",
+    average_duration_ms: "Average duration (ms)", region_code: "Region", domains: "Domains", roles: "Roles", role: "Role",
+  };
+
+  function label(name) {
+    if (LABELS[name]) return LABELS[name];
+    const words = String(name).replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").trim().toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   function number(value) {
     return value === null || value === undefined ? "—" : Number(value).toLocaleString();
   }
@@ -92,7 +120,7 @@
 
   function statusBadge(status) {
     const kind = {
-      processed: "ok", ok: "ok", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
+      processed: "ok", ok: "ok", completed: "ok", deleted: "idle", queued: "warn", running: "warn", resolved: "ok", active: "ok", trialing: "ok", live: "ok",
       past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
       processing: "warn", degraded: "warn", "no-linked-organization": "warn", "waiting-for-organization": "warn",
       sent: "ok", "skipped-unchanged": "ok", "dry-run": "idle", refused: "bad",
@@ -155,9 +183,9 @@
       let shown;
       if (value instanceof Node) shown = value;
       else if (value !== null && typeof value === "object") shown = structured(value);
-      else if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) shown = h("time", { datetime: value }, time(value));
+      else if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) shown = when(value);
       else shown = value === null || value === undefined || value === "" ? "—" : String(value);
-      list.append(h("dt", {}, name), h("dd", {}, shown));
+      list.append(h("dt", {}, label(name)), h("dd", {}, shown));
     }
     return list;
   }
@@ -207,10 +235,12 @@
   // ---- API ---------------------------------------------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(kind, status, text) {
+    constructor(kind, status, text, field, detail) {
       super(text);
       this.kind = kind;
       this.status = status;
+      this.field = field || null;
+      this.detail = detail || text;
     }
   }
 
@@ -221,7 +251,10 @@
     try {
       response = await fetch(API + path, {
         method: options.method || "GET",
-        headers: { "x-functions-key": key, accept: "application/json" },
+        headers: options.body === undefined
+          ? { "x-functions-key": key, accept: "application/json" }
+          : { "x-functions-key": key, accept: "application/json", "content-type": "application/json" },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
         credentials: "omit",
         cache: "no-store",
         referrerPolicy: "no-referrer",
@@ -238,7 +271,8 @@
     if (response.status === 401) throw new ApiError("unauthorized", 401, "The operations key was refused (401). Check the function key, or ADMIN_API_KEY locally.");
     if (!response.ok) {
       const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
-      throw new ApiError(response.status >= 500 ? "server" : "refused", response.status, `The operations API answered ${response.status}: ${detail}`);
+      throw new ApiError(response.status >= 500 ? "server" : "refused", response.status, `The operations API answered ${response.status}: ${detail}`,
+        body && typeof body.field === "string" ? body.field : null, detail);
     }
     return body;
   }
@@ -372,7 +406,7 @@
         { label: "Processed", value: (s) => number(s.processed), num: true },
         { label: "Failing", value: (s) => s.failed ? h("a", { href: `#/events?${new URLSearchParams({ source: s.source, status: "failed" })}` }, number(s.failed)) : "0", num: true },
         { label: "Parked", value: (s) => s.parked ? h("a", { href: `#/dead-letters?${new URLSearchParams({ source: s.source })}` }, number(s.parked)) : "0", num: true },
-      ], stats.sources || [], "No sources reported."),
+      ], stats.sources || [], "No sources reported: the host registers none. Check the start-up report for disabled sources."),
       h("h2", {}, "Integrations"),
       integrations(stats.integrations || []));
     announce(`Overview loaded for ${WINDOWS.find(([v]) => v === span)[1].toLowerCase()}.`);
@@ -388,7 +422,7 @@
   }
 
   function integrations(list) {
-    if (!list.length) return h("p", { class: "empty" }, "No integrations report health.");
+    if (!list.length) return h("p", { class: "empty" }, "No integrations report health yet: they appear here once configured (see the start-up report).");
     return h("div", { class: "cards", id: "integrations" }, list.map((item) => {
       const details = Object.fromEntries(Object.entries(item).filter(([name]) => name !== "name" && name !== "status"));
       return h("section", { class: "card", "aria-label": `${item.name} integration` },
@@ -541,13 +575,13 @@
     fill(results, 
       h("p", { class: "muted" }, rows.length === 1 ? "1 event" : `${number(rows.length)} events`, pageResult.continuation_token ? " (more available)" : ""),
       table(null, [
-        { label: "Received", value: (r) => time(r.received_at) },
+        { label: "Received", value: (r) => when(r.received_at) },
         { label: "Source", value: (r) => r.source },
         { label: "Type", value: (r) => r.event_type },
-        { label: "Event", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
+        { label: "Event id", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
         { label: "Status", value: (r) => statusBadge(r.status) },
         { label: "Attempts", value: (r) => number(r.attempts), num: true, narrow: true },
-      ], rows, "No events match these filters."),
+      ], rows, "No events match these filters. Widen the time range, clear a filter, or check the source's queue depth on the overview (events still queued are not listed yet)."),
       pageResult.continuation_token
         ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadEventPage(results, filter, pageResult.continuation_token, rows) }, "Load more"))
         : null);
@@ -600,7 +634,7 @@
         h("h2", { id: "payload-title" }, "Payload"),
         row.payload !== undefined && row.payload !== null
           ? h("pre", { class: "payload", id: "payload", tabindex: "0", "aria-label": "Event payload" }, pretty(row.payload))
-          : h("p", { class: "empty" }, row.payload_blob ? `Stored as blob ${row.payload_blob} (${number(row.payload_length)} bytes).` : "No payload stored.")));
+          : h("p", { class: "empty" }, row.payload_blob ? `Stored as blob ${row.payload_blob} (${number(row.payload_length)} bytes).` : "No payload stored: the event was recorded without one, so it cannot be replayed from here.")));
     focusTitle();
   }
 
@@ -686,7 +720,7 @@
     if (reason) rows = rows.filter((r) => String(r.reason || "").toLowerCase().includes(reason));
     results.removeAttribute("aria-busy");
     fill(results, table(`${number(rows.length)} dead letters`, [
-      { label: "Event", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
+      { label: "Event id", value: (r) => h("a", { href: route("events", r.source, r.event_id), class: "mono" }, r.event_id) },
       { label: "Source", value: (r) => r.source },
       { label: "Type", value: (r) => r.event_type },
       { label: "Reason", value: (r) => r.reason },
@@ -694,7 +728,7 @@
       { label: "Attempts", value: (r) => number(r.attempts), num: true, narrow: true },
       { label: "Parked", value: (r) => time(r.parked_at), narrow: true },
       { label: "Action", value: (r) => r.status === "parked" ? replayButton(r, results, outcome, filter, reason) : "—" },
-    ], rows, "No dead letters match. Nothing is waiting for a person."));
+    ], rows, "No dead letters match: nothing is waiting for a person. Choose \"Any status\" to see replayed and resolved ones."));
   }
 
   function replayButton(row, results, outcome, filter, reason) {
@@ -722,20 +756,59 @@
 
   // ---- Organizations and customers ---------------------------------------------------------------------------------
 
-  function renderLookup() {
-    const org = h("input", { id: "lookup-org", name: "org", placeholder: "org_…", required: true });
+  async function renderLookup(params) {
+    const search = h("input", { id: "org-search", name: "q", type: "search", value: params.get("q") || "", placeholder: "Name, org_…, external id or domain", autocomplete: "off" });
     const customer = h("input", { id: "lookup-customer", name: "customer", placeholder: "cus_…", required: true });
-    const go = (input, kind) => (event) => {
+    const searchForm = h("form", { class: "panel inline", role: "search", "aria-label": "Organization search" },
+      field("Find organizations", search), h("button", { type: "submit", id: "search-organizations" }, "Search"));
+    searchForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (input.value.trim()) location.hash = route(kind, input.value.trim());
-      else input.focus();
-    };
-    page("Organizations & customers",
-      h("div", { class: "two" },
-        h("form", { class: "panel inline", onsubmit: go(org, "organizations"), "aria-label": "Find an organization" }, field("Organization id", org), h("button", { type: "submit" }, "Show organization")),
-        h("form", { class: "panel inline", onsubmit: go(customer, "customers"), "aria-label": "Find a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"))),
-      h("p", { class: "muted" }, "Ids appear on each event's page; the events search filters by organization and customer too."));
+      const text = search.value.trim();
+      const target = text ? `#/organizations?${new URLSearchParams({ q: text })}` : "#/organizations";
+      if (location.hash === target) renderLookup(new URLSearchParams(text ? { q: text } : {})); else location.hash = target;
+    });
+    const customerForm = h("form", { class: "panel inline", "aria-label": "Open a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"));
+    customerForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (customer.value.trim()) location.hash = route("customers", customer.value.trim());
+      else customer.focus();
+    });
+    const results = h("div", { id: "organizations", "aria-live": "polite" });
+    page("Organizations & customers", h("div", { class: "two" }, searchForm, customerForm), results);
     focusTitle();
+    await loadOrganizationPage(results, params.get("q") || "", null, []);
+  }
+
+  async function loadOrganizationPage(results, text, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading(text ? "Searching organizations…" : "Loading organizations…"));
+    let pageResult;
+    try {
+      pageResult = await api(`organizations${query({ q: text, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    const more = pageResult.continuation_token;
+    fill(results,
+      table(`${number(rows.length)} organizations${more ? " (more available)" : ""}`, [
+        { label: "Name", value: (o) => link(o.display_name || o.id, "organizations", o.id) },
+        { label: "Organization id", value: (o) => h("span", { class: "mono" }, o.id) },
+        { label: "External id", value: (o) => o.external_id ? link(o.external_id, "customers", o.external_id) : "—" },
+        { label: "Region", value: (o) => o.region_code || "—", narrow: true },
+        { label: "Updated", value: (o) => when(o.update_time), narrow: true },
+        { label: "State", value: (o) => o.deleted_at ? statusBadge("deleted") : statusBadge("active") },
+      ], rows, text
+        ? (more ? `None of the organizations read so far match "${text}". Choose "Search further" to read more.` : `No organization matches "${text}". Try part of the name, the org_ id, the Stripe customer id or a domain such as acme.com.`)
+        : "No organizations yet: they appear when Scalekit sends an organization event (check the events page for scalekit)."),
+      more
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "more-organizations", onclick: () => loadOrganizationPage(results, text, more, rows) }, rows.length ? "Load more" : "Search further"))
+        : null);
+    announce(rows.length ? `${rows.length} organizations shown.` : "No organizations match.");
   }
 
   async function renderOrganization(orgId) {
@@ -757,18 +830,18 @@
       h("section", { class: "panel", "aria-labelledby": "org-state" },
         h("h2", { id: "org-state" }, "State"),
         fields(org, ["billing"]),
-        org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer.")),
+        org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer: set the organization's external id to its Stripe customer id in Scalekit, or start an onboarding.")),
       h("section", { class: "panel", "aria-labelledby": "org-billing" },
         h("h2", { id: "org-billing" }, "Billing"),
-        org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state."))),
+        org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state: it appears after the linked customer's first Stripe event, or after a re-sync."))),
       h("section", { class: "panel", "aria-labelledby": "org-users" }, h("h2", { id: "org-users" }, "Directory users"), users),
       h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members));
     // The events link carries the organization filter.
     main.querySelector("p a[href='#/events']").setAttribute("href", `#/events?${new URLSearchParams({ organizationId: orgId })}`);
     focusTitle();
     await Promise.all([
-      pagedTable(users, `organizations/${encodeURIComponent(orgId)}/directory-users`, "No directory users."),
-      pagedTable(members, `organizations/${encodeURIComponent(orgId)}/members`, "No members."),
+      pagedTable(users, `organizations/${encodeURIComponent(orgId)}/directory-users`, "No directory users: connect a directory for this organization in Scalekit; its users arrive as directory events."),
+      pagedTable(members, `organizations/${encodeURIComponent(orgId)}/members`, "No members yet: members appear when users join the organization in Scalekit."),
     ]);
   }
 
@@ -789,7 +862,7 @@
     const items = result.items || [];
     const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((name) => name !== "organization_id").slice(0, 8);
     fill(container, 
-      table(`Page ${pageNumber}`, columns.map((name) => ({ label: name, value: (row) => cell(row[name]) })), items, emptyText),
+      table(`Page ${pageNumber}`, columns.map((name) => ({ label: label(name), value: (row) => cell(row[name]) })), items, emptyText),
       h("div", { class: "actions" },
         pageNumber > 1 ? h("button", { type: "button", class: "secondary", onclick: () => pagedTable(container, path, emptyText) }, "First page") : null,
         result.continuation_token ? h("button", { type: "button", class: "secondary", onclick: () => pagedTable(container, path, emptyText, result.continuation_token, pageNumber + 1) }, "Next page") : null));
@@ -798,7 +871,7 @@
   function cell(value) {
     if (value === null || value === undefined) return "—";
     if (typeof value === "object") return h("span", { class: "mono" }, JSON.stringify(value));
-    if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return time(value);
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return when(value);
     return String(value);
   }
 
@@ -822,9 +895,9 @@
         { label: "Subscription", value: (s) => h("span", { class: "mono" }, s.subscription_id) },
         { label: "Status", value: (s) => statusBadge(s.status) },
         { label: "Plan", value: (s) => cell(s.price_lookup_key ?? s.plan) },
-        { label: "Period end", value: (s) => cell(s.current_period_end) },
+        { label: "Period ends", value: (s) => cell(s.current_period_end) },
         { label: "All fields", value: (s) => h("details", {}, h("summary", {}, "Show"), fields(s)) },
-      ], customer.subscriptions || [], "No subscriptions."));
+      ], customer.subscriptions || [], "No subscriptions: the customer has none in Stripe, or none has arrived yet (re-sync to check)."));
   }
 
   async function renderCustomer(customerId) {
@@ -838,11 +911,257 @@
       failure(error);
       return;
     }
+    const outcome = h("div", { id: "resync-outcome" });
+    const resync = h("button", { type: "button", id: "resync" }, "Re-sync billing to the organization");
+    resync.addEventListener("click", async () => {
+      resync.disabled = true;
+      fill(outcome, loading("Writing the customer's billing state to its organization…"));
+      try {
+        const result = await api(`customers/${encodeURIComponent(customerId)}/sync`, { method: "POST" });
+        fill(outcome, message("ok", `Re-sync ${result.result}: ${result.detail}`));
+        announce(`Re-sync ${result.result}.`);
+      } catch (error) {
+        outcome.replaceChildren();
+        failure(error, outcome);
+      } finally {
+        resync.disabled = false;
+      }
+    });
     page(`Customer ${customerId}`,
       h("p", {}, link("← Organizations & customers", "organizations"),
         customer.organization_id ? [" · Organization ", link(customer.organization_id, "organizations", customer.organization_id)] : null),
+      h("section", { class: "panel", "aria-label": "Re-sync" },
+        h("p", { class: "muted" }, "Writes this customer's subscriptions and entitlements to its organization's metadata and features now, or looks for the organization again."),
+        h("div", { class: "actions" }, resync), outcome),
       h("section", { class: "panel" }, customerDetails(customer)));
     focusTitle();
+  }
+
+  /** Calls load() every second while the page still shows this route and until done(result) says so. */
+  function follow(load, show, done) {
+    const shownAt = location.hash;
+    const tick = async () => {
+      if (location.hash !== shownAt) return;
+      let result;
+      try {
+        result = await load();
+      } catch (error) {
+        failure(error);
+        return;
+      }
+      if (location.hash !== shownAt) return;
+      show(result);
+      if (!done(result)) window.setTimeout(tick, 1000);
+    };
+    return tick();
+  }
+
+  /** A form field's error, shown under the field and tied to it for screen readers. */
+  function fieldError(control, text) {
+    const id = `${control.id}-error`;
+    document.getElementById(id)?.remove();
+    control.removeAttribute("aria-invalid");
+    if (!text) return;
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", id);
+    control.parentElement.append(h("p", { id, class: "field-error" }, text));
+  }
+
+  // ---- Erasure -----------------------------------------------------------------------------------------------------
+
+  const SUBJECTS = [["email", "Email address"], ["user_id", "Scalekit user id"], ["directory_user_id", "Directory user id"]];
+  const CONFIRM_WORD = "ERASE";
+
+  function renderErasure() {
+    const kind = h("select", { id: "erase-kind", name: "kind" }, SUBJECTS.map(([value, text]) => h("option", { value }, text)));
+    const subject = h("input", { id: "erase-subject", name: "subject", autocomplete: "off", spellcheck: "false", required: true });
+    const confirmation = h("input", { id: "erase-confirm", name: "confirm", autocomplete: "off", spellcheck: "false", required: true, "aria-describedby": "erase-confirm-help" });
+    const outcome = h("div", { id: "erasure-outcome" });
+    const form = h("form", { class: "panel", "aria-label": "Erase one person's data", novalidate: true },
+      h("p", {}, "Removes one person's data from every store this app keeps (events, directory users, members, employees) as a job. It cannot be undone."),
+      h("div", { class: "filters" }, field("Find the person by", kind), field("Value", subject)),
+      field(`Type ${CONFIRM_WORD} to confirm`, confirmation),
+      h("p", { id: "erase-confirm-help", class: "muted" }, `The job starts only when this field says ${CONFIRM_WORD}.`),
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "start-erasure", class: "danger" }, "Erase this person's data")),
+      outcome);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      fieldError(subject, null);
+      fieldError(confirmation, null);
+      outcome.replaceChildren();
+      if (!subject.value.trim()) {
+        fieldError(subject, "Enter who to erase.");
+        subject.focus();
+        return;
+      }
+      if (confirmation.value.trim() !== CONFIRM_WORD) {
+        fieldError(confirmation, `Type ${CONFIRM_WORD} (in capitals) to confirm the erasure.`);
+        confirmation.focus();
+        return;
+      }
+      const button = form.querySelector("#start-erasure");
+      button.disabled = true;
+      try {
+        const job = await api("erasure", { method: "POST", body: { [kind.value]: subject.value.trim() } });
+        subject.value = "";
+        confirmation.value = "";
+        announce("Erasure started.");
+        location.hash = route("erasure", job.job_id);
+      } catch (error) {
+        button.disabled = false;
+        failure(error, outcome);
+      }
+    });
+    page("Erase a person's data", form,
+      h("p", { class: "muted" }, "Every erasure is in the ", link("audit trail", "audit"), " (the job, never the person)."));
+    focusTitle();
+  }
+
+  function renderErasureJob(jobId) {
+    const body = h("div", { id: "erasure-job", "aria-live": "polite" }, loading("Loading the job…"));
+    page(`Erasure ${jobId}`, h("p", {}, link("← Erase another person", "erasure")), body);
+    focusTitle();
+    return follow(() => api(`erasure/${encodeURIComponent(jobId)}`), (job) => {
+      const erased = Object.entries(job.erased || {}).map(([store, count]) => ({ store, count }));
+      fill(body,
+        h("section", { class: "panel", "aria-labelledby": "erasure-state" },
+          h("h2", { id: "erasure-state" }, "State ", statusBadge(job.state)),
+          fields({ "Found by": label(job.subject_kind), "Started": job.started_at, "Completed": job.completed_at, "Steps done": job.done_steps, "Attempts": job.attempts, "Last error": job.last_error })),
+        h("section", { class: "panel", "aria-labelledby": "erasure-counts" },
+          h("h2", { id: "erasure-counts" }, "Erased per store"),
+          table("Erased per store", [
+            { label: "Store", value: (r) => label(r.store) },
+            { label: "Erased", value: (r) => number(r.count), num: true },
+          ], erased, job.state === "completed" ? "Nothing was found to erase in any store." : "Nothing erased yet: the job is still searching."),
+          (job.not_searched || []).length
+            ? h("div", {}, h("h3", { class: "spaced" }, "Not searched"), h("ul", {}, job.not_searched.map((gap) => h("li", {}, `${label(gap.store)}: ${gap.reason}`))))
+            : null));
+      if (job.state === "completed") announce(`Erasure completed: ${erased.reduce((a, r) => a + r.count, 0)} items erased.`);
+    }, (job) => job.state === "completed");
+  }
+
+  // ---- Audit trail -------------------------------------------------------------------------------------------------
+
+  const AUDIT_ACTIONS = ["replay", "forced-replay", "bulk-replay", "re-sync", "erasure", "erasure-started", "erasure-finished", "onboarding", "reconcile"];
+
+  function localInputToIso(value) {
+    if (!value) return null;
+    const at = new Date(value);
+    return Number.isNaN(at.getTime()) ? null : at.toISOString();
+  }
+
+  async function renderAudit(params) {
+    const controls = {
+      action: select("a-action", "action", AUDIT_ACTIONS, params.get("action"), "Any action"),
+      from: h("input", { id: "a-from", name: "from", type: "datetime-local", value: params.get("from") || "" }),
+      to: h("input", { id: "a-to", name: "to", type: "datetime-local", value: params.get("to") || "" }),
+    };
+    const form = h("form", { class: "panel filters", role: "search", "aria-label": "Filter the audit trail" },
+      field("Action", controls.action), field("From", controls.from), field("Before", controls.to),
+      h("div", {}, h("button", { type: "submit", id: "filter-audit" }, "Filter")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const next = new URLSearchParams();
+      for (const [name, control] of Object.entries(controls)) if (control.value.trim()) next.set(name, control.value.trim());
+      const target = `#/audit?${next.toString()}`;
+      if (location.hash === target) renderAudit(next); else location.hash = target;
+    });
+    const results = h("div", { id: "audit", "aria-live": "polite" });
+    page("Audit trail", form, results);
+    focusTitle();
+    const filter = { action: params.get("action"), from: localInputToIso(params.get("from")), to: localInputToIso(params.get("to")) };
+    await loadAuditPage(results, filter, null, []);
+  }
+
+  async function loadAuditPage(results, filter, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading("Loading the audit trail…"));
+    let pageResult;
+    try {
+      pageResult = await api(`audit${query({ ...filter, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    fill(results,
+      table(`${number(rows.length)} changes${pageResult.continuation_token ? " (more available)" : ""}`, [
+        { label: "When", value: (r) => when(r.at) },
+        { label: "Action", value: (r) => r.action },
+        { label: "What", value: (r) => r.target },
+        { label: "Outcome", value: (r) => r.outcome },
+        { label: "From address", value: (r) => h("span", { class: "mono" }, r.caller_address), narrow: true },
+        { label: "Key", value: (r) => h("span", { class: "mono" }, r.key_fingerprint), narrow: true },
+      ], rows, "No changes match. Choose \"Any action\" or widen the time range; replays, re-syncs, erasures, onboardings and recoveries are recorded here."),
+      pageResult.continuation_token
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadAuditPage(results, filter, pageResult.continuation_token, rows) }, "Load more"))
+        : null);
+    announce(rows.length ? `${rows.length} changes shown.` : "No changes match.");
+  }
+
+  // ---- Stripe recovery ---------------------------------------------------------------------------------------------
+
+  function renderRecovery() {
+    const since = h("input", { id: "recovery-since", name: "since", type: "datetime-local", required: true, "aria-describedby": "recovery-since-help" });
+    const outcome = h("div", { id: "recovery-outcome" });
+    const form = h("form", { class: "panel", "aria-label": "Recover missed Stripe events", novalidate: true },
+      h("p", {}, "Lists the Stripe events created since a time (at most 30 days back), skips those already in the event log, and queues the rest marked recovered. Running it twice queues nothing new."),
+      field("Recover events created since", since),
+      h("p", { id: "recovery-since-help", class: "muted" }, "In your time zone; sent to the server in UTC."),
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "start-recovery" }, "Start recovery")),
+      outcome);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      fieldError(since, null);
+      outcome.replaceChildren();
+      const iso = localInputToIso(since.value);
+      if (!iso) {
+        fieldError(since, "Choose the date and time to recover from.");
+        since.focus();
+        return;
+      }
+      const button = form.querySelector("#start-recovery");
+      button.disabled = true;
+      try {
+        const run = await api("reconcile/stripe", { method: "POST", body: { since: iso } });
+        announce("Recovery started.");
+        location.hash = route("recovery", run.id);
+      } catch (error) {
+        button.disabled = false;
+        if (error instanceof ApiError && error.field === "since") {
+          fieldError(since, error.detail);
+          since.focus();
+        } else {
+          failure(error, outcome);
+        }
+      }
+    });
+    page("Stripe recovery", form,
+      h("p", { class: "muted" }, "Every run is in the ", link("audit trail", "audit?action=reconcile"), "; the CLI's reconcile command starts the same run."));
+    focusTitle();
+  }
+
+  function renderRecoveryRun(id) {
+    const body = h("div", { id: "recovery-run", "aria-live": "polite" }, loading("Loading the run…"));
+    page(`Recovery ${id}`, h("p", {}, link("← Start another recovery", "recovery")), body);
+    focusTitle();
+    const finished = (run) => run.state !== "queued" && run.state !== "running";
+    return follow(() => api(`reconcile/${encodeURIComponent(id)}`), (run) => {
+      fill(body,
+        h("section", { class: "panel", "aria-labelledby": "recovery-state" },
+          h("h2", { id: "recovery-state" }, "State ", statusBadge(run.state)),
+          h("div", { class: "cards", id: "recovery-counts" },
+            card("Listed", number(run.listed)), card("Already known", number(run.already_known)),
+            card("Queued", number(run.queued)), card("Failed", number(run.failed)), card("Pages read", number(run.pages))),
+          fields({ "Since": run.since, "Started by": run.trigger, "Started": run.started_at, "Updated": run.updated_at, "Completed": run.completed_at, "Last error": run.last_error })),
+        finished(run) && run.queued
+          ? h("p", {}, link("See the recovered events", "events"), " (source stripe).")
+          : null);
+      if (finished(run)) announce(`Recovery ${run.state}: ${run.queued} events queued.`);
+    }, finished);
   }
 
   // ---- Routing -----------------------------------------------------------------------------------------------------
@@ -864,8 +1183,11 @@
     switch (parts[0]) {
       case "events": return parts.length >= 3 ? renderEvent(parts[1], parts.slice(2).join("/")) : renderEvents(params);
       case "dead-letters": return renderDeadLetters(params);
-      case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup();
-      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup();
+      case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup(params);
+      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup(params);
+      case "erasure": return parts[1] ? renderErasureJob(parts[1]) : renderErasure();
+      case "audit": return renderAudit(params);
+      case "recovery": return parts[1] ? renderRecoveryRun(parts[1]) : renderRecovery();
       default: return renderOverview(params);
     }
   }

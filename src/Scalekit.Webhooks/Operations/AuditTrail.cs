@@ -12,6 +12,13 @@ namespace Scalekit.Webhooks.Operations;
 /// </summary>
 public sealed record AuditEntry(DateTimeOffset At, string Action, string Target, string Outcome, string CallerAddress, string KeyFingerprint);
 
+/// <summary>Which audit entries to list: one action (exact), and a time range (<see cref="From"/> inclusive, <see cref="To"/> exclusive).</summary>
+public sealed record AuditFilter(string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null)
+{
+    /// <summary>No filter: every entry.</summary>
+    public static AuditFilter None { get; } = new();
+}
+
 /// <summary>One page of the audit trail, newest first.</summary>
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, string? ContinuationToken);
 
@@ -49,15 +56,41 @@ public sealed class AuditTrail(StorageClients clients, TimeProvider time)
     }
 
     /// <summary>One page of entries, newest first.</summary>
-    public async Task<AuditPage> ListAsync(int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    public Task<AuditPage> ListAsync(int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        ListAsync(AuditFilter.None, pageSize, continuation, cancellationToken);
+
+    /// <summary>One page of the entries that match <paramref name="filter"/>, newest first (a page may hold fewer than <paramref name="pageSize"/> and still have a next one).</summary>
+    public async Task<AuditPage> ListAsync(AuditFilter filter, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
-        var query = Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), pageSize, cancellationToken: cancellationToken);
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = Table.QueryAsync<TableEntity>(QueryFilter(filter), pageSize, cancellationToken: cancellationToken);
         await foreach (var page in query.AsPages(continuation, pageSize).ConfigureAwait(false))
         {
             return new AuditPage([.. page.Values.Select(ToEntry)], page.ContinuationToken);
         }
 
         return new AuditPage([], null);
+    }
+
+    private static string QueryFilter(AuditFilter filter)
+    {
+        var filters = new List<string> { TableClient.CreateQueryFilter($"PartitionKey eq {Partition}") };
+        if (filter.Action is { } action)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"Action eq {action}"));
+        }
+
+        if (filter.From is { } from)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"At ge {from}"));
+        }
+
+        if (filter.To is { } to)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"At lt {to}"));
+        }
+
+        return string.Join(" and ", filters);
     }
 
     private static AuditEntry ToEntry(TableEntity row) => new(

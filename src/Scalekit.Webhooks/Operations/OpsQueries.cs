@@ -21,6 +21,7 @@ public sealed class OpsQueries(
     PayloadStore payloads,
     DeadLetterStore deadLetters,
     OrganizationStore organizations,
+    OrganizationDomainStore domains,
     DirectoryUserStore directoryUsers,
     DirectoryGroupStore directoryGroups,
     MembershipStore memberships,
@@ -217,6 +218,30 @@ public sealed class OpsQueries(
             Applied(organization.History),
             customerId,
             customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Organizations whose id, external id or name contains <paramref name="text"/>, in id order; on the first page,
+    /// those listing <paramref name="text"/> as a domain come first. Every organization when the text is empty.
+    /// </summary>
+    public async Task<OpsPage<OrganizationSummaryView>> OrganizationsAsync(string? text, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var found = new List<OrganizationRecord>();
+        if (continuation is null && text is { Length: > 0 } domain && domain.Contains('.', StringComparison.Ordinal) && !domain.Contains(' ', StringComparison.Ordinal))
+        {
+            foreach (var organizationId in await domains.OrganizationsWithDomainAsync(domain, cancellationToken).ConfigureAwait(false))
+            {
+                if (await organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is { } organization)
+                {
+                    found.Add(organization);
+                }
+            }
+        }
+
+        var (matches, token) = await organizations.SearchAsync(text, Clamp(pageSize), continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        found.AddRange(matches.Where(match => !found.Any(known => known.Id == match.Id)));
+        return new OpsPage<OrganizationSummaryView>([.. found.Select(o => new OrganizationSummaryView(
+            o.Id, o.DisplayName, o.ExternalId, o.RegionCode, o.UpdateTime, o.History.DeletedAt))], token);
     }
 
     public async Task<OpsPage<DirectoryUserView>> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)

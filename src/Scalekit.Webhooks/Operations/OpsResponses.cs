@@ -70,6 +70,9 @@ public sealed record DeadLetterView(
 /// <summary>How many live rows an organization owns.</summary>
 public sealed record OrganizationCountsView(int DirectoryUsers, int DirectoryGroups, int Members);
 
+/// <summary>One organization in a list or search: enough to recognise it and open its page.</summary>
+public sealed record OrganizationSummaryView(string Id, string? DisplayName, string? ExternalId, string? RegionCode, string? UpdateTime, DateTimeOffset? DeletedAt);
+
 /// <summary>An organization's current state, its counts, and the billing of its Stripe customer (its external id).</summary>
 public sealed record OrganizationView(
     string Id,

@@ -56,6 +56,23 @@ public sealed class OrganizationDomainStore(StorageClients clients)
         [VerificationStatus] = change.VerificationStatus,
     }, change.Deleted);
 
+    /// <summary>The organizations that list <paramref name="domain"/> (verified or not) and did not delete it since.</summary>
+    public async Task<IReadOnlyCollection<string>> OrganizationsWithDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        var organizations = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var row in _index.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(domain.Trim().ToLowerInvariant())}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (ReadModelRows.History(row).DeletedAt is null && row.GetString(OrganizationId) is { } organizationId)
+            {
+                organizations.Add(organizationId);
+            }
+        }
+
+        return organizations;
+    }
+
     /// <summary>The organizations that verified <paramref name="domain"/> and did not delete it since.</summary>
     public async Task<IReadOnlyCollection<string>> OrganizationsWithVerifiedDomainAsync(string domain, CancellationToken cancellationToken = default)
     {

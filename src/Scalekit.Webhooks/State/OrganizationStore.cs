@@ -83,6 +83,38 @@ public sealed class OrganizationStore(StorageClients clients)
         return row is null ? null : Record(organizationId, row);
     }
 
+    /// <summary>
+    /// Organizations in id order whose id, external id or name contains <paramref name="text"/> (any case; every one
+    /// when it is empty). Reads table pages until <paramref name="pageSize"/> match or <paramref name="scanLimit"/>
+    /// rows were read, so a page may hold fewer and still have a continuation.
+    /// </summary>
+    public async Task<(IReadOnlyList<OrganizationRecord> Items, string? Token)> SearchAsync(string? text, int pageSize, string? continuation, int scanLimit = 2000, CancellationToken cancellationToken = default)
+    {
+        var items = new List<OrganizationRecord>();
+        var scanned = 0;
+        var token = continuation;
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter: (string?)null, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize).ConfigureAwait(false))
+        {
+            scanned += page.Values.Count;
+            token = page.ContinuationToken;
+            items.AddRange(page.Values
+                .Select(row => Record(StateStore.IdOf(row, StateStore.RowId, row.PartitionKey) ?? row.PartitionKey, row))
+                .Where(organization => Matches(organization, text)));
+            if (items.Count >= pageSize || scanned >= scanLimit)
+            {
+                break;
+            }
+        }
+
+        return (items, token);
+    }
+
+    private static bool Matches(OrganizationRecord organization, string? text) =>
+        string.IsNullOrWhiteSpace(text)
+        || organization.Id.Contains(text, StringComparison.OrdinalIgnoreCase)
+        || (organization.ExternalId?.Contains(text, StringComparison.OrdinalIgnoreCase) ?? false)
+        || (organization.DisplayName?.Contains(text, StringComparison.OrdinalIgnoreCase) ?? false);
+
     /// <summary>The organization's metadata as string pairs (what billing merges its keys into); empty when unknown.</summary>
     public async Task<IReadOnlyDictionary<string, string>> MetadataAsync(string organizationId, CancellationToken cancellationToken = default)
     {

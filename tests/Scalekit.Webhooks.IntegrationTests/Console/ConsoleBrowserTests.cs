@@ -101,12 +101,16 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var found = page.GetByRole(AriaRole.Link, new() { Name = eventId });
         await Expect(found).ToBeVisibleAsync();
         await Expect(page.Locator("#results tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "Event id" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#results tbody time").First).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"));
         await console.ScreenshotAsync(page, "console-events");
 
         await found.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Event {eventId}" })).ToBeVisibleAsync();
         await Expect(page.Locator("#ledger-title")).ToContainTextAsync("processed");
-        await Expect(page.Locator("dl.fields")).ToContainTextAsync("attempts");
+        await Expect(page.Locator("dl.fields dt", new() { HasText = "Attempts" })).ToHaveCountAsync(1);
+        await Expect(page.Locator("dl.fields dt", new() { HasText = "Received" })).ToHaveCountAsync(1);
+        Assert.Empty(await page.Locator("dl.fields dt").EvaluateAllAsync<string[]>("dts => dts.map(dt => dt.textContent).filter(t => t.includes('_'))"));
         await Expect(page.Locator("#payload")).ToContainTextAsync($"\"id\": \"{org}\"");
         await console.ScreenshotAsync(page, "console-event");
 
@@ -178,6 +182,15 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task EmptyResults_SayWhatToDoNext()
+    {
+        var page = await console.SignedInAsync();
+        await page.GotoAsync($"{console.ConsoleUrl}#/events?organizationId={SampleIds.New("org_")}");
+
+        await Expect(page.Locator("#results .empty")).ToContainTextAsync("Widen the time range, clear a filter");
+    }
+
+    [Fact]
     public async Task HostilePayload_RendersAsInertText_NoDialogAndNoRequestLeavesTheOrigin()
     {
         var org = SampleIds.New("org_");
@@ -220,8 +233,18 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var page = await console.SignedInAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Organizations & customers" }).ClickAsync();
-        await page.GetByLabel("Organization id").FillAsync(org);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Show organization" }).ClickAsync();
+        await Expect(page.Locator("#organizations tbody tr")).Not.ToHaveCountAsync(0);
+        await page.GetByLabel("Find organizations").FillAsync(customer.ToUpperInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#organizations tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#organizations tbody tr")).ToContainTextAsync(org);
+        await console.ScreenshotAsync(page, "console-organizations");
+        await page.GetByLabel("Find organizations").FillAsync("no organization is called this");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#organizations .empty")).ToContainTextAsync("No organization matches");
+        await page.GetByLabel("Find organizations").FillAsync(org[4..]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await page.Locator("#organizations tbody tr").GetByRole(AriaRole.Link, new() { Name = "Acme Corp" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Acme Corp ({org})");
         await Expect(page.Locator("#directory-users")).ToContainTextAsync("diruser_console_a");
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
@@ -231,7 +254,55 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GetByRole(AriaRole.Link, new() { Name = customer }).First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Customer {customer}");
         await Expect(page.Locator("main")).ToContainTextAsync("active");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Re-sync billing to the organization" }).ClickAsync();
+        await Expect(page.Locator("#resync-outcome .message")).ToContainTextAsync("Re-sync");
         await console.ScreenshotAsync(page, "console-customer");
+        using var audit = await console.Host.OpsAsync(HttpMethod.Get, "/api/ops/audit?action=re-sync");
+        Assert.Contains((await audit.JsonAsync()).GetProperty("items").EnumerateArray(), entry => entry.GetProperty("target").GetString() == $"customer {customer}");
+    }
+
+    [Fact]
+    public async Task Erasure_AsksForTheTypedConfirmation_ThenFollowsTheJobToCompletion_AndTheAuditFilterFindsIt()
+    {
+        var org = SampleIds.New("org_");
+        var directoryUser = SampleIds.New("diruser_");
+        await console.PostScalekitAsync(ScalekitSamples.Create("organization.directory.user_created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, EventId = SampleIds.New("evt_"), DirectoryUserId = directoryUser }));
+        var page = await console.SignedInAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Erasure" }).ClickAsync();
+
+        await page.GetByLabel("Find the person by").SelectOptionAsync("directory_user_id");
+        await page.GetByLabel("Value").FillAsync(directoryUser);
+        await page.GetByLabel("Type ERASE to confirm").FillAsync("erase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person's data" }).ClickAsync();
+        await Expect(page.Locator("#erase-confirm-error")).ToContainTextAsync("Type ERASE (in capitals)");
+        await Expect(page.GetByLabel("Type ERASE to confirm")).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Contains("#/erasure", page.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("era_", page.Url, StringComparison.Ordinal);
+        await console.ScreenshotAsync(page, "console-erasure");
+
+        await page.GetByLabel("Type ERASE to confirm").FillAsync("ERASE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person's data" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Erasure era_");
+        var jobId = (await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).TextContentAsync())!["Erasure ".Length..];
+        await Expect(page.Locator("#erasure-state")).ToContainTextAsync("completed", new() { Timeout = 90_000 });
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Erased per store" })).ToBeVisibleAsync();
+        // The directory user's personal columns were erased; the page never names the person.
+        await Expect(page.Locator("#erasure-job tr").Filter(new() { Has = page.GetByRole(AriaRole.Cell, new() { Name = "Directory users", Exact = true }) }).Locator("td.num")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9]"));
+        Assert.DoesNotContain(directoryUser, await page.Locator("main").TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
+        await console.ScreenshotAsync(page, "console-erasure-job");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit trail" }).ClickAsync();
+        await page.GetByLabel("Action").SelectOptionAsync("erasure");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        var rows = page.Locator("#audit tbody tr");
+        await Expect(rows.Filter(new() { HasText = jobId })).ToHaveCountAsync(1);
+        Assert.All(await rows.Locator("td:nth-child(2)").AllTextContentsAsync(), action => Assert.Equal("erasure", action));
+        await console.ScreenshotAsync(page, "console-audit");
+
+        await page.GetByLabel("From").FillAsync("2001-01-01T00:00");
+        await page.GetByLabel("Before").FillAsync("2001-01-02T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("#audit .empty")).ToContainTextAsync("widen the time range");
     }
 
     [Fact]
@@ -246,6 +317,12 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
         await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
+        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery" })
+        {
+            await page.GotoAsync($"{console.ConsoleUrl}{route}");
+            await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{route} scrolls sideways on a 390 px screen");
+        }
     }
 
     [Fact]
@@ -254,7 +331,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var org = SampleIds.New("org_");
         var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
         await console.ParkAsync("role.deleted", "axe scan");
-        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}" };
+        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery" };
 
         var signIn = await console.OpenConsoleAsync();
         await AssertAccessibleAsync(signIn, "sign-in");
@@ -262,7 +339,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         {
             var page = await console.SignedInAsync(width, height);
             // On the phone, the pages with wide content (charts, tables, payload) are the ones that can break.
-            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5]])
+            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7]])
             {
                 await page.GotoAsync($"{console.ConsoleUrl}{route}");
                 await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);

@@ -19,12 +19,20 @@ namespace Scalekit.Webhooks.IntegrationTests.Console;
 /// A consuming local host on Azurite plus one headless Chromium (Debian's <c>chromium</c>, driven by Playwright) for
 /// the whole test class; each test opens its own browser context, so sign-ins never leak between tests.
 /// </summary>
-public sealed class ConsoleFixture : IAsyncLifetime
+public class ConsoleFixture : IAsyncLifetime
 {
+    public ConsoleFixture()
+        : this(new ConsumingHostFixture())
+    {
+    }
+
+    /// <summary>A console on another host (one with stand-ins for an external API, say).</summary>
+    protected ConsoleFixture(LocalHostFixture host) => Host = host;
+
     /// <summary>Where Chromium is; <c>./test.sh</c> installs Debian's package there when it is missing.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
-    public ConsumingHostFixture Host { get; } = new();
+    public LocalHostFixture Host { get; }
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -45,7 +53,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Browser.DisposeAsync();
         playwright.Dispose();

@@ -21,7 +21,13 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("GET", "/api/ops/dead-letters?source=paypal", "source")]
     [InlineData("POST", "/api/ops/dead-letters/replay?dryRun=maybe", "dryRun")]
     [InlineData("GET", "/api/ops/audit?pageSize=NaN", "pageSize")]
+    [InlineData("GET", "/api/ops/audit?action=DROP%20TABLE", "action")]
+    [InlineData("GET", "/api/ops/audit?from=yesterday", "from")]
+    [InlineData("GET", "/api/ops/audit?to=soon", "to")]
+    [InlineData("GET", "/api/ops/audit?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to")]
     [InlineData("GET", "/api/ops/organizations?over_budget=maybe", "over_budget")]
+    [InlineData("GET", "/api/ops/organizations?q=%01", "q")]
+    [InlineData("GET", "/api/ops/organizations?pageSize=0", "pageSize")]
     [InlineData("GET", "/api/ops/organizations/org_1/members?pageSize=1.5", "pageSize")]
     [InlineData("GET", "/api/ops/organizations/org_1/directory-users?pageSize=%20-3", "pageSize")]
     [InlineData("GET", "/api/ops/organizations/org_1/employees?pageSize=99999999999", "pageSize")]
@@ -39,6 +45,8 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("/api/ops/events?pageSize=1000&status=parked&from=2026-01-01T00:00:00Z")]
     [InlineData("/api/ops/dead-letters?pageSize=1&status=parked&source=stripe")]
     [InlineData("/api/ops/audit?pageSize=1")]
+    [InlineData("/api/ops/organizations?q=acme.example&pageSize=5")]
+    [InlineData("/api/ops/audit?pageSize=5&action=re-sync&from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z")]
     public async Task QueryParameters_Valid_AreAnswered(string path)
     {
         using var response = await host.OpsAsync(HttpMethod.Get, path);
