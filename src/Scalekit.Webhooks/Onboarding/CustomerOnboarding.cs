@@ -28,10 +28,20 @@ public sealed partial class CustomerOnboarding(
     /// Starts the onboarding of <paramref name="request"/>'s Stripe customer, or returns the one it already has. An
     /// existing onboarding that has not completed is queued again: a failed one resumes at its failed step, and one
     /// whose message was lost continues. Steps never run twice at once (<see cref="OnboardingStore.TryLeaseAsync"/>).
+    /// A customer that belongs to an organization this onboarding did not create is refused
+    /// (<see cref="OnboardingStart.Refused"/>) before anything is recorded or written.
     /// </summary>
     public async Task<OnboardingStart> StartAsync(OnboardingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var existing = await store.GetAsync(OnboardingRecord.IdFor(request.StripeCustomerId), cancellationToken).ConfigureAwait(false);
+        if (existing?.Status != OnboardingStatus.Completed
+            && await steps.CheckOwnershipAsync(request, existing, cancellationToken).ConfigureAwait(false) is { Refusal: { } refusal } refused)
+        {
+            Log.Refused(logger, OnboardingRecord.IdFor(request.StripeCustomerId), refusal.Code());
+            return new OnboardingStart(existing ?? OnboardingRecord.Start(request, time.GetUtcNow()), Created: false, Queued: false, refused);
+        }
+
         var (record, created) = await store.AddOrGetAsync(OnboardingRecord.Start(request, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         if (record.Status == OnboardingStatus.Completed)
         {
@@ -94,16 +104,20 @@ public sealed partial class CustomerOnboarding(
                 {
                     result = await steps.RunAsync(step, record, cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && OnboardingSteps.Classify(ex).Permanent)
+                {
+                    result = OnboardingStepResult.Refused(OnboardingRefusal.ApiRefused, OnboardingSteps.Classify(ex).Reason);
+                }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    var (permanent, reason) = OnboardingSteps.Classify(ex);
+                    var reason = OnboardingSteps.Classify(ex).Reason;
                     var attempts = state.Attempts + 1;
-                    var givesUp = permanent || attempts >= onboardingOptions.Value.MaxAttempts;
+                    var givesUp = attempts >= onboardingOptions.Value.MaxAttempts;
                     var now = time.GetUtcNow();
                     record = record.With(state with { Status = givesUp ? OnboardingStatus.Failed : OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, now);
                     if (givesUp)
                     {
-                        var why = permanent ? reason : $"gave up after {attempts} attempts: {reason}";
+                        var why = $"gave up after {attempts} attempts: {reason}";
                         record = record with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
                         await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
                         Log.Failed(logger, id, step.Name(), why);
@@ -115,6 +129,21 @@ public sealed partial class CustomerOnboarding(
                     Log.StepRetry(logger, ex, id, step.Name(), attempts);
                     Record("retry", started);
                     throw;
+                }
+
+                if (result.Refusal is { } refusal)
+                {
+                    // Refused: no retry can change it, and nothing was written for this step.
+                    var why = refusal == OnboardingRefusal.ApiRefused ? result.Detail : $"{refusal.Code()}: {result.Detail}";
+                    record = record.With(state with { Status = OnboardingStatus.Failed, Attempts = state.Attempts + 1, LastError = Bounded(why) }, time.GetUtcNow()) with
+                    {
+                        Status = OnboardingStatus.Failed,
+                        Reason = Bounded($"{step.Name()}: {why}"),
+                    };
+                    await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
+                    Log.Failed(logger, id, step.Name(), why);
+                    Record("failure", started);
+                    return;
                 }
 
                 record = record.With(state with { Status = result.Status, Detail = Bounded(result.Detail), Attempts = state.Attempts + 1, LastError = null }, time.GetUtcNow()) with
@@ -176,13 +205,19 @@ public sealed partial class CustomerOnboarding(
         [LoggerMessage(9506, LogLevel.Warning, "An onboarding-steps message names no onboarding_id; dropped")]
         public static partial void Unreadable(ILogger logger);
 
+        [LoggerMessage(9508, LogLevel.Warning, "Onboarding {OnboardingId} was refused before it started: {Refusal}")]
+        public static partial void Refused(ILogger logger, string onboardingId, string refusal);
+
         [LoggerMessage(9507, LogLevel.Information, "Onboarding {OnboardingId} failed earlier and was requested again; it resumes at its failed step")]
         public static partial void Resumed(ILogger logger, string onboardingId);
     }
 }
 
-/// <summary>The onboarding as it stands after a start request: whether this request created it and whether it was queued.</summary>
-public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued);
+/// <summary>
+/// The onboarding as it stands after a start request: whether this request created it and whether it was queued, or
+/// why it was refused (then nothing was recorded, queued or written).
+/// </summary>
+public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued, OnboardingStepResult? Refused = null);
 
 /// <summary>Another consumer is running this onboarding's steps; the queue retries the message.</summary>
 public sealed class OnboardingInProgressException(string id) : Exception($"Onboarding {id} is being run by another consumer; this message will be retried.");
