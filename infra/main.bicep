@@ -3,13 +3,39 @@
 // (azure.yaml) or 'az deployment group create' (docs/deploy.md).
 targetScope = 'resourceGroup'
 
+// azd allows 64 characters. The name only seeds resourceToken (13 characters whatever its length) and a tag, so every
+// resource name keeps its fixed length: kv-<token> 16 of Key Vault's 24, st…<token> at most 22 of storage's 24.
 @minLength(1)
-@maxLength(20)
-@description('Short environment name (e.g. prod, staging); part of every resource name.')
+@maxLength(64)
+@description('Environment name (e.g. prod, staging); seeds every resource name.')
 param environmentName string
 
-@description('Azure region for all resources; must offer the Flex Consumption plan.')
-param location string = resourceGroup().location
+// The regions offering Flex Consumption, as listed in Microsoft's own Flex Consumption azd template
+// (Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep) and by 'az functionapp list-flexconsumption-locations'
+// (docs/deploy.md). Azure adds regions: when yours is listed by that command but not here, add it.
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
+@description('Azure region for all resources; one that offers the Flex Consumption plan.')
+// any(): the group's region is known only at deployment, where ARM holds it to the list (a region without Flex fails
+// before anything is created).
+param location string = any(resourceGroup().location)
 
 @allowed([512, 2048, 4096])
 @description('Memory of each Flex Consumption instance, in MB.')
@@ -17,8 +43,13 @@ param instanceMemoryMB int = 2048
 
 @minValue(40)
 @maxValue(1000)
-@description('Most instances the app may scale out to; caps cost under a flood of events.')
+@description('Most instances each scale group may use: the HTTP functions together, and each queue or timer function on its own (Flex per-function scaling; see docs/scale.md). Not a cap for the whole app.')
 param maximumInstanceCount int = 100
+
+@minValue(0)
+@maxValue(20)
+@description('Always-ready instances of the HTTP group (webhook intake and operations API): kept running, billed while idle, so intake has capacity however far the queue functions scale. 0 scales the HTTP group to zero.')
+param alwaysReadyHttpInstances int = 1
 
 @secure()
 @description('Scalekit webhook signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Scalekit deliveries get 503).')
@@ -85,6 +116,9 @@ param salesforceApiVersion string = 'v68.0'
 @description('Six-field cron (seconds first) of the scheduled Salesforce → Scalekit sync.')
 param crmSyncSchedule string = '0 */15 * * * *'
 
+@description('Six-field cron (seconds first) of the scheduled recovery of missed Stripe events over the last 3 days; empty (the default) turns it off.')
+param stripeReconcileSchedule string = ''
+
 @description('Account field → organization metadata key (JSON); empty keeps the defaults (docs/crm.md).')
 param crmAccountFields string = ''
 
@@ -108,8 +142,13 @@ param stripeApiKey string = ''
 
 @minValue(1)
 @maxValue(16)
-@description('Queue shards per source (EVENT_QUEUE_SHARDS): one queue takes about 2,000 messages a second; see docs/scale.md.')
+@description('Queue shards per source (EVENT_QUEUE_SHARDS): one queue takes about 2,000 messages a second; see docs/scale.md. The queue functions of higher shards are disabled.')
 param eventQueueShards int = 1
+
+@minValue(0)
+@maxValue(16)
+@description('After lowering eventQueueShards: the old shard count, whose queue functions stay enabled until their queues are empty (docs/deploy.md). 0: only eventQueueShards are consumed.')
+param drainEventQueueShards int = 0
 
 @description('True: the tables get a storage account of their own (STATE_STORAGE), which takes their requests off the main account; see docs/scale.md.')
 param separateStateStorage bool = false
@@ -208,6 +247,7 @@ module app 'modules/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     storageAccountName: storage.outputs.accountName
     stateStorageAccountName: storage.outputs.stateAccountName
     ledgerStorageAccountName: storage.outputs.ledgerAccountName
@@ -229,12 +269,14 @@ module app 'modules/function-app.bicep' = {
     salesforceClientId: salesforceClientId
     salesforceApiVersion: salesforceApiVersion
     crmSyncSchedule: crmSyncSchedule
+    stripeReconcileSchedule: stripeReconcileSchedule
     crmAccountFields: crmAccountFields
     crmContactFields: crmContactFields
     crmEnterpriseFeatures: crmEnterpriseFeatures
     crmAccountPushFields: crmAccountPushFields
     crmApiUsageCeiling: crmApiUsageCeiling
     eventQueueShards: eventQueueShards
+    drainEventQueueShards: drainEventQueueShards
   }
   dependsOn: [rbac]
 }

@@ -24,6 +24,7 @@ using Scalekit.Webhooks.Testing.Scale;
 //   scale   [count] [accounts] [batch]  4 shards worked by 1, 2, 4, 8, 16 consumer loops, count events each, each loop one batch
 //                               (default 1) at a time; Azurite's CPU per step; shard and partition spread (default 2000);
 //                               accounts 2 puts the tables on a second Azurite (STATE_STORAGE)
+//   throttle [count] [cap]      refusal-throttle memory after count distinct addresses (default 100000) vs at its cap (default 10000)
 var command = args.FirstOrDefault() ?? "help";
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (command)
@@ -56,7 +57,9 @@ switch (command)
         return await ReplayDrainCommand.RunAsync(Arg(1, 60_000), Console.Out, args.Length > 2 ? TimeSpan.FromMinutes(Arg(2, 0)) : null) ? 0 : 1;
     case "scale":
         return await ScaleCommand.RunAsync(Arg(1, 2000), Arg(2, 1), Arg(3, ScaleRun.DefaultBatchSize), Console.Out) ? 0 : 1;
+    case "throttle":
+        return await ThrottleMemoryBenchmark.RunAsync(Arg(1, 100_000), Arg(2, 10_000), Console.Out) ? 0 : 1;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale [args]");
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale|throttle [args]");
         return command == "help" ? 0 : 2;
 }

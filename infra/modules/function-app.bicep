@@ -12,8 +12,11 @@ param tags object
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int
 
-@description('Most instances the app may scale out to.')
+@description('Most instances each scale group may use (the HTTP group, each other function on its own).')
 param maximumInstanceCount int
+
+@description('Always-ready instances of the HTTP group; 0 for none.')
+param alwaysReadyHttpInstances int
 
 @description('Resource id of the app\'s user-assigned identity (its roles are assigned before the app exists).')
 param identityId string
@@ -83,6 +86,9 @@ param salesforceApiVersion string
 @description('Six-field cron of the scheduled Salesforce → Scalekit sync.')
 param crmSyncSchedule string
 
+@description('Six-field cron of the scheduled Stripe event recovery; empty turns it off.')
+param stripeReconcileSchedule string
+
 @description('JSON map of Account field to organization metadata key; empty keeps the defaults.')
 param crmAccountFields string
 
@@ -100,8 +106,22 @@ param crmApiUsageCeiling int
 
 @minValue(1)
 @maxValue(16)
-@description('Queue shards per source (EVENT_QUEUE_SHARDS); every shard queue exists and has a trigger whatever the value.')
+@description('Queue shards per source (EVENT_QUEUE_SHARDS); every shard queue exists, the queue functions of higher shards are disabled.')
 param eventQueueShards int
+
+@minValue(0)
+@maxValue(16)
+@description('Shards per source still consumed while the ones above eventQueueShards drain; 0 for none.')
+param drainEventQueueShards int
+
+// The event-queue functions of shard 0 (QueueFunctions.cs); shard n's function adds n to the name (ScalekitEvents7).
+var eventQueueFunctions = ['ScalekitEvents', 'StripeEvents', 'HrEvents']
+var maxEventQueueShards = 16
+var consumedEventQueueShards = max(eventQueueShards, drainEventQueueShards)
+
+// Flex Consumption scales each queue function on its own and keeps it polling its queue; the host skips a function
+// whose AzureWebJobs.<name>.Disabled setting is true. Only shards nothing writes to (and nothing drains) are off.
+var disabledQueueFunctionSettings = flatten(map(eventQueueFunctions, function => map(range(consumedEventQueueShards, maxEventQueueShards - consumedEventQueueShards), shard => { name: 'AzureWebJobs.${function}${shard}.Disabled', value: 'true' })))
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${resourceToken}'
@@ -144,6 +164,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // The HTTP functions form one scale group, 'http'; its always-ready instances keep webhook intake answering.
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
       }
       runtime: {
         name: 'dotnet-isolated'
@@ -153,7 +175,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      appSettings: concat([
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
@@ -193,13 +215,17 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SALESFORCE_CLIENT_ID', value: salesforceClientId }
         { name: 'SALESFORCE_API_VERSION', value: salesforceApiVersion }
         { name: 'CRM_SYNC_SCHEDULE', value: crmSyncSchedule }
+        // The host resolves every timer's schedule setting at start, so an unused one still holds a valid cron; the
+        // function is disabled instead, and the worker reads that flag too (StripeRecoveryOptions).
+        { name: 'STRIPE_RECONCILE_SCHEDULE', value: empty(stripeReconcileSchedule) ? '0 0 3 * * *' : stripeReconcileSchedule }
+        { name: 'AzureWebJobs.StripeReconcileSchedule.Disabled', value: string(empty(stripeReconcileSchedule)) }
         { name: 'CRM_ACCOUNT_FIELDS', value: crmAccountFields }
         { name: 'CRM_CONTACT_FIELDS', value: crmContactFields }
         { name: 'CRM_ENTERPRISE_FEATURES', value: crmEnterpriseFeatures }
         { name: 'CRM_ACCOUNT_PUSH_FIELDS', value: crmAccountPushFields }
         { name: 'CRM_API_USAGE_CEILING', value: string(crmApiUsageCeiling) }
         { name: 'EVENT_QUEUE_SHARDS', value: string(eventQueueShards) }
-      ]
+      ], disabledQueueFunctionSettings)
     }
   }
 }

@@ -22,15 +22,15 @@ param stripeWebhookSecret string
 param hrWebhookSecret string
 
 @secure()
-@description('Scalekit API client secret; may be empty.')
+@description('Scalekit API client secret; empty leaves the vault\'s secret as it is.')
 param scalekitClientSecret string
 
 @secure()
-@description('Salesforce external client app secret (client credentials); may be empty.')
+@description('Salesforce external client app secret (client credentials); empty leaves the vault\'s secret as it is.')
 param salesforceClientSecret string
 
 @secure()
-@description('Stripe API key (sk_… or rk_…) for writing Scalekit ids onto customers; may be empty.')
+@description('Stripe API key (sk_… or rk_…) for writing Scalekit ids onto customers; empty leaves the vault\'s secret as it is.')
 param stripeApiKey string
 
 @description('Recover the soft-deleted vault of the same name (kept 30 days after its resource group was deleted).')
@@ -61,9 +61,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-// Key Vault refuses empty values. An empty webhook secret parameter writes nothing, so a secret set with
-// 'az keyvault secret set' survives the next deployment; until one exists the app's Key Vault reference stays
-// unresolved and only that sender answers 503.
+// Key Vault refuses empty values. An empty secret parameter writes nothing, so a secret set with
+// 'az keyvault secret set' survives the next deployment. Until a webhook secret exists the app's Key Vault reference
+// stays unresolved and only that sender answers 503; until an API secret exists that integration stays off (the
+// billing sync runs dry, the CRM sync and the Stripe write-back are skipped), as when its setting is empty.
 resource scalekitWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scalekitWebhookSecret)) {
   parent: vault
   name: secretNames.scalekitWebhook
@@ -82,34 +83,35 @@ resource hrWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(h
   properties: { value: hrWebhookSecret }
 }
 
-resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scalekitClientSecret)) {
   parent: vault
   name: secretNames.scalekitClient
-  // A single space means "not configured" and is trimmed away by the app.
-  properties: { value: empty(scalekitClientSecret) ? ' ' : scalekitClientSecret }
+  properties: { value: scalekitClientSecret }
 }
 
-resource salesforceClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource salesforceClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(salesforceClientSecret)) {
   parent: vault
   name: secretNames.salesforceClient
-  // As for the Scalekit secret: a single space means "not configured" (the CRM sync is off).
-  properties: { value: empty(salesforceClientSecret) ? ' ' : salesforceClientSecret }
+  properties: { value: salesforceClientSecret }
 }
 
-resource stripeApi 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource stripeApi 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeApiKey)) {
   parent: vault
   name: secretNames.stripeApiKey
-  properties: { value: empty(stripeApiKey) ? ' ' : stripeApiKey }
+  properties: { value: stripeApiKey }
 }
 
 output name string = vault.name
 
+// Built from the names, not from the secret resources (whose secretUri carries the version they wrote, and which are
+// not deployed when their parameter is empty), so each reference follows the newest version: a rotation needs no
+// redeploy.
 @description('Versionless secret URIs, so a rotated secret is picked up without redeploying.')
 output secretUris object = {
   scalekitWebhook: '${vault.properties.vaultUri}secrets/${secretNames.scalekitWebhook}'
   stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
   hrWebhook: '${vault.properties.vaultUri}secrets/${secretNames.hrWebhook}'
-  scalekitClient: scalekitClient.properties.secretUri
-  salesforceClient: salesforceClient.properties.secretUri
-  stripeApiKey: stripeApi.properties.secretUri
+  scalekitClient: '${vault.properties.vaultUri}secrets/${secretNames.scalekitClient}'
+  salesforceClient: '${vault.properties.vaultUri}secrets/${secretNames.salesforceClient}'
+  stripeApiKey: '${vault.properties.vaultUri}secrets/${secretNames.stripeApiKey}'
 }

@@ -34,6 +34,8 @@ var eventQueueNames = flatten(map(eventQueueBaseNames, queue => map(range(0, max
 var workQueueNames = [
   'onboarding-steps'
   'crm-account-push'
+  'erasure-jobs'
+  'stripe-reconcile'
 ]
 var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
@@ -43,6 +45,8 @@ var tableNames = [
   'Onboarding'
   'CrmAccountLinks'
   'CrmSync'
+  'ErasureJobs'
+  'StripeRecovery'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'

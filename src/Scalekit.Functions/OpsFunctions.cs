@@ -73,6 +73,10 @@ public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler
     public Task<IActionResult> OpsErasure([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.Erasure)] HttpRequest request) =>
         Respond(ops.ErasureAsync(request.HttpContext));
 
+    [Function(nameof(OpsErasureJob))]
+    public Task<IActionResult> OpsErasureJob([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.ErasureJob)] HttpRequest request, string jobId) =>
+        Respond(ops.ErasureStatusAsync(request.HttpContext, jobId));
+
     [Function(nameof(OpsAudit))]
     public Task<IActionResult> OpsAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Audit)] HttpRequest request) =>
         Respond(ops.AuditAsync(request.HttpContext));

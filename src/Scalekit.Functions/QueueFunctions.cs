@@ -9,9 +9,9 @@ namespace Scalekit.Functions;
 
 /// <summary>
 /// The event consumers: one trigger on every shard queue of every source (<see cref="StorageNames.MaxEventQueueShards"/>
-/// each), whatever EVENT_QUEUE_SHARDS says, so a shard left from a larger count is still drained. A shard nothing writes
-/// to is an empty queue: Flex Consumption scales each queue function on its own, so it holds no instance. Shard 0 keeps
-/// the unsharded function and queue names. Retries and the poison move are the runtime's, configured in host.json.
+/// each). In Azure the Bicep disables the functions of shards above EVENT_QUEUE_SHARDS (and its drain count) with
+/// <c>AzureWebJobs.&lt;name&gt;.Disabled</c>, naming them as declared here: shard n of a source is its shard-0 name plus n
+/// (a conformance test holds the two together). Shard 0 keeps the unsharded function and queue names. Retries and the poison move are the runtime's, configured in host.json.
 /// Attributes need constants, so each queue name is spelled from its source's name here; a conformance test holds this
 /// class to <c>EventSources.All</c> (every shard of every source bound once).
 /// </summary>

@@ -32,6 +32,21 @@ public sealed class CronSchedule
         return new CronSchedule(allowed);
     }
 
+    /// <summary>Parses <paramref name="expression"/>; false when it is not a six-field cron expression this host can run.</summary>
+    public static bool TryParse(string expression, out CronSchedule? schedule)
+    {
+        try
+        {
+            schedule = Parse(expression);
+            return true;
+        }
+        catch (FormatException)
+        {
+            schedule = null;
+            return false;
+        }
+    }
+
     /// <summary>The first matching second strictly after <paramref name="after"/>.</summary>
     public DateTimeOffset Next(DateTimeOffset after)
     {

@@ -17,6 +17,9 @@ public static class ConsoleRequestHandler
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+    /// <summary>A year of https only for the console's host (no subdomains: the app's host is not the operator's to bind).</summary>
+    public const string StrictTransportSecurity = "max-age=31536000";
+
     private static readonly FrozenDictionary<string, ConsoleFile> Files = new Dictionary<string, ConsoleFile>(StringComparer.Ordinal)
     {
         [string.Empty] = Load("index.html", "text/html; charset=utf-8"),
@@ -37,7 +40,9 @@ public static class ConsoleRequestHandler
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Cross-Origin-Resource-Policy"] = "same-origin";
-        headers.CacheControl = "no-cache";
+        OpsResponseHeaders.Apply(response);
+        // Browsers ignore it over plain http (the local host on loopback), so it is sent everywhere and binds only on https.
+        headers.StrictTransportSecurity = StrictTransportSecurity;
         if (!Files.TryGetValue(asset ?? string.Empty, out var file))
         {
             response.StatusCode = StatusCodes.Status404NotFound;
@@ -46,15 +51,8 @@ public static class ConsoleRequestHandler
             return;
         }
 
-        if (context.Request.Headers.IfNoneMatch == file.ETag)
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
-        }
-
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = file.ContentType;
-        headers.ETag = file.ETag;
         response.ContentLength = file.Body.Length;
         await response.Body.WriteAsync(file.Body, context.RequestAborted);
     }
@@ -66,8 +64,8 @@ public static class ConsoleRequestHandler
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         var body = copy.ToArray();
-        return new ConsoleFile(body, contentType, $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))[..16]}\"");
+        return new ConsoleFile(body, contentType);
     }
 
-    private sealed record ConsoleFile(byte[] Body, string ContentType, string ETag);
+    private sealed record ConsoleFile(byte[] Body, string ContentType);
 }

@@ -22,13 +22,15 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         OnboardingRequestParse parsed;
         try
         {
-            if (context.Request.ContentLength > MaxBodyBytes)
+            // Counted while reading, so a chunked body (no Content-Length) is held to the same limit.
+            if (context.Request.ContentLength > MaxBodyBytes
+                || await ReadAtMostAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted) is not { } bytes)
             {
                 await ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
                 return;
             }
 
-            using var body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            using var body = JsonDocument.Parse(bytes);
             parsed = OnboardingRequest.Parse(body.RootElement);
         }
         catch (JsonException)
@@ -69,6 +71,22 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         }
 
         await JsonAsync(context, 200, ToJson(record, null));
+    }
+
+    /// <summary>The whole body when it holds at most <paramref name="limit"/> bytes; null as soon as it holds more.</summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadAtMostAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var buffer = new byte[limit + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        // Typed null: a bare null would convert to an empty Memory through byte[]'s implicit conversion.
+        return length > limit ? (ReadOnlyMemory<byte>?)null : buffer.AsMemory(0, length);
     }
 
     public static string StatusUrl(string onboardingId) => "/api/" + OpsRoutes.Onboarding.Replace("{onboardingId}", Uri.EscapeDataString(onboardingId), StringComparison.Ordinal);
@@ -123,6 +141,7 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
 
     private static async Task WriteAsync(HttpContext context, int status, string contentType, JsonObject body)
     {
+        OpsResponseHeaders.Apply(context.Response);
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);

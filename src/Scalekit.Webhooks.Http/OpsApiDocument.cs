@@ -41,10 +41,13 @@ public static class OpsApiDocument
         new(OpsRoutes.OrganizationEmployees, "get", "An organization's employees as the HR sync left them.", typeof(OpsPage<EmployeeView>), Paging, []),
         new(OpsRoutes.Customer, "get", "A Stripe customer's subscriptions, entitlements, linked organization and billing sync.", typeof(CustomerView), [], [404]),
         new(OpsRoutes.CustomerSync, "post", "Writes the customer's billing state to its organization now (409 when refused or busy).", typeof(SyncResultView), [], [404, 409]),
-        new(OpsRoutes.Erasure, "post", "Erases one person's data; the body names exactly one of email, user_id, directory_user_id.", typeof(ErasureView), [], [400]),
+        new(OpsRoutes.Erasure, "post", "Starts erasing one person's data as a job (202, its status URL in Location); the body names exactly one of email, user_id, directory_user_id.", typeof(ErasureJobView), [], [400], 202),
+        new(OpsRoutes.ErasureJob, "get", "Where an erasure job stands: its state, what it erased per store, what it could not search and why.", typeof(ErasureJobView), [], [404]),
         new(OpsRoutes.Audit, "get", "Changes made through the operations API, newest first.", typeof(OpsPage<AuditEntryView>), Paging, []),
         new(OpsRoutes.OnboardingStart, "post", "Starts onboarding a customer through its queue (202 when new, 200 for a request already made); see docs/onboarding.md.", null, [], [400], 202),
         new(OpsRoutes.Onboarding, "get", "Where one onboarding stands: its status and steps.", null, [], [404]),
+        new(OpsRoutes.ReconcileStripe, "post", "Recovers missed Stripe events created since the body's since (ISO 8601, at most 30 days back) through the event queue, marked recovered; 503 without STRIPE_API_KEY; see docs/billing.md.", typeof(RecoveryRunView), [], [400, 503], 202),
+        new(OpsRoutes.Reconcile, "get", "Where one recovery run stands: state, since, counts (listed, already known, queued, failed) and its last error.", typeof(RecoveryRunView), [], [404]),
         new(OpsRoutes.OpenApi, "get", "This document.", null, [], []),
     ];
 
@@ -53,6 +56,7 @@ public static class OpsApiDocument
     public static async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        OpsResponseHeaders.Apply(context.Response);
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(Document.Value, context.RequestAborted);
     }
@@ -125,6 +129,11 @@ public static class OpsApiDocument
             ["parameters"] = parameters,
             ["responses"] = responses,
         };
+        if (operation.Route == OpsRoutes.ReconcileStripe)
+        {
+            described["requestBody"] = RequiredBody(new JsonObject { ["since"] = new JsonObject { ["type"] = "string", ["format"] = "date-time" } });
+        }
+
         if (operation.Route == OpsRoutes.Erasure)
         {
             described["requestBody"] = new JsonObject
@@ -159,6 +168,15 @@ public static class OpsApiDocument
         .Select(part => part.StartsWith('{') ? "By" + Capital(part.Trim('{', '}', '?')) : Capital(part)));
 
     private static string Capital(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
+
+    private static JsonObject RequiredBody(JsonObject properties) => new()
+    {
+        ["required"] = true,
+        ["content"] = new JsonObject
+        {
+            ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object", ["properties"] = properties } },
+        },
+    };
 
     private static JsonObject Problem(string description) => new()
     {

@@ -15,9 +15,14 @@ public sealed class OpsAudit(AuditTrail trail, IOptions<RefusalThrottleOptions> 
     /// <remarks>Written even when the caller has gone away meanwhile: the change happened.</remarks>
     public Task<AuditEntry> RecordAsync(HttpContext context, string action, string target, string outcome)
     {
+        var (address, keyFingerprint) = CallerOf(context);
+        return trail.RecordAsync(action, target, outcome, address, keyFingerprint, CancellationToken.None);
+    }
+
+    /// <summary>Who makes the request, as the audit trail records it: for work that is audited later (an erasure job).</summary>
+    public (string Address, string KeyFingerprint) CallerOf(HttpContext context)
+    {
         ArgumentNullException.ThrowIfNull(context);
-        var hops = throttle.Value.ForwardedForHops;
-        return trail.RecordAsync(
-            action, target, outcome, ClientAddress.Of(context, hops), AuditTrail.Fingerprint(OpsKey.Presented(context.Request)), CancellationToken.None);
+        return (ClientAddress.Of(context, throttle.Value.ForwardedForHops), AuditTrail.Fingerprint(OpsKey.Presented(context.Request)));
     }
 }

@@ -6,7 +6,7 @@ namespace Scalekit.Webhooks.Http;
 
 /// <summary>
 /// The local host's stand-in for Azure Functions' function keys: the <c>ADMIN_API_KEY</c> setting, sent as the
-/// <c>x-functions-key</c> header (or <c>code</c> query parameter, as Functions also accepts), compared in constant time.
+/// <c>x-functions-key</c> header only (a key in a URL ends up in logs, histories and referrers), compared in constant time.
 /// </summary>
 public static class OpsKey
 {
@@ -35,8 +35,6 @@ public static class OpsKey
     public static string? Presented(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Headers.TryGetValue(Header, out var header) ? header.ToString()
-            : request.Query.TryGetValue("code", out var code) ? code.ToString()
-            : null;
+        return request.Headers.TryGetValue(Header, out var header) ? header.ToString() : null;
     }
 }

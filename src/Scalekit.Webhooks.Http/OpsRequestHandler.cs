@@ -5,6 +5,7 @@ using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Privacy;
+using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Http;
@@ -14,7 +15,7 @@ public sealed class OpsRequestHandler(
     OpsQueries queries,
     ManualReplay replay,
     LateLinkSync lateLinks,
-    PersonalDataEraser eraser,
+    ErasureJobs erasures,
     AuditTrail auditTrail,
     OpsAudit audit)
 {
@@ -23,7 +24,7 @@ public sealed class OpsRequestHandler(
         ArgumentNullException.ThrowIfNull(context);
         if (!TryParseWindow(context.Request.Query["window"], out var window))
         {
-            await ProblemAsync(context, 400, "bad_request", "window must be seconds or a number followed by m, h or d (e.g. 24h).");
+            await BadQueryAsync(context, "window", "must be seconds or a number followed by m, h or d (e.g. 24h), at most 366 days.");
             return;
         }
 
@@ -48,12 +49,19 @@ public sealed class OpsRequestHandler(
         var query = context.Request.Query;
         if (!TryParseTime(query["from"], out var from) || !TryParseTime(query["to"], out var to))
         {
-            await ProblemAsync(context, 400, "bad_request", "from and to must be ISO 8601 times.");
+            await BadQueryAsync(context, TryParseTime(query["from"], out _) ? "to" : "from", "must be an ISO 8601 time (e.g. 2026-12-01T00:00:00Z).");
+            return;
+        }
+
+        if (await SourceFilterAsync(context, Text(query["source"])) is not (true, _)
+            || !await StatusFilterAsync(context, Text(query["status"]))
+            || await PageSizeAsync(context) is not { } pageSize)
+        {
             return;
         }
 
         var filter = new EventQuery(Text(query["source"]), Text(query["type"]), Text(query["status"]), from, to, Text(query["organizationId"]), Text(query["customerId"]));
-        await JsonAsync(context, 200, await queries.SearchEventsAsync(filter, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await queries.SearchEventsAsync(filter, pageSize, Text(query["continuationToken"]), context.RequestAborted));
     }
 
     public async Task DeadLettersAsync(HttpContext context)
@@ -70,14 +78,19 @@ public sealed class OpsRequestHandler(
         {
             if (!DeadLetterStatuses.TryParse(statusName, out var parsed))
             {
-                await ProblemAsync(context, 400, "bad_request", $"unknown status '{statusName}': use {string.Join(", ", Enum.GetValues<DeadLetterStatus>().Select(s => s.Name()))}.");
+                await BadQueryAsync(context, "status", $"must be one of {string.Join(", ", Enum.GetValues<DeadLetterStatus>().Select(s => s.Name()))}.");
                 return;
             }
 
             status = parsed;
         }
 
-        await JsonAsync(context, 200, await queries.DeadLettersAsync(source, Text(query["type"]), status, PageSize(context), Text(query["continuationToken"]), context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.DeadLettersAsync(source, Text(query["type"]), status, pageSize, Text(query["continuationToken"]), context.RequestAborted));
     }
 
     public Task ReplayDeadLetterAsync(HttpContext context, string source, string eventId) =>
@@ -93,7 +106,11 @@ public sealed class OpsRequestHandler(
             return;
         }
 
-        var dryRun = !string.Equals(Text(query["dryRun"]), "false", StringComparison.OrdinalIgnoreCase);
+        if (await FlagAsync(context, "dryRun", fallback: true) is not { } dryRun)
+        {
+            return;
+        }
+
         var count = await replay.ReplayDeadLettersAsync(parsedSource, Text(query["type"]), dryRun, context.RequestAborted);
         if (!dryRun)
         {
@@ -111,7 +128,7 @@ public sealed class OpsRequestHandler(
     private async Task ReplayOneAsync(HttpContext context, string source, string eventId, string kind, string action, Func<WebhookSource, string, CancellationToken, Task<ReplayOutcome>> run)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (await SourceAsync(context, source) is not { } parsed)
+        if (await SourceAsync(context, source) is not { } parsed || !await RouteIdAsync(context, "eventId", eventId))
         {
             return;
         }
@@ -131,19 +148,34 @@ public sealed class OpsRequestHandler(
     public async Task DirectoryUsersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await queries.DirectoryUsersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.DirectoryUsersAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public async Task MembersAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await queries.MembersAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.MembersAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public async Task EmployeesAsync(HttpContext context, string organizationId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await JsonAsync(context, 200, await queries.EmployeesAsync(organizationId, PageSize(context), Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        if (await PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.EmployeesAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public async Task CustomerAsync(HttpContext context, string customerId)
@@ -159,7 +191,7 @@ public sealed class OpsRequestHandler(
         ArgumentNullException.ThrowIfNull(context);
         if (!string.Equals(Text(context.Request.Query["over_budget"]), "true", StringComparison.OrdinalIgnoreCase))
         {
-            await ProblemAsync(context, 400, "bad_request", "Send over_budget=true: it lists organizations whose metadata has no room for billing's keys.");
+            await BadQueryAsync(context, "over_budget", "must be true: it lists organizations whose metadata has no room for billing's keys.");
             return;
         }
 
@@ -170,6 +202,11 @@ public sealed class OpsRequestHandler(
     public async Task SyncCustomerAsync(HttpContext context, string customerId)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!await RouteIdAsync(context, "customerId", customerId))
+        {
+            return;
+        }
+
         SyncResult? result;
         try
         {
@@ -193,8 +230,9 @@ public sealed class OpsRequestHandler(
     }
 
     /// <summary>
-    /// Erases one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>, <c>directory_user_id</c>.
-    /// Answers with counts only; the audit entry records the kind of subject, never the subject.
+    /// Starts erasing one person's data: the body names exactly one of <c>email</c>, <c>user_id</c>,
+    /// <c>directory_user_id</c>. Answers 202 with the job's status URL in <c>Location</c>; the audit entries record the
+    /// kind of subject and the job, never the subject.
     /// </summary>
     public async Task ErasureAsync(HttpContext context)
     {
@@ -224,17 +262,37 @@ public sealed class OpsRequestHandler(
         }
 
         var (subjectKind, subject) = subjects[0];
-        var erased = await eraser.EraseAsync(subjectKind, subject, context.RequestAborted);
-        var counts = new ErasedCountsView(erased.ReadModelRows, erased.LedgerPayloads, erased.DeadLetterMessages);
-        await audit.RecordAsync(context, "erasure", $"by {ErasureFields.First(f => f.Kind == subjectKind).Name}", JsonSerializer.Serialize(counts, OpsJson.Options));
-        await JsonAsync(context, 200, new ErasureView(counts));
+        var (address, keyFingerprint) = audit.CallerOf(context);
+        var job = await erasures.StartAsync(subjectKind, subject, address, keyFingerprint, CancellationToken.None);
+        await audit.RecordAsync(context, "erasure", $"job {job.Id} (by {subjectKind.Name()})", "queued");
+        context.Response.Headers.Location = ErasureStatusUrl(job.Id);
+        await JsonAsync(context, 202, ErasureView(job));
     }
+
+    /// <summary>Where an erasure job stands: its state, what it erased per store, what it could not search.</summary>
+    public async Task ErasureStatusAsync(HttpContext context, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var job = await erasures.FindAsync(jobId, context.RequestAborted);
+        await (job is null ? NotFoundAsync(context, $"no erasure job {jobId}") : JsonAsync(context, 200, ErasureView(job)));
+    }
+
+    public static string ErasureStatusUrl(string jobId) => "/api/" + OpsRoutes.ErasureJob.Replace("{jobId}", Uri.EscapeDataString(jobId), StringComparison.Ordinal);
+
+    private static ErasureJobView ErasureView(ErasureJob job) => new(
+        job.Id, job.State.ToString().ToLowerInvariant(), job.Kind.Name(), job.CreatedAt, job.StartedAt, job.CompletedAt, job.DoneSteps, job.Counts,
+        [.. job.NotSearched.Select(gap => new ErasureGapView(gap.Store, gap.Reason))], job.Attempts, job.LastError, ErasureStatusUrl(job.Id));
 
     /// <summary>The audit trail of changes made through the operations API, newest first (paged).</summary>
     public async Task AuditAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var page = await auditTrail.ListAsync(Math.Clamp(PageSize(context), 1, OpsQueries.MaxPageSize), Text(context.Request.Query["continuationToken"]), context.RequestAborted);
+        if (await PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        var page = await auditTrail.ListAsync(pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted);
         await JsonAsync(context, 200, new OpsPage<AuditEntryView>(
             [.. page.Entries.Select(entry => new AuditEntryView(entry.At, entry.Action, entry.Target, entry.Outcome, entry.CallerAddress, entry.KeyFingerprint))],
             page.ContinuationToken));
@@ -245,7 +303,7 @@ public sealed class OpsRequestHandler(
         ProblemAsync(context, 401, "unauthorized", $"Send the operations key in the {OpsKey.Header} header.");
 
     private static readonly (string Name, ErasureSubjectKind Kind)[] ErasureFields =
-        [("email", ErasureSubjectKind.Email), ("user_id", ErasureSubjectKind.UserId), ("directory_user_id", ErasureSubjectKind.DirectoryUserId)];
+        [.. Enum.GetValues<ErasureSubjectKind>().Select(kind => (kind.Name(), kind))];
 
     private static string Describe(ReplayOutcome outcome) => outcome switch
     {
@@ -277,7 +335,7 @@ public sealed class OpsRequestHandler(
             return parsed;
         }
 
-        await ProblemAsync(context, 400, "bad_request", $"unknown source '{source}': use {EventSources.Names}.");
+        await ProblemAsync(context, 400, "bad_request", $"source: unknown source '{source}': use {EventSources.Names}.");
         return null;
     }
 
@@ -301,14 +359,78 @@ public sealed class OpsRequestHandler(
 
     private static async Task WriteAsync<T>(HttpContext context, int status, T body)
     {
+        OpsResponseHeaders.Apply(context.Response);
         context.Response.StatusCode = status;
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, OpsJson.Options), context.RequestAborted);
     }
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 
-    private static int PageSize(HttpContext context) =>
-        int.TryParse(context.Request.Query["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : OpsQueries.DefaultPageSize;
+    /// <summary>Answers 400 naming the query parameter <paramref name="name"/> and what it must be.</summary>
+    private static Task BadQueryAsync(HttpContext context, string name, string rule) =>
+        ProblemAsync(context, 400, "bad_request", $"Query parameter {name} {rule}");
+
+    /// <summary><c>pageSize</c>, default <see cref="OpsQueries.DefaultPageSize"/>; null once anything else was answered 400.</summary>
+    private static async Task<int?> PageSizeAsync(HttpContext context)
+    {
+        var text = context.Request.Query["pageSize"];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return OpsQueries.DefaultPageSize;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= OpsQueries.MaxPageSize)
+        {
+            return size;
+        }
+
+        await BadQueryAsync(context, "pageSize", $"must be a whole number from 1 to {OpsQueries.MaxPageSize}.");
+        return null;
+    }
+
+    /// <summary>A <c>true</c>/<c>false</c> query parameter (<paramref name="fallback"/> when absent); null once anything else was answered 400.</summary>
+    private static async Task<bool?> FlagAsync(HttpContext context, string name, bool fallback)
+    {
+        var text = Text(context.Request.Query[name]);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(text, out var flag))
+        {
+            return flag;
+        }
+
+        await BadQueryAsync(context, name, "must be true or false.");
+        return null;
+    }
+
+    private static async Task<bool> StatusFilterAsync(HttpContext context, string? status)
+    {
+        if (status is null || ProcessingStatusNames.Parse(status) is not null)
+        {
+            return true;
+        }
+
+        await BadQueryAsync(context, "status", $"must be one of {string.Join(", ", Enum.GetValues<ProcessingStatus>().Select(s => s.Name()))}.");
+        return false;
+    }
+
+    /// <summary>
+    /// False, once answered 400 naming <paramref name="name"/>, for an id that is empty, <c>.</c> or <c>..</c>: such an id
+    /// can reach an outbound URL path (a customer's organization lookup), where it would name another route.
+    /// </summary>
+    private static async Task<bool> RouteIdAsync(HttpContext context, string name, string? id)
+    {
+        if (Hosting.UrlPathSegment.IsUsable(id))
+        {
+            return true;
+        }
+
+        await ProblemAsync(context, 400, "bad_request", $"Route parameter {name} must not be empty, '.' or '..'.");
+        return false;
+    }
 
     private static bool TryParseTime(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? time)
     {
@@ -338,7 +460,7 @@ public sealed class OpsRequestHandler(
 
         var unit = char.ToLowerInvariant(text[^1]);
         var number = char.IsAsciiDigit(unit) ? text : text[..^1];
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0 || value > 366 * 86_400)
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value <= 0 || value > 366 * 86_400)
         {
             return false;
         }

@@ -25,9 +25,12 @@ public static class OpsRoutes
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
     public const string Erasure = "ops/erasure";
+    public const string ErasureJob = "ops/erasure/{jobId}";
     public const string Audit = "ops/audit";
     public const string OnboardingStart = "ops/onboarding";
     public const string Onboarding = "ops/onboarding/{onboardingId}";
+    public const string ReconcileStripe = "ops/reconcile/stripe";
+    public const string Reconcile = "ops/reconcile/{id}";
 
     /// <summary>The OpenAPI document of these routes (<see cref="OpsApiDocument"/>).</summary>
     public const string OpenApi = "ops/openapi.json";
@@ -50,6 +53,7 @@ public static class OpsRoutes
         endpoints.MapGet("/api/" + Console, (HttpContext c, string? asset) => ConsoleRequestHandler.HandleAsync(c, asset));
         var ops = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
+            OpsResponseHeaders.Apply(context.HttpContext.Response);
             if (!OpsKey.IsAuthorized(context.HttpContext.Request, opsKey))
             {
                 await OpsRequestHandler.UnauthorizedAsync(context.HttpContext);
@@ -73,9 +77,12 @@ public static class OpsRoutes
         ops.MapGet(Customer, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.CustomerAsync(c, customerId));
         ops.MapPost(CustomerSync, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.SyncCustomerAsync(c, customerId));
         ops.MapPost(Erasure, (HttpContext c, OpsRequestHandler handler) => handler.ErasureAsync(c));
+        ops.MapGet(ErasureJob, (HttpContext c, string jobId, OpsRequestHandler handler) => handler.ErasureStatusAsync(c, jobId));
         ops.MapGet(Audit, (HttpContext c, OpsRequestHandler handler) => handler.AuditAsync(c));
         ops.MapPost(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.StartAsync(c));
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));
+        ops.MapPost(ReconcileStripe, (HttpContext c, RecoveryRequestHandler handler) => handler.StartStripeAsync(c));
+        ops.MapGet(Reconcile, (HttpContext c, string id, RecoveryRequestHandler handler) => handler.StatusAsync(c, id));
         ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

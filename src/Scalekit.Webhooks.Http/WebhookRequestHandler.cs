@@ -27,6 +27,14 @@ public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrot
             return;
         }
 
+        // A client over its budget is answered before a byte of its body is read or any signature is computed.
+        var client = ClientAddress.AddressOf(context, throttleOptions.Value.ForwardedForHops);
+        if (throttle.IsOverBudget(client, out var wait))
+        {
+            await WriteAsync(context.Response, WebhookResponse.Throttled(wait), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
         var request = context.Request;
         var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
         var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
@@ -34,7 +42,7 @@ public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrot
         if (result.Outcome == IngestOutcome.Rejected)
         {
             // Only refusals count against the sender's address; once its budget is spent they become 429s.
-            if (!throttle.TryCountRefusal(ClientAddress.Of(context, throttleOptions.Value.ForwardedForHops), out var retryAfter))
+            if (!throttle.TryCountRefusal(client, out var retryAfter))
             {
                 answer = WebhookResponse.Throttled(retryAfter);
             }

@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.LocalHost;
 
@@ -49,6 +50,8 @@ internal static class LocalHostServices
 
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.OnboardingQueue, Body(provider.GetRequiredService<CustomerOnboarding>().HandleAsync)));
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, Body(provider.GetRequiredService<AccountPush>().HandleAsync)));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.ErasureQueue, Body(provider.GetRequiredService<ErasureJobs>().HandleAsync)));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.StripeRecoveryQueue, Body(provider.GetRequiredService<StripeEventRecovery>().HandleAsync)));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
@@ -72,6 +75,12 @@ internal static class LocalHostServices
                 var crm = provider.GetRequiredService<CrmScheduledSync>();
                 return TimerJob(provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, async cancellationToken => await crm.RunOnceAsync(cancellationToken));
             });
+            // Off by default; a schedule this host cannot run turns off only this job (StripeRecoveryOptions.Problem).
+            if (StripeRecoveryOptions.ScheduleOf(configuration).Schedule is { } recoverySchedule && CronSchedule.TryParse(recoverySchedule, out _))
+            {
+                services.AddSingleton<IHostedService>(provider => TimerJob(
+                    provider, "Stripe event recovery", recoverySchedule, provider.GetRequiredService<StripeEventRecovery>().RunScheduledAsync));
+            }
         }
 
         services.AddHostedService<StartupBanner>();

@@ -143,7 +143,7 @@ public partial class DeploymentFilesTests
         Assert.Matches($@"output secretUris object = \{{[\s\S]*\n  {secret}: ", vault);
         // The secret comes in as a secure parameter, never as an app setting value.
         var main = File.ReadAllText(Path.Combine(Root, "infra", "main.bicep"));
-        var parameter = Regex.Match(vault, $@"name: secretNames\.{secret}\s[\s\S]*?properties: \{{ value: empty\((?<param>\w+)\)").Groups["param"].Value;
+        var parameter = Regex.Match(vault, $@"name: secretNames\.{secret}\s[\s\S]*?properties: \{{ value: (?<param>\w+) \}}").Groups["param"].Value;
         Assert.False(string.IsNullOrEmpty(parameter), $"keyvault.bicep writes no secret {secret} from a parameter.");
         Assert.Matches($@"@secure\(\)\s+@description\('[^']*'\)\s+param {parameter} string = ''", main);
     }

@@ -19,6 +19,8 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Crm/AccountLinks.cs",
         "src/Scalekit.Webhooks/Crm/CrmSyncStore.cs",
         "src/Scalekit.Webhooks/Onboarding/OnboardingStore.cs",
+        "src/Scalekit.Webhooks/Privacy/ErasureJobStore.cs",
+        "src/Scalekit.Webhooks/Stripe/Recovery/RecoveryRunStore.cs",
     ];
 
     // A column named by a string where rows are built or read: an indexer set, a (column, value) pair, a typed getter.

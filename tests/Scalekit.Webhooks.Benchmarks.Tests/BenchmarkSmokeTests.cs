@@ -96,6 +96,17 @@ public class BenchmarkSmokeTests(ITestOutputHelper output)
         Assert.Contains(printed, line => line.StartsWith("PASS", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Throttle_TracksNoMoreThanItsCap_AndItsMemoryStaysThatOfTheCap()
+    {
+        var printed = await RunAsync(writer => ThrottleMemoryBenchmark.RunAsync(20_000, 1_000, writer));
+
+        var bounded = Assert.Single(printed, line => line.StartsWith("| bounded throttle, cap 1,000 | 20,000 |", StringComparison.Ordinal));
+        Assert.Equal("1,000", bounded.Split('|')[3].Trim());
+        Assert.Contains(printed, line => line.StartsWith("| earlier design: ", StringComparison.Ordinal) && line.Split('|')[3].Trim() == "20,000");
+        Assert.Contains(printed, line => line.StartsWith("bounded: ", StringComparison.Ordinal));
+    }
+
     private async Task<string[]> RunAsync(Func<TextWriter, Task<bool>> command)
     {
         using var writer = new StringWriter();

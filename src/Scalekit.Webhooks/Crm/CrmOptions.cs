@@ -67,6 +67,12 @@ public sealed partial class CrmOptions
     [Required]
     public string Schedule { get; set; } = "0 */15 * * * *";
 
+    /// <summary>
+    /// How long one scheduled run takes new records; it then stops and the next run continues after the last record
+    /// done. Default 4 minutes, under the 5-minute <c>functionTimeout</c> in host.json.
+    /// </summary>
+    public TimeSpan RunBudget { get; set; } = TimeSpan.FromMinutes(4);
+
     [Required]
     public IReadOnlyDictionary<string, string> AccountFields { get; set; } = DefaultAccountFields;
 

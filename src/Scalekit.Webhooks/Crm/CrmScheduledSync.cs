@@ -22,7 +22,8 @@ public sealed record CrmRunResult(string Outcome, string Detail, int Applied, in
 /// shared 10-pair budget (an organization without room is parked, listed with billing's); an Enterprise account gets
 /// the enterprise features; a contact's fields go to the metadata of the organization's user with its email. Nothing is
 /// sent when nothing changed. The watermark only moves past records that were applied, found unchanged, not linked or
-/// parked, so a run that stops (an outage, the API allocation) resumes where it stopped.
+/// parked, so a run that stops (an outage, the API allocation, its time budget <see cref="CrmOptions.RunBudget"/>)
+/// resumes where it stopped.
 /// </summary>
 public sealed partial class CrmScheduledSync(
     SalesforceClient salesforce,
@@ -60,8 +61,8 @@ public sealed partial class CrmScheduledSync(
         CrmRunResult result;
         try
         {
-            var deferred = await SyncAsync(run, Account, AccountQuery, ApplyAccountAsync, cancellationToken).ConfigureAwait(false)
-                ?? await SyncAsync(run, Contact, ContactQuery, ApplyContactAsync, cancellationToken).ConfigureAwait(false);
+            var deferred = await SyncAsync(run, started, Account, AccountQuery, ApplyAccountAsync, cancellationToken).ConfigureAwait(false)
+                ?? await SyncAsync(run, started, Contact, ContactQuery, ApplyContactAsync, cancellationToken).ConfigureAwait(false);
             result = deferred is null
                 ? new CrmRunResult(CrmSyncStore.Success, run.Summary, run.Applied, run.Unchanged, run.Parked, run.Skipped)
                 : new CrmRunResult(CrmSyncStore.Deferred, $"{deferred}; {run.Summary}", run.Applied, run.Unchanged, run.Parked, run.Skipped);
@@ -109,7 +110,7 @@ public sealed partial class CrmScheduledSync(
     }
 
     /// <summary>One object's changed records in <c>SystemModstamp</c> order; returns why the run was deferred, or null.</summary>
-    private async Task<string?> SyncAsync(Run run, string objectType, Func<DateTimeOffset?, string> query, Func<Run, JsonElement, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    private async Task<string?> SyncAsync(Run run, long started, string objectType, Func<DateTimeOffset?, string> query, Func<Run, JsonElement, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
         var watermark = await store.GetWatermarkAsync(objectType, cancellationToken).ConfigureAwait(false);
         var done = watermark;
@@ -132,6 +133,12 @@ public sealed partial class CrmScheduledSync(
                 {
                     // Every record stamped 'previous' is done; the next run starts after it.
                     done = previous;
+                }
+
+                if (time.GetElapsedTime(started) >= Options.RunBudget)
+                {
+                    deferred = $"the run's time budget ({Options.RunBudget.TotalMinutes:0.#} minutes) is used up: the next run continues from this {objectType}";
+                    break;
                 }
 
                 current = modstamp;

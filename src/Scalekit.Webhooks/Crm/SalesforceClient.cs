@@ -92,7 +92,12 @@ public sealed class SalesforceClient(IHttpClientFactory httpClients, IOptions<Sa
     private string DataPath => $"services/data/{_options.ApiVersion}/";
 
     private string RecordPath(string objectType, string id) =>
-        $"{DataPath}sobjects/{Uri.EscapeDataString(objectType)}/{Uri.EscapeDataString(id)}";
+        $"{DataPath}sobjects/{Segment(objectType, "object type")}/{Segment(id, "record id")}";
+
+    // "." and ".." survive escaping and would climb out of the record path; an empty id would name the collection.
+    private static string Segment(string value, string name) => Hosting.UrlPathSegment.IsUsable(value)
+        ? Uri.EscapeDataString(value)
+        : throw new SalesforceApiException(HttpStatusCode.BadRequest, "INVALID_ID", $"the {name} is empty, '.' or '..'; nothing was sent");
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, string? ifMatch, CancellationToken cancellationToken)
     {
@@ -149,12 +154,27 @@ public sealed class SalesforceClient(IHttpClientFactory httpClients, IOptions<Sa
         }
 
         var token = await ReadJsonAsync(response, cancellationToken).ConfigureAwait(false);
-        return token.ValueKind == JsonValueKind.Object
-            && token.TryGetProperty("access_token", out var access) && access.GetString() is { Length: > 0 } value
-            && token.TryGetProperty("instance_url", out var instance) && Hosting.ConnectionSettings.BaseUrl(instance.GetString()) is { } instanceUrl
+        if (token.ValueKind != JsonValueKind.Object
+            || !token.TryGetProperty("access_token", out var access) || access.GetString() is not { Length: > 0 } value
+            || !token.TryGetProperty("instance_url", out var instance) || instance.ValueKind != JsonValueKind.String
+            || Hosting.ConnectionSettings.BaseUrl(instance.GetString()) is not { } instanceUrl)
+        {
+            throw Malformed("a token answer without access_token and instance_url");
+        }
+
+        // The token goes wherever instance_url points: only to the configured My Domain, never elsewhere.
+        return IsSameOrigin(instanceUrl, myDomain)
             ? (value, instanceUrl)
-            : throw Malformed("a token answer without access_token and instance_url");
+            : throw new SalesforceApiException(HttpStatusCode.OK, InstanceUrlMismatch,
+                $"the token answer's instance_url is not on the host of {SalesforceOptions.InstanceUrlSetting}; nothing was sent to it");
     }
+
+    /// <summary>The error code of a token whose <c>instance_url</c> points away from the configured host.</summary>
+    public const string InstanceUrlMismatch = "INSTANCE_URL_MISMATCH";
+
+    private static bool IsSameOrigin(Uri candidate, Uri configured) =>
+        candidate.Scheme == configured.Scheme && candidate.Port == configured.Port
+        && string.Equals(candidate.IdnHost, configured.IdnHost, StringComparison.OrdinalIgnoreCase);
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

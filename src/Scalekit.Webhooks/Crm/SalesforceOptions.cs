@@ -20,7 +20,10 @@ public sealed class SalesforceOptions
     public const string RetryBaseDelaySetting = "SALESFORCE_RETRY_BASE_DELAY_MS";
     public const string AttemptTimeoutSetting = "SALESFORCE_ATTEMPT_TIMEOUT_MS";
 
-    /// <summary>The org's My Domain, e.g. <c>https://acme.my.salesforce.com/</c>; the token endpoint is below it.</summary>
+    /// <summary>
+    /// The org's My Domain, e.g. <c>https://acme.my.salesforce.com/</c>; the token endpoint is below it, and a token's
+    /// <c>instance_url</c> is accepted only on this host. https only, but for a loopback host.
+    /// </summary>
     public Uri? InstanceUrl { get; set; }
 
     public string? ClientId { get; set; }
@@ -62,8 +65,10 @@ public sealed class SalesforceOptions
         };
         options.ClientId = given[ClientIdSetting];
         options.ClientSecret = given[ClientSecretSetting];
-        options.InstanceUrl = ConnectionSettings.BaseUrl(given[InstanceUrlSetting]);
-        options.Problem = ConnectionSettings.Problem("the CRM sync", given, options.InstanceUrl is not null ? null : InstanceUrlSetting);
+        // The client secret and every token travel to this host: https only, but for a loopback stand-in.
+        options.InstanceUrl = ConnectionSettings.SecureBaseUrl(given[InstanceUrlSetting]);
+        options.Problem = ConnectionSettings.Problem("the CRM sync", given, options.InstanceUrl is not null ? null : InstanceUrlSetting,
+            "an absolute https URL (http only to a loopback host)");
         if (configuration[ApiVersionSetting] is { } version && !string.IsNullOrWhiteSpace(version))
         {
             options.ApiVersion = version.Trim();

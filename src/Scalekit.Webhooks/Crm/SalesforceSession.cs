@@ -3,15 +3,17 @@ namespace Scalekit.Webhooks.Crm;
 /// <summary>
 /// The one Salesforce access token of the process and the instance URL it was issued for. Salesforce gives no
 /// expiry, so the token is kept until an API call answers 401 <c>INVALID_SESSION_ID</c>. It also remembers the API
-/// usage the last response reported.
+/// usage the last response reported. The token and its URL are one immutable object, replaced whole, so a reader
+/// never sees one token with another's URL.
 /// </summary>
 public sealed class SalesforceSession : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Token, Uri InstanceUrl)? _current;
+    private volatile IssuedToken? _current;
+    private int _tokensIssued;
 
     /// <summary>How many tokens were fetched; lets operators and tests see renewals.</summary>
-    public int TokensIssued { get; private set; }
+    public int TokensIssued => Volatile.Read(ref _tokensIssued);
 
     /// <summary>The usage reported by the newest response, or null before the first one.</summary>
     public ApiUsage? LastUsage { get; private set; }
@@ -21,7 +23,7 @@ public sealed class SalesforceSession : IDisposable
         ArgumentNullException.ThrowIfNull(fetch);
         if (_current is { } cached)
         {
-            return cached;
+            return (cached.Token, cached.InstanceUrl);
         }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -29,13 +31,13 @@ public sealed class SalesforceSession : IDisposable
         {
             if (_current is { } fresh)
             {
-                return fresh;
+                return (fresh.Token, fresh.InstanceUrl);
             }
 
-            var issued = await fetch(cancellationToken).ConfigureAwait(false);
-            _current = issued;
-            TokensIssued++;
-            return issued;
+            var (token, instanceUrl) = await fetch(cancellationToken).ConfigureAwait(false);
+            _current = new IssuedToken(token, instanceUrl);
+            Interlocked.Increment(ref _tokensIssued);
+            return (token, instanceUrl);
         }
         finally
         {
@@ -46,9 +48,9 @@ public sealed class SalesforceSession : IDisposable
     /// <summary>Forgets <paramref name="rejected"/> after a 401, unless another caller already replaced it.</summary>
     public void Invalidate(string rejected)
     {
-        if (_current?.Token == rejected)
+        if (_current is { } seen && seen.Token == rejected)
         {
-            _current = null;
+            Interlocked.CompareExchange(ref _current, null, seen);
         }
     }
 
@@ -61,4 +63,6 @@ public sealed class SalesforceSession : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private sealed record IssuedToken(string Token, Uri InstanceUrl);
 }

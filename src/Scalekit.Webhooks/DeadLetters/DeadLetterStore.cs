@@ -203,6 +203,36 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
         }
     }
 
+    /// <summary>Every entry of every source.</summary>
+    public async IAsyncEnumerable<DeadLetter> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var source in EventSources.Sources)
+        {
+            await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {source.Name}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (From(row) is { } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>Rewrites an entry's reason through <paramref name="redact"/>; false when it did not change or the entry is gone.</summary>
+    public async Task<bool> RedactReasonAsync(WebhookSource source, string eventId, Func<string, string> redact, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(redact);
+        NullableResponse<TableEntity> current = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name, StorageKeys.Key(eventId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!current.HasValue || current.Value!.GetString("Reason") is not { } reason || ReferenceEquals(redact(reason), reason))
+        {
+            return false;
+        }
+
+        var row = new TableEntity(source.Name, StorageKeys.Key(eventId)) { ["Reason"] = redact(reason) };
+        await Table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Removes an entry; false when it was gone already.</summary>
     public async Task<bool> DeleteAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {

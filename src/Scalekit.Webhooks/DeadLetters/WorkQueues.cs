@@ -31,6 +31,10 @@ public static class WorkQueues
         // An account push follows a Scalekit event: one entry per organization and event.
         new(StorageNames.CrmPushQueue, "crm.account_push", ScalekitSource.Id,
             body => Text(body, "organization_id") is { } organization ? $"{organization}:{Text(body, "event_id")}" : null),
+        // An erasure job resumes where it stopped; its message holds only the job id, so a dead letter of it holds no person.
+        new(StorageNames.ErasureQueue, "erasure.run", ScalekitSource.Id, body => Text(body, "job_id")),
+        // A recovery run of missed Stripe events resumes from its recorded cursor; one entry per run.
+        new(StorageNames.StripeRecoveryQueue, "stripe.reconcile", StripeSource.Id, body => Text(body, "reconcile_id")),
     ];
 
     /// <summary>The work queue whose dead letters have type <paramref name="workType"/>, or null for an event type.</summary>

@@ -54,7 +54,8 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     /// <summary>What the HR system said about a person and what was sent for them.</summary>
     public static PersonalDataTable PersonalData { get; } = new(StateTables.Employees,
         ["Email", "Department", "Title", "LastSyncDetail"],
-        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = "Email", [ErasureSubjectKind.UserId] = "ScalekitUserId" });
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = "Email", [ErasureSubjectKind.UserId] = "ScalekitUserId" },
+        new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = "ScalekitUserId", [ErasureSubjectKind.Email] = "Email" });
 
     private const string LeaseIdColumn = "SyncLeaseId";
     private const string LeaseUntilColumn = "SyncLeaseUntil";

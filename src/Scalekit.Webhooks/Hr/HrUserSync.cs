@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
@@ -140,7 +139,8 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
     {
         var employee = hrEvent.Employee;
         var userId = known is { ScalekitUserId: { } id, MembershipRemoved: false } ? id : null;
-        var changes = JsonSerializer.Serialize(MetadataChanges(hrEvent));
+        // The plan names keys and fields, never their values: it is logged and kept in the ledger, and values are personal.
+        var changes = "keys " + string.Join(",", MetadataChanges(hrEvent).Keys);
         var calls = new List<string> { $"GET /api/v1/users:external/{employee.EmployeeId}" };
         switch (hrEvent.Type)
         {
@@ -153,7 +153,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
 
                 break;
             case HrEventType.Hired when userId is null:
-                calls.Add($"POST /api/v1/organizations/{organizationId}/users?send_invitation_email={(options.Value.SendInvitations ? "true" : "false")} {NewUser(hrEvent).ToJson().ToJsonString()}");
+                calls.Add($"POST /api/v1/organizations/{organizationId}/users?send_invitation_email={(options.Value.SendInvitations ? "true" : "false")} fields {string.Join(",", NewUser(hrEvent).ToJson().Select(field => field.Key))}");
                 break;
             default:
                 calls.Add($"PATCH /api/v1/users/{userId ?? "{user}"} metadata {changes}");

@@ -13,6 +13,9 @@ public sealed record EventEnvelope
     /// <summary>The sender's delivery id: <c>webhook-id</c> for Scalekit; generated for Stripe, which sends none.</summary>
     public required string DeliveryId { get; init; }
 
+    /// <summary><c>webhook</c>, or <c>recovered</c> for an event listed from the sender's API (<see cref="EventDelivery"/>).</summary>
+    public string Delivery => EventDelivery.Of(DeliveryId);
+
     public required string EventId { get; init; }
 
     public required string EventType { get; init; }

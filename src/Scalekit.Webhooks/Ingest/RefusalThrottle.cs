@@ -1,19 +1,18 @@
-using System.Threading.RateLimiting;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Ingest;
 
-/// <summary>How many refused deliveries one client address may cause before its refusals turn into 429s.</summary>
+/// <summary>How many refused deliveries one client address may cause before its deliveries turn into 429s.</summary>
 public sealed class RefusalThrottleOptions
 {
     public const string LimitSetting = "WEBHOOK_REFUSED_LIMIT";
     public const string WindowSetting = "WEBHOOK_REFUSED_WINDOW_SECONDS";
+    public const string TrackedAddressesSetting = "WEBHOOK_REFUSED_TRACKED_ADDRESSES";
     public const string ForwardedForHopsSetting = "WEBHOOK_FORWARDED_FOR_HOPS";
-
-    /// <summary>Set by App Service (and so Azure Functions) on every instance; its presence means a front end appends the client to X-Forwarded-For.</summary>
-    public const string AzureInstanceSetting = "WEBSITE_INSTANCE_ID";
 
     /// <summary>Refused deliveries (400, 401, 413) one address may cause per window. Default 100; 0 turns throttling off.</summary>
     [SettingRange(LimitSetting, 0, 1_000_000)]
@@ -24,18 +23,26 @@ public sealed class RefusalThrottleOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Which <c>X-Forwarded-For</c> entry, counted from the right, is the client: the one the trusted front end
-    /// appended. 0 uses the connection's address. Default 1 in Azure (<see cref="AzureInstanceSetting"/> set), else 0.
+    /// Most addresses (IPv4 addresses and IPv6 /64s) counted one by one; refusals from any further address share one
+    /// overflow budget until a window ends and frees places. Default 10,000 (about 0.9 MB; docs/benchmarks.md).
+    /// </summary>
+    [SettingRange(TrackedAddressesSetting, 1, 1_000_000)]
+    public int TrackedAddresses { get; set; } = 10_000;
+
+    /// <summary>
+    /// Which <c>X-Forwarded-For</c> entry, counted from the right, is the client, for a host behind a reverse proxy
+    /// that appends it. Default 0: the connection's address, which in Azure already is the caller (the worker applies
+    /// the Functions host's <c>X-Forwarded-For</c> itself; see docs/privacy.md).
     /// </summary>
     [SettingRange(ForwardedForHopsSetting, 0, 16)]
     public int ForwardedForHops { get; set; }
 
     internal static void Bind(RefusalThrottleOptions options, IConfiguration configuration)
     {
-        var hopsDefault = string.IsNullOrEmpty(configuration[AzureInstanceSetting]) ? 0 : 1;
         options.Limit = SettingValue.WholeNumber(configuration, LimitSetting, options.Limit);
         options.Window = SettingValue.Duration(configuration, WindowSetting, options.Window, TimeUnit.Seconds);
-        options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, hopsDefault);
+        options.TrackedAddresses = SettingValue.WholeNumber(configuration, TrackedAddressesSetting, options.TrackedAddresses);
+        options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, options.ForwardedForHops);
     }
 }
 
@@ -43,47 +50,189 @@ public sealed class RefusalThrottleOptions
 internal sealed partial class RefusalThrottleOptionsValidator : IValidateOptions<RefusalThrottleOptions>;
 
 /// <summary>
-/// Counts refused deliveries per client address with a fixed-window limiter from <c>System.Threading.RateLimiting</c>.
-/// Only refusals are counted; once an address has used its budget, its further refusals are answered 429 with
-/// <c>Retry-After</c> until the window passes. A verified delivery is never counted and never throttled.
+/// Counts refused deliveries per client in fixed windows on the injected <see cref="TimeProvider"/>. A client is an
+/// IPv4 address or an IPv6 /64 (one subscriber's network: rotating inside it gains nothing); an IPv4-mapped IPv6
+/// address counts as its IPv4 address. At most <see cref="RefusalThrottleOptions.TrackedAddresses"/> clients are
+/// counted one by one; the rest share one overflow budget, so memory is bounded whatever the number of addresses.
+/// There is no timer: a finished window is reset when its client is next seen, and finished windows are pruned only
+/// when the table is full. Only refusals are counted; a client over its budget is answered 429 before its next
+/// delivery's body is read (<see cref="IsOverBudget"/>).
 /// </summary>
-public sealed class RefusalThrottle : IDisposable
+public sealed class RefusalThrottle
 {
-    private readonly PartitionedRateLimiter<string>? _limiter;
-    private readonly TimeSpan _window;
+    // The key of every address that did not parse (no connection address, say): they share one count.
+    private static readonly UInt128 UnknownClient = UInt128.MaxValue;
 
-    public RefusalThrottle(IOptions<RefusalThrottleOptions> options)
+    private readonly Lock _lock = new();
+    private readonly Dictionary<UInt128, Window> _clients = [];
+    private readonly TimeProvider _time;
+    private readonly int _limit;
+    private readonly long _windowTicks;
+    private readonly int _capacity;
+    private Window _overflow;
+    private long _nextPruneTicks;
+
+    public RefusalThrottle(IOptions<RefusalThrottleOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         var settings = options.Value;
-        _window = settings.Window;
-        _limiter = settings.Limit == 0 ? null : PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = settings.Limit,
-            Window = settings.Window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _time = time;
+        _limit = settings.Limit;
+        // In the time provider's timestamp units, so no clock change moves a window.
+        _windowTicks = (long)(settings.Window.TotalSeconds * time.TimestampFrequency);
+        _capacity = settings.TrackedAddresses;
     }
 
-    /// <summary>Counts one refusal from <paramref name="clientAddress"/>; false (with how long to wait) once its budget is spent.</summary>
-    public bool TryCountRefusal(string clientAddress, out TimeSpan retryAfter)
+    /// <summary>How many clients are counted one by one now (at most the configured cap).</summary>
+    public int TrackedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clients.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True (with how long to wait) when <paramref name="client"/> is counted one by one and has spent its budget in
+    /// the current window: answer 429 without reading the delivery. Clients in the overflow are never refused up front,
+    /// so a flood of new addresses cannot shut out a sender that has refused nothing.
+    /// </summary>
+    public bool IsOverBudget(IPAddress? client, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
-        if (_limiter is null)
+        if (_limit == 0)
         {
-            return true;
+            return false;
         }
 
-        using var lease = _limiter.AttemptAcquire(clientAddress);
-        if (lease.IsAcquired)
+        var key = KeyOf(client);
+        var now = _time.GetTimestamp();
+        lock (_lock)
         {
+            if (!_clients.TryGetValue(key, out var window) || window.HasEnded(now, _windowTicks) || window.Count < _limit)
+            {
+                return false;
+            }
+
+            retryAfter = _time.GetElapsedTime(now, window.Start + _windowTicks);
             return true;
         }
-
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) && wait > TimeSpan.Zero ? wait : _window;
-        return false;
     }
 
-    public void Dispose() => _limiter?.Dispose();
+    /// <summary>Counts one refusal from <paramref name="client"/>; false (with how long to wait) once its budget is spent.</summary>
+    public bool TryCountRefusal(IPAddress? client, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (_limit == 0)
+        {
+            return true;
+        }
+
+        var key = KeyOf(client);
+        var now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            if (_clients.TryGetValue(key, out var window))
+            {
+                var counted = Count(ref window, now, out retryAfter);
+                _clients[key] = window;
+                return counted;
+            }
+
+            if (_clients.Count >= _capacity)
+            {
+                PruneEnded(now);
+            }
+
+            if (_clients.Count < _capacity)
+            {
+                window = new Window(now, 0);
+                var counted = Count(ref window, now, out retryAfter);
+                _clients.Add(key, window);
+                return counted;
+            }
+
+            return Count(ref _overflow, now, out retryAfter);
+        }
+    }
+
+    /// <summary>The key a client is counted under: the IPv4 address, or the first 64 bits of an IPv6 address.</summary>
+    public static UInt128 KeyOf(IPAddress? client)
+    {
+        if (client is null)
+        {
+            return UnknownClient;
+        }
+
+        if (client.IsIPv4MappedToIPv6)
+        {
+            client = client.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (client.AddressFamily == AddressFamily.InterNetwork && client.TryWriteBytes(bytes, out _))
+        {
+            // Bit 32 set keeps IPv4 keys apart from the IPv6 /64 ::/64, whose key is 0.
+            return (UInt128)(1UL << 32 | System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes));
+        }
+
+        if (client.AddressFamily == AddressFamily.InterNetworkV6 && client.TryWriteBytes(bytes, out _))
+        {
+            return new UInt128(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes), 0);
+        }
+
+        return UnknownClient;
+    }
+
+    private bool Count(ref Window window, long now, out TimeSpan retryAfter)
+    {
+        if (window.HasEnded(now, _windowTicks))
+        {
+            window = new Window(now, 0);
+        }
+
+        if (window.Count >= _limit)
+        {
+            retryAfter = _time.GetElapsedTime(now, window.Start + _windowTicks);
+            return false;
+        }
+
+        window = window with { Count = window.Count + 1 };
+        retryAfter = TimeSpan.Zero;
+        return true;
+    }
+
+    // Called only when the table is full; when nothing has ended it waits for the earliest window end, so a flood of new
+    // addresses costs one sweep per window, not one per request.
+    private void PruneEnded(long now)
+    {
+        if (now < _nextPruneTicks)
+        {
+            return;
+        }
+
+        var earliestEnd = long.MaxValue;
+        foreach (var (key, window) in _clients)
+        {
+            if (window.HasEnded(now, _windowTicks))
+            {
+                _clients.Remove(key);
+            }
+            else
+            {
+                earliestEnd = Math.Min(earliestEnd, window.Start + _windowTicks);
+            }
+        }
+
+        _nextPruneTicks = _clients.Count < _capacity ? 0 : earliestEnd;
+    }
+
+    private readonly record struct Window(long Start, int Count)
+    {
+        public bool HasEnded(long now, long windowTicks) => now - Start >= windowTicks;
+    }
 }

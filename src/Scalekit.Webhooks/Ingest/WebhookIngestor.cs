@@ -91,6 +91,29 @@ public sealed partial class WebhookIngestor
             return Reject(source, verification);
         }
 
+        var deliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N");
+        return await AcceptAsync(source, raw, deliveryId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores an event listed from the sender's own API (Stripe's <c>GET /v1/events</c>) after its delivery was missed,
+    /// exactly as a verified delivery is stored (same checks, API version policy, envelope, claim check and shard), with
+    /// a delivery id that marks it <see cref="EventDelivery.Recovered"/>. No signature: it came from the API, not a caller.
+    /// </summary>
+    public async Task<IngestResult> IngestRecoveredAsync(WebhookSource source, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken = default)
+    {
+        using var activity = PipelineTelemetry.Traces.StartActivity("webhook.recover", ActivityKind.Internal);
+        var result = await AcceptAsync(source, raw, EventDelivery.NewRecoveredId(), cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("webhook.source", source.Name);
+        activity?.SetTag("webhook.result", result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : OutcomeTag(result.Outcome));
+        activity?.SetTag("webhook.event_id", result.EventId);
+        return result;
+    }
+
+    /// <summary>The part after the signature: read the event's fields, apply the version and content rules, store its envelope.</summary>
+    private async Task<IngestResult> AcceptAsync(WebhookSource source, ReadOnlyMemory<byte> raw, string deliveryId, CancellationToken cancellationToken)
+    {
+        var profile = EventSources.Of(source);
         if (!EventMetadata.TryRead(raw.Span, out var metadata, out var parseFailure))
         {
             return Reject(source, parseFailure);
@@ -109,7 +132,7 @@ public sealed partial class WebhookIngestor
         var envelope = new EventEnvelope
         {
             Source = source,
-            DeliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N"),
+            DeliveryId = deliveryId,
             EventId = metadata!.EventId,
             EventType = metadata.EventType,
             OccurredAt = metadata.OccurredAt,

@@ -23,7 +23,7 @@ public sealed class OnboardingStore(StorageClients clients, TimeProvider time)
     {
         [ErasureSubjectKind.Email] = "AdminEmail",
         [ErasureSubjectKind.UserId] = "AdminUserId",
-    });
+    }, new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = "AdminUserId", [ErasureSubjectKind.Email] = "AdminEmail" });
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.OnboardingTable);
 

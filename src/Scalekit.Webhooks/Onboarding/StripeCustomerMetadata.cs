@@ -24,6 +24,11 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
     /// </summary>
     public async Task<string?> FindOrganizationIdAsync(string customerId, CancellationToken cancellationToken = default)
     {
+        if (!Hosting.UrlPathSegment.IsUsable(customerId))
+        {
+            return null;
+        }
+
         try
         {
             var customer = await new CustomerService(Client()).GetAsync(customerId, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -53,6 +58,12 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
         if (LimitProblem(metadata) is { } problem)
         {
             throw new StripeWriteException(false, problem);
+        }
+
+        // Stripe.net escapes the id into /v1/customers/{id}, where "." and ".." would resolve to another route.
+        if (!Hosting.UrlPathSegment.IsUsable(customerId))
+        {
+            throw new StripeWriteException(false, "The Stripe customer id is empty, '.' or '..'; nothing was sent.");
         }
 
         try

@@ -327,7 +327,8 @@ public sealed class OpsQueries(
         entry.PayloadBlob?.Length,
         entry.PayloadRemovedAt,
         entry.PayloadRemovedReason,
-        payload);
+        payload,
+        entry.Delivery);
 
     private static void Add(List<string> filters, string? value, Func<string, string> filter)
     {

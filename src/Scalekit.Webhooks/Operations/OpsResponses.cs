@@ -47,7 +47,8 @@ public sealed record EventView(
     long? PayloadLength,
     DateTimeOffset? PayloadRemovedAt,
     string? PayloadRemovedReason,
-    string? Payload);
+    string? Payload,
+    string Delivery);
 
 /// <summary>One parked (or replayed, or resolved) event.</summary>
 public sealed record DeadLetterView(
@@ -201,11 +202,27 @@ public sealed record ReplayView(string Status, string Source, string EventId);
 /// <summary>The answer to a bulk replay: a dry run fills <see cref="WouldReplay"/>, a real one <see cref="Replayed"/>.</summary>
 public sealed record BulkReplayView(bool DryRun, int? WouldReplay, int? Replayed, string? Hint);
 
-/// <summary>How many stored items an erasure removed, by kind.</summary>
-public sealed record ErasedCountsView(int ReadModelRows, int LedgerPayloads, int DeadLetterMessages);
+/// <summary>A store an erasure could not search, and why.</summary>
+public sealed record ErasureGapView(string Store, string Reason);
 
-/// <summary>The answer to an erasure: counts only, nothing about the person.</summary>
-public sealed record ErasureView(ErasedCountsView Erased);
+/// <summary>
+/// Where an erasure job stands (the answer to starting one, and its status URL): <see cref="State"/> is <c>queued</c>,
+/// <c>running</c> or <c>completed</c>; <see cref="Erased"/> counts what was removed per store. Nothing about the person
+/// but the kind of subject (<c>email</c>, <c>user_id</c>, <c>directory_user_id</c>).
+/// </summary>
+public sealed record ErasureJobView(
+    string JobId,
+    string State,
+    string SubjectKind,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    IReadOnlyList<string> DoneSteps,
+    IReadOnlyDictionary<string, int> Erased,
+    IReadOnlyList<ErasureGapView> NotSearched,
+    int Attempts,
+    string? LastError,
+    string StatusUrl);
 
 /// <summary>One change made through the operations API.</summary>
 public sealed record AuditEntryView(DateTimeOffset At, string Action, string Target, string Outcome, string CallerAddress, string KeyFingerprint);

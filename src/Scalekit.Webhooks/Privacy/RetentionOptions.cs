@@ -17,6 +17,12 @@ public sealed class RetentionOptions
     /// <summary>Six-field cron of the retention run, as the Functions timer trigger reads it. Default: daily at 02:30 UTC.</summary>
     public string Schedule { get; set; } = "0 30 2 * * *";
 
+    /// <summary>
+    /// How long one run takes new entries; it then stops and the next run continues. Default 4 minutes, under the
+    /// 5-minute <c>functionTimeout</c> in host.json.
+    /// </summary>
+    public TimeSpan RunBudget { get; set; } = TimeSpan.FromMinutes(4);
+
     public TimeSpan Period => TimeSpan.FromDays(Days);
 
     internal static void Bind(RetentionOptions options, IConfiguration configuration)

@@ -479,6 +479,51 @@ public sealed class EventLedger(StorageClients clients, TimeProvider time, TimeS
     }
 
     /// <summary>
+    /// Rewrites the free-text columns of one entry (<c>Detail</c>, <c>LastError</c>) through <paramref name="redact"/>;
+    /// false when neither changed or the entry is gone.
+    /// </summary>
+    public async Task<bool> RedactTextAsync(LedgerEntry entry, Func<string, string> redact, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(redact);
+        var key = StorageKeys.Key(entry.EventId);
+        while (true)
+        {
+            NullableResponse<TableEntity> current = await Rows.GetEntityIfExistsAsync<TableEntity>(entry.Partition ?? PartitionOfKey(entry.Source, key), key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!current.HasValue)
+            {
+                return false;
+            }
+
+            var row = current.Value!;
+            var changed = false;
+            foreach (var column in new[] { Columns.Detail, Columns.LastError })
+            {
+                if (row.GetString(column) is { } text && redact(text) is var redacted && !ReferenceEquals(redacted, text))
+                {
+                    row[column] = redacted;
+                    changed = true;
+                }
+            }
+
+            if (!changed)
+            {
+                return false;
+            }
+
+            try
+            {
+                await Rows.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Written meanwhile (a retry recorded its outcome): read it again.
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves rows written before partitions were spread (partition = the bare source name) to their bucket partition,
     /// keeping every column; a row already at its new place wins. Safe to run again and while consumers run. Returns how
     /// many rows moved (or, in a dry run, would move).

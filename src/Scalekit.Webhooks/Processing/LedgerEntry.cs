@@ -32,6 +32,9 @@ public sealed record LedgerEntry(string Source, string EventId)
 
     public string? LastDeliveryId { get; init; }
 
+    /// <summary>How the event first came: <c>webhook</c>, or <c>recovered</c> from the sender's event list (<see cref="EventDelivery"/>).</summary>
+    public string Delivery => EventDelivery.Of(FirstDeliveryId);
+
     public string? ApiVersion { get; init; }
 
     public DateTimeOffset? OccurredAt { get; init; }

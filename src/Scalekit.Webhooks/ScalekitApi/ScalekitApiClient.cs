@@ -21,6 +21,14 @@ public abstract class ScalekitApiClient(IHttpClientFactory httpClients, IOptions
 
     private readonly ScalekitOptions _options = options.Value;
 
+    /// <summary>
+    /// <paramref name="id"/> escaped as one URL path segment; an empty id, <c>.</c> or <c>..</c> (which would resolve to
+    /// another route, e.g. <c>organizations/../users</c> to <c>users</c>) is refused as a permanent 400 before anything is sent.
+    /// </summary>
+    protected static string Segment(string id, string name) => Hosting.UrlPathSegment.IsUsable(id)
+        ? Uri.EscapeDataString(id)
+        : throw new ScalekitApiException(HttpStatusCode.BadRequest, null, $"{name} is empty, '.' or '..'; nothing was sent");
+
     /// <summary>Sends one request to <c>{SCALEKIT_ENVIRONMENT_URL}/{path}</c>; an empty 2xx body reads as <c>{}</c>.</summary>
     protected Task<JsonDocument> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
         SendAsync(method, path, body, null, cancellationToken);

@@ -12,7 +12,7 @@ public sealed class ScalekitClient(IHttpClientFactory httpClients, IOptions<Scal
     {
         try
         {
-            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations:external/{Uri.EscapeDataString(externalId)}", null, null, cancellationToken).ConfigureAwait(false);
+            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations:external/{Segment(externalId, "external_id")}", null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (ScalekitNotFoundException)
         {
@@ -25,7 +25,7 @@ public sealed class ScalekitClient(IHttpClientFactory httpClients, IOptions<Scal
     {
         try
         {
-            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", null, null, cancellationToken).ConfigureAwait(false);
+            return await SendForOrganizationAsync(HttpMethod.Get, $"api/v1/organizations/{Segment(organizationId, "organization_id")}", null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (ScalekitNotFoundException)
         {
@@ -46,11 +46,11 @@ public sealed class ScalekitClient(IHttpClientFactory httpClients, IOptions<Scal
     /// change that caused it; Scalekit's API does not promise to honour it, so a repeat must be harmless by itself.
     /// </summary>
     public Task<ScalekitOrganization> UpdateMetadataAsync(string organizationId, IReadOnlyDictionary<string, string> metadata, string? requestKey, CancellationToken cancellationToken = default) =>
-        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}", new { metadata }, requestKey, cancellationToken);
+        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Segment(organizationId, "organization_id")}", new { metadata }, requestKey, cancellationToken);
 
     /// <summary>Turns organization features on or off (<c>PATCH /api/v1/organizations/{id}/settings</c>).</summary>
     public Task<ScalekitOrganization> UpdateFeaturesAsync(string organizationId, IReadOnlyDictionary<string, bool> features, CancellationToken cancellationToken = default) =>
-        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Uri.EscapeDataString(organizationId)}/settings",
+        SendForOrganizationAsync(HttpMethod.Patch, $"api/v1/organizations/{Segment(organizationId, "organization_id")}/settings",
             new { features = features.Select(f => new { name = f.Key, enabled = f.Value }).ToArray() }, null, cancellationToken);
 
     private async Task<ScalekitOrganization> SendForOrganizationAsync(HttpMethod method, string path, object? body, string? requestKey, CancellationToken cancellationToken)

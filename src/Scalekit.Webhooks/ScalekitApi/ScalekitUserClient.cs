@@ -18,29 +18,29 @@ public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<
     public async Task<ScalekitUser> CreateUserAsync(string organizationId, ScalekitNewUser user, bool sendInvitationEmail, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        using var document = await SendAsync(HttpMethod.Post, $"api/v1/organizations/{Escape(organizationId)}/users?send_invitation_email={Flag(sendInvitationEmail)}", user.ToJson(), cancellationToken).ConfigureAwait(false);
+        using var document = await SendAsync(HttpMethod.Post, $"api/v1/organizations/{Segment(organizationId, "organization_id")}/users?send_invitation_email={Flag(sendInvitationEmail)}", user.ToJson(), cancellationToken).ConfigureAwait(false);
         return ScalekitUser.FromResponse(document.RootElement);
     }
 
     public Task<ScalekitUser?> GetUserAsync(string userId, CancellationToken cancellationToken = default) =>
-        FindAsync($"api/v1/users/{Escape(userId)}", cancellationToken);
+        FindAsync($"api/v1/users/{Segment(userId, "user_id")}", cancellationToken);
 
     /// <summary>The user whose <c>external_id</c> is <paramref name="externalId"/>, or null.</summary>
     public Task<ScalekitUser?> FindUserByExternalIdAsync(string externalId, CancellationToken cancellationToken = default) =>
-        FindAsync($"api/v1/users:external/{Escape(externalId)}", cancellationToken);
+        FindAsync($"api/v1/users:external/{Segment(externalId, "external_id")}", cancellationToken);
 
     /// <summary>One page (1–100 users) of an organization's users.</summary>
     public async Task<ScalekitUserPage> ListOrganizationUsersAsync(string organizationId, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default)
     {
         var query = $"page_size={Math.Clamp(pageSize, 1, 100).ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(pageToken) ? string.Empty : "&page_token=" + Uri.EscapeDataString(pageToken))}";
-        using var document = await SendAsync(HttpMethod.Get, $"api/v1/organizations/{Escape(organizationId)}/users?{query}", null, cancellationToken).ConfigureAwait(false);
+        using var document = await SendAsync(HttpMethod.Get, $"api/v1/organizations/{Segment(organizationId, "organization_id")}/users?{query}", null, cancellationToken).ConfigureAwait(false);
         return Page(document.RootElement);
     }
 
     /// <summary>Users of an organization whose email, id or external id matches <paramref name="query"/> (3–100 characters).</summary>
     public async Task<IReadOnlyList<ScalekitUser>> SearchOrganizationUsersAsync(string organizationId, string query, CancellationToken cancellationToken = default)
     {
-        using var document = await SendAsync(HttpMethod.Get, $"api/v1/organizations/{Escape(organizationId)}/users:search?query={Uri.EscapeDataString(query)}&page_size=30", null, cancellationToken).ConfigureAwait(false);
+        using var document = await SendAsync(HttpMethod.Get, $"api/v1/organizations/{Segment(organizationId, "organization_id")}/users:search?query={Uri.EscapeDataString(query)}&page_size=30", null, cancellationToken).ConfigureAwait(false);
         return Page(document.RootElement).Users;
     }
 
@@ -48,7 +48,7 @@ public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<
     public async Task<ScalekitUser> UpdateUserAsync(string userId, ScalekitUserUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        using var document = await SendAsync(HttpMethod.Patch, $"api/v1/users/{Escape(userId)}", update.ToJson(), cancellationToken).ConfigureAwait(false);
+        using var document = await SendAsync(HttpMethod.Patch, $"api/v1/users/{Segment(userId, "user_id")}", update.ToJson(), cancellationToken).ConfigureAwait(false);
         return ScalekitUser.FromResponse(document.RootElement);
     }
 
@@ -61,25 +61,25 @@ public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<
             body["roles"] = RolesJson(roles);
         }
 
-        using var unused = await SendAsync(HttpMethod.Post, $"api/v1/memberships/organizations/{Escape(organizationId)}/users/{Escape(userId)}?send_invitation_email={Flag(sendInvitationEmail)}", body, cancellationToken).ConfigureAwait(false);
+        using var unused = await SendAsync(HttpMethod.Post, $"api/v1/memberships/organizations/{Segment(organizationId, "organization_id")}/users/{Segment(userId, "user_id")}?send_invitation_email={Flag(sendInvitationEmail)}", body, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Replaces the roles of a user's membership.</summary>
     public async Task UpdateMembershipRolesAsync(string organizationId, string userId, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
     {
-        using var unused = await SendAsync(HttpMethod.Patch, $"api/v1/memberships/organizations/{Escape(organizationId)}/users/{Escape(userId)}", new JsonObject { ["roles"] = RolesJson(roles) }, cancellationToken).ConfigureAwait(false);
+        using var unused = await SendAsync(HttpMethod.Patch, $"api/v1/memberships/organizations/{Segment(organizationId, "organization_id")}/users/{Segment(userId, "user_id")}", new JsonObject { ["roles"] = RolesJson(roles) }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes the user from the organization. Scalekit deletes a user whose last membership is removed.</summary>
     public async Task DeleteMembershipAsync(string organizationId, string userId, CancellationToken cancellationToken = default)
     {
-        using var unused = await SendAsync(HttpMethod.Delete, $"api/v1/memberships/organizations/{Escape(organizationId)}/users/{Escape(userId)}", null, cancellationToken).ConfigureAwait(false);
+        using var unused = await SendAsync(HttpMethod.Delete, $"api/v1/memberships/organizations/{Segment(organizationId, "organization_id")}/users/{Segment(userId, "user_id")}", null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the user from every organization.</summary>
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
-        using var unused = await SendAsync(HttpMethod.Delete, $"api/v1/users/{Escape(userId)}", null, cancellationToken).ConfigureAwait(false);
+        using var unused = await SendAsync(HttpMethod.Delete, $"api/v1/users/{Segment(userId, "user_id")}", null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Roles are objects on the wire: <c>[{"name": "admin"}]</c>.</summary>
@@ -111,8 +111,6 @@ public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<
         var next = body.TryGetProperty("next_page_token", out var token) && token.ValueKind == JsonValueKind.String && token.GetString() is { Length: > 0 } value ? value : null;
         return new ScalekitUserPage(users, next);
     }
-
-    private static string Escape(string value) => Uri.EscapeDataString(value);
 
     private static string Flag(bool value) => value ? "true" : "false";
 }

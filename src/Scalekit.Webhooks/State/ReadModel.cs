@@ -100,19 +100,27 @@ public sealed class ReadModel(StorageClients clients)
                 ReadModelColumns.EmployeeId, ReadModelColumns.Department, ReadModelColumns.Title, ReadModelColumns.Manager, ReadModelColumns.CostCenter,
                 ReadModelColumns.Division, ReadModelColumns.Organization, ReadModelColumns.CustomAttributes, ReadModelColumns.DpId,
             ],
-            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey) }),
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey) },
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.DirectoryUserId] = nameof(ITableEntity.RowKey), [ErasureSubjectKind.Email] = ReadModelColumns.Email }),
         new(StateTables.Users,
             [ReadModelColumns.Email, ReadModelColumns.ExternalId, ReadModelColumns.Metadata, ReadModelColumns.GivenName, ReadModelColumns.FamilyName, ReadModelColumns.Name],
-            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) }),
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) },
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey), [ErasureSubjectKind.Email] = ReadModelColumns.Email }),
         new(StateTables.Memberships,
             [ReadModelColumns.Email],
-            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) }),
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email, [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) },
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.RowKey) }),
         new(StateTables.UserSessions,
             [ReadModelColumns.Device],
             new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = nameof(ITableEntity.PartitionKey) }),
         new(StateTables.ConnectedAccounts,
             [ReadModelColumns.Identifier],
             new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Identifier }),
+
+        // A Stripe customer's email and name, as customer.deleted left them.
+        new(StateTables.Customers,
+            [ReadModelColumns.Email, ReadModelColumns.Name],
+            new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.Email] = ReadModelColumns.Email }),
     ];
 
     private static readonly string[] VerifiedStatuses = ["VERIFIED", "AUTO_VERIFIED"];

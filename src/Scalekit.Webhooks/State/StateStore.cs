@@ -241,13 +241,68 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
     public async Task<int> ErasePersonalDataAsync(PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
-        if (!table.MatchColumns.TryGetValue(kind, out var column))
+        var client = clients.Tables.GetTableClient(table.Table);
+        var rows = await MatchingRowsAsync(client, table, kind, subject, cancellationToken).ConfigureAwait(false);
+        var erased = 0;
+        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
         {
-            return 0;
+            foreach (var personal in table.PersonalColumns)
+            {
+                row.Remove(personal);
+            }
+
+            row[ErasedAt] = time.GetUtcNow();
+            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            erased++;
         }
 
-        var client = clients.Tables.GetTableClient(table.Table);
+        return erased;
+    }
+
+    /// <summary>
+    /// The same person's other ids that the rows of <paramref name="table"/> matching the subject hold in the table's
+    /// <see cref="PersonalDataTable.Links"/> columns (a user id found through an email, say).
+    /// </summary>
+    public async Task<IReadOnlyList<ErasureSubject>> LinkedSubjectsAsync(PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (table.Links is not { Count: > 0 } links)
+        {
+            return [];
+        }
+
+        var linked = new List<ErasureSubject>();
+        foreach (var row in await MatchingRowsAsync(clients.Tables.GetTableClient(table.Table), table, kind, subject, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var (linkedKind, column) in links)
+            {
+                var value = column switch
+                {
+                    "PartitionKey" => PlainId(row.PartitionKey),
+                    "RowKey" => PlainId(row.RowKey),
+                    _ => row.GetString(column),
+                };
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    linked.Add(new ErasureSubject(linkedKind, value));
+                }
+            }
+        }
+
+        return linked;
+    }
+
+    // Scalekit ids are letters, digits and '_', so their keys are the ids themselves; an escaped key is no such id.
+    private static string? PlainId(string key) => key.Contains('~', StringComparison.Ordinal) ? null : key;
+
+    private static async Task<List<TableEntity>> MatchingRowsAsync(TableClient client, PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken)
+    {
         var rows = new List<TableEntity>();
+        if (!table.MatchColumns.TryGetValue(kind, out var column))
+        {
+            return rows;
+        }
+
         if (kind == ErasureSubjectKind.Email && column is not ("PartitionKey" or "RowKey"))
         {
             // Table filters compare case-sensitively, and an address may be stored in any case: compare here instead.
@@ -268,20 +323,7 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
             }
         }
 
-        var erased = 0;
-        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
-        {
-            foreach (var personal in table.PersonalColumns)
-            {
-                row.Remove(personal);
-            }
-
-            row[ErasedAt] = time.GetUtcNow();
-            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            erased++;
-        }
-
-        return erased;
+        return rows;
     }
 
     /// <summary>

@@ -75,5 +75,14 @@ public sealed class PayloadStore(StorageClients clients)
         }
     }
 
+    /// <summary>Every stored body, named as the ledger records it (<c>container/name</c>), referenced or not.</summary>
+    public async IAsyncEnumerable<string> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var blob in clients.Blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return $"{StorageNames.PayloadContainer}/{blob.Name}";
+        }
+    }
+
     private static string Hash(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }

@@ -14,6 +14,11 @@ public static class StorageNames
     /// <summary>Salesforce account updates to make after a Scalekit event (not an event queue: no ledger; its poison queue is replayed, see DeadLetters.WorkQueues).</summary>
     public const string CrmPushQueue = "crm-account-push";
 
+    /// <summary>Erasure jobs (one message names one job by id, never the person); not an event queue.</summary>
+    public const string ErasureQueue = "erasure-jobs";
+    /// <summary>Recovery runs of missed Stripe events (one message names one run and works a few pages of it); not an event queue.</summary>
+    public const string StripeRecoveryQueue = "stripe-reconcile";
+
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
@@ -22,6 +27,8 @@ public static class StorageNames
     public const string OnboardingTable = "Onboarding";
     public const string CrmAccountLinksTable = "CrmAccountLinks";
     public const string CrmSyncTable = "CrmSync";
+    public const string ErasureJobsTable = "ErasureJobs";
+    public const string StripeRecoveryTable = "StripeRecovery";
 
     /// <summary>Most event queues (shards) one source can have; every one of them exists and is consumed.</summary>
     public const int MaxEventQueueShards = 16;
@@ -48,9 +55,11 @@ public static class StorageNames
     [
         .. EventSources.Sources.SelectMany(source => AllShards.SelectMany(shard => new[] { QueueFor(source, shard), PoisonQueueFor(source, shard) })),
         OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix,
+        ErasureQueue, ErasureQueue + PoisonSuffix,
+        StripeRecoveryQueue, StripeRecoveryQueue + PoisonSuffix,
     ];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, .. State.StateTables.All];
 }

@@ -36,6 +36,13 @@ public sealed class BillingOptions
     [SettingRange(LateLinkWindowSetting, 0.0001, 8760, TimeUnit.Hours)]
     public TimeSpan LateLinkWindow { get; set; } = TimeSpan.FromHours(72);
 
+    /// <summary>
+    /// How long the late-link re-check after each replayer run takes new customers; the next run continues after the
+    /// last one reached. Default 30 s: with the replayer's 4-minute budget the timer ends inside the 5-minute
+    /// <c>functionTimeout</c>.
+    /// </summary>
+    public TimeSpan RecheckBudget { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long one consumer holds a customer's sync before another may take it over. Default 60 s.</summary>
     [SettingRange(SyncLeaseSetting, 1, 3600, TimeUnit.Seconds)]
     public TimeSpan SyncLease { get; set; } = TimeSpan.FromSeconds(60);

@@ -1,7 +1,12 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Stripe;
+
+/// <summary>What one late-link re-check did: customers linked, customers looked at, and whether it stopped at its budget.</summary>
+public sealed record LateLinkRecheck(int Linked, int Looked, bool OutOfTime);
 
 /// <summary>
 /// Syncs billing state that arrived before its organization was linked: when a Scalekit organization event names the
@@ -9,8 +14,11 @@ namespace Scalekit.Webhooks.Stripe;
 /// <see cref="BillingOptions.LateLinkWindow"/>, after which the customer is recorded as no-linked-organization), or
 /// when an operator asks. The customer's waiting events then get their final ledger status.
 /// </summary>
-public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync sync, EventLedger ledger, ILogger<LateLinkSync> logger)
+public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync sync, EventLedger ledger, IOptions<BillingOptions> options, TimeProvider time, ILogger<LateLinkSync> logger)
 {
+    /// <summary>Storage key of the last customer a re-check reached before its budget ran out; the next one starts after it.</summary>
+    private string? _resumeAfter;
+
     /// <summary>An organization now has <paramref name="customerId"/> as external_id: sync if the customer was waiting.</summary>
     public async Task<SyncResult?> OrganizationLinkedAsync(string customerId, CancellationToken cancellationToken = default)
     {
@@ -47,12 +55,31 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
         return result;
     }
 
-    /// <summary>Looks again for the organization of every waiting customer (the replayer's timer calls this).</summary>
-    public async Task<int> RecheckAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Looks again for the organization of every waiting customer, in key order (the replayer's timer calls this).
+    /// Takes no new customer once <see cref="BillingOptions.RecheckBudget"/> has passed; the next re-check of this
+    /// instance starts after the last customer reached, and one that reaches the end starts the next from the first.
+    /// </summary>
+    public async Task<LateLinkRecheck> RecheckAsync(CancellationToken cancellationToken = default)
     {
-        var linked = 0;
+        var started = time.GetTimestamp();
+        var resumeAfter = _resumeAfter;
+        var (linked, looked) = (0, 0);
         await foreach (var row in store.WaitingAsync(cancellationToken).ConfigureAwait(false))
         {
+            var key = StorageKeys.Key(row.CustomerId);
+            if (resumeAfter is not null && string.CompareOrdinal(key, resumeAfter) <= 0)
+            {
+                continue;
+            }
+
+            if (time.GetElapsedTime(started) >= options.Value.RecheckBudget)
+            {
+                return new LateLinkRecheck(linked, looked, OutOfTime: true);
+            }
+
+            _resumeAfter = key;
+            looked++;
             try
             {
                 var result = await SyncNowAsync(row.CustomerId, cancellationToken).ConfigureAwait(false);
@@ -65,7 +92,8 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
             }
         }
 
-        return linked;
+        _resumeAfter = null;
+        return new LateLinkRecheck(linked, looked, OutOfTime: false);
     }
 
     private static partial class Log

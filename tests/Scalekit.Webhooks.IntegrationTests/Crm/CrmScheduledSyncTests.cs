@@ -1,8 +1,17 @@
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.ScalekitApi;
+using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace Scalekit.Webhooks.IntegrationTests.Crm;
 
@@ -181,6 +190,84 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
         Assert.Null(await Store.GetWatermarkAsync(CrmScheduledSync.Account));
         var health = await CrmHealthAsync();
         Assert.Equal(85.0, health["api_usage"]!["percent"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task Run_OnASlowScalekit_StopsAtItsTimeBudget_AndTheNextRunContinuesAfterTheLastRecordDone()
+    {
+        var accounts = new[] { NewAccountId(), NewAccountId(), NewAccountId() };
+        var stamps = new[] { "2026-11-23T08:00:00.000+0000", "2026-11-23T09:00:00.000+0000", "2026-11-23T10:00:00.000+0000" };
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        foreach (var account in accounts)
+        {
+            var organization = NewOrganizationId();
+            await Links.LinkAsync(organization, account);
+            StubOrganization(organization, new() { ["salesforce_account_id"] = account });
+            // Each organization read takes three minutes of the run's clock: the budget (4 minutes) lasts two records.
+            Scalekit.Given(Request.Create().WithPath($"/api/v1/organizations/{organization}").UsingGet()).AtPriority(Fallback - 1)
+                .RespondWith(Response.Create().WithCallback(_ =>
+                {
+                    clock.Advance(TimeSpan.FromMinutes(3));
+                    return OrganizationAnswer(organization, account);
+                }));
+        }
+
+        StubAccountQuery(Page(null, [.. accounts.Select((account, i) => Account(account, stamps[i]))]));
+        StubEmptyQueries();
+        var sync = SyncOn(clock);
+        Assert.Equal(TimeSpan.FromMinutes(4), Service<IOptions<CrmOptions>>().Value.RunBudget);
+
+        var first = await sync.RunOnceAsync();
+
+        Assert.Equal(CrmSyncStore.Deferred, first.Outcome);
+        Assert.Contains("time budget (4 minutes) is used up", first.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, first.Applied);
+        Assert.Equal(DateTimeOffset.Parse("2026-11-23T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture), await Store.GetWatermarkAsync(CrmScheduledSync.Account));
+
+        // Salesforce answers the next run's query with what changed after the watermark: the third account.
+        Salesforce.ResetLogEntries();
+        StubAccountQuery(Page(null, Account(accounts[2], stamps[2])));
+        var second = await sync.RunOnceAsync();
+
+        Assert.Equal(CrmSyncStore.Success, second.Outcome);
+        Assert.Equal(1, second.Applied);
+        var soql = Queries().Select(q => q.RequestMessage.Query!["q"].Single()).First(q => q.Contains("FROM Account", StringComparison.Ordinal));
+        Assert.Contains("FROM Account WHERE SystemModstamp > 2026-11-23T09:00:00.000Z", soql, StringComparison.Ordinal);
+        Assert.Equal(3, ScalekitWrites().Count(w => w.RequestMessage.Method == "PATCH"));
+    }
+
+    /// <summary>The host's scheduled sync with its own clock (the rest of the host keeps the system clock).</summary>
+    private CrmScheduledSync SyncOn(TimeProvider clock) => new(
+        Service<SalesforceClient>(),
+        Service<ScalekitClient>(),
+        Service<ScalekitUserClient>(),
+        Service<IOptions<SalesforceOptions>>(),
+        Service<IOptions<CrmOptions>>(),
+        Service<IOptions<ScalekitOptions>>(),
+        Links,
+        Store,
+        clock,
+        Service<ILogger<CrmScheduledSync>>());
+
+    private static ResponseMessage OrganizationAnswer(string organizationId, string accountId)
+    {
+        var body = new JsonObject
+        {
+            ["organization"] = new JsonObject
+            {
+                ["id"] = organizationId,
+                ["display_name"] = "Acme",
+                ["metadata"] = new JsonObject { ["salesforce_account_id"] = accountId },
+                ["settings"] = new JsonObject { ["features"] = new JsonArray() },
+            },
+        };
+        var message = new ResponseMessage
+        {
+            StatusCode = 200,
+            BodyData = new BodyData { BodyAsString = body.ToJsonString(), DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+        message.AddHeader("Content-Type", "application/json");
+        return message;
     }
 
     [Fact]

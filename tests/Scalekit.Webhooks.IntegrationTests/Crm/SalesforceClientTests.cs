@@ -252,6 +252,43 @@ public sealed class SalesforceClientTests : IDisposable
         Assert.DoesNotContain("client-secret", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("host")]
+    [InlineData("scheme")]
+    [InlineData("port")]
+    public async Task TokenWhoseInstanceUrlIsOnAnotherHost_IsRefused_AndNothingIsSentThere(string differs)
+    {
+        var configured = new Uri(_salesforce.Url!);
+        var elsewhere = differs switch
+        {
+            "host" => new UriBuilder(configured) { Host = "evil.example" },
+            "scheme" => new UriBuilder(configured) { Scheme = "https" },
+            _ => new UriBuilder(configured) { Port = configured.Port == 1 ? 2 : 1 },
+        };
+        _salesforce.ResetMappings();
+        _salesforce.Given(Request.Create().WithPath("/services/oauth2/token").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { access_token = "stolen", instance_url = elsewhere.Uri.ToString(), token_type = "Bearer" }));
+
+        var error = await Assert.ThrowsAsync<SalesforceApiException>(() => Client.GetAsync("Account", "001000000000001AAA", ["Id"]));
+
+        Assert.Equal(SalesforceClient.InstanceUrlMismatch, error.ErrorCode);
+        Assert.Contains("SALESFORCE_INSTANCE_URL", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_salesforce.LogEntries, e => e.RequestMessage.Path.StartsWith("/services/data", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("")]
+    public async Task RecordIdThatWouldLeaveTheRecordPath_IsRefused_BeforeAnythingIsSent(string id)
+    {
+        var error = await Assert.ThrowsAsync<SalesforceApiException>(() => Client.UpdateAsync("Account", id, new Dictionary<string, object?> { ["Industry"] = "x" }, null));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.False(error.IsTransient);
+        Assert.Empty(_salesforce.LogEntries);
+    }
+
     [Fact]
     public async Task MalformedRecordAnswer_IsAMalformedAnswerError()
     {
@@ -282,7 +319,9 @@ public class SalesforceOptionsTests
     [Theory]
     [InlineData("https://acme.my.salesforce.com", "id", null, "SALESFORCE_CLIENT_SECRET is not set")]
     [InlineData(null, "id", "secret", "SALESFORCE_INSTANCE_URL is not set")]
-    [InlineData("acme.my.salesforce.com", "id", "secret", "SALESFORCE_INSTANCE_URL is not an absolute http(s) URL")]
+    [InlineData("acme.my.salesforce.com", "id", "secret", "SALESFORCE_INSTANCE_URL is not an absolute https URL")]
+    [InlineData("http://acme.my.salesforce.com", "id", "secret", "SALESFORCE_INSTANCE_URL is not an absolute https URL (http only to a loopback host)")]
+    [InlineData("http://10.0.0.5:8080", "id", "secret", "SALESFORCE_INSTANCE_URL is not an absolute https URL")]
     [InlineData("https://acme.my.salesforce.com", "id", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/sf/)", "SALESFORCE_CLIENT_SECRET holds a Key Vault reference")]
     public void PartialOrBrokenConnection_SwitchesTheSyncOffWithTheReason(string? url, string? id, string? secret, string expected)
     {
@@ -290,6 +329,24 @@ public class SalesforceOptionsTests
 
         Assert.False(options.IsConfigured);
         Assert.Contains(expected, options.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://acme.my.salesforce.com")]
+    [InlineData("http://localhost:8080")]
+    [InlineData("http://127.0.0.1:9000/")]
+    [InlineData("http://[::1]:9000")]
+    public void InstanceUrl_HttpsOrLoopbackHttp_IsAccepted(string url) =>
+        Assert.True(Bind(new() { ["SALESFORCE_INSTANCE_URL"] = url, ["SALESFORCE_CLIENT_ID"] = "id", ["SALESFORCE_CLIENT_SECRET"] = "secret" }).IsConfigured);
+
+    [Fact]
+    public void OnlyAnUnresolvedSecretReference_IsOffWithoutAProblem()
+    {
+        // What Azure gives an app whose Salesforce secret was never stored in the vault.
+        var options = Bind(new() { ["SALESFORCE_CLIENT_SECRET"] = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/salesforce-client-secret)" });
+
+        Assert.False(options.IsConfigured);
+        Assert.Null(options.Problem);
     }
 
     [Fact]

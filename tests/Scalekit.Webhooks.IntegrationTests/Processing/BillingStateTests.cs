@@ -1,12 +1,19 @@
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Stripe;
+using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace Scalekit.Webhooks.IntegrationTests.Processing;
 
@@ -208,6 +215,66 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
 
         Assert.Equal(2, Requests("GET", $"/api/v1/organizations:external/{customer}").Count);
         Assert.Equal(ProcessingStatus.WaitingForOrganization, (await LedgerRowAsync(stripe)).Status);
+    }
+
+    [Fact]
+    public async Task ReplayerRecheck_OnASlowScalekit_StopsAtItsBudget_AndTheNextRunContinuesAfterTheLastCustomerReached()
+    {
+        var mine = new[] { SampleIds.New("cus_"), SampleIds.New("cus_"), SampleIds.New("cus_") };
+        foreach (var customer in mine)
+        {
+            await WaitingAsync(customer);
+        }
+
+        Api.Reset();
+        await InitializeAsync();
+        // Every lookup takes 20 s of the re-check's clock and still finds no organization: the 30-s budget lasts two.
+        var clock = new FakeTimeProvider(Deliveries.Now);
+        var looked = new List<string>();
+        Api.Given(Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/api/v1/organizations:external/*")).UsingGet())
+            .RespondWith(Response.Create().WithCallback(request =>
+            {
+                lock (looked)
+                {
+                    looked.Add(request.Path[(request.Path.LastIndexOf('/') + 1)..]);
+                }
+
+                clock.Advance(TimeSpan.FromSeconds(20));
+                var answer = new ResponseMessage { StatusCode = 404, BodyData = new BodyData { BodyAsString = """{"code":5,"message":"organization not found"}""", DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 } };
+                answer.AddHeader("Content-Type", "application/json");
+                return answer;
+            }));
+        var services = Fixture.Host.Services;
+        var recheck = new LateLinkSync(
+            services.GetRequiredService<CustomerBillingStore>(),
+            services.GetRequiredService<BillingSync>(),
+            services.GetRequiredService<EventLedger>(),
+            services.GetRequiredService<IOptions<BillingOptions>>(),
+            clock,
+            services.GetRequiredService<ILogger<LateLinkSync>>());
+        Assert.Equal(TimeSpan.FromSeconds(30), services.GetRequiredService<IOptions<BillingOptions>>().Value.RecheckBudget);
+
+        var runs = new List<(LateLinkRecheck Run, List<string> Looked)>();
+        for (var i = 0; i < 20 && (runs.Count == 0 || runs[^1].Run.OutOfTime); i++)
+        {
+            looked.Clear();
+            runs.Add((await recheck.RecheckAsync(), [.. looked]));
+        }
+
+        // Two customers a run, each run after where the last stopped, until one reaches the end: each customer once.
+        Assert.False(runs[^1].Run.OutOfTime);
+        Assert.True(runs[0].Run.OutOfTime);
+        Assert.All(runs, run => Assert.Equal(run.Looked.Count, run.Run.Looked));
+        Assert.All(runs.SkipLast(1), run => Assert.Equal(2, run.Looked.Count));
+        var all = runs.SelectMany(run => run.Looked).ToList();
+        Assert.Equal(all.Distinct(StringComparer.Ordinal).Count(), all.Count);
+        Assert.Equal(all.Order(StringComparer.Ordinal), all);
+        Assert.All(mine, customer => Assert.Contains(customer, all));
+
+        // A re-check after one that reached the end starts from the first customer again.
+        looked.Clear();
+        await recheck.RecheckAsync();
+        Assert.Equal(all[0], looked[0]);
     }
 
     private async Task<BinaryData> WaitingAsync(string customer)

@@ -63,10 +63,22 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
     }
 
     [Fact]
-    public async Task KeyAsCodeQueryParameter_IsAccepted()
+    public async Task KeyAsCodeQueryParameter_IsRefused_OnlyTheHeaderCounts()
     {
         using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?code=" + Uri.EscapeDataString(host.OpsKey), key: null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("x-functions-key", (await response.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task EveryRoute_WithOrWithoutTheKey_IsNeverStored(string method, string path)
+    {
+        foreach (var key in new[] { string.Empty, null })
+        {
+            using var response = await host.OpsAsync(new HttpMethod(method), path, key);
+            Assert.True(response.Headers.CacheControl?.NoStore, $"{method} {path} (key: {key is not null}) has Cache-Control: {response.Headers.CacheControl}");
+        }
     }
 
     [Fact]
@@ -128,10 +140,15 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
     [Theory]
     [InlineData("window=abc")]
     [InlineData("window=-5m")]
+    [InlineData("window=NaN")]
+    [InlineData("window=NaNh")]
+    [InlineData("window=Infinity")]
+    [InlineData("window=1e9d")]
     public async Task Stats_BadWindow_Is400(string query)
     {
         using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?" + query);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("window", (await response.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,10 +32,12 @@ public class NewSettingsTests
     }
 
     [Fact]
-    public void ForwardedForHops_InAzure_DefaultsToTheFrontEndsEntry()
+    public void ForwardedForHops_InAzure_StaysZero_TheWorkerAlreadyAppliedTheHostsForwardedFor()
     {
-        var throttle = Provider(new() { [RefusalThrottleOptions.AzureInstanceSetting] = "abc123" }).GetRequiredService<IOptions<RefusalThrottleOptions>>().Value;
-        Assert.Equal(1, throttle.ForwardedForHops);
+        // WEBSITE_INSTANCE_ID is set on every App Service instance; it used to switch the default to 1.
+        var throttle = Provider(new() { ["WEBSITE_INSTANCE_ID"] = "abc123" }).GetRequiredService<IOptions<RefusalThrottleOptions>>().Value;
+        Assert.Equal(0, throttle.ForwardedForHops);
+        Assert.Equal(10_000, throttle.TrackedAddresses);
     }
 
     [Theory]
@@ -43,6 +45,7 @@ public class NewSettingsTests
     [InlineData("WEBHOOK_REFUSED_LIMIT", "many")]
     [InlineData("WEBHOOK_REFUSED_WINDOW_SECONDS", "0")]
     [InlineData("WEBHOOK_FORWARDED_FOR_HOPS", "17")]
+    [InlineData("WEBHOOK_REFUSED_TRACKED_ADDRESSES", "0")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "0")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "a month")]
     [InlineData("STRIPE_LIVEMODE", "sometimes")]
