@@ -85,7 +85,6 @@ public sealed class OnboardingSteps(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ArgumentException)
         {
-            System.IO.File.AppendAllText("/tmp/owner-debug.txt", "DEBUGX " + ex + "\n");
             return null;
         }
     }
@@ -381,7 +380,6 @@ public sealed class OnboardingSteps(
     /// </summary>
     public async Task<string?> AccountLinkedElsewhereAsync(string account, string? organizationId, CancellationToken cancellationToken = default)
     {
-        System.IO.File.AppendAllText("/tmp/owner-debug.txt", $"check {account} {organizationId} -> {await accountLinks.FindOrganizationAsync(account, cancellationToken)}\n");
         if (await accountLinks.FindOrganizationAsync(account, cancellationToken).ConfigureAwait(false) is { } linked && linked != organizationId)
         {
             return linked;
