@@ -4,6 +4,7 @@ using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
@@ -99,16 +100,14 @@ public class OnboardingOwnershipTests(OnboardingFixture host) : OnboardingTestBa
         Assert.Empty(Calls(Stripe, "POST", CustomerPath));
     }
 
-    /// <summary>Scalekit applied the create but its answer was lost (a 5xx or a timeout), or an earlier attempt's create answers 409 now.</summary>
+    /// <summary>Scalekit applied the create but its answer was lost (a 5xx), or an earlier attempt's create answers 409 now.</summary>
     [Theory]
     [InlineData(500)]
     [InlineData(409)]
-    [InlineData(0)]
     public async Task OrganizationCreateWhoseAnswerIsLost_IsFoundByExternalId_AndTheOnboardingGoesOn(int answer)
     {
-        var lost = Response.Create().WithBodyAsJson(new { code = answer == 409 ? 6 : 13, message = "lost" });
-        lost = answer == 0 ? lost.WithStatusCode(201).WithDelay(TimeSpan.FromSeconds(6)) : lost.WithStatusCode(answer);
-        Scalekit.Given(Request.Create().WithPath(OrganizationsPath).UsingPost()).AtPriority(Override).InScenario("org").WillSetStateTo("created").RespondWith(lost);
+        Scalekit.Given(Request.Create().WithPath(OrganizationsPath).UsingPost()).AtPriority(Override).InScenario("org").WillSetStateTo("created")
+            .RespondWith(Response.Create().WithStatusCode(answer).WithBodyAsJson(new { code = answer == 409 ? 6 : 13, message = "lost" }));
         Scalekit.Given(Request.Create().WithPath(ExternalLookupPath).UsingGet()).AtPriority(Override).InScenario("org").WhenStateIs("created")
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(OrganizationAnswer(InProgress())));
         var id = await StartAsync();
@@ -121,6 +120,31 @@ public class OnboardingOwnershipTests(OnboardingFixture host) : OnboardingTestBa
         Assert.Contains("after a lost create answer", Step(status, "organization").GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(Calls(Scalekit, "POST", OrganizationsPath));
         Assert.Single(Calls(Scalekit, "POST", UsersPath));
+    }
+
+    /// <summary>
+    /// A create that times out may still be applied after the step has looked: the step fails for the queue to retry
+    /// (never re-POSTed by the HTTP pipeline), and the retry finds the organization by external id with its mark.
+    /// </summary>
+    [Fact]
+    public async Task OrganizationCreateThatTimesOut_IsNotSentAgain_AndTheRetryFindsItByExternalId()
+    {
+        Scalekit.Given(Request.Create().WithPath(OrganizationsPath).UsingPost()).AtPriority(Override)
+            .RespondWith(Response.Create().WithStatusCode(201).WithBodyAsJson(OrganizationAnswer(InProgress())).WithDelay(TimeSpan.FromSeconds(6)));
+        var id = await StartAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(RunNextAsync);
+        Assert.Equal("pending", Step(await StatusAsync(id), "organization").GetProperty("status").GetString());
+        // Scalekit finishes the create after the step has looked.
+        OrganizationExists(InProgress());
+        await RetryAsync(id);
+
+        var status = await StatusAsync(id);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Contains("found organization", Step(status, "organization").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // The stand-in logs the timed-out create once its delayed answer is written.
+        await Poll.UntilAsync(() => Task.FromResult(Calls(Scalekit, "POST", OrganizationsPath).Count > 0 ? "logged" : null), "the timed-out create is logged");
+        Assert.Single(Calls(Scalekit, "POST", OrganizationsPath));
     }
 
     [Fact]
