@@ -44,6 +44,12 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
             return;
         }
 
+        if (onboarding.Unavailable is { } unavailable)
+        {
+            await ProblemAsync(context, 503, "not_configured", unavailable, null);
+            return;
+        }
+
         var start = await onboarding.StartAsync(request, context.RequestAborted);
         var record = start.Record;
         if (start.Refused is { Refusal: { } refusal } refused)

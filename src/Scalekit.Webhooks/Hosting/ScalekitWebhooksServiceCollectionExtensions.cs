@@ -58,12 +58,12 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<ReadModel>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
-        services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
         services.TryAddSingleton<OrganizationLinks>();
         services.TryAddSingleton<CustomerBillingStore>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<LateLinkSync>();
-        services.AddSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
         services.TryAddSingleton<HrOrganizationResolver>();
         services.TryAddSingleton<HrUserSync>();
@@ -105,9 +105,17 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         services.AddSalesforce(configuration);
-        services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
-            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
+            .ConfigureHttpClient((provider, client) =>
+            {
+                // Broken Stripe API settings keep HttpClient's own timeout; the client is not used then anyway.
+                var options = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value;
+                if (options.Problem is null)
+                {
+                    client.Timeout = options.Timeout;
+                }
+            });
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
         services.AddStripeRecovery(configuration);

@@ -21,6 +21,9 @@ public sealed partial class CustomerOnboarding(
     TimeProvider time,
     ILogger<CustomerOnboarding> logger)
 {
+    /// <summary>Why onboarding is off because of its settings (naming the setting); null when it can start.</summary>
+    public string? Unavailable => onboardingOptions.Value.Problem;
+
     /// <summary>How long one run may hold an onboarding before another consumer may take over (a crashed run's lease lapses).</summary>
     public static readonly TimeSpan RunLease = TimeSpan.FromMinutes(2);
 

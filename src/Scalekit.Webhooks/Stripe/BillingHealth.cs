@@ -7,13 +7,13 @@ using Scalekit.Webhooks.ScalekitApi;
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingOptions> billing) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken);
+        ReadLedgerAsync(ledger, scalekit.Value, billing.Value.Problem, StripeSource.Profile, since, cancellationToken);
 
     /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
-    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, string? settingsProblem, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var source = profile.Source;
         var name = profile.Integration ?? source.Name;
@@ -42,8 +42,9 @@ public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> 
         }
 
         // Partial credentials switch the sync off (events are parked with the reason); none at all is a dry run.
-        var mode = options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
-        return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, lastError ?? options.CredentialsProblem,
+        // Broken settings of the integration itself switch it off too, and say which setting and why.
+        var mode = settingsProblem is not null ? "off" : options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
+        return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, settingsProblem ?? lastError ?? options.CredentialsProblem,
             successes == 0 ? null : Math.Round(totalMs / successes, 1));
     }
 }
