@@ -13,7 +13,7 @@ public sealed record OrganizationMatch(string? OrganizationId, string Detail);
 /// <c>organization_external_id</c>; else the one organization that verified the email's domain, as seen in
 /// <c>organization.domain_*</c> events (Scalekit has no lookup by domain). Never guesses between candidates.
 /// </summary>
-public sealed class HrOrganizationResolver(ScalekitClient scalekit, IOptions<ScalekitOptions> options, OrganizationLinks links, ReadModel readModel)
+public sealed class HrOrganizationResolver(ScalekitClient scalekit, IOptions<ScalekitOptions> options, OrganizationLinks links, OrganizationDomainStore domains)
 {
     public async Task<OrganizationMatch> ResolveAsync(HrEmployee employee, CancellationToken cancellationToken = default)
     {
@@ -34,7 +34,7 @@ public sealed class HrOrganizationResolver(ScalekitClient scalekit, IOptions<Sca
         }
 
         var domain = employee.EmailDomain;
-        var candidates = await readModel.OrganizationsWithVerifiedDomainAsync(domain, cancellationToken).ConfigureAwait(false);
+        var candidates = await domains.OrganizationsWithVerifiedDomainAsync(domain, cancellationToken).ConfigureAwait(false);
         return candidates.Count switch
         {
             1 => new OrganizationMatch(candidates.First(), $"verified domain {domain}"),

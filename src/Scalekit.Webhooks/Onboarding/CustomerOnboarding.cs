@@ -84,7 +84,7 @@ public sealed partial class CustomerOnboarding(
 
         // Another consumer is running it: retried by the queue, this message then finds it finished (or resumes it
         // when that run crashed and its lease lapsed).
-        var lease = await store.TryLeaseAsync(id, RunLease, cancellationToken).ConfigureAwait(false) ?? throw new OnboardingInProgressException(id);
+        var lease = await RowLease.AcquireAsync(token => store.TryLeaseAsync(id, RunLease, token), LeaseWait.None, $"Onboarding {id}", cancellationToken).ConfigureAwait(false);
 
         var started = time.GetTimestamp();
         try
@@ -107,28 +107,18 @@ public sealed partial class CustomerOnboarding(
                 {
                     result = await steps.RunAsync(step, record, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && OnboardingSteps.Classify(ex).Permanent)
-                {
-                    result = OnboardingStepResult.Refused(OnboardingRefusal.ApiRefused, OnboardingSteps.Classify(ex).Reason);
-                }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    var reason = OnboardingSteps.Classify(ex).Reason;
+                    var (permanent, reason) = OnboardingSteps.Classify(ex);
                     var attempts = state.Attempts + 1;
-                    var givesUp = attempts >= onboardingOptions.Value.MaxAttempts;
-                    var now = time.GetUtcNow();
-                    record = record.With(state with { Status = givesUp ? OnboardingStatus.Failed : OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, now);
-                    if (givesUp)
+                    if (permanent || attempts >= onboardingOptions.Value.MaxAttempts)
                     {
-                        var why = $"gave up after {attempts} attempts: {reason}";
-                        record = record with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
-                        await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
-                        Log.Failed(logger, id, step.Name(), why);
+                        await FailAsync(record, step, attempts, reason, permanent ? reason : $"gave up after {attempts} attempts: {reason}").ConfigureAwait(false);
                         Record("failure", started);
                         return;
                     }
 
-                    await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
+                    await store.SaveAsync(record.With(state with { Status = OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
                     Log.StepRetry(logger, ex, id, step.Name(), attempts);
                     Record("retry", started);
                     throw;
@@ -137,14 +127,8 @@ public sealed partial class CustomerOnboarding(
                 if (result.Refusal is { } refusal)
                 {
                     // Refused: no retry can change it, and nothing was written for this step.
-                    var why = refusal == OnboardingRefusal.ApiRefused ? result.Detail : $"{refusal.Code()}: {result.Detail}";
-                    record = record.With(state with { Status = OnboardingStatus.Failed, Attempts = state.Attempts + 1, LastError = Bounded(why) }, time.GetUtcNow()) with
-                    {
-                        Status = OnboardingStatus.Failed,
-                        Reason = Bounded($"{step.Name()}: {why}"),
-                    };
-                    await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
-                    Log.Failed(logger, id, step.Name(), why);
+                    var why = $"{refusal.Code()}: {result.Detail}";
+                    await FailAsync(record, step, state.Attempts + 1, why, why).ConfigureAwait(false);
                     Record("failure", started);
                     return;
                 }
@@ -167,6 +151,15 @@ public sealed partial class CustomerOnboarding(
         {
             await store.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Fails <paramref name="step"/> and with it the onboarding: no retry can change it, or the attempts ran out.</summary>
+    private async Task FailAsync(OnboardingRecord record, OnboardingStep step, int attempts, string reason, string why)
+    {
+        var failed = record.With(record[step] with { Status = OnboardingStatus.Failed, Attempts = attempts, LastError = Bounded(reason) }, time.GetUtcNow())
+            with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
+        await store.SaveAsync(failed, CancellationToken.None).ConfigureAwait(false);
+        Log.Failed(logger, failed.Id, step.Name(), why);
     }
 
     /// <summary>One run's outcome (success, failure, retry) and duration in the integration metrics.</summary>
@@ -221,6 +214,3 @@ public sealed partial class CustomerOnboarding(
 /// why it was refused (then nothing was recorded, queued or written).
 /// </summary>
 public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued, OnboardingStepResult? Refused = null);
-
-/// <summary>Another consumer is running this onboarding's steps; the queue retries the message.</summary>
-public sealed class OnboardingInProgressException(string id) : Exception($"Onboarding {id} is being run by another consumer; this message will be retried.");

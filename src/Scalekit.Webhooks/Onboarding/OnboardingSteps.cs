@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding;
 
@@ -39,7 +40,7 @@ public sealed class OnboardingSteps(
     public static readonly IReadOnlyList<string> MetadataKeys = [MarkerKey, .. FormerKeys];
 
     /// <summary>The Stripe customer metadata key that names the customer's Scalekit organization.</summary>
-    public const string StripeOrganizationKey = "scalekit_org_id";
+    public const string StripeOrganizationKey = StripeCustomerMetadata.OrganizationKey;
 
     public const string OrganizationIdField = "Scalekit_Organization_ID__c";
     public const string AdminUserIdField = "Scalekit_Admin_User_ID__c";
@@ -456,9 +457,6 @@ public enum OnboardingRefusal
 
     /// <summary>The organization the onboarding created was deleted.</summary>
     OrganizationGone,
-
-    /// <summary>An API answered with a refusal no retry changes (a 4xx); the detail is its message.</summary>
-    ApiRefused,
 }
 
 public static class OnboardingRefusals
@@ -471,7 +469,6 @@ public static class OnboardingRefusals
         OnboardingRefusal.CustomerLinkedElsewhere => "customer_linked_elsewhere",
         OnboardingRefusal.UserExists => "user_exists",
         OnboardingRefusal.MetadataOverBudget => "metadata_over_budget",
-        OnboardingRefusal.OrganizationGone => "organization_gone",
-        _ => "api_refused",
+        _ => "organization_gone",
     };
 }

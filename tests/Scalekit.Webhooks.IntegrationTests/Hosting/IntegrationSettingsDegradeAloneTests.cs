@@ -66,7 +66,7 @@ public class IntegrationSettingsDegradeAloneTests(OneBrokenSettingPerIntegration
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var row = await Poll.UntilAsync(
             async () => await ledger.FindAsync(StripeSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the billing event reaches a final ledger status");

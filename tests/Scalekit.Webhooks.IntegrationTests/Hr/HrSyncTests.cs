@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
@@ -366,10 +367,10 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var other = await store.AcquireAsync(org, employee);
         var message = await DeliverAsync("employee.hired", employee, org);
 
-        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => Consumer.HandleAsync(message));
+        await Assert.ThrowsAsync<RowBusyException>(() => Consumer.HandleAsync(message));
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
         Assert.Equal(ProcessingStatus.Failed, (await LedgerRowAsync(message)).Status);
-        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => store.AcquireAsync(org, employee));
+        await Assert.ThrowsAsync<RowBusyException>(() => store.AcquireAsync(org, employee));
 
         await store.ReleaseAsync(other);
         await Consumer.HandleAsync(message);

@@ -42,7 +42,7 @@ public sealed class StripeRecoveryTests(StripeRecoveryFixture host) : IClassFixt
 
     private StripeEventRecovery Recovery => host.Host.Services.GetRequiredService<StripeEventRecovery>();
 
-    private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
+    private EventLedgerQueries Ledger => host.Host.Services.GetRequiredService<EventLedgerQueries>();
 
     public async Task InitializeAsync()
     {

@@ -49,7 +49,7 @@ public class SettingsValidationTests
             provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Stripe.BillingOptions>>().Value,
             provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Hr.HrOptions>>().Value,
             provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Onboarding.OnboardingOptions>>().Value,
-            provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Onboarding.StripeApiOptions>>().Value,
+            provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Stripe.StripeApiOptions>>().Value,
         }.Select(options => options.Problem).OfType<string>().ToList();
         var problem = Assert.Single(problems);
         Assert.Contains(expected, problem, StringComparison.Ordinal);

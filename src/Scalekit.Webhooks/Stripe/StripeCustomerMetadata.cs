@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Stripe;
 
-namespace Scalekit.Webhooks.Onboarding;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Writes keys into a Stripe customer's metadata through Stripe.net. Keys not sent are kept by Stripe; the map is
@@ -16,10 +16,13 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
     public const int MaxValueLength = 500;
     public const string HttpClientName = "stripe";
 
+    /// <summary>The customer metadata key that names the customer's Scalekit organization (onboarding writes it).</summary>
+    public const string OrganizationKey = "scalekit_org_id";
+
     private readonly StripeApiOptions _options = options.Value;
 
     /// <summary>
-    /// The organization the customer's metadata names (<see cref="OnboardingSteps.StripeOrganizationKey"/>), or null
+    /// The organization the customer's metadata names (<see cref="OrganizationKey"/>), or null
     /// when it names none or the customer does not exist (the write then says so).
     /// </summary>
     public async Task<string?> FindOrganizationIdAsync(string customerId, CancellationToken cancellationToken = default)
@@ -32,7 +35,7 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
         try
         {
             var customer = await new CustomerService(Client()).GetAsync(customerId, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return customer.Metadata is { } metadata && metadata.TryGetValue(OnboardingSteps.StripeOrganizationKey, out var organizationId) && !string.IsNullOrWhiteSpace(organizationId)
+            return customer.Metadata is { } metadata && metadata.TryGetValue(OrganizationKey, out var organizationId) && !string.IsNullOrWhiteSpace(organizationId)
                 ? organizationId
                 : null;
         }
