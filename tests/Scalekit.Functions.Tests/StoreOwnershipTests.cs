@@ -25,7 +25,7 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Stripe/CustomerStore.cs",
         "src/Scalekit.Webhooks/Stripe/InvoiceStore.cs",
         "src/Scalekit.Webhooks/Stripe/CustomerBillingStore.cs",
-        "src/Scalekit.Webhooks/Stripe/OrganizationLinks.cs",
+        "src/Scalekit.Webhooks/State/OrganizationLinks.cs",
         "src/Scalekit.Webhooks/DeadLetters/DeadLetterStore.cs",
         "src/Scalekit.Webhooks/Hr/EmployeeStore.cs",
         "src/Scalekit.Webhooks/Operations/AuditTrail.cs",

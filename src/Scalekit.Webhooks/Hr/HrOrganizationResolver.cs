@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Stripe;
 
 
 namespace Scalekit.Webhooks.Scalekit;

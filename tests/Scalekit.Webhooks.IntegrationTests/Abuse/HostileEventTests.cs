@@ -84,7 +84,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             Assert.Equal(id, organization.DisplayName);
         }
 
-        var links = host.Host.Services.GetRequiredService<Webhooks.Stripe.OrganizationLinks>();
+        var links = host.Host.Services.GetRequiredService<Webhooks.State.OrganizationLinks>();
         Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
         var parked = await ledger.FindAsync(ScalekitSource.Id, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
         Assert.Equal(ProcessingStatus.Parked, parked!.Status);

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Azure;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
-namespace Scalekit.Webhooks.Stripe;
+namespace Scalekit.Webhooks.State;
 
 /// <summary>The link a Scalekit organization's external id names: that Stripe customer belongs to the organization.</summary>
 public sealed record OrganizationLinkChange(string CustomerId, string OrganizationId) : ReadModelChange
@@ -13,8 +12,9 @@ public sealed record OrganizationLinkChange(string CustomerId, string Organizati
 }
 
 /// <summary>
-/// Stripe customer id → Scalekit organization id, cached in memory and in the OrganizationLinks table (which Scalekit
-/// organization events also fill). A link is dropped when Scalekit says the organization is gone.
+/// Stripe customer id → Scalekit organization id, cached in memory and in the OrganizationLinks table: the read model's
+/// index of organizations by the external id Scalekit events carry (billing also records the links it finds by lookup).
+/// A link is dropped when Scalekit says the organization is gone.
 /// </summary>
 public sealed class OrganizationLinks(StorageClients clients)
 {
