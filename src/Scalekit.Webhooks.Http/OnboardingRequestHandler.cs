@@ -12,7 +12,9 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
 
     /// <summary>
     /// Starts an onboarding: 202 with its status URL in <c>Location</c>; 200 with the same onboarding when the Stripe
-    /// customer has one already (queued again unless it completed); 400 naming the field that is wrong.
+    /// customer has one already (queued again unless it completed); 400 naming the field that is wrong; 409 when the
+    /// customer belongs to an organization this onboarding did not create (<c>organization_exists</c>,
+    /// <c>account_linked_elsewhere</c>, <c>customer_linked_elsewhere</c>), with nothing recorded or written.
     /// </summary>
     public async Task StartAsync(HttpContext context)
     {
@@ -42,8 +44,21 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
             return;
         }
 
+        if (onboarding.Unavailable is { } unavailable)
+        {
+            await ProblemAsync(context, 503, "not_configured", unavailable, null);
+            return;
+        }
+
         var start = await onboarding.StartAsync(request, context.RequestAborted);
         var record = start.Record;
+        if (start.Refused is { Refusal: { } refusal } refused)
+        {
+            await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})", $"refused: {refusal.Code()}");
+            await ProblemAsync(context, 409, refusal.Code(), refused.Detail, null);
+            return;
+        }
+
         await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})",
             start.Created ? "started" : start.Queued ? $"requested again: {record.Status}, queued again" : $"requested again: {record.Status}");
         context.Response.Headers.Location = StatusUrl(record.Id);

@@ -5,7 +5,7 @@ using Scalekit.Webhooks.ScalekitApi;
 namespace Scalekit.Webhooks.Crm;
 
 /// <summary>Health of the CRM sync (scheduled runs and account updates), read from its activity log.</summary>
-public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> salesforce, IOptions<ScalekitOptions> scalekit, SalesforceSession session) : IIntegrationHealth
+public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> salesforce, IOptions<ScalekitOptions> scalekit, IOptions<CrmOptions> crm, SalesforceSession session) : IIntegrationHealth
 {
     /// <summary>Why the CRM sync is off, or null when Salesforce and Scalekit are both configured.</summary>
     public static string? OffReason(SalesforceOptions salesforce, ScalekitOptions scalekit)
@@ -51,6 +51,10 @@ public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> sa
 
         var off = OffReason(salesforce.Value, scalekit.Value);
         return new IntegrationHealthReport("crm", off is null ? "live" : "off", successes, failures, lastSuccess, lastFailure, off ?? lastError,
-            successes == 0 ? null : Math.Round(totalMs / successes, 1), lastRun, session.LastUsage ?? usage);
+            successes == 0 ? null : Math.Round(totalMs / successes, 1), lastRun, session.LastUsage ?? usage)
+        {
+            // The CRM's keys count only while it runs: without it billing and onboarding fit.
+            ConfigurationProblems = off is null && crm.Value.BudgetWarning is { } budget ? [.. crm.Value.Conflicts, budget] : crm.Value.Conflicts,
+        };
     }
 }

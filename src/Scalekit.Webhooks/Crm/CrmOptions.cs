@@ -14,7 +14,7 @@ namespace Scalekit.Webhooks.Crm;
 /// fields read into Scalekit metadata, Scalekit owns the account fields it writes back. A Salesforce field configured
 /// in both directions stops start-up.
 /// </summary>
-public sealed partial class CrmOptions
+public sealed partial class CrmOptions : IIntegrationSettings
 {
     public const string ScheduleSetting = "CRM_SYNC_SCHEDULE";
     public const string AccountFieldsSetting = "CRM_ACCOUNT_FIELDS";
@@ -79,12 +79,25 @@ public sealed partial class CrmOptions
     [Required]
     public IReadOnlyDictionary<string, string> ContactFields { get; set; } = DefaultContactFields;
 
-    /// <summary>Features switched on for accounts whose <c>Type</c> is <c>Enterprise</c>. Default none.</summary>
+    /// <summary>
+    /// Features the CRM sync owns: on while the account's <c>Type</c> is <c>Enterprise</c>, off when it is not. Written
+    /// <c>sso,dir_sync</c> or <c>["sso","dir_sync"]</c>. A feature billing's plans give is billing's (see
+    /// <see cref="Conflicts"/>). Default none.
+    /// </summary>
     [Required]
     public IReadOnlyList<string> EnterpriseFeatures { get; set; } = [];
 
     [Required]
     public IReadOnlyDictionary<string, string> PushFields { get; set; } = DefaultPushFields;
+
+    /// <summary>Why the CRM sync is off because of these settings (naming the setting); null when they are usable.</summary>
+    public string? Problem { get; set; }
+
+    /// <summary>
+    /// Items the CRM settings claim that another writer owns (billing's features and keys), naming both settings. The
+    /// CRM sync runs without them; the stats report them as configuration problems.
+    /// </summary>
+    public IReadOnlyList<string> Conflicts { get; set; } = [];
 
     /// <summary>Organization metadata keys the CRM sync writes (and so owns).</summary>
     public IReadOnlyCollection<string> OwnedAccountKeys => [.. AccountFields.Values, AccountSyncKey];
@@ -97,10 +110,7 @@ public sealed partial class CrmOptions
         options.AccountFields = Map(configuration, AccountFieldsSetting, options.AccountFields);
         options.ContactFields = Map(configuration, ContactFieldsSetting, options.ContactFields);
         options.PushFields = Map(configuration, PushFieldsSetting, options.PushFields);
-        if (configuration[EnterpriseFeaturesSetting] is { } features && !string.IsNullOrWhiteSpace(features))
-        {
-            options.EnterpriseFeatures = [.. features.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
-        }
+        options.EnterpriseFeatures = SettingValue.List(configuration, EnterpriseFeaturesSetting) ?? options.EnterpriseFeatures;
     }
 
     /// <summary>Field names Salesforce would refuse, metadata keys Scalekit would refuse, and unknown facts or features.</summary>
@@ -171,11 +181,56 @@ public sealed partial class CrmOptions
         }
     }
 
-    /// <summary>The key billing and the CRM sync would both write, if any (checked against the billing settings at start).</summary>
-    internal string? SharedKeyWith(BillingOptions billing) =>
-        OwnedAccountKeys.FirstOrDefault(key => billing.Keys.All.Contains(key, StringComparer.Ordinal)) is { } shared
-            ? $"The organization metadata key '{shared}' is written by both {AccountFieldsSetting} and billing ({BillingOptions.KeysSetting}): each key has one owner; rename it in one of them."
-            : null;
+    /// <summary>
+    /// Gives billing what both claim (billing is the earlier claimant): the CRM drops the
+    /// features billing's plans give and the account fields mapped to billing's keys, and <see cref="Conflicts"/> says
+    /// so, naming both settings.
+    /// </summary>
+    /// <summary>
+    /// A warning when billing, onboarding and the CRM sync together may need more organization metadata pairs than
+    /// Scalekit allows (their worst case, from these settings and billing's); null when they fit.
+    /// </summary>
+    public string? BudgetWarning { get; set; }
+
+    /// <summary>The most organization metadata pairs the CRM sync, billing and onboarding write, by writer.</summary>
+    internal IReadOnlyDictionary<string, int> WorstCasePairs(BillingOptions billing) => new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        // keys mode: status, plan, period end, update time, and after a deletion billing_status and deletion_date.
+        ["billing"] = billing.Mode == BillingMetadataMode.Compact ? 1 : 6,
+        // Onboarding's mark and the account link (OnboardingSteps.MetadataKeys); named here, as onboarding uses the CRM.
+        ["onboarding"] = 2,
+        ["crm"] = AccountFields.Values.Distinct(StringComparer.Ordinal).Count() + 1,
+    };
+
+    internal string? BudgetWarningWith(BillingOptions billing)
+    {
+        var pairs = WorstCasePairs(billing);
+        var total = pairs.Values.Sum();
+        return total <= MetadataBudget.MaxPairs
+            ? null
+            : $"Organization metadata may need {total} pairs and Scalekit allows {MetadataBudget.MaxPairs}: billing {pairs["billing"]} ({BillingOptions.ModeSetting}; compact needs 1), " +
+              $"onboarding {pairs["onboarding"]}, CRM {pairs["crm"]} ({AccountFieldsSetting} and {AccountSyncKey}). An organization without room gets no CRM facts (listed as over budget); " +
+              $"map fewer fields in {AccountFieldsSetting} or set {BillingOptions.ModeSetting}=compact.";
+    }
+
+    internal void YieldTo(BillingOptions billing)
+    {
+        var conflicts = new List<string>();
+        var billingFeatures = billing.Plans.ManagedFeatures;
+        foreach (var feature in EnterpriseFeatures.Where(f => billingFeatures.Contains(f, StringComparer.Ordinal)))
+        {
+            conflicts.Add($"The feature '{feature}' is given by both {PlanMap.Setting} (billing) and {EnterpriseFeaturesSetting} (CRM): billing owns it and the CRM sync leaves it alone; remove it from one of them.");
+        }
+
+        foreach (var (field, key) in AccountFields.Where(pair => billing.Keys.All.Contains(pair.Value, StringComparer.Ordinal)))
+        {
+            conflicts.Add($"The organization metadata key '{key}' is written by both {BillingOptions.KeysSetting} (billing) and {AccountFieldsSetting} (CRM, from {field}): billing owns it and the CRM sync does not write it; rename it in one of them.");
+        }
+
+        EnterpriseFeatures = [.. EnterpriseFeatures.Where(f => !billingFeatures.Contains(f, StringComparer.Ordinal))];
+        AccountFields = AccountFields.Where(pair => !billing.Keys.All.Contains(pair.Value, StringComparer.Ordinal)).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        Conflicts = conflicts;
+    }
 
     private static IReadOnlyDictionary<string, string> Map(IConfiguration configuration, string setting, IReadOnlyDictionary<string, string> fallback)
     {
@@ -206,31 +261,24 @@ internal sealed partial class CrmOptionsValidator : IValidateOptions<CrmOptions>
 
 /// <summary>
 /// The rules the annotations cannot say: every entry of the field maps usable, each Salesforce field flowing one way,
-/// each metadata key with one writer (also against billing's keys).
+/// each metadata key with one writer. A broken rule turns the CRM sync off (<see cref="CrmOptions.Problem"/>), never
+/// the app; an item billing owns too is billing's, and the CRM sync runs without it (<see cref="CrmOptions.Conflicts"/>).
 /// </summary>
-internal sealed class CrmFieldOwnershipValidator(IOptions<BillingOptions> billing) : IValidateOptions<CrmOptions>
+internal static class CrmFieldOwnership
 {
-    public ValidateOptionsResult Validate(string? name, CrmOptions options)
+    public static void Check(CrmOptions options, BillingOptions billing)
     {
+        if (options.Problem is not null)
+        {
+            return;
+        }
+
         var errors = options.UnusableEntries().Concat(options.OwnershipConflicts()).ToList();
-        if (ValidBilling() is { } billingOptions && options.SharedKeyWith(billingOptions) is { } shared)
+        options.Problem = errors.Count == 0 ? null : string.Join(" ", errors);
+        if (options.Problem is null && billing.Problem is null)
         {
-            errors.Add(shared);
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    // Invalid billing settings report themselves once; key ownership is checked when they are valid.
-    private BillingOptions? ValidBilling()
-    {
-        try
-        {
-            return billing.Value;
-        }
-        catch (OptionsValidationException)
-        {
-            return null;
+            options.YieldTo(billing);
+            options.BudgetWarning = options.BudgetWarningWith(billing);
         }
     }
 }

@@ -12,18 +12,23 @@ internal static class CrmRegistration
 {
     public static IServiceCollection AddSalesforce(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<SalesforceOptions, SalesforceOptionsValidator>(options => SalesforceOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<SalesforceOptions, SalesforceOptionsValidator>(options => SalesforceOptions.Bind(options, configuration))
+            // Broken CRM settings turn the sync off just as missing Salesforce credentials do.
+            .PostConfigure<IOptions<CrmOptions>>((options, crm) => options.Problem ??= crm.Value.Problem);
         services.TryAddSingleton<SalesforceSession>();
         services.TryAddSingleton<SalesforceClient>();
         services.AddHttpClient(SalesforceClient.HttpClientName)
             .AddResilienceHandler("salesforce", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
-                pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
-                pipeline.AddTimeout(options.AttemptTimeout);
+                if (options.Problem is null)
+                {
+                    pipeline.AddApiRetries(options.MaxRetries, options.RetryBaseDelay);
+                    pipeline.AddTimeout(options.AttemptTimeout);
+                }
             });
-        services.AddSettings<CrmOptions, CrmOptionsValidator>(options => CrmOptions.Bind(options, configuration));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrmOptions>, CrmFieldOwnershipValidator>());
+        services.AddIntegrationSettings<CrmOptions, CrmOptionsValidator>(options => CrmOptions.Bind(options, configuration))
+            .PostConfigure<IOptions<Stripe.BillingOptions>>((options, billing) => CrmFieldOwnership.Check(options, billing.Value));
         services.TryAddSingleton<AccountLinks>();
         services.TryAddSingleton<CrmSyncStore>();
         services.TryAddSingleton<AccountPush>();

@@ -182,9 +182,11 @@ public sealed partial class CrmScheduledSync(
             return;
         }
 
-        var features = Text(account, "Type") == "Enterprise"
-            ? Options.EnterpriseFeatures.Where(f => !organization.Features.TryGetValue(f, out var on) || !on).ToDictionary(f => f, _ => true, StringComparer.Ordinal)
-            : [];
+        // The CRM owns its enterprise features both ways: on while the account is Enterprise, off once it is not.
+        var enterprise = Text(account, "Type") == "Enterprise";
+        var features = Options.EnterpriseFeatures
+            .Where(f => (organization.Features.TryGetValue(f, out var on) && on) != enterprise)
+            .ToDictionary(f => f, _ => enterprise, StringComparer.Ordinal);
         if (!merge.Changed && features.Count == 0)
         {
             run.Unchanged++;

@@ -9,7 +9,7 @@ namespace Scalekit.Webhooks.Crm;
 /// How to reach the Salesforce org (OAuth 2.0 client credentials against its My Domain). Without any of the three
 /// connection settings the CRM sync is off; with only some of them it is off too and <see cref="Problem"/> says why.
 /// </summary>
-public sealed class SalesforceOptions
+public sealed class SalesforceOptions : IIntegrationSettings
 {
     public const string InstanceUrlSetting = "SALESFORCE_INSTANCE_URL";
     public const string ClientIdSetting = "SALESFORCE_CLIENT_ID";

@@ -68,12 +68,12 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
-        services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
         services.TryAddSingleton<OrganizationLinks>();
         services.TryAddSingleton<CustomerBillingStore>();
         services.TryAddSingleton<BillingSync>();
         services.TryAddSingleton<LateLinkSync>();
-        services.AddSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
         services.TryAddSingleton<HrOrganizationResolver>();
         services.TryAddSingleton<HrUserSync>();
@@ -121,9 +121,17 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         // After the CRM's: an applied organization event queues its account update before billing syncs.
         services.TryAddSingleton<OrganizationLinkedListener>();
         services.AddSingleton<IAppliedEventListener>(provider => provider.GetRequiredService<OrganizationLinkedListener>());
-        services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
-            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
+            .ConfigureHttpClient((provider, client) =>
+            {
+                // Broken Stripe API settings keep HttpClient's own timeout; the client is not used then anyway.
+                var options = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value;
+                if (options.Problem is null)
+                {
+                    client.Timeout = options.Timeout;
+                }
+            });
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
         services.AddStripeRecovery(configuration);

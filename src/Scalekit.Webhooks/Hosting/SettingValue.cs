@@ -87,6 +87,36 @@ public static class SettingValue
     /// <summary>The name an operator sets: configuration paths use ':', app settings and environment variables spell the same path with '__'.</summary>
     public static string DisplayName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
 
+    /// <summary>
+    /// A list written either as <c>a,b</c> or as a JSON list of strings <c>["a","b"]</c> (the form the structured
+    /// settings take); entries are trimmed and repeats dropped. Null when the setting is absent or empty.
+    /// </summary>
+    public static IReadOnlyList<string>? List(IConfiguration configuration, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Raw(configuration, setting) is not { } value)
+        {
+            return null;
+        }
+
+        if (!value.StartsWith('['))
+        {
+            return [.. value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+        }
+
+        try
+        {
+            var items = System.Text.Json.JsonSerializer.Deserialize<string?[]>(value);
+            return items is not null && items.All(item => !string.IsNullOrWhiteSpace(item))
+                ? [.. items.Select(item => item!.Trim()).Distinct(StringComparer.Ordinal)]
+                : throw new System.Text.Json.JsonException();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw Invalid(setting, "must be names separated by commas (a,b) or a JSON list of strings ([\"a\",\"b\"])");
+        }
+    }
+
     private static string? Raw(IConfiguration configuration, string setting) =>
         configuration[setting] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 }

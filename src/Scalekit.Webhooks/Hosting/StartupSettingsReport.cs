@@ -2,7 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
+using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Stripe.Recovery;
@@ -13,7 +15,8 @@ namespace Scalekit.Webhooks.Hosting;
 /// Logs once at start-up, as an error naming the setting, each part that a broken setting has switched off, while
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
-internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, IOptions<StripeRecoveryOptions> stripeRecovery, ILogger<StartupSettingsReport> logger) : IHostedService
+internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, IOptions<StripeRecoveryOptions> stripeRecovery,
+    IOptions<BillingOptions> billing, IOptions<HrOptions> hr, IOptions<OnboardingOptions> onboarding, IOptions<CrmOptions> crm, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +40,24 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             LogStripeApiOff(logger, stripeProblem);
         }
 
+        foreach (var (integration, settingsProblem) in new[] { ("billing", billing.Value.Problem), ("HR", hr.Value.Problem), ("onboarding", onboarding.Value.Problem) })
+        {
+            if (settingsProblem is not null)
+            {
+                LogIntegrationOff(logger, integration, settingsProblem);
+            }
+        }
+
+        foreach (var conflict in crm.Value.Conflicts)
+        {
+            LogConflict(logger, conflict);
+        }
+
+        if (salesforce.Value.IsConfigured && crm.Value.BudgetWarning is { } budget)
+        {
+            LogOverBudget(logger, budget);
+        }
+
         if (stripeRecovery.Value.Problem is { } recoveryProblem)
         {
             LogScheduledRecoveryOff(logger, recoveryProblem);
@@ -58,6 +79,15 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
 
     [LoggerMessage(5004, LogLevel.Error, "Writes to Stripe customers are off until the Stripe API settings are fixed: {Problem}")]
     private static partial void LogStripeApiOff(ILogger logger, string problem);
+
+    [LoggerMessage(5006, LogLevel.Error, "The {Integration} integration is off until its settings are fixed; the rest of the app runs. {Problem}")]
+    private static partial void LogIntegrationOff(ILogger logger, string integration, string problem);
+
+    [LoggerMessage(5007, LogLevel.Warning, "Two settings give one item to two writers: {Conflict}")]
+    private static partial void LogConflict(ILogger logger, string conflict);
+
+    [LoggerMessage(5008, LogLevel.Warning, "{Warning}")]
+    private static partial void LogOverBudget(ILogger logger, string warning);
 
     [LoggerMessage(5005, LogLevel.Error, "{Problem}")]
     private static partial void LogScheduledRecoveryOff(ILogger logger, string problem);

@@ -11,7 +11,7 @@ namespace Scalekit.Webhooks.Hr;
 /// skips an event older than the last one applied to the employee, syncs the Scalekit user and records the employee. Errors Scalekit will repeat (400/403/404, limits, no
 /// organization) are parked with the reason; transient ones throw so the queue retries.
 /// </summary>
-public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit) : IEventProcessor
+public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> hr) : IEventProcessor
 {
     public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
@@ -20,6 +20,11 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
             return ProcessingOutcome.Parked(credentials);
+        }
+
+        if (hr.Value.Problem is { } settings)
+        {
+            return ProcessingOutcome.Parked($"The HR sync is off: {settings}");
         }
 
         if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))

@@ -7,8 +7,8 @@ using Scalekit.Webhooks.Stripe;
 namespace Scalekit.Webhooks.Hr;
 
 /// <summary>Health of the HR → Scalekit user sync, read from the HR events in the event ledger.</summary>
-public sealed class HrHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+public sealed class HrHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> hr) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, HrSource.Profile, since, cancellationToken);
+        BillingHealth.ReadLedgerAsync(ledger, scalekit.Value, hr.Value.Problem, HrSource.Profile, since, cancellationToken);
 }

@@ -17,7 +17,7 @@ public enum HrTerminationMode
 }
 
 /// <summary>How HR events become Scalekit users. Read from flat app settings, validated at start.</summary>
-public sealed class HrOptions
+public sealed class HrOptions : IIntegrationSettings
 {
     public const string DepartmentRolesSetting = "HR_DEPARTMENT_ROLES";
     public const string SendInvitationsSetting = "HR_SEND_INVITATIONS";
@@ -33,6 +33,9 @@ public sealed class HrOptions
     /// <summary>What <c>employee.terminated</c> does. Default: remove the membership.</summary>
     [EnumDataType(typeof(HrTerminationMode), ErrorMessage = TerminationSetting + " must be 'remove-membership' or 'mark-only'.")]
     public HrTerminationMode Termination { get; set; } = HrTerminationMode.RemoveMembership;
+
+    /// <summary>Why the HR sync is off because of these settings (naming the setting); null when they are usable.</summary>
+    public string? Problem { get; set; }
 
     /// <summary>The roles of <paramref name="department"/>, empty when it has none mapped (department names ignore case).</summary>
     public IReadOnlyList<string> RolesFor(string? department) =>

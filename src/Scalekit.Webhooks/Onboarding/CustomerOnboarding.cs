@@ -21,6 +21,9 @@ public sealed partial class CustomerOnboarding(
     TimeProvider time,
     ILogger<CustomerOnboarding> logger)
 {
+    /// <summary>Why onboarding is off because of its settings (naming the setting); null when it can start.</summary>
+    public string? Unavailable => onboardingOptions.Value.Problem;
+
     /// <summary>How long one run may hold an onboarding before another consumer may take over (a crashed run's lease lapses).</summary>
     public static readonly TimeSpan RunLease = TimeSpan.FromMinutes(2);
 
@@ -28,10 +31,20 @@ public sealed partial class CustomerOnboarding(
     /// Starts the onboarding of <paramref name="request"/>'s Stripe customer, or returns the one it already has. An
     /// existing onboarding that has not completed is queued again: a failed one resumes at its failed step, and one
     /// whose message was lost continues. Steps never run twice at once (<see cref="OnboardingStore.TryLeaseAsync"/>).
+    /// A customer that belongs to an organization this onboarding did not create is refused
+    /// (<see cref="OnboardingStart.Refused"/>) before anything is recorded or written.
     /// </summary>
     public async Task<OnboardingStart> StartAsync(OnboardingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var existing = await store.GetAsync(OnboardingRecord.IdFor(request.StripeCustomerId), cancellationToken).ConfigureAwait(false);
+        if (existing?.Status != OnboardingStatus.Completed
+            && await steps.CheckOwnershipAsync(request, existing, cancellationToken).ConfigureAwait(false) is { Refusal: { } refusal } refused)
+        {
+            Log.Refused(logger, OnboardingRecord.IdFor(request.StripeCustomerId), refusal.Code());
+            return new OnboardingStart(existing ?? OnboardingRecord.Start(request, time.GetUtcNow()), Created: false, Queued: false, refused);
+        }
+
         var (record, created) = await store.AddOrGetAsync(OnboardingRecord.Start(request, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         if (record.Status == OnboardingStatus.Completed)
         {
@@ -111,9 +124,11 @@ public sealed partial class CustomerOnboarding(
                     throw;
                 }
 
-                if (result.IsRefused)
+                if (result.Refusal is { } refusal)
                 {
-                    await FailAsync(record, step, state.Attempts + 1, result.Detail, result.Detail).ConfigureAwait(false);
+                    // Refused: no retry can change it, and nothing was written for this step.
+                    var why = $"{refusal.Code()}: {result.Detail}";
+                    await FailAsync(record, step, state.Attempts + 1, why, why).ConfigureAwait(false);
                     Record("failure", started);
                     return;
                 }
@@ -186,10 +201,16 @@ public sealed partial class CustomerOnboarding(
         [LoggerMessage(9506, LogLevel.Warning, "An onboarding-steps message names no onboarding_id; dropped")]
         public static partial void Unreadable(ILogger logger);
 
+        [LoggerMessage(9508, LogLevel.Warning, "Onboarding {OnboardingId} was refused before it started: {Refusal}")]
+        public static partial void Refused(ILogger logger, string onboardingId, string refusal);
+
         [LoggerMessage(9507, LogLevel.Information, "Onboarding {OnboardingId} failed earlier and was requested again; it resumes at its failed step")]
         public static partial void Resumed(ILogger logger, string onboardingId);
     }
 }
 
-/// <summary>The onboarding as it stands after a start request: whether this request created it and whether it was queued.</summary>
-public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued);
+/// <summary>
+/// The onboarding as it stands after a start request: whether this request created it and whether it was queued, or
+/// why it was refused (then nothing was recorded, queued or written).
+/// </summary>
+public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued, OnboardingStepResult? Refused = null);

@@ -5,7 +5,7 @@ using Scalekit.Webhooks.Hosting;
 namespace Scalekit.Webhooks.Onboarding;
 
 /// <summary>How onboarding runs treat transient failures.</summary>
-public sealed class OnboardingOptions
+public sealed class OnboardingOptions : IIntegrationSettings
 {
     public const string MaxAttemptsSetting = "ONBOARDING_MAX_ATTEMPTS";
 
@@ -15,6 +15,9 @@ public sealed class OnboardingOptions
     /// </summary>
     [SettingRange(MaxAttemptsSetting, 1, 100)]
     public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Why onboarding is off because of these settings (naming the setting); null when they are usable.</summary>
+    public string? Problem { get; set; }
 
     internal static void Bind(OnboardingOptions options, IConfiguration configuration) =>
         options.MaxAttempts = SettingValue.WholeNumber(configuration, MaxAttemptsSetting, options.MaxAttempts);

@@ -11,7 +11,7 @@ internal static class OnboardingRegistration
 {
     public static IServiceCollection AddOnboarding(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<OnboardingOptions, OnboardingOptionsValidator>(options => OnboardingOptions.Bind(options, configuration));
+        services.AddIntegrationSettings<OnboardingOptions, OnboardingOptionsValidator>(options => OnboardingOptions.Bind(options, configuration));
         services.TryAddSingleton<OnboardingStore>();
         services.TryAddSingleton<OnboardingSteps>();
         services.TryAddSingleton<CustomerOnboarding>();

@@ -44,6 +44,9 @@ public sealed record IntegrationHealthReport(
     /// <summary>Counts of the integration's own (onboarding: started, completed, failed, in_progress), when it has any.</summary>
     public IReadOnlyDictionary<string, int>? Counts { get; init; }
 
+    /// <summary>Configuration that gives one item to two writers: what the integration runs without, naming both settings.</summary>
+    public IReadOnlyList<string>? ConfigurationProblems { get; init; }
+
     public IntegrationView ToView() => new(
         Name,
         Status,
@@ -56,5 +59,6 @@ public sealed record IntegrationHealthReport(
         AverageDurationMs,
         Counts,
         LastRunAt ?? (LastFailureAt > LastSuccessAt || LastSuccessAt is null ? LastFailureAt : LastSuccessAt),
-        ApiUsage is null ? null : new ApiUsageView(ApiUsage.Used, ApiUsage.Allocated, Math.Round(ApiUsage.Percent, 1)));
+        ApiUsage is null ? null : new ApiUsageView(ApiUsage.Used, ApiUsage.Allocated, Math.Round(ApiUsage.Percent, 1)),
+        ConfigurationProblems is { Count: > 0 } problems ? problems : null);
 }

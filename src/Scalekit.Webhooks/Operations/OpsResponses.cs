@@ -292,7 +292,8 @@ public sealed record IntegrationView(
     double? AverageDurationMs,
     IReadOnlyDictionary<string, int>? Counts,
     DateTimeOffset? LastRunAt,
-    ApiUsageView? ApiUsage);
+    ApiUsageView? ApiUsage,
+    IReadOnlyList<string>? ConfigurationProblems = null);
 
 /// <summary>Share of an external API's allocation used, as its last answer reported it.</summary>
 public sealed record ApiUsageView(long Used, long Allocated, double Percent);

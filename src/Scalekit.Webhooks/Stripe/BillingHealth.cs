@@ -8,18 +8,18 @@ using Scalekit.Webhooks.Stripe.Entitlements;
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
+public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingOptions> billing, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
 {
     public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
-        var report = await ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken).ConfigureAwait(false);
-        // A broken billing setting shows until something failed more recently.
+        var report = await ReadLedgerAsync(ledger, scalekit.Value, billing.Value.Problem, StripeSource.Profile, since, cancellationToken).ConfigureAwait(false);
+        // A broken feature-source setting shows until something failed more recently.
         var problem = BillingSettingsReport.Problems(features.Value).FirstOrDefault();
         return problem is null || report.LastError is not null ? report : report with { LastError = problem };
     }
 
     /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
-    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedgerQueries ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedgerQueries ledger, ScalekitOptions options, string? settingsProblem, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var source = profile.Source;
         var name = profile.Integration ?? source.Name;
@@ -48,8 +48,9 @@ public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOp
         }
 
         // Partial credentials switch the sync off (events are parked with the reason); none at all is a dry run.
-        var mode = options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
-        return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, lastError ?? options.CredentialsProblem,
+        // Broken settings of the integration itself switch it off too, and say which setting and why.
+        var mode = settingsProblem is not null ? "off" : options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
+        return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, settingsProblem ?? lastError ?? options.CredentialsProblem,
             successes == 0 ? null : Math.Round(totalMs / successes, 1));
     }
 }

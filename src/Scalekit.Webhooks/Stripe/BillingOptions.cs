@@ -17,7 +17,7 @@ public enum BillingMetadataMode
 }
 
 /// <summary>The billing sync's settings; bound and validated at start, every message names its setting.</summary>
-public sealed class BillingOptions
+public sealed class BillingOptions : IIntegrationSettings
 {
     public const string ModeSetting = "BILLING_METADATA_MODE";
     public const string KeysSetting = "BILLING_METADATA_KEYS";
@@ -49,6 +49,9 @@ public sealed class BillingOptions
 
     [Required]
     public PlanMap Plans { get; set; } = PlanMap.Empty;
+
+    /// <summary>Why the billing sync is off because of these settings (naming the setting); null when they are usable.</summary>
+    public string? Problem { get; set; }
 
     internal static void Bind(BillingOptions options, IConfiguration configuration)
     {

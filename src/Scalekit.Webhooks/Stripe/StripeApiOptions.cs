@@ -5,7 +5,7 @@ using Scalekit.Webhooks.Hosting;
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Access to Stripe's API, used to write the Scalekit ids onto a Stripe customer. Without a key that step is skipped.</summary>
-public sealed class StripeApiOptions
+public sealed class StripeApiOptions : IIntegrationSettings
 {
     public const string ApiKeySetting = "STRIPE_API_KEY";
     public const string BaseUrlSetting = "STRIPE_API_BASE_URL";

@@ -38,6 +38,12 @@ public sealed class StripeBillingProcessor(
     public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stamp);
+        if (options.Value.Problem is { } settings)
+        {
+            // Parked with the reason, so it can be replayed once the billing settings are fixed.
+            return ProcessingOutcome.Parked($"The billing sync is off: {settings}");
+        }
+
         if (!TryParse(payload, out var stripeEvent, out var problem))
         {
             return ProcessingOutcome.Parked(problem);

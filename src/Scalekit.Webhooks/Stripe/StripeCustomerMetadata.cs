@@ -16,7 +16,38 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
     public const int MaxValueLength = 500;
     public const string HttpClientName = "stripe";
 
+    /// <summary>The customer metadata key that names the customer's Scalekit organization (onboarding writes it).</summary>
+    public const string OrganizationKey = "scalekit_org_id";
+
     private readonly StripeApiOptions _options = options.Value;
+
+    /// <summary>
+    /// The organization the customer's metadata names (<see cref="OrganizationKey"/>), or null
+    /// when it names none or the customer does not exist (the write then says so).
+    /// </summary>
+    public async Task<string?> FindOrganizationIdAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        if (!Hosting.UrlPathSegment.IsUsable(customerId))
+        {
+            return null;
+        }
+
+        try
+        {
+            var customer = await new CustomerService(Client()).GetAsync(customerId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return customer.Metadata is { } metadata && metadata.TryGetValue(OrganizationKey, out var organizationId) && !string.IsNullOrWhiteSpace(organizationId)
+                ? organizationId
+                : null;
+        }
+        catch (StripeException ex) when (ex.HttpStatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (StripeException ex)
+        {
+            throw Failure(ex, "read");
+        }
+    }
 
     /// <summary>Sets <paramref name="metadata"/> on the customer; throws <see cref="StripeWriteException"/> when Stripe refuses it.</summary>
     public async Task UpdateAsync(string customerId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default)
@@ -38,21 +69,35 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
             throw new StripeWriteException(false, "The Stripe customer id is empty, '.' or '..'; nothing was sent.");
         }
 
-        var client = new StripeClient(new StripeClientOptions
+        try
+        {
+            await new CustomerService(Client()).UpdateAsync(customerId, new CustomerUpdateOptions { Metadata = new Dictionary<string, string>(metadata) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (StripeException ex)
+        {
+            throw Failure(ex, "update");
+        }
+    }
+
+    private StripeClient Client()
+    {
+        if (!_options.IsConfigured)
+        {
+            throw new InvalidOperationException(_options.Problem ?? $"{StripeApiOptions.ApiKeySetting} is not set.");
+        }
+
+        return new StripeClient(new StripeClientOptions
         {
             ApiKey = _options.ApiKey,
             ApiBase = _options.BaseUrl?.ToString().TrimEnd('/'),
             HttpClient = new SystemNetHttpClient(httpClientFactory.CreateClient(HttpClientName), maxNetworkRetries: 2),
         });
-        try
-        {
-            await new CustomerService(client).UpdateAsync(customerId, new CustomerUpdateOptions { Metadata = new Dictionary<string, string>(metadata) }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (StripeException ex)
-        {
-            var transient = ex.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || (int)ex.HttpStatusCode >= 500 || ex.HttpStatusCode == 0;
-            throw new StripeWriteException(transient, $"Stripe refused the customer update ({(int)ex.HttpStatusCode}{(ex.StripeError?.Code is { } code ? $" {code}" : string.Empty)}): {ex.StripeError?.Message ?? ex.Message}", ex);
-        }
+    }
+
+    private static StripeWriteException Failure(StripeException ex, string what)
+    {
+        var transient = ex.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || (int)ex.HttpStatusCode >= 500 || ex.HttpStatusCode == 0;
+        return new StripeWriteException(transient, $"Stripe refused the customer {what} ({(int)ex.HttpStatusCode}{(ex.StripeError?.Code is { } code ? $" {code}" : string.Empty)}): {ex.StripeError?.Message ?? ex.Message}", ex);
     }
 
     /// <summary>Why <paramref name="metadata"/> breaks Stripe's metadata limits, or null when it fits.</summary>

@@ -141,6 +141,37 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
     }
 
     [Fact]
+    public async Task Run_AccountThatLeftEnterprise_SwitchesTheCrmsFeaturesOff_NeverOthers()
+    {
+        var account = NewAccountId();
+        var organization = NewOrganizationId();
+        await Links.LinkAsync(organization, account);
+        StubOrganization(organization, new() { ["salesforce_account_id"] = account }, ("sso", true), ("dir_sync", true));
+        StubAccountQuery(Page(null, Account(account, "2026-11-22T11:00:00.000+0000", type: "Customer - Direct")));
+        StubEmptyQueries();
+
+        await Sync.RunOnceAsync();
+
+        var settings = Assert.Single(ScalekitWrites(), w => w.RequestMessage.Path.EndsWith("/settings", StringComparison.Ordinal));
+        Assert.Equal("""{"features":[{"name":"sso","enabled":false}]}""", settings.RequestMessage.Body);
+    }
+
+    [Fact]
+    public async Task Run_NonEnterpriseAccount_WithTheFeatureAlreadyOff_WritesNoFeatures()
+    {
+        var account = NewAccountId();
+        var organization = NewOrganizationId();
+        await Links.LinkAsync(organization, account);
+        StubOrganization(organization, new() { ["salesforce_account_id"] = account }, ("sso", false), ("dir_sync", true));
+        StubAccountQuery(Page(null, Account(account, "2026-11-22T11:00:00.000+0000", type: "Customer - Direct")));
+        StubEmptyQueries();
+
+        await Sync.RunOnceAsync();
+
+        Assert.DoesNotContain(ScalekitWrites(), w => w.RequestMessage.Path.EndsWith("/settings", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Run_Contact_MergesItsFieldsIntoTheMetadataOfTheOrganizationsUserWithItsEmail()
     {
         var account = NewAccountId();

@@ -132,6 +132,10 @@ public abstract class OnboardingTestBase(OnboardingFixture host) : IAsyncLifetim
             .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "user not found" }));
         Scalekit.Given(Request.Create().WithPath(UsersPath).UsingPost()).AtPriority(Fallback)
             .RespondWith(Response.Create().WithStatusCode(201).WithBodyAsJson(UserAnswer(withMembership: true)));
+        Salesforce.Given(Request.Create().WithPath(AccountPath).UsingGet()).AtPriority(Fallback)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { Id = Account, Scalekit_Organization_ID__c = (string?)null }));
+        Stripe.Given(Request.Create().WithPath(CustomerPath).UsingGet()).AtPriority(Fallback)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { id = Customer, @object = "customer", metadata = new { } }));
         Salesforce.Given(Request.Create().WithPath(AccountPath).UsingPatch()).AtPriority(Fallback)
             .RespondWith(Response.Create().WithStatusCode(204).WithHeader("Sforce-Limit-Info", "api-usage=10/15000"));
         Stripe.Given(Request.Create().WithPath(CustomerPath).UsingPost()).AtPriority(Fallback)
@@ -207,13 +211,15 @@ public abstract class OnboardingTestBase(OnboardingFixture host) : IAsyncLifetim
         Scalekit.Given(Request.Create().WithPath(AdminLookupPath).UsingGet()).AtPriority(Override)
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(UserAnswer(withMembership: true)));
 
+    /// <summary>The metadata of the organization this test's onboarding created, its mark included.</summary>
     protected Dictionary<string, string> InProgress() => new()
     {
-        ["plan_type"] = "enterprise",
-        ["stripe_customer_id"] = Customer,
+        ["onboarding"] = OnboardingSteps.Marker("in_progress", OnboardingRecord.IdFor(Customer)),
         ["salesforce_account_id"] = Account,
-        ["onboarding_status"] = "in_progress",
     };
+
+    /// <summary>An organization with this customer's external id that someone else made (billing, a person): no onboarding mark.</summary>
+    protected static Dictionary<string, string> SomeoneElses() => new() { ["region"] = "emea" };
 
     protected object OrganizationAnswer(Dictionary<string, string> metadata) =>
         new { organization = new { id = Organization, external_id = Customer, display_name = "Acme Corp", metadata } };

@@ -44,12 +44,11 @@ public class CrmOptionsTests
     [InlineData(null, """{"subscription_status": "Industry"}""", "The Salesforce field 'Industry' is read by CRM_ACCOUNT_FIELDS and written by CRM_ACCOUNT_PUSH_FIELDS")]
     [InlineData("""{"Industry": "salesforce_account_id"}""", null, "CRM_ACCOUNT_FIELDS maps a field to 'salesforce_account_id'")]
     [InlineData("""{"Industry": "sector", "Type": "sector"}""", null, "CRM_ACCOUNT_FIELDS maps two fields to the metadata key 'sector'")]
-    [InlineData("""{"Industry": "plan_type"}""", null, "'plan_type' is written by both CRM_ACCOUNT_FIELDS and billing (BILLING_METADATA_KEYS)")]
-    public void FieldConfiguredInBothDirections_OrKeyWithTwoWriters_IsRefusedAtStart(string? accountFields, string? pushFields, string expected)
+    public void FieldConfiguredInBothDirections_OrKeyWithTwoWriters_TurnsTheCrmSyncOff(string? accountFields, string? pushFields, string expected)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["CRM_ACCOUNT_FIELDS"] = accountFields, ["CRM_ACCOUNT_PUSH_FIELDS"] = pushFields }));
+        var problem = Resolve(new() { ["CRM_ACCOUNT_FIELDS"] = accountFields, ["CRM_ACCOUNT_PUSH_FIELDS"] = pushFields }).Problem;
 
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -59,11 +58,94 @@ public class CrmOptionsTests
     [InlineData("CRM_CONTACT_FIELDS", "{\"Title; DROP\": \"job_title\"}", "'Title; DROP' is not a Salesforce field name")]
     [InlineData("CRM_ACCOUNT_PUSH_FIELDS", "{\"seats\": \"Seats__c\"}", "unknown fact 'seats'")]
     [InlineData("CRM_ENTERPRISE_FEATURES", "sso,directory_sync", "CRM_ENTERPRISE_FEATURES names the feature 'directory_sync'")]
-    public void NonsenseValue_IsRefusedNamingTheSetting(string setting, string value, string expected)
+    public void NonsenseValue_TurnsTheCrmSyncOffNamingTheSetting(string setting, string value, string expected)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [setting] = value }));
+        var problem = Resolve(new() { [setting] = value }).Problem;
 
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FeatureGivenByBillingAndTheCrm_IsBillings_TheCrmRunsWithoutIt_AndTheConflictNamesBothSettings()
+    {
+        var options = Resolve(new()
+        {
+            ["BILLING_PLAN_MAP"] = """{"price_ent":{"plan":"enterprise","features":["sso"]}}""",
+            ["CRM_ENTERPRISE_FEATURES"] = "sso,dir_sync",
+        });
+
+        Assert.Null(options.Problem);
+        Assert.Equal(["dir_sync"], options.EnterpriseFeatures);
+        var conflict = Assert.Single(options.Conflicts);
+        Assert.Contains("'sso'", conflict, StringComparison.Ordinal);
+        Assert.Contains("BILLING_PLAN_MAP", conflict, StringComparison.Ordinal);
+        Assert.Contains("CRM_ENTERPRISE_FEATURES", conflict, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyWrittenByBillingAndTheCrm_IsBillings_TheCrmDropsThatField_AndTheConflictNamesBothSettings()
+    {
+        var options = Resolve(new() { ["CRM_ACCOUNT_FIELDS"] = """{"Industry": "plan_type", "Type": "account_type"}""" });
+
+        Assert.Null(options.Problem);
+        Assert.Equal(new Dictionary<string, string> { ["Type"] = "account_type" }, options.AccountFields);
+        var conflict = Assert.Single(options.Conflicts);
+        Assert.Contains("'plan_type'", conflict, StringComparison.Ordinal);
+        Assert.Contains("BILLING_METADATA_KEYS", conflict, StringComparison.Ordinal);
+        Assert.Contains("CRM_ACCOUNT_FIELDS", conflict, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_MayNeedMorePairsThanScalekitAllows_AndSaySoNamingTheSettings()
+    {
+        var warning = Resolve([]).BudgetWarning;
+
+        Assert.Contains("may need 14 pairs and Scalekit allows 10: billing 6", warning, StringComparison.Ordinal);
+        Assert.Contains("CRM_ACCOUNT_FIELDS", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CompactBillingAndAShorterCrmMap_FitWithoutAWarning()
+    {
+        var options = Resolve(new() { ["BILLING_METADATA_MODE"] = "compact", ["CRM_ACCOUNT_FIELDS"] = """{"Industry": "industry", "Type": "account_type"}""" });
+
+        Assert.Null(options.BudgetWarning);
+    }
+
+    [Theory]
+    [InlineData("sso,dir_sync")]
+    [InlineData(" sso , dir_sync ,sso")]
+    [InlineData("[\"sso\",\"dir_sync\"]")]
+    [InlineData("[\"sso\", \"dir_sync\", \"sso\"]")]
+    public void EnterpriseFeatures_AcceptACommaListAndAJsonList(string value)
+    {
+        var options = Resolve(new() { ["CRM_ENTERPRISE_FEATURES"] = value });
+
+        Assert.Null(options.Problem);
+        Assert.Equal(["sso", "dir_sync"], options.EnterpriseFeatures);
+    }
+
+    [Theory]
+    [InlineData("[\"sso\"")]
+    [InlineData("[\"sso\", null]")]
+    [InlineData("[\"sso\", 3]")]
+    public void EnterpriseFeatures_BrokenJsonList_TurnsOnlyTheCrmSyncOff(string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CRM_ENTERPRISE_FEATURES"] = value,
+            ["SALESFORCE_INSTANCE_URL"] = "https://acme.my.salesforce.com",
+            ["SALESFORCE_CLIENT_ID"] = "id",
+            ["SALESFORCE_CLIENT_SECRET"] = "secret",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddScalekitWebhooks(configuration).BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var salesforce = provider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
+        Assert.False(salesforce.IsConfigured);
+        Assert.Contains("CRM_ENTERPRISE_FEATURES must be names separated by commas", salesforce.Problem, StringComparison.Ordinal);
+        Assert.Null(provider.GetRequiredService<IOptions<global::Scalekit.Webhooks.Stripe.BillingOptions>>().Value.Problem);
     }
 
     [Fact]

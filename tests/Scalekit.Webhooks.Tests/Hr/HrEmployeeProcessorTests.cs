@@ -14,7 +14,7 @@ public class HrEmployeeProcessorTests
     {
         var options = Options.Create(new ScalekitOptions { CredentialsProblem = "Scalekit API access is off: SCALEKIT_CLIENT_SECRET is not set." });
         // Nothing else is needed: the check comes before any storage or Scalekit call.
-        var processor = new HrEmployeeProcessor(null!, null!, null!, options);
+        var processor = new HrEmployeeProcessor(null!, null!, null!, options, Options.Create(new HrOptions()));
 
         using var document = JsonDocument.Parse("{}");
         var outcome = await processor.ProcessAsync("{}"u8.ToArray(), document.RootElement, new EventStamp(DateTimeOffset.UnixEpoch, "hrevt_1", "employee.hired"), CancellationToken.None);
