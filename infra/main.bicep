@@ -116,6 +116,9 @@ param salesforceApiVersion string = 'v68.0'
 @description('Six-field cron (seconds first) of the scheduled Salesforce → Scalekit sync.')
 param crmSyncSchedule string = '0 */15 * * * *'
 
+@description('Six-field cron (seconds first) of the scheduled recovery of missed Stripe events over the last 3 days; empty (the default) turns it off.')
+param stripeReconcileSchedule string = ''
+
 @description('Account field → organization metadata key (JSON); empty keeps the defaults (docs/crm.md).')
 param crmAccountFields string = ''
 
@@ -266,6 +269,7 @@ module app 'modules/function-app.bicep' = {
     salesforceClientId: salesforceClientId
     salesforceApiVersion: salesforceApiVersion
     crmSyncSchedule: crmSyncSchedule
+    stripeReconcileSchedule: stripeReconcileSchedule
     crmAccountFields: crmAccountFields
     crmContactFields: crmContactFields
     crmEnterpriseFeatures: crmEnterpriseFeatures

@@ -102,7 +102,7 @@ public static class ReplayBenchmark
         bench.Clients,
         bench.Host.Services.GetRequiredService<EventQueueWriter>(),
         bench.Host.Services.GetRequiredService<DeadLetterStore>(),
-        bench.Host.Services.GetRequiredService<EventLedger>(),
+        bench.Host.Services.GetRequiredService<EventLedgerQueries>(),
         Options.Create(options),
         TimeProvider.System,
         logger ?? NullLogger<DeadLetterReplayer>.Instance);

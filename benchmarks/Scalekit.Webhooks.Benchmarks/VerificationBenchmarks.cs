@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Benchmarks;

@@ -86,6 +86,9 @@ param salesforceApiVersion string
 @description('Six-field cron of the scheduled Salesforce → Scalekit sync.')
 param crmSyncSchedule string
 
+@description('Six-field cron of the scheduled Stripe event recovery; empty turns it off.')
+param stripeReconcileSchedule string
+
 @description('JSON map of Account field to organization metadata key; empty keeps the defaults.')
 param crmAccountFields string
 
@@ -212,6 +215,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SALESFORCE_CLIENT_ID', value: salesforceClientId }
         { name: 'SALESFORCE_API_VERSION', value: salesforceApiVersion }
         { name: 'CRM_SYNC_SCHEDULE', value: crmSyncSchedule }
+        // The host resolves every timer's schedule setting at start, so an unused one still holds a valid cron; the
+        // function is disabled instead, and the worker reads that flag too (StripeRecoveryOptions).
+        { name: 'STRIPE_RECONCILE_SCHEDULE', value: empty(stripeReconcileSchedule) ? '0 0 3 * * *' : stripeReconcileSchedule }
+        { name: 'AzureWebJobs.StripeReconcileSchedule.Disabled', value: string(empty(stripeReconcileSchedule)) }
         { name: 'CRM_ACCOUNT_FIELDS', value: crmAccountFields }
         { name: 'CRM_CONTACT_FIELDS', value: crmContactFields }
         { name: 'CRM_ENTERPRISE_FEATURES', value: crmEnterpriseFeatures }

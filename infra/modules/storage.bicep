@@ -35,6 +35,7 @@ var workQueueNames = [
   'onboarding-steps'
   'crm-account-push'
   'erasure-jobs'
+  'stripe-reconcile'
 ]
 var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
@@ -45,6 +46,7 @@ var tableNames = [
   'CrmAccountLinks'
   'CrmSync'
   'ErasureJobs'
+  'StripeRecovery'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe.Recovery;
@@ -11,7 +12,7 @@ namespace Scalekit.Functions;
 /// Recovery of missed Stripe events: the operations routes that start and read a run, its queue (retries and the
 /// poison move are the runtime's), and the scheduled run on STRIPE_RECONCILE_SCHEDULE.
 /// </summary>
-public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, RecoveryRequestHandler handler)
+public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, RecoveryRequestHandler handler, TimerJobs jobs)
 {
     [Function(nameof(OpsReconcileStripe))]
     public async Task<IActionResult> OpsReconcileStripe([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.ReconcileStripe)] HttpRequest request)
@@ -34,5 +35,5 @@ public sealed class StripeRecoveryFunctions(StripeEventRecovery recovery, Recove
 
     [Function(nameof(StripeReconcileSchedule))]
     public Task StripeReconcileSchedule([TimerTrigger("%" + StripeRecoveryOptions.ScheduleSetting + "%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        recovery.RunScheduledAsync(cancellationToken);
+        jobs.RecoverStripeEventsAsync(cancellationToken);
 }

@@ -4,7 +4,6 @@ using Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 
@@ -41,7 +40,7 @@ internal static class MigrateCommand
             {
                 var clients = StorageClients.FromConfiguration(configuration, StorageRetry.Default);
                 await new StorageProvisioner(clients).EnsureCreatedAsync(cancellationToken);
-                report = await new StorageMigration(new StateStore(clients, TimeProvider.System), new CustomerBillingStore(clients), new EventLedger(clients, TimeProvider.System)).RunAsync(dryRun, cancellationToken);
+                report = await new StorageMigration(new StateStore(clients, TimeProvider.System), new CustomerBillingStore(clients), new EventLedgerMaintenance(clients, TimeProvider.System)).RunAsync(dryRun, cancellationToken);
             }
             catch (OptionsValidationException ex)
             {

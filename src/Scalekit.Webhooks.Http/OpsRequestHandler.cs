@@ -6,6 +6,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Http;
@@ -212,7 +213,7 @@ public sealed class OpsRequestHandler(
         {
             result = await lateLinks.SyncNowAsync(customerId, context.RequestAborted);
         }
-        catch (BillingSyncBusyException ex)
+        catch (RowBusyException ex)
         {
             await audit.RecordAsync(context, "re-sync", $"customer {customerId}", "busy");
             await ProblemAsync(context, 409, "sync_busy", ex.Message);

@@ -9,7 +9,6 @@ using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
-using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.LocalHost;
@@ -56,30 +55,17 @@ internal static class LocalHostServices
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddSingleton<IHostedService>(provider =>
-            {
-                var replayer = provider.GetRequiredService<DeadLetterReplayer>();
-                var lateLinks = provider.GetRequiredService<LateLinkSync>();
-                return TimerJob(provider, "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule, async cancellationToken =>
-                {
-                    // As in the Functions app: the late-link re-check runs after each replay.
-                    await replayer.RunOnceAsync(cancellationToken);
-                    await lateLinks.RecheckAsync(cancellationToken);
-                });
-            });
             services.AddSingleton<IHostedService>(provider => TimerJob(
-                provider, "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule,
-                provider.GetRequiredService<PayloadRetention>().RunOnceAsync));
-            services.AddSingleton<IHostedService>(provider =>
-            {
-                var crm = provider.GetRequiredService<CrmScheduledSync>();
-                return TimerJob(provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, async cancellationToken => await crm.RunOnceAsync(cancellationToken));
-            });
+                provider, "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().ReplayDeadLettersAsync));
+            services.AddSingleton<IHostedService>(provider => TimerJob(
+                provider, "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().RetainPayloadsAsync));
+            services.AddSingleton<IHostedService>(provider => TimerJob(
+                provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().SyncCrmAsync));
             // Off by default; a schedule this host cannot run turns off only this job (StripeRecoveryOptions.Problem).
             if (StripeRecoveryOptions.ScheduleOf(configuration).Schedule is { } recoverySchedule && CronSchedule.TryParse(recoverySchedule, out _))
             {
                 services.AddSingleton<IHostedService>(provider => TimerJob(
-                    provider, "Stripe event recovery", recoverySchedule, provider.GetRequiredService<StripeEventRecovery>().RunScheduledAsync));
+                    provider, "Stripe event recovery", recoverySchedule, provider.GetRequiredService<TimerJobs>().RecoverStripeEventsAsync));
             }
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.LocalHost;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Scalekit.Webhooks.Ingest;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Samples;
 

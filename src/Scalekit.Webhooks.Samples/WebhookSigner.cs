@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Samples;

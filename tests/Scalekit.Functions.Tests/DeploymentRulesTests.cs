@@ -7,6 +7,7 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Functions.Tests;
@@ -87,6 +88,7 @@ public partial class DeploymentRulesTests
             ["DeadLetterReplay"] = new DeadLetterOptions().RunBudget + new BillingOptions().RecheckBudget,
             ["PayloadRetentionRun"] = new RetentionOptions().RunBudget,
             ["CrmSync"] = new CrmOptions().RunBudget,
+            ["StripeReconcileSchedule"] = StripeRecoveryOptions.StartBudget,
         };
 
         // A timer added without a budget fails here first.

@@ -15,6 +15,7 @@ using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Functions.Tests;
@@ -81,8 +82,8 @@ public class PublishOutputTests
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
         var everyShard = EventSources.Sources.SelectMany(source => StorageNames.AllShards.Select(shard => StorageNames.QueueFor(source, shard)));
-        Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue, StorageNames.ErasureQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
-        Assert.Equal(EventSources.All.Count * StorageNames.MaxEventQueueShards + 3, queues.Count);
+        Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue, StorageNames.ErasureQueue, StorageNames.StripeRecoveryQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(EventSources.All.Count * StorageNames.MaxEventQueueShards + 4, queues.Count);
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 
@@ -100,10 +101,11 @@ public class PublishOutputTests
     public void Timers_RunOnTheirScheduleSettings()
     {
         var timers = output.Functions.Where(f => f.Trigger?.Type == "timerTrigger").ToDictionary(f => f.Name, f => f.Trigger!.Get("schedule"));
-        Assert.Equal(3, timers.Count);
+        Assert.Equal(4, timers.Count);
         Assert.Equal("%" + DeadLetterOptions.ScheduleSetting + "%", timers["DeadLetterReplay"]);
         Assert.Equal("%" + RetentionOptions.ScheduleSetting + "%", timers["PayloadRetentionRun"]);
         Assert.Equal("%" + CrmOptions.ScheduleSetting + "%", timers["CrmSync"]);
+        Assert.Equal("%" + StripeRecoveryOptions.ScheduleSetting + "%", timers["StripeReconcileSchedule"]);
     }
 
     [Fact]

@@ -43,7 +43,8 @@ public sealed partial class AccountPush(
     AccountLinks links,
     CustomerBillingStore billing,
     CrmSyncStore store,
-    ReadModel readModel,
+    OrganizationStore organizations,
+    MembershipStore memberships,
     StorageClients clients,
     TimeProvider time,
     ILogger<AccountPush> logger)
@@ -207,12 +208,12 @@ public sealed partial class AccountPush(
 
     /// <summary>Members of the organization in the read model whose membership is active.</summary>
     private Task<int> ActiveUsersAsync(string organizationId, CancellationToken cancellationToken) =>
-        readModel.ActiveMembersAsync(organizationId, cancellationToken);
+        memberships.ActiveMembersAsync(organizationId, cancellationToken);
 
     /// <summary>The governing subscription's status of the Stripe customer that is the organization's external id.</summary>
     private async Task<string?> SubscriptionStatusAsync(string organizationId, CancellationToken cancellationToken)
     {
-        if (await readModel.OrganizationAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { ExternalId: { } customerId }
+        if (await organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { ExternalId: { } customerId }
             || await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false) is not { State: { } state })
         {
             return null;

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Scalekit;
+using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Crm;
 
 /// <summary>
 /// What an applied Scalekit event means for the CRM sync: organization events keep the account link (metadata
 /// <c>salesforce_account_id</c>), and organization updates, membership changes and logins of a linked organization
-/// queue one account update. The event consumer calls it once per applied Scalekit event.
+/// queue one account update. The Scalekit processor calls it once per applied Scalekit event it hears.
 /// </summary>
-public sealed class CrmEventHook(AccountLinks links, AccountPush push, IOptions<SalesforceOptions> salesforce)
+public sealed class CrmEventHook(AccountLinks links, AccountPush push, IOptions<SalesforceOptions> salesforce) : IAppliedEventListener
 {
     private static readonly HashSet<string> MembershipTypes = new(StringComparer.Ordinal)
     {
@@ -17,8 +19,16 @@ public sealed class CrmEventHook(AccountLinks links, AccountPush push, IOptions<
     };
 
     /// <summary>Whether an applied event of <paramref name="eventType"/> can reach the CRM (a link change or an account update).</summary>
-    public static bool Hears(string eventType) =>
+    public bool Hears(string eventType) => HearsType(eventType);
+
+    private static bool HearsType(string eventType) =>
         eventType is "organization.created" or "organization.updated" or "organization.deleted" or "user.login" || MembershipTypes.Contains(eventType);
+
+    async Task<AppliedEventReaction?> IAppliedEventListener.AfterAppliedAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
+    {
+        await AfterAppliedAsync(root, stamp.EventId, stamp.OccurredAt, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
 
     public async Task AfterAppliedAsync(JsonElement root, string eventId, DateTimeOffset occurredAt, CancellationToken cancellationToken = default)
     {

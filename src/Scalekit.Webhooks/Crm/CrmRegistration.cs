@@ -28,6 +28,7 @@ internal static class CrmRegistration
         services.TryAddSingleton<CrmSyncStore>();
         services.TryAddSingleton<AccountPush>();
         services.TryAddSingleton<CrmEventHook>();
+        services.AddSingleton<Scalekit.IAppliedEventListener>(provider => provider.GetRequiredService<CrmEventHook>());
         services.TryAddSingleton<CrmScheduledSync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Operations.IIntegrationHealth, CrmHealth>());
         return services;

@@ -34,7 +34,7 @@ public sealed partial class DeadLetterReplayer(
     StorageClients clients,
     EventQueueWriter writer,
     DeadLetterStore deadLetters,
-    EventLedger ledger,
+    EventLedgerQueries ledger,
     IOptions<DeadLetterOptions> options,
     TimeProvider time,
     ILogger<DeadLetterReplayer> logger)

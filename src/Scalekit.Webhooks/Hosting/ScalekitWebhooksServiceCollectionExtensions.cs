@@ -48,6 +48,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             provider.GetRequiredService<StorageClients>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<LedgerOptions>>().Value.ClaimLease));
+        services.TryAddSingleton<EventLedgerQueries>();
+        services.TryAddSingleton<EventLedgerMaintenance>();
         services.TryAddSingleton<EventConsumer>();
         foreach (var source in EventSources.All)
         {
@@ -56,7 +58,14 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         }
 
         services.TryAddSingleton<StateStore>();
-        services.TryAddSingleton<ReadModel>();
+        services.TryAddSingleton<OrganizationStore>();
+        services.TryAddSingleton<OrganizationDomainStore>();
+        services.TryAddSingleton<DirectoryUserStore>();
+        services.TryAddSingleton<DirectoryGroupStore>();
+        services.TryAddSingleton<MembershipStore>();
+        services.TryAddSingleton<SubscriptionStore>();
+        services.TryAddSingleton<CustomerStore>();
+        services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<StorageMigration>();
         services.TryAddSingleton<ScalekitStateApplier>();
         services.AddSettings<BillingOptions, BillingOptionsValidator>(options => BillingOptions.Bind(options, configuration));
@@ -73,6 +82,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddSettings<DeadLetterOptions, DeadLetterOptionsValidator>(options => DeadLetterOptions.Bind(options, configuration));
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<DeadLetterReplayer>();
+        services.TryAddSingleton<TimerJobs>();
         services.TryAddSingleton<ManualReplay>();
         services.TryAddSingleton<OpsQueries>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, BillingHealth>());
@@ -86,6 +96,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         {
             services.AddSingleton(table);
         }
+
+        services.AddSingleton(CustomerStore.PersonalData);
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIntegrationHealth, HrHealth>());
         services.AddSingleton(EmployeeStore.PersonalData);
@@ -108,6 +120,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         services.AddSalesforce(configuration);
+        // After the CRM's: an applied organization event queues its account update before billing syncs.
+        services.TryAddSingleton<OrganizationLinkedListener>();
+        services.AddSingleton<IAppliedEventListener>(provider => provider.GetRequiredService<OrganizationLinkedListener>());
         services.AddSettings<StripeApiOptions, StripeApiOptionsValidator>(options => StripeApiOptions.Bind(options, configuration));
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
             .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);

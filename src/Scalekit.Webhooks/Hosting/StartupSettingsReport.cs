@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
+using Scalekit.Webhooks.Stripe.Recovery;
 
 namespace Scalekit.Webhooks.Hosting;
 
@@ -12,7 +13,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// Logs once at start-up, as an error naming the setting, each part that a broken setting has switched off, while
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
-internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, ILogger<StartupSettingsReport> logger) : IHostedService
+internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, IOptions<StripeRecoveryOptions> stripeRecovery, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -36,6 +37,11 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             LogStripeApiOff(logger, stripeProblem);
         }
 
+        if (stripeRecovery.Value.Problem is { } recoveryProblem)
+        {
+            LogScheduledRecoveryOff(logger, recoveryProblem);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -52,4 +58,7 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
 
     [LoggerMessage(5004, LogLevel.Error, "Writes to Stripe customers are off until the Stripe API settings are fixed: {Problem}")]
     private static partial void LogStripeApiOff(ILogger logger, string problem);
+
+    [LoggerMessage(5005, LogLevel.Error, "{Problem}")]
+    private static partial void LogScheduledRecoveryOff(ILogger logger, string problem);
 }

@@ -41,10 +41,6 @@ public sealed record EmployeeLease(string OrganizationId, string EmployeeId, str
     internal TableEntity? Held { get; set; }
 }
 
-/// <summary>Another consumer is syncing this employee; the delivery is retried by the queue, so events apply one at a time, in order.</summary>
-public sealed class EmployeeSyncInProgressException(string organizationId, string employeeId, DateTimeOffset leasedUntil)
-    : Exception($"Employee {employeeId} of organization {organizationId} is being synced by another consumer (until {leasedUntil:O}); this delivery will be retried.");
-
 /// <summary>The employees read model: one row per organization and HR employee id, written in event order.</summary>
 public sealed class EmployeeStore(StateStore store, StorageClients clients, TimeProvider time)
 {
@@ -66,31 +62,19 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
 
     /// <summary>
     /// Takes the employee's sync lease (an ETag-checked write), so two events for one employee never call Scalekit at
-    /// the same time and the order check stays true until the result is saved. Throws
-    /// <see cref="EmployeeSyncInProgressException"/> while another consumer holds it.
+    /// the same time and the order check stays true until the result is saved. Throws <see cref="RowBusyException"/>
+    /// while another consumer holds it (so the queue retries the delivery and events apply one at a time, in order).
     /// </summary>
-    public async Task<EmployeeLease> AcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken = default)
-    {
+    public Task<EmployeeLease> AcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken = default) =>
         // The previous event of the same employee usually gives its lease back within moments: waiting briefly here
-        // beats leaving the delivery to the queue's retry, which comes only after the visibility timeout (30 s).
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TryAcquireAsync(organizationId, employeeId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (EmployeeSyncInProgressException) when (attempt < LeaseWaitAttempts)
-            {
-                await Task.Delay(LeaseWaitInterval, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+        // beats leaving the delivery to the queue's retry, which comes only after the visibility timeout (30 s). The
+        // wait is on the wall clock: it is for another consumer's real work to finish.
+        RowLease.AcquireAsync(token => TryAcquireAsync(organizationId, employeeId, token), LeaseWait, $"Employee {employeeId} of organization {organizationId}", cancellationToken);
 
-    private const int LeaseWaitAttempts = 15;
+    private static readonly LeaseWait LeaseWait = new(15, TimeSpan.FromMilliseconds(200), TimeProvider.System);
 
-    private static readonly TimeSpan LeaseWaitInterval = TimeSpan.FromMilliseconds(200);
-
-    private async Task<EmployeeLease> TryAcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken)
+    /// <summary>The employee's lease, or null while another consumer holds it.</summary>
+    private async Task<EmployeeLease?> TryAcquireAsync(string organizationId, string employeeId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var leaseId = Guid.NewGuid().ToString("N");
@@ -128,7 +112,7 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
             var row = current.Value!;
             if (IsLeased(row, now))
             {
-                throw new EmployeeSyncInProgressException(organizationId, employeeId, row.GetDateTimeOffset(LeaseUntilColumn)!.Value);
+                return null;
             }
 
             return await TakeAsync(row, organizationId, employeeId, leaseId, now, cancellationToken).ConfigureAwait(false);
@@ -136,11 +120,11 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             // Another consumer took the lease between our read and our write.
-            throw new EmployeeSyncInProgressException(organizationId, employeeId, now + SyncLease);
+            return null;
         }
     }
 
-    private static bool IsLeased(TableEntity row, DateTimeOffset now) => row.GetDateTimeOffset(LeaseUntilColumn) is { } until && until > now;
+    private static bool IsLeased(TableEntity row, DateTimeOffset now) => RowLease.HeldUntil(row, LeaseUntilColumn, now) is not null;
 
     private async Task<EmployeeLease> TakeAsync(TableEntity row, string organizationId, string employeeId, string leaseId, DateTimeOffset now, CancellationToken cancellationToken)
     {

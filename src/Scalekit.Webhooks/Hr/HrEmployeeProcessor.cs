@@ -5,7 +5,6 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 
@@ -77,15 +76,16 @@ public sealed class HrEmployeeProcessor(HrConnections connections, EmployeeStore
             await employees.RecordFailureAsync(organizationId, employee.EmployeeId, ex.Message, cancellationToken).ConfigureAwait(false);
             return ProcessingOutcome.Parked($"Scalekit refused the {hrEvent.TypeName} sync of employee {employee.EmployeeId}: {ex.Message}") with { OrganizationId = organizationId };
         }
-        catch (PermanentSyncException ex)
-        {
-            await employees.RecordFailureAsync(organizationId, employee.EmployeeId, ex.Message, cancellationToken).ConfigureAwait(false);
-            return ProcessingOutcome.Parked(ex.Message) with { OrganizationId = organizationId };
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await employees.RecordFailureAsync(organizationId, employee.EmployeeId, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+
+        if (result.IsRefused)
+        {
+            await employees.RecordFailureAsync(organizationId, employee.EmployeeId, result.Detail, cancellationToken).ConfigureAwait(false);
+            return ProcessingOutcome.Parked(result.Detail) with { OrganizationId = organizationId };
         }
 
         var record = new EmployeeRecord(organizationId, employee.EmployeeId)

@@ -3,12 +3,20 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
-using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Hr;
 
 /// <summary>What one HR event did to the Scalekit user.</summary>
-public sealed record HrSyncResult(string Result, string? UserId, bool MembershipRemoved, string Detail);
+public sealed record HrSyncResult(string Result, string? UserId, bool MembershipRemoved, string Detail)
+{
+    /// <summary>The <see cref="Result"/> of a sync that can never succeed as the event stands; <see cref="Detail"/> says why.</summary>
+    public const string RefusedResult = "refused";
+
+    /// <summary>Nothing was (or can be) done: the event is parked with <see cref="Detail"/> as the reason.</summary>
+    public bool IsRefused => Result == RefusedResult;
+
+    public static HrSyncResult Refused(string reason) => new(RefusedResult, null, false, reason);
+}
 
 /// <summary>
 /// Makes a Scalekit user match one HR event: creates the user with a membership (never a second user: an existing one
@@ -55,9 +63,15 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
 
         if (user is null)
         {
+            var newUser = NewUser(hrEvent, externalId);
+            if (ScalekitUser.ValidateMetadata(newUser.Metadata) is { } problem)
+            {
+                return MetadataRefused(problem);
+            }
+
             try
             {
-                user = await client.CreateUserAsync(organizationId, NewUser(hrEvent, externalId), options.Value.SendInvitations, cancellationToken).ConfigureAwait(false);
+                user = await client.CreateUserAsync(organizationId, newUser, options.Value.SendInvitations, cancellationToken).ConfigureAwait(false);
                 Log.Created(logger, employee.EmployeeId, user.Id, organizationId);
                 calls.Add($"POST organizations/{organizationId}/users: created {user.Id}");
                 await RevokeOnLeaveAsync(hrEvent, user, calls, cancellationToken).ConfigureAwait(false);
@@ -70,7 +84,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
                     .FirstOrDefault(u => string.Equals(u.Email, employee.Email, StringComparison.OrdinalIgnoreCase));
                 if (user is null && ex.StatusCode == HttpStatusCode.Conflict)
                 {
-                    throw new PermanentSyncException($"Scalekit refused to create {employee.Email} ({ex.ApiMessage}) and no user of organization {organizationId} has that email; it belongs to a user elsewhere without external_id {externalId}.", ex);
+                    return HrSyncResult.Refused($"Scalekit refused to create the user of employee {employee.EmployeeId} ({ex.ApiMessage}) and no user of organization {organizationId} has its email; that email belongs to a user elsewhere without external_id {externalId}.");
                 }
 
                 if (user is null)
@@ -80,6 +94,11 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
 
                 calls.Add($"POST organizations/{organizationId}/users answered {(int)ex.StatusCode}: found {user.Id} by email");
             }
+        }
+
+        if (MetadataProblem(user, hrEvent) is { } metadataProblem)
+        {
+            return MetadataRefused(metadataProblem);
         }
 
         var departmentChanged = DepartmentChanged(user, employee);
@@ -121,6 +140,11 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         if (user is null)
         {
             return new HrSyncResult("no-user", null, false, $"no Scalekit user has external_id {externalId}; nothing to mark or remove");
+        }
+
+        if (MetadataProblem(user, hrEvent) is { } problem)
+        {
+            return MetadataRefused(problem);
         }
 
         if (Update(user, hrEvent, externalId) is { } update)
@@ -234,13 +258,14 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             }
         }
 
-        if (ScalekitUser.ValidateMetadata(metadata) is { } problem)
-        {
-            throw new PermanentSyncException($"Cannot update user metadata: {problem}.");
-        }
-
         return metadata;
     }
+
+    /// <summary>Why the user's metadata with the event's changes merged in cannot be written, or null.</summary>
+    private static string? MetadataProblem(ScalekitUser user, HrEvent hrEvent) =>
+        ScalekitUser.ValidateMetadata(Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent));
+
+    private static HrSyncResult MetadataRefused(string problem) => HrSyncResult.Refused($"Cannot update user metadata: {problem}.");
 
     /// <summary>The metadata keys the event sets (null: removes).</summary>
     private static Dictionary<string, string?> MetadataChanges(HrEvent hrEvent)

@@ -71,7 +71,7 @@ public sealed partial class CustomerOnboarding(
 
         // Another consumer is running it: retried by the queue, this message then finds it finished (or resumes it
         // when that run crashed and its lease lapsed).
-        var lease = await store.TryLeaseAsync(id, RunLease, cancellationToken).ConfigureAwait(false) ?? throw new OnboardingInProgressException(id);
+        var lease = await RowLease.AcquireAsync(token => store.TryLeaseAsync(id, RunLease, token), LeaseWait.None, $"Onboarding {id}", cancellationToken).ConfigureAwait(false);
 
         var started = time.GetTimestamp();
         try
@@ -98,23 +98,24 @@ public sealed partial class CustomerOnboarding(
                 {
                     var (permanent, reason) = OnboardingSteps.Classify(ex);
                     var attempts = state.Attempts + 1;
-                    var givesUp = permanent || attempts >= onboardingOptions.Value.MaxAttempts;
-                    var now = time.GetUtcNow();
-                    record = record.With(state with { Status = givesUp ? OnboardingStatus.Failed : OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, now);
-                    if (givesUp)
+                    if (permanent || attempts >= onboardingOptions.Value.MaxAttempts)
                     {
-                        var why = permanent ? reason : $"gave up after {attempts} attempts: {reason}";
-                        record = record with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
-                        await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
-                        Log.Failed(logger, id, step.Name(), why);
+                        await FailAsync(record, step, attempts, reason, permanent ? reason : $"gave up after {attempts} attempts: {reason}").ConfigureAwait(false);
                         Record("failure", started);
                         return;
                     }
 
-                    await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false);
+                    await store.SaveAsync(record.With(state with { Status = OnboardingStatus.Pending, Attempts = attempts, LastError = Bounded(reason) }, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
                     Log.StepRetry(logger, ex, id, step.Name(), attempts);
                     Record("retry", started);
                     throw;
+                }
+
+                if (result.IsRefused)
+                {
+                    await FailAsync(record, step, state.Attempts + 1, result.Detail, result.Detail).ConfigureAwait(false);
+                    Record("failure", started);
+                    return;
                 }
 
                 record = record.With(state with { Status = result.Status, Detail = Bounded(result.Detail), Attempts = state.Attempts + 1, LastError = null }, time.GetUtcNow()) with
@@ -135,6 +136,15 @@ public sealed partial class CustomerOnboarding(
         {
             await store.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Fails <paramref name="step"/> and with it the onboarding: no retry can change it, or the attempts ran out.</summary>
+    private async Task FailAsync(OnboardingRecord record, OnboardingStep step, int attempts, string reason, string why)
+    {
+        var failed = record.With(record[step] with { Status = OnboardingStatus.Failed, Attempts = attempts, LastError = Bounded(reason) }, time.GetUtcNow())
+            with { Status = OnboardingStatus.Failed, Reason = Bounded($"{step.Name()}: {why}") };
+        await store.SaveAsync(failed, CancellationToken.None).ConfigureAwait(false);
+        Log.Failed(logger, failed.Id, step.Name(), why);
     }
 
     /// <summary>One run's outcome (success, failure, retry) and duration in the integration metrics.</summary>
@@ -183,6 +193,3 @@ public sealed partial class CustomerOnboarding(
 
 /// <summary>The onboarding as it stands after a start request: whether this request created it and whether it was queued.</summary>
 public sealed record OnboardingStart(OnboardingRecord Record, bool Created, bool Queued);
-
-/// <summary>Another consumer is running this onboarding's steps; the queue retries the message.</summary>
-public sealed class OnboardingInProgressException(string id) : Exception($"Onboarding {id} is being run by another consumer; this message will be retried.");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding;
 
@@ -9,7 +10,8 @@ namespace Scalekit.Webhooks.Onboarding;
 /// The five onboarding steps against Scalekit, Salesforce and Stripe, each safe to run again: before creating an
 /// organization or a user it looks them up by external id, so a crash between "created" and "recorded" never creates
 /// a second one, and every write sets the same values again. A step whose system is not configured is skipped with
-/// why. Failures are thrown; <see cref="Classify"/> tells a refusal no retry can change from an outage.
+/// why, and one that can never succeed as things are is refused with why (<see cref="OnboardingStepResult.Refused"/>).
+/// Failures are thrown; <see cref="Classify"/> tells one no retry can change from an outage.
 /// </summary>
 public sealed class OnboardingSteps(
     ScalekitClient scalekit,
@@ -29,7 +31,7 @@ public sealed class OnboardingSteps(
     public const string StatusField = "Onboarding_Status__c";
     public const string AdminRole = "admin";
 
-    /// <summary>Runs <paramref name="step"/> of <paramref name="record"/>; throws when it fails (see <see cref="Classify"/>).</summary>
+    /// <summary>Runs <paramref name="step"/> of <paramref name="record"/>: done, skipped or refused; throws when it fails (see <see cref="Classify"/>).</summary>
     public Task<OnboardingStepResult> RunAsync(OnboardingStep step, OnboardingRecord record, CancellationToken cancellationToken = default) => step switch
     {
         OnboardingStep.Organization => OrganizationAsync(record, cancellationToken),
@@ -64,7 +66,7 @@ public sealed class OnboardingSteps(
         {
             if (MetadataBudget.Validate(desired) is { } problem)
             {
-                throw new OnboardingRefusedException(problem);
+                return OnboardingStepResult.Refused(problem);
             }
 
             var created = await scalekit.CreateAsync(request.CompanyName, request.StripeCustomerId, desired, cancellationToken).ConfigureAwait(false);
@@ -75,7 +77,7 @@ public sealed class OnboardingSteps(
         var merge = MetadataBudget.Merge(organization.Metadata, MetadataKeys.ToHashSet(), desired, "onboarding");
         if (!merge.Fits)
         {
-            throw new OnboardingRefusedException(merge.Refusal!);
+            return OnboardingStepResult.Refused(merge.Refusal!);
         }
 
         if (merge.Changed)
@@ -116,7 +118,7 @@ public sealed class OnboardingSteps(
             catch (ScalekitApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
             {
                 // Not ours (ours would have been found by its external id): a user with this email exists already.
-                throw new OnboardingRefusedException($"Scalekit refused to create the admin user: a user with this email exists already with another external id ({ex.ApiMessage}). Give it external id {request.AdminExternalId}, or onboard with another admin_email.");
+                return OnboardingStepResult.Refused($"Scalekit refused to create the admin user: a user with this email exists already with another external id ({ex.ApiMessage}). Give it external id {request.AdminExternalId}, or onboard with another admin_email.");
             }
 
             return OnboardingStepResult.Done($"created admin user {created.Id} with role {AdminRole} (invitation email sent)", adminUserId: created.Id);
@@ -193,12 +195,15 @@ public sealed class OnboardingSteps(
             return OnboardingStepResult.Skipped("there is no Scalekit organization (the organization step was skipped).");
         }
 
-        var organization = await scalekit.GetAsync(organizationId, cancellationToken).ConfigureAwait(false)
-            ?? throw new OnboardingRefusedException($"organization {organizationId} no longer exists in Scalekit.");
+        if (await scalekit.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
+        {
+            return OnboardingStepResult.Refused($"organization {organizationId} no longer exists in Scalekit.");
+        }
+
         var merge = MetadataBudget.Merge(organization.Metadata, ["onboarding_status"], new Dictionary<string, string> { ["onboarding_status"] = OnboardingStatus.Completed }, "onboarding");
         if (!merge.Fits)
         {
-            throw new OnboardingRefusedException(merge.Refusal!);
+            return OnboardingStepResult.Refused(merge.Refusal!);
         }
 
         if (merge.Changed)
@@ -226,7 +231,6 @@ public sealed class OnboardingSteps(
     /// <summary>Whether no retry can change the outcome, and what to tell the operator.</summary>
     public static (bool Permanent, string Reason) Classify(Exception exception) => exception switch
     {
-        OnboardingRefusedException refused => (true, refused.Message),
         // A create whose answer cannot be read may have happened: the retry looks the organization or user up first.
         ScalekitMalformedAnswerException malformed => (false, $"unreadable answer: {malformed.Message}"),
         ScalekitApiException scalekit => (!scalekit.IsTransient, scalekit.Message),
@@ -238,13 +242,15 @@ public sealed class OnboardingSteps(
     };
 }
 
-/// <summary>How a step ended: done (with what it did and the ids it made) or skipped (with why).</summary>
+/// <summary>How a step ended: done (with what it did and the ids it made), skipped (with why) or refused (with why).</summary>
 public sealed record OnboardingStepResult(string Status, string Detail, string? OrganizationId, string? AdminUserId)
 {
     public static OnboardingStepResult Done(string detail, string? organizationId = null, string? adminUserId = null) => new(OnboardingStatus.Done, detail, organizationId, adminUserId);
 
     public static OnboardingStepResult Skipped(string why) => new(OnboardingStatus.Skipped, why, null, null);
-}
 
-/// <summary>A step that can never succeed as things are (a metadata limit, a conflicting user); it fails the onboarding with this reason.</summary>
-public sealed class OnboardingRefusedException(string reason) : Exception(reason);
+    /// <summary>The step can never succeed as things are (a metadata limit, a conflicting user): it fails the onboarding with <paramref name="reason"/>.</summary>
+    public static OnboardingStepResult Refused(string reason) => new(OnboardingStatus.Failed, reason, null, null);
+
+    public bool IsRefused => Status == OnboardingStatus.Failed;
+}

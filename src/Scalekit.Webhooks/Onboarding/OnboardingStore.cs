@@ -74,12 +74,12 @@ public sealed class OnboardingStore(StorageClients clients, TimeProvider time)
                 return new OnboardingLease(id, added.Headers.ETag ?? ETag.All);
             }
 
-            if (current.Value!.GetDateTimeOffset("LeasedUntil") > now)
+            if (RowLease.HeldUntil(current.Value!, "LeasedUntil", now) is not null)
             {
                 return null;
             }
 
-            var updated = await Table.UpdateEntityAsync(lease, current.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var updated = await Table.UpdateEntityAsync(lease, current.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             return new OnboardingLease(id, updated.Headers.ETag ?? ETag.All);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)

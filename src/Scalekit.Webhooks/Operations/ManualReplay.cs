@@ -23,7 +23,7 @@ public enum ReplayOutcome
 /// Replays that a person asks for: a parked dead letter (one, or all matching a filter, with a dry run first), or any
 /// event from the ledger's stored payload. Replays are marked forced, so they run even where the ledger says done.
 /// </summary>
-public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedger ledger, EventQueueWriter writer, StorageClients clients, TimeProvider time, ILogger<ManualReplay> logger)
+public sealed partial class ManualReplay(DeadLetterStore deadLetters, EventLedgerQueries ledger, EventQueueWriter writer, StorageClients clients, TimeProvider time, ILogger<ManualReplay> logger)
 {
     public async Task<ReplayOutcome> ReplayDeadLetterAsync(WebhookSource source, string eventId, CancellationToken cancellationToken = default)
     {

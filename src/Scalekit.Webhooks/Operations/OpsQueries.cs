@@ -17,10 +17,15 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 /// </summary>
 public sealed class OpsQueries(
     StorageClients clients,
-    EventLedger ledger,
+    EventLedgerQueries ledger,
     PayloadStore payloads,
     DeadLetterStore deadLetters,
-    ReadModel readModel,
+    OrganizationStore organizations,
+    DirectoryUserStore directoryUsers,
+    DirectoryGroupStore directoryGroups,
+    MembershipStore memberships,
+    CustomerStore customers,
+    SubscriptionStore subscriptions,
     OrganizationLinks links,
     CustomerBillingStore billing,
     EmployeeStore employees,
@@ -188,12 +193,15 @@ public sealed class OpsQueries(
     /// <summary>The organization's current state, or null when no event has mentioned it.</summary>
     public async Task<OrganizationView?> OrganizationAsync(string organizationId, CancellationToken cancellationToken = default)
     {
-        if (await readModel.OrganizationAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
+        if (await organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) is not { } organization)
         {
             return null;
         }
 
-        var counts = await readModel.CountsAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var counts = new OrganizationCountsView(
+            await directoryUsers.CountLiveAsync(organizationId, cancellationToken).ConfigureAwait(false),
+            await directoryGroups.CountLiveAsync(organizationId, cancellationToken).ConfigureAwait(false),
+            await memberships.CountLiveAsync(organizationId, cancellationToken).ConfigureAwait(false));
         var customerId = organization.ExternalId;
         return new OrganizationView(
             organization.Id,
@@ -205,7 +213,7 @@ public sealed class OpsQueries(
             organization.Metadata,
             organization.Features,
             organization.History.DeletedAt,
-            new OrganizationCountsView(counts.DirectoryUsers, counts.DirectoryGroups, counts.Members),
+            counts,
             Applied(organization.History),
             customerId,
             customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false));
@@ -213,7 +221,7 @@ public sealed class OpsQueries(
 
     public async Task<OpsPage<DirectoryUserView>> DirectoryUsersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
-        var page = await readModel.DirectoryUsersAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        var page = await directoryUsers.PageAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
         return new OpsPage<DirectoryUserView>([.. page.Items.Select(u => new DirectoryUserView(
             u.Id, u.OrganizationId, u.Email, u.Active, u.Name, u.GivenName, u.FamilyName, u.PreferredUsername, u.EmployeeId, u.Department, u.Title,
             u.Roles, u.Groups, u.History.DeletedAt, Applied(u.History)))], page.ContinuationToken);
@@ -221,7 +229,7 @@ public sealed class OpsQueries(
 
     public async Task<OpsPage<MemberView>> MembersAsync(string organizationId, int pageSize, string? continuation, CancellationToken cancellationToken = default)
     {
-        var page = await readModel.MembersAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        var page = await memberships.PageAsync(organizationId, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
         return new OpsPage<MemberView>([.. page.Items.Select(m => new MemberView(
             m.UserId, m.OrganizationId, m.Email, m.MembershipStatus, m.Roles, m.History.DeletedAt, Applied(m.History)))], page.ContinuationToken);
     }
@@ -288,8 +296,8 @@ public sealed class OpsQueries(
 
     private async Task<CustomerView> CustomerBodyAsync(string customerId, CancellationToken cancellationToken)
     {
-        var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
-        var subscriptions = await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var customer = await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var customerSubscriptions = await subscriptions.ListAsync(customerId, cancellationToken).ConfigureAwait(false);
         var sync = await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
         var organizationId = sync?.LastAttempt?.OrganizationId ?? await links.FindAsync(customerId, cancellationToken).ConfigureAwait(false);
         return new CustomerView(
@@ -298,7 +306,7 @@ public sealed class OpsQueries(
             SyncBody(sync),
             customer is null ? null : new CustomerDetailsView(customer.Email, customer.Name, customer.BillingStatus, customer.DeletedOn,
                 customer.CheckoutSessionId, customer.CheckoutSubscriptionId, customer.ClientReferenceId, Applied(customer.History)),
-            [.. subscriptions.Select(s => new SubscriptionView(s.SubscriptionId, s.Status, s.PriceLookupKey, s.Plan, s.Features, s.CurrentPeriodEnd, s.Created,
+            [.. customerSubscriptions.Select(s => new SubscriptionView(s.SubscriptionId, s.Status, s.PriceLookupKey, s.Plan, s.Features, s.CurrentPeriodEnd, s.Created,
                 s.CancelAtPeriodEnd, s.TrialEnd, s.History.DeletedAt, Applied(s.History)))],
             customer?.ActiveEntitlements ?? []);
     }

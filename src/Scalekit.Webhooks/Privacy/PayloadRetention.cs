@@ -21,7 +21,7 @@ public sealed record RetentionRun(int LedgerPayloads, int DeadLetters, bool OutO
 /// </summary>
 public sealed partial class PayloadRetention(
     DeadLetterStore deadLetters,
-    EventLedger ledger,
+    EventLedgerMaintenance ledger,
     PayloadStore payloads,
     IOptions<RetentionOptions> options,
     TimeProvider time,
@@ -90,7 +90,7 @@ public sealed partial class PayloadRetention(
 
     private static partial class Log
     {
-        [LoggerMessage(8101, LogLevel.Information, "Retention ({Days} days): removed {Payloads} event payloads and {DeadLetters} resolved dead letters; stopped at its time budget, the next run continues: {OutOfTime}")]
+        [LoggerMessage(8005, LogLevel.Information, "Retention ({Days} days): removed {Payloads} event payloads and {DeadLetters} resolved dead letters; stopped at its time budget, the next run continues: {OutOfTime}")]
         public static partial void Ran(ILogger logger, int days, int payloads, int deadLetters, bool outOfTime);
     }
 }

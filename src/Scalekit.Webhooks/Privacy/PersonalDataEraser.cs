@@ -2,7 +2,6 @@ using Azure.Storage.Queues.Models;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Privacy;
@@ -22,6 +21,8 @@ public sealed class PersonalDataEraser(
     DeadLetterStore deadLetterStore,
     IEnumerable<PersonalDataTable> tables,
     EventLedger ledger,
+    EventLedgerQueries ledgerQueries,
+    EventLedgerMaintenance ledgerMaintenance,
     PayloadStore payloads,
     StorageClients clients)
 {
@@ -95,16 +96,16 @@ public sealed class PersonalDataEraser(
     {
         var text = new SubjectText(subjects);
         int removed = 0, redacted = 0;
-        await foreach (var entry in ledger.PayloadEntriesAsync(null, cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in ledgerMaintenance.PayloadEntriesAsync(null, cancellationToken).ConfigureAwait(false))
         {
             if (await MentionsAsync(entry.Payload, entry.PayloadBlob is { } blob ? $"{blob.Container}/{blob.BlobName}" : null, subjects, cancellationToken).ConfigureAwait(false)
-                && await ledger.RemovePayloadAsync(entry, "erasure", payloads, cancellationToken).ConfigureAwait(false))
+                && await ledgerMaintenance.RemovePayloadAsync(entry, "erasure", payloads, cancellationToken).ConfigureAwait(false))
             {
                 removed++;
             }
 
             if ((Changes(entry.Detail, text) || Changes(entry.LastError, text))
-                && await ledger.RedactTextAsync(entry, text.Redact, cancellationToken).ConfigureAwait(false))
+                && await ledgerMaintenance.RedactTextAsync(entry, text.Redact, cancellationToken).ConfigureAwait(false))
             {
                 redacted++;
             }
@@ -227,11 +228,11 @@ public sealed class PersonalDataEraser(
     private async Task RecordErasedEventAsync(EventEnvelope envelope, string jobId, CancellationToken cancellationToken)
     {
         var stripped = envelope with { InlinePayload = default, PayloadBlob = null };
-        await ledger.RecordAsync(stripped, ReadOnlyMemory<byte>.Empty, ProcessingStatus.Parked, $"not applied: its payload was erased while it was queued (erasure job {jobId})",
-            null, null, lookElsewhere: true, cancellationToken).ConfigureAwait(false);
-        if (await ledger.FindAsync(envelope.Source, envelope.EventId, cancellationToken).ConfigureAwait(false) is { } entry && entry.PayloadRemovedAt is null)
+        await ledger.RecordSeenAsync(stripped, ReadOnlyMemory<byte>.Empty, ProcessingOutcome.Parked($"not applied: its payload was erased while it was queued (erasure job {jobId})"),
+            cancellationToken).ConfigureAwait(false);
+        if (await ledgerQueries.FindAsync(envelope.Source, envelope.EventId, cancellationToken).ConfigureAwait(false) is { } entry && entry.PayloadRemovedAt is null)
         {
-            await ledger.RemovePayloadAsync(entry, "erasure", payloads, cancellationToken).ConfigureAwait(false);
+            await ledgerMaintenance.RemovePayloadAsync(entry, "erasure", payloads, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -130,7 +130,7 @@ public sealed partial class EventConsumer(
         int attempt;
         if (claim is not null)
         {
-            await ledger.CompleteAsync(claim, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false);
+            await ledger.CompleteAsync(claim, outcome, cancellationToken).ConfigureAwait(false);
             attempt = claim.Attempt;
         }
         else
@@ -184,7 +184,7 @@ public sealed partial class EventConsumer(
         bool mayBeRecorded;
         if (firstRecord is not null && outcome.FirstWrite)
         {
-            if (await ledger.RecordFirstAsync(firstRecord, envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, cancellationToken).ConfigureAwait(false) is { } first)
+            if (await ledger.RecordFirstAsync(firstRecord, envelope, payload, outcome, cancellationToken).ConfigureAwait(false) is { } first)
             {
                 return first;
             }
@@ -202,7 +202,9 @@ public sealed partial class EventConsumer(
                 || !outcome.FirstWrite && outcome.Status is ProcessingStatus.Processed or ProcessingStatus.StaleSkipped;
         }
 
-        return await ledger.RecordAsync(envelope, payload, outcome.Status, outcome.Detail, outcome.OrganizationId, outcome.CustomerId, mayBeRecorded, cancellationToken).ConfigureAwait(false);
+        return mayBeRecorded
+            ? await ledger.RecordSeenAsync(envelope, payload, outcome, cancellationToken).ConfigureAwait(false)
+            : await ledger.RecordAsync(envelope, payload, outcome, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether the event is claimed before it is applied, as its processor says (see <see cref="IEventProcessor.NeedsClaim"/>).</summary>

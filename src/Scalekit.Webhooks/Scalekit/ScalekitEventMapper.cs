@@ -1,13 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Scalekit.Webhooks.State;
 
 
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>
-/// Turns each of Scalekit's event types into the read-model rows it changes. Pure: no I/O, so every type is tested
+/// Turns each of Scalekit's event types into the read-model changes it makes (typed; each store knows its rows). Pure: no I/O, so every type is tested
 /// on its own. Tokens, magic links and raw secrets in payloads are never copied.
 /// </summary>
 public static class ScalekitEventMapper
@@ -92,27 +91,22 @@ public static class ScalekitEventMapper
     private static ScalekitEventPlan Organization(JsonElement data, bool deleted)
     {
         var id = Required(data, "id");
-        var properties = Props(
-            (Column.DisplayName, Text(data, "display_name")),
-            (Column.ExternalId, Text(data, "external_id")),
-            (Column.RegionCode, Text(data, "region_code")),
-            (Column.CreateTime, Text(data, "create_time")),
-            (Column.UpdateTime, Text(data, "update_time")),
-            (Column.Metadata, Json(data, "metadata")),
-            (Column.Features, Features(data)));
-        if (deleted && Text(data, "deleted_at") is { } deletedAt)
-        {
-            properties[StateStore.DeletedAt] = deletedAt;
-        }
-
-        var changes = new List<StateChange> { new(StateTables.Organizations, id, id, properties, deleted) };
-        if (Text(data, "external_id") is { } externalId && !deleted)
-        {
+        var externalId = Text(data, "external_id");
+        var organization = new OrganizationChange(
+            id,
+            Text(data, "display_name"),
+            externalId,
+            Text(data, "region_code"),
+            Text(data, "create_time"),
+            Text(data, "update_time"),
+            Json(data, "metadata"),
+            Features(data),
+            deleted,
+            deleted ? Text(data, "deleted_at") : null);
+        return externalId is not null && !deleted
             // Seeds the Stripe customer → organization link, so billing sync can skip the lookup.
-            changes.Add(new StateChange(StateTables.OrganizationLinks, externalId, externalId, Props((Column.OrganizationId, id))));
-        }
-
-        return new ScalekitEventPlan(changes);
+            ? new ScalekitEventPlan([organization, new OrganizationLinkChange(externalId, id)])
+            : new ScalekitEventPlan([organization]);
     }
 
     private static ScalekitEventPlan Domain(JsonElement data, string? org, bool deleted)
@@ -120,37 +114,19 @@ public static class ScalekitEventMapper
         var organizationId = OrgOf(data, org);
         var id = Required(data, "id");
         var domain = Text(data, "domain");
-        var changes = new List<StateChange>
-        {
-            new(StateTables.OrganizationDomains, organizationId, id, Props(
-                (Column.Domain, domain),
-                (Column.DomainType, Text(data, "domain_type")),
-                (Column.VerificationStatus, Text(data, "verification_status")),
-                (Column.VerificationMethod, Text(data, "verification_method")),
-                (Column.UpdatedAt, Text(data, "updated_at"))), deleted),
-        };
-        if (domain is not null)
-        {
+        var status = Text(data, "verification_status");
+        var change = new DomainChange(organizationId, id, domain, Text(data, "domain_type"), status, Text(data, "verification_method"), Text(data, "updated_at"), deleted);
+        return domain is not null
             // The domain → organization index, so finding an employee's organization by email domain reads one partition.
-            changes.Add(new StateChange(StateTables.DomainOrganizations, domain.ToLowerInvariant(), id, Props(
-                (Column.OrganizationId, organizationId),
-                (Column.VerificationStatus, Text(data, "verification_status"))), deleted));
-        }
-
-        return new ScalekitEventPlan(changes);
+            ? new ScalekitEventPlan([change, new DomainIndexChange(domain, id, organizationId, status, deleted)])
+            : new ScalekitEventPlan([change]);
     }
 
-    private static ScalekitEventPlan Sso(JsonElement data, string? org, bool deleted, bool? enabled = null) => Single(StateTables.SsoConnections, OrgOf(data, org), Required(data, "id"), deleted,
-        (Column.ConnectionType, Text(data, "connection_type")),
-        (Column.Provider, Text(data, "provider")),
-        (Column.Enabled, enabled ?? Bool(data, "enabled")),
-        (Column.Status, Text(data, "status")));
+    private static ScalekitEventPlan Sso(JsonElement data, string? org, bool deleted, bool? enabled = null) => Single(new SsoConnectionChange(
+        OrgOf(data, org), Required(data, "id"), Text(data, "connection_type"), Text(data, "provider"), enabled ?? Bool(data, "enabled"), Text(data, "status"), deleted));
 
-    private static ScalekitEventPlan Directory(JsonElement data, string? org, bool enabled) => Single(StateTables.Directories, OrgOf(data, org), Required(data, "id"), false,
-        (Column.DirectoryType, Text(data, "directory_type")),
-        (Column.Provider, Text(data, "provider")),
-        (Column.Enabled, Bool(data, "enabled") ?? enabled),
-        (Column.UpdatedAt, Text(data, "updated_at")));
+    private static ScalekitEventPlan Directory(JsonElement data, string? org, bool enabled) => Single(new DirectoryChange(
+        OrgOf(data, org), Required(data, "id"), Text(data, "directory_type"), Text(data, "provider"), Bool(data, "enabled") ?? enabled, Text(data, "updated_at")));
 
     private static ScalekitEventPlan DirectoryUser(JsonElement data, string? org)
     {
@@ -159,24 +135,26 @@ public static class ScalekitEventMapper
         var groups = data.TryGetProperty("groups", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Select(g => Text(g, "id")).OfType<string>().ToList()
             : [];
-        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props(
-            (Column.DpId, Text(data, "dp_id")),
-            (Column.Email, Text(data, "email")),
-            (Column.Active, Bool(data, "active")),
-            (Column.Name, Text(data, "name")),
-            (Column.GivenName, Text(data, "given_name")),
-            (Column.FamilyName, Text(data, "family_name")),
-            (Column.PreferredUsername, Text(data, "preferred_username")),
-            (Column.Roles, Json(data, "roles")),
-            (Column.Groups, Json(data, "groups")),
-            (Column.EmployeeId, Text(data, "employee_id")),
-            (Column.Department, Text(data, "department")),
-            (Column.Title, Text(data, "title")),
-            (Column.Manager, Text(data, "manager")),
-            (Column.CostCenter, Text(data, "cost_center")),
-            (Column.Division, Text(data, "division")),
-            (Column.Organization, Text(data, "organization")),
-            (Column.CustomAttributes, Json(data, "custom_attributes"))));
+        var change = new DirectoryUserChange(
+            organizationId,
+            id,
+            DpId: Text(data, "dp_id"),
+            Email: Text(data, "email"),
+            Active: Bool(data, "active"),
+            Name: Text(data, "name"),
+            GivenName: Text(data, "given_name"),
+            FamilyName: Text(data, "family_name"),
+            PreferredUsername: Text(data, "preferred_username"),
+            Roles: Json(data, "roles"),
+            Groups: Json(data, "groups"),
+            EmployeeId: Text(data, "employee_id"),
+            Department: Text(data, "department"),
+            Title: Text(data, "title"),
+            Manager: Text(data, "manager"),
+            CostCenter: Text(data, "cost_center"),
+            Division: Text(data, "division"),
+            Organization: Text(data, "organization"),
+            CustomAttributes: Json(data, "custom_attributes"));
         return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, groups, UserDeleted: false));
     }
 
@@ -184,15 +162,11 @@ public static class ScalekitEventMapper
     {
         var organizationId = OrgOf(data, org);
         var id = Required(data, "id");
-        var change = new StateChange(StateTables.DirectoryUsers, organizationId, id, Props((Column.Email, Text(data, "email")), (Column.Active, false)), SoftDelete: true);
-        return new ScalekitEventPlan([change], new GroupMembershipChange(organizationId, id, [], UserDeleted: true));
+        return new ScalekitEventPlan([new DirectoryUserRemoval(organizationId, id, Text(data, "email"))], new GroupMembershipChange(organizationId, id, [], UserDeleted: true));
     }
 
-    private static ScalekitEventPlan DirectoryGroup(JsonElement data, string? org, bool deleted) => Single(StateTables.DirectoryGroups, OrgOf(data, org), Required(data, "id"), deleted,
-        (Column.DirectoryId, Text(data, "directory_id")),
-        (Column.DisplayName, Text(data, "display_name")),
-        (Column.ExternalId, Text(data, "external_id")),
-        (Column.DpId, Text(data, "dp_id")));
+    private static ScalekitEventPlan DirectoryGroup(JsonElement data, string? org, bool deleted) => Single(new DirectoryGroupChange(
+        OrgOf(data, org), Required(data, "id"), Text(data, "directory_id"), Text(data, "display_name"), Text(data, "external_id"), Text(data, "dp_id"), deleted));
 
     private static ScalekitEventPlan Membership(JsonElement data, string? org, bool deleted)
     {
@@ -202,66 +176,43 @@ public static class ScalekitEventMapper
             ? Text(organization, "id") ?? org
             : org;
         var profile = user.TryGetProperty("user_profile", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
-        var changes = new List<StateChange>
+        var userChange = new UserChange(
+            userId,
+            Text(user, "email"),
+            Text(user, "external_id"),
+            Json(user, "metadata"),
+            profile.ValueKind == JsonValueKind.Object ? Text(profile, "given_name") : null,
+            profile.ValueKind == JsonValueKind.Object ? Text(profile, "family_name") : null,
+            profile.ValueKind == JsonValueKind.Object ? Text(profile, "name") : null);
+        if (organizationId is null)
         {
-            new(StateTables.Users, userId, userId, Props(
-                (Column.Email, Text(user, "email")),
-                (Column.ExternalId, Text(user, "external_id")),
-                (Column.Metadata, Json(user, "metadata")),
-                (Column.GivenName, profile.ValueKind == JsonValueKind.Object ? Text(profile, "given_name") : null),
-                (Column.FamilyName, profile.ValueKind == JsonValueKind.Object ? Text(profile, "family_name") : null),
-                (Column.Name, profile.ValueKind == JsonValueKind.Object ? Text(profile, "name") : null))),
-        };
-        if (organizationId is not null)
-        {
-            changes.Add(new StateChange(StateTables.Memberships, organizationId, userId, Props(
-                (Column.Email, Text(user, "email")),
-                (Column.MembershipStatus, Text(data, "membership_status") ?? (deleted ? "DELETED" : "ACTIVE")),
-                (Column.Roles, Json(data, "roles"))), deleted));
+            return new ScalekitEventPlan([userChange]);
         }
 
-        return new ScalekitEventPlan(changes);
+        return new ScalekitEventPlan([userChange, new MembershipChange(
+            organizationId, userId, Text(user, "email"), Text(data, "membership_status") ?? (deleted ? "DELETED" : "ACTIVE"), Json(data, "roles"), deleted)]);
     }
 
     private static ScalekitEventPlan Session(JsonElement data, bool loggedIn)
     {
         var session = Child(data, "user_session");
         var userId = Text(session, "user_id") ?? Required(Child(data, "user"), "id");
-        return Single(StateTables.UserSessions, userId, Required(session, "session_id"), false,
-            (Column.OrganizationId, Text(session, "organization_id")),
-            (Column.Status, Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT")),
-            (Column.LoggedIn, loggedIn),
-            (Column.Device, Json(session, "device")));
+        return Single(new UserSessionChange(
+            userId, Required(session, "session_id"), Text(session, "organization_id"), Text(session, "status") ?? (loggedIn ? "ACTIVE" : "LOGGED_OUT"), loggedIn, Json(session, "device")));
     }
 
-    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(StateTables.Roles, Text(data, "name") ?? Required(data, "id"), deleted,
-        (Column.RoleId, Text(data, "id")),
-        (Column.DisplayName, Text(data, "display_name")),
-        (Column.Description, Text(data, "description")),
-        (Column.Extends, Text(data, "extends")));
+    /// <summary>A row with no other owner lives in a partition of its own (keyed here by name), so no table has one hot partition.</summary>
+    private static ScalekitEventPlan Role(JsonElement data, bool deleted) => Single(new RoleChange(
+        Text(data, "name") ?? Required(data, "id"), Text(data, "id"), Text(data, "display_name"), Text(data, "description"), Text(data, "extends"), deleted));
 
-    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(StateTables.Permissions, Text(data, "name") ?? Required(data, "id"), deleted,
-        (Column.PermissionId, Text(data, "id")),
-        (Column.Description, Text(data, "description")));
+    private static ScalekitEventPlan Permission(JsonElement data, bool deleted) => Single(new PermissionChange(
+        Text(data, "name") ?? Required(data, "id"), Text(data, "id"), Text(data, "description"), deleted));
 
     // Status only: tokens, authorization details and magic links in these payloads are deliberately not read.
-    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(StateTables.ConnectedAccounts, Required(data, "id"), deleted,
-        (Column.Identifier, Text(data, "identifier")),
-        (Column.Connector, Text(data, "connector")),
-        (Column.Provider, Text(data, "provider")),
-        (Column.Status, Text(data, "status")),
-        (Column.AuthorizationType, Text(data, "authorization_type")),
-        (Column.LastUsedAt, Text(data, "last_used_at")));
+    private static ScalekitEventPlan ConnectedAccount(JsonElement data, bool deleted) => Single(new ConnectedAccountChange(
+        Required(data, "id"), Text(data, "identifier"), Text(data, "connector"), Text(data, "provider"), Text(data, "status"), Text(data, "authorization_type"), Text(data, "last_used_at"), deleted));
 
-    private static ScalekitEventPlan Single(string table, string partition, string row, bool deleted, params (string Name, object? Value)[] properties) =>
-        new([new StateChange(table, partition, row, Props(properties), deleted)]);
-
-    /// <summary>A row with no other owner lives in a partition of its own, so no table has one hot partition.</summary>
-    private static ScalekitEventPlan Single(string table, string id, bool deleted, params (string Name, object? Value)[] properties) =>
-        Single(table, id, id, deleted, properties);
-
-    private static Dictionary<string, object?> Props(params (string Name, object? Value)[] properties) =>
-        properties.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+    private static ScalekitEventPlan Single(ReadModelChange change) => new([change]);
 
     private static string OrgOf(JsonElement data, string? envelopeOrganization) =>
         Text(data, "organization_id") ?? envelopeOrganization ?? throw new FormatException("The event names no organization_id.");

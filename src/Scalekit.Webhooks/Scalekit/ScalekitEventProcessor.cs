@@ -1,18 +1,18 @@
 using System.Text.Json;
-using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
-using Scalekit.Webhooks.Stripe;
-
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Scalekit;
 
 /// <summary>
-/// Applies a Scalekit event to the read model in event order. An organization that now names a billing customer as
-/// its external id gets that customer's waiting billing state at once, and the CRM hears of every applied change.
+/// Applies a Scalekit event to the read model in event order, then hands every applied event to the registered
+/// <see cref="IAppliedEventListener"/>s that hear its type (billing links a waiting customer, the CRM its accounts).
 /// </summary>
-public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLinkSync lateLinks, CrmEventHook crm) : IEventProcessor
+public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, IEnumerable<IAppliedEventListener> listeners) : IEventProcessor
 {
+    private readonly IAppliedEventListener[] _listeners = [.. listeners];
+
     public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stamp);
@@ -24,17 +24,10 @@ public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLin
         var organizationId = Text(root, "organization_id");
         var planApply = await applier.ApplyPlanAsync(plan, stamp, cancellationToken).ConfigureAwait(false);
         var applied = planApply?.Result;
-        if (applied == ApplyResult.Applied)
+        if (applied == ApplyResult.Applied && await ReactAsync(root, stamp, cancellationToken).ConfigureAwait(false) is { Count: > 0 } reactions)
         {
-            await crm.AfterAppliedAsync(root, stamp.EventId, stamp.OccurredAt, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (applied == ApplyResult.Applied && stamp.EventType is "organization.created" or "organization.updated"
-            && root.TryGetProperty("data", out var data) && Text(data, "external_id") is { } customerId
-            && await lateLinks.OrganizationLinkedAsync(customerId, cancellationToken).ConfigureAwait(false) is { } synced)
-        {
-            // Billing state may have been waiting for exactly this link.
-            return ProcessingOutcome.Applied($"applied; billing of customer {customerId} synced: {synced.Result}") with { OrganizationId = organizationId, CustomerId = customerId };
+            return ProcessingOutcome.Applied("applied; " + string.Join("; ", reactions.Select(reaction => reaction.Detail)))
+                with { OrganizationId = organizationId, CustomerId = reactions.Select(reaction => reaction.CustomerId).FirstOrDefault(id => id is not null) };
         }
 
         var outcome = applied switch
@@ -46,8 +39,22 @@ public sealed class ScalekitEventProcessor(ScalekitStateApplier applier, LateLin
         return outcome with { OrganizationId = organizationId, FirstWrite = planApply?.FirstWrite == true };
     }
 
-    /// <summary>Organization events can sync billing to Scalekit and, like the types the CRM hears of, reach outside the read model.</summary>
-    public bool NeedsClaim(string eventType) => eventType is "organization.created" or "organization.updated" || CrmEventHook.Hears(eventType);
+    /// <summary>The types a listener hears reach outside the read model.</summary>
+    public bool NeedsClaim(string eventType) => _listeners.Any(listener => listener.Hears(eventType));
+
+    private async Task<List<AppliedEventReaction>> ReactAsync(JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
+    {
+        var reactions = new List<AppliedEventReaction>();
+        foreach (var listener in _listeners.Where(listener => listener.Hears(stamp.EventType)))
+        {
+            if (await listener.AfterAppliedAsync(root, stamp, cancellationToken).ConfigureAwait(false) is { } reaction)
+            {
+                reactions.Add(reaction);
+            }
+        }
+
+        return reactions;
+    }
 
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

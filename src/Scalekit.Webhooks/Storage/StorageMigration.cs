@@ -15,7 +15,7 @@ public sealed record MigrationReport(bool DryRun, IReadOnlyDictionary<string, in
 /// own table. Idempotent (a second run finds nothing to move) and safe while the pipeline runs: a row an event wrote
 /// under the new keys meanwhile is newer and is kept. A dry run only counts.
 /// </summary>
-public sealed class StorageMigration(StateStore readModel, CustomerBillingStore billing, EventLedger ledger)
+public sealed class StorageMigration(StateStore readModel, CustomerBillingStore billing, EventLedgerMaintenance ledger)
 {
     public async Task<MigrationReport> RunAsync(bool dryRun, CancellationToken cancellationToken = default)
     {

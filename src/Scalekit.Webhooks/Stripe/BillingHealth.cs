@@ -7,13 +7,13 @@ using Scalekit.Webhooks.ScalekitApi;
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedger ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
+public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit) : IIntegrationHealth
 {
     public Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
         ReadLedgerAsync(ledger, scalekit.Value, StripeSource.Profile, since, cancellationToken);
 
     /// <summary>The health of the integration <paramref name="profile"/>'s events feed (billing: Stripe; hr: HR events), from its events in the ledger.</summary>
-    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedger ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
+    internal static async Task<IntegrationHealthReport> ReadLedgerAsync(EventLedgerQueries ledger, ScalekitOptions options, EventSource profile, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var source = profile.Source;
         var name = profile.Integration ?? source.Name;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Stripe;
 
@@ -26,7 +27,7 @@ public sealed partial class BillingSync(
     IOptions<BillingOptions> billingOptions,
     OrganizationLinks links,
     CustomerBillingStore store,
-    ReadModel readModel,
+    OrganizationStore organizations,
     TimeProvider time,
     ILogger<BillingSync> logger)
 {
@@ -36,8 +37,9 @@ public sealed partial class BillingSync(
 
     /// <summary>
     /// Returns once Scalekit holds version <paramref name="version"/> of the customer's state or a newer one (or the
-    /// attempt found no organization). Throws <see cref="PermanentSyncException"/> when the write is refused and
-    /// <see cref="BillingSyncBusyException"/> when another consumer held the customer for longer than a lease.
+    /// attempt found no organization), or a result of <see cref="SyncResults.Refused"/> with the reason when the write
+    /// is refused (settings, or Scalekit itself). Throws <see cref="RowBusyException"/> when another consumer
+    /// held the customer for longer than a lease.
     /// </summary>
     /// <remarks>
     /// <paramref name="force"/> writes even when the synced version is current (an operator's sync, a late link).
@@ -49,7 +51,7 @@ public sealed partial class BillingSync(
         if (scalekitOptions.Value.CredentialsProblem is { } problem)
         {
             // Parked with the reason, so it can be replayed once the settings are fixed; never a silent dry run.
-            throw new PermanentSyncException(problem);
+            return new SyncResult(SyncResults.Refused, null, problem, version);
         }
 
         var leaseId = Guid.NewGuid().ToString("N");
@@ -72,7 +74,7 @@ public sealed partial class BillingSync(
             {
                 if (now >= giveUpAt)
                 {
-                    throw new BillingSyncBusyException(customerId, until);
+                    throw new RowBusyException($"The billing sync of customer {customerId}", until);
                 }
 
                 await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
@@ -133,12 +135,9 @@ public sealed partial class BillingSync(
             }
 
             Log.Synced(logger, held.CustomerId, attempt!.OrganizationId ?? "(none)", attempt.Result, version);
-            if (attempt.Result == SyncResults.Refused)
-            {
-                throw new PermanentSyncException(attempt.Reason);
-            }
-
-            return new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
+            return attempt.Result == SyncResults.Refused
+                ? new SyncResult(SyncResults.Refused, attempt.OrganizationId, attempt.Reason, version)
+                : new SyncResult(attempt.Result, attempt.OrganizationId, $"version {version}: {attempt.Reason}", version);
         }
     }
 
@@ -266,7 +265,7 @@ public sealed partial class BillingSync(
             return NotLinked(row, now);
         }
 
-        var current = await readModel.OrganizationMetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var current = await organizations.MetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
         var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
         if (!merge.Fits)
         {
@@ -280,20 +279,16 @@ public sealed partial class BillingSync(
 
     private static partial class Log
     {
-        [LoggerMessage(5001, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Result} (version {Version})")]
+        [LoggerMessage(5101, LogLevel.Information, "Billing sync for customer {CustomerId} → organization {OrganizationId}: {Result} (version {Version})")]
         public static partial void Synced(ILogger logger, string customerId, string organizationId, string result, long version);
 
-        [LoggerMessage(5002, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): would update organization {OrganizationId} for customer {CustomerId}: {Plan}")]
+        [LoggerMessage(5102, LogLevel.Warning, "DRY RUN (no SCALEKIT_ENVIRONMENT_URL / SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET): would update organization {OrganizationId} for customer {CustomerId}: {Plan}")]
         public static partial void DryRun(ILogger logger, string customerId, string organizationId, string plan);
 
-        [LoggerMessage(5003, LogLevel.Warning, "Billing sync lease of customer {CustomerId} ran out while writing; writing the newest state again")]
+        [LoggerMessage(5103, LogLevel.Warning, "Billing sync lease of customer {CustomerId} ran out while writing; writing the newest state again")]
         public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }
-
-/// <summary>Another consumer held the customer's sync for a whole lease; the queue retries this event later.</summary>
-public sealed class BillingSyncBusyException(string customerId, DateTimeOffset leasedUntil)
-    : Exception($"The billing sync of customer {customerId} is held by another consumer until {leasedUntil:O}; this event will be retried.");
 
 /// <summary>
 /// Scalekit did not take a billing write before the sync lease it was sent under was about to run out; nothing more

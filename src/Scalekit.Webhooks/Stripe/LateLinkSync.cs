@@ -36,20 +36,12 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
             return null;
         }
 
-        SyncResult result;
-        try
-        {
-            result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (PermanentSyncException ex)
-        {
-            result = new SyncResult(SyncResults.Refused, null, ex.Message, row.DesiredVersion);
-        }
+        var result = await sync.SyncAsync(customerId, row.DesiredVersion, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         if (result.Result != SyncResults.WaitingForOrganization)
         {
             var outcome = StripeBillingProcessor.OutcomeOf(result);
-            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome.Status, outcome.Detail, cancellationToken).ConfigureAwait(false);
+            await ledger.ResolveWaitingAsync(StripeSource.Id, customerId, outcome, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
@@ -98,7 +90,7 @@ public sealed partial class LateLinkSync(CustomerBillingStore store, BillingSync
 
     private static partial class Log
     {
-        [LoggerMessage(5010, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
+        [LoggerMessage(5110, LogLevel.Warning, "Late-link re-check of customer {CustomerId} failed; the next run tries again")]
         public static partial void RecheckFailed(ILogger logger, Exception exception, string customerId);
     }
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text;
-using Column = Scalekit.Webhooks.State.ReadModelColumns;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Stripe;
 
 namespace Scalekit.Webhooks.Stripe;
@@ -15,7 +15,13 @@ namespace Scalekit.Webhooks.Stripe;
 /// authoritative for entitlements; the entitlement summary is recorded but does not switch features on its own.
 /// The state written to Scalekit comes from all of the customer's subscriptions (<see cref="BillingState.From"/>).
 /// </summary>
-public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStore customers, BillingSync sync, ReadModel readModel, IOptions<BillingOptions> options) : IEventProcessor
+public sealed class StripeBillingProcessor(
+    SubscriptionStore subscriptions,
+    CustomerStore customers,
+    InvoiceStore invoices,
+    CustomerBillingStore billing,
+    BillingSync sync,
+    IOptions<BillingOptions> options) : IEventProcessor
 {
     public static IReadOnlyList<string> HandledTypes { get; } =
     [
@@ -33,14 +39,7 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Parked(problem);
         }
 
-        try
-        {
-            return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PermanentSyncException ex)
-        {
-            return ProcessingOutcome.Parked(ex.Message) with { CustomerId = CustomerOf(stripeEvent) };
-        }
+        return await ApplyAsync(stripeEvent, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryParse(ReadOnlyMemory<byte> payload, [NotNullWhen(true)] out Event? stripeEvent, out string problem)
@@ -91,19 +90,19 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
         var lookupKey = item?.Price?.LookupKey;
         var plan = options.Value.Plans.For(lookupKey);
         var periodEnd = item?.CurrentPeriodEnd is { } end ? Utc(end) : (DateTimeOffset?)null;
-        var change = new StateChange(StateTables.Subscriptions, subscription.CustomerId, subscription.Id, new Dictionary<string, object?>
-        {
-            [Column.SubscriptionId] = subscription.Id,
-            [Column.Status] = subscription.Status,
-            [Column.PriceLookupKey] = lookupKey,
-            [Column.PlanType] = plan.Plan,
-            [Column.Features] = JsonSerializer.Serialize(plan.Features),
-            [Column.CurrentPeriodEnd] = periodEnd,
-            [Column.Created] = subscription.Created == default ? null : Utc(subscription.Created),
-            [Column.CancelAtPeriodEnd] = subscription.CancelAtPeriodEnd,
-            [Column.TrialEnd] = subscription.TrialEnd is { } trial ? Utc(trial) : null,
-        }, SoftDelete: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
-        if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
+        var change = new SubscriptionChange(
+            subscription.CustomerId,
+            subscription.Id,
+            subscription.Status,
+            lookupKey,
+            plan.Plan,
+            plan.Features,
+            periodEnd,
+            subscription.Created == default ? null : Utc(subscription.Created),
+            subscription.CancelAtPeriodEnd,
+            subscription.TrialEnd is { } trial ? Utc(trial) : null,
+            Deleted: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
+        if (await subscriptions.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return ProcessingOutcome.Stale("a newer event already set this subscription") with { CustomerId = subscription.CustomerId };
         }
@@ -113,14 +112,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> CustomerDeletedAsync(Customer customer, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Customers, customer.Id, customer.Id, new Dictionary<string, object?>
-        {
-            [Column.Email] = customer.Email,
-            [Column.Name] = customer.Name,
-            [Column.BillingStatus] = "deleted",
-            [Column.DeletedOn] = stamp.OccurredAt,
-        }, SoftDelete: true);
-        if (await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
+        var change = new CustomerDeletion(customer.Id, customer.Email, customer.Name, stamp.OccurredAt);
+        if (await customers.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = customer.Id };
         }
@@ -130,16 +123,10 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> InvoiceAsync(Invoice invoice, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var change = new StateChange(StateTables.Invoices, invoice.CustomerId, invoice.Id, new Dictionary<string, object?>
-        {
-            [Column.Status] = invoice.Status,
-            [Column.Outcome] = stamp.EventType["invoice.".Length..],
-            [Column.SubscriptionId] = invoice.Parent?.SubscriptionDetails?.SubscriptionId,
-            [Column.AmountDue] = invoice.AmountDue,
-            [Column.AmountPaid] = invoice.AmountPaid,
-            [Column.Currency] = invoice.Currency,
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        var change = new InvoiceChange(
+            invoice.CustomerId, invoice.Id, invoice.Status, stamp.EventType["invoice.".Length..], invoice.Parent?.SubscriptionDetails?.SubscriptionId,
+            invoice.AmountDue, invoice.AmountPaid, invoice.Currency);
+        var result = await invoices.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
             ? ProcessingOutcome.Stale("a newer event already set this invoice") with { CustomerId = invoice.CustomerId }
             : ProcessingOutcome.Applied($"invoice {invoice.Id} {stamp.EventType["invoice.".Length..]}; subscription events carry the entitlement change") with { CustomerId = invoice.CustomerId };
@@ -152,13 +139,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
             return ProcessingOutcome.Ignored("checkout session without a customer");
         }
 
-        var change = new StateChange(StateTables.Customers, session.CustomerId, session.CustomerId, new Dictionary<string, object?>
-        {
-            [Column.CheckoutSessionId] = session.Id,
-            [Column.CheckoutSubscriptionId] = session.SubscriptionId,
-            [Column.ClientReferenceId] = session.ClientReferenceId,
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        var change = new CustomerCheckout(session.CustomerId, session.Id, session.SubscriptionId, session.ClientReferenceId);
+        var result = await customers.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
             ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = session.CustomerId }
             : ProcessingOutcome.Applied($"checkout {session.Id} completed") with { CustomerId = session.CustomerId };
@@ -166,12 +148,8 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
 
     private async Task<ProcessingOutcome> EntitlementsAsync(global::Stripe.Entitlements.ActiveEntitlementSummary summary, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).Where(k => k is not null).ToArray() ?? [];
-        var change = new StateChange(StateTables.Customers, summary.Customer, summary.Customer, new Dictionary<string, object?>
-        {
-            [Column.ActiveEntitlements] = JsonSerializer.Serialize(keys),
-        });
-        var result = await store.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
+        string[] keys = summary.Entitlements?.Data?.Select(e => e.LookupKey).OfType<string>().ToArray() ?? [];
+        var result = await customers.ApplyAsync(new CustomerEntitlements(summary.Customer, keys), stamp, cancellationToken).ConfigureAwait(false);
         return result == ApplyResult.Stale
             ? ProcessingOutcome.Stale("a newer event already set this customer") with { CustomerId = summary.Customer }
             : ProcessingOutcome.Applied($"entitlements recorded: {string.Join(", ", keys)}") with { CustomerId = summary.Customer };
@@ -180,17 +158,19 @@ public sealed class StripeBillingProcessor(StateStore store, CustomerBillingStor
     /// <summary>Derives the customer's state from all its subscriptions, stores it (a new version when it changed) and syncs it.</summary>
     private async Task<ProcessingOutcome> SyncCustomerAsync(string customerId, EventStamp stamp, CancellationToken cancellationToken)
     {
-        var stored = await customers.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
+        var stored = await billing.SetStateAsync(customerId, token => DeriveStateAsync(customerId, token), stamp.EventId, cancellationToken).ConfigureAwait(false);
         var result = await sync.SyncAsync(customerId, stored.DesiredVersion, known: stored, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
+        return result.Result == SyncResults.Refused
+            ? ProcessingOutcome.Parked(result.Detail) with { CustomerId = customerId }
+            : OutcomeOf(result) with { CustomerId = customerId, OrganizationId = result.OrganizationId };
     }
 
     private async Task<BillingState> DeriveStateAsync(string customerId, CancellationToken cancellationToken)
     {
-        var subscriptions = (await readModel.SubscriptionsAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
-        var customer = await readModel.CustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var facts = (await subscriptions.ListAsync(customerId, cancellationToken).ConfigureAwait(false)).Select(s => s.Facts()).ToList();
+        var customer = await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
         var deletedOn = customer is { BillingStatus: "deleted" } ? customer.DeletedOn ?? customer.History.LastEvent?.OccurredAt : null;
-        return BillingState.From(subscriptions, deletedOn, deletedOn)
+        return BillingState.From(facts, deletedOn, deletedOn)
             ?? throw new InvalidOperationException($"Customer {customerId} has no subscription or deletion to derive billing state from.");
     }
 

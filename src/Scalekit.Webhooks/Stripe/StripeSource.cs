@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
-using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Stripe;
 

@@ -68,9 +68,9 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         Assert.Equal(ProcessingStatus.Ignored, ignored.Status);
         Assert.Contains("SCALEKIT_ENVIRONMENT_ID=env_live", ignored.Detail, StringComparison.Ordinal);
         Assert.Equal(ProcessingStatus.Processed, applied.Status);
-        var organizations = host.Host.Services.GetRequiredService<ReadModel>();
-        Assert.Null(await organizations.OrganizationAsync(other));
-        Assert.NotNull(await organizations.OrganizationAsync(mine));
+        var organizations = host.Host.Services.GetRequiredService<OrganizationStore>();
+        Assert.Null(await organizations.GetAsync(other));
+        Assert.NotNull(await organizations.GetAsync(mine));
     }
 
     private async Task<LedgerEntry> PostAndSettleAsync(WebhookSource source, string body)
@@ -79,7 +79,7 @@ public class EventModeTests(LiveModeHostFixture host) : IClassFixture<LiveModeHo
         using var response = await host.Client.PostAsync(source.Name, body, headers);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         LedgerEntry? row = null;
         await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(source, eventId))?.Status.IsFinal() == true);
         return row!;

@@ -67,7 +67,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             eventIds.Add((label, source, eventId));
         }
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         foreach (var (label, source, eventId) in eventIds)
         {
             LedgerEntry? row = null;
@@ -76,15 +76,15 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
             Assert.True(row.Attempts == 1, $"{label} took {row.Attempts} attempts: {row.LastError}");
         }
 
-        var readModel = host.Host.Services.GetRequiredService<ReadModel>();
+        var readModel = host.Host.Services.GetRequiredService<OrganizationStore>();
         foreach (var id in Forbidden.Select(bad => $"org_h{bad}1").Append("org_h_1").Append("org_h~002F1").Append($"org_h{Long}1").Append($"org_h{Long}/1"))
         {
-            var organization = await readModel.OrganizationAsync(id);
+            var organization = await readModel.GetAsync(id);
             Assert.True(organization is not null, $"no row for organization {Uri.EscapeDataString(id)}");
             Assert.Equal(id, organization.DisplayName);
         }
 
-        var links = host.Host.Services.GetRequiredService<Webhooks.Stripe.OrganizationLinks>();
+        var links = host.Host.Services.GetRequiredService<Webhooks.State.OrganizationLinks>();
         Assert.Equal($"org_h{Long}1", await links.FindAsync($"cus_ext{Long}1"));
         var parked = await ledger.FindAsync(ScalekitSource.Id, eventIds.Single(e => e.Label.Contains("40,000", StringComparison.Ordinal)).EventId);
         Assert.Equal(ProcessingStatus.Parked, parked!.Status);
@@ -101,7 +101,7 @@ public class HostileEventTests(ConsumingHostFixture host, ITestOutputHelper outp
 
         await PostAsync(eventId, ScalekitSource.Id, body.ToJsonString());
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         LedgerEntry? row = null;
         await ScalekitProcessingTests.Eventually(async () => (row = await ledger.FindAsync(ScalekitSource.Id, eventId))?.Status.IsFinal() == true, TimeSpan.FromSeconds(60));
         Assert.Equal(1, row!.Attempts);

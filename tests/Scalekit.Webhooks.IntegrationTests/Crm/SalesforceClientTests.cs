@@ -265,7 +265,8 @@ public sealed class SalesforceClientTests : IDisposable
             "scheme" => new UriBuilder(configured) { Scheme = "https" },
             _ => new UriBuilder(configured) { Port = configured.Port == 1 ? 2 : 1 },
         };
-        _salesforce.Given(Request.Create().WithPath("/services/oauth2/token").UsingPost()).AtPriority(1)
+        _salesforce.ResetMappings();
+        _salesforce.Given(Request.Create().WithPath("/services/oauth2/token").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { access_token = "stolen", instance_url = elsewhere.Uri.ToString(), token_type = "Bearer" }));
 
         var error = await Assert.ThrowsAsync<SalesforceApiException>(() => Client.GetAsync("Account", "001000000000001AAA", ["Id"]));

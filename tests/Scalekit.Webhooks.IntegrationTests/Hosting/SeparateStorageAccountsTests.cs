@@ -71,12 +71,12 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
+        var ledger = new EventLedgerQueries(SeparateStorageAccountsFixture.Only(host.LedgerStorage));
         var entry = await Poll.UntilAsync(
             async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the event's final status in the ledger account");
         Assert.Equal(ProcessingStatus.Processed, entry.Status);
-        var organization = await new ReadModel(SeparateStorageAccountsFixture.Only(host.StateStorage)).OrganizationAsync(organizationId);
+        var organization = await new OrganizationStore(SeparateStorageAccountsFixture.Only(host.StateStorage)).GetAsync(organizationId);
         Assert.NotNull(organization);
 
         // The queue account holds queues and nothing else; the ledger is on its own account only.
@@ -101,7 +101,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var entry = await Poll.UntilAsync(
             async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the claim-checked event's final status");
@@ -137,7 +137,7 @@ public class SeparateStorageAccountsTests(SeparateStorageAccountsFixture host) :
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        var ledger = new EventLedger(SeparateStorageAccountsFixture.Only(host.LedgerStorage), TimeProvider.System);
+        var ledger = new EventLedgerQueries(SeparateStorageAccountsFixture.Only(host.LedgerStorage));
         await Poll.UntilAsync(
             async () => await ledger.FindAsync(ScalekitSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the claim-checked event's final status in the ledger account");

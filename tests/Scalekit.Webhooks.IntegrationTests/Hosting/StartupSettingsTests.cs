@@ -117,7 +117,7 @@ public abstract class BrokenSecretDegradesOneSenderTests(BrokenScalekitSecretFix
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var row = await Poll.UntilAsync(
             async () => await ledger.FindAsync(StripeSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the Stripe event reaches a final ledger status");
@@ -177,7 +177,7 @@ public class PartialScalekitCredentialsTests(PartialScalekitCredentialsFixture h
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var row = await Poll.UntilAsync(
             async () => await ledger.FindAsync(StripeSource.Id, eventId) is { } found && found.Status.IsFinal() ? found : null,
             "the billing event reaches a final ledger status");

@@ -5,6 +5,7 @@ using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Storage;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
@@ -298,7 +299,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
 
         await Consumer.HandleAsync(new BinaryData(EnvelopeCodec.Encode(orphan)));
 
-        var row = (await Fixture.Host.Services.GetRequiredService<EventLedger>().FindAsync(HrSource.Id, orphan.EventId))!;
+        var row = (await Fixture.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(HrSource.Id, orphan.EventId))!;
         Assert.Equal(ProcessingStatus.Parked, row.Status);
         Assert.Contains("HR connection removed is no longer configured", row.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
@@ -379,10 +380,10 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var other = await store.AcquireAsync(org, employee);
         var message = await DeliverAsync("employee.hired", employee, org);
 
-        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => Consumer.HandleAsync(message));
+        await Assert.ThrowsAsync<RowBusyException>(() => Consumer.HandleAsync(message));
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
         Assert.Equal(ProcessingStatus.Failed, (await LedgerRowAsync(message)).Status);
-        await Assert.ThrowsAsync<EmployeeSyncInProgressException>(() => store.AcquireAsync(org, employee));
+        await Assert.ThrowsAsync<RowBusyException>(() => store.AcquireAsync(org, employee));
 
         await store.ReleaseAsync(other);
         await Consumer.HandleAsync(message);

@@ -158,7 +158,7 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
     protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
-        return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(envelope.Source, envelope.EventId))!;
+        return (await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(envelope.Source, envelope.EventId))!;
     }
 
     /// <summary>The organization's employees as the operations API shows them.</summary>

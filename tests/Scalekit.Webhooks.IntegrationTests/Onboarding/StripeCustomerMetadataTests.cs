@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Onboarding;
+using Scalekit.Webhooks.Stripe;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;

@@ -36,7 +36,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
     [Fact]
     public async Task Retention_RemovesPayloadsOfSettledEventsOlderThan30Days_KeepsLedgerEntries_AndDeletesOldResolvedDeadLetters()
     {
-        var ledger = Service<EventLedger>();
+        var ledger = Service<EventLedgerQueries>();
         var payloads = Service<PayloadStore>();
         var deadLetters = Service<DeadLetterStore>();
         var processed = await StoreAsync(ProcessingStatus.Processed);
@@ -155,7 +155,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.False((await host.Clients.Tables.GetTableClient(StorageNames.OnboardingTable).GetEntityAsync<TableEntity>(StorageKeys.Key(onboardingId), "state")).Value.ContainsKey("AdminEmail"));
 
         // The ledger keeps its entries, without the payloads or the text that named the person.
-        var ledger = Service<EventLedger>();
+        var ledger = Service<EventLedgerQueries>();
         Assert.Null((await ledger.FindAsync(ScalekitSource.Id, userEvent))!.Payload);
         Assert.Null((await ledger.FindAsync(ScalekitSource.Id, memberEvent))!.Payload);
         Assert.Contains(other, (await ledger.FindAsync(ScalekitSource.Id, otherEvent))!.Payload, StringComparison.Ordinal);
@@ -242,7 +242,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         Assert.Equal(JsonValueKind.Null, status.GetProperty("last_error").ValueKind);
         Assert.Equal(1, status.GetProperty("erased").GetProperty(StateTables.Users).GetInt32());
         Assert.Equal(1, status.GetProperty("erased").GetProperty(StateTables.Employees).GetInt32());
-        Assert.Equal($"for {email}", (await Service<EventLedger>().FindAsync(ScalekitSource.Id, afterLedger))!.Detail);
+        Assert.Equal($"for {email}", (await Service<EventLedgerQueries>().FindAsync(ScalekitSource.Id, afterLedger))!.Detail);
         Assert.False((await RowAsync(StateTables.Employees, "org_hr_resume", employeeId)).ContainsKey("Email"));
 
         // Started once, finished once; a third delivery of the same message changes nothing.
@@ -378,7 +378,13 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         }
         else
         {
-            await ledger.CompleteAsync(claim, status, detail, null, null);
+            await ledger.CompleteAsync(claim, status switch
+            {
+                ProcessingStatus.Processed => ProcessingOutcome.Applied(detail),
+                ProcessingStatus.Ignored => ProcessingOutcome.Ignored(detail),
+                ProcessingStatus.Parked => ProcessingOutcome.Parked(detail),
+                _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no outcome for this status in this test"),
+            });
         }
 
         return eventId;
@@ -447,7 +453,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         await Service<ScalekitStateApplier>().ApplyAsync(document.RootElement, new EventStamp(options.OccurredAt, eventId, type));
         var envelope = new EventEnvelope { Source = ScalekitSource.Id, DeliveryId = "msg_" + eventId, EventId = eventId, EventType = type, ReceivedAt = host.Time.GetUtcNow() };
         var ledger = Service<EventLedger>();
-        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingStatus.Processed, "applied", null, null);
+        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, Encoding.UTF8.GetBytes(body)))!, ProcessingOutcome.Applied("applied"));
         return eventId;
     }
 

@@ -94,7 +94,7 @@ public class RetentionBudgetTests(SlowTableHostFixture host) : IClassFixture<Slo
         Assert.Equal(2, second.LedgerPayloads);
         foreach (var eventId in events)
         {
-            var entry = (await ledger.FindAsync(ScalekitSource.Id, eventId))!;
+            var entry = (await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(ScalekitSource.Id, eventId))!;
             Assert.False(entry.HoldsPayload, $"{eventId} kept its payload");
             Assert.Equal("retention", entry.PayloadRemovedReason);
         }
@@ -115,7 +115,7 @@ public class RetentionBudgetTests(SlowTableHostFixture host) : IClassFixture<Slo
             ReceivedAt = host.Time.GetUtcNow(),
             InlinePayload = payload,
         };
-        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, payload))!, ProcessingStatus.Processed, "test", null, null);
+        await ledger.CompleteAsync((await ledger.ClaimAsync(envelope, payload))!, ProcessingOutcome.Applied("test"));
         return eventId;
     }
 }

@@ -104,7 +104,7 @@ public class BillingConcurrencyTests(FaultyScalekitFixture host, ITestOutputHelp
 
     private async Task AssertNewestStateAsync(List<string> customers, List<BillingEvent> events, List<BinaryData> messages)
     {
-        var ledger = Fixture.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = Fixture.Host.Services.GetRequiredService<EventLedgerQueries>();
         foreach (var message in messages)
         {
             var row = (await ledger.FindAsync(StripeSource.Id, EnvelopeCodec.Decode(message.ToMemory()).EventId))!;

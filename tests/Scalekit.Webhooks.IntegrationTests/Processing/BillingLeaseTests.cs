@@ -84,6 +84,6 @@ public class BillingLeaseTests(BillingLeaseClockFixture host) : BillingTestBase(
         await Consumer.HandleAsync(message);
         Assert.Equal(2, Requests("PATCH", path).Count);
         Assert.Equal(row.DesiredVersion, (await store.GetAsync(customer))!.SyncedVersion);
-        Assert.Equal(ProcessingStatus.Processed, (await Fixture.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, row.SourceEventId!))!.Status);
+        Assert.Equal(ProcessingStatus.Processed, (await Fixture.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(StripeSource.Id, row.SourceEventId!))!.Status);
     }
 }

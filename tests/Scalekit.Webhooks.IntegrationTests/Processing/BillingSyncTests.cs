@@ -177,7 +177,7 @@ public abstract class BillingTestBase(ScalekitStandInFixture host) : IAsyncLifet
     protected async Task<LedgerEntry> LedgerRowAsync(BinaryData message)
     {
         var envelope = EnvelopeCodec.Decode(message.ToMemory());
-        return (await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, envelope.EventId))!;
+        return (await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(StripeSource.Id, envelope.EventId))!;
     }
 }
 
@@ -321,7 +321,7 @@ public class BillingSyncTests(ScalekitStandInFixture host) : BillingTestBase(hos
         {
             await Task.WhenAll(racers);
         }
-        catch (EventInProgressException)
+        catch (RowBusyException)
         {
             // A consumer that lost the race leaves its delivery to the queue's retry.
         }

@@ -139,5 +139,5 @@ public class DeadLetterFlowTests(FastRetryHostFixture host) : IClassFixture<Fast
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
     }
 
-    private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
+    private EventLedgerQueries Ledger => host.Host.Services.GetRequiredService<EventLedgerQueries>();
 }

@@ -33,9 +33,10 @@ public sealed class EventLedgerTests : IAsyncLifetime
     public async Task ThousandEvents_LandInEveryBucketOfTheirSource_NoneHot_AndAreFoundAndListed()
     {
         var ledger = new EventLedger(_clients, TimeProvider.System);
+        var queries = new EventLedgerQueries(_clients);
         var ids = Enumerable.Range(0, 1000).Select(i => $"evt_spread_{i:D4}").ToArray();
         await Concurrently.ForEachIndexAsync(0, ids.Length, workers: 16, async (_, i) =>
-            await ledger.CompleteAsync((await ledger.ClaimAsync(Envelope(ScalekitSource.Id, ids[i]), Payload(ids[i])))!, ProcessingStatus.Processed, "applied", null, null));
+            await ledger.CompleteAsync((await ledger.ClaimAsync(Envelope(ScalekitSource.Id, ids[i]), Payload(ids[i])))!, ProcessingOutcome.Applied("applied")));
 
         var perPartition = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in _clients.LedgerTables.GetTableClient(StorageNames.EventLedgerTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
@@ -47,9 +48,9 @@ public sealed class EventLedgerTests : IAsyncLifetime
         Assert.Equal(1000, perPartition.Values.Sum());
         // An even spread puts 62.5 rows in each of 16 buckets; twice that would be a hot spot.
         Assert.All(perPartition, pair => Assert.InRange(pair.Value, 1, 125));
-        Assert.Equal(ProcessingStatus.Processed, (await ledger.FindAsync(ScalekitSource.Id, ids[737]))!.Status);
-        Assert.Null(await ledger.FindAsync(StripeSource.Id, ids[737]));
-        var listed = await ledger.ListAsync(new LedgerFilter { Source = ScalekitSource.Id, Status = "processed" }).Select(e => e.EventId).ToListAsync();
+        Assert.Equal(ProcessingStatus.Processed, (await queries.FindAsync(ScalekitSource.Id, ids[737]))!.Status);
+        Assert.Null(await queries.FindAsync(StripeSource.Id, ids[737]));
+        var listed = await queries.ListAsync(new LedgerFilter { Source = ScalekitSource.Id, Status = "processed" }).Select(e => e.EventId).ToListAsync();
         Assert.Equal(ids, listed.Order(StringComparer.Ordinal));
     }
 
@@ -71,7 +72,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await ledger.SearchAsync(new LedgerFilter { Source = StripeSource.Id }, 4, token);
+            var page = await new EventLedgerQueries(_clients).SearchAsync(new LedgerFilter { Source = StripeSource.Id }, 4, token);
             Assert.InRange(page.Entries.Count, 0, 4);
             found.AddRange(page.Entries);
             token = page.ContinuationToken;
@@ -81,7 +82,7 @@ public sealed class EventLedgerTests : IAsyncLifetime
 
         Assert.Equal(10, found.Count);
         Assert.All(found, entry => Assert.Equal("stripe", entry.Source));
-        Assert.Equal(45, (await ledger.SearchAsync(new LedgerFilter(), 1000, null)).Entries.Count);
+        Assert.Equal(45, (await new EventLedgerQueries(_clients).SearchAsync(new LedgerFilter(), 1000, null)).Entries.Count);
     }
 
     [Fact]
@@ -100,20 +101,21 @@ public sealed class EventLedgerTests : IAsyncLifetime
             ["ReceivedAt"] = receivedAt,
             ["Payload"] = "{\"id\":\"evt_legacy/1\"}",
         });
-        var ledger = new EventLedger(_clients, TimeProvider.System);
-        Assert.Null(await ledger.FindAsync(StripeSource.Id, "evt_legacy/1"));
-        Assert.Equal(1, await ledger.MigrateAsync(dryRun: true));
-        Assert.Null(await ledger.FindAsync(StripeSource.Id, "evt_legacy/1"));
+        var maintenance = new EventLedgerMaintenance(_clients, TimeProvider.System);
+        var queries = new EventLedgerQueries(_clients);
+        Assert.Null(await queries.FindAsync(StripeSource.Id, "evt_legacy/1"));
+        Assert.Equal(1, await maintenance.MigrateAsync(dryRun: true));
+        Assert.Null(await queries.FindAsync(StripeSource.Id, "evt_legacy/1"));
 
-        Assert.Equal(1, await ledger.MigrateAsync());
+        Assert.Equal(1, await maintenance.MigrateAsync());
 
-        var entry = await ledger.FindAsync(StripeSource.Id, "evt_legacy/1");
+        var entry = await queries.FindAsync(StripeSource.Id, "evt_legacy/1");
         Assert.NotNull(entry);
         Assert.Equal(("stripe", "invoice.paid", ProcessingStatus.WaitingForOrganization, 3, "cus_legacy", receivedAt), (entry.Source, entry.EventType, entry.Status, entry.Attempts, entry.CustomerId, entry.ReceivedAt));
         Assert.Equal("{\"id\":\"evt_legacy/1\"}", entry.Payload);
         Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("stripe", StorageKeys.Key("evt_legacy/1"))).HasValue);
-        Assert.Equal(1, await ledger.ResolveWaitingAsync(StripeSource.Id, "cus_legacy", ProcessingStatus.NoLinkedOrganization, "window ended"));
-        Assert.Equal(0, await ledger.MigrateAsync());
+        Assert.Equal(1, await new EventLedger(_clients, TimeProvider.System).ResolveWaitingAsync(StripeSource.Id, "cus_legacy", ProcessingOutcome.GaveUpWaiting("window ended")));
+        Assert.Equal(0, await maintenance.MigrateAsync());
     }
 
     [Fact]
@@ -122,8 +124,9 @@ public sealed class EventLedgerTests : IAsyncLifetime
         var ledger = new EventLedger(_clients, TimeProvider.System);
         await ledger.ClaimAsync(Envelope(ScalekitSource.Id, "evt_a/b"), Payload("evt_a/b"));
         Assert.NotNull(await ledger.ClaimAsync(Envelope(ScalekitSource.Id, "evt_a_b"), Payload("evt_a_b")));
-        Assert.Equal("evt_a/b", (await ledger.FindAsync(ScalekitSource.Id, "evt_a/b"))!.EventId);
-        Assert.Equal("evt_a_b", (await ledger.FindAsync(ScalekitSource.Id, "evt_a_b"))!.EventId);
+        var queries = new EventLedgerQueries(_clients);
+        Assert.Equal("evt_a/b", (await queries.FindAsync(ScalekitSource.Id, "evt_a/b"))!.EventId);
+        Assert.Equal("evt_a_b", (await queries.FindAsync(ScalekitSource.Id, "evt_a_b"))!.EventId);
     }
 
     private static EventEnvelope Envelope(WebhookSource source, string eventId) => new()

@@ -49,7 +49,7 @@ public sealed class FirstRecordTests : IAsyncLifetime
 
     private EventConsumer Consumer => _services.GetRequiredService<EventConsumer>();
 
-    private EventLedger Ledger => _services.GetRequiredService<EventLedger>();
+    private EventLedgerQueries Ledger => _services.GetRequiredService<EventLedgerQueries>();
 
     [Fact]
     public async Task SixteenFirstDeliveries_HandledTogether_WriteTheirLedgerRowsInOneTransaction()
@@ -199,9 +199,10 @@ public sealed class FirstRecordTests : IAsyncLifetime
         await Task.WhenAll(Consumer.HandleAsync(UserUpdate("evt_kept_a", "diruser_kept_a", At), dequeueCount: 1), Consumer.HandleAsync(UserUpdate("evt_kept_b", "diruser_kept_b", At), dequeueCount: 1));
         var payloads = _services.GetRequiredService<PayloadStore>();
 
-        await foreach (var entry in Ledger.PayloadEntriesAsync(null))
+        var maintenance = _services.GetRequiredService<EventLedgerMaintenance>();
+        await foreach (var entry in maintenance.PayloadEntriesAsync(null))
         {
-            Assert.True(await Ledger.RemovePayloadAsync(entry, "retention", payloads));
+            Assert.True(await maintenance.RemovePayloadAsync(entry, "retention", payloads));
         }
 
         foreach (var eventId in new[] { "evt_kept_a", "evt_kept_b" })

@@ -45,7 +45,7 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
         var message = await host.Queue(StorageNames.QueueFor(ScalekitSource.Id)).ReceiveMessageAsync();
         await host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Value.Body);
 
-        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(ScalekitSource.Id, eventId);
+        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(ScalekitSource.Id, eventId);
         Assert.Equal(ProcessingStatus.Parked, ledgerRow!.Status);
         var parked = await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(ScalekitSource.Id, eventId);
         Assert.NotNull(parked);
@@ -68,7 +68,7 @@ public class ProcessingOutcomeTests(ProcessingOutcomeTests.BuggyStripeHostFixtur
         var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(message.Value.Body));
 
         Assert.Equal(BuggyProcessor.Message, error.Message);
-        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedger>().FindAsync(StripeSource.Id, eventId);
+        var ledgerRow = await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(StripeSource.Id, eventId);
         Assert.Equal(ProcessingStatus.Failed, ledgerRow!.Status);
         Assert.Null(await host.Host.Services.GetRequiredService<DeadLetterStore>().FindAsync(StripeSource.Id, eventId));
     }

@@ -27,7 +27,7 @@ public class QueueTriggerTests(ConsumingHostFixture host) : IClassFixture<Consum
         using var response = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var row = await Eventually(async () => await ledger.FindAsync(StripeSource.Id, "evt_consumed_1") is { } found && found.Status.IsFinal() ? found : null);
 
         Assert.Equal("invoice.paid", row.EventType);

@@ -78,7 +78,7 @@ public class ReplayerCrashTests
                 TimeSpan.FromSeconds(120));
         }
 
-        var ledger = new EventLedger(clients, TimeProvider.System);
+        var ledger = new EventLedgerQueries(clients);
         var deadLetters = clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
         var lost = new List<string>();
         foreach (var eventId in eventIds)
@@ -114,7 +114,7 @@ public class ReplayerCrashTests
     private static async Task<int> CountFinalAsync(StorageClients clients)
     {
         var count = 0;
-        await foreach (var entry in new EventLedger(clients, TimeProvider.System).ListAsync(new LedgerFilter()))
+        await foreach (var entry in new EventLedgerQueries(clients).ListAsync(new LedgerFilter()))
         {
             if (entry.Status.IsFinal())
             {

@@ -192,7 +192,7 @@ public class ReplayerSlowStoreTests(SlowQueueHostFixture host) : IClassFixture<S
         host.Clients,
         host.Host.Services.GetRequiredService<EventQueueWriter>(),
         host.Host.Services.GetRequiredService<DeadLetterStore>(),
-        host.Host.Services.GetRequiredService<EventLedger>(),
+        host.Host.Services.GetRequiredService<EventLedgerQueries>(),
         Options.Create(options),
         TimeProvider.System,
         host.Host.Services.GetRequiredService<ILogger<DeadLetterReplayer>>());

@@ -36,7 +36,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         using var document = JsonDocument.Parse(body);
         var plan = ScalekitEventMapper.Map(document.RootElement);
         Assert.NotEmpty(plan.Changes);
-        foreach (var change in plan.Changes)
+        foreach (var change in plan.Changes.Select(c => c.ToRow()))
         {
             var state = await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId));
             Assert.Equal(sample["id"]!.GetValue<string>(), state.Value.GetString(StateStore.LastEventId));
@@ -69,7 +69,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         var body = ScalekitSamples.Create("organization.directory.user_updated", new SampleOptions { OccurredAt = Deliveries.Now, EventId = eventId, DirectoryUserId = SampleIds.New("diruser_") }).ToJsonString();
         var first = await PostAndWaitAsync(body);
         using var document = JsonDocument.Parse(body);
-        var change = ScalekitEventMapper.Map(document.RootElement).Changes[0];
+        var change = ScalekitEventMapper.Map(document.RootElement).Changes[0].ToRow();
         var before = (await Table(change.Table).GetEntityAsync<TableEntity>(StorageKeys.Key(change.PartitionId), StorageKeys.Key(change.RowId))).Value.ETag;
 
         for (var i = 0; i < 2; i++)
@@ -97,7 +97,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         await PostAndWaitAsync(t2);
         var stale = await PostAndWaitAsync(t1);
 
-        var state = await host.Host.Services.GetRequiredService<ReadModel>().OrganizationAsync(orgId);
+        var state = await host.Host.Services.GetRequiredService<OrganizationStore>().GetAsync(orgId);
         Assert.Equal("Name at t2", state!.DisplayName);
         Assert.Equal(ProcessingStatus.StaleSkipped, stale.Status);
     }
@@ -147,7 +147,7 @@ public class ScalekitProcessingTests(ConsumingHostFixture host) : IClassFixture<
         Assert.Equal(1, row.Attempts);
     }
 
-    private EventLedger Ledger => host.Host.Services.GetRequiredService<EventLedger>();
+    private EventLedgerQueries Ledger => host.Host.Services.GetRequiredService<EventLedgerQueries>();
 
     private TableClient Table(string name) => host.Clients.Tables.GetTableClient(name);
 

@@ -97,7 +97,7 @@ public class ShardedConsumptionTests(ReshardableHostFixture host) : IClassFixtur
 
     private async Task<int> CountFinalAsync(IEnumerable<string> eventIds)
     {
-        var ledger = host.Host.Services.GetRequiredService<EventLedger>();
+        var ledger = host.Host.Services.GetRequiredService<EventLedgerQueries>();
         var final = 0;
         foreach (var eventId in eventIds)
         {

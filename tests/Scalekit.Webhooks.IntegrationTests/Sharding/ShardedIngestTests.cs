@@ -152,7 +152,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
         // message) never holds a message back.
         var options = new DeadLetterOptions { BaseDelay = TimeSpan.Zero, RunBudget = TimeSpan.FromMinutes(4), Lease = TimeSpan.FromDays(1) };
         var replayer = new DeadLetterReplayer(host.Clients, host.Host.Services.GetRequiredService<EventQueueWriter>(), host.Host.Services.GetRequiredService<DeadLetterStore>(),
-            host.Host.Services.GetRequiredService<EventLedger>(), Options.Create(options), new MinuteClock(), NullLogger<DeadLetterReplayer>.Instance);
+            host.Host.Services.GetRequiredService<EventLedgerQueries>(), Options.Create(options), new MinuteClock(), NullLogger<DeadLetterReplayer>.Instance);
 
         var first = await replayer.RunOnceAsync();
 

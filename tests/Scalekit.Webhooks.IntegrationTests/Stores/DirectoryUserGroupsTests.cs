@@ -141,7 +141,8 @@ public class DirectoryUserGroupsTests(StorageFixture storage) : IClassFixture<St
     private ScalekitStateApplier Applier()
     {
         var clients = _requests.Clients(storage.Storage.ConnectionString);
-        return new ScalekitStateApplier(new StateStore(clients, TimeProvider.System), new ReadModel(clients));
+        var state = new StateStore(clients, TimeProvider.System);
+        return new ScalekitStateApplier(state, new DirectoryUserStore(state, clients));
     }
 
     private async Task<ApplyResult?> ApplyAsync(ScalekitStateApplier applier, params string[] groups)

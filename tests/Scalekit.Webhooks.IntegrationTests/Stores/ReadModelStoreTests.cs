@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Testing;
 
@@ -30,8 +31,8 @@ public class ReadModelStoreTests(StorageFixture storage) : IClassFixture<Storage
 
         foreach (var id in twins)
         {
-            Assert.Equal(id, (await storage.ReadModel.OrganizationAsync(id))?.DisplayName);
-            var user = Assert.Single((await storage.ReadModel.DirectoryUsersAsync(id, 10, null)).Items);
+            Assert.Equal(id, (await storage.Organizations.GetAsync(id))?.DisplayName);
+            var user = Assert.Single((await storage.DirectoryUsers.PageAsync(id, 10, null)).Items);
             Assert.Equal($"diruser{bad}1", user.Id);
         }
     }
@@ -45,9 +46,9 @@ public class ReadModelStoreTests(StorageFixture storage) : IClassFixture<Storage
         await ApplyAsync(Organization(id, "evt_long_1"));
         await ApplyAsync(Organization(twin, "evt_long_2"));
 
-        Assert.Equal(id, (await storage.ReadModel.OrganizationAsync(id))?.DisplayName);
-        Assert.Equal(twin, (await storage.ReadModel.OrganizationAsync(twin))?.DisplayName);
-        Assert.Equal(id, (await storage.ReadModel.OrganizationAsync(id))?.Id);
+        Assert.Equal(id, (await storage.Organizations.GetAsync(id))?.DisplayName);
+        Assert.Equal(twin, (await storage.Organizations.GetAsync(twin))?.DisplayName);
+        Assert.Equal(id, (await storage.Organizations.GetAsync(id))?.Id);
     }
 
     [Fact]
@@ -126,13 +127,13 @@ public class ReadModelStoreTests(StorageFixture storage) : IClassFixture<Storage
         created["data"]!["verification_status"] = "VERIFIED";
         await ApplyAsync(created);
 
-        Assert.Equal([org], await storage.ReadModel.OrganizationsWithVerifiedDomainAsync(domain.ToUpperInvariant()));
+        Assert.Equal([org], await storage.Domains.OrganizationsWithVerifiedDomainAsync(domain.ToUpperInvariant()));
 
         var deleted = ScalekitSamples.Create("organization.domain_deleted", Options(org) with { EventId = SampleIds.New("evt_"), OccurredAt = At.AddMinutes(1) });
         deleted["data"]!["domain"] = domain;
         await ApplyAsync(deleted, At.AddMinutes(1));
 
-        Assert.Empty(await storage.ReadModel.OrganizationsWithVerifiedDomainAsync(domain));
+        Assert.Empty(await storage.Domains.OrganizationsWithVerifiedDomainAsync(domain));
     }
 
     private async Task RecordAsync(string customerId, SyncAttempt attempt)

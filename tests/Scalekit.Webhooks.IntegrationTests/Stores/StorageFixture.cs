@@ -17,9 +17,22 @@ public sealed class StorageFixture : IAsyncLifetime
 
     public StateStore State => new(Clients, TimeProvider.System);
 
-    public ReadModel ReadModel => new(Clients);
+    public OrganizationStore Organizations => new(Clients);
 
-    public ScalekitStateApplier Applier => new(State, ReadModel);
+    public OrganizationDomainStore Domains => new(Clients);
+
+    public DirectoryUserStore DirectoryUsers => new(State, Clients);
+
+    public Webhooks.Stripe.CustomerStore Customers => new(State, Clients);
+
+    public ScalekitStateApplier Applier
+    {
+        get
+        {
+            var state = State;
+            return new(state, new DirectoryUserStore(state, Clients));
+        }
+    }
 
     public CustomerBillingStore Billing => new(Clients);
 

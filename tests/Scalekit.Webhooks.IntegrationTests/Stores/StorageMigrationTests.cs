@@ -33,7 +33,7 @@ public class StorageMigrationTests
     private static async Task MigrateAndCheckAsync(StorageFixture storage)
     {
         await WriteOldRowsAsync(storage.Clients);
-        var migration = new StorageMigration(storage.State, storage.Billing, new EventLedger(storage.Clients, TimeProvider.System));
+        var migration = new StorageMigration(storage.State, storage.Billing, new EventLedgerMaintenance(storage.Clients, TimeProvider.System));
 
         var dryRun = await migration.RunAsync(dryRun: true);
 
@@ -42,20 +42,20 @@ public class StorageMigrationTests
         Assert.Equal(1, dryRun.Rows[StateTables.OrganizationLinks]);
         Assert.Equal(2, dryRun.Rows[StateTables.CustomerBilling]);
         Assert.Equal(1, dryRun.Rows[StateTables.DomainOrganizations]);
-        Assert.Null(await storage.ReadModel.OrganizationAsync("org_old/1"));
+        Assert.Null(await storage.Organizations.GetAsync("org_old/1"));
 
         var real = await migration.RunAsync(dryRun: false);
 
         Assert.Equal(dryRun.Rows, real.Rows);
-        Assert.Equal("Old name", (await storage.ReadModel.OrganizationAsync("org_old/1"))?.DisplayName);
-        Assert.Equal("Newer than the copy", (await storage.ReadModel.OrganizationAsync("org_moved_meanwhile"))?.DisplayName);
-        Assert.Equal("Copy is newer", (await storage.ReadModel.OrganizationAsync("org_stale_new_row"))?.DisplayName);
-        Assert.Equal("deleted", (await storage.ReadModel.CustomerAsync("cus_old#1"))?.BillingStatus);
+        Assert.Equal("Old name", (await storage.Organizations.GetAsync("org_old/1"))?.DisplayName);
+        Assert.Equal("Newer than the copy", (await storage.Organizations.GetAsync("org_moved_meanwhile"))?.DisplayName);
+        Assert.Equal("Copy is newer", (await storage.Organizations.GetAsync("org_stale_new_row"))?.DisplayName);
+        Assert.Equal("deleted", (await storage.Customers.GetAsync("cus_old#1"))?.BillingStatus);
         Assert.Equal("org_old/1", await new OrganizationLinks(storage.Clients).FindAsync("cus_old#1"));
         Assert.Equal(3, (await storage.Billing.GetAsync("cus_over?1"))?.DesiredVersion);
         Assert.Equal(["cus_over?1"], await CustomersAsync(storage.Billing.OverBudgetAsync()));
         Assert.Equal(["cus_wait\\1"], await CustomersAsync(storage.Billing.WaitingAsync()));
-        Assert.Equal(["org_old/1"], await storage.ReadModel.OrganizationsWithVerifiedDomainAsync("old.example"));
+        Assert.Equal(["org_old/1"], await storage.Domains.OrganizationsWithVerifiedDomainAsync("old.example"));
         Assert.Empty(await RowsInAsync(storage.Clients, StateTables.Organizations, StateTables.LegacyPartition));
 
         var again = await migration.RunAsync(dryRun: false);
@@ -85,12 +85,12 @@ public class StorageMigrationTests
         Assert.Equal(CliApp.Success, exit);
         Assert.Matches(@"Organizations\s+3", output);
         Assert.Contains("Dry run: 8 rows would be moved", output, StringComparison.Ordinal);
-        Assert.Null(await storage.ReadModel.OrganizationAsync("org_old/1"));
+        Assert.Null(await storage.Organizations.GetAsync("org_old/1"));
 
         (exit, output) = await RunCliAsync("migrate", "--yes", "--connection", storage.Storage.ConnectionString);
         Assert.Equal(CliApp.Success, exit);
         Assert.Contains("8 rows moved", output, StringComparison.Ordinal);
-        Assert.NotNull(await storage.ReadModel.OrganizationAsync("org_old/1"));
+        Assert.NotNull(await storage.Organizations.GetAsync("org_old/1"));
 
         (exit, output) = await RunCliAsync("migrate", "--connection", storage.Storage.ConnectionString);
         Assert.Contains("Dry run: 0 rows would be moved", output, StringComparison.Ordinal);

@@ -283,7 +283,7 @@ public sealed class SoakRun(SoakOptions options)
     {
         var statuses = new Dictionary<string, ProcessingStatus>(StringComparer.Ordinal);
         var retried = 0;
-        await foreach (var entry in new EventLedger(clients, TimeProvider.System).ListAsync(new LedgerFilter(), cancellationToken))
+        await foreach (var entry in new EventLedgerQueries(clients).ListAsync(new LedgerFilter(), cancellationToken))
         {
             retried += entry.Attempts > 1 ? 1 : 0;
             if (entry.Status is { } status && status.IsFinal())

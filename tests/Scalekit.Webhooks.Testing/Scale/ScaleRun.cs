@@ -155,7 +155,7 @@ public static class ScaleRun
         await services.GetRequiredService<StorageProvisioner>().EnsureCreatedAsync(cancellationToken);
         var writer = services.GetRequiredService<EventQueueWriter>();
         var consumer = services.GetRequiredService<EventConsumer>();
-        var ledger = services.GetRequiredService<EventLedger>();
+        var ledger = services.GetRequiredService<EventLedgerQueries>();
 
         var perShard = new int[shards];
         var written = 0;

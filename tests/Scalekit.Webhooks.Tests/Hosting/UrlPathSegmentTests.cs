@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Tests.Hosting;
 

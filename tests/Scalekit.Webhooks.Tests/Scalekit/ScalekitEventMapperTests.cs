@@ -3,6 +3,7 @@ using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Scalekit;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Tests.Scalekit;
 
@@ -57,7 +58,7 @@ public class ScalekitEventMapperTests
     {
         var plan = Map(ScalekitSamples.Create(type, Options).ToJsonString());
 
-        var change = Assert.Single(plan.Changes, c => c.Table == table);
+        var change = Assert.Single(Rows(plan), c => c.Table == table);
         Assert.Equal(partition, change.PartitionId);
         Assert.Equal(row, change.RowId);
         Assert.Equal(softDelete, change.SoftDelete);
@@ -70,7 +71,7 @@ public class ScalekitEventMapperTests
     {
         var json = ScalekitSamples.Create(type, Options);
         json["data"]!["domain"] = "Acme.Example";
-        var index = Assert.Single(Map(json.ToJsonString()).Changes, c => c.Table == StateTables.DomainOrganizations);
+        var index = Assert.Single(Rows(Map(json.ToJsonString())), c => c.Table == StateTables.DomainOrganizations);
         Assert.Equal("acme.example", index.PartitionId);
         Assert.Equal("dom_62711291839528968", index.RowId);
         Assert.Equal(Org, index.Properties["OrganizationId"]);
@@ -93,7 +94,7 @@ public class ScalekitEventMapperTests
     public void Map_DirectoryUser_KeepsProfileHrFieldsAndGroups()
     {
         var plan = Map(ScalekitSamples.Create("organization.directory.user_updated", Options).ToJsonString());
-        var user = Assert.Single(plan.Changes).Properties;
+        var user = Assert.Single(Rows(plan)).Properties;
         Assert.Equal("ada@acme.example", user["Email"]);
         Assert.Equal(true, user["Active"]);
         Assert.Equal("Lovelace", user["FamilyName"]);
@@ -107,7 +108,7 @@ public class ScalekitEventMapperTests
     public void Map_Organization_SeedsTheCustomerLinkFromItsExternalId()
     {
         var plan = Map(ScalekitSamples.Create("organization.updated", Options with { ExternalId = "cus_linked" }).ToJsonString());
-        var link = Assert.Single(plan.Changes, c => c.Table == StateTables.OrganizationLinks);
+        var link = Assert.Single(Rows(plan), c => c.Table == StateTables.OrganizationLinks);
         Assert.Equal("cus_linked", link.RowId);
         Assert.Equal(Org, link.Properties["OrganizationId"]);
     }
@@ -119,7 +120,7 @@ public class ScalekitEventMapperTests
         json["data"]!["access_token"] = "secret-access-token";
         json["data"]!["refresh_token"] = "secret-refresh-token";
         json["data"]!["magic_link"] = "https://link.example/secret";
-        var change = Assert.Single(Map(json.ToJsonString()).Changes);
+        var change = Assert.Single(Rows(Map(json.ToJsonString())));
         Assert.DoesNotContain(change.Properties.Values.OfType<string>(), v => v.Contains("secret", StringComparison.Ordinal));
         Assert.Equal("ACTIVE", change.Properties["Status"]);
     }
@@ -153,8 +154,11 @@ public class ScalekitEventMapperTests
 
         Assert.True(ScalekitEventMapper.TryMap(document.RootElement, out var plan, out var problem));
         Assert.Equal(string.Empty, problem);
-        Assert.Contains(plan.Changes, change => change.Table == StateTables.Memberships);
+        Assert.Contains(plan.Changes, change => change is MembershipChange);
     }
+
+    /// <summary>The rows the plan's changes become (each store's mapping).</summary>
+    private static StateChange[] Rows(ScalekitEventPlan plan) => [.. plan.Changes.Select(change => change.ToRow())];
 
     private static ScalekitEventPlan Map(string json)
     {

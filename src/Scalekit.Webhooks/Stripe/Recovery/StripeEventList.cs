@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Onboarding;
 using Stripe;
 
 namespace Scalekit.Webhooks.Stripe.Recovery;

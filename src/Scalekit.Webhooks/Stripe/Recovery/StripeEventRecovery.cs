@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Telemetry;
@@ -20,7 +19,7 @@ namespace Scalekit.Webhooks.Stripe.Recovery;
 public sealed partial class StripeEventRecovery(
     RecoveryRunStore runs,
     StripeEventList events,
-    EventLedger ledger,
+    EventLedgerQueries ledger,
     WebhookIngestor ingestor,
     StorageClients clients,
     IOptions<StripeApiOptions> stripeApi,
@@ -83,7 +82,9 @@ public sealed partial class StripeEventRecovery(
             return;
         }
 
-        var start = await StartAsync(time.GetUtcNow() - StripeRecoveryOptions.ScheduledWindow, "schedule", cancellationToken).ConfigureAwait(false);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(StripeRecoveryOptions.StartBudget);
+        var start = await StartAsync(time.GetUtcNow() - StripeRecoveryOptions.ScheduledWindow, "schedule", budget.Token).ConfigureAwait(false);
         if (start.Run is null)
         {
             Log.ScheduledNotStarted(logger, start.Problem!);
@@ -244,28 +245,28 @@ public sealed partial class StripeEventRecovery(
 
     private static partial class Log
     {
-        [LoggerMessage(9601, LogLevel.Information, "Stripe event recovery {RunId} started over events since {Since} ({Trigger})")]
+        [LoggerMessage(5161, LogLevel.Information, "Stripe event recovery {RunId} started over events since {Since} ({Trigger})")]
         public static partial void Started(ILogger logger, string runId, DateTimeOffset since, string trigger);
 
-        [LoggerMessage(9602, LogLevel.Information, "Stripe event recovery {RunId}: a page of {Listed} events, {Known} already known, {Queued} queued, {Failed} refused")]
+        [LoggerMessage(5162, LogLevel.Information, "Stripe event recovery {RunId}: a page of {Listed} events, {Known} already known, {Queued} queued, {Failed} refused")]
         public static partial void PageWorked(ILogger logger, string runId, int listed, int known, int queued, int failed);
 
-        [LoggerMessage(9603, LogLevel.Warning, "Stripe event recovery {RunId}: listing failed (attempt {Attempt}); the queue retries it: {Reason}")]
+        [LoggerMessage(5163, LogLevel.Warning, "Stripe event recovery {RunId}: listing failed (attempt {Attempt}); the queue retries it: {Reason}")]
         public static partial void PageRetry(ILogger logger, string runId, int attempt, string reason);
 
-        [LoggerMessage(9604, LogLevel.Error, "Stripe event recovery {RunId} failed: {Reason}")]
+        [LoggerMessage(5164, LogLevel.Error, "Stripe event recovery {RunId} failed: {Reason}")]
         public static partial void Failed(ILogger logger, string runId, string reason);
 
-        [LoggerMessage(9605, LogLevel.Information, "Stripe event recovery {RunId} completed: {Listed} listed, {Known} already known, {Queued} queued, {Failed} refused")]
+        [LoggerMessage(5165, LogLevel.Information, "Stripe event recovery {RunId} completed: {Listed} listed, {Known} already known, {Queued} queued, {Failed} refused")]
         public static partial void Completed(ILogger logger, string runId, int listed, int known, int queued, int failed);
 
-        [LoggerMessage(9606, LogLevel.Warning, "Stripe event recovery {RunId}: event {EventId} was refused: {Reason}")]
+        [LoggerMessage(5166, LogLevel.Warning, "Stripe event recovery {RunId}: event {EventId} was refused: {Reason}")]
         public static partial void EventRefused(ILogger logger, string runId, string eventId, string reason);
 
-        [LoggerMessage(9607, LogLevel.Warning, "A stripe-reconcile message names no reconcile_id; dropped")]
+        [LoggerMessage(5167, LogLevel.Warning, "A stripe-reconcile message names no reconcile_id; dropped")]
         public static partial void Unreadable(ILogger logger);
 
-        [LoggerMessage(9608, LogLevel.Warning, "The scheduled Stripe event recovery did not start: {Reason}")]
+        [LoggerMessage(5168, LogLevel.Warning, "The scheduled Stripe event recovery did not start: {Reason}")]
         public static partial void ScheduledNotStarted(ILogger logger, string reason);
     }
 }

@@ -7,6 +7,15 @@ public sealed class StripeRecoveryOptions
 {
     public const string ScheduleSetting = "STRIPE_RECONCILE_SCHEDULE";
 
+    /// <summary>
+    /// The Functions host's switch for the scheduled run's function. Azure needs a valid cron in
+    /// <see cref="ScheduleSetting"/> even when the run is off, so the deployment turns it off here and the worker agrees.
+    /// </summary>
+    public const string FunctionDisabledSetting = "AzureWebJobs.StripeReconcileSchedule.Disabled";
+
+    /// <summary>How long the scheduled run may take to record and queue its run; the queue works the pages.</summary>
+    public static readonly TimeSpan StartBudget = TimeSpan.FromMinutes(1);
+
     /// <summary>How far back a scheduled run lists events.</summary>
     public static readonly TimeSpan ScheduledWindow = TimeSpan.FromDays(3);
 
@@ -31,7 +40,8 @@ public sealed class StripeRecoveryOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var value = configuration[ScheduleSetting]?.Trim();
-        if (string.IsNullOrEmpty(value) || string.Equals(value, "off", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrEmpty(value) || string.Equals(value, "off", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(configuration[FunctionDisabledSetting]?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
         {
             return (null, null);
         }

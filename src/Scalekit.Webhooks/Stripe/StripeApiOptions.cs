@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 
-namespace Scalekit.Webhooks.Onboarding;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Access to Stripe's API, used to write the Scalekit ids onto a Stripe customer. Without a key that step is skipped.</summary>
 public sealed class StripeApiOptions

@@ -3,9 +3,9 @@ using System.Collections.ObjectModel;
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Privacy;
-using Scalekit.Webhooks.Storage;
+using Scalekit.Webhooks.State;
 
-namespace Scalekit.Webhooks.State;
+namespace Scalekit.Webhooks.Storage;
 
 /// <summary>
 /// Writes read-model rows in event order with optimistic concurrency: each row remembers the stamp of the last event

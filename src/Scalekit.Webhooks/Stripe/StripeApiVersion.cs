@@ -1,4 +1,4 @@
-namespace Scalekit.Webhooks.Ingest;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>The Stripe API version this receiver's Stripe.net expects, compared the way Stripe.net compares it.</summary>
 public static class StripeApiVersion

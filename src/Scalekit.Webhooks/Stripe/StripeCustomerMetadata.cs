@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Stripe;
 
-namespace Scalekit.Webhooks.Onboarding;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Writes keys into a Stripe customer's metadata through Stripe.net. Keys not sent are kept by Stripe; the map is

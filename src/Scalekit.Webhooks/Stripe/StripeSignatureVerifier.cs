@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using Scalekit.Webhooks.Verification;
 
-namespace Scalekit.Webhooks.Verification;
+namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Verifies Stripe deliveries: <c>Stripe-Signature: t=…,v1=…</c>, HMAC-SHA256 over <c>{t}.{raw body}</c> keyed with

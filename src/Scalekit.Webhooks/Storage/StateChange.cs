@@ -1,4 +1,6 @@
-namespace Scalekit.Webhooks.State;
+using Scalekit.Webhooks.State;
+
+namespace Scalekit.Webhooks.Storage;
 
 /// <summary>
 /// One row an event wants to write: the properties to set (null removes one) and whether the row is soft-deleted.

@@ -1,9 +1,10 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Samples;
+using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Verification;
 
-namespace Scalekit.Webhooks.Tests.Verification;
+namespace Scalekit.Webhooks.Tests.Stripe;
 
 public class StripeSignatureVerifierTests
 {
