@@ -262,7 +262,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
             .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(User("usr_globex_1001", ExternalId(employee, LocalHostFixture.OtherHrConnection), "ada@globex.example", null, (globex, ["member"]))));
         Api.Given(Request.Create().WithPath($"/api/v1/memberships/organizations/{globex}/users/usr_globex_1001").UsingDelete()).AtPriority(1).RespondWith(Response.Create().WithStatusCode(200).WithBody("{}"));
         var lookupsOfA = Requests("GET", LookupPath(employee)).Count;
-        var termination = await DeliverAsync("employee.terminated", Options(employee, globex), LocalHostFixture.OtherHrConnection);
+        var termination = await DeliverAsync("employee.terminated", Options(employee, globex, Deliveries.Now.AddSeconds(1)), LocalHostFixture.OtherHrConnection);
         await Consumer.HandleAsync(termination);
 
         Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(termination)).Status);
