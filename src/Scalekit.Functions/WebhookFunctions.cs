@@ -16,4 +16,13 @@ public sealed class WebhookFunctions(WebhookRequestHandler webhooks)
         await webhooks.HandleAsync(request.HttpContext, source);
         return new EmptyResult();
     }
+
+    /// <summary>One customer's connection to a source (<c>webhooks/hr/{connection}</c>): verified with that connection's secret.</summary>
+    [Function(nameof(WebhookConnection))]
+    public async Task<IActionResult> WebhookConnection(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = WebhookRequestHandler.ConnectionFunctionRoute)] HttpRequest request, string source, string connection)
+    {
+        await webhooks.HandleAsync(request.HttpContext, source, connection);
+        return new EmptyResult();
+    }
 }

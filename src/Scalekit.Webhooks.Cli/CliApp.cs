@@ -48,17 +48,17 @@ public static class CliApp
         var source = new Argument<string>("source") { Description = EventSources.Names };
         var type = new Argument<string>("type") { Description = "Event type, e.g. organization.created, customer.subscription.updated or employee.hired (see 'types')" };
         var url = new Option<string>("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
-        var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET / HR_WEBHOOK_SECRET from the environment or local.settings.json)" };
+        var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET / HR_CONNECTIONS__<connection>__SIGNING_SECRET from the environment or local.settings.json)" };
+        var connection = new Option<string?>("--connection") { Description = "HR: the customer's connection id; the event is posted to /api/webhooks/hr/<connection> and signed with its secret" };
         var customer = new Option<string?>("--customer") { Description = "Stripe customer id (also used as the organization's external_id)" };
-        var organization = new Option<string?>("--org") { Description = "Scalekit organization id" };
+        var organization = new Option<string?>("--org") { Description = "Scalekit organization id (HR: named in data.organization_id, which must be the connection's)" };
         var employee = new Option<string?>("--employee") { Description = "HR: employee id (default E-1042)" };
         var email = new Option<string?>("--email") { Description = "HR: employee email (default ada@acme.example)" };
         var department = new Option<string?>("--department") { Description = "HR: department (default Engineering)" };
-        var organizationExternalId = new Option<string?>("--org-external-id") { Description = "HR: name the organization by its external id instead of --org" };
-        var byDomain = new Option<bool>("--by-domain") { Description = "HR: name no organization, so it is found by the email's domain" };
+        var organizationExternalId = new Option<string?>("--org-external-id") { Description = "HR: name the organization by its external id (refused on a connection: shows the 400)" };
         var eventId = new Option<string?>("--event-id") { Description = "Event id (default: a new evt_… id)" };
         var price = new Option<string?>("--price-lookup-key") { Description = "Stripe price lookup key (default pro_monthly)" };
-        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, byDomain };
+        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, connection };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!EventSources.TryParse(result.GetValue(source), out var parsedSource))
@@ -67,9 +67,17 @@ public static class CliApp
                 return UsageError;
             }
 
+            var profile = EventSources.Of(parsedSource);
+            var connectionId = result.GetValue(connection);
+            if (profile.ConnectionsOnly && connectionId is null)
+            {
+                await error.WriteLineAsync($"{parsedSource} events are sent on a customer's connection: pass --connection <id> (see docs/hr.md).");
+                return UsageError;
+            }
+
             var configuration = LoadSettings();
-            var setting = EventSources.Of(parsedSource).SecretSetting;
-            var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting]) is [var current, ..] ? current : null);
+            var setting = profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__SIGNING_SECRET" : profile.SecretSetting;
+            var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting.Replace("__", ":", StringComparison.Ordinal)]) is [var current, ..] ? current : null);
             if (signingSecret is null)
             {
                 await error.WriteLineAsync($"No signing secret: pass --secret, or set {setting} (environment or local.settings.json; './run.sh' creates one).");
@@ -90,15 +98,15 @@ public static class CliApp
                 EmployeeId = result.GetValue(employee) ?? defaults.EmployeeId,
                 Email = result.GetValue(email) ?? defaults.Email,
                 Department = result.GetValue(department) ?? defaults.Department,
+                EmployeeOrganizationId = profile.ConnectionsOnly ? result.GetValue(organization) : null,
                 EmployeeOrganizationExternalId = result.GetValue(organizationExternalId),
-                EmployeeOrganizationByDomain = result.GetValue(byDomain),
             };
             using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
             var sender = new SampleSender(client, TimeProvider.System);
             SendResult response;
             try
             {
-                response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken);
+                response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), connectionId, cancellationToken);
             }
             catch (HttpRequestException ex)
             {

@@ -75,6 +75,5 @@ public static class DevelopmentSettings
     [
         (IngestOptions.ScalekitSecretSetting, WebhookSigner.NewScalekitSecret),
         (IngestOptions.StripeSecretSetting, WebhookSigner.NewStripeSecret),
-        (IngestOptions.HrSecretSetting, WebhookSigner.NewScalekitSecret),
     ];
 }

@@ -11,7 +11,14 @@ namespace Scalekit.Webhooks.Cli;
 /// <summary>Builds a sample event, signs it as its sender would and posts it to the matching webhook route.</summary>
 public sealed class SampleSender(HttpClient client, TimeProvider time)
 {
-    public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
+    /// <param name="source">The sender.</param>
+    /// <param name="type">The event type.</param>
+    /// <param name="options">The sample's values.</param>
+    /// <param name="secret">The signing secret.</param>
+    /// <param name="baseUrl">The receiver.</param>
+    /// <param name="connection">The customer connection to post to (<c>/api/webhooks/hr/{connection}</c>), or null for the source's shared route.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, string? connection = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         var body = JsonSerializer.SerializeToUtf8Bytes(source.Name switch
@@ -21,7 +28,7 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
             _ => ScalekitSamples.Create(type, options),
         });
         var now = time.GetUtcNow();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{source.Name}"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, connection is null ? $"/api/webhooks/{source.Name}" : $"/api/webhooks/{source.Name}/{Uri.EscapeDataString(connection)}"))
         {
             Content = new ByteArrayContent(body),
         };

@@ -14,11 +14,20 @@ public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrot
     /// <summary>The route as the local host maps it.</summary>
     public const string Route = "/api/" + FunctionRoute;
 
+    /// <summary>The route of one customer's connection to a source (<c>webhooks/hr/{connection}</c>), below <c>/api/</c>.</summary>
+    public const string ConnectionFunctionRoute = "webhooks/{source}/{connection}";
+
+    /// <summary>The connection route as the local host maps it.</summary>
+    public const string ConnectionRoute = "/api/" + ConnectionFunctionRoute;
+
     /// <summary>The path a source's sender posts to (<c>/api/webhooks/scalekit</c>).</summary>
     public static string PathOf(WebhookSource source) => "/api/webhooks/" + source.Name;
 
     /// <summary>Ingests one delivery for the source named <paramref name="sourceName"/>; a name no source has is answered 404.</summary>
-    public async Task HandleAsync(HttpContext context, string? sourceName)
+    /// <param name="context">The request.</param>
+    /// <param name="sourceName">The source in the route.</param>
+    /// <param name="connection">The customer connection in the route, or null on the source's shared route.</param>
+    public async Task HandleAsync(HttpContext context, string? sourceName, string? connection = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!EventSources.TryParse(sourceName, out var source))
@@ -37,9 +46,9 @@ public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrot
 
         var request = context.Request;
         var headers = new WebhookHeaders(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
-        var result = await ingestor.IngestAsync(source, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
+        var result = await ingestor.IngestAsync(source, connection, request.Body, request.ContentLength, headers, context.RequestAborted).ConfigureAwait(false);
         var answer = WebhookResponse.From(result);
-        if (result.Outcome == IngestOutcome.Rejected)
+        if (result.Outcome is IngestOutcome.Rejected or IngestOutcome.UnknownConnection)
         {
             // Only refusals count against the sender's address; once its budget is spent they become 429s.
             if (!throttle.TryCountRefusal(client, out var retryAfter))

@@ -44,6 +44,7 @@ public static class LocalHostApp
 
         var app = builder.Build();
         app.MapPost(WebhookRequestHandler.Route, (HttpContext context, string source, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, source));
+        app.MapPost(WebhookRequestHandler.ConnectionRoute, (HttpContext context, string source, string connection, WebhookRequestHandler webhooks) => webhooks.HandleAsync(context, source, connection));
         app.MapOpsApi(app.Configuration[OpsKey.Setting]);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;

@@ -32,9 +32,11 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
     {
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? LocalHostApp.DefaultUrl;
         var ingest = options.Value;
-        var senders = string.Join(Environment.NewLine, EventSources.All.Select(profile =>
-            $"  {profile.Source.Name} webhook URL : {address}{WebhookRequestHandler.PathOf(profile.Source)}{Environment.NewLine}" +
-            $"  {profile.SecretSetting} : {Describe(ingest.Sender(profile.Source))}"));
+        var senders = string.Join(Environment.NewLine, EventSources.All.Select(profile => profile.ConnectionsOnly
+            ? $"  {profile.Source.Name} webhook URLs: {address}{WebhookRequestHandler.PathOf(profile.Source)}/{{connection}}, one per customer{Environment.NewLine}" +
+              $"    first connection: set {profile.SecretSetting}__<id>__ORGANIZATION_ID=org_… and {profile.SecretSetting}__<id>__SIGNING_SECRET=whsec_… (docs/hr.md), restart"
+            : $"  {profile.Source.Name} webhook URL : {address}{WebhookRequestHandler.PathOf(profile.Source)}{Environment.NewLine}" +
+              $"  {profile.SecretSetting} : {Describe(ingest.Sender(profile.Source))}"));
         Console.WriteLine($"""
 
             Scalekit.Functions local host is ready.

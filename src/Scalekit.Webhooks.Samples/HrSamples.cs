@@ -42,13 +42,14 @@ public static class HrSamples
             data["termination_date"] = day;
         }
 
+        if (options.EmployeeOrganizationId is { } organizationId)
+        {
+            data["organization_id"] = organizationId;
+        }
+
         if (options.EmployeeOrganizationExternalId is { } externalId)
         {
             data["organization_external_id"] = externalId;
-        }
-        else if (!options.EmployeeOrganizationByDomain)
-        {
-            data["organization_id"] = options.OrganizationId;
         }
 
         return new JsonObject

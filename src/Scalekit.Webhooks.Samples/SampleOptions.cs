@@ -60,11 +60,14 @@ public sealed record SampleOptions
     /// <summary>Department for HR samples (<c>HR_DEPARTMENT_ROLES</c> keys on it).</summary>
     public string Department { get; init; } = "Engineering";
 
-    /// <summary>When set, HR samples name their organization by this external id instead of <see cref="OrganizationId"/>.</summary>
-    public string? EmployeeOrganizationExternalId { get; init; }
+    /// <summary>
+    /// When set, HR samples name this organization in <c>data.organization_id</c>. A connection's events act on its own
+    /// organization, so samples name none by default; naming another is refused.
+    /// </summary>
+    public string? EmployeeOrganizationId { get; init; }
 
-    /// <summary>When true, HR samples name no organization, so it is found by the email's domain.</summary>
-    public bool EmployeeOrganizationByDomain { get; init; }
+    /// <summary>When set, HR samples name their organization by this external id (refused on a connection).</summary>
+    public string? EmployeeOrganizationExternalId { get; init; }
 }
 
 /// <summary>Random ids in the senders' formats.</summary>

@@ -7,6 +7,7 @@ using Polly;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Onboarding.Checkout;
@@ -75,7 +76,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<LateLinkSync>();
         services.AddIntegrationSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
-        services.TryAddSingleton<HrOrganizationResolver>();
+        services.Configure<HrConnectionOptions>(options => options.Connections = HrConnection.ReadAll(configuration));
+        services.TryAddSingleton<HrConnections>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceConnections, HrConnections>(provider => provider.GetRequiredService<HrConnections>()));
         services.TryAddSingleton<HrUserSync>();
         services.AddSettings<DeadLetterOptions, DeadLetterOptionsValidator>(options => DeadLetterOptions.Bind(options, configuration));
         services.TryAddSingleton<DeadLetterStore>();

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.ScalekitApi;
 using Scalekit.Webhooks.State;
@@ -7,11 +9,12 @@ using Scalekit.Webhooks.State;
 namespace Scalekit.Webhooks.Hr;
 
 /// <summary>
-/// Applies one HR event: finds the organization, takes the employee's sync lease (one event per employee at a time),
+/// Applies one HR event: its organization is the one of the connection it arrived on (the connection's id leads the
+/// event id, see <see cref="ConnectionEventId"/>), and nothing in the event can name another; then it takes the employee's sync lease (one event per employee at a time),
 /// skips an event older than the last one applied to the employee, syncs the Scalekit user and records the employee. Errors Scalekit will repeat (400/403/404, limits, no
 /// organization) are parked with the reason; transient ones throw so the queue retries.
 /// </summary>
-public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> hr) : IEventProcessor
+public sealed class HrEmployeeProcessor(HrConnections connections, EmployeeStore employees, HrUserSync sync, IOptions<ScalekitOptions> scalekit, IOptions<HrOptions> hr) : IEventProcessor
 {
     public async Task<ProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> payload, JsonElement root, EventStamp stamp, CancellationToken cancellationToken)
     {
@@ -33,16 +36,25 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         }
 
         var employee = hrEvent!.Employee;
-        var match = await organizations.ResolveAsync(employee, cancellationToken).ConfigureAwait(false);
-        if (match.OrganizationId is not { } organizationId)
+        if (ConnectionEventId.ConnectionOf(stamp.EventId) is not { } connectionId)
         {
-            return ProcessingOutcome.Parked($"No organization for employee {employee.EmployeeId}: {match.Detail}.");
+            return ProcessingOutcome.Parked($"Employee {employee.EmployeeId}'s event arrived on the removed shared HR route, which names no connection; send it again on the customer's connection (docs/hr.md).");
+        }
+
+        if (connections.Connection(connectionId) is not { OrganizationId: { } organizationId } connection)
+        {
+            return ProcessingOutcome.Parked($"HR connection {connectionId} is no longer configured; employee {employee.EmployeeId}'s event acts on nothing.");
+        }
+
+        if (HrConnections.ContentProblem(connection, payload) is { } refused)
+        {
+            return ProcessingOutcome.Parked(refused) with { OrganizationId = organizationId };
         }
 
         var lease = await employees.AcquireAsync(organizationId, employee.EmployeeId, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await SyncAsync(hrEvent, organizationId, match, lease, stamp, cancellationToken).ConfigureAwait(false);
+            return await SyncAsync(hrEvent, connection, organizationId, lease, stamp, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -50,7 +62,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         }
     }
 
-    private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, string organizationId, OrganizationMatch match, EmployeeLease lease, EventStamp stamp, CancellationToken cancellationToken)
+    private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, HrConnection connection, string organizationId, EmployeeLease lease, EventStamp stamp, CancellationToken cancellationToken)
     {
         var known = lease.Known;
         var employee = hrEvent.Employee;
@@ -62,7 +74,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
         HrSyncResult result;
         try
         {
-            result = await sync.SyncAsync(hrEvent, organizationId, known, cancellationToken).ConfigureAwait(false);
+            result = await sync.SyncAsync(hrEvent, organizationId, HrExternalId.For(connection.Id, employee.EmployeeId), known, cancellationToken).ConfigureAwait(false);
         }
         catch (ScalekitApiException ex) when (!ex.IsTransient)
         {
@@ -93,7 +105,7 @@ public sealed class HrEmployeeProcessor(HrOrganizationResolver organizations, Em
             LastSyncDetail = result.Detail,
         };
         await employees.SaveAsync(lease, record, stamp, cancellationToken).ConfigureAwait(false);
-        return ProcessingOutcome.Applied($"{result.Result} ({match.Detail}): {result.Detail}") with { OrganizationId = organizationId };
+        return ProcessingOutcome.Applied($"{result.Result} (connection {connection.Id}): {result.Detail}") with { OrganizationId = organizationId };
     }
 
     private static string? StatusAfter(HrEvent hrEvent, EmployeeRecord? known) => hrEvent.Type switch

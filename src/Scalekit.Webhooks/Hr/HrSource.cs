@@ -3,7 +3,10 @@ using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Hr;
 
-/// <summary>HR systems' employee events: Standard Webhooks signatures, the product's own schema, synced to Scalekit users.</summary>
+/// <summary>
+/// HR systems' employee events, synced to Scalekit users. Each customer's HR system posts to its own connection
+/// (<c>/api/webhooks/hr/{connection}</c>, see <see cref="Connections.HrConnections"/>), signed with that connection's secret.
+/// </summary>
 public static class HrSource
 {
     public const string Name = "hr";
@@ -13,7 +16,9 @@ public static class HrSource
     public static EventSource Profile { get; } = new()
     {
         Source = Id,
-        SecretSetting = IngestOptions.HrSecretSetting,
+        SecretSetting = Connections.HrConnection.Section,
+        ConnectionsOnly = true,
+        SharedRouteGone = "The shared HR route and HR_WEBHOOK_SECRET are removed: each customer's HR system posts to its own connection, /api/webhooks/hr/{connection} (see docs/hr.md, 'Connections').",
         SecretProblem = EventSource.StandardWebhookSecretProblem,
         CreateVerifier = EventSource.StandardWebhooks,
         DeliveryIdHeader = StandardWebhooksVerifier.IdHeader,

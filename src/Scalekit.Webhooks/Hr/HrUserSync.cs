@@ -40,25 +40,30 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         public const string TerminationDate = "termination_date";
     }
 
-    public async Task<HrSyncResult> SyncAsync(HrEvent hrEvent, string organizationId, EmployeeRecord? known, CancellationToken cancellationToken = default)
+    /// <param name="hrEvent">The event.</param>
+    /// <param name="organizationId">The connection's organization, the only one the event acts on.</param>
+    /// <param name="externalId">The user's external id, namespaced by connection (<see cref="HrExternalId"/>).</param>
+    /// <param name="known">What was last recorded about the employee.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    public async Task<HrSyncResult> SyncAsync(HrEvent hrEvent, string organizationId, string externalId, EmployeeRecord? known, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hrEvent);
         if (!scalekit.Value.IsConfigured)
         {
-            return DryRun(hrEvent, organizationId, known);
+            return DryRun(hrEvent, organizationId, externalId, known);
         }
 
         var calls = new List<string>();
         var employee = hrEvent.Employee;
-        var user = await client.FindUserByExternalIdAsync(employee.EmployeeId, cancellationToken).ConfigureAwait(false);
+        var user = await client.FindUserByExternalIdAsync(externalId, cancellationToken).ConfigureAwait(false);
         if (hrEvent.Type == HrEventType.Terminated)
         {
-            return await TerminateAsync(hrEvent, organizationId, user, calls, cancellationToken).ConfigureAwait(false);
+            return await TerminateAsync(hrEvent, organizationId, externalId, user, calls, cancellationToken).ConfigureAwait(false);
         }
 
         if (user is null)
         {
-            var newUser = NewUser(hrEvent);
+            var newUser = NewUser(hrEvent, externalId);
             if (ScalekitUser.ValidateMetadata(newUser.Metadata) is { } problem)
             {
                 return MetadataRefused(problem);
@@ -68,7 +73,9 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             {
                 user = await client.CreateUserAsync(organizationId, newUser, options.Value.SendInvitations, cancellationToken).ConfigureAwait(false);
                 Log.Created(logger, employee.EmployeeId, user.Id, organizationId);
-                return new HrSyncResult("created", user.Id, false, $"POST organizations/{organizationId}/users: created {user.Id}");
+                calls.Add($"POST organizations/{organizationId}/users: created {user.Id}");
+                await RevokeOnLeaveAsync(hrEvent, user, calls, cancellationToken).ConfigureAwait(false);
+                return new HrSyncResult("created", user.Id, false, string.Join("; ", calls));
             }
             catch (ScalekitApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.BadRequest)
             {
@@ -77,7 +84,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
                     .FirstOrDefault(u => string.Equals(u.Email, employee.Email, StringComparison.OrdinalIgnoreCase));
                 if (user is null && ex.StatusCode == HttpStatusCode.Conflict)
                 {
-                    return HrSyncResult.Refused($"Scalekit refused to create the user of employee {employee.EmployeeId} ({ex.ApiMessage}) and no user of organization {organizationId} has its email; that email belongs to a user elsewhere without external_id {employee.EmployeeId}.");
+                    return HrSyncResult.Refused($"Scalekit refused to create the user of employee {employee.EmployeeId} ({ex.ApiMessage}) and no user of organization {organizationId} has its email; that email belongs to a user elsewhere without external_id {externalId}.");
                 }
 
                 if (user is null)
@@ -95,7 +102,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         }
 
         var departmentChanged = DepartmentChanged(user, employee);
-        if (Update(user, hrEvent) is { } update)
+        if (Update(user, hrEvent, externalId) is { } update)
         {
             await client.UpdateUserAsync(user.Id, update, cancellationToken).ConfigureAwait(false);
             calls.Add($"PATCH users/{user.Id}");
@@ -113,15 +120,26 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             calls.Add($"PATCH memberships/organizations/{organizationId}/users/{user.Id}{RolesText(roles)}");
         }
 
+        await RevokeOnLeaveAsync(hrEvent, user, calls, cancellationToken).ConfigureAwait(false);
         Log.Updated(logger, employee.EmployeeId, user.Id, organizationId, calls.Count);
         return new HrSyncResult(calls.Count == 0 ? "unchanged" : "updated", user.Id, false, calls.Count == 0 ? "the user already matched" : string.Join("; ", calls));
     }
 
-    private async Task<HrSyncResult> TerminateAsync(HrEvent hrEvent, string organizationId, ScalekitUser? user, List<string> calls, CancellationToken cancellationToken)
+    /// <summary>Leave cuts access: Scalekit has no suspend, so the user's sessions are ended (a return restores the metadata).</summary>
+    private async Task RevokeOnLeaveAsync(HrEvent hrEvent, ScalekitUser user, List<string> calls, CancellationToken cancellationToken)
+    {
+        if (hrEvent.Type == HrEventType.OnLeave)
+        {
+            await client.RevokeSessionsAsync(user.Id, cancellationToken).ConfigureAwait(false);
+            calls.Add($"POST users/{user.Id}/sessions/revoke");
+        }
+    }
+
+    private async Task<HrSyncResult> TerminateAsync(HrEvent hrEvent, string organizationId, string externalId, ScalekitUser? user, List<string> calls, CancellationToken cancellationToken)
     {
         if (user is null)
         {
-            return new HrSyncResult("no-user", null, false, $"no Scalekit user has external_id {hrEvent.Employee.EmployeeId}; nothing to mark or remove");
+            return new HrSyncResult("no-user", null, false, $"no Scalekit user has external_id {externalId}; nothing to mark or remove");
         }
 
         if (MetadataProblem(user, hrEvent) is { } problem)
@@ -129,7 +147,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             return MetadataRefused(problem);
         }
 
-        if (Update(user, hrEvent) is { } update)
+        if (Update(user, hrEvent, externalId) is { } update)
         {
             await client.UpdateUserAsync(user.Id, update, cancellationToken).ConfigureAwait(false);
             calls.Add($"PATCH users/{user.Id}");
@@ -159,13 +177,13 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         return new HrSyncResult("terminated", user.Id, removed, calls.Count == 0 ? "the user was already marked terminated" : string.Join("; ", calls));
     }
 
-    private HrSyncResult DryRun(HrEvent hrEvent, string organizationId, EmployeeRecord? known)
+    private HrSyncResult DryRun(HrEvent hrEvent, string organizationId, string externalId, EmployeeRecord? known)
     {
         var employee = hrEvent.Employee;
         var userId = known is { ScalekitUserId: { } id, MembershipRemoved: false } ? id : null;
         // The plan names keys and fields, never their values: it is logged and kept in the ledger, and values are personal.
         var changes = "keys " + string.Join(",", MetadataChanges(hrEvent).Keys);
-        var calls = new List<string> { $"GET /api/v1/users:external/{employee.EmployeeId}" };
+        var calls = new List<string> { $"GET /api/v1/users:external/{externalId}" };
         switch (hrEvent.Type)
         {
             case HrEventType.Terminated:
@@ -177,13 +195,18 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
 
                 break;
             case HrEventType.Hired when userId is null:
-                calls.Add($"POST /api/v1/organizations/{organizationId}/users?send_invitation_email={(options.Value.SendInvitations ? "true" : "false")} fields {string.Join(",", NewUser(hrEvent).ToJson().Select(field => field.Key))}");
+                calls.Add($"POST /api/v1/organizations/{organizationId}/users?send_invitation_email={(options.Value.SendInvitations ? "true" : "false")} fields {string.Join(",", NewUser(hrEvent, externalId).ToJson().Select(field => field.Key))}");
                 break;
             default:
                 calls.Add($"PATCH /api/v1/users/{userId ?? "{user}"} metadata {changes}");
                 if (employee.Department is { } department && !string.Equals(department, known?.Department, StringComparison.OrdinalIgnoreCase) && options.Value.RolesFor(department) is { Count: > 0 } roles)
                 {
                     calls.Add($"PATCH /api/v1/memberships/organizations/{organizationId}/users/{userId ?? "{user}"}{RolesText(roles)}");
+                }
+
+                if (hrEvent.Type == HrEventType.OnLeave)
+                {
+                    calls.Add($"POST /api/v1/users/{userId ?? "{user}"}/sessions/revoke");
                 }
 
                 break;
@@ -195,15 +218,15 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             "dry-run (no Scalekit credentials), nothing sent: " + plan);
     }
 
-    private ScalekitNewUser NewUser(HrEvent hrEvent)
+    private ScalekitNewUser NewUser(HrEvent hrEvent, string externalId)
     {
         var employee = hrEvent.Employee;
         var metadata = Merge(new Dictionary<string, string>(StringComparer.Ordinal), hrEvent);
-        return new ScalekitNewUser(employee.Email, employee.EmployeeId, metadata, Profile(employee), options.Value.RolesFor(employee.Department));
+        return new ScalekitNewUser(employee.Email, externalId, metadata, Profile(employee), options.Value.RolesFor(employee.Department));
     }
 
     /// <summary>The update that brings <paramref name="user"/> in line with the event, or null when it already is.</summary>
-    private static ScalekitUserUpdate? Update(ScalekitUser user, HrEvent hrEvent)
+    private static ScalekitUserUpdate? Update(ScalekitUser user, HrEvent hrEvent, string externalId)
     {
         var employee = hrEvent.Employee;
         var metadata = Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent);
@@ -211,13 +234,13 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         var profile = Profile(employee);
         var profileChanged = profile is not null
             && ((employee.FirstName is not null && employee.FirstName != user.Profile.GivenName) || (employee.LastName is not null && employee.LastName != user.Profile.FamilyName));
-        var externalId = user.ExternalId == employee.EmployeeId ? null : employee.EmployeeId;
-        if (!metadataChanged && !profileChanged && externalId is null)
+        var newExternalId = user.ExternalId == externalId ? null : externalId;
+        if (!metadataChanged && !profileChanged && newExternalId is null)
         {
             return null;
         }
 
-        return new ScalekitUserUpdate(externalId, metadataChanged ? metadata : null,
+        return new ScalekitUserUpdate(newExternalId, metadataChanged ? metadata : null,
             profileChanged ? new ScalekitUserProfile(employee.FirstName ?? user.Profile.GivenName, employee.LastName ?? user.Profile.FamilyName) : null);
     }
 

@@ -53,6 +53,15 @@ public sealed record EventSource
     /// <summary>The <see cref="IEventProcessor"/> that applies the source's events.</summary>
     public required Type Processor { get; init; }
 
+    /// <summary>
+    /// True when every customer has its own connection (<see cref="ISourceConnections"/>): the shared route then answers
+    /// 410 with <see cref="SharedRouteGone"/>, and <see cref="SecretSetting"/> is not read.
+    /// </summary>
+    public bool ConnectionsOnly { get; init; }
+
+    /// <summary>What the shared route of a <see cref="ConnectionsOnly"/> source tells a sender still posting to it.</summary>
+    public string? SharedRouteGone { get; init; }
+
     /// <summary>The Standard Webhooks scheme (<c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>).</summary>
     public static IWebhookVerifier StandardWebhooks(SenderSecrets sender, TimeSpan tolerance, TimeProvider time)
     {

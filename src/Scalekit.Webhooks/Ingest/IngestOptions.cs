@@ -10,7 +10,6 @@ public sealed class IngestOptions
 {
     public const string ScalekitSecretSetting = "SCALEKIT_WEBHOOK_SECRET";
     public const string StripeSecretSetting = "STRIPE_WEBHOOK_SECRET";
-    public const string HrSecretSetting = "HR_WEBHOOK_SECRET";
     public const string ToleranceSetting = "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS";
     public const string MaxBodySetting = "WEBHOOK_MAX_BODY_BYTES";
     public const string StripeApiVersionPolicySetting = "STRIPE_API_VERSION_MISMATCH";
@@ -46,7 +45,7 @@ public sealed class IngestOptions
 
     internal static void Bind(IngestOptions options, IConfiguration configuration)
     {
-        options.Senders = EventSources.All.ToDictionary(
+        options.Senders = EventSources.All.Where(profile => !profile.ConnectionsOnly).ToDictionary(
             profile => profile.Source,
             profile => SenderSecrets.Read(profile.Source, profile.SecretSetting, configuration[profile.SecretSetting]));
         options.TimestampTolerance = SettingValue.Duration(configuration, ToleranceSetting, options.TimestampTolerance, TimeUnit.Seconds);

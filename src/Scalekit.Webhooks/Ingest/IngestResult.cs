@@ -16,6 +16,12 @@ public enum IngestOutcome
 
     /// <summary>Verified but could not be stored; the sender should retry (503).</summary>
     StorageUnavailable,
+
+    /// <summary>No connection of this source has the id in the route (404).</summary>
+    UnknownConnection,
+
+    /// <summary>The source takes deliveries only on its per-connection routes; the shared route is removed (410).</summary>
+    Gone,
 }
 
 /// <summary>The result of ingesting one delivery; the HTTP layer turns it into a response with <see cref="WebhookResponse"/>.</summary>

@@ -18,9 +18,11 @@ public sealed partial class WebhookIngestor
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookIngestor> _logger;
     private readonly Dictionary<WebhookSource, IWebhookVerifier> _verifiers;
+    private readonly Dictionary<WebhookSource, ISourceConnections> _connections;
 
-    public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger)
+    public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger, IEnumerable<ISourceConnections> connections)
     {
+        ArgumentNullException.ThrowIfNull(connections);
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _writer = writer;
@@ -28,8 +30,9 @@ public sealed partial class WebhookIngestor
         _logger = logger;
         // A sender whose secrets are missing or broken gets no verifier: its deliveries are answered 503.
         _verifiers = EventSources.All
-            .Where(profile => _options.Sender(profile.Source).IsEnabled)
+            .Where(profile => !profile.ConnectionsOnly && _options.Sender(profile.Source).IsEnabled)
             .ToDictionary(profile => profile.Source, profile => profile.CreateVerifier(_options.Sender(profile.Source), _options.TimestampTolerance, time));
+        _connections = connections.ToDictionary(set => set.Source);
     }
 
     /// <param name="source">Which sender's rules apply.</param>
@@ -37,13 +40,22 @@ public sealed partial class WebhookIngestor
     /// <param name="declaredLength">The request's Content-Length, when it sent one.</param>
     /// <param name="headers">The request headers.</param>
     /// <param name="cancellationToken">Cancelled when the client goes away.</param>
-    public async Task<IngestResult> IngestAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken = default)
+    public Task<IngestResult> IngestAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken = default) =>
+        IngestAsync(source, null, body, declaredLength, headers, cancellationToken);
+
+    /// <param name="source">Which sender's rules apply.</param>
+    /// <param name="connection">The customer connection in the route (<c>/api/webhooks/{source}/{connection}</c>), or null for the shared route.</param>
+    /// <param name="body">The raw request body, unread.</param>
+    /// <param name="declaredLength">The request's Content-Length, when it sent one.</param>
+    /// <param name="headers">The request headers.</param>
+    /// <param name="cancellationToken">Cancelled when the client goes away.</param>
+    public async Task<IngestResult> IngestAsync(WebhookSource source, string? connection, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(headers);
         using var activity = PipelineTelemetry.Traces.StartActivity("webhook.ingest", ActivityKind.Server);
         var started = _time.GetTimestamp();
-        var result = await IngestCoreAsync(source, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+        var result = await IngestCoreAsync(source, connection, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
         var outcome = result.Rejection is { } rejection ? WebhookResponse.ReasonCode(rejection) : OutcomeTag(result.Outcome);
         var tags = new TagList { { "source", source.Name }, { "result", outcome } };
         PipelineTelemetry.IngestRequests.Add(1, tags);
@@ -56,12 +68,32 @@ public sealed partial class WebhookIngestor
         return result;
     }
 
-    private async Task<IngestResult> IngestCoreAsync(WebhookSource source, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
+    private async Task<IngestResult> IngestCoreAsync(WebhookSource source, string? connectionId, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
     {
         var profile = EventSources.Of(source);
-        var sender = _options.Sender(source);
-        if (!_verifiers.TryGetValue(source, out var verifier))
+        SourceConnection? connection = null;
+        IWebhookVerifier? verifier;
+        if (connectionId is not null)
         {
+            connection = _connections.TryGetValue(source, out var connections) ? connections.Find(connectionId) : null;
+            if (connection is null)
+            {
+                return new IngestResult(IngestOutcome.UnknownConnection, $"No {source} connection has the id in this address; check the webhook URL against the connection list.");
+            }
+
+            if ((verifier = connection.Verifier) is null)
+            {
+                Log.ConnectionNotConfigured(_logger, source, connection.Id);
+                return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify deliveries of {source} connection {connection.Id}: {connection.Problem} The delivery was not stored; retry once the setting is fixed.");
+            }
+        }
+        else if (profile.ConnectionsOnly)
+        {
+            return new IngestResult(IngestOutcome.Gone, profile.SharedRouteGone ?? $"{source} deliveries are taken only on their connection's own address.");
+        }
+        else if (!_verifiers.TryGetValue(source, out verifier))
+        {
+            var sender = _options.Sender(source);
             Log.NotConfigured(_logger, source, sender.Setting);
             return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify {source} deliveries: {sender.Problem} The delivery was not stored; retry once the setting is fixed.");
         }
@@ -92,7 +124,7 @@ public sealed partial class WebhookIngestor
         }
 
         var deliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N");
-        return await AcceptAsync(source, raw, deliveryId, cancellationToken).ConfigureAwait(false);
+        return await AcceptAsync(source, raw, deliveryId, cancellationToken, connection).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -111,7 +143,7 @@ public sealed partial class WebhookIngestor
     }
 
     /// <summary>The part after the signature: read the event's fields, apply the version and content rules, store its envelope.</summary>
-    private async Task<IngestResult> AcceptAsync(WebhookSource source, ReadOnlyMemory<byte> raw, string deliveryId, CancellationToken cancellationToken)
+    private async Task<IngestResult> AcceptAsync(WebhookSource source, ReadOnlyMemory<byte> raw, string deliveryId, CancellationToken cancellationToken, SourceConnection? connection = null)
     {
         var profile = EventSources.Of(source);
         if (!EventMetadata.TryRead(raw.Span, out var metadata, out var parseFailure))
@@ -124,7 +156,7 @@ public sealed partial class WebhookIngestor
             return Reject(source, versionFailure);
         }
 
-        if (profile.ContentProblem?.Invoke(raw) is { } problem)
+        if ((connection?.ContentProblem ?? profile.ContentProblem)?.Invoke(raw) is { } problem)
         {
             return Reject(source, VerificationResult.Reject(WebhookRejection.InvalidEvent, problem));
         }
@@ -133,7 +165,7 @@ public sealed partial class WebhookIngestor
         {
             Source = source,
             DeliveryId = deliveryId,
-            EventId = metadata!.EventId,
+            EventId = connection is null ? metadata!.EventId : ConnectionEventId.Compose(connection.Id, metadata!.EventId),
             EventType = metadata.EventType,
             OccurredAt = metadata.OccurredAt,
             ReceivedAt = _time.GetUtcNow(),
@@ -209,6 +241,9 @@ public sealed partial class WebhookIngestor
 
         [LoggerMessage(1004, LogLevel.Error, "{Source} delivery refused with 503: setting {Setting} is missing or invalid")]
         public static partial void NotConfigured(ILogger logger, WebhookSource source, string setting);
+
+        [LoggerMessage(1006, LogLevel.Error, "{Source} delivery on connection {Connection} refused with 503: the connection's settings are missing or invalid")]
+        public static partial void ConnectionNotConfigured(ILogger logger, WebhookSource source, string connection);
 
         [LoggerMessage(1005, LogLevel.Warning, "{Source} event {EventId} has api_version {ApiVersion}, not the one this receiver reads; policy: {Policy}")]
         public static partial void ApiVersionMismatch(ILogger logger, WebhookSource source, string eventId, string apiVersion, StripeApiVersionPolicy policy);

@@ -22,6 +22,8 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
             IngestOutcome.Rejected => Problem(StatusFor(result.Rejection!.Value), ReasonCode(result.Rejection.Value), result.Detail, null),
             IngestOutcome.NotConfigured => Problem(503, "not_configured", result.Detail, RetryAfterSecondsOnUnavailable),
             IngestOutcome.StorageUnavailable => Problem(503, "storage_unavailable", result.Detail, RetryAfterSecondsOnUnavailable),
+            IngestOutcome.UnknownConnection => Problem(404, "unknown_connection", result.Detail, null),
+            IngestOutcome.Gone => Problem(410, "route_removed", result.Detail, null),
             _ => throw new ArgumentOutOfRangeException(nameof(result)),
         };
     }
@@ -86,6 +88,8 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
     {
         400 => "Bad webhook request",
         401 => "Webhook signature not accepted",
+        404 => "No such webhook connection",
+        410 => "Webhook route removed",
         413 => "Webhook body too large",
         429 => "Too many refused webhook deliveries",
         _ => "Webhook receiver temporarily unavailable",

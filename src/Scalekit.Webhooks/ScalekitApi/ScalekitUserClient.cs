@@ -76,6 +76,12 @@ public sealed class ScalekitUserClient(IHttpClientFactory httpClients, IOptions<
         using var unused = await SendAsync(HttpMethod.Delete, $"api/v1/memberships/organizations/{Segment(organizationId, "organization_id")}/users/{Segment(userId, "user_id")}", null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Ends every active session of the user (there is no suspend call: this and metadata are how access is cut without deleting).</summary>
+    public async Task RevokeSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        using var unused = await SendAsync(HttpMethod.Post, $"api/v1/users/{Segment(userId, "user_id")}/sessions/revoke", new JsonObject(), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes the user from every organization.</summary>
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {

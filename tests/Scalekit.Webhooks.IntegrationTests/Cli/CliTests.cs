@@ -112,7 +112,7 @@ public class CliTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>, 
         var values = JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement.GetProperty("Values");
         Assert.Equal(scalekitSecret, values.GetProperty("SCALEKIT_WEBHOOK_SECRET").GetString());
         Assert.Equal("whsec_old", values.GetProperty("STRIPE_WEBHOOK_SECRET").GetString());
-        Assert.NotNull(StandardWebhookSecret.Parse(values.GetProperty("HR_WEBHOOK_SECRET").GetString()!));
+        Assert.False(values.TryGetProperty("HR_WEBHOOK_SECRET", out _), "HR deliveries are signed per connection (HR_CONNECTIONS__<id>__SIGNING_SECRET)");
         Assert.Equal("{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\",\"dir_sync\"]}}", values.GetProperty("BILLING_PLAN_MAP").GetString());
     }
 

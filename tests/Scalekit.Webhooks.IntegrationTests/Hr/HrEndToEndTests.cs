@@ -18,13 +18,13 @@ public class HrEndToEndTests(ConsumingHostFixture host) : IClassFixture<Consumin
     public async Task HiredThenTerminated_SentByTheCli_ShowsTheEmployeeThroughTheOpsApiAndTheCli_WithTheIntendedCallsRecorded()
     {
         var employee = SampleIds.New("E-");
-        var org = SampleIds.New("org_");
+        const string org = LocalHostFixture.HrOrganization;
 
-        var (hiredExit, hiredOutput, _) = await RunRaw("send", "hr", "employee.hired", "--employee", employee, "--org", org, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        var (hiredExit, hiredOutput, _) = await RunRaw("send", "hr", "employee.hired", "--connection", LocalHostFixture.HrConnection, "--employee", employee, "--org", org, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
         Assert.Equal(CliApp.Success, hiredExit);
         Assert.StartsWith("201", hiredOutput, StringComparison.Ordinal);
         await EmployeeReachesAsync(org, employee, "employee.hired");
-        var (terminatedExit, _, _) = await RunRaw("send", "hr", "employee.terminated", "--employee", employee, "--org", org, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        var (terminatedExit, _, _) = await RunRaw("send", "hr", "employee.terminated", "--connection", LocalHostFixture.HrConnection, "--employee", employee, "--org", org, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
         Assert.Equal(CliApp.Success, terminatedExit);
         var row = await EmployeeReachesAsync(org, employee, "employee.terminated");
 
@@ -77,8 +77,11 @@ public class HrEndToEndTests(ConsumingHostFixture host) : IClassFixture<Consumin
             Assert.Contains("hr       " + type, output, StringComparison.Ordinal);
         }
 
-        var (refused, _, _) = await RunRaw("send", "hr", "employee.promoted", "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        var (refused, _, _) = await RunRaw("send", "hr", "employee.promoted", "--connection", LocalHostFixture.HrConnection, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
         Assert.Equal(CliApp.Refused, refused);
+        var (noConnection, _, error) = await RunRaw("send", "hr", "employee.hired", "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        Assert.Equal(CliApp.UsageError, noConnection);
+        Assert.Contains("--connection", error, StringComparison.Ordinal);
     }
 
     private async Task<JsonObject> EmployeeReachesAsync(string org, string employee, string eventType)

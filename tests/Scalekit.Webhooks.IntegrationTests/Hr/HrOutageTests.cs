@@ -26,13 +26,13 @@ public class HrOutageTests(HrOutageFixture host) : HrTestBase(host), IClassFixtu
     public async Task ServerErrors_AreRetried_ThenThrownForTheQueue_AndTheEmployeeShowsTheFailure()
     {
         var (employee, org) = NewIds();
-        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{employee}").UsingGet())
+        Api.Given(Request.Create().WithPath(LookupPaths(employee)).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(503).WithBodyAsJson(new { code = 14, message = "unavailable" }));
 
         var message = await DeliverAsync("employee.hired", employee, org);
         await Assert.ThrowsAnyAsync<Exception>(() => Consumer.HandleAsync(message));
 
-        Assert.Equal(2, Requests("GET", $"/api/v1/users:external/{employee}").Count);
+        Assert.Equal(2, Requests("GET", LookupPath(employee)).Count);
         var row = await LedgerRowAsync(message);
         Assert.Equal(ProcessingStatus.Failed, row.Status);
         Assert.Contains("503", row.LastError, StringComparison.Ordinal);
@@ -46,7 +46,7 @@ public class HrOutageTests(HrOutageFixture host) : HrTestBase(host), IClassFixtu
     public async Task SlowAnswers_TimeOut_AndAreThrownForTheQueueToRetry()
     {
         var (employee, org) = NewIds();
-        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{employee}").UsingGet())
+        Api.Given(Request.Create().WithPath(LookupPaths(employee)).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(404).WithDelay(TimeSpan.FromSeconds(5)).WithBodyAsJson(new { code = 5, message = "user not found" }));
 
         var message = await DeliverAsync("employee.hired", employee, org);

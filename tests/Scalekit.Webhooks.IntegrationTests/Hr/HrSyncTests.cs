@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Storage;
@@ -28,7 +29,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var create = Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         Assert.Contains("send_invitation_email=true", create.RequestMessage.Url, StringComparison.Ordinal);
         var body = BodyOf(create);
-        Assert.Equal(employee, body["external_id"]!.GetValue<string>());
+        Assert.Equal($"hr:acme:{employee}", body["external_id"]!.GetValue<string>());
         Assert.Equal("ada@acme.example", body["email"]!.GetValue<string>());
         Assert.Equal("Ada", body["user_profile"]!["given_name"]!.GetValue<string>());
         Assert.Equal("Lovelace", body["user_profile"]!["family_name"]!.GetValue<string>());
@@ -55,7 +56,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Hired_UserFoundByExternalId_IsUpdatedAndGivenTheMissingMembership_NeverASecondUser()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_known", employee, "ada@acme.example", new() { ["favourite"] = "tea" }, ("org_elsewhere", ["member"])));
+        StubLookup(employee, User("usr_known", ExternalId(employee), "ada@acme.example", new() { ["favourite"] = "tea" }, ("org_elsewhere", ["member"])));
         StubWrites(org, "usr_known");
 
         var message = await DeliverAsync("employee.hired", employee, org);
@@ -89,7 +90,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
         var search = Assert.Single(Requests("GET", $"/api/v1/organizations/{org}/users:search"));
         Assert.Contains("query=ada%40acme.example", search.RequestMessage.Url, StringComparison.Ordinal);
-        Assert.Equal(employee, BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_dup")))["external_id"]!.GetValue<string>());
+        Assert.Equal(ExternalId(employee), BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_dup")))["external_id"]!.GetValue<string>());
         Assert.Empty(Requests("POST", $"/api/v1/memberships/organizations/{org}/users/usr_dup"));
         Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
     }
@@ -117,7 +118,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Updated_MergesMetadataKeepingOtherKeys_AndSwitchesRolesWhenTheDepartmentChanges()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_upd", employee, "ada@acme.example",
+        StubLookup(employee, User("usr_upd", ExternalId(employee), "ada@acme.example",
             new() { ["favourite"] = "tea", ["department"] = "Engineering", ["hr_employee_id"] = employee, ["employee_status"] = "active" }, (org, ["member", "engineer"])));
         StubWrites(org, "usr_upd");
 
@@ -137,7 +138,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Updated_SameDepartment_LeavesRolesAlone()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_same", employee, "ada@acme.example", new() { ["department"] = "Engineering" }, (org, ["admin"])));
+        StubLookup(employee, User("usr_same", ExternalId(employee), "ada@acme.example", new() { ["department"] = "Engineering" }, (org, ["admin"])));
         StubWrites(org, "usr_same");
 
         await Consumer.HandleAsync(await DeliverAsync("employee.updated", employee, org));
@@ -150,7 +151,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Updated_MetadataBeyondTwentyPairs_IsParked_AndNothingIsSent()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_full", employee, "ada@acme.example", Enumerable.Range(0, 18).ToDictionary(i => $"custom_key_{i}", _ => "value"), (org, ["member"])));
+        StubLookup(employee, User("usr_full", ExternalId(employee), "ada@acme.example", Enumerable.Range(0, 18).ToDictionary(i => $"custom_key_{i}", _ => "value"), (org, ["member"])));
         StubWrites(org, "usr_full");
 
         var message = await DeliverAsync("employee.updated", employee, org);
@@ -163,10 +164,10 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     }
 
     [Fact]
-    public async Task OnLeave_MarksTheUserOnLeave_AndKeepsTheMembership()
+    public async Task OnLeave_MarksTheUserOnLeave_RevokesItsSessions_AndKeepsTheMembership()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_leave", employee, "ada@acme.example", new() { ["employee_status"] = "active", ["department"] = "Engineering" }, (org, ["member"])));
+        StubLookup(employee, User("usr_leave", ExternalId(employee), "ada@acme.example", new() { ["employee_status"] = "active", ["department"] = "Engineering" }, (org, ["member"])));
         StubWrites(org, "usr_leave");
 
         var message = await DeliverAsync("employee.on_leave", employee, org);
@@ -175,7 +176,10 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         var metadata = BodyOf(Assert.Single(Requests("PATCH", "/api/v1/users/usr_leave")))["metadata"]!.AsObject();
         Assert.Equal("on_leave", metadata["employee_status"]!.GetValue<string>());
         Assert.Equal(Today, metadata["leave_start_date"]!.GetValue<string>());
-        Assert.Single(Writes());
+        var revoke = Assert.Single(Requests("POST", "/api/v1/users/usr_leave/sessions/revoke"));
+        Assert.True(revoke.RequestMessage.DateTime >= Assert.Single(Requests("PATCH", "/api/v1/users/usr_leave")).RequestMessage.DateTime, "the user is marked before its sessions end");
+        Assert.Equal(2, Writes().Count);
+        Assert.Empty(Requests("DELETE", $"/api/v1/memberships/organizations/{org}/users/usr_leave"));
         Assert.Equal("on_leave", (await EmployeeAsync(org, employee))["status"]!.GetValue<string>());
     }
 
@@ -183,7 +187,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Returned_MarksTheUserActive_AndRemovesTheLeaveDate()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_back", employee, "ada@acme.example", new() { ["employee_status"] = "on_leave", ["leave_start_date"] = "2026-01-01", ["favourite"] = "tea" }, (org, ["member"])));
+        StubLookup(employee, User("usr_back", ExternalId(employee), "ada@acme.example", new() { ["employee_status"] = "on_leave", ["leave_start_date"] = "2026-01-01", ["favourite"] = "tea" }, (org, ["member"])));
         StubWrites(org, "usr_back");
 
         await Consumer.HandleAsync(await DeliverAsync("employee.returned", employee, org));
@@ -199,7 +203,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task Terminated_MarksTheUserThenRemovesTheMembership()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_leaver", employee, "ada@acme.example", new() { ["employee_status"] = "active" }, (org, ["member"]), ("org_other", ["member"])));
+        StubLookup(employee, User("usr_leaver", ExternalId(employee), "ada@acme.example", new() { ["employee_status"] = "active" }, (org, ["member"]), ("org_other", ["member"])));
         StubWrites(org, "usr_leaver");
 
         var message = await DeliverAsync("employee.terminated", employee, org);
@@ -232,91 +236,100 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     }
 
     [Fact]
-    public async Task UnknownOrganizationExternalId_IsParkedWithTheReason_AndNoUserIsTouched()
+    public async Task TwoConnections_SameEmployeeId_AreTwoUsers_AndBsTerminationNeverTouchesAsPerson()
     {
-        var (employee, _) = NewIds();
-        var external = SampleIds.New("acme-");
-        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
+        var employee = SampleIds.New("1001-");
+        const string acme = LocalHostFixture.HrOrganization, globex = LocalHostFixture.OtherHrOrganization;
+        StubLookup(employee, null, LocalHostFixture.HrConnection);
+        StubWrites(acme, "usr_acme_1001");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{globex}/users").UsingPost()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(201).WithBodyAsJson(User("usr_globex_1001", ExternalId(employee, LocalHostFixture.OtherHrConnection), "ada@globex.example", null, (globex, ["member"]))));
 
-        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
+        await Consumer.HandleAsync(await DeliverAsync("employee.hired", Options(employee, acme)));
+        StubLookup(employee, null, LocalHostFixture.OtherHrConnection);
+        await Consumer.HandleAsync(await DeliverAsync("employee.hired", Options(employee, globex) with { Email = "ada@globex.example" }, LocalHostFixture.OtherHrConnection));
+
+        var acmeCreate = BodyOf(Assert.Single(Requests("POST", $"/api/v1/organizations/{acme}/users")));
+        var globexCreate = BodyOf(Assert.Single(Requests("POST", $"/api/v1/organizations/{globex}/users")));
+        Assert.Equal($"hr:acme:{employee}", acmeCreate["external_id"]!.GetValue<string>());
+        Assert.Equal($"hr:globex:{employee}", globexCreate["external_id"]!.GetValue<string>());
+        Assert.Equal(employee, globexCreate["metadata"]!["hr_employee_id"]!.GetValue<string>());
+
+        // B's termination finds B's person only: A's user is neither looked up nor written.
+        Api.Given(Request.Create().WithPath(LookupPaths(employee, LocalHostFixture.OtherHrConnection)).UsingGet()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(User("usr_globex_1001", ExternalId(employee, LocalHostFixture.OtherHrConnection), "ada@globex.example", null, (globex, ["member"]))));
+        Api.Given(Request.Create().WithPath($"/api/v1/users/usr_globex_1001").UsingPatch()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(User("usr_globex_1001", ExternalId(employee, LocalHostFixture.OtherHrConnection), "ada@globex.example", null, (globex, ["member"]))));
+        Api.Given(Request.Create().WithPath($"/api/v1/memberships/organizations/{globex}/users/usr_globex_1001").UsingDelete()).AtPriority(1).RespondWith(Response.Create().WithStatusCode(200).WithBody("{}"));
+        var lookupsOfA = Requests("GET", LookupPath(employee)).Count;
+        var termination = await DeliverAsync("employee.terminated", Options(employee, globex, Deliveries.Now.AddSeconds(1)), LocalHostFixture.OtherHrConnection);
+        await Consumer.HandleAsync(termination);
+
+        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(termination)).Status);
+        Assert.Single(Requests("DELETE", $"/api/v1/memberships/organizations/{globex}/users/usr_globex_1001"));
+        Assert.Equal(lookupsOfA, Requests("GET", LookupPath(employee)).Count);
+        Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("usr_acme_1001", StringComparison.Ordinal) || e.RequestMessage.Path.Contains($"/organizations/{acme}/users/", StringComparison.Ordinal) && e.RequestMessage.Method == "DELETE");
+        Assert.Equal("active", (await EmployeeAsync(acme, employee))["status"]!.GetValue<string>());
+        Assert.Equal("terminated", (await EmployeeAsync(globex, employee))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task EmployeeIdOfAnOnboardingAdmin_NeverReachesTheAdminsExternalId()
+    {
+        var admin = SampleIds.New("cus_") + "_admin";
+        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{admin}").UsingGet()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(User("usr_admin", admin, "owner@acme.example", null, (LocalHostFixture.HrOrganization, ["admin"]))));
+        StubLookup(admin, null);
+
+        var message = await DeliverAsync("employee.terminated", Options(admin, LocalHostFixture.HrOrganization));
         await Consumer.HandleAsync(message);
 
-        var row = await LedgerRowAsync(message);
+        Assert.Empty(Requests("GET", $"/api/v1/users:external/{admin}"));
+        Assert.Single(Requests("GET", LookupPath(admin)));
+        Assert.Empty(Writes());
+        Assert.Equal("no-user", (await EmployeeAsync(LocalHostFixture.HrOrganization, admin))["last_sync"]!["result"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task EventOfAConnectionNoLongerConfigured_IsParkedWithTheReason_AndNothingIsSent()
+    {
+        var (employee, org) = NewIds();
+        var delivered = EnvelopeCodec.Decode((await DeliverAsync("employee.hired", employee, org)).ToMemory());
+        var orphan = delivered with { EventId = ConnectionEventId.Compose("removed", SampleIds.New("hrevt_")) };
+
+        await Consumer.HandleAsync(new BinaryData(EnvelopeCodec.Encode(orphan)));
+
+        var row = (await Fixture.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(HrSource.Id, orphan.EventId))!;
         Assert.Equal(ProcessingStatus.Parked, row.Status);
-        Assert.Contains($"no Scalekit organization has external_id '{external}'", row.Detail, StringComparison.Ordinal);
+        Assert.Contains("HR connection removed is no longer configured", row.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Api.LogEntries, e => e.RequestMessage.Path.Contains("/users", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task ParkedForAMissingOrganization_ReplayedThroughTheOpsApiOnceItExists_IsAppliedAndResolved()
+    public async Task Parked_ThenReplayedThroughTheOpsApi_StillActsOnTheConnectionsOrganization()
     {
         var (employee, org) = NewIds();
-        var external = SampleIds.New("acme-");
-        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet()).AtPriority(50)
-            .RespondWith(Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "organization not found" }));
-        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
+        StubLookup(employee, null);
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost()).AtPriority(50)
+            .RespondWith(Response.Create().WithStatusCode(403).WithBodyAsJson(new { code = 7, message = "permission denied" }));
+        var message = await DeliverAsync("employee.hired", employee, org);
         await Consumer.HandleAsync(message);
         var eventId = (await LedgerRowAsync(message)).EventId;
         Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).Status);
+        Assert.StartsWith($"{LocalHostFixture.HrConnection}:", eventId, StringComparison.Ordinal);
 
-        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet()).AtPriority(1)
-            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { organization = new { id = org, external_id = external } }));
-        StubLookup(employee, null);
         StubWrites(org, "usr_replayed");
-        using var replay = await Fixture.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/hr/{eventId}/replay");
+        Api.Given(Request.Create().WithPath($"/api/v1/organizations/{org}/users").UsingPost()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(201).WithBodyAsJson(User("usr_replayed", ExternalId(employee), "ada@acme.example", null, (org, ["member"]))));
+        using var replay = await Fixture.OpsAsync(HttpMethod.Post, $"/api/ops/dead-letters/hr/{Uri.EscapeDataString(eventId)}/replay");
         Assert.Equal(System.Net.HttpStatusCode.Accepted, replay.StatusCode);
         var queue = Fixture.Queue(Storage.StorageNames.QueueFor(HrSource.Id));
         var replayed = (await queue.ReceiveMessageAsync()).Value;
         await Consumer.HandleAsync(replayed.Body);
 
         Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(message)).Status);
-        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
-        using var deadLetters = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/dead-letters?source=hr&status=resolved");
-        Assert.Contains(eventId, await deadLetters.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task OrganizationExternalId_IsResolvedThroughScalekit()
-    {
-        var (employee, org) = NewIds();
-        var external = SampleIds.New("acme-");
-        Api.Given(Request.Create().WithPath($"/api/v1/organizations:external/{external}").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { organization = new { id = org, external_id = external, display_name = "Acme" } }));
-        StubLookup(employee, null);
-        StubWrites(org, "usr_ext");
-
-        var message = await DeliverAsync("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = employee, EmployeeOrganizationExternalId = external });
-        await Consumer.HandleAsync(message);
-
-        Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users"));
+        Assert.Equal(2, Requests("POST", $"/api/v1/organizations/{org}/users").Count);
         Assert.Equal(org, (await LedgerRowAsync(message)).OrganizationId);
-    }
-
-    [Fact]
-    public async Task EmailDomain_ResolvesOnlyThroughADomainVerifiedInScalekitEvents()
-    {
-        var (employee, org) = NewIds();
-        var domain = SampleIds.New("d").ToLowerInvariant() + ".example";
-        var domainId = SampleIds.New("dom_");
-        StubLookup(employee, null);
-        StubWrites(org, "usr_domain", $"ada@{domain}");
-        await Consumer.HandleAsync(await DeliverScalekitAsync(DomainEvent("organization.domain_created", org, domainId, domain, Deliveries.Now.AddSeconds(-60))));
-        var byDomain = new SampleOptions { OccurredAt = Deliveries.Now.AddSeconds(-30), EmployeeId = employee, Email = $"ada@{domain}", EmployeeOrganizationByDomain = true };
-
-        var pending = await DeliverAsync("employee.hired", byDomain);
-        await Consumer.HandleAsync(pending);
-        var parked = await LedgerRowAsync(pending);
-        Assert.Equal(ProcessingStatus.Parked, parked.Status);
-        Assert.Contains($"no organization has verified the domain '{domain}'", parked.Detail, StringComparison.Ordinal);
-        Assert.Empty(Writes());
-
-        await Consumer.HandleAsync(await DeliverScalekitAsync(DomainEvent("organization.domain_dns_verification_success", org, domainId, domain, Deliveries.Now.AddSeconds(-20))));
-        var verified = await DeliverAsync("employee.hired", byDomain with { OccurredAt = Deliveries.Now.AddSeconds(-10) });
-        await Consumer.HandleAsync(verified);
-
-        Assert.Equal(ProcessingStatus.Processed, (await LedgerRowAsync(verified)).Status);
-        Assert.Equal($"ada@{domain}", BodyOf(Assert.Single(Requests("POST", $"/api/v1/organizations/{org}/users")))["email"]!.GetValue<string>());
     }
 
     [Fact]
@@ -447,7 +460,7 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
     public async Task MalformedAnswer_IsParked_NeverApplied()
     {
         var (employee, org) = NewIds();
-        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{employee}").UsingGet())
+        Api.Given(Request.Create().WithPath(LookupPaths(employee)).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/html").WithBody("<html>gateway</html>"));
 
         var message = await DeliverAsync("employee.hired", employee, org);
@@ -456,14 +469,6 @@ public class HrSyncTests(HrStandInFixture host) : HrTestBase(host), IClassFixtur
         Assert.Equal(ProcessingStatus.Parked, (await LedgerRowAsync(message)).Status);
         Assert.Empty(Writes());
         Assert.Equal("failed", (await EmployeeAsync(org, employee))["last_sync"]!["result"]!.GetValue<string>());
-    }
-
-    private static string DomainEvent(string type, string org, string domainId, string domain, DateTimeOffset at)
-    {
-        var sample = ScalekitSamples.Create(type, new SampleOptions { OccurredAt = at, OrganizationId = org, EventId = SampleIds.New("evt_") });
-        sample["data"]!["id"] = domainId;
-        sample["data"]!["domain"] = domain;
-        return sample.ToJsonString();
     }
 }
 
@@ -483,7 +488,7 @@ public class HrMarkOnlyTests(HrMarkOnlyFixture host) : HrTestBase(host), IClassF
     public async Task Terminated_MarkOnly_KeepsTheMembership()
     {
         var (employee, org) = NewIds();
-        StubLookup(employee, User("usr_stays", employee, "ada@acme.example", null, (org, ["member"])));
+        StubLookup(employee, User("usr_stays", ExternalId(employee), "ada@acme.example", null, (org, ["member"])));
         StubWrites(org, "usr_stays");
 
         await Consumer.HandleAsync(await DeliverAsync("employee.terminated", employee, org));

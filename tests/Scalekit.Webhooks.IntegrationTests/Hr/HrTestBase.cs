@@ -58,7 +58,11 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    protected static (string Employee, string Organization) NewIds() => (SampleIds.New("E-"), SampleIds.New("org_"));
+    /// <summary>A new employee of the fixture's main HR connection, and that connection's organization.</summary>
+    protected static (string Employee, string Organization) NewIds() => (SampleIds.New("E-"), LocalHostFixture.HrOrganization);
+
+    /// <summary>The Scalekit external id of <paramref name="employee"/> of <paramref name="connection"/>.</summary>
+    protected static string ExternalId(string employee, string connection = LocalHostFixture.HrConnection) => HrExternalId.For(connection, employee);
 
     protected List<ILogEntry> Requests(string method, string path) =>
         [.. Api.LogEntries.Where(e => e.RequestMessage.Method == method && e.RequestMessage.Path == path).OrderBy(e => e.RequestMessage.DateTime)];
@@ -88,12 +92,20 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
         }).ToArray(),
     };
 
-    /// <summary>GET users:external/{employee} answers <paramref name="user"/>, or 404 when it is null.</summary>
-    protected void StubLookup(string employee, object? user) =>
-        Api.Given(Request.Create().WithPath($"/api/v1/users:external/{employee}").UsingGet()).AtPriority(Fallback)
+    /// <summary>GET users:external/hr:{connection}:{employee} answers <paramref name="user"/>, or 404 when it is null.</summary>
+    protected void StubLookup(string employee, object? user, string connection = LocalHostFixture.HrConnection) =>
+        Api.Given(Request.Create().WithPath(LookupPaths(employee, connection)).UsingGet()).AtPriority(Fallback)
             .RespondWith(user is null
                 ? Response.Create().WithStatusCode(404).WithBodyAsJson(new { code = 5, message = "user not found" })
                 : Response.Create().WithStatusCode(200).WithBodyAsJson(user));
+
+    /// <summary>The lookup's path as WireMock logs it (decoded); the client sends the id escaped.</summary>
+    protected static string LookupPath(string employee, string connection = LocalHostFixture.HrConnection) =>
+        $"/api/v1/users:external/{ExternalId(employee, connection)}";
+
+    /// <summary>The lookup's path both decoded and as sent (escaped), for a stub that matches either.</summary>
+    protected static string[] LookupPaths(string employee, string connection = LocalHostFixture.HrConnection) =>
+        [LookupPath(employee, connection), $"/api/v1/users:external/{Uri.EscapeDataString(ExternalId(employee, connection))}"];
 
     /// <summary>Every write the sync can make to <paramref name="organization"/> and user <paramref name="userId"/> succeeds.</summary>
     protected void StubWrites(string organization, string userId, string email = "ada@acme.example")
@@ -107,13 +119,16 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
         Api.Given(Request.Create().WithPath(membership).UsingPost()).AtPriority(Fallback).RespondWith(Response.Create().WithStatusCode(201).WithBodyAsJson(created));
         Api.Given(Request.Create().WithPath(membership).UsingPatch()).AtPriority(Fallback).RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(created));
         Api.Given(Request.Create().WithPath(membership).UsingDelete()).AtPriority(Fallback).RespondWith(Response.Create().WithStatusCode(200).WithBody("{}"));
+        Api.Given(Request.Create().WithPath($"/api/v1/users/{userId}/sessions/revoke").UsingPost()).AtPriority(Fallback)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { revoked_sessions = Array.Empty<object>(), total_revoked = 0 }));
     }
 
     /// <summary>Posts a signed HR event through the host and takes its message from the hr-events queue.</summary>
-    protected async Task<BinaryData> DeliverAsync(string type, SampleOptions options)
+    protected async Task<BinaryData> DeliverAsync(string type, SampleOptions options, string connection = LocalHostFixture.HrConnection)
     {
         var body = HrSamples.Create(type, options).ToJsonString();
-        using var response = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.HrSecret));
+        var secret = connection == LocalHostFixture.HrConnection ? host.HrSecret : host.OtherHrSecret;
+        using var response = await host.Client.PostAsync($"hr/{connection}", body, Deliveries.SignHr(body, secret));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await TakeAsync(StorageNames.QueueFor(HrSource.Id));
     }
@@ -123,6 +138,14 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
 
     protected static SampleOptions Options(string employee, string organization, DateTimeOffset? at = null) =>
         new() { OccurredAt = at ?? Deliveries.Now, EmployeeId = employee, OrganizationId = organization };
+
+    /// <summary>Posts an event of <paramref name="connection"/> and answers the response, taking nothing from the queue.</summary>
+    protected async Task<HttpResponseMessage> PostAsync(string type, SampleOptions options, string connection = LocalHostFixture.HrConnection)
+    {
+        var body = HrSamples.Create(type, options).ToJsonString();
+        var secret = connection == LocalHostFixture.HrConnection ? host.HrSecret : host.OtherHrSecret;
+        return await host.Client.PostAsync($"hr/{connection}", body, Deliveries.SignHr(body, secret));
+    }
 
     /// <summary>Posts a signed Scalekit event and takes its message from the scalekit-events queue.</summary>
     protected async Task<BinaryData> DeliverScalekitAsync(string body)

@@ -24,9 +24,24 @@ public class LocalHostFixture : IAsyncLifetime
 
     public string StripeSecret { get; } = WebhookSigner.NewStripeSecret();
 
+    /// <summary>The HR connection most tests deliver on, bound to <see cref="HrOrganization"/>.</summary>
+    public const string HrConnection = "acme";
+
+    public const string HrOrganization = "org_hr_acme";
+
+    /// <summary>A second customer's HR connection, bound to <see cref="OtherHrOrganization"/>.</summary>
+    public const string OtherHrConnection = "globex";
+
+    public const string OtherHrOrganization = "org_hr_globex";
+
+    /// <summary>A connection whose secret is missing: it alone answers 503.</summary>
+    public const string BrokenHrConnection = "broken";
+
     public string HrSecret { get; } = WebhookSigner.NewScalekitSecret();
 
     public string PreviousHrSecret { get; } = WebhookSigner.NewScalekitSecret();
+
+    public string OtherHrSecret { get; } = WebhookSigner.NewScalekitSecret();
 
     public string OpsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
@@ -68,7 +83,11 @@ public class LocalHostFixture : IAsyncLifetime
             ["AzureWebJobsStorage"] = Storage.ConnectionString,
             [IngestOptions.ScalekitSecretSetting] = $"{ScalekitSecret} {PreviousScalekitSecret}",
             [IngestOptions.StripeSecretSetting] = StripeSecret,
-            [IngestOptions.HrSecretSetting] = $"{HrSecret} {PreviousHrSecret}",
+            [$"HR_CONNECTIONS:{HrConnection}:ORGANIZATION_ID"] = HrOrganization,
+            [$"HR_CONNECTIONS:{HrConnection}:SIGNING_SECRET"] = $"{HrSecret} {PreviousHrSecret}",
+            [$"HR_CONNECTIONS:{OtherHrConnection}:ORGANIZATION_ID"] = OtherHrOrganization,
+            [$"HR_CONNECTIONS:{OtherHrConnection}:SIGNING_SECRET"] = OtherHrSecret,
+            [$"HR_CONNECTIONS:{BrokenHrConnection}:ORGANIZATION_ID"] = "org_hr_broken",
             ["LOCAL_QUEUE_TRIGGERS_ENABLED"] = QueueTriggersEnabled ? "true" : "false",
             ["LOCAL_PRINT_BANNER"] = "false",
             ["LOCAL_TIMERS_ENABLED"] = "false",

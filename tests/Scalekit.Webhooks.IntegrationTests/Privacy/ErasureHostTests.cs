@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Scalekit.Webhooks.Cli;
+using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.IntegrationTests.Processing;
 using Scalekit.Webhooks.Samples;
 
@@ -15,9 +16,9 @@ public class ErasureHostTests(ConsumingHostFixture host) : IClassFixture<Consumi
     [Fact]
     public async Task HrDryRun_LogsItsPlan_WithoutTheEmployeesOrTheManagersEmail_NorKeepsThemInTheLedgerDetail()
     {
-        var (org, employee, domain) = (SampleIds.New("org_"), SampleIds.New("E-"), SampleIds.New("d").ToLowerInvariant() + ".example");
-        await HireAsync(org, employee, $"ada@{domain}");
-        var (exit, _, _) = await RunRaw("send", "hr", "employee.terminated", "--employee", employee, "--org", org, "--email", $"ada@{domain}", "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        var (org, employee, domain) = (LocalHostFixture.HrOrganization, SampleIds.New("E-"), SampleIds.New("d").ToLowerInvariant() + ".example");
+        await HireAsync(LocalHostFixture.HrConnection, org, employee, $"ada@{domain}");
+        var (exit, _, _) = await RunRaw("send", "hr", "employee.terminated", "--connection", LocalHostFixture.HrConnection, "--employee", employee, "--org", org, "--email", $"ada@{domain}", "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
         Assert.Equal(CliApp.Success, exit);
         await ScalekitProcessingTests.Eventually(async () => (await HrEventsAsync(org)).Count(e => e!["status"]!.GetValue<string>() == "processed") == 2);
 
@@ -31,8 +32,9 @@ public class ErasureHostTests(ConsumingHostFixture host) : IClassFixture<Consumi
     [Fact]
     public async Task Erase_ByTheCli_FollowsTheJobTheHostsListenerRuns_UntilItCompletes()
     {
-        var (org, employee, email) = (SampleIds.New("org_"), SampleIds.New("E-"), $"{SampleIds.New("grace")}@acme.example");
-        await HireAsync(org, employee, email);
+        // Its own connection and organization, so the other test's events never count here.
+        var (org, employee, email) = (LocalHostFixture.OtherHrOrganization, SampleIds.New("E-"), $"{SampleIds.New("grace")}@acme.example");
+        await HireAsync(LocalHostFixture.OtherHrConnection, org, employee, email);
 
         var (exit, output, error) = await Run("erase", "--email", email, "--timeout", "120");
 
@@ -46,9 +48,10 @@ public class ErasureHostTests(ConsumingHostFixture host) : IClassFixture<Consumi
         Assert.DoesNotContain(email, await employees.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task HireAsync(string org, string employee, string email)
+    private async Task HireAsync(string connection, string org, string employee, string email)
     {
-        var (exit, output, _) = await RunRaw("send", "hr", "employee.hired", "--employee", employee, "--org", org, "--email", email, "--url", host.BaseAddress.ToString(), "--secret", host.HrSecret);
+        var secret = connection == LocalHostFixture.HrConnection ? host.HrSecret : host.OtherHrSecret;
+        var (exit, output, _) = await RunRaw("send", "hr", "employee.hired", "--connection", connection, "--employee", employee, "--org", org, "--email", email, "--url", host.BaseAddress.ToString(), "--secret", secret);
         Assert.Equal(CliApp.Success, exit);
         Assert.StartsWith("201", output, StringComparison.Ordinal);
         await ScalekitProcessingTests.Eventually(async () => (await HrEventsAsync(org)).Any(e => e!["status"]!.GetValue<string>() == "processed"));

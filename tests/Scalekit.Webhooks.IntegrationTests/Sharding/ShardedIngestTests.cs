@@ -84,7 +84,7 @@ public class ShardedIngestTests(FourShardHostFixture host) : IClassFixture<FourS
             foreach (var type in new[] { "employee.hired", "employee.updated" })
             {
                 var body = Deliveries.HrBody(type, new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("hrevt_"), EmployeeId = $"E-spread-{i}" });
-                using var response = await host.Client.PostAsync("hr", body, Deliveries.SignHr(body, host.HrSecret));
+                using var response = await host.Client.PostAsync("hr/" + LocalHostFixture.HrConnection, body, Deliveries.SignHr(body, host.HrSecret));
                 Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             }
         }

@@ -17,7 +17,7 @@ public class HrEventTests
     [InlineData("employee.terminated", HrEventType.Terminated)]
     public void TryParse_EverySampleType_ReadsEveryField(string type, HrEventType expected)
     {
-        var sample = HrSamples.Create(type, new SampleOptions { OccurredAt = At, EventId = "hrevt_1", EmployeeId = "E-7", Email = "ada@acme.example" });
+        var sample = HrSamples.Create(type, new SampleOptions { OccurredAt = At, EventId = "hrevt_1", EmployeeId = "E-7", Email = "ada@acme.example", EmployeeOrganizationId = "org_62711281101783560" });
 
         Assert.True(HrEvent.TryParse(Encoding.UTF8.GetBytes(sample.ToJsonString()), out var parsed, out var problem), problem);
         Assert.Equal(expected, parsed!.Type);

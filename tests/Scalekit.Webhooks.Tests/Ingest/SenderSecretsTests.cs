@@ -73,16 +73,4 @@ public class SenderSecretsTests
 
         Assert.Equal(enabled, sender.IsEnabled);
     }
-
-    [Fact]
-    public void Read_HrSecrets_AreStandardWebhooksSecretsInTheirOwnSetting()
-    {
-        Assert.Equal(IngestOptions.HrSecretSetting, IngestOptions.SecretSetting(HrSource.Id));
-        Assert.True(SenderSecrets.Read(HrSource.Id, IngestOptions.HrSecretSetting, global::Scalekit.Webhooks.Samples.WebhookSigner.NewScalekitSecret()).IsEnabled);
-
-        var broken = SenderSecrets.Read(HrSource.Id, IngestOptions.HrSecretSetting, "whsec_***not-base64***");
-        Assert.False(broken.IsEnabled);
-        Assert.StartsWith("HR_WEBHOOK_SECRET", broken.Problem, StringComparison.Ordinal);
-        Assert.Contains("not standard base64", broken.Problem, StringComparison.Ordinal);
-    }
 }
