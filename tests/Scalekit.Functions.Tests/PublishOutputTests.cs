@@ -24,7 +24,7 @@ namespace Scalekit.Functions.Tests;
 public class PublishOutputTests
 {
     private const string StorageConnection = "AzureWebJobsStorage";
-    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.FunctionRoute];
+    private static readonly string[] WebhookRoutes = [WebhookRequestHandler.FunctionRoute, WebhookRequestHandler.ConnectionFunctionRoute];
 
     private readonly PublishOutput output = PublishOutput.Load();
 
