@@ -27,7 +27,8 @@ internal static class LocalHostServices
         services.AddSettings<QueueTriggerOptions, QueueTriggerOptionsValidator>(options => HostJson.BindQueueOptions(options, configuration));
         services.AddSingleton<IValidateOptions<DeadLetterOptions>, TimerScheduleValidator>();
         services.AddSingleton<IValidateOptions<RetentionOptions>, TimerScheduleValidator>();
-        services.AddSingleton<IValidateOptions<CrmOptions>, TimerScheduleValidator>();
+        // A CRM schedule this host cannot run switches the CRM sync off, as any broken CRM setting does.
+        services.PostConfigure<CrmOptions>(options => options.Problem ??= TimerScheduleValidator.Problem(CrmOptions.ScheduleSetting, options.Schedule));
         services.AddHostedService<StorageProvisioningService>();
         if (!string.IsNullOrWhiteSpace(configuration[FaultInjection.Setting]))
         {
@@ -59,8 +60,11 @@ internal static class LocalHostServices
                 provider, "dead-letter replayer", provider.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().ReplayDeadLettersAsync));
             services.AddSingleton<IHostedService>(provider => TimerJob(
                 provider, "payload retention", provider.GetRequiredService<IOptions<RetentionOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().RetainPayloadsAsync));
-            services.AddSingleton<IHostedService>(provider => TimerJob(
-                provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().SyncCrmAsync));
+            if (CronSchedule.TryParse(configuration[CrmOptions.ScheduleSetting] ?? new CrmOptions().Schedule, out _))
+            {
+                services.AddSingleton<IHostedService>(provider => TimerJob(
+                    provider, "CRM sync", provider.GetRequiredService<IOptions<CrmOptions>>().Value.Schedule, provider.GetRequiredService<TimerJobs>().SyncCrmAsync));
+            }
             // Off by default; a schedule this host cannot run turns off only this job (StripeRecoveryOptions.Problem).
             if (StripeRecoveryOptions.ScheduleOf(configuration).Schedule is { } recoverySchedule && CronSchedule.TryParse(recoverySchedule, out _))
             {

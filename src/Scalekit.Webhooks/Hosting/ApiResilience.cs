@@ -5,8 +5,9 @@ namespace Scalekit.Webhooks.Hosting;
 
 /// <summary>
 /// The retry policy every outbound API client shares: 408, 429, 5xx and network failures, honouring Retry-After. A
-/// POST is retried only when a repeat is harmless (it carries an <c>Idempotency-Key</c>, or it asks for a token): a
-/// create whose answer is lost may have happened, so the caller looks the object up by its key instead.
+/// POST is retried only when a repeat is harmless (it carries an <c>Idempotency-Key</c>, it asks for a token, or the
+/// answer was 429, which says the request was not taken): a create whose answer is lost may have happened, so the
+/// caller looks the object up by its key instead.
 /// </summary>
 public static class ApiResilience
 {
@@ -34,7 +35,9 @@ public static class ApiResilience
             ShouldRetryAfterHeader = true,
         };
         var transient = options.ShouldHandle;
-        options.ShouldHandle = args => MayRetry(args.Context.GetRequestMessage()) ? transient(args) : PredicateResult.False();
+        options.ShouldHandle = args => MayRetry(args.Context.GetRequestMessage()) || args.Outcome.Result?.StatusCode == System.Net.HttpStatusCode.TooManyRequests
+            ? transient(args)
+            : PredicateResult.False();
         return pipeline.AddRetry(options);
     }
 }

@@ -98,10 +98,11 @@ public class BillingStateTests(ScalekitStandInFixture host) : BillingTestBase(ho
     }
 
     [Fact]
-    public async Task OrganizationsList_WithoutTheOverBudgetFilter_IsABadRequest()
+    public async Task OrganizationsList_WithAnOverBudgetFilterOtherThanTrue_IsABadRequest()
     {
-        using var response = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/organizations");
+        using var response = await Fixture.OpsAsync(HttpMethod.Get, "/api/ops/organizations?over_budget=false");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("over_budget", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

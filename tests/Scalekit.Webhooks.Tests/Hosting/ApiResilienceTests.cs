@@ -32,14 +32,27 @@ public class ApiResilienceTests
         Assert.Equal(expectedSends, server.Sends);
     }
 
-    private sealed class AlwaysUnavailable : HttpMessageHandler
+    [Fact]
+    public async Task ACreateAnswered429_IsRetried_ForThatAnswerSaysItWasNotTaken()
+    {
+        var server = new AlwaysUnavailable(HttpStatusCode.TooManyRequests);
+        using var handler = new ResilienceHandler(new ResiliencePipelineBuilder<HttpResponseMessage>().AddApiRetries(2, TimeSpan.Zero).Build()) { InnerHandler = server };
+        using var client = new HttpClient(handler);
+
+        using var response = await client.PostAsync("https://api.example/api/v1/organizations/org_1/users", null);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(3, server.Sends);
+    }
+
+    private sealed class AlwaysUnavailable(HttpStatusCode status = HttpStatusCode.ServiceUnavailable) : HttpMessageHandler
     {
         public int Sends { get; private set; }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Sends++;
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+            return Task.FromResult(new HttpResponseMessage(status));
         }
     }
 }
