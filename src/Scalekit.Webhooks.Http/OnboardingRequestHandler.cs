@@ -26,7 +26,7 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
             if (context.Request.ContentLength > MaxBodyBytes
                 || await ReadAtMostAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted) is not { } bytes)
             {
-                await ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
+                await OpsReplies.ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
                 return;
             }
 
@@ -40,13 +40,13 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
 
         if (parsed.Request is not { } request)
         {
-            await ProblemAsync(context, 400, "bad_request", parsed.Problem!, parsed.Field);
+            await OpsReplies.ProblemAsync(context, 400, "bad_request", parsed.Problem!, parsed.Field);
             return;
         }
 
         if (onboarding.Unavailable is { } unavailable)
         {
-            await ProblemAsync(context, 503, "not_configured", unavailable, null);
+            await OpsReplies.ProblemAsync(context, 503, "not_configured", unavailable, null);
             return;
         }
 
@@ -55,14 +55,14 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         if (start.Refused is { Refusal: { } refusal } refused)
         {
             await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})", $"refused: {refusal.Code()}");
-            await ProblemAsync(context, 409, refusal.Code(), refused.Detail, null);
+            await OpsReplies.ProblemAsync(context, 409, refusal.Code(), refused.Detail, null);
             return;
         }
 
         await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})",
             start.Created ? "started" : start.Queued ? $"requested again: {record.Status}, queued again" : $"requested again: {record.Status}");
         context.Response.Headers.Location = StatusUrl(record.Id);
-        await JsonAsync(context, start.Created ? 202 : 200, ToJson(record, start.Created));
+        await OpsReplies.JsonAsync(context, start.Created ? 202 : 200, ToJson(record, start.Created));
     }
 
     /// <summary>Where an onboarding stands: its status, ids and every step.</summary>
@@ -72,11 +72,11 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         var record = await onboarding.GetAsync(onboardingId, context.RequestAborted);
         if (record is null)
         {
-            await ProblemAsync(context, 404, "not_found", $"no onboarding {onboardingId}", null);
+            await OpsReplies.ProblemAsync(context, 404, "not_found", $"no onboarding {onboardingId}", null);
             return;
         }
 
-        await JsonAsync(context, 200, ToJson(record, null));
+        await OpsReplies.JsonAsync(context, 200, ToJson(record, null));
     }
 
     /// <summary>The whole body when it holds at most <paramref name="limit"/> bytes; null as soon as it holds more.</summary>
@@ -124,32 +124,4 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
             ["updated_at"] = step.UpdatedAt,
         })]),
     };
-
-    private static Task ProblemAsync(HttpContext context, int status, string reason, string detail, string? field)
-    {
-        var body = new JsonObject
-        {
-            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
-            ["title"] = reason.Replace('_', ' '),
-            ["status"] = status,
-            ["detail"] = detail,
-            ["reason"] = reason,
-        };
-        if (field is not null)
-        {
-            body["field"] = field;
-        }
-
-        return WriteAsync(context, status, "application/problem+json", body);
-    }
-
-    private static Task JsonAsync(HttpContext context, int status, JsonObject body) => WriteAsync(context, status, "application/json", body);
-
-    private static async Task WriteAsync(HttpContext context, int status, string contentType, JsonObject body)
-    {
-        OpsResponseHeaders.Apply(context.Response);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
-    }
 }

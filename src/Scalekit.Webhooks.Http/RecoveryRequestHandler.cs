@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Stripe.Recovery;
@@ -43,7 +42,7 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
         ArgumentNullException.ThrowIfNull(context);
         if (context.Request.ContentLength > MaxBodyBytes)
         {
-            await ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
+            await OpsReplies.ProblemAsync(context, 413, "body_too_large", $"The request body may hold at most {MaxBodyBytes} bytes.", null);
             return;
         }
 
@@ -53,13 +52,13 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
             using var body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
             if (!TrySince(body.RootElement, out since))
             {
-                await ProblemAsync(context, 400, "bad_request", "since must be an ISO 8601 time with its offset, e.g. 2026-12-01T00:00:00Z.", "since");
+                await OpsReplies.ProblemAsync(context, 400, "bad_request", "since must be an ISO 8601 time with its offset, e.g. 2026-12-01T00:00:00Z.", "since");
                 return;
             }
         }
         catch (JsonException)
         {
-            await ProblemAsync(context, 400, "bad_request", "The body must be a JSON object with since (an ISO 8601 time).", "since");
+            await OpsReplies.ProblemAsync(context, 400, "bad_request", "The body must be a JSON object with since (an ISO 8601 time).", "since");
             return;
         }
 
@@ -68,11 +67,11 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
         {
             if (start.IsConfigured)
             {
-                await ProblemAsync(context, 400, "bad_request", start.Problem!, "since");
+                await OpsReplies.ProblemAsync(context, 400, "bad_request", start.Problem!, "since");
             }
             else
             {
-                await ProblemAsync(context, 503, "not_configured", start.Problem!, null);
+                await OpsReplies.ProblemAsync(context, 503, "not_configured", start.Problem!, null);
             }
 
             return;
@@ -80,7 +79,7 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
 
         await audit.RecordAsync(context, "reconcile", $"Stripe events since {since.ToString("O", CultureInfo.InvariantCulture)} (run {run.Id})", "started");
         context.Response.Headers.Location = StatusUrl(run.Id);
-        await WriteAsync(context, 202, "application/json", JsonSerializer.SerializeToNode(ToView(run), OpsJson.Options)!);
+        await OpsReplies.JsonAsync(context, 202, JsonSerializer.SerializeToNode(ToView(run), OpsJson.Options)!);
     }
 
     /// <summary>Where a recovery run stands.</summary>
@@ -89,11 +88,11 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
         ArgumentNullException.ThrowIfNull(context);
         if (await recovery.GetAsync(id, context.RequestAborted) is not { } run)
         {
-            await ProblemAsync(context, 404, "not_found", $"no recovery run {id}", null);
+            await OpsReplies.ProblemAsync(context, 404, "not_found", $"no recovery run {id}", null);
             return;
         }
 
-        await WriteAsync(context, 200, "application/json", JsonSerializer.SerializeToNode(ToView(run), OpsJson.Options)!);
+        await OpsReplies.JsonAsync(context, 200, JsonSerializer.SerializeToNode(ToView(run), OpsJson.Options)!);
     }
 
     public static string StatusUrl(string id) => "/api/" + OpsRoutes.Reconcile.Replace("{id}", Uri.EscapeDataString(id), StringComparison.Ordinal);
@@ -111,30 +110,5 @@ public sealed class RecoveryRequestHandler(StripeEventRecovery recovery, OpsAudi
             && value.GetString() is { Length: > 10 } text
             && (text.EndsWith('Z') || text.EndsWith('z') || text[^6] is '+' or '-')
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out since);
-    }
-
-    private static Task ProblemAsync(HttpContext context, int status, string reason, string detail, string? field)
-    {
-        var body = new JsonObject
-        {
-            ["type"] = "urn:scalekit-functions:problem:" + reason.Replace('_', '-'),
-            ["title"] = reason.Replace('_', ' '),
-            ["status"] = status,
-            ["detail"] = detail,
-            ["reason"] = reason,
-        };
-        if (field is not null)
-        {
-            body["field"] = field;
-        }
-
-        return WriteAsync(context, status, "application/problem+json", body);
-    }
-
-    private static async Task WriteAsync(HttpContext context, int status, string contentType, JsonNode body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body), context.RequestAborted);
     }
 }

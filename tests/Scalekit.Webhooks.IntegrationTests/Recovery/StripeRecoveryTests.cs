@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Scalekit.Webhooks.Http;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Samples;
@@ -147,6 +149,17 @@ public sealed class StripeRecoveryTests(StripeRecoveryFixture host) : IClassFixt
         Assert.Equal("since", problem.GetProperty("field").GetString());
         Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await host.PeekAllAsync(StorageNames.StripeRecoveryQueue));
+    }
+
+    [Fact]
+    public async Task TheHandler_AnswersNoStore_AsTheFunctionsAppCallsIt_WithoutTheLocalRouteFilter()
+    {
+        var context = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+
+        await host.Host.Services.GetRequiredService<RecoveryRequestHandler>().StatusAsync(context, "rec_nope");
+
+        Assert.Equal(404, context.Response.StatusCode);
+        Assert.Equal(OpsResponseHeaders.CacheControl, context.Response.Headers.CacheControl.ToString());
     }
 
     [Fact]
