@@ -12,6 +12,15 @@ public enum HrProvider
 {
     /// <summary>The product's own JSON format (<c>docs/hr-events.schema.json</c>), signed with Standard Webhooks.</summary>
     Generic,
+
+    /// <summary>BambooHR: hex HMAC-SHA256 of body + <c>X-BambooHR-Timestamp</c>; thin events completed from its API.</summary>
+    BambooHr,
+
+    /// <summary>HiBob: base64 HMAC-SHA512 of the body; thin events completed from its API.</summary>
+    HiBob,
+
+    /// <summary>Merge HRIS: base64url HMAC-SHA256 with one app-wide key; the connection is found by <c>end_user_origin_id</c>.</summary>
+    Merge,
 }
 
 /// <summary>
@@ -28,6 +37,21 @@ public sealed record HrConnection(string Id, string? OrganizationId, HrProvider 
     public const int MaxIdLength = 40;
 
     public bool IsEnabled => Problem is null;
+
+    /// <summary>BambooHR: the company's subdomain, part of its API's URL.</summary>
+    public string? CompanyDomain { get; init; }
+
+    /// <summary>BambooHR (optional) and HiBob: the company every delivery must name.</summary>
+    public string? CompanyId { get; init; }
+
+    /// <summary>HiBob: the service user the API is called as.</summary>
+    public string? ServiceUserId { get; init; }
+
+    /// <summary>Merge: the value given to Merge as the linked account's <c>end_user_origin_id</c>.</summary>
+    public string? EndUserOriginId { get; init; }
+
+    /// <summary>The provider API's credential (BambooHR API key, HiBob service user token); never logged or shown.</summary>
+    public string? ApiCredential { get; init; }
 
     /// <summary>The full name of one of this connection's settings, as an app setting spells it.</summary>
     public string Setting(string name) => $"{Section}__{Id}__{name}";
