@@ -56,6 +56,10 @@ public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler
     public Task<IActionResult> OpsEmployees([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OrganizationEmployees)] HttpRequest request, string orgId) =>
         Respond(ops.EmployeesAsync(request.HttpContext, orgId));
 
+    [Function(nameof(OpsCustomers))]
+    public Task<IActionResult> OpsCustomers([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customers)] HttpRequest request) =>
+        Respond(ops.CustomersAsync(request.HttpContext));
+
     [Function(nameof(OpsCustomer))]
     public Task<IActionResult> OpsCustomer([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Customer)] HttpRequest request, string customerId) =>
         Respond(ops.CustomerAsync(request.HttpContext, customerId));
@@ -84,6 +88,10 @@ public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler
     [Function(nameof(OpsStartOnboarding))]
     public Task<IActionResult> OpsStartOnboarding([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.OnboardingStart)] HttpRequest request) =>
         Respond(onboarding.StartAsync(request.HttpContext));
+
+    [Function(nameof(OpsOnboardings))]
+    public Task<IActionResult> OpsOnboardings([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OnboardingStart)] HttpRequest request) =>
+        Respond(onboarding.ListAsync(request.HttpContext));
 
     [Function(nameof(OpsOnboarding))]
     public Task<IActionResult> OpsOnboarding([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Onboarding)] HttpRequest request, string onboardingId) =>

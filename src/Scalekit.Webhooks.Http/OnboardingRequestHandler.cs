@@ -79,6 +79,31 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         await OpsReplies.JsonAsync(context, 200, ToJson(record, null));
     }
 
+    /// <summary>One page of onboardings, newest state of each, filtered by <c>status</c> (running, completed or failed) when given.</summary>
+    public async Task ListAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var status = context.Request.Query["status"].ToString();
+        if (status.Length > 0 && status is not (OnboardingStatus.Running or OnboardingStatus.Completed or OnboardingStatus.Failed))
+        {
+            await OpsRequestHandler.BadQueryAsync(context, "status", $"must be {OnboardingStatus.Running}, {OnboardingStatus.Completed} or {OnboardingStatus.Failed}.");
+            return;
+        }
+
+        if (await OpsRequestHandler.PageSizeAsync(context) is not { } pageSize)
+        {
+            return;
+        }
+
+        var token = context.Request.Query["continuationToken"].ToString();
+        var (items, next) = await onboarding.ListAsync(status.Length == 0 ? null : status, pageSize, token.Length == 0 ? null : token, context.RequestAborted);
+        await OpsReplies.JsonAsync(context, 200, new JsonObject
+        {
+            ["items"] = new JsonArray([.. items.Select(record => (JsonNode)ToJson(record, null))]),
+            ["continuation_token"] = next,
+        });
+    }
+
     /// <summary>The whole body when it holds at most <paramref name="limit"/> bytes; null as soon as it holds more.</summary>
     public static async Task<ReadOnlyMemory<byte>?> ReadAtMostAsync(Stream body, int limit, CancellationToken cancellationToken)
     {

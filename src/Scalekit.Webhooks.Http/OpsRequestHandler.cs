@@ -211,6 +211,18 @@ public sealed partial class OpsRequestHandler(
         await JsonAsync(context, 200, await queries.OrganizationsAsync(text.Length == 0 ? null : text, pageSize, Text(query["continuationToken"]), context.RequestAborted));
     }
 
+    /// <summary>Lists Stripe customers known from billing events, paged, searched by <c>q</c> (customer id, organization id, or part of an email).</summary>
+    public async Task CustomersAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (await PageSizeAsync(context) is not { } pageSize || await SearchTextAsync(context) is not { } text)
+        {
+            return;
+        }
+
+        await JsonAsync(context, 200, await queries.CustomersAsync(text.Length == 0 ? null : text, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+    }
+
     /// <summary>The <c>q</c> search text, trimmed (empty when absent); null once answered 400 naming it.</summary>
     private static async Task<string?> SearchTextAsync(HttpContext context)
     {
@@ -435,11 +447,11 @@ public sealed partial class OpsRequestHandler(
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 
     /// <summary>Answers 400 naming the query parameter <paramref name="name"/> and what it must be.</summary>
-    private static Task BadQueryAsync(HttpContext context, string name, string rule) =>
+    internal static Task BadQueryAsync(HttpContext context, string name, string rule) =>
         ProblemAsync(context, 400, "bad_request", $"Query parameter {name} {rule}");
 
     /// <summary><c>pageSize</c>, default <see cref="OpsQueries.DefaultPageSize"/>; null once anything else was answered 400.</summary>
-    private static async Task<int?> PageSizeAsync(HttpContext context)
+    internal static async Task<int?> PageSizeAsync(HttpContext context)
     {
         var text = context.Request.Query["pageSize"];
         if (string.IsNullOrWhiteSpace(text))

@@ -22,6 +22,7 @@ public static class OpsRoutes
     public const string OrganizationDirectoryUsers = "ops/organizations/{orgId}/directory-users";
     public const string OrganizationMembers = "ops/organizations/{orgId}/members";
     public const string OrganizationEmployees = "ops/organizations/{orgId}/employees";
+    public const string Customers = "ops/customers";
     public const string Customer = "ops/customers/{customerId}";
     public const string CustomerSync = "ops/customers/{customerId}/sync";
     public const string Erasure = "ops/erasure";
@@ -74,12 +75,14 @@ public static class OpsRoutes
         ops.MapGet(OrganizationDirectoryUsers, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.DirectoryUsersAsync(c, orgId));
         ops.MapGet(OrganizationMembers, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.MembersAsync(c, orgId));
         ops.MapGet(OrganizationEmployees, (HttpContext c, string orgId, OpsRequestHandler handler) => handler.EmployeesAsync(c, orgId));
+        ops.MapGet(Customers, (HttpContext c, OpsRequestHandler handler) => handler.CustomersAsync(c));
         ops.MapGet(Customer, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.CustomerAsync(c, customerId));
         ops.MapPost(CustomerSync, (HttpContext c, string customerId, OpsRequestHandler handler) => handler.SyncCustomerAsync(c, customerId));
         ops.MapPost(Erasure, (HttpContext c, OpsRequestHandler handler) => handler.ErasureAsync(c));
         ops.MapGet(ErasureJob, (HttpContext c, string jobId, OpsRequestHandler handler) => handler.ErasureStatusAsync(c, jobId));
         ops.MapGet(Audit, (HttpContext c, OpsRequestHandler handler) => handler.AuditAsync(c));
         ops.MapPost(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.StartAsync(c));
+        ops.MapGet(OnboardingStart, (HttpContext c, OnboardingRequestHandler handler) => handler.ListAsync(c));
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));
         ops.MapPost(ReconcileStripe, (HttpContext c, RecoveryRequestHandler handler) => handler.StartStripeAsync(c));
         ops.MapGet(Reconcile, (HttpContext c, string id, RecoveryRequestHandler handler) => handler.StatusAsync(c, id));

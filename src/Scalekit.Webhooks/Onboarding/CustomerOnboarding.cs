@@ -72,6 +72,10 @@ public sealed partial class CustomerOnboarding(
 
     public Task<OnboardingRecord?> GetAsync(string id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
 
+    /// <summary>One page of onboardings, only those in <paramref name="status"/> when it is given.</summary>
+    public Task<(IReadOnlyList<OnboardingRecord> Items, string? Token)> ListAsync(string? status, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        store.ListAsync(status, pageSize, continuation, cancellationToken);
+
     /// <summary>Runs the onboarding named by one <c>onboarding-steps</c> message from its first unfinished step.</summary>
     public async Task HandleAsync(BinaryData message, CancellationToken cancellationToken = default)
     {

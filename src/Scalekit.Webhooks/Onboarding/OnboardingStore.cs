@@ -102,6 +102,20 @@ public sealed class OnboardingStore(StorageClients clients, TimeProvider time)
         }
     }
 
+    /// <summary>One page of onboardings (in key order), only those in <paramref name="status"/> when it is given.</summary>
+    public async Task<(IReadOnlyList<OnboardingRecord> Items, string? Token)> ListAsync(string? status, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var filter = status is null
+            ? TableClient.CreateQueryFilter($"RowKey eq {StateRow}")
+            : TableClient.CreateQueryFilter($"RowKey eq {StateRow} and Status eq {status}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize).ConfigureAwait(false))
+        {
+            return ([.. page.Values.Select(FromRow)], page.ContinuationToken);
+        }
+
+        return ([], null);
+    }
+
     /// <summary>Onboardings started since <paramref name="since"/>, by where they stand now.</summary>
     public async Task<OnboardingCounts> CountAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {

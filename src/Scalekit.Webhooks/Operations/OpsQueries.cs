@@ -269,6 +269,38 @@ public sealed class OpsQueries(
             new EmployeeSyncView(e.LastSyncResult, e.LastSyncDetail, e.LastSyncAt)))], token);
     }
 
+    /// <summary>
+    /// Customers whose id or linked organization contains <paramref name="text"/>, in id order (every one when it is
+    /// empty); text with an <c>@</c> searches the emails their checkouts and deletions recorded instead.
+    /// </summary>
+    public async Task<OpsPage<CustomerSummaryView>> CustomersAsync(string? text, int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        if (text is not null && text.Contains('@', StringComparison.Ordinal))
+        {
+            var (byEmail, emailToken) = await customers.SearchByEmailAsync(text, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+            var views = new List<CustomerSummaryView>(byEmail.Count);
+            foreach (var customer in byEmail)
+            {
+                views.Add(Summary(customer.CustomerId, await billing.GetAsync(customer.CustomerId, cancellationToken).ConfigureAwait(false), customer.Email, customer.DeletedOn));
+            }
+
+            return new OpsPage<CustomerSummaryView>(views, emailToken);
+        }
+
+        var (rows, token) = await billing.SearchAsync(text, Clamp(pageSize), continuation, cancellationToken).ConfigureAwait(false);
+        return new OpsPage<CustomerSummaryView>([.. rows.Select(row => Summary(row.CustomerId, row, null, row.State?.DeletedAt))], token);
+    }
+
+    private static CustomerSummaryView Summary(string customerId, CustomerBilling? row, string? email, DateTimeOffset? deletedAt) => new(
+        customerId,
+        row?.LastAttempt?.OrganizationId,
+        email,
+        row?.State?.Status,
+        row?.State?.Plan,
+        row?.LastAttempt?.Result,
+        row?.LastAttempt?.At,
+        deletedAt);
+
     /// <summary>The customer's subscriptions, entitlements, linked organization and last sync, or null when unknown.</summary>
     public async Task<CustomerView?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
     {

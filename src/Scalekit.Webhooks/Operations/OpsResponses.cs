@@ -181,6 +181,17 @@ public sealed record SyncView(
     DateTimeOffset? WaitingSince,
     SyncAttemptView? LastAttempt);
 
+/// <summary>One customer in the customers list: where its billing stands and how its last sync ended.</summary>
+public sealed record CustomerSummaryView(
+    string CustomerId,
+    string? OrganizationId,
+    string? Email,
+    string? SubscriptionStatus,
+    string? Plan,
+    string? LastSyncResult,
+    DateTimeOffset? LastSyncAt,
+    DateTimeOffset? DeletedAt);
+
 /// <summary>A Stripe customer: its subscriptions, entitlements, linked organization and billing sync.</summary>
 public sealed record CustomerView(
     string CustomerId,

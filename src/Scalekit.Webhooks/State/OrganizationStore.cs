@@ -88,26 +88,12 @@ public sealed class OrganizationStore(StorageClients clients)
     /// when it is empty). Reads table pages until <paramref name="pageSize"/> match or <paramref name="scanLimit"/>
     /// rows were read, so a page may hold fewer and still have a continuation.
     /// </summary>
-    public async Task<(IReadOnlyList<OrganizationRecord> Items, string? Token)> SearchAsync(string? text, int pageSize, string? continuation, int scanLimit = 2000, CancellationToken cancellationToken = default)
-    {
-        var items = new List<OrganizationRecord>();
-        var scanned = 0;
-        var token = continuation;
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter: (string?)null, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize).ConfigureAwait(false))
+    public Task<(IReadOnlyList<OrganizationRecord> Items, string? Token)> SearchAsync(string? text, int pageSize, string? continuation, int scanLimit = TableSearch.DefaultScanLimit, CancellationToken cancellationToken = default) =>
+        TableSearch.SearchAsync(_table, row =>
         {
-            scanned += page.Values.Count;
-            token = page.ContinuationToken;
-            items.AddRange(page.Values
-                .Select(row => Record(StateStore.IdOf(row, StateStore.RowId, row.PartitionKey) ?? row.PartitionKey, row))
-                .Where(organization => Matches(organization, text)));
-            if (items.Count >= pageSize || scanned >= scanLimit)
-            {
-                break;
-            }
-        }
-
-        return (items, token);
-    }
+            var organization = Record(StateStore.IdOf(row, StateStore.RowId, row.PartitionKey) ?? row.PartitionKey, row);
+            return Matches(organization, text) ? organization : null;
+        }, pageSize, continuation, scanLimit, cancellationToken);
 
     private static bool Matches(OrganizationRecord organization, string? text) =>
         string.IsNullOrWhiteSpace(text)

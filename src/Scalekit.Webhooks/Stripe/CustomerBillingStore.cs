@@ -284,6 +284,26 @@ public sealed class CustomerBillingStore(StorageClients clients)
         }
     }
 
+    /// <summary>
+    /// Customers' billing rows in key order whose customer id or linked organization id contains <paramref name="text"/>
+    /// (any case; every one when it is empty); index and legacy rows are skipped. See <see cref="TableSearch"/>.
+    /// </summary>
+    public Task<(IReadOnlyList<CustomerBilling> Items, string? Token)> SearchAsync(string? text, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        TableSearch.SearchAsync(Table, row =>
+        {
+            if (row.PartitionKey != row.RowKey)
+            {
+                return null;
+            }
+
+            var billing = From(row);
+            return string.IsNullOrWhiteSpace(text)
+                || billing.CustomerId.Contains(text, StringComparison.OrdinalIgnoreCase)
+                || (billing.LastAttempt?.OrganizationId?.Contains(text, StringComparison.OrdinalIgnoreCase) ?? false)
+                ? billing
+                : null;
+        }, pageSize, continuation, TableSearch.DefaultScanLimit, cancellationToken);
+
     /// <summary>Copies rows written in the shared legacy partition to their own and rebuilds both indexes; returns how many rows were (or would be) moved.</summary>
     public async Task<int> MigrateAsync(bool dryRun, CancellationToken cancellationToken = default)
     {

@@ -13,7 +13,7 @@ public sealed record CustomerDeletion(string CustomerId, string? Email, string? 
 }
 
 /// <summary>A completed checkout of a customer (<c>checkout.session.completed</c>).</summary>
-public sealed record CustomerCheckout(string CustomerId, string SessionId, string? SubscriptionId, string? ClientReferenceId) : ReadModelChange
+public sealed record CustomerCheckout(string CustomerId, string SessionId, string? SubscriptionId, string? ClientReferenceId, string? Email = null, string? Name = null) : ReadModelChange
 {
     public override StateChange ToRow() => CustomerStore.Row(this);
 }
@@ -85,12 +85,28 @@ public sealed class CustomerStore(StateStore rows, StorageClients clients)
         [DeletedOn] = change.DeletedOn,
     }, SoftDelete: true);
 
-    internal static StateChange Row(CustomerCheckout change) => new(StateTables.Customers, change.CustomerId, change.CustomerId, new Dictionary<string, object?>(3, StringComparer.Ordinal)
+    internal static StateChange Row(CustomerCheckout change)
     {
-        [CheckoutSessionId] = change.SessionId,
-        [CheckoutSubscriptionId] = change.SubscriptionId,
-        [ClientReferenceId] = change.ClientReferenceId,
-    });
+        var columns = new Dictionary<string, object?>(5, StringComparer.Ordinal)
+        {
+            [CheckoutSessionId] = change.SessionId,
+            [CheckoutSubscriptionId] = change.SubscriptionId,
+            [ClientReferenceId] = change.ClientReferenceId,
+        };
+
+        // The buyer's details are kept only when the session has them, so a later checkout without them keeps the earlier ones.
+        if (change.Email is not null)
+        {
+            columns[Email] = change.Email;
+        }
+
+        if (change.Name is not null)
+        {
+            columns[Name] = change.Name;
+        }
+
+        return new(StateTables.Customers, change.CustomerId, change.CustomerId, columns);
+    }
 
     internal static StateChange Row(CustomerEntitlements change) => new(StateTables.Customers, change.CustomerId, change.CustomerId, new Dictionary<string, object?>(1, StringComparer.Ordinal)
     {
@@ -114,4 +130,10 @@ public sealed class CustomerStore(StateStore rows, StorageClients clients)
         var row = await ReadModelRows.GetAsync(_table, customerId, customerId, cancellationToken).ConfigureAwait(false);
         return row is null ? null : Record(customerId, row);
     }
+
+    /// <summary>Customers whose email contains <paramref name="text"/> (any case), in key order; see <see cref="TableSearch"/>.</summary>
+    public Task<(IReadOnlyList<CustomerRecord> Items, string? Token)> SearchByEmailAsync(string text, int pageSize, string? continuation, CancellationToken cancellationToken = default) =>
+        TableSearch.SearchAsync(_table, row =>
+            row.GetString(Email) is { } email && email.Contains(text, StringComparison.OrdinalIgnoreCase) ? Record(ReadModelRows.IdOf(row), row) : null,
+            pageSize, continuation, TableSearch.DefaultScanLimit, cancellationToken);
 }

@@ -152,7 +152,7 @@ public sealed class StripeBillingProcessor(
             return ProcessingOutcome.Ignored("checkout session without a customer");
         }
 
-        var change = new CustomerCheckout(session.CustomerId, session.Id, session.SubscriptionId, session.ClientReferenceId);
+        var change = new CustomerCheckout(session.CustomerId, session.Id, session.SubscriptionId, session.ClientReferenceId, session.CustomerDetails?.Email, session.CustomerDetails?.Name);
         var result = await customers.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false);
         foreach (var listener in checkoutListeners)
         {
