@@ -55,7 +55,7 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         if (start.Refused is { Refusal: { } refusal } refused)
         {
             await audit.RecordAsync(context, "onboarding", $"onboarding {record.Id} (Stripe customer {request.StripeCustomerId})", $"refused: {refusal.Code()}");
-            await OpsReplies.ProblemAsync(context, 409, refusal.Code(), refused.Detail, null);
+            await OpsReplies.ProblemAsync(context, 409, refusal.Code(), refused.Detail, FieldOf(refusal));
             return;
         }
 
@@ -119,6 +119,15 @@ public sealed class OnboardingRequestHandler(CustomerOnboarding onboarding, OpsA
         // Typed null: a bare null would convert to an empty Memory through byte[]'s implicit conversion.
         return length > limit ? (ReadOnlyMemory<byte>?)null : buffer.AsMemory(0, length);
     }
+
+    /// <summary>The request field a refusal is about, so a form can show it next to that field.</summary>
+    private static string? FieldOf(OnboardingRefusal refusal) => refusal switch
+    {
+        OnboardingRefusal.OrganizationExists or OnboardingRefusal.CustomerLinkedElsewhere => "stripe_customer_id",
+        OnboardingRefusal.AccountLinkedElsewhere => "salesforce_account_id",
+        OnboardingRefusal.UserExists => "admin_email",
+        _ => null,
+    };
 
     public static string StatusUrl(string onboardingId) => "/api/" + OpsRoutes.Onboarding.Replace("{onboardingId}", Uri.EscapeDataString(onboardingId), StringComparison.Ordinal);
 

@@ -124,7 +124,7 @@
       past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
       processing: "warn", degraded: "warn", "no-linked-organization": "warn", "waiting-for-organization": "warn",
       sent: "ok", "skipped-unchanged": "ok", "dry-run": "idle", refused: "bad",
-      failed: "bad", parked: "bad", failing: "bad",
+      failed: "bad", parked: "bad", failing: "bad", off: "bad", done: "ok", skipped: "idle", pending: "warn", retrying: "warn",
     }[status] || "idle";
     return h("span", { class: `status ${kind}` }, status ?? "unknown");
   }
@@ -758,7 +758,6 @@
 
   async function renderLookup(params) {
     const search = h("input", { id: "org-search", name: "q", type: "search", value: params.get("q") || "", placeholder: "Name, org_…, external id or domain", autocomplete: "off" });
-    const customer = h("input", { id: "lookup-customer", name: "customer", placeholder: "cus_…", required: true });
     const searchForm = h("form", { class: "panel inline", role: "search", "aria-label": "Organization search" },
       field("Find organizations", search), h("button", { type: "submit", id: "search-organizations" }, "Search"));
     searchForm.addEventListener("submit", (event) => {
@@ -767,16 +766,59 @@
       const target = text ? `#/organizations?${new URLSearchParams({ q: text })}` : "#/organizations";
       if (location.hash === target) renderLookup(new URLSearchParams(text ? { q: text } : {})); else location.hash = target;
     });
-    const customerForm = h("form", { class: "panel inline", "aria-label": "Open a customer" }, field("Stripe customer id", customer), h("button", { type: "submit" }, "Show customer"));
-    customerForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (customer.value.trim()) location.hash = route("customers", customer.value.trim());
-      else customer.focus();
-    });
     const results = h("div", { id: "organizations", "aria-live": "polite" });
-    page("Organizations & customers", h("div", { class: "two" }, searchForm, customerForm), results);
+    page("Organizations", searchForm, results);
     focusTitle();
     await loadOrganizationPage(results, params.get("q") || "", null, []);
+  }
+
+  async function renderCustomers(params) {
+    const search = h("input", { id: "customer-search", name: "q", type: "search", value: params.get("q") || "", placeholder: "cus_…, org_… or part of an email", autocomplete: "off" });
+    const searchForm = h("form", { class: "panel inline", role: "search", "aria-label": "Customer search" },
+      field("Find customers", search), h("button", { type: "submit", id: "search-customers" }, "Search"));
+    searchForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = search.value.trim();
+      const target = text ? `#/customers?${new URLSearchParams({ q: text })}` : "#/customers";
+      if (location.hash === target) renderCustomers(new URLSearchParams(text ? { q: text } : {})); else location.hash = target;
+    });
+    const results = h("div", { id: "customers", "aria-live": "polite" });
+    page("Customers", searchForm, results);
+    focusTitle();
+    await loadCustomerPage(results, params.get("q") || "", null, []);
+  }
+
+  async function loadCustomerPage(results, text, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading(text ? "Searching customers…" : "Loading customers…"));
+    let pageResult;
+    try {
+      pageResult = await api(`customers${query({ q: text, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    const more = pageResult.continuation_token;
+    fill(results,
+      table(`${number(rows.length)} customers${more ? " (more available)" : ""}`, [
+        { label: "Customer", value: (c) => link(c.customer_id, "customers", c.customer_id) },
+        { label: "Organization", value: (c) => c.organization_id ? link(c.organization_id, "organizations", c.organization_id) : "—" },
+        { label: "Email", value: (c) => c.email || "—", narrow: true },
+        { label: "Subscription", value: (c) => c.deleted_at ? statusBadge("deleted") : c.subscription_status ? statusBadge(c.subscription_status) : "—" },
+        { label: "Plan", value: (c) => c.plan || "—" },
+        { label: "Last sync", value: (c) => c.last_sync_result ? statusBadge(c.last_sync_result) : "—" },
+        { label: "Synced", value: (c) => when(c.last_sync_at), narrow: true },
+      ], rows, text
+        ? (more ? `None of the customers read so far match "${text}". Choose "Search further" to read more.` : `No customer matches "${text}". Try part of the cus_ id, the org_ id of its organization, or part of an email.`)
+        : "No customers yet: they appear when Stripe sends a subscription or customer event (check the events page for stripe)."),
+      more
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "more-customers", onclick: () => loadCustomerPage(results, text, more, rows) }, rows.length ? "Load more" : "Search further"))
+        : null);
+    announce(rows.length ? `${rows.length} customers shown.` : "No customers match.");
   }
 
   async function loadOrganizationPage(results, text, token, shown) {
@@ -818,14 +860,15 @@
     try {
       org = await api(`organizations/${encodeURIComponent(orgId)}`);
     } catch (error) {
-      page(`Organization ${orgId}`, h("p", {}, link("← Organizations & customers", "organizations")));
+      page(`Organization ${orgId}`, h("p", {}, link("← Organizations", "organizations")));
       failure(error);
       return;
     }
     const users = h("div", { id: "directory-users" });
     const members = h("div", { id: "members" });
+    const employees = h("div", { id: "employees" });
     page(org.display_name ? `${org.display_name} (${orgId})` : `Organization ${orgId}`,
-      h("p", {}, link("← Organizations & customers", "organizations"), " · ", link("Events of this organization", "events") ),
+      h("p", {}, link("← Organizations", "organizations"), " · ", link("Events of this organization", "events") ),
       h("div", { class: "two" },
       h("section", { class: "panel", "aria-labelledby": "org-state" },
         h("h2", { id: "org-state" }, "State"),
@@ -835,13 +878,15 @@
         h("h2", { id: "org-billing" }, "Billing"),
         org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state: it appears after the linked customer's first Stripe event, or after a re-sync."))),
       h("section", { class: "panel", "aria-labelledby": "org-users" }, h("h2", { id: "org-users" }, "Directory users"), users),
-      h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members));
+      h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members),
+      h("section", { class: "panel", "aria-labelledby": "org-employees" }, h("h2", { id: "org-employees" }, "Employees (HR)"), employees));
     // The events link carries the organization filter.
     main.querySelector("p a[href='#/events']").setAttribute("href", `#/events?${new URLSearchParams({ organizationId: orgId })}`);
     focusTitle();
     await Promise.all([
       pagedTable(users, `organizations/${encodeURIComponent(orgId)}/directory-users`, "No directory users: connect a directory for this organization in Scalekit; its users arrive as directory events."),
       pagedTable(members, `organizations/${encodeURIComponent(orgId)}/members`, "No members yet: members appear when users join the organization in Scalekit."),
+      pagedTable(employees, `organizations/${encodeURIComponent(orgId)}/employees`, "No employees: connect this organization's HR system (docs/hr.md); its employees appear with their first event."),
     ]);
   }
 
@@ -907,7 +952,7 @@
     try {
       customer = await api(`customers/${encodeURIComponent(customerId)}`);
     } catch (error) {
-      page(`Customer ${customerId}`, h("p", {}, link("← Organizations & customers", "organizations")));
+      page(`Customer ${customerId}`, h("p", {}, link("← Customers", "customers")));
       failure(error);
       return;
     }
@@ -928,7 +973,7 @@
       }
     });
     page(`Customer ${customerId}`,
-      h("p", {}, link("← Organizations & customers", "organizations"),
+      h("p", {}, link("← Customers", "customers"),
         customer.organization_id ? [" · Organization ", link(customer.organization_id, "organizations", customer.organization_id)] : null),
       h("section", { class: "panel", "aria-label": "Re-sync" },
         h("p", { class: "muted" }, "Writes this customer's subscriptions and entitlements to its organization's metadata and features now, or looks for the organization again."),
@@ -1164,6 +1209,187 @@
     }, finished);
   }
 
+  // ---- Integrations ------------------------------------------------------------------------------------------------
+
+  const INTEGRATION_NAMES = { billing: "Billing (Stripe → Scalekit)", crm: "CRM (Salesforce)", hr: "HR connections", onboarding: "Onboarding", "stripe-recovery": "Stripe recovery" };
+
+  async function renderIntegrations(params) {
+    const span = WINDOWS.some(([value]) => value === params.get("window")) ? params.get("window") : "24h";
+    const body = h("div", { id: "integration-cards", "aria-live": "polite" }, loading("Loading integration health…"));
+    page("Integrations", h("p", { class: "muted" }, `Each integration's runs in the last ${WINDOWS.find(([v]) => v === span)[1].toLowerCase()}.`), body);
+    focusTitle();
+    let stats;
+    try {
+      stats = await api(`stats${query({ window: span })}`);
+    } catch (error) {
+      body.replaceChildren();
+      failure(error, body);
+      return;
+    }
+    const list = stats.integrations || [];
+    fill(body, list.length
+      ? h("div", { class: "integration-grid" }, list.map(integrationCard))
+      : h("p", { class: "empty" }, "No integrations report health: the host registers none. Check the start-up report."));
+    announce(`${list.length} integrations shown.`);
+  }
+
+  function integrationCard(item) {
+    const title = INTEGRATION_NAMES[item.name] || label(item.name);
+    const on = item.mode !== "off";
+    const counts = item.counts || {};
+    const usage = item.api_usage;
+    return h("section", { class: "panel integration", "aria-label": `${title} integration`, "data-integration": item.name },
+      h("h2", {}, title, " ", statusBadge(on ? item.status : "off")),
+      on
+        ? h("p", { class: "muted" }, item.mode === "dry-run" ? "Dry run: it logs what it would write and writes nothing (its API credentials are not set)." : "On.")
+        : h("div", { class: "message off", role: "note" }, h("strong", {}, "Off: "), item.off_reason || "its settings are missing (see the start-up report)."),
+      (item.configuration_problems || []).length
+        ? h("div", { class: "message warn", role: "note" }, h("strong", {}, "Configuration problems: "), h("ul", { class: "plain" }, item.configuration_problems.map((p) => h("li", {}, p))))
+        : null,
+      fields({
+        "Last run": item.last_run_at,
+        "Successes": number(item.successes),
+        "Failures": number(item.failures),
+        "Average duration": ms(item.average_duration_ms),
+        "API usage": usage ? `${number(usage.used)} of ${number(usage.allocated)} (${usage.percent}%)` : null,
+        ...Object.fromEntries(Object.entries(counts).map(([name, value]) => [label(name), number(value)])),
+        "Last success": item.last_success_at,
+        "Last failure": item.last_failure_at,
+        "Last error": on ? item.last_error : null,
+      }),
+      item.source
+        ? h("p", {}, h("a", { href: `#/events?${new URLSearchParams({ source: item.source })}` }, `Events (${item.source})`), " · ",
+          h("a", { href: `#/dead-letters?${new URLSearchParams({ source: item.source })}` }, "Dead letters"))
+        : item.name === "onboarding" ? h("p", {}, link("Onboardings", "onboarding")) : null);
+  }
+
+  // ---- Onboarding --------------------------------------------------------------------------------------------------
+
+  const ONBOARDING_FIELDS = [
+    ["company_name", "Company name", "text", true, "Acme Corp"],
+    ["admin_email", "Admin email", "email", true, "admin@acme.example"],
+    ["plan_type", "Plan", "text", true, "enterprise"],
+    ["stripe_customer_id", "Stripe customer id", "text", true, "cus_…"],
+    ["salesforce_account_id", "Salesforce Account id (optional)", "text", false, "001…"],
+  ];
+  const ONBOARDING_STATUSES = ["running", "completed", "failed"];
+
+  async function renderOnboarding(params) {
+    const controls = Object.fromEntries(ONBOARDING_FIELDS.map(([name, , type, required, placeholder]) =>
+      [name, h("input", { id: `onb-${name}`, name, type, required, placeholder, autocomplete: "off", spellcheck: "false" })]));
+    const outcome = h("div", { id: "onboarding-outcome" });
+    const form = h("form", { class: "panel", "aria-label": "Start an onboarding", novalidate: true },
+      h("p", {}, "Creates the customer's Scalekit organization and admin, links the Stripe customer (and the Salesforce Account), then marks it onboarded. An existing organization is never taken over."),
+      h("div", { class: "filters" }, ONBOARDING_FIELDS.map(([name, text]) => field(text, controls[name]))),
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "start-onboarding" }, "Start onboarding")),
+      outcome);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      outcome.replaceChildren();
+      for (const control of Object.values(controls)) fieldError(control, null);
+      const missing = ONBOARDING_FIELDS.find(([name, , , required]) => required && !controls[name].value.trim());
+      if (missing) {
+        fieldError(controls[missing[0]], `Enter the ${missing[1].toLowerCase()}.`);
+        controls[missing[0]].focus();
+        return;
+      }
+      const body = Object.fromEntries(ONBOARDING_FIELDS.map(([name]) => [name, controls[name].value.trim()]).filter(([, value]) => value));
+      const button = form.querySelector("#start-onboarding");
+      button.disabled = true;
+      try {
+        const started = await api("onboarding", { method: "POST", body });
+        announce(started.created ? "Onboarding started." : `This onboarding was started before: ${started.status}.`);
+        location.hash = route("onboarding", started.onboarding_id);
+      } catch (error) {
+        button.disabled = false;
+        if (error instanceof ApiError && error.field && controls[error.field]) {
+          fieldError(controls[error.field], error.detail);
+          controls[error.field].focus();
+          announce(error.detail);
+        } else {
+          failure(error, outcome);
+        }
+      }
+    });
+    const status = select("onb-status", "status", ONBOARDING_STATUSES, params.get("status"), "Any status");
+    const filter = h("form", { class: "panel inline", role: "search", "aria-label": "Filter onboardings" },
+      field("Status", status), h("button", { type: "submit", id: "filter-onboardings", class: "secondary" }, "Filter"));
+    filter.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const target = status.value ? `#/onboarding?${new URLSearchParams({ status: status.value })}` : "#/onboarding";
+      if (location.hash === target) renderOnboarding(new URLSearchParams(status.value ? { status: status.value } : {})); else location.hash = target;
+    });
+    const results = h("div", { id: "onboardings", "aria-live": "polite" });
+    page("Onboarding", form, h("h2", {}, "Onboardings"), filter, results);
+    focusTitle();
+    await loadOnboardingPage(results, params.get("status"), null, []);
+  }
+
+  async function loadOnboardingPage(results, status, token, shown) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading("Loading onboardings…"));
+    let pageResult;
+    try {
+      pageResult = await api(`onboarding${query({ status, pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    fill(results,
+      table(`${number(rows.length)} onboardings${pageResult.continuation_token ? " (more available)" : ""}`, [
+        { label: "Company", value: (o) => link(o.company_name || o.onboarding_id, "onboarding", o.onboarding_id) },
+        { label: "Stripe customer", value: (o) => link(o.stripe_customer_id, "customers", o.stripe_customer_id) },
+        { label: "Status", value: (o) => statusBadge(o.status) },
+        { label: "Organization", value: (o) => o.organization_id ? link(o.organization_id, "organizations", o.organization_id) : "—" },
+        { label: "Started", value: (o) => when(o.started_at), narrow: true },
+        { label: "Reason", value: (o) => o.reason || "—", narrow: true },
+      ], rows, status ? `No onboarding is ${status}. Choose "Any status".` : "No onboardings yet: start one with the form above, or let a Stripe Checkout start it (ONBOARDING_FROM_CHECKOUT)."),
+      pageResult.continuation_token
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadOnboardingPage(results, status, pageResult.continuation_token, rows) }, "Load more"))
+        : null);
+  }
+
+  const STEP_NAMES = { organization: "Scalekit organization", admin_user: "Admin user", salesforce_account: "Salesforce Account", stripe_customer: "Stripe customer", completion: "Completion" };
+
+  function renderOnboardingProgress(id) {
+    const body = h("div", { id: "onboarding-progress", "aria-live": "polite" }, loading("Loading the onboarding…"));
+    page(`Onboarding ${id}`, h("p", {}, link("← Onboardings", "onboarding")), body);
+    focusTitle();
+    const finished = (record) => record.status !== "running";
+    return follow(() => api(`onboarding/${encodeURIComponent(id)}`), (record) => {
+      fill(body,
+        h("section", { class: "panel", "aria-labelledby": "onboarding-state" },
+          h("h2", { id: "onboarding-state" }, record.company_name || id, " ", statusBadge(record.status)),
+          record.reason ? message(record.status === "failed" ? "error" : "warn", record.reason) : null,
+          fields({
+            "Stripe customer": record.stripe_customer_id ? link(record.stripe_customer_id, "customers", record.stripe_customer_id) : null,
+            "Organization": record.organization_id ? link(record.organization_id, "organizations", record.organization_id) : null,
+            "Admin user id": record.admin_user_id,
+            "Plan": record.plan_type,
+            "Salesforce Account": record.salesforce_account_id,
+            "Started": record.started_at,
+            "Completed": record.completed_at,
+          })),
+        h("section", { class: "panel", "aria-labelledby": "onboarding-steps" },
+          h("h2", { id: "onboarding-steps" }, "Steps"),
+          h("ol", { class: "steps" }, (record.steps || []).map((step) => h("li", { "data-step": step.name, "data-status": step.status },
+            h("span", { class: "step-name" }, STEP_NAMES[step.name] || label(step.name)), " ", statusBadge(stepWord(step)),
+            step.detail ? h("p", { class: "muted" }, step.detail) : null,
+            step.last_error ? h("p", { class: "field-error" }, `Attempt ${step.attempts}: ${step.last_error}`) : null)))));
+      if (finished(record)) announce(`Onboarding ${record.status}.`);
+    }, finished);
+  }
+
+  /** A step's status in words: a pending step that has failed before is retrying. */
+  function stepWord(step) {
+    if (step.status === "pending" && step.attempts > 0 && step.last_error) return "retrying";
+    return step.status;
+  }
+
   // ---- Routing -----------------------------------------------------------------------------------------------------
 
   function render() {
@@ -1177,14 +1403,16 @@
     }
     nav.hidden = false;
     for (const a of nav.querySelectorAll("a")) {
-      if (a.dataset.section === (parts[0] === "customers" ? "organizations" : parts[0])) a.setAttribute("aria-current", "page");
+      if (a.dataset.section === parts[0]) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");
     }
     switch (parts[0]) {
       case "events": return parts.length >= 3 ? renderEvent(parts[1], parts.slice(2).join("/")) : renderEvents(params);
       case "dead-letters": return renderDeadLetters(params);
       case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup(params);
-      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderLookup(params);
+      case "customers": return parts[1] ? renderCustomer(parts[1]) : renderCustomers(params);
+      case "integrations": return renderIntegrations(params);
+      case "onboarding": return parts[1] ? renderOnboardingProgress(parts[1]) : renderOnboarding(params);
       case "erasure": return parts[1] ? renderErasureJob(parts[1]) : renderErasure();
       case "audit": return renderAudit(params);
       case "recovery": return parts[1] ? renderRecoveryRun(parts[1]) : renderRecovery();

@@ -22,7 +22,7 @@ public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> sa
 
     public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
-        int successes = 0, failures = 0;
+        int successes = 0, failures = 0, deferred = 0;
         DateTimeOffset? lastSuccess = null, lastFailure = null, lastRun = null;
         string? lastError = null;
         double totalMs = 0;
@@ -37,6 +37,10 @@ public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> sa
                 successes++;
                 totalMs += activity.DurationMs;
                 lastSuccess ??= activity.At;
+            }
+            else if (activity.Outcome == CrmSyncStore.Deferred)
+            {
+                deferred++;
             }
             else if (activity.Outcome == CrmSyncStore.Failure)
             {
@@ -54,6 +58,8 @@ public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> sa
             successes == 0 ? null : Math.Round(totalMs / successes, 1), lastRun, session.LastUsage ?? usage)
         {
             // The CRM's keys count only while it runs: without it billing and onboarding fit.
+            OffReason = off,
+            Counts = new Dictionary<string, int> { ["deferred"] = deferred },
             ConfigurationProblems = off is null && crm.Value.BudgetWarning is { } budget ? [.. crm.Value.Conflicts, budget] : crm.Value.Conflicts,
         };
     }

@@ -44,6 +44,12 @@ public sealed record IntegrationHealthReport(
     /// <summary>Counts of the integration's own (onboarding: started, completed, failed, in_progress), when it has any.</summary>
     public IReadOnlyDictionary<string, int>? Counts { get; init; }
 
+    /// <summary>Why the integration is off (the missing or broken setting, named); null while it runs.</summary>
+    public string? OffReason { get; init; }
+
+    /// <summary>The webhook source whose events and dead letters belong to this integration, when it has one.</summary>
+    public string? Source { get; init; }
+
     /// <summary>Configuration that gives one item to two writers: what the integration runs without, naming both settings.</summary>
     public IReadOnlyList<string>? ConfigurationProblems { get; init; }
 
@@ -60,5 +66,7 @@ public sealed record IntegrationHealthReport(
         Counts,
         LastRunAt ?? (LastFailureAt > LastSuccessAt || LastSuccessAt is null ? LastFailureAt : LastSuccessAt),
         ApiUsage is null ? null : new ApiUsageView(ApiUsage.Used, ApiUsage.Allocated, Math.Round(ApiUsage.Percent, 1)),
-        ConfigurationProblems is { Count: > 0 } problems ? problems : null);
+        ConfigurationProblems is { Count: > 0 } problems ? problems : null,
+        OffReason ?? (Mode == "off" ? LastError : null),
+        Source);
 }

@@ -304,7 +304,9 @@ public sealed record IntegrationView(
     IReadOnlyDictionary<string, int>? Counts,
     DateTimeOffset? LastRunAt,
     ApiUsageView? ApiUsage,
-    IReadOnlyList<string>? ConfigurationProblems = null);
+    IReadOnlyList<string>? ConfigurationProblems = null,
+    string? OffReason = null,
+    string? Source = null);
 
 /// <summary>Share of an external API's allocation used, as its last answer reported it.</summary>
 public sealed record ApiUsageView(long Used, long Allocated, double Percent);

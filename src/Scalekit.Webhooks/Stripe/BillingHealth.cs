@@ -51,6 +51,10 @@ public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOp
         // Broken settings of the integration itself switch it off too, and say which setting and why.
         var mode = settingsProblem is not null ? "off" : options.IsConfigured ? "live" : options.CredentialsProblem is null ? "dry-run" : "off";
         return new IntegrationHealthReport(name, mode, successes, failures, lastSuccess, lastFailure, settingsProblem ?? lastError ?? options.CredentialsProblem,
-            successes == 0 ? null : Math.Round(totalMs / successes, 1));
+            successes == 0 ? null : Math.Round(totalMs / successes, 1))
+        {
+            OffReason = mode == "off" ? settingsProblem ?? options.CredentialsProblem : null,
+            Source = source.Name,
+        };
     }
 }

@@ -14,6 +14,7 @@ internal static class RecoveryRegistration
         services.TryAddSingleton<RecoveryRunStore>();
         services.TryAddSingleton<StripeEventList>();
         services.TryAddSingleton<StripeEventRecovery>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Operations.IIntegrationHealth, RecoveryHealth>());
         return services;
     }
 }

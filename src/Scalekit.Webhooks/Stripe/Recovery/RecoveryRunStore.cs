@@ -70,6 +70,16 @@ public sealed class RecoveryRunStore(StorageClients clients, TimeProvider time)
         return run with { Version = updated.Headers.ETag ?? ETag.All };
     }
 
+    /// <summary>Runs started since <paramref name="since"/>, in no particular order.</summary>
+    public async IAsyncEnumerable<RecoveryRun> StartedSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {RunRow} and StartedAt ge {since}");
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return FromRow(row);
+        }
+    }
+
     private static TableEntity ToRow(RecoveryRun run, DateTimeOffset? leasedUntil) => new(StorageKeys.Key(run.Id), RunRow)
     {
         [Columns.Id] = run.Id,
