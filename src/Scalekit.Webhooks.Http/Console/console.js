@@ -92,6 +92,7 @@
 
   function label(name) {
     if (LABELS[name]) return LABELS[name];
+    if (/\s/.test(name)) return name; // already words
     const words = String(name).replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").trim().toLowerCase();
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
@@ -1241,7 +1242,7 @@
     return h("section", { class: "panel integration", "aria-label": `${title} integration`, "data-integration": item.name },
       h("h2", {}, title, " ", statusBadge(on ? item.status : "off")),
       on
-        ? h("p", { class: "muted" }, item.mode === "dry-run" ? "Dry run: it logs what it would write and writes nothing (its API credentials are not set)." : "On.")
+        ? h("p", { class: "muted" }, item.mode === "dry-run" ? "On, as a dry run (dry-run): it logs what it would write and writes nothing, since its API credentials are not set." : `On (${item.mode}).`)
         : h("div", { class: "message off", role: "note" }, h("strong", {}, "Off: "), item.off_reason || "its settings are missing (see the start-up report)."),
       (item.configuration_problems || []).length
         ? h("div", { class: "message warn", role: "note" }, h("strong", {}, "Configuration problems: "), h("ul", { class: "plain" }, item.configuration_problems.map((p) => h("li", {}, p))))
@@ -1251,7 +1252,7 @@
         "Successes": number(item.successes),
         "Failures": number(item.failures),
         "Average duration": ms(item.average_duration_ms),
-        "API usage": usage ? `${number(usage.used)} of ${number(usage.allocated)} (${usage.percent}%)` : null,
+        "API usage": usage ? `${number(usage.used)} of ${number(usage.allocated)} (${usage.percent}%)` : "not reported",
         ...Object.fromEntries(Object.entries(counts).map(([name, value]) => [label(name), number(value)])),
         "Last success": item.last_success_at,
         "Last failure": item.last_failure_at,

@@ -221,6 +221,43 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task CustomersPage_ListsAndSearchesCustomers_ByIdOrganizationOrCheckoutEmail()
+    {
+        var customer = SampleIds.New("cus_");
+        var other = SampleIds.New("cus_");
+        foreach (var id in new[] { customer, other })
+        {
+            var options = new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = SampleIds.New("org_"), ExternalId = id, CustomerId = id };
+            await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", options with { EventId = SampleIds.New("evt_") }));
+            await console.PostStripeAsync(StripeSamples.Create("customer.subscription.created", options with { EventId = SampleIds.New("evt_") }));
+        }
+
+        var buyer = $"buyer-{customer[4..].ToLowerInvariant()}@example.com";
+        await console.PostStripeAsync(StripeSamples.Create("checkout.session.completed", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_"), CustomerId = customer, ExternalId = customer, Email = buyer }));
+        var page = await console.SignedInAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Customers", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#customers tbody tr")).Not.ToHaveCountAsync(0);
+        await page.GetByLabel("Find customers").FillAsync(customer.ToUpperInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#customers tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#customers tbody tr")).ToContainTextAsync("active");
+        await console.ScreenshotAsync(page, "console-customers");
+        await page.GetByLabel("Find customers").FillAsync(buyer.ToUpperInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#customers tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#customers tbody tr")).ToContainTextAsync(buyer);
+        await page.GetByLabel("Find customers").FillAsync("cus_nobody_has_this_id");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#customers .empty")).ToContainTextAsync("No customer matches");
+        await page.GetByLabel("Find customers").FillAsync(customer);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await page.Locator("#customers tbody tr").GetByRole(AriaRole.Link, new() { Name = customer }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Customer {customer}");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Re-sync billing to the organization" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task OrganizationAndCustomerPages_ShowStateBillingUsersAndMembers()
     {
         var org = SampleIds.New("org_");
@@ -232,7 +269,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await console.PostStripeAsync(StripeSamples.Create("customer.subscription.created", options with { EventId = SampleIds.New("evt_") }));
         var page = await console.SignedInAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Organizations & customers" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Organizations", Exact = true }).ClickAsync();
         await Expect(page.Locator("#organizations tbody tr")).Not.ToHaveCountAsync(0);
         await page.GetByLabel("Find organizations").FillAsync(customer.ToUpperInvariant());
         await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
@@ -317,7 +354,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
         await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
-        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery" })
+        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding" })
         {
             await page.GotoAsync($"{console.ConsoleUrl}{route}");
             await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
@@ -331,7 +368,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var org = SampleIds.New("org_");
         var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
         await console.ParkAsync("role.deleted", "axe scan");
-        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery" };
+        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding" };
 
         var signIn = await console.OpenConsoleAsync();
         await AssertAccessibleAsync(signIn, "sign-in");
@@ -339,7 +376,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         {
             var page = await console.SignedInAsync(width, height);
             // On the phone, the pages with wide content (charts, tables, payload) are the ones that can break.
-            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7]])
+            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7], routes[9], routes[10], routes[11]])
             {
                 await page.GotoAsync($"{console.ConsoleUrl}{route}");
                 await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
