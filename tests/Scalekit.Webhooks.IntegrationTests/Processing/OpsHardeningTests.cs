@@ -32,6 +32,10 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("GET", "/api/ops/organizations/org_1/directory-users?pageSize=%20-3", "pageSize")]
     [InlineData("GET", "/api/ops/organizations/org_1/employees?pageSize=99999999999", "pageSize")]
     [InlineData("GET", "/api/ops/stats?window=NaN", "window")]
+    [InlineData("GET", "/api/ops/customers?q=%01", "q")]
+    [InlineData("GET", "/api/ops/customers?pageSize=0", "pageSize")]
+    [InlineData("GET", "/api/ops/onboarding?status=exploded", "status")]
+    [InlineData("GET", "/api/ops/onboarding?pageSize=many", "pageSize")]
     public async Task QueryParameter_Invalid_Is400NamingIt(string method, string path, string parameter)
     {
         using var response = await host.OpsAsync(new HttpMethod(method), path);
@@ -46,6 +50,9 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("/api/ops/dead-letters?pageSize=1&status=parked&source=stripe")]
     [InlineData("/api/ops/audit?pageSize=1")]
     [InlineData("/api/ops/organizations?q=acme.example&pageSize=5")]
+    [InlineData("/api/ops/customers?q=cus_&pageSize=5")]
+    [InlineData("/api/ops/customers?q=someone%40example.com")]
+    [InlineData("/api/ops/onboarding?status=completed&pageSize=5")]
     [InlineData("/api/ops/audit?pageSize=5&action=re-sync&from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z")]
     public async Task QueryParameters_Valid_AreAnswered(string path)
     {
@@ -57,6 +64,9 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("/api/ops/events?continuationToken=not-a-token")]
     [InlineData("/api/ops/audit?continuationToken=%00%01")]
     [InlineData("/api/ops/dead-letters?continuationToken=%20")]
+    [InlineData("/api/ops/organizations?continuationToken=not-a-token")]
+    [InlineData("/api/ops/customers?continuationToken=not-a-token")]
+    [InlineData("/api/ops/onboarding?continuationToken=not-a-token")]
     public async Task ContinuationToken_Garbage_IsNever500(string path)
     {
         using var response = await host.OpsAsync(HttpMethod.Get, path);
