@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -62,6 +63,27 @@ internal sealed partial class OperationsCommands
         command.Arguments.Add(id);
         command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/onboarding/{Uri.EscapeDataString(result.GetValue(id)!)}", post: false, Describe, cancellationToken));
         return command;
+    }
+
+    private Command Onboardings()
+    {
+        var status = new Option<string?>("--status") { Description = "Only those running, completed or failed" };
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var command = Common(new Command("onboardings", "List onboardings: customer, status, organization, when started, and why one failed."), status, pageSize, continuation);
+        command.SetAction((result, cancellationToken) => RunAsync(result, "ops/onboarding" + Query(
+            ("status", result.GetValue(status)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            DescribeList, cancellationToken));
+        return command;
+    }
+
+    private static string DescribeList(JsonElement page)
+    {
+        var table = TextTable.Render(["onboarding", "stripe customer", "status", "organization", "started", "reason"], page.GetProperty("items").EnumerateArray().Select(item => (IReadOnlyList<string?>)
+        [
+            Field(item, "onboarding_id"), Field(item, "stripe_customer_id"), Field(item, "status"), Field(item, "organization_id"), Field(item, "started_at"), Shorten(Field(item, "reason")),
+        ]));
+        return Field(page, "continuation_token") is { } next ? $"{table}\n\nmore: --continuation {next}" : table;
     }
 
     /// <summary>Polls the status until the onboarding leaves <c>running</c>, printing each step as it finishes.</summary>

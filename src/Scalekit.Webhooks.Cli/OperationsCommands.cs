@@ -26,9 +26,11 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         yield return Erase();
         yield return Audit();
         yield return Organizations();
+        yield return Customers();
         yield return Employees();
         yield return Onboard();
         yield return OnboardingStatus();
+        yield return Onboardings();
         yield return Reconcile();
     }
 
@@ -221,19 +223,28 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         return command;
     }
 
-    private Command Organizations()
+    private Command Organizations() => SearchCommand<OrganizationSummaryView>(
+        new Command("organizations", "Organizations in id order, or those a search finds (name, id, external id, domain)."),
+        "Text in the name, id or external id, or a domain the organization lists", "ops/organizations",
+        ["id", "name", "external id", "region", "updated", "deleted"],
+        row => [row.Id, Shorten(row.DisplayName), row.ExternalId, row.RegionCode, row.UpdateTime, Time(row.DeletedAt)]);
+
+    private Command Customers() => SearchCommand<CustomerSummaryView>(
+        new Command("customers", "Stripe customers in id order, or those a search finds (customer id, organization id, or part of an email a checkout recorded)."),
+        "Text in the customer or organization id; with an @, part of a customer's email", "ops/customers",
+        ["customer", "organization", "email", "subscription", "plan", "last sync", "synced"],
+        row => [row.CustomerId, row.OrganizationId, row.Email, row.SubscriptionStatus, row.Plan, row.LastSyncResult, Time(row.LastSyncAt)]);
+
+    /// <summary>A paged list the API searches with <c>q</c>, printed as a table.</summary>
+    private Command SearchCommand<T>(Command command, string searchDescription, string path, IReadOnlyList<string> headers, Func<T, IReadOnlyList<string?>> row)
     {
-        var search = new Option<string?>("--search") { Description = "Text in the name, id or external id, or a domain the organization lists" };
+        var search = new Option<string?>("--search") { Description = searchDescription };
         var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
-        var command = Common(new Command("organizations", "Organizations in id order, or those a search finds (name, id, external id, domain)."), pageSize, continuation);
-        command.Options.Add(search);
-        command.SetAction((result, cancellationToken) => RunAsync(result, "ops/organizations" + Query(
+        Common(command, pageSize, continuation).Options.Add(search);
+        command.SetAction((result, cancellationToken) => RunAsync(result, path + Query(
             ("q", result.GetValue(search)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
-            Typed<OpsPage<OrganizationSummaryView>>(page => Page(page, ["id", "name", "external id", "region", "updated", "deleted"], row =>
-            [
-                row.Id, Shorten(row.DisplayName), row.ExternalId, row.RegionCode, row.UpdateTime, Time(row.DeletedAt),
-            ])), cancellationToken));
+            Typed<OpsPage<T>>(page => Page(page, headers, row)), cancellationToken));
         return command;
     }
 

@@ -28,6 +28,9 @@ public class CliOnboardingTests(ConsumingOnboardingFixture host) : OnboardingTes
         Assert.Equal(CliApp.Success, showExit);
         Assert.Matches(@"salesforce_account\s+done", shown);
         Assert.Contains(AdminUser, shown, StringComparison.Ordinal);
+        var (listExit, listed, _) = await Run("onboardings", "--status", "completed");
+        Assert.Equal(CliApp.Success, listExit);
+        Assert.Matches($@"{id}\s+{Customer}\s+completed\s+{Organization}", listed);
 
         var (again, repeated, _) = await Run("onboard", "--company", "Acme Corp", "--admin-email", "admin@acme.example", "--plan", "enterprise", "--stripe-customer", Customer);
         Assert.Equal(CliApp.Success, again);

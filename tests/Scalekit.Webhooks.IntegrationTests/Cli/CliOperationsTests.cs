@@ -83,15 +83,37 @@ public class CliOperationsTests(ConsumingHostFixture host) : IClassFixture<Consu
         Assert.Equal(CliApp.UsageError, (await Run("replay")).Exit);
     }
 
-    private async Task<string> ProcessedEventAsync()
+    [Fact]
+    public async Task Customers_ListsAndSearchesThemAsTheConsoleDoes()
     {
-        var body = ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") }).ToJsonString();
-        using var response = await host.Client.PostAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret));
+        var customer = SampleIds.New("cus_");
+        var options = new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = SampleIds.New("org_"), ExternalId = customer, CustomerId = customer };
+        await ProcessedEventAsync("scalekit", ScalekitSamples.Create("organization.created", options with { EventId = SampleIds.New("evt_") }).ToJsonString());
+        await ProcessedEventAsync("stripe", StripeSamples.Create("customer.subscription.created", options with { EventId = SampleIds.New("evt_") }).ToJsonString());
+
+        var (exit, output, _) = await Run("customers", "--search", customer);
+
+        Assert.Equal(CliApp.Success, exit);
+        Assert.Contains(customer, output, StringComparison.Ordinal);
+        Assert.Contains(options.OrganizationId!, output, StringComparison.Ordinal);
+        Assert.Contains("active", output, StringComparison.Ordinal);
+        var (none, nothing, _) = await Run("customers", "--search", "cus_nobody_has_this_id", "--json");
+        Assert.Equal(CliApp.Success, none);
+        Assert.Equal(0, JsonDocument.Parse(nothing).RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    private Task<string> ProcessedEventAsync() =>
+        ProcessedEventAsync("scalekit", ScalekitSamples.Create("role.created", new SampleOptions { OccurredAt = Deliveries.Now, EventId = SampleIds.New("evt_") }).ToJsonString());
+
+    private async Task<string> ProcessedEventAsync(string source, string body)
+    {
+        var signature = source == "stripe" ? Deliveries.SignStripe(body, host.StripeSecret) : Deliveries.SignScalekit(body, host.ScalekitSecret);
+        using var response = await host.Client.PostAsync(source, body, signature);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var eventId = (await response.JsonAsync()).GetProperty("event_id").GetString()!;
         await ScalekitProcessingTests.Eventually(async () =>
         {
-            using var row = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/scalekit/{eventId}");
+            using var row = await host.OpsAsync(HttpMethod.Get, $"/api/ops/events/{source}/{eventId}");
             return row.StatusCode == HttpStatusCode.OK && ProcessingStatusNames.Parse((await row.JsonAsync()).GetProperty("status").GetString()).IsFinal();
         });
         return eventId;
