@@ -1217,7 +1217,7 @@
   async function renderIntegrations(params) {
     const span = WINDOWS.some(([value]) => value === params.get("window")) ? params.get("window") : "24h";
     const body = h("div", { id: "integration-cards", "aria-live": "polite" }, loading("Loading integration health…"));
-    page("Integrations", h("p", { class: "muted" }, `Each integration's runs in the last ${WINDOWS.find(([v]) => v === span)[1].toLowerCase()}.`), body);
+    page("Integrations", h("p", { class: "muted" }, `Each integration's runs in the ${WINDOWS.find(([v]) => v === span)[1].toLowerCase()}.`), body);
     focusTitle();
     let stats;
     try {
