@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -277,6 +278,7 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
         Service<IOptions<ScalekitOptions>>(),
         Links,
         Store,
+        Service<Ownership>(),
         clock,
         Service<ILogger<CrmScheduledSync>>());
 
