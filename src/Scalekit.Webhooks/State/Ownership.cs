@@ -160,7 +160,7 @@ public sealed class Ownership
         }
 
         var parts = pairs.OrderBy(p => p.Key).Select(p => $"{OwnershipConflict.Name(p.Key)} {p.Value}{(ShrinkHints.TryGetValue(p.Key, out var hint) ? $" ({hint})" : string.Empty)}");
-        return $"Organization metadata may need {total} pairs at worst and more than {threshold} leaves the customer little or no room (Scalekit allows 10): {string.Join(", ", parts)}. " +
+        return $"Organization metadata may need {total} pairs, more than the {threshold} Scalekit allows: {string.Join(", ", parts)}. " +
             "An organization without room gets no update from the writer that does not fit (listed as over budget); use the compact metadata modes or map fewer fields.";
     }
 

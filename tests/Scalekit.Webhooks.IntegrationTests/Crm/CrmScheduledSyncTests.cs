@@ -26,6 +26,18 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
     private CrmSyncStore Store => Service<CrmSyncStore>();
 
     [Fact]
+    public async Task BothKeysModes_MayNeedMoreThan10Pairs_AndStatsWarnNamingTheSettings()
+    {
+        // The test hosts run BILLING_METADATA_MODE=keys and CRM_METADATA_MODE=keys: 6 + 6 + onboarding's 2.
+        var problems = (await CrmHealthAsync())["configuration_problems"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+
+        var warning = Assert.Single(problems, p => p.StartsWith("Organization metadata may need", StringComparison.Ordinal));
+        Assert.Contains("may need 14 pairs", warning, StringComparison.Ordinal);
+        Assert.Contains("BILLING_METADATA_MODE=keys", warning, StringComparison.Ordinal);
+        Assert.Contains("CRM_METADATA_MODE=keys", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_LinkedAccountsOverTwoPages_MergeTheMappedFieldsIntoTheirOrganizations_AndTheWatermarkMovesToTheNewest()
     {
         var (first, second, unlinked) = (NewAccountId(), NewAccountId(), NewAccountId());
