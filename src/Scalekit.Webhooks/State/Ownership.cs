@@ -72,21 +72,17 @@ public sealed class Ownership
     /// <summary>Above this many pairs at worst (Scalekit's limit) start-up and the stats warn, naming the settings that cause it.</summary>
     public const int WarnAbovePairs = 10;
 
-    private readonly Dictionary<(FactKind Kind, string Name), OwnershipClaim> owners = [];
+    private readonly Dictionary<(FactKind Kind, string Name), OwnershipClaim> _owners = [];
 
-    private Ownership(IReadOnlyDictionary<FactWriter, string> shrinkHints) => ShrinkHints = shrinkHints;
+    private readonly IReadOnlyDictionary<FactWriter, string> _shrinkHints;
 
-    /// <summary>An empty table: every fact is the customer's.</summary>
-    public static Ownership None { get; } = From([]);
+    private Ownership(IReadOnlyDictionary<FactWriter, string> shrinkHints) => _shrinkHints = shrinkHints;
 
     /// <summary>Every fact with its one owner, in claim order.</summary>
     public IReadOnlyList<OwnershipClaim> Facts { get; private set; } = [];
 
     /// <summary>Facts claimed twice, each kept by its first claimant.</summary>
     public IReadOnlyList<OwnershipConflict> Conflicts { get; private set; } = [];
-
-    /// <summary>Per writer, the settings to change to need fewer pairs (named in <see cref="BudgetWarning"/>).</summary>
-    public IReadOnlyDictionary<FactWriter, string> ShrinkHints { get; }
 
     /// <param name="claims">Every writer's claims, the earlier claimant first.</param>
     /// <param name="shrinkHints">Per writer, which settings make it need fewer metadata pairs.</param>
@@ -98,9 +94,9 @@ public sealed class Ownership
         var conflicts = new List<OwnershipConflict>();
         foreach (var claim in claims)
         {
-            if (!table.owners.TryGetValue((claim.Kind, claim.Name), out var kept))
+            if (!table._owners.TryGetValue((claim.Kind, claim.Name), out var kept))
             {
-                table.owners[(claim.Kind, claim.Name)] = claim;
+                table._owners[(claim.Kind, claim.Name)] = claim;
                 facts.Add(claim);
             }
             else if (kept.Writer != claim.Writer)
@@ -115,13 +111,9 @@ public sealed class Ownership
     }
 
     /// <summary>The writer of <paramref name="name"/>, or <see cref="FactWriter.Customer"/> when nobody claims it.</summary>
-    public FactWriter WriterOf(FactKind kind, string name) => owners.TryGetValue((kind, name), out var claim) ? claim.Writer : FactWriter.Customer;
+    public FactWriter WriterOf(FactKind kind, string name) => _owners.TryGetValue((kind, name), out var claim) ? claim.Writer : FactWriter.Customer;
 
     public bool Owns(FactWriter writer, FactKind kind, string name) => WriterOf(kind, name) == writer;
-
-    /// <summary>The facts of <paramref name="kind"/> that <paramref name="writer"/> owns, in any use.</summary>
-    public IReadOnlyList<string> Names(FactWriter writer, FactKind kind) =>
-        [.. Facts.Where(f => f.Writer == writer && f.Kind == kind).Select(f => f.Name)];
 
     /// <summary>
     /// The organization metadata keys <paramref name="writer"/> may remove when it merges: the keys it writes and its
@@ -159,7 +151,7 @@ public sealed class Ownership
             return null;
         }
 
-        var parts = pairs.OrderBy(p => p.Key).Select(p => $"{OwnershipConflict.Name(p.Key)} {p.Value}{(ShrinkHints.TryGetValue(p.Key, out var hint) ? $" ({hint})" : string.Empty)}");
+        var parts = pairs.OrderBy(p => p.Key).Select(p => $"{OwnershipConflict.Name(p.Key)} {p.Value}{(_shrinkHints.TryGetValue(p.Key, out var hint) ? $" ({hint})" : string.Empty)}");
         return $"Organization metadata may need {total} pairs, more than the {threshold} Scalekit allows: {string.Join(", ", parts)}. " +
             "An organization without room gets no update from the writer that does not fit (listed as over budget); use the compact metadata modes or map fewer fields.";
     }
