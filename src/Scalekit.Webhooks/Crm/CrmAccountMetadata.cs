@@ -14,7 +14,10 @@ public static class CrmAccountMetadata
     /// <summary>The name of the sync time inside the compact value.</summary>
     public const string SyncedName = "synced";
 
-    /// <summary>The pairs to write for <paramref name="facts"/> (mapped key → value) stamped <paramref name="syncedAt"/>.</summary>
+    /// <summary>
+    /// The pairs to write for <paramref name="facts"/> (mapped key → value) stamped <paramref name="syncedAt"/>; in
+    /// compact mode none when there are no facts.
+    /// </summary>
     public static Dictionary<string, string> Layout(CrmMetadataMode mode, IReadOnlyDictionary<string, string> facts, string? syncedAt)
     {
         ArgumentNullException.ThrowIfNull(facts);
@@ -27,6 +30,12 @@ public static class CrmAccountMetadata
             }
 
             return pairs;
+        }
+
+        if (facts.Count == 0)
+        {
+            // Nothing to say: no key, rather than one holding only a sync time.
+            return new Dictionary<string, string>(StringComparer.Ordinal);
         }
 
         var parts = facts.Select(f => $"{f.Key}={Escape(f.Value)}").ToList();

@@ -27,6 +27,10 @@ public class CrmAccountMetadataTests
     }
 
     [Fact]
+    public void Compact_WithoutFacts_IsNoKey() =>
+        Assert.Empty(CrmAccountMetadata.Layout(CrmMetadataMode.Compact, new Dictionary<string, string>(), "2026-12-07T10:00:00Z"));
+
+    [Fact]
     public void Compact_EscapesSeparatorsInValues_AndReadsThemBack()
     {
         var compact = CrmAccountMetadata.Layout(CrmMetadataMode.Compact, new Dictionary<string, string> { ["industry"] = "R&D; 50%=half" }, null)["crm"];
