@@ -46,6 +46,7 @@ public sealed partial class AccountPush(
     OrganizationStore organizations,
     MembershipStore memberships,
     StorageClients clients,
+    Ownership ownership,
     TimeProvider time,
     ILogger<AccountPush> logger)
 {
@@ -115,9 +116,14 @@ public sealed partial class AccountPush(
         Log.Pushed(logger, result.Outcome, result.Detail);
     }
 
+    /// <summary>The push fields whose Salesforce field the CRM sync owns (another writer's, such as onboarding's, is left alone).</summary>
+    private Dictionary<string, string> PushFields => crmOptions.Value.PushFields
+        .Where(p => ownership.Owns(FactWriter.Crm, FactKind.SalesforceField, p.Value))
+        .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
     private async Task<AccountPushResult> WriteAsync(AccountPushRequest request, string accountId, CancellationToken cancellationToken)
     {
-        var fields = crmOptions.Value.PushFields;
+        var fields = PushFields;
         var desired = await DesiredAsync(request, cancellationToken).ConfigureAwait(false);
         for (var conflicts = 0; ; conflicts++)
         {
@@ -148,7 +154,7 @@ public sealed partial class AccountPush(
     /// <summary>The facts as Scalekit and billing hold them now; a null fact is left as the account has it.</summary>
     private async Task<Dictionary<string, object?>> DesiredAsync(AccountPushRequest request, CancellationToken cancellationToken)
     {
-        var fields = crmOptions.Value.PushFields;
+        var fields = PushFields;
         var desired = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (fields.ContainsKey(CrmOptions.ActiveUsers))
         {

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Crm;
 
 /// <summary>Health of the CRM sync (scheduled runs and account updates), read from its activity log.</summary>
-public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> salesforce, IOptions<ScalekitOptions> scalekit, IOptions<CrmOptions> crm, SalesforceSession session) : IIntegrationHealth
+public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> salesforce, IOptions<ScalekitOptions> scalekit, Ownership ownership, SalesforceSession session) : IIntegrationHealth
 {
     /// <summary>Why the CRM sync is off, or null when Salesforce and Scalekit are both configured.</summary>
     public static string? OffReason(SalesforceOptions salesforce, ScalekitOptions scalekit)
@@ -60,7 +61,7 @@ public sealed class CrmHealth(CrmSyncStore store, IOptions<SalesforceOptions> sa
             // The CRM's keys count only while it runs: without it billing and onboarding fit.
             OffReason = off,
             Counts = new Dictionary<string, int> { ["deferred"] = deferred },
-            ConfigurationProblems = off is null && crm.Value.BudgetWarning is { } budget ? [.. crm.Value.Conflicts, budget] : crm.Value.Conflicts,
+            ConfigurationProblems = off is null && ownership.BudgetWarning(Ownership.WarnAbovePairs) is { } budget ? [.. ownership.ProblemsOf(FactWriter.Crm), budget] : ownership.ProblemsOf(FactWriter.Crm),
         };
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Crm;
@@ -21,6 +22,10 @@ public sealed partial class CrmOptions : IIntegrationSettings
     public const string ContactFieldsSetting = "CRM_CONTACT_FIELDS";
     public const string EnterpriseFeaturesSetting = "CRM_ENTERPRISE_FEATURES";
     public const string PushFieldsSetting = "CRM_ACCOUNT_PUSH_FIELDS";
+    public const string MetadataModeSetting = "CRM_METADATA_MODE";
+
+    /// <summary>The organization metadata key that holds every account fact in compact mode.</summary>
+    public const string CompactKey = "crm";
 
     /// <summary>Organization metadata key that links an organization to its Salesforce account (Scalekit-owned).</summary>
     public const string AccountIdKey = "salesforce_account_id";
@@ -81,8 +86,8 @@ public sealed partial class CrmOptions : IIntegrationSettings
 
     /// <summary>
     /// Features the CRM sync owns: on while the account's <c>Type</c> is <c>Enterprise</c>, off when it is not. Written
-    /// <c>sso,dir_sync</c> or <c>["sso","dir_sync"]</c>. A feature billing's plans give is billing's (see
-    /// <see cref="Conflicts"/>). Default none.
+    /// <c>sso,dir_sync</c> or <c>["sso","dir_sync"]</c>. A feature billing also gives is billing's (the ownership
+    /// table, <see cref="Ownership"/>). Default none.
     /// </summary>
     [Required]
     public IReadOnlyList<string> EnterpriseFeatures { get; set; } = [];
@@ -94,13 +99,10 @@ public sealed partial class CrmOptions : IIntegrationSettings
     public string? Problem { get; set; }
 
     /// <summary>
-    /// Items the CRM settings claim that another writer owns (billing's features and keys), naming both settings. The
-    /// CRM sync runs without them; the stats report them as configuration problems.
+    /// <c>compact</c> (default): the account facts in one key, <see cref="CompactKey"/>; <c>keys</c>: one key per
+    /// mapped field plus <see cref="AccountSyncKey"/>.
     /// </summary>
-    public IReadOnlyList<string> Conflicts { get; set; } = [];
-
-    /// <summary>Organization metadata keys the CRM sync writes (and so owns).</summary>
-    public IReadOnlyCollection<string> OwnedAccountKeys => [.. AccountFields.Values, AccountSyncKey];
+    public CrmMetadataMode MetadataMode { get; set; } = CrmMetadataMode.Compact;
 
     public IReadOnlyCollection<string> OwnedContactKeys => [.. ContactFields.Values, ContactSyncKey];
 
@@ -111,6 +113,13 @@ public sealed partial class CrmOptions : IIntegrationSettings
         options.ContactFields = Map(configuration, ContactFieldsSetting, options.ContactFields);
         options.PushFields = Map(configuration, PushFieldsSetting, options.PushFields);
         options.EnterpriseFeatures = SettingValue.List(configuration, EnterpriseFeaturesSetting) ?? options.EnterpriseFeatures;
+        var mode = configuration[MetadataModeSetting]?.Trim();
+        if (!string.IsNullOrEmpty(mode))
+        {
+            options.MetadataMode = Enum.TryParse<CrmMetadataMode>(mode, ignoreCase: true, out var parsed) && !int.TryParse(mode, out _)
+                ? parsed
+                : throw SettingValue.Invalid(MetadataModeSetting, "must be 'compact' or 'keys'");
+        }
     }
 
     /// <summary>Field names Salesforce would refuse, metadata keys Scalekit would refuse, and unknown facts or features.</summary>
@@ -160,9 +169,14 @@ public sealed partial class CrmOptions : IIntegrationSettings
             yield return $"The Salesforce field '{field}' is read by {AccountFieldsSetting} and written by {PushFieldsSetting}: each field flows one way only; remove it from one of them.";
         }
 
-        foreach (var key in AccountFields.Values.Where(k => k is AccountIdKey or AccountSyncKey))
+        foreach (var key in AccountFields.Values.Where(k => k is AccountSyncKey or CompactKey))
         {
-            yield return $"{AccountFieldsSetting} maps a field to '{key}', a key Scalekit or the CRM sync itself owns; pick another metadata key.";
+            yield return $"{AccountFieldsSetting} maps a field to '{key}', a key the CRM sync itself owns; pick another metadata key.";
+        }
+
+        if (MetadataMode == CrmMetadataMode.Compact && AccountFields.Values.Contains(CrmAccountMetadata.SyncedName, StringComparer.Ordinal))
+        {
+            yield return $"{AccountFieldsSetting} maps a field to '{CrmAccountMetadata.SyncedName}', which {MetadataModeSetting}=compact uses for the sync time; pick another metadata key.";
         }
 
         foreach (var key in ContactFields.Values.Where(k => k == ContactSyncKey))
@@ -182,55 +196,34 @@ public sealed partial class CrmOptions : IIntegrationSettings
     }
 
     /// <summary>
-    /// Gives billing what both claim (billing is the earlier claimant): the CRM drops the
-    /// features billing's plans give and the account fields mapped to billing's keys, and <see cref="Conflicts"/> says
-    /// so, naming both settings.
+    /// The CRM sync's part of the ownership table: the organization metadata keys of the configured layout (the other
+    /// layout's are former keys, removed on the next write), its enterprise features and the Salesforce fields it writes.
     /// </summary>
-    /// <summary>
-    /// A warning when billing, onboarding and the CRM sync together may need more organization metadata pairs than
-    /// Scalekit allows (their worst case, from these settings and billing's); null when they fit.
-    /// </summary>
-    public string? BudgetWarning { get; set; }
-
-    /// <summary>The most organization metadata pairs the CRM sync, billing and onboarding write, by writer.</summary>
-    internal IReadOnlyDictionary<string, int> WorstCasePairs(BillingOptions billing) => new Dictionary<string, int>(StringComparer.Ordinal)
+    public IEnumerable<OwnershipClaim> Claims()
     {
-        // keys mode: status, plan, period end, update time, and after a deletion billing_status and deletion_date.
-        ["billing"] = billing.Mode == BillingMetadataMode.Compact ? 1 : 6,
-        // Onboarding's mark and the account link (OnboardingSteps.MetadataKeys); named here, as onboarding uses the CRM.
-        ["onboarding"] = 2,
-        ["crm"] = AccountFields.Values.Distinct(StringComparer.Ordinal).Count() + 1,
-    };
-
-    internal string? BudgetWarningWith(BillingOptions billing)
-    {
-        var pairs = WorstCasePairs(billing);
-        var total = pairs.Values.Sum();
-        return total <= MetadataBudget.MaxPairs
-            ? null
-            : $"Organization metadata may need {total} pairs and Scalekit allows {MetadataBudget.MaxPairs}: billing {pairs["billing"]} ({BillingOptions.ModeSetting}; compact needs 1), " +
-              $"onboarding {pairs["onboarding"]}, CRM {pairs["crm"]} ({AccountFieldsSetting} and {AccountSyncKey}). An organization without room gets no CRM facts (listed as over budget); " +
-              $"map fewer fields in {AccountFieldsSetting} or set {BillingOptions.ModeSetting}=compact.";
-    }
-
-    internal void YieldTo(BillingOptions billing)
-    {
-        var conflicts = new List<string>();
-        var billingFeatures = billing.Plans.ManagedFeatures;
-        foreach (var feature in EnterpriseFeatures.Where(f => billingFeatures.Contains(f, StringComparer.Ordinal)))
+        var keyed = MetadataMode == CrmMetadataMode.Keys ? FactUse.Written : FactUse.Former;
+        foreach (var key in AccountFields.Values.Distinct(StringComparer.Ordinal))
         {
-            conflicts.Add($"The feature '{feature}' is given by both {PlanMap.Setting} (billing) and {EnterpriseFeaturesSetting} (CRM): billing owns it and the CRM sync leaves it alone; remove it from one of them.");
+            yield return new OwnershipClaim(FactKind.OrganizationMetadata, key, FactWriter.Crm, AccountFieldsSetting, keyed);
         }
 
-        foreach (var (field, key) in AccountFields.Where(pair => billing.Keys.All.Contains(pair.Value, StringComparer.Ordinal)))
+        yield return new OwnershipClaim(FactKind.OrganizationMetadata, AccountSyncKey, FactWriter.Crm, MetadataModeSetting, keyed);
+        yield return new OwnershipClaim(FactKind.OrganizationMetadata, CompactKey, FactWriter.Crm, MetadataModeSetting, MetadataMode == CrmMetadataMode.Compact ? FactUse.Written : FactUse.Former);
+        foreach (var feature in EnterpriseFeatures)
         {
-            conflicts.Add($"The organization metadata key '{key}' is written by both {BillingOptions.KeysSetting} (billing) and {AccountFieldsSetting} (CRM, from {field}): billing owns it and the CRM sync does not write it; rename it in one of them.");
+            yield return new OwnershipClaim(FactKind.Feature, feature, FactWriter.Crm, EnterpriseFeaturesSetting);
         }
 
-        EnterpriseFeatures = [.. EnterpriseFeatures.Where(f => !billingFeatures.Contains(f, StringComparer.Ordinal))];
-        AccountFields = AccountFields.Where(pair => !billing.Keys.All.Contains(pair.Value, StringComparer.Ordinal)).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
-        Conflicts = conflicts;
+        foreach (var field in PushFields.Values)
+        {
+            yield return new OwnershipClaim(FactKind.SalesforceField, field, FactWriter.Crm, PushFieldsSetting);
+        }
     }
+
+    /// <summary>How the CRM sync needs fewer metadata pairs (for the budget warning).</summary>
+    public string ShrinkHint => MetadataMode == CrmMetadataMode.Keys
+        ? $"{MetadataModeSetting}=keys with {AccountFieldsSetting} and {AccountSyncKey}; compact needs 1"
+        : $"{MetadataModeSetting}=compact";
 
     private static IReadOnlyDictionary<string, string> Map(IConfiguration configuration, string setting, IReadOnlyDictionary<string, string> fallback)
     {
@@ -261,12 +254,12 @@ internal sealed partial class CrmOptionsValidator : IValidateOptions<CrmOptions>
 
 /// <summary>
 /// The rules the annotations cannot say: every entry of the field maps usable, each Salesforce field flowing one way,
-/// each metadata key with one writer. A broken rule turns the CRM sync off (<see cref="CrmOptions.Problem"/>), never
-/// the app; an item billing owns too is billing's, and the CRM sync runs without it (<see cref="CrmOptions.Conflicts"/>).
+/// no mapped key the CRM sync's own. A broken rule turns the CRM sync off (<see cref="CrmOptions.Problem"/>), never
+/// the app. Items another writer claims too are settled by the ownership table (<see cref="Ownership"/>).
 /// </summary>
 internal static class CrmFieldOwnership
 {
-    public static void Check(CrmOptions options, BillingOptions billing)
+    public static void Check(CrmOptions options)
     {
         if (options.Problem is not null)
         {
@@ -275,10 +268,15 @@ internal static class CrmFieldOwnership
 
         var errors = options.UnusableEntries().Concat(options.OwnershipConflicts()).ToList();
         options.Problem = errors.Count == 0 ? null : string.Join(" ", errors);
-        if (options.Problem is null && billing.Problem is null)
-        {
-            options.YieldTo(billing);
-            options.BudgetWarning = options.BudgetWarningWith(billing);
-        }
     }
+}
+
+/// <summary>How the CRM sync writes account facts to organization metadata.</summary>
+public enum CrmMetadataMode
+{
+    /// <summary>One key holding every account fact and the sync time (see <see cref="CrmAccountMetadata"/>).</summary>
+    Compact,
+
+    /// <summary>One key per mapped field, plus <c>last_crm_sync</c>.</summary>
+    Keys,
 }

@@ -28,7 +28,7 @@ internal static class CrmRegistration
                 }
             });
         services.AddIntegrationSettings<CrmOptions, CrmOptionsValidator>(options => CrmOptions.Bind(options, configuration))
-            .PostConfigure<IOptions<Stripe.BillingOptions>>((options, billing) => CrmFieldOwnership.Check(options, billing.Value));
+            .PostConfigure(CrmFieldOwnership.Check);
         services.TryAddSingleton<AccountLinks>();
         services.TryAddSingleton<CrmSyncStore>();
         services.TryAddSingleton<AccountPush>();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Telemetry;
 
 namespace Scalekit.Webhooks.Crm;
@@ -34,6 +35,7 @@ public sealed partial class CrmScheduledSync(
     IOptions<ScalekitOptions> scalekitOptions,
     AccountLinks links,
     CrmSyncStore store,
+    Ownership ownership,
     TimeProvider time,
     ILogger<CrmScheduledSync> logger)
 {
@@ -171,8 +173,7 @@ public sealed partial class CrmScheduledSync(
             return;
         }
 
-        var desired = Mapped(account, Options.AccountFields);
-        var merge = MergeWithSyncTime(organization.Metadata, Options.OwnedAccountKeys, desired, CrmOptions.AccountSyncKey);
+        var merge = MergeAccount(organization.Metadata, Mapped(account, Options.AccountFields));
         if (!merge.Fits)
         {
             run.Parked++;
@@ -185,6 +186,7 @@ public sealed partial class CrmScheduledSync(
         // The CRM owns its enterprise features both ways: on while the account is Enterprise, off once it is not.
         var enterprise = Text(account, "Type") == "Enterprise";
         var features = Options.EnterpriseFeatures
+            .Where(f => ownership.Owns(FactWriter.Crm, FactKind.Feature, f))
             .Where(f => (organization.Features.TryGetValue(f, out var on) && on) != enterprise)
             .ToDictionary(f => f, _ => enterprise, StringComparer.Ordinal);
         if (!merge.Changed && features.Count == 0)
@@ -258,6 +260,21 @@ public sealed partial class CrmScheduledSync(
             run.Parked++;
             Log.Parked(logger, Contact, contactId, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Merges the account facts whose keys the CRM sync owns, in the configured layout, removing its keys of the other
+    /// layout (an organization written before is moved on this write) and keeping every other writer's and the
+    /// customer's. Only when that changes something is the sync time stamped anew, so an unchanged account sends nothing.
+    /// </summary>
+    private MetadataMerge MergeAccount(IReadOnlyDictionary<string, string> current, Dictionary<string, string> mapped)
+    {
+        var owned = ownership.RemovableKeys(FactWriter.Crm);
+        var facts = ownership.OwnPairs(FactWriter.Crm, mapped);
+        var merge = MetadataBudget.Merge(current, owned, CrmAccountMetadata.Layout(Options.MetadataMode, facts, CrmAccountMetadata.LastSync(current)), "the CRM sync");
+        return merge.Changed
+            ? MetadataBudget.Merge(current, owned, CrmAccountMetadata.Layout(Options.MetadataMode, facts, CrmAccountMetadata.Stamp(time.GetUtcNow())), "the CRM sync")
+            : merge;
     }
 
     /// <summary>

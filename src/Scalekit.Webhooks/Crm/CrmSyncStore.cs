@@ -72,6 +72,13 @@ public sealed class CrmSyncStore(StorageClients clients)
         }
     }
 
+    /// <summary>Whether the CRM sync's last write to the organization was refused for want of room.</summary>
+    public async Task<bool> IsOverBudgetAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(OverBudgetPartition, StorageKeys.Key(organizationId), ["PartitionKey"], cancellationToken).ConfigureAwait(false);
+        return row.HasValue;
+    }
+
     public async IAsyncEnumerable<CrmOverBudget> OverBudgetAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {OverBudgetPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))

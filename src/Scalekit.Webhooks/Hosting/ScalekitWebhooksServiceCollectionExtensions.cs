@@ -140,6 +140,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddStripeRecovery(configuration);
         services.AddBillingBeyondPlanMap(configuration);
         services.AddCheckoutOnboarding(configuration);
+        services.AddOwnership();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Stripe.Recovery;
 
@@ -16,7 +17,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
 internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, IOptions<StripeRecoveryOptions> stripeRecovery,
-    IOptions<BillingOptions> billing, IOptions<HrOptions> hr, IOptions<OnboardingOptions> onboarding, IOptions<CrmOptions> crm, ILogger<StartupSettingsReport> logger) : IHostedService
+    IOptions<BillingOptions> billing, IOptions<HrOptions> hr, IOptions<OnboardingOptions> onboarding, Ownership ownership, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,12 +49,12 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             }
         }
 
-        foreach (var conflict in crm.Value.Conflicts)
+        foreach (var conflict in ownership.Conflicts)
         {
-            LogConflict(logger, conflict);
+            LogConflict(logger, conflict.Message);
         }
 
-        if (salesforce.Value.IsConfigured && crm.Value.BudgetWarning is { } budget)
+        if (salesforce.Value.IsConfigured && ownership.BudgetWarning(Ownership.WarnAbovePairs) is { } budget)
         {
             LogOverBudget(logger, budget);
         }

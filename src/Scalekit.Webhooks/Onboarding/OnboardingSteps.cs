@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding;
@@ -23,7 +24,8 @@ public sealed class OnboardingSteps(
     StripeCustomerMetadata stripeCustomers,
     IOptions<ScalekitOptions> scalekitOptions,
     IOptions<SalesforceOptions> salesforceOptions,
-    IOptions<StripeApiOptions> stripeOptions)
+    IOptions<StripeApiOptions> stripeOptions,
+    Ownership ownership)
 {
     /// <summary>
     /// The organization metadata key the onboarding owns: its status and its id (<c>in_progress onb_…</c>), which is how
@@ -36,9 +38,6 @@ public sealed class OnboardingSteps(
     /// <summary>Keys earlier versions of the onboarding wrote; its next write removes them.</summary>
     public static readonly IReadOnlyList<string> FormerKeys = ["onboarding_status", "stripe_customer_id"];
 
-    /// <summary>The organization metadata keys the onboarding owns and may remove (its marker and the keys it wrote before).</summary>
-    public static readonly IReadOnlyList<string> MetadataKeys = [MarkerKey, .. FormerKeys];
-
     /// <summary>The Stripe customer metadata key that names the customer's Scalekit organization.</summary>
     public const string StripeOrganizationKey = StripeCustomerMetadata.OrganizationKey;
 
@@ -46,6 +45,33 @@ public sealed class OnboardingSteps(
     public const string AdminUserIdField = "Scalekit_Admin_User_ID__c";
     public const string StatusField = "Onboarding_Status__c";
     public const string AdminRole = "admin";
+
+    /// <summary>The Stripe customer metadata key with the admin user's id.</summary>
+    public const string StripeAdminUserKey = "scalekit_admin_user_id";
+
+    /// <summary>
+    /// Onboarding's part of the ownership table, fixed (no setting renames it), so it is claimed first: its mark (and
+    /// the keys earlier versions wrote, removed on its next write), the account link it sets and never removes, and
+    /// the Salesforce fields and Stripe customer metadata it writes.
+    /// </summary>
+    public static IEnumerable<OwnershipClaim> Claims()
+    {
+        const string BuiltIn = "onboarding's built-in keys";
+        yield return new OwnershipClaim(FactKind.OrganizationMetadata, MarkerKey, FactWriter.Onboarding, BuiltIn);
+        yield return new OwnershipClaim(FactKind.OrganizationMetadata, CrmOptions.AccountIdKey, FactWriter.Onboarding, BuiltIn, FactUse.SetOnly);
+        foreach (var key in FormerKeys)
+        {
+            yield return new OwnershipClaim(FactKind.OrganizationMetadata, key, FactWriter.Onboarding, BuiltIn, FactUse.Former);
+        }
+
+        foreach (var field in new[] { OrganizationIdField, AdminUserIdField, StatusField })
+        {
+            yield return new OwnershipClaim(FactKind.SalesforceField, field, FactWriter.Onboarding, BuiltIn);
+        }
+
+        yield return new OwnershipClaim(FactKind.StripeCustomerMetadata, StripeOrganizationKey, FactWriter.Onboarding, BuiltIn);
+        yield return new OwnershipClaim(FactKind.StripeCustomerMetadata, StripeAdminUserKey, FactWriter.Onboarding, BuiltIn);
+    }
 
     /// <summary>
     /// Before anything is recorded or written: refuses a request whose Stripe customer already has an organization this
@@ -165,7 +191,7 @@ public sealed class OnboardingSteps(
             return refused;
         }
 
-        var merge = MetadataBudget.Merge(organization.Metadata, MetadataKeys.ToHashSet(), desired, "onboarding");
+        var merge = MetadataBudget.Merge(organization.Metadata, ownership.RemovableKeys(FactWriter.Onboarding), desired, "onboarding");
         if (!merge.Fits)
         {
             return OnboardingStepResult.Refused(OnboardingRefusal.MetadataOverBudget, merge.Refusal!);
@@ -334,7 +360,7 @@ public sealed class OnboardingSteps(
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [StripeOrganizationKey] = organizationId };
         if (record.AdminUserId is { } userId)
         {
-            metadata["scalekit_admin_user_id"] = userId;
+            metadata[StripeAdminUserKey] = userId;
         }
 
         await stripeCustomers.UpdateAsync(record.Request.StripeCustomerId, metadata, cancellationToken).ConfigureAwait(false);
@@ -353,7 +379,7 @@ public sealed class OnboardingSteps(
             return OnboardingStepResult.Refused(OnboardingRefusal.OrganizationGone, $"organization {organizationId} no longer exists in Scalekit.");
         }
 
-        var merge = MetadataBudget.Merge(organization.Metadata, MetadataKeys.ToHashSet(), new Dictionary<string, string> { [MarkerKey] = Marker(OnboardingStatus.Completed, record.Id) }, "onboarding");
+        var merge = MetadataBudget.Merge(organization.Metadata, ownership.RemovableKeys(FactWriter.Onboarding), new Dictionary<string, string> { [MarkerKey] = Marker(OnboardingStatus.Completed, record.Id) }, "onboarding");
         if (!merge.Fits)
         {
             return OnboardingStepResult.Refused(OnboardingRefusal.MetadataOverBudget, merge.Refusal!);

@@ -31,6 +31,7 @@ public sealed class OpsQueries(
     CustomerBillingStore billing,
     EmployeeStore employees,
     Crm.CrmSyncStore crm,
+    Ownership ownership,
     TimeProvider time,
     IEnumerable<IIntegrationHealth> integrationHealth)
 {
@@ -217,7 +218,20 @@ public sealed class OpsQueries(
             counts,
             Applied(organization.History),
             customerId,
-            customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false));
+            customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false),
+            await MetadataPairsAsync(organization, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The organization's metadata keys by writer, as the ownership table assigns them, and the over-budget flag.</summary>
+    private async Task<MetadataPairsView> MetadataPairsAsync(OrganizationRecord organization, CancellationToken cancellationToken)
+    {
+        var keys = organization.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata
+            ? [.. metadata.EnumerateObject().Select(p => p.Name)]
+            : new List<string>();
+        var overBudget = await crm.IsOverBudgetAsync(organization.Id, cancellationToken).ConfigureAwait(false)
+            || (organization.ExternalId is { } customerId && (await billing.GetAsync(customerId, cancellationToken).ConfigureAwait(false))?.LastAttempt?.OverBudget == true);
+        var byWriter = ownership.PairsByWriter(keys).ToDictionary(p => p.Key.ToString().ToLowerInvariant(), p => p.Value, StringComparer.Ordinal);
+        return new MetadataPairsView(keys.Count, ScalekitApi.MetadataBudget.MaxPairs, overBudget, byWriter);
     }
 
     /// <summary>

@@ -87,7 +87,15 @@ public sealed record OrganizationView(
     OrganizationCountsView Counts,
     AppliedEvent? LastAppliedEvent,
     string? StripeCustomerId,
-    CustomerView? Billing);
+    CustomerView? Billing,
+    MetadataPairsView? MetadataPairs = null);
+
+/// <summary>
+/// The organization's metadata pairs by writer (billing, crm, onboarding; the customer's own under <c>customer</c>),
+/// the pairs in use of Scalekit's <see cref="Limit"/>, and whether billing's or the CRM sync's last write was refused
+/// for want of room (then it is in the over-budget listing).
+/// </summary>
+public sealed record MetadataPairsView(int InUse, int Limit, bool OverBudget, IReadOnlyDictionary<string, IReadOnlyList<string>> ByWriter);
 
 /// <summary>A directory (SCIM) user of an organization.</summary>
 public sealed record DirectoryUserView(

@@ -3,18 +3,20 @@ using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Operations;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>Health of the Stripe → Scalekit billing sync, read from the Stripe events in the event ledger.</summary>
-public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingOptions> billing, IOptions<BillingFeatureOptions> features) : IIntegrationHealth
+public sealed class BillingHealth(EventLedgerQueries ledger, IOptions<ScalekitOptions> scalekit, IOptions<BillingOptions> billing, IOptions<BillingFeatureOptions> features, Ownership ownership) : IIntegrationHealth
 {
     public async Task<IntegrationHealthReport> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var report = await ReadLedgerAsync(ledger, scalekit.Value, billing.Value.Problem, StripeSource.Profile, since, cancellationToken).ConfigureAwait(false);
         // A broken feature-source setting shows until something failed more recently.
         var problem = BillingSettingsReport.Problems(features.Value).FirstOrDefault();
+        report = report with { ConfigurationProblems = ownership.ProblemsOf(FactWriter.Billing) };
         return problem is null || report.LastError is not null ? report : report with { LastError = problem };
     }
 

@@ -3,16 +3,18 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
+using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>How billing state is written to Scalekit organization metadata.</summary>
 public enum BillingMetadataMode
 {
-    /// <summary>One key per fact: the integration guide's keys.</summary>
+    /// <summary>One key per fact: the integration guide's keys (4 pairs, 6 after a deletion).</summary>
     Keys,
 
-    /// <summary>One key holding every fact in at most 256 characters (see <see cref="BillingState.Compact"/>).</summary>
+    /// <summary>One key holding every fact in at most 256 characters (see <see cref="BillingState.Compact"/>); the default.</summary>
     Compact,
 }
 
@@ -24,9 +26,9 @@ public sealed class BillingOptions : IIntegrationSettings
     public const string LateLinkWindowSetting = "BILLING_LATE_LINK_WINDOW_HOURS";
     public const string SyncLeaseSetting = "BILLING_SYNC_LEASE_SECONDS";
 
-    /// <summary><c>keys</c> (default) or <c>compact</c>.</summary>
+    /// <summary><c>compact</c> (default: one pair, so every writer's defaults fit in 8) or <c>keys</c>.</summary>
     [EnumDataType(typeof(BillingMetadataMode), ErrorMessage = ModeSetting + " must be 'keys' or 'compact'.")]
-    public BillingMetadataMode Mode { get; set; } = BillingMetadataMode.Keys;
+    public BillingMetadataMode Mode { get; set; } = BillingMetadataMode.Compact;
 
     /// <summary>The metadata key names; defaults are the integration guide's.</summary>
     [Required]
@@ -52,6 +54,30 @@ public sealed class BillingOptions : IIntegrationSettings
 
     /// <summary>Why the billing sync is off because of these settings (naming the setting); null when they are usable.</summary>
     public string? Problem { get; set; }
+
+    /// <summary>
+    /// Billing's part of the ownership table: the keys of the configured mode (the other mode's are former keys, removed
+    /// on the next write) and the features its active source switches.
+    /// </summary>
+    public IEnumerable<OwnershipClaim> Claims(BillingFeatureOptions features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var keyed = Mode == BillingMetadataMode.Keys ? FactUse.Written : FactUse.Former;
+        foreach (var key in new[] { Keys.Status, Keys.Plan, Keys.PeriodEnd, Keys.UpdatedAt, Keys.BillingStatus, Keys.DeletionDate })
+        {
+            yield return new OwnershipClaim(FactKind.OrganizationMetadata, key, FactWriter.Billing, KeysSetting, keyed);
+        }
+
+        yield return new OwnershipClaim(FactKind.OrganizationMetadata, Keys.Compact, FactWriter.Billing, KeysSetting, Mode == BillingMetadataMode.Compact ? FactUse.Written : FactUse.Former);
+        var featureSetting = features.Source == BillingFeatureSource.Entitlements ? BillingFeatureOptions.EntitlementFeaturesSetting : PlanMap.Setting;
+        foreach (var feature in features.Managed(Plans))
+        {
+            yield return new OwnershipClaim(FactKind.Feature, feature, FactWriter.Billing, featureSetting);
+        }
+    }
+
+    /// <summary>How billing needs fewer metadata pairs (for the budget warning).</summary>
+    public string ShrinkHint => Mode == BillingMetadataMode.Keys ? $"{ModeSetting}=keys; compact needs 1" : $"{ModeSetting}=compact";
 
     internal static void Bind(BillingOptions options, IConfiguration configuration)
     {

@@ -30,6 +30,7 @@ public sealed partial class BillingSync(
     OrganizationLinks links,
     CustomerBillingStore store,
     OrganizationStore organizations,
+    Ownership ownership,
     TimeProvider time,
     ILogger<BillingSync> logger)
 {
@@ -150,8 +151,9 @@ public sealed partial class BillingSync(
     private async Task<SyncAttempt?> AttemptAsync(CustomerBilling row, Func<Task<DateTimeOffset?>> renewLease, CancellationToken cancellationToken)
     {
         var state = row.State ?? throw new InvalidOperationException($"No billing state is stored for customer {row.CustomerId}.");
-        var desired = state.Metadata(Options);
-        var features = state.FeatureSwitches(featureOptions.Value.Managed(Options.Plans));
+        // Only what the ownership table gives billing: a key or feature another writer claimed first is left alone.
+        var desired = ownership.OwnPairs(FactWriter.Billing, state.Metadata(Options));
+        var features = state.FeatureSwitches([.. featureOptions.Value.Managed(Options.Plans).Where(f => ownership.Owns(FactWriter.Billing, FactKind.Feature, f))]);
         var now = time.GetUtcNow();
         if (!scalekitOptions.Value.IsConfigured)
         {
@@ -165,7 +167,7 @@ public sealed partial class BillingSync(
                 return NotLinked(row, now);
             }
 
-            var merge = MetadataBudget.Merge(organization.Metadata, Options.Keys.All, desired, "billing");
+            var merge = MetadataBudget.Merge(organization.Metadata, ownership.RemovableKeys(FactWriter.Billing), desired, "billing");
             if (!merge.Fits)
             {
                 return new SyncAttempt(now, SyncResults.Refused, $"organization {organization.Id}: {merge.Refusal}; nothing was written", organization.Id, merge.Metadata, features, OverBudget: true);
@@ -268,7 +270,7 @@ public sealed partial class BillingSync(
         }
 
         var current = await organizations.MetadataAsync(organizationId, cancellationToken).ConfigureAwait(false);
-        var merge = MetadataBudget.Merge(current, Options.Keys.All, desired, "billing");
+        var merge = MetadataBudget.Merge(current, ownership.RemovableKeys(FactWriter.Billing), desired, "billing");
         if (!merge.Fits)
         {
             return new SyncAttempt(now, SyncResults.Refused, $"organization {organizationId}: {merge.Refusal}; nothing would be written", organizationId, merge.Metadata, features, OverBudget: true);

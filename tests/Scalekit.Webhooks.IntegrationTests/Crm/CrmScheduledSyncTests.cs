@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.ScalekitApi;
+using Scalekit.Webhooks.State;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -23,6 +24,18 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
     private AccountLinks Links => Service<AccountLinks>();
 
     private CrmSyncStore Store => Service<CrmSyncStore>();
+
+    [Fact]
+    public async Task BothKeysModes_MayNeedMoreThan10Pairs_AndStatsWarnNamingTheSettings()
+    {
+        // The test hosts run BILLING_METADATA_MODE=keys and CRM_METADATA_MODE=keys: 6 + 6 + onboarding's 2.
+        var problems = (await CrmHealthAsync())["configuration_problems"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+
+        var warning = Assert.Single(problems, p => p.StartsWith("Organization metadata may need", StringComparison.Ordinal));
+        Assert.Contains("may need 14 pairs", warning, StringComparison.Ordinal);
+        Assert.Contains("BILLING_METADATA_MODE=keys", warning, StringComparison.Ordinal);
+        Assert.Contains("CRM_METADATA_MODE=keys", warning, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Run_LinkedAccountsOverTwoPages_MergeTheMappedFieldsIntoTheirOrganizations_AndTheWatermarkMovesToTheNewest()
@@ -277,6 +290,7 @@ public sealed class CrmScheduledSyncTests(CrmStandInFixture host) : CrmTestBase(
         Service<IOptions<ScalekitOptions>>(),
         Links,
         Store,
+        Service<Ownership>(),
         clock,
         Service<ILogger<CrmScheduledSync>>());
 

@@ -93,6 +93,10 @@ public class LocalHostFixture : IAsyncLifetime
             ["LOCAL_TIMERS_ENABLED"] = "false",
             ["ADMIN_API_KEY"] = OpsKey,
             ["LOCAL_SETTINGS_PATH"] = Path.Combine(Path.GetTempPath(), "skfn-no-local-settings.json"),
+            // Most tests read billing's and the CRM's facts key by key; a fixture that sets these to null runs the
+            // defaults (one compact key each), as MetadataBudgetTests does.
+            ["BILLING_METADATA_MODE"] = "keys",
+            ["CRM_METADATA_MODE"] = "keys",
         };
         foreach (var (key, value) in ExtraSettings)
         {

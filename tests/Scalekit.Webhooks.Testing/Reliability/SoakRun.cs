@@ -118,6 +118,8 @@ public sealed class SoakRun(SoakOptions options)
             ["SCALEKIT_CIRCUIT_BREAK_SECONDS"] = "1",
             ["BILLING_PLAN_MAP"] = "{\"pro_monthly\":{\"plan\":\"pro\",\"features\":[\"sso\"]}}",
             ["BILLING_SYNC_LEASE_SECONDS"] = "15",
+            // The stand-in follows last_billing_update to see which version landed.
+            ["BILLING_METADATA_MODE"] = "keys",
             [FaultInjection.Setting] = options.HandlerFailureRate.ToString(CultureInfo.InvariantCulture),
             ["DEADLETTER_REPLAY_SCHEDULE"] = "*/5 * * * * *",
             ["DEADLETTER_REPLAY_BASE_DELAY_SECONDS"] = "1",

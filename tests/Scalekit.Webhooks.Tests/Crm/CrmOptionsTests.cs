@@ -19,7 +19,7 @@ public class CrmOptionsTests
         Assert.Equal("job_title", options.ContactFields["Title"]);
         Assert.Equal("Active_Users__c", options.PushFields[CrmOptions.ActiveUsers]);
         Assert.Empty(options.EnterpriseFeatures);
-        Assert.Contains(CrmOptions.AccountSyncKey, options.OwnedAccountKeys);
+        Assert.Equal(CrmMetadataMode.Compact, options.MetadataMode);
     }
 
     [Fact]
@@ -42,7 +42,9 @@ public class CrmOptionsTests
     [Theory]
     [InlineData("""{"Industry": "industry", "Active_Users__c": "active_users"}""", null, "The Salesforce field 'Active_Users__c' is read by CRM_ACCOUNT_FIELDS and written by CRM_ACCOUNT_PUSH_FIELDS")]
     [InlineData(null, """{"subscription_status": "Industry"}""", "The Salesforce field 'Industry' is read by CRM_ACCOUNT_FIELDS and written by CRM_ACCOUNT_PUSH_FIELDS")]
-    [InlineData("""{"Industry": "salesforce_account_id"}""", null, "CRM_ACCOUNT_FIELDS maps a field to 'salesforce_account_id'")]
+    [InlineData("""{"Industry": "last_crm_sync"}""", null, "CRM_ACCOUNT_FIELDS maps a field to 'last_crm_sync'")]
+    [InlineData("""{"Industry": "crm"}""", null, "CRM_ACCOUNT_FIELDS maps a field to 'crm'")]
+    [InlineData("""{"Industry": "synced"}""", null, "CRM_ACCOUNT_FIELDS maps a field to 'synced', which CRM_METADATA_MODE=compact uses")]
     [InlineData("""{"Industry": "sector", "Type": "sector"}""", null, "CRM_ACCOUNT_FIELDS maps two fields to the metadata key 'sector'")]
     public void FieldConfiguredInBothDirections_OrKeyWithTwoWriters_TurnsTheCrmSyncOff(string? accountFields, string? pushFields, string expected)
     {
@@ -58,58 +60,12 @@ public class CrmOptionsTests
     [InlineData("CRM_CONTACT_FIELDS", "{\"Title; DROP\": \"job_title\"}", "'Title; DROP' is not a Salesforce field name")]
     [InlineData("CRM_ACCOUNT_PUSH_FIELDS", "{\"seats\": \"Seats__c\"}", "unknown fact 'seats'")]
     [InlineData("CRM_ENTERPRISE_FEATURES", "sso,directory_sync", "CRM_ENTERPRISE_FEATURES names the feature 'directory_sync'")]
+    [InlineData("CRM_METADATA_MODE", "verbose", "CRM_METADATA_MODE must be 'compact' or 'keys'")]
     public void NonsenseValue_TurnsTheCrmSyncOffNamingTheSetting(string setting, string value, string expected)
     {
         var problem = Resolve(new() { [setting] = value }).Problem;
 
         Assert.Contains(expected, problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void FeatureGivenByBillingAndTheCrm_IsBillings_TheCrmRunsWithoutIt_AndTheConflictNamesBothSettings()
-    {
-        var options = Resolve(new()
-        {
-            ["BILLING_PLAN_MAP"] = """{"price_ent":{"plan":"enterprise","features":["sso"]}}""",
-            ["CRM_ENTERPRISE_FEATURES"] = "sso,dir_sync",
-        });
-
-        Assert.Null(options.Problem);
-        Assert.Equal(["dir_sync"], options.EnterpriseFeatures);
-        var conflict = Assert.Single(options.Conflicts);
-        Assert.Contains("'sso'", conflict, StringComparison.Ordinal);
-        Assert.Contains("BILLING_PLAN_MAP", conflict, StringComparison.Ordinal);
-        Assert.Contains("CRM_ENTERPRISE_FEATURES", conflict, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void KeyWrittenByBillingAndTheCrm_IsBillings_TheCrmDropsThatField_AndTheConflictNamesBothSettings()
-    {
-        var options = Resolve(new() { ["CRM_ACCOUNT_FIELDS"] = """{"Industry": "plan_type", "Type": "account_type"}""" });
-
-        Assert.Null(options.Problem);
-        Assert.Equal(new Dictionary<string, string> { ["Type"] = "account_type" }, options.AccountFields);
-        var conflict = Assert.Single(options.Conflicts);
-        Assert.Contains("'plan_type'", conflict, StringComparison.Ordinal);
-        Assert.Contains("BILLING_METADATA_KEYS", conflict, StringComparison.Ordinal);
-        Assert.Contains("CRM_ACCOUNT_FIELDS", conflict, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Defaults_MayNeedMorePairsThanScalekitAllows_AndSaySoNamingTheSettings()
-    {
-        var warning = Resolve([]).BudgetWarning;
-
-        Assert.Contains("may need 14 pairs and Scalekit allows 10: billing 6", warning, StringComparison.Ordinal);
-        Assert.Contains("CRM_ACCOUNT_FIELDS", warning, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void CompactBillingAndAShorterCrmMap_FitWithoutAWarning()
-    {
-        var options = Resolve(new() { ["BILLING_METADATA_MODE"] = "compact", ["CRM_ACCOUNT_FIELDS"] = """{"Industry": "industry", "Type": "account_type"}""" });
-
-        Assert.Null(options.BudgetWarning);
     }
 
     [Theory]

@@ -43,7 +43,7 @@ public class BillingStateTests
     [Fact]
     public void CustomerDeleted_AddsTheDeletionAndSwitchesFeaturesOff()
     {
-        var options = new BillingOptions();
+        var options = new BillingOptions { Mode = BillingMetadataMode.Keys };
         var state = BillingState.From([Sub("sub_a", "active", "pro", 0, 1, "sso")], T0.AddHours(1), T0.AddHours(1))!;
         var metadata = state.Metadata(options);
 
@@ -71,7 +71,7 @@ public class BillingStateTests
     [Fact]
     public void Options_RenamedKeys_AreUsed()
     {
-        var options = Bind(new() { [BillingOptions.KeysSetting] = "plan_type=plan, last_billing_update=billing_updated" });
+        var options = Bind(new() { [BillingOptions.ModeSetting] = "keys", [BillingOptions.KeysSetting] = "plan_type=plan, last_billing_update=billing_updated" });
         var metadata = BillingState.From([Sub("sub_a", "active", "pro", 0, 1)], null, null)!.Metadata(options);
 
         Assert.Equal("pro", metadata["plan"]);
