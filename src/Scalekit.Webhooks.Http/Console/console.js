@@ -125,7 +125,7 @@
       past_due: "warn", incomplete: "warn", unpaid: "bad", canceled: "idle", incomplete_expired: "idle", ignored: "idle", "stale-skipped": "idle", idle: "idle", replayed: "idle",
       processing: "warn", degraded: "warn", "no-linked-organization": "warn", "waiting-for-organization": "warn",
       sent: "ok", "skipped-unchanged": "ok", "dry-run": "idle", refused: "bad",
-      failed: "bad", parked: "bad", failing: "bad", off: "bad", done: "ok", skipped: "idle", pending: "warn", retrying: "warn",
+      failed: "bad", parked: "bad", failing: "bad", off: "bad", "over budget": "bad", done: "ok", skipped: "idle", pending: "warn", retrying: "warn",
     }[status] || "idle";
     return h("span", { class: `status ${kind}` }, status ?? "unknown");
   }
@@ -873,11 +873,12 @@
       h("div", { class: "two" },
       h("section", { class: "panel", "aria-labelledby": "org-state" },
         h("h2", { id: "org-state" }, "State"),
-        fields(org, ["billing"]),
+        fields(org, ["billing", "metadata", "features", "metadata_pairs", "feature_owners"]),
         org.stripe_customer_id ? h("p", {}, "Linked customer: ", link(org.stripe_customer_id, "customers", org.stripe_customer_id)) : h("p", { class: "empty" }, "No linked Stripe customer: set the organization's external id to its Stripe customer id in Scalekit, or start an onboarding.")),
       h("section", { class: "panel", "aria-labelledby": "org-billing" },
         h("h2", { id: "org-billing" }, "Billing"),
         org.billing ? customerDetails(org.billing) : h("p", { class: "empty" }, "No billing state: it appears after the linked customer's first Stripe event, or after a re-sync."))),
+      ownershipPanel(org),
       h("section", { class: "panel", "aria-labelledby": "org-users" }, h("h2", { id: "org-users" }, "Directory users"), users),
       h("section", { class: "panel", "aria-labelledby": "org-members" }, h("h2", { id: "org-members" }, "Members"), members),
       h("section", { class: "panel", "aria-labelledby": "org-employees" }, h("h2", { id: "org-employees" }, "Employees (HR)"), employees));
@@ -889,6 +890,31 @@
       pagedTable(members, `organizations/${encodeURIComponent(orgId)}/members`, "No members yet: members appear when users join the organization in Scalekit."),
       pagedTable(employees, `organizations/${encodeURIComponent(orgId)}/employees`, "No employees: connect this organization's HR system (docs/hr.md); its employees appear with their first event."),
     ]);
+  }
+
+  const WRITER_NAMES = { billing: "Billing", crm: "CRM sync", onboarding: "Onboarding", hr: "HR", customer: "The customer's own" };
+
+  /** The organization's metadata pairs by writer (of Scalekit's limit) and its features with who owns each. */
+  function ownershipPanel(org) {
+    const pairs = org.metadata_pairs;
+    const metadata = org.metadata && typeof org.metadata === "object" ? org.metadata : {};
+    const owners = org.feature_owners || {};
+    const features = Array.isArray(org.features) ? org.features.filter((f) => f && typeof f === "object" && "name" in f) : [];
+    return h("section", { class: "panel", "aria-labelledby": "org-ownership", id: "ownership" },
+      h("h2", { id: "org-ownership" }, "Metadata and features"),
+      pairs
+        ? h("p", {}, `${number(pairs.in_use)} of ${number(pairs.limit)} metadata pairs in use `, pairs.over_budget ? statusBadge("over budget") : null)
+        : null,
+      table("Metadata pairs by writer", [
+        { label: "Writer", value: (r) => WRITER_NAMES[r.writer] || label(r.writer) },
+        { label: "Keys", value: (r) => h("ul", { class: "plain" }, r.keys.map((key) => h("li", {}, h("span", { class: "mono" }, key), `: ${metadata[key] ?? "—"}`))) },
+      ], Object.entries(pairs ? pairs.by_writer || {} : {}).filter(([, keys]) => keys.length).map(([writer, keys]) => ({ writer, keys })),
+      "No metadata pairs: billing, the CRM sync and onboarding write theirs on their next sync."),
+      table("Features and who owns each", [
+        { label: "Feature", value: (f) => h("span", { class: "mono" }, f.name) },
+        { label: "State", value: (f) => f.enabled ? "on" : "off" },
+        { label: "Owner", value: (f) => WRITER_NAMES[owners[f.name]] || owners[f.name] || "—" },
+      ], features, "No features listed: they appear with the organization's next event."));
   }
 
   /** A table of rows from a paged route, one page at a time, with Next and First buttons. */

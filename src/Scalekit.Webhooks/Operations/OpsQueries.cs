@@ -219,7 +219,28 @@ public sealed class OpsQueries(
             Applied(organization.History),
             customerId,
             customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false),
-            await MetadataPairsAsync(organization, cancellationToken).ConfigureAwait(false));
+            await MetadataPairsAsync(organization, cancellationToken).ConfigureAwait(false),
+            FeatureOwners(organization.Features));
+    }
+
+    /// <summary>Who owns each feature the organization lists (<c>customer</c>: no writer claims it), as the ownership table says.</summary>
+    private Dictionary<string, string> FeatureOwners(System.Text.Json.JsonElement? features)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (features is not { ValueKind: System.Text.Json.JsonValueKind.Array } list)
+        {
+            return owners;
+        }
+
+        foreach (var feature in list.EnumerateArray())
+        {
+            if (feature.ValueKind == System.Text.Json.JsonValueKind.Object && feature.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } text)
+            {
+                owners[text] = ownership.WriterOf(FactKind.Feature, text).ToString().ToLowerInvariant();
+            }
+        }
+
+        return owners;
     }
 
     /// <summary>The organization's metadata keys by writer, as the ownership table assigns them, and the over-budget flag.</summary>

@@ -88,7 +88,8 @@ public sealed record OrganizationView(
     AppliedEvent? LastAppliedEvent,
     string? StripeCustomerId,
     CustomerView? Billing,
-    MetadataPairsView? MetadataPairs = null);
+    MetadataPairsView? MetadataPairs = null,
+    IReadOnlyDictionary<string, string>? FeatureOwners = null);
 
 /// <summary>
 /// The organization's metadata pairs by writer (billing, crm, onboarding; the customer's own under <c>customer</c>),

@@ -285,6 +285,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Acme Corp ({org})");
         await Expect(page.Locator("#directory-users")).ToContainTextAsync("diruser_console_a");
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#ownership")).ToContainTextAsync("of 10 metadata pairs in use");
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Billing" })).ToContainTextAsync("dry-run");
         await console.ScreenshotAsync(page, "console-organization");
 

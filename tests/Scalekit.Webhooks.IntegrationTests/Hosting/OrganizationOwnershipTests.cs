@@ -143,6 +143,9 @@ public class OrganizationOwnershipTests(OrganizationOwnershipFixture host) : Crm
         Assert.Equal(["crm"], byWriter["crm"]);
         Assert.Equal(["onboarding", "salesforce_account_id"], byWriter["onboarding"]);
         Assert.Equal(["tier"], byWriter["customer"]);
+        var owners = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["feature_owners"]!;
+        Assert.Equal("billing", owners["sso"]!.GetValue<string>());
+        Assert.Equal("customer", owners["custom_reports"]!.GetValue<string>());
     }
 
     private (string Customer, string Organization, string Account) NewCustomer()
@@ -203,6 +206,12 @@ public class OrganizationOwnershipTests(OrganizationOwnershipFixture host) : Crm
     {
         var envelope = ScalekitSamples.Create("organization.updated", new SampleOptions { OccurredAt = Deliveries.Now.AddMinutes(1), OrganizationId = organization, ExternalId = customer });
         envelope["data"]!["metadata"] = new JsonObject(metadata.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        envelope["data"]!["settings"] = new JsonObject
+        {
+            ["features"] = new JsonArray(
+                new JsonObject { ["name"] = "sso", ["enabled"] = true },
+                new JsonObject { ["name"] = "custom_reports", ["enabled"] = false }),
+        };
         var body = envelope.ToJsonString();
         await DeliverAndHandleAsync("scalekit", body, Deliveries.SignScalekit(body, host.ScalekitSecret), ScalekitSource.Id);
     }
