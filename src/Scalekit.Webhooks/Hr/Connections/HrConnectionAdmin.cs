@@ -23,6 +23,9 @@ public sealed record HrConnectionView(
     DateTimeOffset? RotatedAt,
     string? Problem)
 {
+    /// <summary>The absolute URL the HR system posts to (the address the operator called, with <see cref="WebhookPath"/>).</summary>
+    public string? WebhookUrl { get; init; }
+
     /// <summary>A generic connection's new signing secret: set only in the answer that made it, never again.</summary>
     public string? SigningSecret { get; init; }
 }
