@@ -126,7 +126,7 @@ public sealed record HrConnection(string Id, string? OrganizationId, HrProvider 
     }
 
     /// <summary>The fingerprint an operator sees of <paramref name="secret"/>.</summary>
-    internal static string FingerprintOf(string secret) => Fingerprint(secret);
+    public static string FingerprintOf(string secret) => Fingerprint(secret);
 
     private static string Fingerprint(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..8];
