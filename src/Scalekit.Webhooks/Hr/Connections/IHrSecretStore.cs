@@ -21,6 +21,9 @@ public sealed class HrSecretUnavailableException(string connectionId, string det
     : Exception($"The secrets of HR connection {connectionId} cannot be read or written: {detail}", inner)
 {
     public string ConnectionId { get; } = connectionId;
+
+    /// <summary>What went wrong and what to check, without the connection's name.</summary>
+    public string Detail { get; } = detail;
 }
 
 /// <summary>The names of a connection's secret slots; a new version gets a new slot, so a rotation never overwrites.</summary>

@@ -92,12 +92,15 @@ public sealed class KeyVaultHrSecretStore(SecretClient client) : IHrSecretStore
     internal static bool IsSafeName(string name) =>
         name is { Length: > 0 and <= 60 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
+    // When every try failed with an exception (a timeout, a refused connection), Azure.Core throws them together.
     private static bool IsUnavailable(Exception ex, CancellationToken cancellationToken) =>
         ex is RequestFailedException or AuthenticationFailedException or CredentialUnavailableException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        || (ex is AggregateException all && all.InnerExceptions.Count > 0 && all.InnerExceptions.All(inner => IsUnavailable(inner, cancellationToken)));
 
     private static HrSecretUnavailableException Unavailable(string connectionId, Exception ex) => ex switch
     {
+        AggregateException all => new(connectionId, Unavailable(connectionId, all.InnerExceptions[^1]).Detail, ex),
         RequestFailedException { Status: 401 or 403 } failed => new(connectionId, $"the Key Vault refused the app's identity ({failed.Status}): grant it the Key Vault Secrets Officer role on the vault ({HrSecretOptions.VaultUriSetting}).", ex),
         RequestFailedException { Status: 429 } => new(connectionId, "the Key Vault is throttling requests (429); retry shortly.", ex),
         RequestFailedException { Status: >= 500 } failed => new(connectionId, $"the Key Vault is failing ({failed.Status}); retry shortly.", ex),
