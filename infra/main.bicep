@@ -59,10 +59,6 @@ param scalekitWebhookSecret string = ''
 @description('Stripe endpoint signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Stripe deliveries get 503).')
 param stripeWebhookSecret string = ''
 
-@secure()
-@description('HR signer\'s Standard Webhooks secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, HR deliveries get 503).')
-param hrWebhookSecret string = ''
-
 @description('Scalekit environment URL, e.g. https://acme.scalekit.com; empty runs the billing sync in dry-run mode.')
 param scalekitEnvironmentUrl string = ''
 
@@ -214,7 +210,6 @@ module vault 'modules/keyvault.bicep' = {
     tags: allTags
     scalekitWebhookSecret: scalekitWebhookSecret
     stripeWebhookSecret: stripeWebhookSecret
-    hrWebhookSecret: hrWebhookSecret
     scalekitClientSecret: scalekitClientSecret
     salesforceClientSecret: salesforceClientSecret
     stripeApiKey: stripeApiKey
@@ -255,6 +250,7 @@ module app 'modules/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     secretUris: vault.outputs.secretUris
+    keyVaultUri: vault.outputs.uri
     scalekitEnvironmentUrl: scalekitEnvironmentUrl
     scalekitClientId: scalekitClientId
     deadLetterReplaySchedule: deadLetterReplaySchedule

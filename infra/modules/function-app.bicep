@@ -42,8 +42,11 @@ param deploymentContainerUrl string
 @description('Application Insights connection string (not a secret: ingestion requires Entra ID here).')
 param applicationInsightsConnectionString string
 
-@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, hrWebhook, scalekitClient, salesforceClient, stripeApiKey.')
+@description('Key Vault secret URIs: scalekitWebhook, stripeWebhook, scalekitClient, salesforceClient, stripeApiKey.')
 param secretUris object
+
+@description('The Key Vault\'s URI, where HR connections made through the operations API keep their secrets.')
+param keyVaultUri string
 
 @description('Scalekit environment URL; may be empty.')
 param scalekitEnvironmentUrl string
@@ -192,7 +195,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }
         { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeWebhook})' }
-        { name: 'HR_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.hrWebhook})' }
+        { name: 'HR_SECRETS_VAULT_URI', value: keyVaultUri }
         { name: 'SCALEKIT_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitClient})' }
         { name: 'SCALEKIT_ENVIRONMENT_URL', value: scalekitEnvironmentUrl }
         { name: 'SCALEKIT_CLIENT_ID', value: scalekitClientId }

@@ -18,10 +18,6 @@ param scalekitWebhookSecret string
 param stripeWebhookSecret string
 
 @secure()
-@description('HR signer\'s Standard Webhooks secret(s); empty leaves the vault\'s secret as it is.')
-param hrWebhookSecret string
-
-@secure()
 @description('Scalekit API client secret; empty leaves the vault\'s secret as it is.')
 param scalekitClientSecret string
 
@@ -39,7 +35,6 @@ param recoverSoftDeletedVault bool
 var secretNames = {
   scalekitWebhook: 'scalekit-webhook-secret'
   stripeWebhook: 'stripe-webhook-secret'
-  hrWebhook: 'hr-webhook-secret'
   scalekitClient: 'scalekit-client-secret'
   salesforceClient: 'salesforce-client-secret'
   stripeApiKey: 'stripe-api-key'
@@ -77,12 +72,6 @@ resource stripeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   properties: { value: stripeWebhookSecret }
 }
 
-resource hrWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(hrWebhookSecret)) {
-  parent: vault
-  name: secretNames.hrWebhook
-  properties: { value: hrWebhookSecret }
-}
-
 resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scalekitClientSecret)) {
   parent: vault
   name: secretNames.scalekitClient
@@ -103,6 +92,9 @@ resource stripeApi 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(s
 
 output name string = vault.name
 
+@description('The vault\'s URI; HR connections made through the operations API keep their secrets here (HR_SECRETS_VAULT_URI).')
+output uri string = vault.properties.vaultUri
+
 // Built from the names, not from the secret resources (whose secretUri carries the version they wrote, and which are
 // not deployed when their parameter is empty), so each reference follows the newest version: a rotation needs no
 // redeploy.
@@ -110,7 +102,6 @@ output name string = vault.name
 output secretUris object = {
   scalekitWebhook: '${vault.properties.vaultUri}secrets/${secretNames.scalekitWebhook}'
   stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
-  hrWebhook: '${vault.properties.vaultUri}secrets/${secretNames.hrWebhook}'
   scalekitClient: '${vault.properties.vaultUri}secrets/${secretNames.scalekitClient}'
   salesforceClient: '${vault.properties.vaultUri}secrets/${secretNames.salesforceClient}'
   stripeApiKey: '${vault.properties.vaultUri}secrets/${secretNames.stripeApiKey}'

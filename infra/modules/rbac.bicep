@@ -34,9 +34,9 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   // Monitoring Metrics Publisher: telemetry ingestion with Entra ID (local auth is off).
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  // Key Vault Secrets User: resolve the Key Vault references in app settings.
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  // Key Vault Secrets Officer: the deployer sets and rotates the secrets (the vault uses RBAC, not access policies).
+  // Key Vault Secrets Officer: the deployer sets and rotates the secrets (the vault uses RBAC, not access policies); the
+  // app resolves its Key Vault references and sets, reads and deletes the HR connections' secrets (the least built-in
+  // role that can write a secret; Secrets User only reads).
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
@@ -126,13 +126,13 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, roles.keyVaultSecretsUser)
+resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
   }
 }
 

@@ -47,6 +47,7 @@ var tableNames = [
   'CrmSync'
   'ErasureJobs'
   'StripeRecovery'
+  'HrConnections'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'

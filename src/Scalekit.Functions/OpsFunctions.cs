@@ -6,7 +6,7 @@ using Scalekit.Webhooks.Http;
 namespace Scalekit.Functions;
 
 /// <summary>The operations API behind function keys (x-functions-key); each route calls the shared handler.</summary>
-public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler onboarding)
+public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler onboarding, HrConnectionsRequestHandler hrConnections)
 {
     [Function(nameof(OpsStats))]
     public Task<IActionResult> OpsStats([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Stats)] HttpRequest request) =>
@@ -96,6 +96,26 @@ public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler
     [Function(nameof(OpsOnboarding))]
     public Task<IActionResult> OpsOnboarding([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.Onboarding)] HttpRequest request, string onboardingId) =>
         Respond(onboarding.StatusAsync(request.HttpContext, onboardingId));
+
+    [Function(nameof(OpsCreateHrConnection))]
+    public Task<IActionResult> OpsCreateHrConnection([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.HrConnections)] HttpRequest request) =>
+        Respond(hrConnections.CreateAsync(request.HttpContext));
+
+    [Function(nameof(OpsHrConnections))]
+    public Task<IActionResult> OpsHrConnections([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.HrConnections)] HttpRequest request) =>
+        Respond(hrConnections.ListAsync(request.HttpContext));
+
+    [Function(nameof(OpsHrConnection))]
+    public Task<IActionResult> OpsHrConnection([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.HrConnection)] HttpRequest request, string connectionId) =>
+        Respond(hrConnections.GetAsync(request.HttpContext, connectionId));
+
+    [Function(nameof(OpsDeleteHrConnection))]
+    public Task<IActionResult> OpsDeleteHrConnection([HttpTrigger(AuthorizationLevel.Function, "delete", Route = OpsRoutes.HrConnection)] HttpRequest request, string connectionId) =>
+        Respond(hrConnections.DeleteAsync(request.HttpContext, connectionId));
+
+    [Function(nameof(OpsRotateHrConnection))]
+    public Task<IActionResult> OpsRotateHrConnection([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.HrConnectionRotate)] HttpRequest request, string connectionId) =>
+        Respond(hrConnections.RotateAsync(request.HttpContext, connectionId));
 
     [Function(nameof(OpsOpenApi))]
     public Task<IActionResult> OpsOpenApi([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OpenApi)] HttpRequest request) =>

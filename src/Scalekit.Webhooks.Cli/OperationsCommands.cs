@@ -32,6 +32,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         yield return OnboardingStatus();
         yield return Onboardings();
         yield return Reconcile();
+        yield return Hr();
     }
 
     private Command Stats()
@@ -277,7 +278,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken, string? json = null)
+    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken, string? json = null, bool delete = false)
     {
         var key = result.GetValue(_key) ?? settings()["ADMIN_API_KEY"];
         if (string.IsNullOrWhiteSpace(key))
@@ -291,7 +292,8 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         OpsAnswer answer;
         try
         {
-            answer = json is not null ? await client.PostJsonAsync(path, json, cancellationToken)
+            answer = delete ? await client.DeleteAsync(path, cancellationToken)
+                : json is not null ? await client.PostJsonAsync(path, json, cancellationToken)
                 : post ? await client.PostAsync(path, cancellationToken)
                 : await client.GetAsync(path, cancellationToken);
         }

@@ -16,6 +16,8 @@ public sealed class OpsClient(HttpClient http, Uri baseUrl, string key)
 
     public Task<OpsAnswer> PostAsync(string pathAndQuery, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Post, pathAndQuery, cancellationToken);
 
+    public Task<OpsAnswer> DeleteAsync(string pathAndQuery, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Delete, pathAndQuery, cancellationToken);
+
     /// <summary>Posts <paramref name="json"/> as the request body.</summary>
     public Task<OpsAnswer> PostJsonAsync(string pathAndQuery, string json, CancellationToken cancellationToken = default) => SendAsync(HttpMethod.Post, pathAndQuery, cancellationToken, json);
 

@@ -14,6 +14,7 @@ public static class HttpHandlerRegistration
         services.TryAddSingleton<OpsRequestHandler>();
         services.TryAddSingleton<OnboardingRequestHandler>();
         services.TryAddSingleton<RecoveryRequestHandler>();
+        services.TryAddSingleton<HrConnectionsRequestHandler>();
         // Every handler here is asynchronous all the way, so Kestrel may run it on the thread that read the socket
         // instead of queueing it to another thread: about two thread-pool hand-offs less per delivery (docs/benchmarks.md).
         services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);

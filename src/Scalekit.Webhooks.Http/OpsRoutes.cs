@@ -32,6 +32,9 @@ public static class OpsRoutes
     public const string Onboarding = "ops/onboarding/{onboardingId}";
     public const string ReconcileStripe = "ops/reconcile/stripe";
     public const string Reconcile = "ops/reconcile/{id}";
+    public const string HrConnections = "ops/hr/connections";
+    public const string HrConnection = "ops/hr/connections/{connectionId}";
+    public const string HrConnectionRotate = "ops/hr/connections/{connectionId}/rotate";
 
     /// <summary>The OpenAPI document of these routes (<see cref="OpsApiDocument"/>).</summary>
     public const string OpenApi = "ops/openapi.json";
@@ -86,6 +89,11 @@ public static class OpsRoutes
         ops.MapGet(Onboarding, (HttpContext c, string onboardingId, OnboardingRequestHandler handler) => handler.StatusAsync(c, onboardingId));
         ops.MapPost(ReconcileStripe, (HttpContext c, RecoveryRequestHandler handler) => handler.StartStripeAsync(c));
         ops.MapGet(Reconcile, (HttpContext c, string id, RecoveryRequestHandler handler) => handler.StatusAsync(c, id));
+        ops.MapPost(HrConnections, (HttpContext c, HrConnectionsRequestHandler handler) => handler.CreateAsync(c));
+        ops.MapGet(HrConnections, (HttpContext c, HrConnectionsRequestHandler handler) => handler.ListAsync(c));
+        ops.MapGet(HrConnection, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.GetAsync(c, connectionId));
+        ops.MapDelete(HrConnection, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.DeleteAsync(c, connectionId));
+        ops.MapPost(HrConnectionRotate, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.RotateAsync(c, connectionId));
         ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

@@ -77,7 +77,13 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddIntegrationSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
         services.Configure<HrConnectionOptions>(options => options.Connections = HrConnection.ReadAll(configuration));
+        services.AddIntegrationSettings<HrSecretOptions, HrSecretOptionsValidator>(options => HrSecretOptions.Bind(options, configuration));
+        services.TryAddSingleton<HrConnectionStore>();
+        services.TryAddSingleton<IHrSecretStore>(provider => provider.GetRequiredService<IOptions<HrSecretOptions>>().Value is { VaultUri: not null, Problem: null } secrets
+            ? new KeyVaultHrSecretStore(KeyVaultHrSecretStore.CreateClient(secrets))
+            : new DevelopmentHrSecretStore(provider.GetRequiredService<IOptions<HrSecretOptions>>()));
         services.TryAddSingleton<HrConnections>();
+        services.TryAddSingleton<HrConnectionAdmin>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceConnections, HrConnections>(provider => provider.GetRequiredService<HrConnections>()));
         services.TryAddSingleton<HrUserSync>();
         services.AddSettings<DeadLetterOptions, DeadLetterOptionsValidator>(options => DeadLetterOptions.Bind(options, configuration));

@@ -41,7 +41,7 @@ public sealed class HrEmployeeProcessor(HrConnections connections, EmployeeStore
             return ProcessingOutcome.Parked($"Employee {employee.EmployeeId}'s event arrived on the removed shared HR route, which names no connection; send it again on the customer's connection (docs/hr.md).");
         }
 
-        if (connections.Connection(connectionId) is not { OrganizationId: { } organizationId } connection)
+        if (await connections.ConnectionAsync(connectionId, cancellationToken).ConfigureAwait(false) is not { OrganizationId: { } organizationId } connection)
         {
             return ProcessingOutcome.Parked($"HR connection {connectionId} is no longer configured; employee {employee.EmployeeId}'s event acts on nothing.");
         }

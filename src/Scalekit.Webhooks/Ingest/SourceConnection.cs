@@ -12,13 +12,13 @@ public sealed record SourceConnection(string Id, IWebhookVerifier? Verifier, str
     public Func<ReadOnlyMemory<byte>, string?>? ContentProblem { get; init; }
 }
 
-/// <summary>The connections of one source, built from its settings at start; the ingest path finds one by its id.</summary>
+/// <summary>The connections of one source (from its settings, or created at run time); the ingest path finds one by its id.</summary>
 public interface ISourceConnections
 {
     WebhookSource Source { get; }
 
-    /// <summary>The connection named <paramref name="id"/>, or null when none is configured (answered 404).</summary>
-    SourceConnection? Find(string id);
+    /// <summary>The connection named <paramref name="id"/>, or null when there is none (answered 404).</summary>
+    ValueTask<SourceConnection?> FindAsync(string id, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

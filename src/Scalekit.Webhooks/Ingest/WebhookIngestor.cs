@@ -75,7 +75,7 @@ public sealed partial class WebhookIngestor
         IWebhookVerifier? verifier;
         if (connectionId is not null)
         {
-            connection = _connections.TryGetValue(source, out var connections) ? connections.Find(connectionId) : null;
+            connection = _connections.TryGetValue(source, out var connections) ? await connections.FindAsync(connectionId, cancellationToken).ConfigureAwait(false) : null;
             if (connection is null)
             {
                 return new IngestResult(IngestOutcome.UnknownConnection, $"No {source} connection has the id in this address; check the webhook URL against the connection list.");

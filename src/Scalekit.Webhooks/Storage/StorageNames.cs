@@ -30,6 +30,9 @@ public static class StorageNames
     public const string ErasureJobsTable = "ErasureJobs";
     public const string StripeRecoveryTable = "StripeRecovery";
 
+    /// <summary>HR connections created through the operations API (never their secrets).</summary>
+    public const string HrConnectionsTable = "HrConnections";
+
     /// <summary>Most event queues (shards) one source can have; every one of them exists and is consumed.</summary>
     public const int MaxEventQueueShards = 16;
 
@@ -61,5 +64,5 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, HrConnectionsTable, .. State.StateTables.All];
 }

@@ -86,7 +86,8 @@ public sealed record HrConnection(string Id, string? OrganizationId, HrProvider 
     }
 
     private static string? IdProblem(string id) =>
-        id.Length is 0 or > MaxIdLength || !char.IsAsciiLetterLower(id[0]) || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        HrConnectionIds.IsStored(id) ? null
+        : id.Length is 0 or > MaxIdLength || !char.IsAsciiLetterLower(id[0]) || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
             ? $"{Section}__{id}: a connection id is 1 to {MaxIdLength} lower-case letters, digits and '-', starting with a letter (it is part of the webhook URL and of each user's external id)."
             : null;
 
@@ -123,6 +124,9 @@ public sealed record HrConnection(string Id, string? OrganizationId, HrProvider 
 
         return null;
     }
+
+    /// <summary>The fingerprint an operator sees of <paramref name="secret"/>.</summary>
+    public static string FingerprintOf(string secret) => Fingerprint(secret);
 
     private static string Fingerprint(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..8];

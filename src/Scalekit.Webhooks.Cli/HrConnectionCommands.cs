@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Operations;
+
+namespace Scalekit.Webhooks.Cli;
+
+/// <summary><c>hr connections list|create|rotate|delete</c>: the HR connection routes of the operations API.</summary>
+internal sealed partial class OperationsCommands
+{
+    private const string ConnectionsPath = "ops/hr/connections";
+
+    private Command Hr()
+    {
+        var connections = new Command("connections", "Customers' HR connections: list, create, rotate and delete them (docs/hr.md).")
+        {
+            ListConnections(), CreateConnection(), RotateConnection(), DeleteConnection(),
+        };
+        return new Command("hr", "HR connections.") { connections };
+    }
+
+    private Command ListConnections()
+    {
+        var pageSize = new Option<int>("--page-size") { Description = "Rows per page", DefaultValueFactory = _ => 50 };
+        var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
+        var command = Common(new Command("list", "Every HR connection: settings ones first (read only), then those made through the API."), pageSize, continuation);
+        command.SetAction((result, cancellationToken) => RunAsync(result, ConnectionsPath + Query(
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            Typed<OpsPage<HrConnectionView>>(page => Page(page, ["id", "organization", "provider", "defined in", "secrets", "problem"], row =>
+            [
+                row.Id, row.OrganizationId, row.Provider, row.DefinedIn, string.Join(' ', row.SecretFingerprints), Shorten(row.Problem),
+            ])), cancellationToken));
+        return command;
+    }
+
+    private Command CreateConnection()
+    {
+        var organization = new Option<string>("--organization") { Description = "The Scalekit organization (org_…) its events act on", Required = true };
+        var provider = new Option<string>("--provider") { Description = "generic, bamboohr, hibob or merge", DefaultValueFactory = _ => "generic" };
+        Option<string?>[] fields =
+        [
+            new("--company-domain") { Description = "BambooHR: the company's subdomain" },
+            new("--company-id") { Description = "BambooHR (optional) and HiBob: the numeric companyId" },
+            new("--api-key") { Description = "BambooHR: an API key that can read employees" },
+            new("--webhook-private-key") { Description = "BambooHR: the webhook's private key" },
+            new("--service-user-id") { Description = "HiBob: the service user's id" },
+            new("--service-user-token") { Description = "HiBob: the service user's token" },
+            new("--webhook-secret") { Description = "HiBob: the webhook's secret" },
+            new("--end-user-origin-id") { Description = "Merge: the linked account's end_user_origin_id (default: the organization id)" },
+        ];
+        var command = Common(new Command("create", "Create a connection; a generic one's signing secret is printed once."), [organization, provider, .. fields]);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var body = new Dictionary<string, string?> { [HrConnectionAdmin.OrganizationField] = result.GetValue(organization), [HrConnectionAdmin.ProviderField] = result.GetValue(provider) };
+            foreach (var field in fields)
+            {
+                if (result.GetValue(field) is { } value)
+                {
+                    body[field.Name.TrimStart('-').Replace('-', '_')] = value;
+                }
+            }
+
+            return RunAsync(result, ConnectionsPath, post: true, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
+        });
+        return command;
+    }
+
+    private Command RotateConnection()
+    {
+        var id = new Argument<string>("id") { Description = "The connection's id (hrc_…)" };
+        Option<string?>[] fields =
+        [
+            new("--api-key") { Description = "BambooHR: the new API key" },
+            new("--webhook-private-key") { Description = "BambooHR: the new webhook private key" },
+            new("--service-user-token") { Description = "HiBob: the new service user token" },
+            new("--webhook-secret") { Description = "HiBob: the new webhook secret" },
+        ];
+        var command = Common(new Command("rotate", "Give a connection new secrets; a generic one's new signing secret is printed once, the old one is accepted for HR_SECRET_ROTATION_GRACE_HOURS."), fields);
+        command.Arguments.Add(id);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var body = fields.Where(field => result.GetValue(field) is not null).ToDictionary(field => field.Name.TrimStart('-').Replace('-', '_'), field => result.GetValue(field));
+            return RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}/rotate", post: true, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
+        });
+        return command;
+    }
+
+    private Command DeleteConnection()
+    {
+        var id = new Argument<string>("id") { Description = "The connection's id (hrc_…)" };
+        var command = Common(new Command("delete", "Delete a connection and its secrets; its deliveries are refused (404) from then on."));
+        command.Arguments.Add(id);
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}", post: false,
+            _ => $"Deleted HR connection {result.GetValue(id)} and its secrets.", cancellationToken, delete: true));
+        return command;
+    }
+
+    private static string Describe(HrConnectionView connection)
+    {
+        var table = TextTable.Render(["field", "value"], new (string, string?)[]
+        {
+            ("id", connection.Id), ("organization", connection.OrganizationId), ("provider", connection.Provider), ("webhook url", connection.WebhookUrl),
+            ("company domain", connection.CompanyDomain), ("company id", connection.CompanyId), ("service user", connection.ServiceUserId),
+            ("end user origin id", connection.EndUserOriginId), ("secret fingerprints", string.Join(' ', connection.SecretFingerprints)),
+            ("previous accepted until", Time(connection.PreviousSecretAcceptedUntil)),
+        }.Where(row => row.Item2 is { Length: > 0 }).Select(row => (IReadOnlyList<string?>)[row.Item1, row.Item2]));
+        return connection.SigningSecret is { } secret
+            ? $"{table}\n\nSigning secret (shown once; give it to the customer's HR sender, it is not stored anywhere you can read it again):\n{secret}"
+            : table;
+    }
+}
