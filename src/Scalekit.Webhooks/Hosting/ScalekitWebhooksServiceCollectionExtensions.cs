@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Onboarding.Checkout;
@@ -77,6 +78,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddIntegrationSettings<HrOptions, HrOptionsValidator>(options => HrOptions.Bind(options, configuration));
         services.TryAddSingleton<EmployeeStore>();
         services.Configure<HrConnectionOptions>(options => options.Connections = HrConnection.ReadAll(configuration));
+        services.AddHrProviders(configuration);
         services.TryAddSingleton<HrConnections>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceConnections, HrConnections>(provider => provider.GetRequiredService<HrConnections>()));
         services.TryAddSingleton<HrUserSync>();

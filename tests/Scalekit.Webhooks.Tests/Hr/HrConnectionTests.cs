@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Samples;
 
 namespace Scalekit.Webhooks.Tests.Hr;
@@ -74,10 +75,10 @@ public class HrConnectionTests
     {
         var connection = Assert.Single(Read(("HR_CONNECTIONS:acme:ORGANIZATION_ID", "org_1"), ("HR_CONNECTIONS:acme:SIGNING_SECRET", Secret)));
 
-        Assert.Null(HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch })));
-        Assert.Null(HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_1" })));
-        Assert.StartsWith("data.organization_id names another organization", HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_2" })), StringComparison.Ordinal);
-        Assert.StartsWith("data.organization_external_id is not accepted", HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationExternalId = "cus_1" })), StringComparison.Ordinal);
+        Assert.Null(GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch })));
+        Assert.Null(GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_1" })));
+        Assert.StartsWith("data.organization_id names another organization", GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_2" })), StringComparison.Ordinal);
+        Assert.StartsWith("data.organization_external_id is not accepted", GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationExternalId = "cus_1" })), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Verification;
+using Scalekit.Webhooks.Hr.Providers;
 
 namespace Scalekit.Webhooks.Hr.Connections;
 
@@ -11,13 +11,22 @@ namespace Scalekit.Webhooks.Hr.Connections;
 public sealed class HrConnections : ISourceConnections
 {
     private readonly Dictionary<string, (HrConnection Connection, SourceConnection Ingest)> _byId;
+    private readonly Dictionary<HrProvider, IHrProvider> _providers;
+    private readonly Dictionary<string, SourceConnection> _sharedRoutes;
 
-    public HrConnections(IOptions<HrConnectionOptions> options, IOptions<IngestOptions> ingest, TimeProvider time)
+    public HrConnections(IOptions<HrConnectionOptions> options, IOptions<IngestOptions> ingest, IEnumerable<IHrProvider> providers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ingest);
+        ArgumentNullException.ThrowIfNull(providers);
         All = options.Value.Connections;
-        _byId = All.ToDictionary(connection => connection.Id, connection => (connection, ToIngest(connection, ingest.Value.TimestampTolerance, time)), StringComparer.Ordinal);
+        _providers = providers.ToDictionary(provider => provider.Provider);
+        var tolerance = ingest.Value.TimestampTolerance;
+        _byId = All.ToDictionary(connection => connection.Id, connection => (connection, ToIngest(connection, tolerance)), StringComparer.Ordinal);
+        _sharedRoutes = _providers.Values.OfType<ISharedRouteHrProvider>().ToDictionary(
+            provider => provider.RouteId,
+            provider => provider.SharedIngest([.. All.Where(connection => connection.Provider == provider.Provider)], tolerance),
+            StringComparer.Ordinal);
     }
 
     public WebhookSource Source => HrSource.Id;
@@ -25,43 +34,21 @@ public sealed class HrConnections : ISourceConnections
     /// <summary>Every configured connection, by id, broken ones included.</summary>
     public IReadOnlyList<HrConnection> All { get; }
 
-    public SourceConnection? Find(string id) => _byId.TryGetValue(id, out var found) ? found.Ingest : null;
+    public SourceConnection? Find(string id) =>
+        _sharedRoutes.TryGetValue(id, out var shared) ? shared : _byId.TryGetValue(id, out var found) ? found.Ingest : null;
 
     /// <summary>The connection named <paramref name="id"/>, or null when none is configured.</summary>
     public HrConnection? Connection(string id) => _byId.TryGetValue(id, out var found) ? found.Connection : null;
 
-    private static SourceConnection ToIngest(HrConnection connection, TimeSpan tolerance, TimeProvider time)
+    /// <summary>The provider that verifies and reads <paramref name="connection"/>'s deliveries.</summary>
+    public IHrProvider ProviderOf(HrConnection connection)
     {
-        if (!connection.IsEnabled)
-        {
-            return new SourceConnection(connection.Id, null, connection.Problem);
-        }
-
-        var verifier = new StandardWebhooksVerifier([.. connection.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, connection.Setting(HrConnection.SecretSetting));
-        return new SourceConnection(connection.Id, verifier, null) { ContentProblem = payload => ContentProblem(connection, payload) };
+        ArgumentNullException.ThrowIfNull(connection);
+        return _providers[connection.Provider];
     }
 
-    /// <summary>
-    /// A generic event is refused at once when it is malformed or names an organization: the connection's organization
-    /// is the only one its events act on, so naming another is refused and naming none is the rule.
-    /// </summary>
-    internal static string? ContentProblem(HrConnection connection, ReadOnlyMemory<byte> payload)
-    {
-        if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))
-        {
-            return $"The HR event is invalid: {problem} (see docs/hr-events.schema.json).";
-        }
-
-        var employee = hrEvent!.Employee;
-        if (employee.OrganizationId is { } named && !string.Equals(named, connection.OrganizationId, StringComparison.Ordinal))
-        {
-            return $"data.organization_id names another organization than connection {connection.Id}'s; a connection's events act only on its own organization (leave the field out).";
-        }
-
-        return employee.OrganizationExternalId is not null
-            ? $"data.organization_external_id is not accepted on connection {connection.Id}: its events act only on the connection's organization (leave the field out)."
-            : null;
-    }
+    private SourceConnection ToIngest(HrConnection connection, TimeSpan tolerance) =>
+        connection.IsEnabled ? _providers[connection.Provider].Ingest(connection, tolerance) : new SourceConnection(connection.Id, null, connection.Problem);
 }
 
 /// <summary>The HR connections read from <c>HR_CONNECTIONS__{id}__*</c> at start.</summary>
