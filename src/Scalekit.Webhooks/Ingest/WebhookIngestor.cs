@@ -123,7 +123,8 @@ public sealed partial class WebhookIngestor
             return Reject(source, verification);
         }
 
-        var deliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N");
+        // A connection's provider may have no delivery id header of its own (BambooHR, HiBob, Merge): each delivery gets a new one.
+        var deliveryId = (profile.DeliveryIdHeader is { } idHeader ? headers[idHeader] : null) ?? "dlv_" + Guid.NewGuid().ToString("N");
         return await AcceptAsync(source, raw, deliveryId, cancellationToken, connection).ConfigureAwait(false);
     }
 
