@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
+using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Hr.Providers.BambooHr;
 using Scalekit.Webhooks.Hr.Providers.HiBob;
 using Scalekit.Webhooks.Hr.Providers.Merge;
@@ -121,4 +123,60 @@ public static class HrProviderSamples
 
     /// <summary>The route id every Merge delivery is posted to.</summary>
     public const string MergeRoute = MergeProvider.Route;
+
+    /// <summary>The type that makes a HiBob sample its webhook's <c>Ping test</c>.</summary>
+    public const string HiBobPing = "ping";
+
+    /// <summary>
+    /// A delivery of <paramref name="provider"/> for connection <paramref name="connection"/>, shaped and signed as that
+    /// system sends it: the route id to post to (<c>/api/webhooks/hr/{route}</c>), the body and the signature headers.
+    /// </summary>
+    /// <param name="provider">The connection's HR system.</param>
+    /// <param name="connection">The connection's id.</param>
+    /// <param name="type">The provider's event type (see <see cref="TypesOf"/>).</param>
+    /// <param name="options">The employee's values.</param>
+    /// <param name="companyId">The company id the connection expects (BambooHR, HiBob), or null for a default.</param>
+    /// <param name="endUserOriginId">The connection's Merge origin.</param>
+    /// <param name="secret">The key the provider signs with (webhook key; Merge's app-wide signature key).</param>
+    /// <param name="now">The signing time.</param>
+    public static (string Route, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers) Delivery(
+        HrProvider provider, string connection, string type, SampleOptions options, string? companyId, string? endUserOriginId, string secret, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (provider)
+        {
+            case HrProvider.BambooHr:
+            {
+                var body = Encoding.UTF8.GetBytes(BambooHrEvent(type, options.EmployeeId, companyId ?? "12345", options.OccurredAt));
+                return (connection, body, WebhookSigner.SignBambooHr(body, secret, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+            }
+
+            case HrProvider.HiBob:
+            {
+                var body = Encoding.UTF8.GetBytes(type == HiBobPing ? "Ping test" : HiBobEvent(type, options.EmployeeId, companyId ?? "637323", options.OccurredAt));
+                return (connection, body, [WebhookSigner.SignHiBob(body, secret)]);
+            }
+
+            case HrProvider.Merge:
+            {
+                var body = Encoding.UTF8.GetBytes(MergeEvent(type, endUserOriginId, options));
+                return (MergeRoute, body, [WebhookSigner.SignMerge(body, secret)]);
+            }
+
+            default:
+            {
+                var body = Encoding.UTF8.GetBytes(HrSamples.Create(type, options).ToJsonString());
+                return (connection, body, WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now));
+            }
+        }
+    }
+
+    /// <summary>The sample types of <paramref name="provider"/>'s deliveries.</summary>
+    public static IReadOnlyList<string> TypesOf(HrProvider provider) => provider switch
+    {
+        HrProvider.BambooHr => BambooHrTypes,
+        HrProvider.HiBob => [.. HiBobTypes, HiBobPing],
+        HrProvider.Merge => MergeTypes,
+        _ => HrSamples.Types,
+    };
 }

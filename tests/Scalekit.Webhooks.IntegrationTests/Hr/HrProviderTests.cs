@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using Scalekit.Webhooks.Cli;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Hr.Providers.BambooHr;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
@@ -297,6 +299,23 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, nullOrigin.StatusCode);
         Assert.Empty(await host.PeekAllAsync(Queue));
+    }
+
+    [Theory]
+    [InlineData(HrProvider.BambooHr, HrProviderFixture.Bamboo, "employee.updated", HrProviderFixture.BambooCompany, HrProviderFixture.BambooKey, HttpStatusCode.Created)]
+    [InlineData(HrProvider.HiBob, HrProviderFixture.Bob, "employee.left", HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.Created)]
+    [InlineData(HrProvider.HiBob, HrProviderFixture.Bob, HrProviderSamples.HiBobPing, HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.OK)]
+    [InlineData(HrProvider.Merge, HrProviderFixture.MergeConnection, "Employee.changed", null, HrProviderFixture.MergeKey, HttpStatusCode.Created)]
+    public async Task CliSender_ShapesAndSignsLikeTheConnectionsProvider_AndTheHostTakesIt(HrProvider provider, string connection, string type, string? company, string key, HttpStatusCode expected)
+    {
+        using var client = new HttpClient();
+        var sender = new SampleSender(client, TimeProvider.System);
+        var target = new HrSendTarget(provider, company, HrProviderFixture.MergeOrigin);
+
+        var result = await sender.SendHrAsync(target, connection, type, Sample(SampleIds.New("C-")), key, host.BaseAddress);
+
+        Assert.Equal(expected, result.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.Created ? 1 : 0, (await host.PeekAllAsync(Queue)).Count);
     }
 
     private static SampleOptions Sample(string employee) => new() { OccurredAt = Deliveries.Now, EmployeeId = employee };

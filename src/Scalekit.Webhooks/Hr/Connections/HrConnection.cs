@@ -100,9 +100,10 @@ public sealed record HrConnection(string Id, string? OrganizationId, HrProvider 
 
     private static string? Value(IConfigurationSection section, string name) => section[name]?.Trim() is { Length: > 0 } value ? value : null;
 
-    private static HrProvider? ParseProvider(string? text) => text?.ToLowerInvariant() switch
+    /// <summary>The provider a <c>__PROVIDER</c> setting names (absent: generic), or null when it names none this build receives.</summary>
+    public static HrProvider? ParseProvider(string? text) => text?.Trim().ToLowerInvariant() switch
     {
-        null or "generic" => HrProvider.Generic,
+        null or "" or "generic" => HrProvider.Generic,
         "bamboohr" => HrProvider.BambooHr,
         "hibob" => HrProvider.HiBob,
         "merge" => HrProvider.Merge,
