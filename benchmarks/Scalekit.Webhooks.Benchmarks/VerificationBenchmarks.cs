@@ -4,6 +4,9 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Time.Testing;
+using Scalekit.Webhooks.Hr.Providers.BambooHr;
+using Scalekit.Webhooks.Hr.Providers.HiBob;
+using Scalekit.Webhooks.Hr.Providers.Merge;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Verification;
@@ -11,8 +14,9 @@ using Scalekit.Webhooks.Verification;
 namespace Scalekit.Webhooks.Benchmarks;
 
 /// <summary>
-/// Signature verification against a bare HMAC-SHA256 of the same bytes (the baseline of each category), for 1 KB,
-/// 16 KB and 256 KB bodies. Targets: Scalekit ≤ 1.1× the baseline's time, no allocation that grows with the body.
+/// Signature verification against a bare HMAC of the same bytes (the baseline of each category), for 1 KB, 16 KB and
+/// 256 KB bodies: Scalekit, Stripe, and the HR providers' schemes (BambooHR and Merge HMAC-SHA256, HiBob HMAC-SHA512).
+/// Targets: each verifier ≤ 1.1× its baseline's time, no allocation that grows with the body.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
@@ -30,6 +34,14 @@ public class VerificationBenchmarks
     private WebhookHeaders _stripeHeaders = null!;
     private StandardWebhooksVerifier _scalekit = null!;
     private StripeSignatureVerifier _stripe = null!;
+    private byte[] _providerKey = [];
+    private byte[] _bambooTimestamp = [];
+    private WebhookHeaders _bambooHeaders = null!;
+    private WebhookHeaders _hiBobHeaders = null!;
+    private WebhookHeaders _mergeHeaders = null!;
+    private BambooHrVerifier _bamboo = null!;
+    private HiBobVerifier _hiBob = null!;
+    private MergeVerifier _merge = null!;
 
     [Params(1024, 16 * 1024, 256 * 1024)]
     public int BodyBytes { get; set; }
@@ -49,7 +61,18 @@ public class VerificationBenchmarks
         _stripePrefix = Encoding.UTF8.GetBytes(Now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + ".");
         _stripeHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignStripe(_body, _stripeSecret, Now)]);
         _stripe = new StripeSignatureVerifier([_stripeSecret], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now));
-        if (!_scalekit.Verify(_body, _scalekitHeaders).IsVerified || !_stripe.Verify(_body, _stripeHeaders).IsVerified)
+        const string ProviderKey = "provider-webhook-key-0123456789";
+        _providerKey = Encoding.UTF8.GetBytes(ProviderKey);
+        var timestamp = Now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        _bambooTimestamp = Encoding.UTF8.GetBytes(timestamp);
+        _bambooHeaders = WebhookHeaders.FromPairs(WebhookSigner.SignBambooHr(_body, ProviderKey, timestamp));
+        _bamboo = new BambooHrVerifier([ProviderKey], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now), "S");
+        _hiBobHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignHiBob(_body, ProviderKey)]);
+        _hiBob = new HiBobVerifier([ProviderKey], "S");
+        _mergeHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignMerge(_body, ProviderKey)]);
+        _merge = new MergeVerifier([ProviderKey]);
+        if (!_scalekit.Verify(_body, _scalekitHeaders).IsVerified || !_stripe.Verify(_body, _stripeHeaders).IsVerified
+            || !_bamboo.Verify(_body, _bambooHeaders).IsVerified || !_hiBob.Verify(_body, _hiBobHeaders).IsVerified || !_merge.Verify(_body, _mergeHeaders).IsVerified)
         {
             throw new InvalidOperationException("The benchmark's own signatures do not verify.");
         }
@@ -78,4 +101,28 @@ public class VerificationBenchmarks
 
     [Benchmark, BenchmarkCategory("stripe")]
     public bool StripeVerify() => _stripe.Verify(_body, _stripeHeaders).IsVerified;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("bamboohr")]
+    public byte[] BambooHrBareHmac()
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _providerKey);
+        hmac.AppendData(_body);
+        hmac.AppendData(_bambooTimestamp);
+        return hmac.GetHashAndReset();
+    }
+
+    [Benchmark, BenchmarkCategory("bamboohr")]
+    public bool BambooHrVerify() => _bamboo.Verify(_body, _bambooHeaders).IsVerified;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("hibob")]
+    public byte[] HiBobBareHmac() => HMACSHA512.HashData(_providerKey, _body);
+
+    [Benchmark, BenchmarkCategory("hibob")]
+    public bool HiBobVerify() => _hiBob.Verify(_body, _hiBobHeaders).IsVerified;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("merge")]
+    public byte[] MergeBareHmac() => HMACSHA256.HashData(_providerKey, _body);
+
+    [Benchmark, BenchmarkCategory("merge")]
+    public bool MergeVerify() => _merge.Verify(_body, _mergeHeaders).IsVerified;
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hosting.Local;
+using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers.Merge;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 
@@ -76,7 +78,9 @@ public static class CliApp
             }
 
             var configuration = LoadSettings();
-            var setting = profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__SIGNING_SECRET" : profile.SecretSetting;
+            var target = profile.ConnectionsOnly ? HrTarget(configuration, connectionId!) : null;
+            var setting = target?.Provider == HrProvider.Merge ? MergeOptions.SignatureKeySetting
+                : profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__SIGNING_SECRET" : profile.SecretSetting;
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting.Replace("__", ":", StringComparison.Ordinal)]) is [var current, ..] ? current : null);
             if (signingSecret is null)
             {
@@ -106,7 +110,9 @@ public static class CliApp
             SendResult response;
             try
             {
-                response = await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), connectionId, cancellationToken);
+                response = target is { Provider: not HrProvider.Generic }
+                    ? await sender.SendHrAsync(target, connectionId!, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken)
+                    : await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), connectionId, cancellationToken);
             }
             catch (HttpRequestException ex)
             {
@@ -118,6 +124,14 @@ public static class CliApp
             return response.IsSuccess ? Success : (int)response.StatusCode >= 500 ? Unavailable : Refused;
         });
         return command;
+    }
+
+    /// <summary>How the connection's HR system signs and shapes, read from the same settings the host reads.</summary>
+    private static HrSendTarget HrTarget(IConfiguration configuration, string connectionId)
+    {
+        var section = configuration.GetSection($"{HrConnection.Section}:{connectionId}");
+        var provider = HrConnection.ParseProvider(section[HrConnection.ProviderSetting]) ?? HrProvider.Generic;
+        return new HrSendTarget(provider, section[HrConnection.CompanyIdSetting], section[HrConnection.EndUserOriginIdSetting] ?? section[HrConnection.OrganizationSetting]);
     }
 
     private static Command TypesCommand(TextWriter output)
@@ -138,6 +152,14 @@ public static class CliApp
             foreach (var type in HrSamples.Types)
             {
                 await output.WriteLineAsync("hr       " + type);
+            }
+
+            foreach (var provider in (HrProvider[])[HrProvider.BambooHr, HrProvider.HiBob, HrProvider.Merge])
+            {
+                foreach (var type in HrProviderSamples.TypesOf(provider))
+                {
+                    await output.WriteLineAsync($"hr       {type} (a {provider.ToString().ToLowerInvariant()} connection's)");
+                }
             }
 
             return Success;

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net;
 using System.Text.Json;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 using Scalekit.Webhooks.Stripe;
@@ -45,7 +46,30 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
         using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
         return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>Posts a delivery shaped and signed as <paramref name="target"/>'s HR system sends it for <paramref name="connection"/>.</summary>
+    public async Task<SendResult> SendHrAsync(HrSendTarget target, string connection, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        var (route, body, headers) = HrProviderSamples.Delivery(target.Provider, connection, type, options, target.CompanyId, target.EndUserOriginId, secret, time.GetUtcNow());
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{HrSource.Name}/{Uri.EscapeDataString(route)}"))
+        {
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
 }
+
+/// <summary>How a connection's provider signs: its kind, the company it names and the Merge origin, from the connection's settings.</summary>
+public sealed record HrSendTarget(HrProvider Provider, string? CompanyId, string? EndUserOriginId);
 
 public sealed record SendResult(HttpStatusCode StatusCode, string Body)
 {

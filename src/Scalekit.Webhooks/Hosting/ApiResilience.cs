@@ -11,10 +11,14 @@ namespace Scalekit.Webhooks.Hosting;
 /// </summary>
 public static class ApiResilience
 {
+    /// <summary>Set on a POST that only reads (HiBob's employee read), so it is retried like a GET.</summary>
+    public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("scalekit.safe-to-repeat");
+
     /// <summary>Whether the retry policy may send <paramref name="request"/> again after a failure.</summary>
     public static bool MayRetry(HttpRequestMessage? request) =>
         request is null
         || request.Method != HttpMethod.Post
+        || (request.Options.TryGetValue(SafeToRepeat, out var safe) && safe)
         || request.Headers.Contains("Idempotency-Key")
         || request.RequestUri?.AbsolutePath.EndsWith("/token", StringComparison.Ordinal) == true;
 

@@ -8,6 +8,7 @@ using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.DeadLetters;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.Onboarding.Checkout;
@@ -82,6 +83,7 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.TryAddSingleton<IHrSecretStore>(provider => provider.GetRequiredService<IOptions<HrSecretOptions>>().Value is { VaultUri: not null, Problem: null } secrets
             ? new KeyVaultHrSecretStore(KeyVaultHrSecretStore.CreateClient(secrets))
             : new DevelopmentHrSecretStore(provider.GetRequiredService<IOptions<HrSecretOptions>>()));
+        services.AddHrProviders(configuration);
         services.TryAddSingleton<HrConnections>();
         services.TryAddSingleton<HrConnectionAdmin>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceConnections, HrConnections>(provider => provider.GetRequiredService<HrConnections>()));

@@ -10,7 +10,8 @@ namespace Scalekit.Webhooks.Hr;
 
 /// <summary>
 /// Applies one HR event: its organization is the one of the connection it arrived on (the connection's id leads the
-/// event id, see <see cref="ConnectionEventId"/>), and nothing in the event can name another; then it takes the employee's sync lease (one event per employee at a time),
+/// event id, see <see cref="ConnectionEventId"/>), and nothing in the event can name another. The connection's provider
+/// reads the event (completing a thin one from the HR system's API); then it takes the employee's sync lease (one event per employee at a time),
 /// skips an event older than the last one applied to the employee, syncs the Scalekit user and records the employee. Errors Scalekit will repeat (400/403/404, limits, no
 /// organization) are parked with the reason; transient ones throw so the queue retries.
 /// </summary>
@@ -30,36 +31,55 @@ public sealed class HrEmployeeProcessor(HrConnections connections, EmployeeStore
             return ProcessingOutcome.Parked($"The HR sync is off: {settings}");
         }
 
-        if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))
-        {
-            return ProcessingOutcome.Parked($"The HR event is invalid: {problem}.");
-        }
-
-        var employee = hrEvent!.Employee;
         if (ConnectionEventId.ConnectionOf(stamp.EventId) is not { } connectionId)
         {
-            return ProcessingOutcome.Parked($"Employee {employee.EmployeeId}'s event arrived on the removed shared HR route, which names no connection; send it again on the customer's connection (docs/hr.md).");
+            return ProcessingOutcome.Parked("This HR event arrived on the removed shared HR route, which names no connection; send it again on the customer's connection (docs/hr.md).");
         }
 
         if (await connections.ConnectionAsync(connectionId, cancellationToken).ConfigureAwait(false) is not { OrganizationId: { } organizationId } connection)
         {
-            return ProcessingOutcome.Parked($"HR connection {connectionId} is no longer configured; employee {employee.EmployeeId}'s event acts on nothing.");
+            return ProcessingOutcome.Parked($"HR connection {connectionId} is no longer configured; its event acts on nothing.");
         }
 
-        if (HrConnections.ContentProblem(connection, payload) is { } refused)
+        var read = await connections.ProviderOf(connection).ReadAsync(connection, payload, cancellationToken).ConfigureAwait(false);
+        if (read.ParkedReason is { } parked)
         {
-            return ProcessingOutcome.Parked(refused) with { OrganizationId = organizationId };
+            return ProcessingOutcome.Parked(parked) with { OrganizationId = organizationId };
         }
 
-        var lease = await employees.AcquireAsync(organizationId, employee.EmployeeId, cancellationToken).ConfigureAwait(false);
+        if (read.IgnoredReason is { } ignored)
+        {
+            return ProcessingOutcome.Ignored(ignored) with { OrganizationId = organizationId };
+        }
+
+        var employeeId = read.Event!.Employee.EmployeeId;
+        var lease = await employees.AcquireAsync(organizationId, employeeId, cancellationToken).ConfigureAwait(false);
         try
         {
+            var hrEvent = read.FromState ? Settle(read.Event, lease.Known) : read.Event;
             return await SyncAsync(hrEvent, connection, organizationId, lease, stamp, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await employees.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// An event a provider derived from the employee's state, settled against what was last recorded: an active
+    /// employee last seen on leave has returned, one never seen (or seen terminated) is hired; a termination of an
+    /// employee whose values are gone keeps the recorded email.
+    /// </summary>
+    internal static HrEvent Settle(HrEvent hrEvent, EmployeeRecord? known)
+    {
+        var type = hrEvent.Type switch
+        {
+            HrEventType.Hired or HrEventType.Updated when known?.Status == "on_leave" => HrEventType.Returned,
+            HrEventType.Updated when known?.Status is null or "terminated" => HrEventType.Hired,
+            var same => same,
+        };
+        var employee = hrEvent.Employee.Email.Length == 0 && known?.Email is { } email ? hrEvent.Employee with { Email = email } : hrEvent.Employee;
+        return hrEvent with { Type = type, Employee = employee };
     }
 
     private async Task<ProcessingOutcome> SyncAsync(HrEvent hrEvent, HrConnection connection, string organizationId, EmployeeLease lease, EventStamp stamp, CancellationToken cancellationToken)

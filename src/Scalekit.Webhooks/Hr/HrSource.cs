@@ -24,7 +24,8 @@ public static class HrSource
         DeliveryIdHeader = StandardWebhooksVerifier.IdHeader,
         // The HR format is the product's own, so a malformed event is refused at once rather than parked later.
         ContentProblem = payload => HrEvent.TryParse(payload, out _, out var problem) ? null : $"The HR event is invalid: {problem} (see docs/hr-events.schema.json).",
-        EntityKey = root => EventSource.TextAt(root, "data", "employee_id"),
+        // Provider deliveries are stored with their employee as the shard key; this reads it again for a replayed copy.
+        EntityKey = root => EventSource.TextAt(root, "data", "employee_id") ?? EventSource.TextAt(root, "data", "employeeId") ?? EventSource.TextAt(root, "data", "id"),
         Integration = "hr",
         Processor = typeof(HrEmployeeProcessor),
     };

@@ -22,6 +22,9 @@ public enum IngestOutcome
 
     /// <summary>The source takes deliveries only on its per-connection routes; the shared route is removed (410).</summary>
     Gone,
+
+    /// <summary>A sender's test delivery (a ping), verified and answered 200; nothing was stored.</summary>
+    Acknowledged,
 }
 
 /// <summary>The result of ingesting one delivery; the HTTP layer turns it into a response with <see cref="WebhookResponse"/>.</summary>

@@ -123,7 +123,8 @@ public sealed partial class WebhookIngestor
             return Reject(source, verification);
         }
 
-        var deliveryId = profile.DeliveryIdHeader is { } idHeader ? headers[idHeader]! : "dlv_" + Guid.NewGuid().ToString("N");
+        // A connection's provider may have no delivery id header of its own (BambooHR, HiBob, Merge): each delivery gets a new one.
+        var deliveryId = (profile.DeliveryIdHeader is { } idHeader ? headers[idHeader] : null) ?? "dlv_" + Guid.NewGuid().ToString("N");
         return await AcceptAsync(source, raw, deliveryId, cancellationToken, connection).ConfigureAwait(false);
     }
 
@@ -146,6 +147,11 @@ public sealed partial class WebhookIngestor
     private async Task<IngestResult> AcceptAsync(WebhookSource source, ReadOnlyMemory<byte> raw, string deliveryId, CancellationToken cancellationToken, SourceConnection? connection = null)
     {
         var profile = EventSources.Of(source);
+        if (connection?.ReadDelivery is { } read)
+        {
+            return await AcceptEventsAsync(source, read(raw), deliveryId, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!EventMetadata.TryRead(raw.Span, out var metadata, out var parseFailure))
         {
             return Reject(source, parseFailure);
@@ -173,6 +179,51 @@ public sealed partial class WebhookIngestor
             InlinePayload = raw,
         };
         return await StoreAsync(envelope, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores each event a connection's delivery holds, in order; 201 only once every one is stored.</summary>
+    private async Task<IngestResult> AcceptEventsAsync(WebhookSource source, ConnectionDelivery delivery, string deliveryId, CancellationToken cancellationToken)
+    {
+        if (delivery.Refusal is { } refusal)
+        {
+            return Reject(source, refusal);
+        }
+
+        if (delivery.NoConnection is { } unmatched)
+        {
+            return new IngestResult(IngestOutcome.UnknownConnection, unmatched);
+        }
+
+        if (delivery.IsPing || delivery.Events.Count == 0)
+        {
+            return new IngestResult(IngestOutcome.Acknowledged, "A test delivery: verified, nothing stored.") { DeliveryId = deliveryId };
+        }
+
+        IngestResult? first = null;
+        foreach (var item in delivery.Events)
+        {
+            var envelope = new EventEnvelope
+            {
+                Source = source,
+                DeliveryId = deliveryId,
+                EventId = ConnectionEventId.Compose(item.ConnectionId, item.EventId),
+                EventType = item.EventType,
+                OccurredAt = item.OccurredAt,
+                ReceivedAt = _time.GetUtcNow(),
+                InlinePayload = item.Payload,
+                ShardKey = item.EntityKey is null ? null : ConnectionEventId.Compose(item.ConnectionId, item.EntityKey),
+            };
+            var stored = await StoreAsync(envelope, cancellationToken).ConfigureAwait(false);
+            if (stored.Outcome != IngestOutcome.Accepted)
+            {
+                // Events stored before this one keep their ids: the sender's retry stores them again as duplicates the ledger skips.
+                return stored;
+            }
+
+            first ??= stored;
+        }
+
+        return delivery.Events.Count == 1 ? first! : first! with { Detail = $"stored {delivery.Events.Count} events" };
     }
 
     private async Task<IngestResult> StoreAsync(EventEnvelope envelope, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed record WebhookResponse(int StatusCode, string ContentType, byte[] 
             IngestOutcome.StorageUnavailable => Problem(503, "storage_unavailable", result.Detail, RetryAfterSecondsOnUnavailable),
             IngestOutcome.UnknownConnection => Problem(404, "unknown_connection", result.Detail, null),
             IngestOutcome.Gone => Problem(410, "route_removed", result.Detail, null),
+            IngestOutcome.Acknowledged => new WebhookResponse(200, "application/json", "{\"status\":\"acknowledged\"}"u8.ToArray(), null),
             _ => throw new ArgumentOutOfRangeException(nameof(result)),
         };
     }

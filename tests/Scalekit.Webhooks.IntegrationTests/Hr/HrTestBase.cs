@@ -172,7 +172,7 @@ public abstract class HrTestBase(HrStandInFixture host) : IAsyncLifetime
     protected async Task<JsonObject> EmployeeAsync(string organization, string employee) =>
         (await EmployeesAsync(organization)).Single(e => e!["employee_id"]!.GetValue<string>() == employee)!.AsObject();
 
-    private async Task<BinaryData> TakeAsync(string queueName)
+    protected async Task<BinaryData> TakeAsync(string queueName)
     {
         var queue = host.Queue(queueName);
         var received = (await queue.ReceiveMessageAsync()).Value;

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Samples;
 
 namespace Scalekit.Webhooks.Tests.Hr;
@@ -44,7 +45,7 @@ public class HrConnectionTests
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", null, "HR_CONNECTIONS__acme__SIGNING_SECRET is not set")]
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", "whsec_***not-base64***", "HR_CONNECTIONS__acme__SIGNING_SECRET: secret #1 is not a Standard Webhooks secret")]
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/hr-acme)", "Key Vault reference that has not been resolved")]
-    [InlineData("HR_CONNECTIONS:acme:PROVIDER", "workday", "HR_CONNECTIONS__acme__PROVIDER must be 'generic'")]
+    [InlineData("HR_CONNECTIONS:acme:PROVIDER", "workday", "HR_CONNECTIONS__acme__PROVIDER must be 'generic', 'bamboohr', 'hibob' or 'merge'")]
     public void ReadAll_ProblemNamesTheSetting_AndNeverRepeatsTheSecret(string key, string? value, string expected)
     {
         var settings = new Dictionary<string, string?> { ["HR_CONNECTIONS:acme:ORGANIZATION_ID"] = "org_1", ["HR_CONNECTIONS:acme:SIGNING_SECRET"] = Secret, [key] = value };
@@ -55,6 +56,81 @@ public class HrConnectionTests
         Assert.Contains(expected, connection.Problem, StringComparison.Ordinal);
         Assert.DoesNotContain("not-base64", connection.Problem, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, connection.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadAll_ProviderConnections_CarryTheirProvidersFields()
+    {
+        var connections = Read(
+            ("HR_CONNECTIONS:bamboo:ORGANIZATION_ID", "org_1"),
+            ("HR_CONNECTIONS:bamboo:PROVIDER", "BambooHR"),
+            ("HR_CONNECTIONS:bamboo:COMPANY_DOMAIN", "acme"),
+            ("HR_CONNECTIONS:bamboo:COMPANY_ID", "12345"),
+            ("HR_CONNECTIONS:bamboo:API_KEY", "bamboo-api-key"),
+            ("HR_CONNECTIONS:bamboo:SIGNING_SECRET", "private-key-new private-key-old"),
+            ("HR_CONNECTIONS:bob:ORGANIZATION_ID", "org_2"),
+            ("HR_CONNECTIONS:bob:PROVIDER", "hibob"),
+            ("HR_CONNECTIONS:bob:COMPANY_ID", "637323"),
+            ("HR_CONNECTIONS:bob:SERVICE_USER_ID", "SERVICE-1"),
+            ("HR_CONNECTIONS:bob:API_KEY", "service-token"),
+            ("HR_CONNECTIONS:bob:SIGNING_SECRET", "bob-secret"),
+            ("HR_CONNECTIONS:unified:ORGANIZATION_ID", "org_3"),
+            ("HR_CONNECTIONS:unified:PROVIDER", "merge"));
+
+        var bamboo = connections.Single(c => c.Id == "bamboo");
+        Assert.True(bamboo.IsEnabled, bamboo.Problem);
+        Assert.Equal((HrProvider.BambooHr, "acme", "12345", "bamboo-api-key"), (bamboo.Provider, bamboo.CompanyDomain, bamboo.CompanyId, bamboo.ApiCredential));
+        Assert.Equal(["private-key-new", "private-key-old"], bamboo.Secrets);
+        var bob = connections.Single(c => c.Id == "bob");
+        Assert.True(bob.IsEnabled, bob.Problem);
+        Assert.Equal((HrProvider.HiBob, "637323", "SERVICE-1", "service-token"), (bob.Provider, bob.CompanyId, bob.ServiceUserId, bob.ApiCredential));
+        var merge = connections.Single(c => c.Id == "unified");
+        Assert.True(merge.IsEnabled, merge.Problem);
+        Assert.Equal(HrProvider.Merge, merge.Provider);
+        Assert.Equal("org_3", merge.EndUserOriginId);
+    }
+
+    [Theory]
+    [InlineData("bamboohr", "COMPANY_DOMAIN", null, "HR_CONNECTIONS__acme__COMPANY_DOMAIN is not set")]
+    [InlineData("bamboohr", "COMPANY_DOMAIN", "acme.bamboohr.com", "HR_CONNECTIONS__acme__COMPANY_DOMAIN must be the BambooHR subdomain only")]
+    [InlineData("bamboohr", "API_KEY", null, "HR_CONNECTIONS__acme__API_KEY is not set")]
+    [InlineData("bamboohr", "COMPANY_ID", "acme", "HR_CONNECTIONS__acme__COMPANY_ID must be BambooHR's numeric companyId")]
+    [InlineData("bamboohr", "SIGNING_SECRET", null, "HR_CONNECTIONS__acme__SIGNING_SECRET is not set: give the BambooHR webhook's private key")]
+    [InlineData("hibob", "COMPANY_ID", null, "HR_CONNECTIONS__acme__COMPANY_ID is not set")]
+    [InlineData("hibob", "SERVICE_USER_ID", null, "HR_CONNECTIONS__acme__SERVICE_USER_ID is not set")]
+    [InlineData("hibob", "API_KEY", null, "HR_CONNECTIONS__acme__API_KEY is not set")]
+    [InlineData("hibob", "SIGNING_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/bob)", "HR_CONNECTIONS__acme__SIGNING_SECRET holds a Key Vault reference")]
+    [InlineData("merge", "SIGNING_SECRET", "some-secret", "HR_CONNECTIONS__acme__SIGNING_SECRET is not read for a Merge connection")]
+    public void ReadAll_ProviderSettingMissingOrWrong_NamesTheSetting_AndNeverRepeatsASecret(string provider, string key, string? value, string expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["HR_CONNECTIONS:acme:ORGANIZATION_ID"] = "org_1",
+            ["HR_CONNECTIONS:acme:PROVIDER"] = provider,
+            ["HR_CONNECTIONS:acme:COMPANY_DOMAIN"] = "acme",
+            ["HR_CONNECTIONS:acme:COMPANY_ID"] = "12345",
+            ["HR_CONNECTIONS:acme:SERVICE_USER_ID"] = "SERVICE-1",
+            ["HR_CONNECTIONS:acme:API_KEY"] = "api-key-value",
+            ["HR_CONNECTIONS:acme:SIGNING_SECRET"] = provider == "merge" ? null : "webhook-key-value",
+        };
+        settings[$"HR_CONNECTIONS:acme:{key}"] = value;
+
+        var connection = Assert.Single(Read([.. settings.Select(pair => (pair.Key, pair.Value))]));
+
+        Assert.False(connection.IsEnabled);
+        Assert.Contains(expected, connection.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("api-key-value", connection.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("webhook-key-value", connection.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("some-secret", connection.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadAll_TheMergeRouteId_IsReserved()
+    {
+        var connection = Assert.Single(Read(("HR_CONNECTIONS:merge:ORGANIZATION_ID", "org_1"), ("HR_CONNECTIONS:merge:SIGNING_SECRET", Secret)));
+
+        Assert.False(connection.IsEnabled);
+        Assert.Contains("'merge' is reserved", connection.Problem, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -74,10 +150,10 @@ public class HrConnectionTests
     {
         var connection = Assert.Single(Read(("HR_CONNECTIONS:acme:ORGANIZATION_ID", "org_1"), ("HR_CONNECTIONS:acme:SIGNING_SECRET", Secret)));
 
-        Assert.Null(HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch })));
-        Assert.Null(HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_1" })));
-        Assert.StartsWith("data.organization_id names another organization", HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_2" })), StringComparison.Ordinal);
-        Assert.StartsWith("data.organization_external_id is not accepted", HrConnections.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationExternalId = "cus_1" })), StringComparison.Ordinal);
+        Assert.Null(GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch })));
+        Assert.Null(GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_1" })));
+        Assert.StartsWith("data.organization_id names another organization", GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationId = "org_2" })), StringComparison.Ordinal);
+        Assert.StartsWith("data.organization_external_id is not accepted", GenericHrProvider.ContentProblem(connection, Event(new SampleOptions { OccurredAt = DateTimeOffset.UnixEpoch, EmployeeOrganizationExternalId = "cus_1" })), StringComparison.Ordinal);
     }
 
     [Fact]

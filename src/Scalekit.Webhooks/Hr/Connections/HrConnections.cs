@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Hr.Connections;
 
@@ -22,21 +22,27 @@ public sealed class HrConnections : ISourceConnections
     private readonly HrConnectionStore _store;
     private readonly IHrSecretStore _secrets;
     private readonly HrSecretOptions _secretOptions;
+    private readonly ConcurrentDictionary<string, (SourceConnection Ingest, DateTimeOffset Until)> _shared = new(StringComparer.Ordinal);
+    private readonly Dictionary<HrProvider, IHrProvider> _providers;
+    private readonly Dictionary<string, ISharedRouteHrProvider> _sharedRoutes;
     private readonly TimeSpan _tolerance;
     private readonly TimeProvider _time;
 
-    public HrConnections(IOptions<HrConnectionOptions> options, IOptions<IngestOptions> ingest, IOptions<HrSecretOptions> secretOptions, HrConnectionStore store, IHrSecretStore secrets, TimeProvider time)
+    public HrConnections(IOptions<HrConnectionOptions> options, IOptions<IngestOptions> ingest, IOptions<HrSecretOptions> secretOptions, HrConnectionStore store, IHrSecretStore secrets, IEnumerable<IHrProvider> providers, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ingest);
         ArgumentNullException.ThrowIfNull(secretOptions);
+        ArgumentNullException.ThrowIfNull(providers);
         All = options.Value.Connections;
         _tolerance = ingest.Value.TimestampTolerance;
         _time = time;
         _store = store;
         _secrets = secrets;
         _secretOptions = secretOptions.Value;
-        _byId = All.ToDictionary(connection => connection.Id, connection => (connection, ToIngest(connection, _tolerance, time)), StringComparer.Ordinal);
+        _providers = providers.ToDictionary(provider => provider.Provider);
+        _sharedRoutes = _providers.Values.OfType<ISharedRouteHrProvider>().ToDictionary(provider => provider.RouteId, StringComparer.Ordinal);
+        _byId = All.ToDictionary(connection => connection.Id, connection => (connection, ToIngest(connection)), StringComparer.Ordinal);
     }
 
     public WebhookSource Source => HrSource.Id;
@@ -45,7 +51,16 @@ public sealed class HrConnections : ISourceConnections
     public IReadOnlyList<HrConnection> All { get; }
 
     public async ValueTask<SourceConnection?> FindAsync(string id, CancellationToken cancellationToken = default) =>
-        _byId.TryGetValue(id, out var found) ? found.Ingest : (await StoredAsync(id, cancellationToken).ConfigureAwait(false))?.Ingest;
+        _sharedRoutes.TryGetValue(id, out var shared) ? await SharedAsync(shared, cancellationToken).ConfigureAwait(false)
+        : _byId.TryGetValue(id, out var found) ? found.Ingest
+        : (await StoredAsync(id, cancellationToken).ConfigureAwait(false))?.Ingest;
+
+    /// <summary>The provider that verifies and reads <paramref name="connection"/>'s deliveries.</summary>
+    public IHrProvider ProviderOf(HrConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return _providers[connection.Provider];
+    }
 
     /// <summary>The connection named <paramref name="id"/>, or null when there is none (any more).</summary>
     public async ValueTask<HrConnection?> ConnectionAsync(string id, CancellationToken cancellationToken = default) =>
@@ -55,7 +70,42 @@ public sealed class HrConnections : ISourceConnections
     public HrConnection? Defined(string id) => _byId.TryGetValue(id, out var found) ? found.Connection : null;
 
     /// <summary>Drops what this instance remembers of <paramref name="id"/>: after a change, its next delivery reads it afresh.</summary>
-    public void Forget(string id) => _stored.TryRemove(id, out _);
+    public void Forget(string id)
+    {
+        _stored.TryRemove(id, out _);
+        _shared.Clear();
+    }
+
+    /// <summary>
+    /// A shared address (Merge's) chooses among every connection of its provider, those in settings and those stored,
+    /// read again after <see cref="HrSecretOptions.CacheDuration"/>.
+    /// </summary>
+    private async ValueTask<SourceConnection> SharedAsync(ISharedRouteHrProvider provider, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_shared.TryGetValue(provider.RouteId, out var remembered) && remembered.Until > now)
+        {
+            return remembered.Ingest;
+        }
+
+        List<HrConnection> connections = [.. All.Where(connection => connection.Provider == provider.Provider)];
+        string? token = null;
+        do
+        {
+            var (page, next) = await _store.ListAsync(100, token, cancellationToken).ConfigureAwait(false);
+            foreach (var stored in page.Where(stored => stored.Provider == provider.Provider))
+            {
+                connections.Add(await WithSecretsAsync(stored, now, cancellationToken).ConfigureAwait(false));
+            }
+
+            token = next;
+        }
+        while (token is not null);
+
+        var ingest = provider.SharedIngest(connections, _tolerance);
+        _shared[provider.RouteId] = (ingest, now + _secretOptions.CacheDuration);
+        return ingest;
+    }
 
     private async ValueTask<Remembered?> StoredAsync(string id, CancellationToken cancellationToken)
     {
@@ -107,7 +157,7 @@ public sealed class HrConnections : ISourceConnections
             until = stored.PreviousSecretUntil.Value;
         }
 
-        return new Remembered(connection, ToIngest(connection, _tolerance, _time), until);
+        return new Remembered(connection, ToIngest(connection), until);
     }
 
     /// <summary>The stored connection with its secrets read: the current webhook secret, the previous one while in its grace, the API credential.</summary>
@@ -154,44 +204,8 @@ public sealed class HrConnections : ISourceConnections
 
     private sealed record Remembered(HrConnection? Connection, SourceConnection? Ingest, DateTimeOffset Until);
 
-    private static SourceConnection ToIngest(HrConnection connection, TimeSpan tolerance, TimeProvider time)
-    {
-        if (!connection.IsEnabled)
-        {
-            return new SourceConnection(connection.Id, null, connection.Problem);
-        }
-
-        if (connection.Provider != HrProvider.Generic)
-        {
-            return new SourceConnection(connection.Id, null, $"this build receives only generic HR deliveries, not {connection.Provider}.");
-        }
-
-        var secretName = HrConnectionIds.IsStored(connection.Id) ? $"signing secret of connection {connection.Id}" : connection.Setting(HrConnection.SecretSetting);
-        var verifier = new StandardWebhooksVerifier([.. connection.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, secretName);
-        return new SourceConnection(connection.Id, verifier, null) { ContentProblem = payload => ContentProblem(connection, payload) };
-    }
-
-    /// <summary>
-    /// A generic event is refused at once when it is malformed or names an organization: the connection's organization
-    /// is the only one its events act on, so naming another is refused and naming none is the rule.
-    /// </summary>
-    internal static string? ContentProblem(HrConnection connection, ReadOnlyMemory<byte> payload)
-    {
-        if (!HrEvent.TryParse(payload, out var hrEvent, out var problem))
-        {
-            return $"The HR event is invalid: {problem} (see docs/hr-events.schema.json).";
-        }
-
-        var employee = hrEvent!.Employee;
-        if (employee.OrganizationId is { } named && !string.Equals(named, connection.OrganizationId, StringComparison.Ordinal))
-        {
-            return $"data.organization_id names another organization than connection {connection.Id}'s; a connection's events act only on its own organization (leave the field out).";
-        }
-
-        return employee.OrganizationExternalId is not null
-            ? $"data.organization_external_id is not accepted on connection {connection.Id}: its events act only on the connection's organization (leave the field out)."
-            : null;
-    }
+    private SourceConnection ToIngest(HrConnection connection) =>
+        connection.IsEnabled ? _providers[connection.Provider].Ingest(connection, _tolerance) : new SourceConnection(connection.Id, null, connection.Problem);
 }
 
 /// <summary>The HR connections read from <c>HR_CONNECTIONS__{id}__*</c> at start.</summary>
