@@ -36,6 +36,7 @@ var workQueueNames = [
   'crm-account-push'
   'erasure-jobs'
   'stripe-reconcile'
+  'billing-seat-sync'
 ]
 var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
@@ -47,6 +48,7 @@ var tableNames = [
   'CrmSync'
   'ErasureJobs'
   'StripeRecovery'
+  'BillingSeats'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'
