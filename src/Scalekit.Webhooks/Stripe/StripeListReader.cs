@@ -1,16 +1,68 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Reads Stripe's lists (<c>{"data":[…],"has_more":…}</c>) through <see cref="StripeApiReader"/>, a page at a time or
-/// every page, following <c>starting_after</c> with the last entry's id while <c>has_more</c> says more follow.
+/// every page, following <c>starting_after</c> with the last entry's id while <c>has_more</c> says more follow: a
+/// customer's active entitlements, its subscriptions, and the event list of the recovery of missed events.
 /// </summary>
 public sealed class StripeListReader(StripeApiReader stripe)
 {
     /// <summary>Stripe's largest page.</summary>
     public const int PageSize = 100;
+
+    /// <summary>Stripe's most <c>types[]</c> per event list request; with more, every type is listed and filtered here.</summary>
+    public const int MaxTypeFilters = 20;
+
+    /// <summary>More pages than any customer has features; a list that goes on is an answer not to trust.</summary>
+    private const int MaxEntitlementPages = 20;
+
+    /// <summary>
+    /// The lookup keys of the customer's active entitlements (<c>GET /v1/entitlements/active_entitlements</c>, every
+    /// page). Throws <see cref="StripeReadException"/>: transient for 429, 409, 5xx, a network failure or timeout;
+    /// permanent for another refusal or an answer that is not a list of entitlements.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ActiveEntitlementKeysAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        const string What = "active entitlements";
+        var entitlements = await AllAsync($"/v1/entitlements/active_entitlements?customer={Uri.EscapeDataString(customerId)}", What, MaxEntitlementPages, cancellationToken).ConfigureAwait(false);
+        return [.. entitlements.Select(entitlement => Text(entitlement, "lookup_key") ?? throw Malformed(What, "an entry of 'data' is not an entitlement with a lookup_key"))];
+    }
+
+    /// <summary>
+    /// The page of events created at or after <paramref name="since"/> (<c>GET /v1/events</c>, newest first) that
+    /// follows <paramref name="startingAfter"/>, keeping each event of <paramref name="types"/> as Stripe rendered it
+    /// (in the API version of its creation). Throws <see cref="StripeReadException"/> as <see cref="PageAsync"/> does.
+    /// </summary>
+    public async Task<StripeEventPage> EventsAsync(DateTimeOffset since, IReadOnlyCollection<string> types, string? startingAfter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        const string What = "event list";
+        var path = new StringBuilder("/v1/events?created%5Bgte%5D=").Append(since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        if (types.Count <= MaxTypeFilters)
+        {
+            foreach (var type in types)
+            {
+                path.Append("&types%5B%5D=").Append(Uri.EscapeDataString(type));
+            }
+        }
+
+        var page = await PageAsync(path.ToString(), What, startingAfter, cancellationToken).ConfigureAwait(false);
+        var events = new List<ListedEvent>();
+        foreach (var entry in page.Entries)
+        {
+            var type = Text(entry, "type") ?? throw Malformed(What, "an entry of 'data' is not an event with an id and a type");
+            if (types.Contains(type))
+            {
+                events.Add(new ListedEvent(Text(entry, "id")!, type, Encoding.UTF8.GetBytes(entry.GetRawText())));
+            }
+        }
+
+        return new StripeEventPage(events, page.HasMore, page.LastId);
+    }
 
     /// <summary>
     /// The page of the list at <paramref name="path"/> (with its own filters, without <c>limit</c> and
@@ -92,3 +144,12 @@ public sealed class StripeListReader(StripeApiReader stripe)
 /// <param name="HasMore">Whether another page follows.</param>
 /// <param name="LastId">The id of the page's last entry: the next page's <c>starting_after</c>.</param>
 public sealed record StripeListPage(IReadOnlyList<JsonElement> Entries, bool HasMore, string? LastId);
+
+/// <summary>One page of the event list: the events of handled types, whether more follow, and the cursor for the next page.</summary>
+/// <param name="Events">The page's events of the types asked for, newest first.</param>
+/// <param name="HasMore">Whether another page follows.</param>
+/// <param name="LastId">The id of the page's last event of any type: the next page's <c>starting_after</c>.</param>
+public sealed record StripeEventPage(IReadOnlyList<ListedEvent> Events, bool HasMore, string? LastId);
+
+/// <summary>One listed event and its JSON as Stripe sent it.</summary>
+public sealed record ListedEvent(string Id, string Type, ReadOnlyMemory<byte> Json);
