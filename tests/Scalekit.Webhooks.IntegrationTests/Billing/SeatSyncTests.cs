@@ -354,3 +354,49 @@ public sealed class SeatSyncTests(SeatSyncFixture host) : IClassFixture<SeatSync
         return (await stats.JsonAsync()).GetProperty("integrations").EnumerateArray().Single(i => i.GetProperty("name").GetString() == SeatSyncHealth.Name);
     }
 }
+
+/// <summary>A host whose seat proration setting is broken: seat sync alone is off.</summary>
+public sealed class BrokenSeatSettingFixture : LocalHostFixture
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["BILLING_SEAT_PRICE"] = SeatSyncFixture.SeatPrice,
+        ["BILLING_SEAT_PRORATION"] = "sometimes",
+        ["BILLING_SEAT_SYNC_DELAY_SECONDS"] = "0",
+    };
+}
+
+/// <summary>A broken seat setting switches off seat sync and nothing else, and the stats say which setting and why.</summary>
+public sealed class BrokenSeatSettingTests(BrokenSeatSettingFixture host) : IClassFixture<BrokenSeatSettingFixture>
+{
+    [Fact]
+    public async Task TheHostRuns_MembershipEventsApply_NoSeatSyncIsScheduled_AndTheStatsNameTheSetting()
+    {
+        var organization = SampleIds.New("org_");
+        var created = ScalekitSamples.Create("user.organization_membership_created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = organization, UserId = SampleIds.New("usr_") });
+        var text = created.ToJsonString();
+        using (var response = await host.Client.PostAsync("scalekit", text, Deliveries.SignScalekit(text, host.ScalekitSecret, TimeProvider.System.GetUtcNow())))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var queue = host.Queue(StorageNames.QueueFor(ScalekitSource.Id));
+        var received = (await queue.ReceiveMessageAsync()).Value;
+        await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
+        await host.Host.Services.GetRequiredService<EventConsumer>().HandleAsync(received.Body);
+
+        var entry = await host.Host.Services.GetRequiredService<EventLedgerQueries>().FindAsync(ScalekitSource.Id, created["id"]!.GetValue<string>());
+        Assert.Equal(ProcessingStatus.Processed, entry!.Status);
+        Assert.Equal(1, await host.Host.Services.GetRequiredService<State.MembershipStore>().ActiveMembersAsync(organization));
+        Assert.Equal(0, (await host.Queue(StorageNames.SeatSyncQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        using var stats = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?window=1h");
+        var integrations = (await stats.JsonAsync()).GetProperty("integrations").EnumerateArray().ToList();
+        var seats = integrations.Single(i => i.GetProperty("name").GetString() == SeatSyncHealth.Name);
+        Assert.Equal("off", seats.GetProperty("mode").GetString());
+        Assert.Contains("BILLING_SEAT_PRORATION", seats.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        var billing = integrations.Single(i => i.GetProperty("name").GetString() == "billing");
+        Assert.NotEqual("off", billing.GetProperty("mode").GetString());
+        Assert.DoesNotContain("BILLING_SEAT", billing.GetRawText(), StringComparison.Ordinal);
+    }
+}
