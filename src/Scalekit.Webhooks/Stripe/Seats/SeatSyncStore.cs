@@ -43,6 +43,13 @@ public sealed class SeatSyncStore(StorageClients clients)
     private const string Pending = "Pending";
     private const string Generation = "Generation";
     private const string ScheduledAt = "ScheduledAt";
+    private const string LastSyncAt = "LastSyncAt";
+    private const string LastOutcome = "LastOutcome";
+    private const string LastDetail = "LastDetail";
+    private const string ItemId = "ItemId";
+    private const string From = "From";
+    private const string To = "To";
+    private const string OrganizationId = "OrganizationId";
 
     private TableClient Table => clients.Tables.GetTableClient(StorageNames.BillingSeatsTable);
 
@@ -142,17 +149,17 @@ public sealed class SeatSyncStore(StorageClients clients)
         ArgumentNullException.ThrowIfNull(result);
         var facts = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["LastSyncAt"] = at,
-            ["LastOutcome"] = result.Outcome,
-            ["LastDetail"] = Bounded(result.Detail),
-            ["ItemId"] = result.ItemId,
-            ["From"] = result.From,
-            ["To"] = result.To,
+            [LastSyncAt] = at,
+            [LastOutcome] = result.Outcome,
+            [LastDetail] = Bounded(result.Detail),
+            [ItemId] = result.ItemId,
+            [From] = result.From,
+            [To] = result.To,
         };
         await Table.UpsertEntityAsync(new TableEntity(facts) { PartitionKey = Organizations, RowKey = StorageKeys.Key(organizationId) }, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         // Newest first: the row key counts down with time, and a random tail keeps two syncs in one tick apart.
         var rowKey = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        facts["OrganizationId"] = organizationId;
+        facts[OrganizationId] = organizationId;
         await Table.AddEntityAsync(new TableEntity(facts) { PartitionKey = ActivityPartition, RowKey = rowKey }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -160,8 +167,8 @@ public sealed class SeatSyncStore(StorageClients clients)
     public async Task<(DateTimeOffset At, SeatSyncResult Result)?> LastAsync(string organizationId, CancellationToken cancellationToken = default)
     {
         var row = await GetAsync(organizationId, cancellationToken).ConfigureAwait(false);
-        return row?.GetDateTimeOffset("LastSyncAt") is { } at
-            ? (at, new SeatSyncResult(row.GetString("LastOutcome") ?? string.Empty, row.GetString("LastDetail") ?? string.Empty, row.GetString("ItemId"), row.GetInt64("From"), row.GetInt64("To")))
+        return row?.GetDateTimeOffset(LastSyncAt) is { } at
+            ? (at, new SeatSyncResult(row.GetString(LastOutcome) ?? string.Empty, row.GetString(LastDetail) ?? string.Empty, row.GetString(ItemId), row.GetInt64(From), row.GetInt64(To)))
             : null;
     }
 
@@ -173,11 +180,11 @@ public sealed class SeatSyncStore(StorageClients clients)
         string? lastError = null;
         // Newest first, so the first of each kind is the latest.
         await foreach (var row in Table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {ActivityPartition} and LastSyncAt ge {since}"), select: ["LastSyncAt", "LastOutcome", "LastDetail"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            TableClient.CreateQueryFilter($"PartitionKey eq {ActivityPartition} and LastSyncAt ge {since}"), select: [LastSyncAt, LastOutcome, LastDetail], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var at = row.GetDateTimeOffset("LastSyncAt");
+            var at = row.GetDateTimeOffset(LastSyncAt);
             lastSync ??= at;
-            switch (row.GetString("LastOutcome"))
+            switch (row.GetString(LastOutcome))
             {
                 case SeatSyncResult.Sent:
                     sent++;
@@ -195,7 +202,7 @@ public sealed class SeatSyncStore(StorageClients clients)
                     if (lastFailure is null)
                     {
                         lastFailure = at;
-                        lastError = row.GetString("LastDetail");
+                        lastError = row.GetString(LastDetail);
                     }
 
                     break;
