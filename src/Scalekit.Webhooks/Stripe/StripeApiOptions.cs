@@ -18,7 +18,7 @@ public sealed class StripeApiOptions : IIntegrationSettings
     /// <summary>Where Stripe's API is; only set to point at a stand-in. Default Stripe's own.</summary>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Longest time for one HTTP attempt (Stripe.net retries a timed-out attempt twice). Default 30 s.</summary>
+    /// <summary>Longest time for one HTTP attempt (the shared Stripe client retries a timed-out attempt twice). Default 30 s.</summary>
     [SettingRange(TimeoutSetting, 100, 300000, TimeUnit.Milliseconds)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
