@@ -262,6 +262,21 @@ public sealed class SeatSyncTests(SeatSyncFixture host) : IClassFixture<SeatSync
         Assert.Empty(Stripe.LogEntries);
     }
 
+    [Fact]
+    public async Task TheLogOfSyncs_DropsSyncsOlderThanItKeeps()
+    {
+        var store = host.Host.Services.GetRequiredService<SeatSyncStore>();
+        var now = DateTimeOffset.UtcNow;
+        await store.RecordAsync(SampleIds.New("org_"), new SeatSyncResult(SeatSyncResult.Failed, "old"), now.AddDays(-31));
+        var before = await store.CountAsync(now.AddDays(-40));
+
+        await store.PruneAsync(now.AddDays(-30));
+
+        var after = await store.CountAsync(now.AddDays(-40));
+        Assert.Equal(before.Failed - 1, after.Failed);
+        Assert.Equal(before.Sent, after.Sent);
+    }
+
     private async Task<(string Organization, string Customer)> LinkedOrganizationAsync()
     {
         var organization = SampleIds.New("org_");

@@ -36,6 +36,9 @@ public sealed partial class SeatSync(
     /// <summary>A scheduled sync whose message has not been taken this long after its delay is scheduled again.</summary>
     public static readonly TimeSpan LostScheduleAfter = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long the log of syncs (the health's source) keeps a sync.</summary>
+    private static readonly TimeSpan SyncsKept = TimeSpan.FromDays(30);
+
     /// <summary>More pages of subscriptions than one customer has; a list that goes on is an answer not to trust.</summary>
     private const int MaxSubscriptionPages = 10;
 
@@ -207,7 +210,9 @@ public sealed partial class SeatSync(
 
     private async Task RecordAsync(string organizationId, SeatSyncResult result, CancellationToken cancellationToken)
     {
-        await store.RecordAsync(organizationId, result, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        await store.RecordAsync(organizationId, result, now, cancellationToken).ConfigureAwait(false);
+        await store.PruneAsync(now - SyncsKept, cancellationToken).ConfigureAwait(false);
         Log.Synced(logger, result.Outcome, result.Detail);
     }
 

@@ -163,6 +163,22 @@ public sealed class SeatSyncStore(StorageClients clients)
         await Table.AddEntityAsync(new TableEntity(facts) { PartitionKey = ActivityPartition, RowKey = rowKey }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes logged syncs older than <paramref name="before"/> (at most one page a call, so a sync stays short).</summary>
+    public async Task PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var oldest = (DateTimeOffset.MaxValue.Ticks - before.Ticks).ToString("D19", CultureInfo.InvariantCulture);
+        await foreach (var page in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ActivityPartition} and RowKey gt {oldest}"), maxPerPage: 100,
+            select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            foreach (var row in page.Values)
+            {
+                await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+    }
+
     /// <summary>The organization's last sync, or null before its first.</summary>
     public async Task<(DateTimeOffset At, SeatSyncResult Result)?> LastAsync(string organizationId, CancellationToken cancellationToken = default)
     {
