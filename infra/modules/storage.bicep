@@ -36,6 +36,7 @@ var workQueueNames = [
   'crm-account-push'
   'erasure-jobs'
   'stripe-reconcile'
+  'billing-seat-sync'
 ]
 var queueNames = flatten(map(concat(eventQueueNames, workQueueNames), queue => [queue, '${queue}-poison']))
 var tableNames = [
@@ -48,6 +49,7 @@ var tableNames = [
   'ErasureJobs'
   'StripeRecovery'
   'HrConnections'
+  'BillingSeats'
   'Organizations'
   'OrganizationDomains'
   'DomainOrganizations'

@@ -10,6 +10,7 @@ using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe.Recovery;
+using Scalekit.Webhooks.Stripe.Seats;
 
 namespace Scalekit.Webhooks.LocalHost;
 
@@ -52,6 +53,7 @@ internal static class LocalHostServices
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.CrmPushQueue, Body(provider.GetRequiredService<AccountPush>().HandleAsync)));
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.ErasureQueue, Body(provider.GetRequiredService<ErasureJobs>().HandleAsync)));
             services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.StripeRecoveryQueue, Body(provider.GetRequiredService<StripeEventRecovery>().HandleAsync)));
+            services.AddSingleton<IHostedService>(provider => QueueTrigger(provider, StorageNames.SeatSyncQueue, Body(provider.GetRequiredService<SeatSync>().HandleAsync)));
         }
 
         if (!string.Equals(configuration[TimerJobsSetting], "false", StringComparison.OrdinalIgnoreCase))

@@ -83,8 +83,8 @@ public class PublishOutputTests
     {
         var queues = output.Functions.Select(f => f.Trigger).Where(t => t?.Type == "queueTrigger").ToList();
         var everyShard = EventSources.Sources.SelectMany(source => StorageNames.AllShards.Select(shard => StorageNames.QueueFor(source, shard)));
-        Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue, StorageNames.ErasureQueue, StorageNames.StripeRecoveryQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
-        Assert.Equal(EventSources.All.Count * StorageNames.MaxEventQueueShards + 4, queues.Count);
+        Assert.Equal(everyShard.Concat([StorageNames.OnboardingQueue, StorageNames.CrmPushQueue, StorageNames.ErasureQueue, StorageNames.StripeRecoveryQueue, StorageNames.SeatSyncQueue]).Order(StringComparer.Ordinal), queues.Select(q => q!.Get("queueName")).Order(StringComparer.Ordinal));
+        Assert.Equal(EventSources.All.Count * StorageNames.MaxEventQueueShards + 5, queues.Count);
         Assert.All(queues, q => Assert.Equal(StorageConnection, q!.Get("connection")));
     }
 

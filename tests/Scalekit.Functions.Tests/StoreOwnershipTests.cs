@@ -36,6 +36,7 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Privacy/ErasureJobStore.cs",
         "src/Scalekit.Webhooks/Stripe/Recovery/RecoveryRunStore.cs",
         "src/Scalekit.Webhooks/Hr/Connections/HrConnectionStore.cs",
+        "src/Scalekit.Webhooks/Stripe/Seats/SeatSyncStore.cs",
     ];
 
     // A column named by a string where rows are built or read: an indexer set, a (column, value) pair, a typed getter.

@@ -1238,7 +1238,7 @@
 
   // ---- Integrations ------------------------------------------------------------------------------------------------
 
-  const INTEGRATION_NAMES = { billing: "Billing (Stripe → Scalekit)", crm: "CRM (Salesforce)", hr: "HR connections", onboarding: "Onboarding", "stripe-recovery": "Stripe recovery" };
+  const INTEGRATION_NAMES = { billing: "Billing (Stripe → Scalekit)", "billing-seats": "Seats (Stripe quantities)", crm: "CRM (Salesforce)", hr: "HR connections", onboarding: "Onboarding", "stripe-recovery": "Stripe recovery" };
 
   async function renderIntegrations(params) {
     const span = WINDOWS.some(([value]) => value === params.get("window")) ? params.get("window") : "24h";

@@ -35,6 +35,9 @@ public static class WorkQueues
         new(StorageNames.ErasureQueue, "erasure.run", ScalekitSource.Id, body => Text(body, "job_id")),
         // A recovery run of missed Stripe events resumes from its recorded cursor; one entry per run.
         new(StorageNames.StripeRecoveryQueue, "stripe.reconcile", StripeSource.Id, body => Text(body, "reconcile_id")),
+        // A seat sync counts the members when it runs; one entry per organization and sync generation.
+        new(StorageNames.SeatSyncQueue, "billing.seat_sync", StripeSource.Id,
+            body => Text(body, "organization_id") is { } organization ? $"{organization}:{body["generation"]}" : null),
     ];
 
     /// <summary>The work queue whose dead letters have type <paramref name="workType"/>, or null for an event type.</summary>

@@ -21,6 +21,7 @@ using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 using Scalekit.Webhooks.Stripe;
 using Scalekit.Webhooks.Stripe.Recovery;
+using Scalekit.Webhooks.Stripe.Seats;
 
 namespace Scalekit.Webhooks.Hosting;
 
@@ -136,17 +137,25 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddHttpClient(StripeCustomerMetadata.HttpClientName)
             .ConfigureHttpClient((provider, client) =>
             {
+                // Each attempt has its own timeout (below); this bounds the attempts and their waits together.
                 // Broken Stripe API settings keep HttpClient's own timeout; the client is not used then anyway.
                 var options = provider.GetRequiredService<IOptions<StripeApiOptions>>().Value;
                 if (options.Problem is null)
                 {
-                    client.Timeout = options.Timeout;
+                    client.Timeout = (options.Timeout * (StripeApiOptions.MaxRetries + 1)) + TimeSpan.FromSeconds(30);
                 }
+            })
+            .AddResilienceHandler("stripe", (pipeline, context) =>
+            {
+                // One retry policy for every Stripe call: reads, the customer metadata write, seat quantities.
+                pipeline.AddApiRetries(StripeApiOptions.MaxRetries, StripeApiOptions.RetryBaseDelay);
+                pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<StripeApiOptions>>().Value.Timeout);
             });
         services.TryAddSingleton<StripeCustomerMetadata>();
         services.AddOnboarding(configuration);
         services.AddStripeRecovery(configuration);
         services.AddBillingBeyondPlanMap(configuration);
+        services.AddSeatSync(configuration);
         services.AddCheckoutOnboarding(configuration);
         services.AddOwnership();
         return services;

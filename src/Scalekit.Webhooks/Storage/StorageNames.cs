@@ -19,6 +19,9 @@ public static class StorageNames
     /// <summary>Recovery runs of missed Stripe events (one message names one run and works a few pages of it); not an event queue.</summary>
     public const string StripeRecoveryQueue = "stripe-reconcile";
 
+    /// <summary>Seat syncs of organizations (one message names one organization and its sync's generation, visible after the delay); not an event queue.</summary>
+    public const string SeatSyncQueue = "billing-seat-sync";
+
     public const string PoisonSuffix = "-poison";
     public const string PayloadContainer = "webhook-payloads";
     public const string EventLedgerTable = "EventLedger";
@@ -29,6 +32,7 @@ public static class StorageNames
     public const string CrmSyncTable = "CrmSync";
     public const string ErasureJobsTable = "ErasureJobs";
     public const string StripeRecoveryTable = "StripeRecovery";
+    public const string BillingSeatsTable = "BillingSeats";
 
     /// <summary>HR connections created through the operations API (never their secrets).</summary>
     public const string HrConnectionsTable = "HrConnections";
@@ -60,9 +64,10 @@ public static class StorageNames
         OnboardingQueue, OnboardingQueue + PoisonSuffix, CrmPushQueue, CrmPushQueue + PoisonSuffix,
         ErasureQueue, ErasureQueue + PoisonSuffix,
         StripeRecoveryQueue, StripeRecoveryQueue + PoisonSuffix,
+        SeatSyncQueue, SeatSyncQueue + PoisonSuffix,
     ];
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, HrConnectionsTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, HrConnectionsTable, BillingSeatsTable, .. State.StateTables.All];
 }

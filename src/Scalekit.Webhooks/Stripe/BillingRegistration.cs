@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
@@ -11,10 +10,10 @@ internal static class BillingRegistration
 {
     public static IServiceCollection AddBillingBeyondPlanMap(this IServiceCollection services, IConfiguration configuration)
     {
-        // A broken setting turns off only billing's use of it (BillingFeatureOptions.Problem), never start-up.
-        services.AddSettings<BillingFeatureOptions, BillingFeatureOptionsValidator>(options => BillingFeatureOptions.Bind(options, configuration));
+        // No validator: binding turns a broken setting into BillingFeatureOptions.Problem, which turns off only billing's use of it.
+        services.AddOptions<BillingFeatureOptions>().Configure(options => BillingFeatureOptions.Bind(options, configuration));
         services.TryAddSingleton<StripeApiReader>();
-        services.TryAddSingleton<StripeActiveEntitlements>();
+        services.TryAddSingleton<StripeListReader>();
         services.AddHostedService<BillingSettingsReport>();
         return services;
     }

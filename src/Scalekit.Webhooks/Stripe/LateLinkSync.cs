@@ -25,7 +25,7 @@ public sealed partial class LateLinkSync(
     EventLedger ledger,
     IOptions<BillingOptions> options,
     IOptions<BillingFeatureOptions> features,
-    StripeActiveEntitlements activeEntitlements,
+    StripeListReader lists,
     TimeProvider time,
     ILogger<LateLinkSync> logger)
 {
@@ -75,7 +75,7 @@ public sealed partial class LateLinkSync(
         IReadOnlyList<string> keys;
         try
         {
-            keys = await activeEntitlements.LookupKeysAsync(customerId, cancellationToken).ConfigureAwait(false);
+            keys = await lists.ActiveEntitlementKeysAsync(customerId, cancellationToken).ConfigureAwait(false);
         }
         catch (StripeReadException ex)
         {

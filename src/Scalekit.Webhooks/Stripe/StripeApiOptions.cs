@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
+using Stripe;
 
 namespace Scalekit.Webhooks.Stripe;
 
@@ -17,7 +18,7 @@ public sealed class StripeApiOptions : IIntegrationSettings
     /// <summary>Where Stripe's API is; only set to point at a stand-in. Default Stripe's own.</summary>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Longest time for one HTTP attempt (Stripe.net retries a timed-out attempt twice). Default 30 s.</summary>
+    /// <summary>Longest time for one HTTP attempt (the shared Stripe client retries a timed-out attempt twice). Default 30 s.</summary>
     [SettingRange(TimeoutSetting, 100, 300000, TimeUnit.Milliseconds)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -25,6 +26,27 @@ public sealed class StripeApiOptions : IIntegrationSettings
     public string? Problem { get; set; }
 
     public bool IsConfigured => Problem is null && !string.IsNullOrEmpty(ApiKey);
+
+    /// <summary>Retries of one call (429 honouring Retry-After, 408, 5xx, a network failure or a timed-out attempt), shared by every Stripe call.</summary>
+    public const int MaxRetries = 2;
+
+    /// <summary>The first retry's delay when Stripe names none; it doubles (with jitter) after that.</summary>
+    public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// A Stripe.net client on the shared <c>stripe</c> HTTP client, whose resilience pipeline does the retries (the
+    /// same request, so the same <c>Idempotency-Key</c>); Stripe.net's own retries are off so a call is not retried twice over.
+    /// </summary>
+    internal StripeClient CreateClient(IHttpClientFactory httpClientFactory)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        return new StripeClient(new StripeClientOptions
+        {
+            ApiKey = ApiKey,
+            ApiBase = BaseUrl?.ToString().TrimEnd('/'),
+            HttpClient = new SystemNetHttpClient(httpClientFactory.CreateClient(StripeCustomerMetadata.HttpClientName), maxNetworkRetries: 0),
+        });
+    }
 
     internal static void Bind(StripeApiOptions options, IConfiguration configuration)
     {

@@ -6,8 +6,8 @@ namespace Scalekit.Webhooks.Stripe;
 
 /// <summary>
 /// Writes keys into a Stripe customer's metadata through Stripe.net. Keys not sent are kept by Stripe; the map is
-/// checked against Stripe's limits before anything is sent. Stripe.net retries network failures, 409 and 5xx itself,
-/// with an idempotency key, so a retried write is applied once.
+/// checked against Stripe's limits before anything is sent. The shared Stripe client retries network failures, 429 and
+/// 5xx with the same idempotency key, so a retried write is applied once.
 /// </summary>
 public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, IHttpClientFactory httpClientFactory)
 {
@@ -71,7 +71,12 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
 
         try
         {
-            await new CustomerService(Client()).UpdateAsync(customerId, new CustomerUpdateOptions { Metadata = new Dictionary<string, string>(metadata) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The key stays the same across the client pipeline's retries of this call, as Stripe.net's own key did.
+            await new CustomerService(Client()).UpdateAsync(
+                customerId,
+                new CustomerUpdateOptions { Metadata = new Dictionary<string, string>(metadata) },
+                new RequestOptions { IdempotencyKey = Guid.NewGuid().ToString("N") },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (StripeException ex)
         {
@@ -86,12 +91,7 @@ public sealed class StripeCustomerMetadata(IOptions<StripeApiOptions> options, I
             throw new InvalidOperationException(_options.Problem ?? $"{StripeApiOptions.ApiKeySetting} is not set.");
         }
 
-        return new StripeClient(new StripeClientOptions
-        {
-            ApiKey = _options.ApiKey,
-            ApiBase = _options.BaseUrl?.ToString().TrimEnd('/'),
-            HttpClient = new SystemNetHttpClient(httpClientFactory.CreateClient(HttpClientName), maxNetworkRetries: 2),
-        });
+        return _options.CreateClient(httpClientFactory);
     }
 
     private static StripeWriteException Failure(StripeException ex, string what)

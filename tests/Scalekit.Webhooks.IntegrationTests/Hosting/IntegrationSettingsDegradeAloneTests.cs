@@ -10,7 +10,7 @@ using Scalekit.Webhooks.Testing;
 
 namespace Scalekit.Webhooks.IntegrationTests.Hosting;
 
-/// <summary>A local host with one broken setting for each integration (CRM, billing, HR, onboarding, Stripe API).</summary>
+/// <summary>A local host with one broken setting for each integration (CRM, billing, billing seats, HR, onboarding, Stripe API).</summary>
 public sealed class OneBrokenSettingPerIntegrationFixture : LocalHostFixture
 {
     protected override bool QueueTriggersEnabled => true;
@@ -23,6 +23,8 @@ public sealed class OneBrokenSettingPerIntegrationFixture : LocalHostFixture
         ["HR_TERMINATION"] = "delete-user",
         ["ONBOARDING_MAX_ATTEMPTS"] = "0",
         ["STRIPE_API_TIMEOUT_MS"] = "50",
+        ["BILLING_SEAT_PRICE"] = "seat_monthly",
+        ["BILLING_SEAT_SYNC_DELAY_SECONDS"] = "soon",
     };
 }
 
@@ -49,6 +51,7 @@ public class IntegrationSettingsDegradeAloneTests(OneBrokenSettingPerIntegration
     [InlineData("billing", "BILLING_METADATA_MODE")]
     [InlineData("hr", "HR_TERMINATION")]
     [InlineData("onboarding", "ONBOARDING_MAX_ATTEMPTS")]
+    [InlineData("billing-seats", "BILLING_SEAT_SYNC_DELAY_SECONDS")]
     public async Task Stats_SayTheIntegrationIsOff_NamingTheSetting(string integration, string setting)
     {
         using var response = await host.OpsAsync(HttpMethod.Get, "/api/ops/stats?window=1h");

@@ -253,7 +253,7 @@ public class LateLinkTests(ScalekitStandInFixture host) : BillingTestBase(host),
             services.GetRequiredService<EventLedger>(),
             services.GetRequiredService<IOptions<BillingOptions>>(),
             services.GetRequiredService<IOptions<BillingFeatureOptions>>(),
-            services.GetRequiredService<StripeActiveEntitlements>(),
+            services.GetRequiredService<StripeListReader>(),
             clock,
             services.GetRequiredService<ILogger<LateLinkSync>>());
         Assert.Equal(TimeSpan.FromSeconds(30), services.GetRequiredService<IOptions<BillingOptions>>().Value.RecheckBudget);

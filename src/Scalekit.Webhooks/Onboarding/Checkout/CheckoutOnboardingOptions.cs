@@ -1,6 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Scalekit.Webhooks.Onboarding.Checkout;
 
@@ -13,7 +11,6 @@ public sealed class CheckoutOnboardingOptions
     public const string Setting = "ONBOARDING_FROM_CHECKOUT";
 
     /// <summary><c>true</c>: <c>checkout.session.completed</c> in subscription mode starts the onboarding. Default false.</summary>
-    [Required]
     public bool Enabled { get; set; }
 
     /// <summary>Why the setting is not usable, naming it; null when it is.</summary>
@@ -38,7 +35,3 @@ public sealed class CheckoutOnboardingOptions
         options.Problem = $"{Setting} must be 'true' or 'false'; onboarding from Checkout is off until it is fixed.";
     }
 }
-
-/// <summary>Checks the bound value at start; a broken setting was already turned into <see cref="CheckoutOnboardingOptions.Problem"/> while binding.</summary>
-[OptionsValidator]
-internal sealed partial class CheckoutOnboardingOptionsValidator : IValidateOptions<CheckoutOnboardingOptions>;

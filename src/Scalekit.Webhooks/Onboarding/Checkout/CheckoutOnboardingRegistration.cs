@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Stripe;
 
 namespace Scalekit.Webhooks.Onboarding.Checkout;
@@ -14,8 +13,8 @@ internal static partial class CheckoutOnboardingRegistration
 {
     public static IServiceCollection AddCheckoutOnboarding(this IServiceCollection services, IConfiguration configuration)
     {
-        // A broken value turns off only this (CheckoutOnboardingOptions.Problem), never start-up.
-        services.AddSettings<CheckoutOnboardingOptions, CheckoutOnboardingOptionsValidator>(options => CheckoutOnboardingOptions.Bind(options, configuration));
+        // No validator: binding turns a broken value into CheckoutOnboardingOptions.Problem, which turns off only this.
+        services.AddOptions<CheckoutOnboardingOptions>().Configure(options => CheckoutOnboardingOptions.Bind(options, configuration));
         services.TryAddSingleton<CheckoutOnboarding>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICheckoutCompletedListener, CheckoutOnboarding>(provider => provider.GetRequiredService<CheckoutOnboarding>()));
         services.AddHostedService<SettingReport>();

@@ -1,7 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Scalekit.Webhooks.Stripe.Entitlements;
 
@@ -32,7 +30,6 @@ public sealed class BillingFeatureOptions
     public BillingFeatureSource? Source { get; set; } = BillingFeatureSource.PlanMap;
 
     /// <summary>Stripe feature lookup key → Scalekit feature, e.g. <c>{"sso-access":"sso","directory-sync":"dir_sync"}</c>.</summary>
-    [Required]
     public IReadOnlyDictionary<string, string> EntitlementFeatures { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Why a setting of the feature source is broken, naming it; null when both are usable.</summary>
@@ -124,7 +121,3 @@ public sealed class BillingFeatureOptions
         }
     }
 }
-
-/// <summary>Checks the bound values at start; a broken setting was already turned into <see cref="BillingFeatureOptions.Problem"/> while binding.</summary>
-[OptionsValidator]
-internal sealed partial class BillingFeatureOptionsValidator : IValidateOptions<BillingFeatureOptions>;

@@ -12,7 +12,8 @@ internal static class RecoveryRegistration
         // No validator: a broken schedule turns off only the scheduled run (StripeRecoveryOptions.Problem).
         services.AddOptions<StripeRecoveryOptions>().Configure(options => StripeRecoveryOptions.Bind(options, configuration));
         services.TryAddSingleton<RecoveryRunStore>();
-        services.TryAddSingleton<StripeEventList>();
+        services.TryAddSingleton<StripeApiReader>();
+        services.TryAddSingleton<StripeListReader>();
         services.TryAddSingleton<StripeEventRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Operations.IIntegrationHealth, RecoveryHealth>());
         return services;

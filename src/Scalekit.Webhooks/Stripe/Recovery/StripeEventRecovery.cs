@@ -18,7 +18,7 @@ namespace Scalekit.Webhooks.Stripe.Recovery;
 /// </summary>
 public sealed partial class StripeEventRecovery(
     RecoveryRunStore runs,
-    StripeEventList events,
+    StripeListReader events,
     EventLedgerQueries ledger,
     WebhookIngestor ingestor,
     StorageClients clients,
@@ -126,9 +126,9 @@ public sealed partial class StripeEventRecovery(
             StripeEventPage listed;
             try
             {
-                listed = await events.ListAsync(run.Since, StripeBillingProcessor.HandledTypes, run.Cursor, cancellationToken).ConfigureAwait(false);
+                listed = await events.EventsAsync(run.Since, StripeBillingProcessor.HandledTypes, run.Cursor, cancellationToken).ConfigureAwait(false);
             }
-            catch (StripeEventListException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (StripeReadException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 var attempts = run.Attempts + 1;
                 if (!ex.IsTransient || attempts >= MaxAttempts)
