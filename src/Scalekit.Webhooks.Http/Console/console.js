@@ -1114,7 +1114,7 @@
 
   // ---- Audit trail -------------------------------------------------------------------------------------------------
 
-  const AUDIT_ACTIONS = ["replay", "forced-replay", "bulk-replay", "re-sync", "erasure", "erasure-started", "erasure-finished", "onboarding", "reconcile"];
+  const AUDIT_ACTIONS = ["replay", "forced-replay", "bulk-replay", "re-sync", "erasure", "erasure-started", "erasure-finished", "onboarding", "reconcile", "hr-connection-create", "hr-connection-rotate", "hr-connection-delete", "seat-sync"];
 
   function localInputToIso(value) {
     if (!value) return null;
@@ -1417,6 +1417,204 @@
     return step.status;
   }
 
+  // ---- HR connections ----------------------------------------------------------------------------------------------
+
+  // Each provider's fields: [name, label, secret?, required?]. Secrets are password inputs, sent once, never shown again.
+  const HR_PROVIDERS = {
+    generic: { label: "Generic (the product's own format)", fields: [], rotate: [] },
+    bamboohr: {
+      label: "BambooHR",
+      fields: [["company_domain", "Company domain (the BambooHR subdomain)", false, true], ["company_id", "Company id (optional: the first event's is kept)", false, false],
+        ["api_key", "API key", true, true], ["webhook_private_key", "Webhook private key", true, true]],
+      rotate: [["webhook_private_key", "New webhook private key", true, false], ["api_key", "New API key", true, false]],
+    },
+    hibob: {
+      label: "HiBob",
+      fields: [["company_id", "Company id", false, true], ["service_user_id", "Service user id", false, true],
+        ["service_user_token", "Service user token", true, true], ["webhook_secret", "Webhook secret", true, true]],
+      rotate: [["webhook_secret", "New webhook secret", true, false], ["service_user_token", "New service user token", true, false]],
+    },
+    merge: { label: "Merge", fields: [["end_user_origin_id", "End user origin id (default: the organization id)", false, false]], rotate: [] },
+  };
+
+  function copyButton(id, text, what) {
+    return h("button", { type: "button", class: "secondary", id, onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        announce(`${what} copied.`);
+      } catch {
+        announce(`Copy failed: select the ${what.toLowerCase()} and copy it by hand.`);
+      }
+    } }, `Copy ${what.toLowerCase()}`);
+  }
+
+  /** A secret in the one answer that made it: shown here once, with a copy button; nothing keeps it. */
+  function secretOnce(secret) {
+    return h("section", { class: "panel secret-once", "aria-labelledby": "secret-once-title", id: "secret-once" },
+      h("h2", { id: "secret-once-title" }, "Signing secret (shown once)"),
+      h("p", {}, "Give it to the HR system now: it is not stored anywhere you can read it again. Rotate the connection for a new one."),
+      h("p", {}, h("code", { class: "mono", id: "signing-secret" }, secret)),
+      h("div", { class: "actions" }, copyButton("copy-secret", secret, "Secret")));
+  }
+
+  async function renderHrConnections() {
+    const organization = h("input", { id: "hr-organization", name: "organization_id", placeholder: "org_…", autocomplete: "off", spellcheck: "false", required: true });
+    const provider = h("select", { id: "hr-provider", name: "provider" }, Object.entries(HR_PROVIDERS).map(([value, p]) => h("option", { value }, p.label)));
+    const providerFields = h("div", { class: "filters", id: "hr-provider-fields" });
+    let controls = {};
+    const showFields = () => {
+      controls = Object.fromEntries(HR_PROVIDERS[provider.value].fields.map(([name, , secret, required]) =>
+        [name, h("input", { id: `hr-${name}`, name, type: secret ? "password" : "text", autocomplete: secret ? "new-password" : "off", spellcheck: "false", required })]));
+      fill(providerFields, HR_PROVIDERS[provider.value].fields.map(([name, text]) => field(text, controls[name])));
+    };
+    provider.addEventListener("change", showFields);
+    showFields();
+    const created = h("div", { id: "hr-created", "aria-live": "polite" });
+    const form = h("form", { class: "panel", "aria-label": "Connect an HR system", novalidate: true },
+      h("p", {}, "Binds one customer organization to its HR system: every event of the connection acts on that organization only."),
+      h("div", { class: "filters" }, field("Organization id", organization), field("HR system", provider)),
+      providerFields,
+      h("div", { class: "actions" }, h("button", { type: "submit", id: "create-hr-connection" }, "Create connection")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      created.replaceChildren();
+      const all = { organization_id: organization, ...controls };
+      for (const control of Object.values(all)) fieldError(control, null);
+      const missing = Object.entries(all).find(([, control]) => control.required && !control.value.trim());
+      if (missing) {
+        fieldError(missing[1], "Enter this field.");
+        missing[1].focus();
+        return;
+      }
+      const body = { provider: provider.value, ...Object.fromEntries(Object.entries(all).map(([name, control]) => [name, control.value.trim()]).filter(([, value]) => value)) };
+      const button = form.querySelector("#create-hr-connection");
+      button.disabled = true;
+      try {
+        const connection = await api("hr/connections", { method: "POST", body });
+        for (const control of Object.values(controls)) control.value = "";
+        fill(created,
+          message("ok", `Connection ${connection.id} created for ${connection.organization_id}.`),
+          h("p", {}, "Its webhook URL, to paste into the HR system: ", h("code", { class: "mono", id: "created-webhook-url" }, connection.webhook_url), " ", copyButton("copy-url", connection.webhook_url, "URL")),
+          connection.signing_secret ? secretOnce(connection.signing_secret) : null,
+          h("p", {}, link("Open the connection", "hr", connection.id)));
+        announce(`Connection ${connection.id} created.`);
+        await loadHrConnections(results);
+      } catch (error) {
+        if (error instanceof ApiError && error.field && all[error.field]) {
+          fieldError(all[error.field], error.detail);
+          all[error.field].focus();
+          announce(error.detail);
+        } else {
+          failure(error, created);
+        }
+      } finally {
+        button.disabled = false;
+      }
+    });
+    const results = h("div", { id: "hr-connections", "aria-live": "polite" });
+    page("HR connections", form, created, h("h2", {}, "Connections"), results);
+    focusTitle();
+    await loadHrConnections(results);
+  }
+
+  async function loadHrConnections(results, token = null, shown = []) {
+    results.setAttribute("aria-busy", "true");
+    if (!shown.length) fill(results, loading("Loading connections…"));
+    let pageResult;
+    try {
+      pageResult = await api(`hr/connections${query({ pageSize: 50, continuationToken: token })}`);
+    } catch (error) {
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      failure(error, results);
+      return;
+    }
+    const rows = shown.concat(pageResult.items || []);
+    results.removeAttribute("aria-busy");
+    fill(results,
+      table(`${number(rows.length)} connections${pageResult.continuation_token ? " (more available)" : ""}`, [
+        { label: "Connection", value: (c) => link(c.id, "hr", c.id) },
+        { label: "Organization", value: (c) => c.organization_id ? link(c.organization_id, "organizations", c.organization_id) : "—" },
+        { label: "HR system", value: (c) => (HR_PROVIDERS[c.provider] || {}).label || c.provider },
+        { label: "State", value: (c) => c.problem ? statusBadge("off") : statusBadge("live") },
+        { label: "Defined in", value: (c) => c.defined_in, narrow: true },
+        { label: "Webhook URL", value: (c) => h("span", { class: "mono" }, c.webhook_url), narrow: true },
+      ], rows, "No HR connections yet: create one above for a customer's organization, then paste its webhook URL into that HR system."),
+      pageResult.continuation_token
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadHrConnections(results, pageResult.continuation_token, rows) }, "Load more"))
+        : null);
+  }
+
+  async function renderHrConnection(id) {
+    page(`HR connection ${id}`, loading());
+    focusTitle();
+    let connection;
+    try {
+      connection = await api(`hr/connections/${encodeURIComponent(id)}`);
+    } catch (error) {
+      page(`HR connection ${id}`, h("p", {}, link("← HR connections", "hr")));
+      failure(error);
+      return;
+    }
+    const outcome = h("div", { id: "hr-outcome", "aria-live": "polite" });
+    const stored = connection.defined_in !== "settings";
+    const rotateFields = Object.fromEntries((HR_PROVIDERS[connection.provider] || { rotate: [] }).rotate.map(([name, , secret]) =>
+      [name, h("input", { id: `rotate-${name}`, name, type: secret ? "password" : "text", autocomplete: "new-password", spellcheck: "false" })]));
+    const rotate = h("button", { type: "button", id: "rotate-hr-connection" }, connection.provider === "generic" ? "Rotate the signing secret" : "Rotate");
+    rotate.addEventListener("click", async () => {
+      const body = Object.fromEntries(Object.entries(rotateFields).map(([name, control]) => [name, control.value.trim()]).filter(([, value]) => value));
+      const ok = await confirmAction("Rotate this connection?",
+        connection.provider === "generic"
+          ? "A new signing secret is made and shown once; the old one is still accepted during the rotation grace, then refused."
+          : "The new secrets you entered replace the current ones; the old webhook key is still accepted during the rotation grace.",
+        "Rotate");
+      if (!ok) return;
+      outcome.replaceChildren();
+      rotate.disabled = true;
+      try {
+        const rotated = await api(`hr/connections/${encodeURIComponent(id)}/rotate`, { method: "POST", body });
+        for (const control of Object.values(rotateFields)) control.value = "";
+        fill(outcome, message("ok", `Connection ${id} rotated.`), rotated.signing_secret ? secretOnce(rotated.signing_secret) : null);
+        announce(`Connection ${id} rotated.`);
+      } catch (error) {
+        if (error instanceof ApiError && error.field && rotateFields[error.field]) fieldError(rotateFields[error.field], error.detail);
+        else failure(error, outcome);
+      } finally {
+        rotate.disabled = false;
+      }
+    });
+    const remove = h("button", { type: "button", class: "danger", id: "delete-hr-connection" }, "Delete connection");
+    remove.addEventListener("click", async () => {
+      const ok = await confirmAction(`Delete ${id}?`, "Its deliveries are refused from now on (404) and its secrets are deleted. Employees already synced stay in Scalekit.", "Delete");
+      if (!ok) return;
+      remove.disabled = true;
+      try {
+        await api(`hr/connections/${encodeURIComponent(id)}`, { method: "DELETE" });
+        announce(`Connection ${id} deleted.`);
+        location.hash = "#/hr";
+      } catch (error) {
+        remove.disabled = false;
+        failure(error, outcome);
+      }
+    });
+    page(`HR connection ${id}`,
+      h("p", {}, link("← HR connections", "hr"), connection.organization_id ? [" · Organization ", link(connection.organization_id, "organizations", connection.organization_id)] : null),
+      connection.problem ? h("div", { class: "message off", role: "note" }, h("strong", {}, "Off: "), connection.problem) : null,
+      h("section", { class: "panel", "aria-labelledby": "hr-connection-state" },
+        h("h2", { id: "hr-connection-state" }, (HR_PROVIDERS[connection.provider] || {}).label || connection.provider),
+        h("p", {}, "Webhook URL, to paste into the HR system: ", h("code", { class: "mono", id: "webhook-url" }, connection.webhook_url), " ", copyButton("copy-url", connection.webhook_url, "URL")),
+        fields(connection, ["webhook_url", "webhook_path", "problem", "id", "provider"])),
+      stored
+        ? h("section", { class: "panel", "aria-labelledby": "hr-connection-actions" },
+          h("h2", { id: "hr-connection-actions" }, "Rotate or delete"),
+          Object.keys(rotateFields).length ? h("div", { class: "filters" }, Object.entries(rotateFields).map(([name, control]) =>
+            field((HR_PROVIDERS[connection.provider].rotate.find(([n]) => n === name) || [name, label(name)])[1], control))) : null,
+          h("div", { class: "actions" }, HR_PROVIDERS[connection.provider] && (connection.provider === "generic" || Object.keys(rotateFields).length) ? rotate : null, remove),
+          outcome)
+        : h("p", { class: "muted" }, "Defined in app settings (HR_CONNECTIONS__…): change or remove it there."));
+    focusTitle();
+  }
+
   // ---- Routing -----------------------------------------------------------------------------------------------------
 
   function render() {
@@ -1439,6 +1637,7 @@
       case "organizations": return parts[1] ? renderOrganization(parts[1]) : renderLookup(params);
       case "customers": return parts[1] ? renderCustomer(parts[1]) : renderCustomers(params);
       case "integrations": return renderIntegrations(params);
+      case "hr": return parts[1] ? renderHrConnection(parts[1]) : renderHrConnections();
       case "onboarding": return parts[1] ? renderOnboardingProgress(parts[1]) : renderOnboarding(params);
       case "erasure": return parts[1] ? renderErasureJob(parts[1]) : renderErasure();
       case "audit": return renderAudit(params);

@@ -221,6 +221,58 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task HrConnection_CreatedFromTheForm_ShowsItsSecretOnce_ThenRotatesAndIsDeletedWithConfirmation()
+    {
+        var org = SampleIds.New("org_");
+        var page = await console.SignedInAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "HR connections", Exact = true }).ClickAsync();
+
+        await page.GetByLabel("HR system").SelectOptionAsync("bamboohr");
+        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
+        await Expect(page.Locator("#hr-company_domain-error")).ToContainTextAsync("Enter this field");
+
+        await page.GetByLabel("HR system").SelectOptionAsync("generic");
+        await page.GetByLabel("Organization id").FillAsync("acme");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
+        await Expect(page.Locator("#hr-organization-error")).ToContainTextAsync("organization_id");
+
+        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
+        var secret = (await page.Locator("#signing-secret").TextContentAsync())!;
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        await Expect(page.Locator("#created-webhook-url")).ToContainTextAsync("/api/webhooks/hr/hrc_");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy secret" })).ToBeVisibleAsync();
+        await console.ScreenshotAsync(page, "console-hr-created");
+        var id = (await page.Locator("#created-webhook-url").TextContentAsync())!.Split('/')[^1];
+        await Expect(page.Locator("#hr-connections tbody tr").Filter(new() { HasText = id })).ToContainTextAsync(org);
+
+        await page.Locator("#hr-connections").GetByRole(AriaRole.Link, new() { Name = id }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"HR connection {id}");
+        Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate the signing secret" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
+        var rotated = (await page.Locator("#signing-secret").TextContentAsync())!;
+        Assert.StartsWith("whsec_", rotated, StringComparison.Ordinal);
+        Assert.NotEqual(secret, rotated);
+        await console.ScreenshotAsync(page, "console-hr-connection");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete connection" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        using (var kept = await console.Host.OpsAsync(HttpMethod.Get, $"/api/ops/hr/connections/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete connection" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("HR connections");
+        await Expect(page.Locator("#hr-connections tbody tr").Filter(new() { HasText = id })).ToHaveCountAsync(0);
+        using var gone = await console.Host.OpsAsync(HttpMethod.Get, $"/api/ops/hr/connections/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task CustomersPage_ListsAndSearchesCustomers_ByIdOrganizationOrCheckoutEmail()
     {
         var customer = SampleIds.New("cus_");
@@ -355,7 +407,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GotoAsync($"{console.ConsoleUrl}#/events/scalekit/{eventId}");
         await Expect(page.Locator("#payload")).ToContainTextAsync(eventId);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the event page scrolls sideways on a 390 px screen");
-        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding" })
+        foreach (var route in new[] { "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding", "#/hr" })
         {
             await page.GotoAsync($"{console.ConsoleUrl}{route}");
             await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
@@ -369,7 +421,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var org = SampleIds.New("org_");
         var eventId = await console.PostScalekitAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = SampleIds.New("cus_"), EventId = SampleIds.New("evt_") }));
         await console.ParkAsync("role.deleted", "axe scan");
-        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding" };
+        var routes = new[] { "#/overview", "#/events", $"#/events/scalekit/{eventId}", "#/dead-letters", "#/organizations", $"#/organizations/{org}", "#/erasure", "#/audit", "#/recovery", "#/customers", "#/integrations", "#/onboarding", "#/hr" };
 
         var signIn = await console.OpenConsoleAsync();
         await AssertAccessibleAsync(signIn, "sign-in");
@@ -377,7 +429,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         {
             var page = await console.SignedInAsync(width, height);
             // On the phone, the pages with wide content (charts, tables, payload) are the ones that can break.
-            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7], routes[9], routes[10], routes[11]])
+            foreach (var route in width > 400 ? routes : [routes[0], routes[2], routes[3], routes[5], routes[6], routes[7], routes[9], routes[10], routes[11], routes[12]])
             {
                 await page.GotoAsync($"{console.ConsoleUrl}{route}");
                 await Expect(page.Locator("main [aria-busy='true'], main .loading")).ToHaveCountAsync(0);
