@@ -96,7 +96,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GetByRole(AriaRole.Link, new() { Name = "Events", Exact = true }).ClickAsync();
         await Expect(page.Locator("#known-types option[value='organization.created']")).ToHaveCountAsync(1);
         await page.GetByLabel("Source").SelectOptionAsync("scalekit");
-        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByLabel("Organization id", new() { Exact = true }).FillAsync(org);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         var found = page.GetByRole(AriaRole.Link, new() { Name = eventId });
         await Expect(found).ToBeVisibleAsync();
@@ -227,17 +227,17 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var page = await console.SignedInAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "HR connections", Exact = true }).ClickAsync();
 
-        await page.GetByLabel("HR system").SelectOptionAsync("bamboohr");
-        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByLabel("HR system", new() { Exact = true }).SelectOptionAsync("bamboohr");
+        await page.GetByLabel("Organization id", new() { Exact = true }).FillAsync(org);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
         await Expect(page.Locator("#hr-company_domain-error")).ToContainTextAsync("Enter this field");
 
-        await page.GetByLabel("HR system").SelectOptionAsync("generic");
-        await page.GetByLabel("Organization id").FillAsync("acme");
+        await page.GetByLabel("HR system", new() { Exact = true }).SelectOptionAsync("generic");
+        await page.GetByLabel("Organization id", new() { Exact = true }).FillAsync("acme");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
         await Expect(page.Locator("#hr-organization-error")).ToContainTextAsync("organization_id");
 
-        await page.GetByLabel("Organization id").FillAsync(org);
+        await page.GetByLabel("Organization id", new() { Exact = true }).FillAsync(org);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create connection" }).ClickAsync();
         var secret = (await page.Locator("#signing-secret").TextContentAsync())!;
         Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
