@@ -34,7 +34,8 @@ internal sealed class StartupBanner(IHostApplicationLifetime lifetime, IServer s
         var ingest = options.Value;
         var senders = string.Join(Environment.NewLine, EventSources.All.Select(profile => profile.ConnectionsOnly
             ? $"  {profile.Source.Name} webhook URLs: {address}{WebhookRequestHandler.PathOf(profile.Source)}/{{connection}}, one per customer{Environment.NewLine}" +
-              $"    first connection: set {profile.SecretSetting}__<id>__ORGANIZATION_ID=org_… and {profile.SecretSetting}__<id>__SIGNING_SECRET=whsec_… (docs/hr.md), restart"
+              $"    first connection: dotnet run --project src/Scalekit.Webhooks.Cli -- hr connections create --organization org_… --url {address}{Environment.NewLine}" +
+              $"      (prints its webhook URL and signing secret once; docs/hr.md)"
             : $"  {profile.Source.Name} webhook URL : {address}{WebhookRequestHandler.PathOf(profile.Source)}{Environment.NewLine}" +
               $"  {profile.SecretSetting} : {Describe(ingest.Sender(profile.Source))}"));
         Console.WriteLine($"""

@@ -251,7 +251,7 @@ public partial class DeploymentRulesTests
         Assert.Contains($"{published.Count} functions", deploy, StringComparison.Ordinal);
     }
 
-    private static readonly string[] Words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25"];
+    private static readonly string[] Words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35"];
 
     /// <summary>The secretNames object of keyvault.bicep: key → secret name.</summary>
     private static Dictionary<string, string> SecretNames(string vault)

@@ -51,8 +51,9 @@ public class PublishOutputTests
     [Fact]
     public void HttpRoutes_AreTheCoreRouteConstants()
     {
+        // A route with more than one method (onboardings and HR connections: GET and POST; GET and DELETE) is one
+        // function per method; the next test checks the methods.
         var expected = OpsRouteConstants().Concat(WebhookRoutes).Order(StringComparer.Ordinal);
-        // One route may have a function per method (GET lists onboardings, POST starts one); the next test checks the methods.
         Assert.Equal(expected, output.Functions.Where(f => f.IsHttp).Select(f => f.HttpRoute).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
     }
 
