@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Crm;
 using Scalekit.Webhooks.Hr;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Onboarding;
 using Scalekit.Webhooks.ScalekitApi;
@@ -17,7 +18,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// the rest of the app runs. (Settings that make no sense at all stop start-up instead, through options validation.)
 /// </summary>
 internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> ingest, IOptions<ScalekitOptions> scalekit, IOptions<SalesforceOptions> salesforce, IOptions<StripeApiOptions> stripeApi, IOptions<StripeRecoveryOptions> stripeRecovery,
-    IOptions<BillingOptions> billing, IOptions<HrOptions> hr, IOptions<OnboardingOptions> onboarding, Ownership ownership, ILogger<StartupSettingsReport> logger) : IHostedService
+    IOptions<BillingOptions> billing, IOptions<HrOptions> hr, IOptions<OnboardingOptions> onboarding, Ownership ownership, HrProviderSettings hrProviders, ILogger<StartupSettingsReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +42,7 @@ internal sealed partial class StartupSettingsReport(IOptions<IngestOptions> inge
             LogStripeApiOff(logger, stripeProblem);
         }
 
-        foreach (var (integration, settingsProblem) in new[] { ("billing", billing.Value.Problem), ("HR", hr.Value.Problem), ("onboarding", onboarding.Value.Problem) })
+        foreach (var (integration, settingsProblem) in new[] { ("billing", billing.Value.Problem), ("HR", hr.Value.Problem), ("onboarding", onboarding.Value.Problem) }.Concat(hrProviders.Problems()))
         {
             if (settingsProblem is not null)
             {

@@ -217,6 +217,17 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     }
 
     [Fact]
+    public async Task HiBob_UnsignedPing_Is200_ButAnUnsignedEventIs400()
+    {
+        using var ping = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", "Ping test", []);
+        using var unsigned = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", HrProviderSamples.HiBobEvent("employee.updated", "1", HrProviderFixture.BobCompany, Deliveries.Now), []);
+
+        Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
+        Assert.Empty(await host.PeekAllAsync(Queue));
+    }
+
+    [Fact]
     public async Task HiBob_JoinedEvent_IsCompletedAsTheServiceUser_AndHiresIntoItsOrganization()
     {
         var employee = SampleIds.New("H-");

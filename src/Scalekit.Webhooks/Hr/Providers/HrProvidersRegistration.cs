@@ -17,6 +17,7 @@ internal static class HrProvidersRegistration
     public static IServiceCollection AddHrProviders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddIntegrationSettings<HrApiOptions, HrApiOptionsValidator>(options => HrApiOptions.Bind(options, configuration));
+        services.TryAddSingleton<HrProviderSettings>();
         services.AddProvider<GenericHrProvider>();
         services.AddProvider<BambooHrProvider>().AddBambooHr(configuration);
         services.AddProvider<HiBobProvider>().AddHiBob(configuration);

@@ -104,6 +104,17 @@ public class HrProviderVerifierTests
         Assert.Equal(WebhookRejection.InvalidSignature, new HiBobVerifier(["bob-secret"], "S").Verify(Body, WebhookHeaders.FromPairs([header])).Rejection);
     }
 
+    [Fact]
+    public void HiBob_UnsignedPing_IsVerified_ButAnUnsignedEventIsMissingHeaders()
+    {
+        var verifier = new HiBobVerifier(["bob-secret"], "S");
+        var unsigned = WebhookHeaders.FromPairs([]);
+
+        Assert.True(verifier.CheckHeaders(unsigned).IsVerified);
+        Assert.True(verifier.Verify("Ping test"u8, unsigned).IsVerified);
+        Assert.Equal(WebhookRejection.MissingHeaders, verifier.Verify(Body, unsigned).Rejection);
+    }
+
     [Theory]
     [InlineData(null, WebhookRejection.MissingHeaders)]
     [InlineData("***", WebhookRejection.MalformedHeaders)]

@@ -64,5 +64,10 @@ public static class HiBobPayload
         return employeeId.Length > 0 && Types.Contains(type);
     }
 
-    private static bool IsPing(ReadOnlySpan<byte> body) => body.Trim(" \r\n\t"u8).SequenceEqual("Ping test"u8);
+    /// <summary>The text HiBob posts when a webhook is created (plain, or as <c>{"text":"Ping test"}</c>).</summary>
+    public static bool IsPing(ReadOnlySpan<byte> body)
+    {
+        var trimmed = body.Trim(" \r\n\t"u8);
+        return trimmed.SequenceEqual("Ping test"u8) || trimmed.SequenceEqual("{\"text\":\"Ping test\"}"u8);
+    }
 }
