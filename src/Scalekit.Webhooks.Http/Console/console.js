@@ -770,7 +770,7 @@
     const results = h("div", { id: "organizations", "aria-live": "polite" });
     page("Organizations", searchForm, results);
     focusTitle();
-    await loadOrganizationPage(results, params.get("q") || "", null, []);
+    await loadOrganizationPage(results, params.get("q") || "");
   }
 
   async function renderCustomers(params) {
@@ -786,15 +786,19 @@
     const results = h("div", { id: "customers", "aria-live": "polite" });
     page("Customers", searchForm, results);
     focusTitle();
-    await loadCustomerPage(results, params.get("q") || "", null, []);
+    await loadCustomerPage(results, params.get("q") || "");
   }
 
-  async function loadCustomerPage(results, text, token, shown) {
+  /**
+   * One page after another of a paged list route into results: a table of every row read so far,
+   * and "Load more" (or "Search further" while a search has matched nothing yet) while the route has more.
+   */
+  async function loadList(results, list, token = null, shown = []) {
     results.setAttribute("aria-busy", "true");
-    if (!shown.length) fill(results, loading(text ? "Searching customers…" : "Loading customers…"));
+    if (!shown.length) fill(results, loading(list.loadingText));
     let pageResult;
     try {
-      pageResult = await api(`customers${query({ q: text, pageSize: 50, continuationToken: token })}`);
+      pageResult = await api(`${list.path}${query({ ...list.params, pageSize: 50, continuationToken: token })}`);
     } catch (error) {
       results.replaceChildren();
       results.removeAttribute("aria-busy");
@@ -805,7 +809,18 @@
     results.removeAttribute("aria-busy");
     const more = pageResult.continuation_token;
     fill(results,
-      table(`${number(rows.length)} customers${more ? " (more available)" : ""}`, [
+      table(`${number(rows.length)} ${list.noun}${more ? " (more available)" : ""}`, list.columns, rows, list.empty(more)),
+      more
+        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: list.moreId, onclick: () => loadList(results, list, more, rows) }, rows.length ? "Load more" : "Search further"))
+        : null);
+    announce(rows.length ? `${rows.length} ${list.noun} shown.` : `No ${list.noun} match.`);
+  }
+
+  function loadCustomerPage(results, text) {
+    return loadList(results, {
+      path: "customers", params: { q: text }, noun: "customers", moreId: "more-customers",
+      loadingText: text ? "Searching customers…" : "Loading customers…",
+      columns: [
         { label: "Customer", value: (c) => link(c.customer_id, "customers", c.customer_id) },
         { label: "Organization", value: (c) => c.organization_id ? link(c.organization_id, "organizations", c.organization_id) : "—" },
         { label: "Email", value: (c) => c.email || "—", narrow: true },
@@ -813,45 +828,29 @@
         { label: "Plan", value: (c) => c.plan || "—" },
         { label: "Last sync", value: (c) => c.last_sync_result ? statusBadge(c.last_sync_result) : "—" },
         { label: "Synced", value: (c) => when(c.last_sync_at), narrow: true },
-      ], rows, text
+      ],
+      empty: (more) => text
         ? (more ? `None of the customers read so far match "${text}". Choose "Search further" to read more.` : `No customer matches "${text}". Try part of the cus_ id, the org_ id of its organization, or part of an email.`)
-        : "No customers yet: they appear when Stripe sends a subscription or customer event (check the events page for stripe)."),
-      more
-        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "more-customers", onclick: () => loadCustomerPage(results, text, more, rows) }, rows.length ? "Load more" : "Search further"))
-        : null);
-    announce(rows.length ? `${rows.length} customers shown.` : "No customers match.");
+        : "No customers yet: they appear when Stripe sends a subscription or customer event (check the events page for stripe).",
+    });
   }
 
-  async function loadOrganizationPage(results, text, token, shown) {
-    results.setAttribute("aria-busy", "true");
-    if (!shown.length) fill(results, loading(text ? "Searching organizations…" : "Loading organizations…"));
-    let pageResult;
-    try {
-      pageResult = await api(`organizations${query({ q: text, pageSize: 50, continuationToken: token })}`);
-    } catch (error) {
-      results.replaceChildren();
-      results.removeAttribute("aria-busy");
-      failure(error, results);
-      return;
-    }
-    const rows = shown.concat(pageResult.items || []);
-    results.removeAttribute("aria-busy");
-    const more = pageResult.continuation_token;
-    fill(results,
-      table(`${number(rows.length)} organizations${more ? " (more available)" : ""}`, [
+  function loadOrganizationPage(results, text) {
+    return loadList(results, {
+      path: "organizations", params: { q: text }, noun: "organizations", moreId: "more-organizations",
+      loadingText: text ? "Searching organizations…" : "Loading organizations…",
+      columns: [
         { label: "Name", value: (o) => link(o.display_name || o.id, "organizations", o.id) },
         { label: "Organization id", value: (o) => h("span", { class: "mono" }, o.id) },
         { label: "External id", value: (o) => o.external_id ? link(o.external_id, "customers", o.external_id) : "—" },
         { label: "Region", value: (o) => o.region_code || "—", narrow: true },
         { label: "Updated", value: (o) => when(o.update_time), narrow: true },
         { label: "State", value: (o) => o.deleted_at ? statusBadge("deleted") : statusBadge("active") },
-      ], rows, text
+      ],
+      empty: (more) => text
         ? (more ? `None of the organizations read so far match "${text}". Choose "Search further" to read more.` : `No organization matches "${text}". Try part of the name, the org_ id, the Stripe customer id or a domain such as acme.com.`)
-        : "No organizations yet: they appear when Scalekit sends an organization event (check the events page for scalekit)."),
-      more
-        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "more-organizations", onclick: () => loadOrganizationPage(results, text, more, rows) }, rows.length ? "Load more" : "Search further"))
-        : null);
-    announce(rows.length ? `${rows.length} organizations shown.` : "No organizations match.");
+        : "No organizations yet: they appear when Scalekit sends an organization event (check the events page for scalekit).",
+    });
   }
 
   async function renderOrganization(orgId) {
@@ -1142,36 +1141,22 @@
     page("Audit trail", form, results);
     focusTitle();
     const filter = { action: params.get("action"), from: localInputToIso(params.get("from")), to: localInputToIso(params.get("to")) };
-    await loadAuditPage(results, filter, null, []);
+    await loadAuditPage(results, filter);
   }
 
-  async function loadAuditPage(results, filter, token, shown) {
-    results.setAttribute("aria-busy", "true");
-    if (!shown.length) fill(results, loading("Loading the audit trail…"));
-    let pageResult;
-    try {
-      pageResult = await api(`audit${query({ ...filter, pageSize: 50, continuationToken: token })}`);
-    } catch (error) {
-      results.replaceChildren();
-      results.removeAttribute("aria-busy");
-      failure(error, results);
-      return;
-    }
-    const rows = shown.concat(pageResult.items || []);
-    results.removeAttribute("aria-busy");
-    fill(results,
-      table(`${number(rows.length)} changes${pageResult.continuation_token ? " (more available)" : ""}`, [
+  function loadAuditPage(results, filter) {
+    return loadList(results, {
+      path: "audit", params: filter, noun: "changes", moreId: "more-audit", loadingText: "Loading the audit trail…",
+      columns: [
         { label: "When", value: (r) => when(r.at) },
         { label: "Action", value: (r) => r.action },
         { label: "What", value: (r) => r.target },
         { label: "Outcome", value: (r) => r.outcome },
         { label: "From address", value: (r) => h("span", { class: "mono" }, r.caller_address), narrow: true },
         { label: "Key", value: (r) => h("span", { class: "mono" }, r.key_fingerprint), narrow: true },
-      ], rows, "No changes match. Choose \"Any action\" or widen the time range; replays, re-syncs, erasures, onboardings and recoveries are recorded here."),
-      pageResult.continuation_token
-        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadAuditPage(results, filter, pageResult.continuation_token, rows) }, "Load more"))
-        : null);
-    announce(rows.length ? `${rows.length} changes shown.` : "No changes match.");
+      ],
+      empty: () => "No changes match. Choose \"Any action\" or widen the time range; replays, re-syncs, erasures, onboardings, recoveries, seat syncs and HR connection changes are recorded here.",
+    });
   }
 
   // ---- Stripe recovery ---------------------------------------------------------------------------------------------
@@ -1349,35 +1334,22 @@
     const results = h("div", { id: "onboardings", "aria-live": "polite" });
     page("Onboarding", form, h("h2", {}, "Onboardings"), filter, results);
     focusTitle();
-    await loadOnboardingPage(results, params.get("status"), null, []);
+    await loadOnboardingPage(results, params.get("status"));
   }
 
-  async function loadOnboardingPage(results, status, token, shown) {
-    results.setAttribute("aria-busy", "true");
-    if (!shown.length) fill(results, loading("Loading onboardings…"));
-    let pageResult;
-    try {
-      pageResult = await api(`onboarding${query({ status, pageSize: 50, continuationToken: token })}`);
-    } catch (error) {
-      results.replaceChildren();
-      results.removeAttribute("aria-busy");
-      failure(error, results);
-      return;
-    }
-    const rows = shown.concat(pageResult.items || []);
-    results.removeAttribute("aria-busy");
-    fill(results,
-      table(`${number(rows.length)} onboardings${pageResult.continuation_token ? " (more available)" : ""}`, [
+  function loadOnboardingPage(results, status) {
+    return loadList(results, {
+      path: "onboarding", params: { status }, noun: "onboardings", moreId: "more-onboardings", loadingText: "Loading onboardings…",
+      columns: [
         { label: "Company", value: (o) => link(o.company_name || o.onboarding_id, "onboarding", o.onboarding_id) },
         { label: "Stripe customer", value: (o) => link(o.stripe_customer_id, "customers", o.stripe_customer_id) },
         { label: "Status", value: (o) => statusBadge(o.status) },
         { label: "Organization", value: (o) => o.organization_id ? link(o.organization_id, "organizations", o.organization_id) : "—" },
         { label: "Started", value: (o) => when(o.started_at), narrow: true },
         { label: "Reason", value: (o) => o.reason || "—", narrow: true },
-      ], rows, status ? `No onboarding is ${status}. Choose "Any status".` : "No onboardings yet: start one with the form above, or let a Stripe Checkout start it (ONBOARDING_FROM_CHECKOUT)."),
-      pageResult.continuation_token
-        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadOnboardingPage(results, status, pageResult.continuation_token, rows) }, "Load more"))
-        : null);
+      ],
+      empty: () => status ? `No onboarding is ${status}. Choose "Any status".` : "No onboardings yet: start one with the form above, or let a Stripe Checkout start it (ONBOARDING_FROM_CHECKOUT).",
+    });
   }
 
   const STEP_NAMES = { organization: "Scalekit organization", admin_user: "Admin user", salesforce_account: "Salesforce Account", stripe_customer: "Stripe customer", completion: "Completion" };
@@ -1517,32 +1489,19 @@
     await loadHrConnections(results);
   }
 
-  async function loadHrConnections(results, token = null, shown = []) {
-    results.setAttribute("aria-busy", "true");
-    if (!shown.length) fill(results, loading("Loading connections…"));
-    let pageResult;
-    try {
-      pageResult = await api(`hr/connections${query({ pageSize: 50, continuationToken: token })}`);
-    } catch (error) {
-      results.replaceChildren();
-      results.removeAttribute("aria-busy");
-      failure(error, results);
-      return;
-    }
-    const rows = shown.concat(pageResult.items || []);
-    results.removeAttribute("aria-busy");
-    fill(results,
-      table(`${number(rows.length)} connections${pageResult.continuation_token ? " (more available)" : ""}`, [
+  function loadHrConnections(results) {
+    return loadList(results, {
+      path: "hr/connections", params: {}, noun: "connections", moreId: "more-hr-connections", loadingText: "Loading connections…",
+      columns: [
         { label: "Connection", value: (c) => link(c.id, "hr", c.id) },
         { label: "Organization", value: (c) => c.organization_id ? link(c.organization_id, "organizations", c.organization_id) : "—" },
         { label: "HR system", value: (c) => (HR_PROVIDERS[c.provider] || {}).label || c.provider },
         { label: "State", value: (c) => c.problem ? statusBadge("off") : statusBadge("live") },
         { label: "Defined in", value: (c) => c.defined_in, narrow: true },
         { label: "Webhook URL", value: (c) => h("span", { class: "mono" }, c.webhook_url), narrow: true },
-      ], rows, "No HR connections yet: create one above for a customer's organization, then paste its webhook URL into that HR system."),
-      pageResult.continuation_token
-        ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => loadHrConnections(results, pageResult.continuation_token, rows) }, "Load more"))
-        : null);
+      ],
+      empty: () => "No HR connections yet: create one above for a customer's organization, then paste its webhook URL into that HR system.",
+    });
   }
 
   async function renderHrConnection(id) {
