@@ -219,6 +219,32 @@ public class OnboardingOwnershipTests(OnboardingFixture host) : OnboardingTestBa
         Assert.Equal(keys[0], keys[1]);
     }
 
+    [Fact]
+    public async Task SalesforceWriteWhoseAnswerIsLost_FindsTheAccountLinkedToItsOwnOrganization_AndGoesOn()
+    {
+        Salesforce.Given(Request.Create().WithPath(AccountPath).UsingPatch()).AtPriority(Override)
+            .RespondWith(Response.Create().WithStatusCode(500).WithBodyAsJson(new[] { new { errorCode = "UNKNOWN_EXCEPTION", message = "try again" } }));
+        var id = await StartAsync();
+
+        // The queue sees the transient failure and delivers the message again.
+        await Assert.ThrowsAnyAsync<global::Scalekit.Webhooks.Crm.SalesforceApiException>(RunNextAsync);
+        var first = await StatusAsync(id);
+        Assert.Equal("running", first.GetProperty("status").GetString());
+        Assert.Equal("pending", Step(first, "salesforce_account").GetProperty("status").GetString());
+
+        // The PATCH had been applied: the account now names this onboarding's organization, and Salesforce answers again.
+        Salesforce.Given(Request.Create().WithPath(AccountPath).UsingGet()).AtPriority(Override - 1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { Id = Account, Scalekit_Organization_ID__c = Organization }));
+        Salesforce.Given(Request.Create().WithPath(AccountPath).UsingPatch()).AtPriority(Override - 1)
+            .RespondWith(Response.Create().WithStatusCode(204));
+        await RetryAsync(id);
+
+        var status = await StatusAsync(id);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal("done", Step(status, "salesforce_account").GetProperty("status").GetString());
+        Assert.Equal(Organization, status.GetProperty("organization_id").GetString());
+    }
+
     private async Task AssertRefusedAsync(HttpResponseMessage response, string reason, string naming)
     {
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
