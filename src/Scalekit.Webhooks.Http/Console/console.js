@@ -960,6 +960,8 @@
         "Features sent": last.features,
         "Waiting for its organization since": sync.waiting_since,
         "Entitlements": customer.entitlements,
+        "Last seat sync": customer.seats ? `${customer.seats.outcome}: ${customer.seats.detail}` : null,
+        "Seat sync at": customer.seats ? customer.seats.at : null,
       }),
       h("h3", { class: "spaced" }, "Subscriptions"),
       table(null, [
@@ -967,6 +969,9 @@
         { label: "Status", value: (s) => statusBadge(s.status) },
         { label: "Plan", value: (s) => cell(s.price_lookup_key ?? s.plan) },
         { label: "Period ends", value: (s) => cell(s.current_period_end) },
+        { label: "Items (price × quantity)", value: (s) => (s.items || []).length
+          ? h("ul", { class: "plain" }, s.items.map((item) => h("li", {}, h("span", { class: "mono" }, item.price_lookup_key || item.id), ` × ${item.quantity ?? "—"}`)))
+          : "—" },
         { label: "All fields", value: (s) => h("details", {}, h("summary", {}, "Show"), fields(s)) },
       ], customer.subscriptions || [], "No subscriptions: the customer has none in Stripe, or none has arrived yet (re-sync to check)."));
   }

@@ -31,6 +31,7 @@ public sealed class OpsQueries(
     CustomerBillingStore billing,
     EmployeeStore employees,
     Crm.CrmSyncStore crm,
+    Stripe.Seats.SeatSyncStore seats,
     Ownership ownership,
     TimeProvider time,
     IEnumerable<IIntegrationHealth> integrationHealth)
@@ -340,7 +341,7 @@ public sealed class OpsQueries(
     public async Task<CustomerView?> CustomerAsync(string customerId, CancellationToken cancellationToken = default)
     {
         var body = await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false);
-        return body.Customer is null && body.Subscriptions.Count == 0 && body.Sync is null ? null : body;
+        return body.Customer is null && body.Subscriptions.Count == 0 && body.Sync is null && body.Seats is null ? null : body;
     }
 
     /// <summary>Organizations whose metadata has no room for billing's or the CRM sync's keys (the last sync was refused for it).</summary>
@@ -399,9 +400,15 @@ public sealed class OpsQueries(
             customer is null ? null : new CustomerDetailsView(customer.Email, customer.Name, customer.BillingStatus, customer.DeletedOn,
                 customer.CheckoutSessionId, customer.CheckoutSubscriptionId, customer.ClientReferenceId, Applied(customer.History)),
             [.. customerSubscriptions.Select(s => new SubscriptionView(s.SubscriptionId, s.Status, s.PriceLookupKey, s.Plan, s.Features, s.CurrentPeriodEnd, s.Created,
-                s.CancelAtPeriodEnd, s.TrialEnd, s.History.DeletedAt, Applied(s.History)))],
-            customer?.ActiveEntitlements ?? []);
+                s.CancelAtPeriodEnd, s.TrialEnd, s.History.DeletedAt, Applied(s.History), s.Items))],
+            customer?.ActiveEntitlements ?? [],
+            organizationId is null ? null : await SeatsAsync(organizationId, cancellationToken).ConfigureAwait(false));
     }
+
+    private async Task<SeatSyncView?> SeatsAsync(string organizationId, CancellationToken cancellationToken) =>
+        await seats.LastAsync(organizationId, cancellationToken).ConfigureAwait(false) is { } last
+            ? new SeatSyncView(last.At, last.Result.Outcome, last.Result.Detail, last.Result.ItemId, last.Result.From, last.Result.To)
+            : null;
 
     private static AppliedEvent? Applied(RowHistory history) =>
         history.LastEvent is { } last ? new AppliedEvent(last.EventId, last.EventType, last.OccurredAt) : null;

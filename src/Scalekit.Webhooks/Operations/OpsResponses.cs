@@ -158,7 +158,11 @@ public sealed record SubscriptionView(
     bool? CancelAtPeriodEnd,
     DateTimeOffset? TrialEnd,
     DateTimeOffset? DeletedAt,
-    AppliedEvent? LastAppliedEvent);
+    AppliedEvent? LastAppliedEvent,
+    IReadOnlyList<Stripe.SubscriptionItem>? Items = null);
+
+/// <summary>The organization's last seat sync: when, how it ended and why, the item and the quantity it moved from and to.</summary>
+public sealed record SeatSyncView(DateTimeOffset At, string Outcome, string Detail, string? ItemId, long? From, long? To);
 
 /// <summary>The billing state Scalekit should hold for a customer (derived from all its subscriptions).</summary>
 public sealed record BillingStateView(
@@ -208,7 +212,8 @@ public sealed record CustomerView(
     SyncView? Sync,
     CustomerDetailsView? Customer,
     IReadOnlyList<SubscriptionView> Subscriptions,
-    IReadOnlyList<string> Entitlements);
+    IReadOnlyList<string> Entitlements,
+    SeatSyncView? Seats = null);
 
 /// <summary>
 /// An organization whose metadata has no room for the keys of <see cref="Writer"/> (<c>billing</c>, for a Stripe

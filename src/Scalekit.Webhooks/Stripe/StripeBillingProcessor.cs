@@ -114,7 +114,8 @@ public sealed class StripeBillingProcessor(
             subscription.Created == default ? null : Utc(subscription.Created),
             subscription.CancelAtPeriodEnd,
             subscription.TrialEnd is { } trial ? Utc(trial) : null,
-            Deleted: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted");
+            Deleted: subscription.Status == "canceled" && stamp.EventType == "customer.subscription.deleted",
+            Items: [.. items.Select(i => new SubscriptionItem(i.Id, i.Price?.LookupKey, i.Quantity))]);
         if (await subscriptions.ApplyAsync(change, stamp, cancellationToken).ConfigureAwait(false) == ApplyResult.Stale)
         {
             return ProcessingOutcome.Stale("a newer event already set this subscription") with { CustomerId = subscription.CustomerId };

@@ -17,10 +17,14 @@ public sealed record SubscriptionChange(
     DateTimeOffset? Created,
     bool? CancelAtPeriodEnd,
     DateTimeOffset? TrialEnd,
-    bool Deleted) : ReadModelChange
+    bool Deleted,
+    IReadOnlyList<SubscriptionItem>? Items = null) : ReadModelChange
 {
     public override StateChange ToRow() => SubscriptionStore.Row(this);
 }
+
+/// <summary>One item of a subscription: its price (by lookup key) and quantity (seats, for a per-seat price).</summary>
+public sealed record SubscriptionItem(string Id, string? PriceLookupKey, long? Quantity);
 
 /// <summary>One Stripe subscription of a customer.</summary>
 public sealed record SubscriptionRecord(
@@ -36,6 +40,9 @@ public sealed record SubscriptionRecord(
     DateTimeOffset? TrialEnd,
     RowHistory History)
 {
+    /// <summary>Every item as the latest event listed them; empty for rows written before items were kept.</summary>
+    public IReadOnlyList<SubscriptionItem> Items { get; init; } = [];
+
     /// <summary>The facts the governing-subscription choice reads.</summary>
     public SubscriptionFacts Facts()
     {
@@ -52,6 +59,7 @@ public sealed class SubscriptionStore(StateStore rows, StorageClients clients)
     private const string PriceLookupKey = "PriceLookupKey";
     private const string PlanType = "PlanType";
     private const string Features = "Features";
+    private const string Items = "Items";
     private const string CurrentPeriodEnd = "CurrentPeriodEnd";
     private const string Created = "Created";
     private const string CancelAtPeriodEnd = "CancelAtPeriodEnd";
@@ -65,7 +73,7 @@ public sealed class SubscriptionStore(StateStore rows, StorageClients clients)
         return rows.ApplyAsync(Row(change), stamp, cancellationToken);
     }
 
-    internal static StateChange Row(SubscriptionChange change) => new(StateTables.Subscriptions, change.CustomerId, change.SubscriptionId, new Dictionary<string, object?>(9, StringComparer.Ordinal)
+    internal static StateChange Row(SubscriptionChange change) => new(StateTables.Subscriptions, change.CustomerId, change.SubscriptionId, new Dictionary<string, object?>(10, StringComparer.Ordinal)
     {
         [SubscriptionId] = change.SubscriptionId,
         [Status] = change.Status,
@@ -76,6 +84,7 @@ public sealed class SubscriptionStore(StateStore rows, StorageClients clients)
         [Created] = change.Created,
         [CancelAtPeriodEnd] = change.CancelAtPeriodEnd,
         [TrialEnd] = change.TrialEnd,
+        [Items] = change.Items is null ? null : JsonSerializer.Serialize(change.Items),
     }, change.Deleted);
 
     internal static SubscriptionRecord Record(string customerId, TableEntity row) => new(
@@ -89,7 +98,10 @@ public sealed class SubscriptionStore(StateStore rows, StorageClients clients)
         row.GetDateTimeOffset(Created),
         row.GetBoolean(CancelAtPeriodEnd),
         row.GetDateTimeOffset(TrialEnd),
-        ReadModelRows.History(row));
+        ReadModelRows.History(row))
+    {
+        Items = row.GetString(Items) is { Length: > 0 } items ? JsonSerializer.Deserialize<SubscriptionItem[]>(items) ?? [] : [],
+    };
 
     /// <summary>Every subscription of the customer (one partition).</summary>
     public async Task<IReadOnlyList<SubscriptionRecord>> ListAsync(string customerId, CancellationToken cancellationToken = default)

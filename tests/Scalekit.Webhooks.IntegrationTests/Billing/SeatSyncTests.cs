@@ -114,6 +114,11 @@ public sealed class SeatSyncTests(SeatSyncFixture host) : IClassFixture<SeatSync
         Assert.Equal(SeatSyncResult.Sent, result.Outcome);
         Assert.Equal((5L, 2L), (result.From, result.To));
         Assert.Equal("2", Form(Assert.Single(Posts()))["quantity"]);
+        using var view = await host.OpsAsync(HttpMethod.Get, $"/api/ops/customers/{customer}");
+        var seats = (await view.JsonAsync()).GetProperty("seats");
+        Assert.Equal(SeatSyncResult.Sent, seats.GetProperty("outcome").GetString());
+        Assert.Equal(5, seats.GetProperty("from").GetInt64());
+        Assert.Equal(2, seats.GetProperty("to").GetInt64());
     }
 
     [Fact]

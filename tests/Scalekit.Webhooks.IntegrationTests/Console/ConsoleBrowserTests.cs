@@ -344,6 +344,7 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         await page.GetByRole(AriaRole.Link, new() { Name = customer }).First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Customer {customer}");
         await Expect(page.Locator("main")).ToContainTextAsync("active");
+        await Expect(page.Locator("main")).ToContainTextAsync("pro_monthly × 1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Re-sync billing to the organization" }).ClickAsync();
         await Expect(page.Locator("#resync-outcome .message")).ToContainTextAsync("Re-sync");
         await console.ScreenshotAsync(page, "console-customer");

@@ -273,7 +273,7 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         var org = SampleIds.New("org_");
         var customer = SampleIds.New("cus_");
         await WaitFinalAsync("scalekit", await PostAsync(ScalekitSamples.Create("organization.created", new SampleOptions { OccurredAt = Deliveries.Now, OrganizationId = org, ExternalId = customer, EventId = SampleIds.New("evt_") }).ToJsonString()));
-        var body = StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer }).ToJsonString();
+        var body = StripeSamples.Create("customer.subscription.created", new SampleOptions { OccurredAt = Deliveries.Now, CustomerId = customer, ItemLookupKeys = ["pro_monthly", "seat_monthly"], ItemQuantity = 7 }).ToJsonString();
         using (var posted = await host.Client.PostAsync("stripe", body, Deliveries.SignStripe(body, host.StripeSecret)))
         {
             await WaitFinalAsync("stripe", (await posted.JsonAsync()).GetProperty("event_id").GetString()!);
@@ -283,6 +283,10 @@ public class OpsApiTests(ConsumingHostFixture host) : IClassFixture<ConsumingHos
         var state = await response.JsonAsync();
         Assert.Equal(org, state.GetProperty("organization_id").GetString());
         Assert.Equal("active", state.GetProperty("subscriptions")[0].GetProperty("status").GetString());
+        var items = state.GetProperty("subscriptions")[0].GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["pro_monthly", "seat_monthly"], items.Select(i => i.GetProperty("price_lookup_key").GetString()));
+        Assert.All(items, item => Assert.Equal(7, item.GetProperty("quantity").GetInt64()));
+        Assert.Equal(JsonValueKind.Null, state.GetProperty("seats").ValueKind);
         Assert.Equal("dry-run", state.GetProperty("sync").GetProperty("last_attempt").GetProperty("result").GetString());
         using var missing = await host.OpsAsync(HttpMethod.Get, "/api/ops/customers/cus_never_seen");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
