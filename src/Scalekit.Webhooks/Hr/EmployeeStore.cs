@@ -54,6 +54,7 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = "ScalekitUserId", [ErasureSubjectKind.Email] = "Email" });
 
     private const string LeaseIdColumn = "SyncLeaseId";
+    private const string ScalekitUserIdColumn = "ScalekitUserId";
     private const string LeaseUntilColumn = "SyncLeaseUntil";
 
     private TableClient? _table;
@@ -260,14 +261,14 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
     {
         var (rows, synced) = (0, 0);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}");
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["ScalekitUserId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: [ScalekitUserIdColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (++rows > max)
             {
                 return null;
             }
 
-            synced += string.IsNullOrEmpty(row.GetString("ScalekitUserId")) ? 0 : 1;
+            synced += string.IsNullOrEmpty(row.GetString(ScalekitUserIdColumn)) ? 0 : 1;
         }
 
         return synced;
