@@ -49,6 +49,7 @@ var tableNames = [
   'ErasureJobs'
   'StripeRecovery'
   'HrConnections'
+  'HrConnectionRefusals'
   'BillingSeats'
   'Organizations'
   'OrganizationDomains'

@@ -36,6 +36,7 @@ public class StoreOwnershipTests
         "src/Scalekit.Webhooks/Privacy/ErasureJobStore.cs",
         "src/Scalekit.Webhooks/Stripe/Recovery/RecoveryRunStore.cs",
         "src/Scalekit.Webhooks/Hr/Connections/HrConnectionStore.cs",
+        "src/Scalekit.Webhooks/Hr/Connections/HrConnectionRefusals.cs",
         "src/Scalekit.Webhooks/Stripe/Seats/SeatSyncStore.cs",
     ];
 

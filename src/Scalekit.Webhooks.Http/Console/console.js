@@ -88,6 +88,8 @@
     updated_at: "Updated", created_at: "Created", started_at: "Started", version: "Version", mode: "Mode",
     successes: "Successes", failures: "Failures", last_success_at: "Last success", last_failure_at: "Last failure",
     average_duration_ms: "Average duration (ms)", region_code: "Region", domains: "Domains", roles: "Roles", role: "Role",
+    last_delivery_at: "Last delivery", last_refused_at: "Last refusal", last_error_at: "Last error at", last_error_event_id: "Last error event",
+    accepted: "Accepted", employees_synced: "Employees synced",
   };
 
   function label(name) {
@@ -1567,7 +1569,8 @@
       h("section", { class: "panel", "aria-labelledby": "hr-connection-state" },
         h("h2", { id: "hr-connection-state" }, (HR_PROVIDERS[connection.provider] || {}).label || connection.provider),
         h("p", {}, "Webhook URL, to paste into the HR system: ", h("code", { class: "mono", id: "webhook-url" }, connection.webhook_url), " ", copyButton("copy-url", connection.webhook_url, "URL")),
-        fields(connection, ["webhook_url", "webhook_path", "problem", "id", "provider"])),
+        fields(connection, ["webhook_url", "webhook_path", "problem", "id", "provider", "deliveries"])),
+      connection.deliveries ? hrDeliveries(connection.deliveries) : null,
       stored
         ? h("section", { class: "panel", "aria-labelledby": "hr-connection-actions" },
           h("h2", { id: "hr-connection-actions" }, "Rotate or delete"),
@@ -1577,6 +1580,23 @@
           outcome)
         : h("p", { class: "muted" }, "Defined in app settings (HR_CONNECTIONS__…): change or remove it there."));
     focusTitle();
+  }
+
+  /** A connection's delivery figures: counts as fields (the last error links to its event), refusals as a table by reason. */
+  function hrDeliveries(deliveries) {
+    const shown = {
+      ...deliveries,
+      last_error_event_id: deliveries.last_error_event_id ? link(deliveries.last_error_event_id, "events", "hr", deliveries.last_error_event_id) : null,
+    };
+    return h("section", { class: "panel", "aria-labelledby": "hr-connection-deliveries" },
+      h("h2", { id: "hr-connection-deliveries" }, "Deliveries"),
+      h("p", { class: "muted" }, `Events received since ${time(deliveries.since)}${deliveries.truncated ? " (more than were counted: the counts are a lower bound)" : ""}; refusals since the connection was made.`),
+      fields(shown, ["since", "truncated", "refused_by_reason"]),
+      h("h3", { id: "hr-refused-by-reason" }, "Refused by reason"),
+      table("Refused by reason", [
+        { label: "Reason", value: ([reason]) => h("span", { class: "mono" }, reason) },
+        { label: "Refused", num: true, value: ([, count]) => number(count) },
+      ], Object.entries(deliveries.refused_by_reason || {}), "No refused deliveries."));
   }
 
   // ---- Routing -----------------------------------------------------------------------------------------------------

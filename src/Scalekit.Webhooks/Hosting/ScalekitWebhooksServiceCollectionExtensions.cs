@@ -86,6 +86,9 @@ public static class ScalekitWebhooksServiceCollectionExtensions
             : new DevelopmentHrSecretStore(provider.GetRequiredService<IOptions<HrSecretOptions>>()));
         services.AddHrProviders(configuration);
         services.TryAddSingleton<HrConnections>();
+        services.TryAddSingleton<HrConnectionRefusals>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionRefusals, HrConnectionRefusals>(provider => provider.GetRequiredService<HrConnectionRefusals>()));
+        services.TryAddSingleton<HrConnectionDeliveryStats>();
         services.TryAddSingleton<HrConnectionAdmin>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceConnections, HrConnections>(provider => provider.GetRequiredService<HrConnections>()));
         services.TryAddSingleton<HrUserSync>();

@@ -54,6 +54,7 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         new Dictionary<ErasureSubjectKind, string> { [ErasureSubjectKind.UserId] = "ScalekitUserId", [ErasureSubjectKind.Email] = "Email" });
 
     private const string LeaseIdColumn = "SyncLeaseId";
+    private const string ScalekitUserIdColumn = "ScalekitUserId";
     private const string LeaseUntilColumn = "SyncLeaseUntil";
 
     private TableClient? _table;
@@ -250,6 +251,27 @@ public sealed class EmployeeStore(StateStore store, StorageClients clients, Time
         }
 
         return ([], null);
+    }
+
+    /// <summary>
+    /// How many of the organization's employees have a Scalekit user, counting at most <paramref name="max"/> rows;
+    /// null when there are more (the caller says "more than").
+    /// </summary>
+    public async Task<int?> CountSyncedAsync(string organizationId, int max, CancellationToken cancellationToken = default)
+    {
+        var (rows, synced) = (0, 0);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.Key(organizationId)}");
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: [ScalekitUserIdColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (++rows > max)
+            {
+                return null;
+            }
+
+            synced += string.IsNullOrEmpty(row.GetString(ScalekitUserIdColumn)) ? 0 : 1;
+        }
+
+        return synced;
     }
 
     private static EmployeeRecord From(TableEntity row) => new(row.GetString("OrganizationId") ?? row.PartitionKey, row.GetString("EmployeeId") ?? row.RowKey)

@@ -19,10 +19,12 @@ public sealed partial class WebhookIngestor
     private readonly ILogger<WebhookIngestor> _logger;
     private readonly Dictionary<WebhookSource, IWebhookVerifier> _verifiers;
     private readonly Dictionary<WebhookSource, ISourceConnections> _connections;
+    private readonly Dictionary<WebhookSource, IConnectionRefusals> _refusals;
 
-    public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger, IEnumerable<ISourceConnections> connections)
+    public WebhookIngestor(IOptions<IngestOptions> options, EventQueueWriter writer, TimeProvider time, ILogger<WebhookIngestor> logger, IEnumerable<ISourceConnections> connections, IEnumerable<IConnectionRefusals> refusals)
     {
         ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(refusals);
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _writer = writer;
@@ -33,6 +35,7 @@ public sealed partial class WebhookIngestor
             .Where(profile => !profile.ConnectionsOnly && _options.Sender(profile.Source).IsEnabled)
             .ToDictionary(profile => profile.Source, profile => profile.CreateVerifier(_options.Sender(profile.Source), _options.TimestampTolerance, time));
         _connections = connections.ToDictionary(set => set.Source);
+        _refusals = refusals.ToDictionary(set => set.Source);
     }
 
     /// <param name="source">Which sender's rules apply.</param>
@@ -71,21 +74,32 @@ public sealed partial class WebhookIngestor
     private async Task<IngestResult> IngestCoreAsync(WebhookSource source, string? connectionId, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
     {
         var profile = EventSources.Of(source);
-        SourceConnection? connection = null;
         IWebhookVerifier? verifier;
         if (connectionId is not null)
         {
-            connection = _connections.TryGetValue(source, out var connections) ? await connections.FindAsync(connectionId, cancellationToken).ConfigureAwait(false) : null;
+            var connection = _connections.TryGetValue(source, out var connections) ? await connections.FindAsync(connectionId, cancellationToken).ConfigureAwait(false) : null;
             if (connection is null)
             {
                 return new IngestResult(IngestOutcome.UnknownConnection, $"No {source} connection has the id in this address; check the webhook URL against the connection list.");
             }
 
-            if ((verifier = connection.Verifier) is null)
+            IngestResult result;
+            if (connection.Verifier is not { } connectionVerifier)
             {
                 Log.ConnectionNotConfigured(_logger, source, connection.Id);
-                return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify deliveries of {source} connection {connection.Id}: {connection.Problem} The delivery was not stored; retry once the setting is fixed.");
+                result = new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify deliveries of {source} connection {connection.Id}: {connection.Problem} The delivery was not stored; retry once the setting is fixed.");
             }
+            else
+            {
+                result = await ReceiveAsync(source, connection, connectionVerifier, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (RefusalReason(result) is { } reason)
+            {
+                await RecordRefusalAsync(source, connection.Id, reason, cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
         }
         else if (profile.ConnectionsOnly)
         {
@@ -98,6 +112,40 @@ public sealed partial class WebhookIngestor
             return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify {source} deliveries: {sender.Problem} The delivery was not stored; retry once the setting is fixed.");
         }
 
+        return await ReceiveAsync(source, null, verifier, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The delivery's refusal reason to count against its connection, or null (accepted, or the outage was ours).</summary>
+    private static string? RefusalReason(IngestResult result) => result.Outcome switch
+    {
+        IngestOutcome.Rejected => WebhookResponse.ReasonCode(result.Rejection!.Value),
+        IngestOutcome.NotConfigured => "not_configured",
+        IngestOutcome.UnknownConnection => "unknown_connection",
+        _ => null,
+    };
+
+    private async Task RecordRefusalAsync(WebhookSource source, string connectionId, string reason, CancellationToken cancellationToken)
+    {
+        if (!_refusals.TryGetValue(source, out var refusals))
+        {
+            return;
+        }
+
+        try
+        {
+            await refusals.RecordAsync(connectionId, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A figure for the operator: losing one count must never change the sender's answer.
+            Log.RefusalNotCounted(_logger, ex, source, connectionId, reason);
+        }
+    }
+
+    /// <summary>Everything after the verifier is chosen: the limits, the signature, the event, the queue.</summary>
+    private async Task<IngestResult> ReceiveAsync(WebhookSource source, SourceConnection? connection, IWebhookVerifier verifier, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
+    {
+        var profile = EventSources.Of(source);
         if (declaredLength > _options.MaxBodyBytes)
         {
             return Reject(source, TooLarge());
@@ -295,6 +343,9 @@ public sealed partial class WebhookIngestor
 
         [LoggerMessage(1006, LogLevel.Error, "{Source} delivery on connection {Connection} refused with 503: the connection's settings are missing or invalid")]
         public static partial void ConnectionNotConfigured(ILogger logger, WebhookSource source, string connection);
+
+        [LoggerMessage(1007, LogLevel.Warning, "The refusal ({Reason}) of a {Source} delivery on connection {Connection} could not be counted")]
+        public static partial void RefusalNotCounted(ILogger logger, Exception exception, WebhookSource source, string connection, string reason);
 
         [LoggerMessage(1005, LogLevel.Warning, "{Source} event {EventId} has api_version {ApiVersion}, not the one this receiver reads; policy: {Policy}")]
         public static partial void ApiVersionMismatch(ILogger logger, WebhookSource source, string eventId, string apiVersion, StripeApiVersionPolicy policy);

@@ -23,6 +23,38 @@ public sealed class EventLedgerQueries(StorageClients clients)
     /// </summary>
     public IAsyncEnumerable<LedgerEntry> ListAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => _rows.ListAsync(filter, cancellationToken);
 
+    /// <summary>
+    /// The entries of <paramref name="source"/> whose event id starts with <paramref name="eventIdPrefix"/> (a connection's
+    /// <c>{connection}:</c>) received at or after <paramref name="receivedFrom"/>: a key range in each of the source's
+    /// partitions, read in parallel, in no particular order, without payloads. An event whose row is in two buckets (see
+    /// <see cref="EventLedgerRows.LookupAsync"/>) may come twice.
+    /// </summary>
+    public IAsyncEnumerable<LedgerEntry> ListByEventIdPrefixAsync(WebhookSource source, string eventIdPrefix, DateTimeOffset receivedFrom, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventIdPrefix);
+        // Keys encode an id character by character and a long key keeps its start, so every key of the prefix's ids
+        // starts with the prefix's own key (prefixes stay far below the kept start).
+        var from = StorageKeys.Key(eventIdPrefix);
+        var to = from[..^1] + (char)(from[^1] + 1);
+        var filter = TableClient.CreateQueryFilter($"RowKey ge {from} and RowKey lt {to} and ReceivedAt ge {receivedFrom}");
+        return Entries(_rows.QueryPartitionsAsync(EventLedgerRows.PartitionsOf(source.Name), filter, SummaryColumns, cancellationToken));
+
+        static async IAsyncEnumerable<LedgerEntry> Entries(IAsyncEnumerable<TableEntity> rows)
+        {
+            await foreach (var row in rows.ConfigureAwait(false))
+            {
+                yield return EventLedgerCodec.Entry(row);
+            }
+        }
+    }
+
+    private static readonly string[] SummaryColumns =
+    [
+        EventLedgerCodec.Columns.Source, EventLedgerCodec.Columns.EventId, EventLedgerCodec.Columns.EventType, EventLedgerCodec.Columns.Status,
+        EventLedgerCodec.Columns.Detail, EventLedgerCodec.Columns.LastError, EventLedgerCodec.Columns.ReceivedAt,
+        EventLedgerCodec.Columns.CompletedAt, EventLedgerCodec.Columns.LastFailedAt,
+    ];
+
     /// <summary>One page of matching entries, in key order (source, bucket, event key); pass the token back for the next page.</summary>
     public async Task<LedgerPage> SearchAsync(LedgerFilter filter, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,9 @@ public static class StorageNames
     /// <summary>HR connections created through the operations API (never their secrets).</summary>
     public const string HrConnectionsTable = "HrConnections";
 
+    /// <summary>Refused deliveries per HR connection and reason (the ledger holds only accepted ones).</summary>
+    public const string HrConnectionRefusalsTable = "HrConnectionRefusals";
+
     /// <summary>Most event queues (shards) one source can have; every one of them exists and is consumed.</summary>
     public const int MaxEventQueueShards = 16;
 
@@ -69,5 +72,5 @@ public static class StorageNames
 
     public static IReadOnlyList<string> AllContainers { get; } = [PayloadContainer];
 
-    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, HrConnectionsTable, BillingSeatsTable, .. State.StateTables.All];
+    public static IReadOnlyList<string> AllTables { get; } = [EventLedgerTable, DeadLetterTable, AuditTable, OnboardingTable, CrmAccountLinksTable, CrmSyncTable, ErasureJobsTable, StripeRecoveryTable, HrConnectionsTable, HrConnectionRefusalsTable, BillingSeatsTable, .. State.StateTables.All];
 }

@@ -247,9 +247,18 @@ public class ConsoleBrowserTests(ConsoleFixture console) : IClassFixture<Console
         var id = (await page.Locator("#created-webhook-url").TextContentAsync())!.Split('/')[^1];
         await Expect(page.Locator("#hr-connections tbody tr").Filter(new() { HasText = id })).ToContainTextAsync(org);
 
+        var forged = Deliveries.HrBody("employee.hired", new SampleOptions { OccurredAt = Deliveries.Now, EmployeeId = SampleIds.New("E-") });
+        using (var refused = await console.Host.Client.PostAsync("hr/" + id, forged, Deliveries.SignHr(forged, "whsec_" + Convert.ToBase64String(new byte[32]))))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
         await page.Locator("#hr-connections").GetByRole(AriaRole.Link, new() { Name = id }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"HR connection {id}");
         Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
+        var deliveries = page.GetByRole(AriaRole.Region, new() { Name = "Deliveries" });
+        await Expect(deliveries.Locator("dt")).ToContainTextAsync(["Accepted", "Processed", "Failed", "Parked", "Last delivery", "Last error", "Last error at", "Last error event", "Last refusal", "Employees synced"]);
+        await Expect(deliveries.GetByRole(AriaRole.Table, new() { Name = "Refused by reason" }).Locator("tbody tr")).ToHaveTextAsync(["invalid_signature1"]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Rotate the signing secret" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
         var rotated = (await page.Locator("#signing-secret").TextContentAsync())!;

@@ -28,6 +28,9 @@ public sealed record HrConnectionView(
 
     /// <summary>A generic connection's new signing secret: set only in the answer that made it, never again.</summary>
     public string? SigningSecret { get; init; }
+
+    /// <summary>What its deliveries came to: only in the answer for one connection (<c>GET …/{id}</c>), so the list stays cheap.</summary>
+    public HrConnectionDeliveries? Deliveries { get; init; }
 }
 
 /// <summary>Why a change was not made; the HTTP layer answers it with <see cref="Status"/> and names <see cref="Field"/>.</summary>
@@ -48,6 +51,7 @@ public sealed partial class HrConnectionAdmin(
     HrConnectionStore store,
     IHrSecretStore secrets,
     HrConnections connections,
+    HrConnectionDeliveryStats stats,
     IOptions<HrSecretOptions> options,
     TimeProvider time,
     ILogger<HrConnectionAdmin> logger)
@@ -212,14 +216,13 @@ public sealed partial class HrConnectionAdmin(
         return new HrConnectionResult(View(stored), null);
     }
 
+    /// <summary>One connection with its <see cref="HrConnectionView.Deliveries"/>, or null when there is none.</summary>
     public async Task<HrConnectionView?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        if (connections.Defined(id) is { } defined)
-        {
-            return View(defined);
-        }
-
-        return HrConnectionIds.IsStored(id) && await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } stored ? View(stored) : null;
+        var view = connections.Defined(id) is { } defined ? View(defined)
+            : HrConnectionIds.IsStored(id) && await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } stored ? View(stored)
+            : null;
+        return view is null ? null : view with { Deliveries = await stats.ReadAsync(view.Id, view.OrganizationId, cancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>One page of the connections; the first page starts with those defined in settings.</summary>
