@@ -31,6 +31,7 @@ public sealed class OpsQueries(
     CustomerBillingStore billing,
     EmployeeStore employees,
     Crm.CrmSyncStore crm,
+    Crm.AccountLinks accounts,
     Stripe.Seats.SeatSyncStore seats,
     Ownership ownership,
     TimeProvider time,
@@ -221,7 +222,8 @@ public sealed class OpsQueries(
             customerId,
             customerId is null ? null : await CustomerBodyAsync(customerId, cancellationToken).ConfigureAwait(false),
             await MetadataPairsAsync(organization, cancellationToken).ConfigureAwait(false),
-            FeatureOwners(organization.Features));
+            FeatureOwners(organization.Features),
+            await accounts.FindAccountAsync(organization.Id, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Who owns each feature the organization lists (<c>customer</c>: no writer claims it), as the ownership table says.</summary>

@@ -89,7 +89,8 @@ public sealed record OrganizationView(
     string? StripeCustomerId,
     CustomerView? Billing,
     MetadataPairsView? MetadataPairs = null,
-    IReadOnlyDictionary<string, string>? FeatureOwners = null);
+    IReadOnlyDictionary<string, string>? FeatureOwners = null,
+    string? SalesforceAccountId = null);
 
 /// <summary>
 /// The organization's metadata pairs by writer (billing, crm, onboarding; the customer's own under <c>customer</c>),

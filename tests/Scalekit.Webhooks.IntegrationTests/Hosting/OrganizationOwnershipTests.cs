@@ -143,6 +143,7 @@ public class OrganizationOwnershipTests(OrganizationOwnershipFixture host) : Crm
         Assert.Equal(["crm"], byWriter["crm"]);
         Assert.Equal(["onboarding", "salesforce_account_id"], byWriter["onboarding"]);
         Assert.Equal(["tier"], byWriter["customer"]);
+        Assert.Equal(account, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["salesforce_account_id"]!.GetValue<string>());
         var owners = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["feature_owners"]!;
         Assert.Equal("billing", owners["sso"]!.GetValue<string>());
         Assert.Equal("customer", owners["custom_reports"]!.GetValue<string>());
