@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -39,11 +38,8 @@ public sealed class HrConnectionsRequestHandler(HrConnectionAdmin admin, OpsAudi
     {
         ArgumentNullException.ThrowIfNull(context);
         var query = context.Request.Query;
-        var pageSize = OpsQueries.DefaultPageSize;
-        if (query["pageSize"].ToString() is { Length: > 0 } text
-            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > OpsQueries.MaxPageSize))
+        if (await OpsRequestHandler.PageSizeAsync(context) is not { } pageSize)
         {
-            await OpsReplies.ProblemAsync(context, 400, "bad_request", $"Query parameter pageSize must be a whole number from 1 to {OpsQueries.MaxPageSize}.", "pageSize");
             return;
         }
 

@@ -36,6 +36,7 @@ public class OpsHardeningTests(OpsHardeningHostFixture host) : IClassFixture<Ops
     [InlineData("GET", "/api/ops/customers?pageSize=0", "pageSize")]
     [InlineData("GET", "/api/ops/onboarding?status=exploded", "status")]
     [InlineData("GET", "/api/ops/onboarding?pageSize=many", "pageSize")]
+    [InlineData("GET", "/api/ops/hr/connections?pageSize=0", "pageSize")]
     public async Task QueryParameter_Invalid_Is400NamingIt(string method, string path, string parameter)
     {
         using var response = await host.OpsAsync(new HttpMethod(method), path);
