@@ -65,11 +65,11 @@ public class VerificationBenchmarks
         _providerKey = Encoding.UTF8.GetBytes(ProviderKey);
         var timestamp = Now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         _bambooTimestamp = Encoding.UTF8.GetBytes(timestamp);
-        _bambooHeaders = WebhookHeaders.FromPairs(WebhookSigner.SignBambooHr(_body, ProviderKey, timestamp));
+        _bambooHeaders = WebhookHeaders.FromPairs(BambooHrSamples.Sign(_body, ProviderKey, timestamp));
         _bamboo = new BambooHrVerifier([ProviderKey], TimeSpan.FromSeconds(300), new FakeTimeProvider(Now), "S");
-        _hiBobHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignHiBob(_body, ProviderKey)]);
+        _hiBobHeaders = WebhookHeaders.FromPairs([HiBobSamples.Sign(_body, ProviderKey)]);
         _hiBob = new HiBobVerifier([ProviderKey], "S");
-        _mergeHeaders = WebhookHeaders.FromPairs([WebhookSigner.SignMerge(_body, ProviderKey)]);
+        _mergeHeaders = WebhookHeaders.FromPairs([MergeSamples.Sign(_body, ProviderKey)]);
         _merge = new MergeVerifier([ProviderKey]);
         if (!_scalekit.Verify(_body, _scalekitHeaders).IsVerified || !_stripe.Verify(_body, _stripeHeaders).IsVerified
             || !_bamboo.Verify(_body, _bambooHeaders).IsVerified || !_hiBob.Verify(_body, _hiBobHeaders).IsVerified || !_merge.Verify(_body, _mergeHeaders).IsVerified)

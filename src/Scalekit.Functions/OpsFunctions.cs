@@ -117,6 +117,10 @@ public sealed class OpsFunctions(OpsRequestHandler ops, OnboardingRequestHandler
     public Task<IActionResult> OpsRotateHrConnection([HttpTrigger(AuthorizationLevel.Function, "post", Route = OpsRoutes.HrConnectionRotate)] HttpRequest request, string connectionId) =>
         Respond(hrConnections.RotateAsync(request.HttpContext, connectionId));
 
+    [Function(nameof(OpsHrProviders))]
+    public Task<IActionResult> OpsHrProviders([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.HrProviders)] HttpRequest request) =>
+        Respond(HrConnectionsRequestHandler.ProvidersAsync(request.HttpContext));
+
     [Function(nameof(OpsOpenApi))]
     public Task<IActionResult> OpsOpenApi([HttpTrigger(AuthorizationLevel.Function, "get", Route = OpsRoutes.OpenApi)] HttpRequest request) =>
         Respond(OpsApiDocument.HandleAsync(request.HttpContext));

@@ -2,7 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Hr.Connections;
-using Scalekit.Webhooks.Hr.Providers.Merge;
+using Scalekit.Webhooks.Hr.Providers;
+using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 
@@ -79,8 +80,8 @@ public static class CliApp
 
             var configuration = LoadSettings();
             var target = profile.ConnectionsOnly ? HrTarget(configuration, connectionId!) : null;
-            var setting = target?.Provider == HrProvider.Merge ? MergeOptions.SignatureKeySetting
-                : profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__SIGNING_SECRET" : profile.SecretSetting;
+            var setting = HrProviders.Find(target?.Provider)?.AppSigningKeySetting
+                ?? (profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__{HrConnection.SecretSetting}" : profile.SecretSetting);
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting.Replace("__", ":", StringComparison.Ordinal)]) is [var current, ..] ? current : null);
             if (signingSecret is null)
             {
@@ -110,8 +111,8 @@ public static class CliApp
             SendResult response;
             try
             {
-                response = target is { Provider: not HrProvider.Generic }
-                    ? await sender.SendHrAsync(target, connectionId!, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken)
+                response = target is not null && HrProviders.Find(target.Provider)?.Samples is not null
+                    ? await sender.SendHrAsync(target, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken)
                     : await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), connectionId, cancellationToken);
             }
             catch (HttpRequestException ex)
@@ -126,13 +127,13 @@ public static class CliApp
         return command;
     }
 
-    /// <summary>How the connection's HR system signs and shapes, read from the same settings the host reads.</summary>
-    private static HrSendTarget HrTarget(IConfiguration configuration, string connectionId)
-    {
-        var section = configuration.GetSection($"{HrConnection.Section}:{connectionId}");
-        var provider = HrConnection.ParseProvider(section[HrConnection.ProviderSetting]) ?? HrProvider.Generic;
-        return new HrSendTarget(provider, section[HrConnection.CompanyIdSetting], section[HrConnection.EndUserOriginIdSetting] ?? section[HrConnection.OrganizationSetting]);
-    }
+    /// <summary>
+    /// The connection as the host reads it from the same settings, so the sample is shaped and signed like its HR
+    /// system; one made through the operations API is not in settings and is sent in the product's own format.
+    /// </summary>
+    private static HrConnection HrTarget(IConfiguration configuration, string connectionId) =>
+        HrConnection.ReadAll(configuration).FirstOrDefault(connection => string.Equals(connection.Id, connectionId, StringComparison.OrdinalIgnoreCase))
+            ?? new HrConnection(connectionId, null, GenericHrProvider.Profile.Name, [], null);
 
     private static Command TypesCommand(TextWriter output)
     {
@@ -154,11 +155,11 @@ public static class CliApp
                 await output.WriteLineAsync("hr       " + type);
             }
 
-            foreach (var provider in (HrProvider[])[HrProvider.BambooHr, HrProvider.HiBob, HrProvider.Merge])
+            foreach (var provider in HrProviders.All.Where(provider => provider.Samples is not null))
             {
                 foreach (var type in HrProviderSamples.TypesOf(provider))
                 {
-                    await output.WriteLineAsync($"hr       {type} (a {provider.ToString().ToLowerInvariant()} connection's)");
+                    await output.WriteLineAsync($"hr       {type} (a {provider.Name} connection's)");
                 }
             }
 

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
+using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.Cli;
@@ -37,18 +39,8 @@ internal sealed partial class OperationsCommands
     private Command CreateConnection()
     {
         var organization = new Option<string>("--organization") { Description = "The Scalekit organization (org_…) its events act on", Required = true };
-        var provider = new Option<string>("--provider") { Description = "generic, bamboohr, hibob or merge", DefaultValueFactory = _ => "generic" };
-        Option<string?>[] fields =
-        [
-            new("--company-domain") { Description = "BambooHR: the company's subdomain" },
-            new("--company-id") { Description = "BambooHR (optional) and HiBob: the numeric companyId" },
-            new("--api-key") { Description = "BambooHR: an API key that can read employees" },
-            new("--webhook-private-key") { Description = "BambooHR: the webhook's private key" },
-            new("--service-user-id") { Description = "HiBob: the service user's id" },
-            new("--service-user-token") { Description = "HiBob: the service user's token" },
-            new("--webhook-secret") { Description = "HiBob: the webhook's secret" },
-            new("--end-user-origin-id") { Description = "Merge: the linked account's end_user_origin_id (default: the organization id)" },
-        ];
+        var provider = new Option<string>("--provider") { Description = HrProviders.Names, DefaultValueFactory = _ => GenericHrProvider.Profile.Name };
+        var fields = FieldOptions(field => !field.Generated, "");
         var command = Common(new Command("create", "Create a connection; a generic one's signing secret is printed once."), [organization, provider, .. fields]);
         command.SetAction((result, cancellationToken) =>
         {
@@ -69,13 +61,7 @@ internal sealed partial class OperationsCommands
     private Command RotateConnection()
     {
         var id = new Argument<string>("id") { Description = "The connection's id (hrc_…)" };
-        Option<string?>[] fields =
-        [
-            new("--api-key") { Description = "BambooHR: the new API key" },
-            new("--webhook-private-key") { Description = "BambooHR: the new webhook private key" },
-            new("--service-user-token") { Description = "HiBob: the new service user token" },
-            new("--webhook-secret") { Description = "HiBob: the new webhook secret" },
-        ];
+        var fields = FieldOptions(field => field.IsSecret && !field.Generated, "the new ");
         var command = Common(new Command("rotate", "Give a connection new secrets; a generic one's new signing secret is printed once, the old one is accepted for HR_SECRET_ROTATION_GRACE_HOURS."), fields);
         command.Arguments.Add(id);
         command.SetAction((result, cancellationToken) =>
@@ -96,15 +82,31 @@ internal sealed partial class OperationsCommands
         return command;
     }
 
+    /// <summary>
+    /// One option per provider field that <paramref name="wanted"/> (<c>company_domain</c> → <c>--company-domain</c>), described per
+    /// provider that has it, so a new provider's fields appear here without a change.
+    /// </summary>
+    private static Option<string?>[] FieldOptions(Func<HrField, bool> wanted, string prefix) =>
+    [
+        .. HrProviders.All
+            .SelectMany(profile => profile.Fields.Where(wanted).Select(field => (Profile: profile, Field: field)))
+            .GroupBy(pair => pair.Field.Name, StringComparer.Ordinal)
+            .Select(group => new Option<string?>("--" + group.Key.Replace('_', '-'))
+            {
+                Description = string.Join("; ", group.Select(pair => $"{pair.Profile.Label}: {prefix}{pair.Field.Description}{(pair.Field.Optional ? " (optional)" : "")}")),
+            }),
+    ];
+
     private static string Describe(HrConnectionView connection)
     {
+        var fields = (connection.Fields ?? []).Select(pair => (pair.Key.Replace('_', ' '), (string?)pair.Value.ToString()));
         var table = TextTable.Render(["field", "value"], new (string, string?)[]
         {
             ("id", connection.Id), ("organization", connection.OrganizationId), ("provider", connection.Provider), ("webhook url", connection.WebhookUrl),
-            ("company domain", connection.CompanyDomain), ("company id", connection.CompanyId), ("service user", connection.ServiceUserId),
-            ("end user origin id", connection.EndUserOriginId), ("secret fingerprints", string.Join(' ', connection.SecretFingerprints)),
-            ("previous accepted until", Time(connection.PreviousSecretAcceptedUntil)),
-        }.Where(row => row.Item2 is { Length: > 0 }).Select(row => (IReadOnlyList<string?>)[row.Item1, row.Item2]));
+        }.Concat(fields).Concat(
+        [
+            ("secret fingerprints", string.Join(' ', connection.SecretFingerprints)), ("previous accepted until", Time(connection.PreviousSecretAcceptedUntil)),
+        ]).Where(row => row.Item2 is { Length: > 0 }).Select(row => (IReadOnlyList<string?>)[row.Item1, row.Item2]));
         return connection.SigningSecret is { } secret
             ? $"{table}\n\nSigning secret (shown once; give it to the customer's HR sender, it is not stored anywhere you can read it again):\n{secret}"
             : table;

@@ -47,12 +47,12 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
         return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>Posts a delivery shaped and signed as <paramref name="target"/>'s HR system sends it for <paramref name="connection"/>.</summary>
-    public async Task<SendResult> SendHrAsync(HrSendTarget target, string connection, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
+    /// <summary>Posts a delivery shaped and signed as <paramref name="connection"/>'s HR system sends it.</summary>
+    public async Task<SendResult> SendHrAsync(HrConnection connection, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(baseUrl);
-        var (route, body, headers) = HrProviderSamples.Delivery(target.Provider, connection, type, options, target.CompanyId, target.EndUserOriginId, secret, time.GetUtcNow());
+        var (route, body, headers) = HrProviderSamples.Delivery(connection, type, options, secret, time.GetUtcNow());
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{HrSource.Name}/{Uri.EscapeDataString(route)}"))
         {
             Content = new ByteArrayContent(body),
@@ -67,9 +67,6 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
         return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
     }
 }
-
-/// <summary>How a connection's provider signs: its kind, the company it names and the Merge origin, from the connection's settings.</summary>
-public sealed record HrSendTarget(HrProvider Provider, string? CompanyId, string? EndUserOriginId);
 
 public sealed record SendResult(HttpStatusCode StatusCode, string Body)
 {

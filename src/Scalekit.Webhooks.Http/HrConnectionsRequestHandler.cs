@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.Http;
@@ -87,6 +88,14 @@ public sealed class HrConnectionsRequestHandler(HrConnectionAdmin admin, OpsAudi
 
         OpsResponseHeaders.Apply(context.Response);
         context.Response.StatusCode = 204;
+    }
+
+    /// <summary>The HR systems connections can be made to, with the fields each takes.</summary>
+    public static Task ProvidersAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var page = new OpsPage<HrProviderView>([.. HrProviders.All.Select(HrProviderView.Of)], null);
+        return OpsReplies.JsonAsync(context, 200, JsonSerializer.SerializeToNode(page, OpsJson.Options)!.AsObject());
     }
 
     public static string ConnectionUrl(string id) => "/api/" + OpsRoutes.HrConnection.Replace("{connectionId}", Uri.EscapeDataString(id), StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using Microsoft.AspNetCore.Http;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.Http;
@@ -51,11 +52,12 @@ public static class OpsApiDocument
         new(OpsRoutes.Onboarding, "get", "Where one onboarding stands: its status and steps.", null, [], [404]),
         new(OpsRoutes.ReconcileStripe, "post", "Recovers missed Stripe events created since the body's since (ISO 8601, at most 30 days back) through the event queue, marked recovered; 503 without STRIPE_API_KEY; see docs/billing.md.", typeof(RecoveryRunView), [], [400, 503], 202),
         new(OpsRoutes.Reconcile, "get", "Where one recovery run stands: state, since, counts (listed, already known, queued, failed) and its last error.", typeof(RecoveryRunView), [], [404]),
-        new(OpsRoutes.HrConnections, "post", "Creates an HR connection (201): organization_id, provider (generic, bamboohr, hibob, merge) and the provider's fields (docs/hr.md). A generic connection's signing_secret is in this answer only; 400 names a wrong field, 409 a taken end_user_origin_id, 503 a secret store that cannot be reached.", typeof(HrConnectionView), [], [400, 409, 413, 503], 201),
+        new(OpsRoutes.HrConnections, "post", "Creates an HR connection (201): organization_id, provider and the provider's fields (GET ops/hr/providers, docs/hr.md). A generated signing_secret is in this answer only; 400 names a wrong field, 409 a routing value another live connection has, 503 a secret store that cannot be reached.", typeof(HrConnectionView), [], [400, 409, 413, 503], 201),
         new(OpsRoutes.HrConnections, "get", "HR connections, paged: those defined in settings first (defined_in settings, read only), then those created here. Secrets as fingerprints only.", typeof(OpsPage<HrConnectionView>), Paging, [400]),
         new(OpsRoutes.HrConnection, "get", "One HR connection: its organization, provider fields, webhook URL and secret fingerprints (never a secret).", typeof(HrConnectionView), [], [404]),
         new(OpsRoutes.HrConnection, "delete", "Deletes an HR connection and its secrets (204); its deliveries are then refused 404. 409 for a connection defined in settings.", null, [], [404, 409, 503], 204),
-        new(OpsRoutes.HrConnectionRotate, "post", "Rotates an HR connection's secrets: generic gets a new signing_secret (in this answer only; the old one accepted for HR_SECRET_ROTATION_GRACE_HOURS); bamboohr takes webhook_private_key and/or api_key, hibob webhook_secret and/or service_user_token. 409 for a connection defined in settings.", typeof(HrConnectionView), [], [400, 404, 409, 413, 503]),
+        new(OpsRoutes.HrProviders, "get", "The HR systems a connection can be made to: each one's name, label and fields (secret ones are write-only and rotatable).", typeof(OpsPage<HrProviderView>), [], []),
+        new(OpsRoutes.HrConnectionRotate, "post", "Rotates an HR connection's secrets: a generated signing_secret is replaced (the new one in this answer only; the old one accepted for HR_SECRET_ROTATION_GRACE_HOURS); other providers take their new secret fields (the secret ones of GET ops/hr/providers). 409 for a connection defined in settings.", typeof(HrConnectionView), [], [400, 404, 409, 413, 503]),
         new(OpsRoutes.OpenApi, "get", "This document.", null, [], []),
     ];
 
@@ -149,8 +151,8 @@ public static class OpsApiDocument
 
         if (operation.Route == OpsRoutes.HrConnections && operation.Method == "post")
         {
-            var fields = new JsonObject { ["organization_id"] = new JsonObject { ["type"] = "string" }, ["provider"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("generic", "bamboohr", "hibob", "merge") } };
-            foreach (var field in new[] { "company_domain", "company_id", "api_key", "webhook_private_key", "service_user_id", "service_user_token", "webhook_secret", "end_user_origin_id" })
+            var fields = new JsonObject { ["organization_id"] = new JsonObject { ["type"] = "string" }, ["provider"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. HrProviders.All.Select(profile => (JsonNode)profile.Name)]) } };
+            foreach (var field in HrProviders.All.SelectMany(profile => profile.Fields).Where(field => !field.Generated).Select(field => field.Name).Distinct())
             {
                 fields[field] = new JsonObject { ["type"] = "string" };
             }

@@ -35,6 +35,7 @@ public static class OpsRoutes
     public const string HrConnections = "ops/hr/connections";
     public const string HrConnection = "ops/hr/connections/{connectionId}";
     public const string HrConnectionRotate = "ops/hr/connections/{connectionId}/rotate";
+    public const string HrProviders = "ops/hr/providers";
 
     /// <summary>The OpenAPI document of these routes (<see cref="OpsApiDocument"/>).</summary>
     public const string OpenApi = "ops/openapi.json";
@@ -94,6 +95,7 @@ public static class OpsRoutes
         ops.MapGet(HrConnection, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.GetAsync(c, connectionId));
         ops.MapDelete(HrConnection, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.DeleteAsync(c, connectionId));
         ops.MapPost(HrConnectionRotate, (HttpContext c, string connectionId, HrConnectionsRequestHandler handler) => handler.RotateAsync(c, connectionId));
+        ops.MapGet(HrProviders, (HttpContext c) => HrConnectionsRequestHandler.ProvidersAsync(c));
         ops.MapGet(OpenApi, (HttpContext c) => OpsApiDocument.HandleAsync(c));
     }
 }

@@ -68,6 +68,9 @@ public sealed record SampleOptions
 
     /// <summary>When set, HR samples name their organization by this external id (refused on a connection).</summary>
     public string? EmployeeOrganizationExternalId { get; init; }
+
+    /// <summary>The employee of these options, as an HR provider's sample delivery of <paramref name="type"/> names them.</summary>
+    public Hr.Providers.HrSample ToHrSample(string type) => new(type, EmployeeId, Email, Department, OccurredAt);
 }
 
 /// <summary>Random ids in the senders' formats.</summary>

@@ -30,27 +30,6 @@ public static class WebhookSigner
         new(StripeSignatureVerifier.SignatureHeader,
             global::Stripe.EventUtility.GenerateSignatureHeader(Encoding.UTF8.GetString(body), secret, timestamp.ToUnixTimeSeconds()));
 
-    /// <summary>BambooHR's headers: the lowercase hex HMAC-SHA256 of the body followed by the timestamp text, keyed with the webhook's private key.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> SignBambooHr(ReadOnlySpan<byte> body, string privateKey, string timestamp)
-    {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(privateKey));
-        hmac.AppendData(body);
-        hmac.AppendData(Encoding.UTF8.GetBytes(timestamp));
-        return
-        [
-            new(Hr.Providers.BambooHr.BambooHrVerifier.TimestampHeader, timestamp),
-            new(Hr.Providers.BambooHr.BambooHrVerifier.SignatureHeader, Convert.ToHexStringLower(hmac.GetHashAndReset())),
-        ];
-    }
-
-    /// <summary>HiBob's <c>Bob-Signature</c>: the base64 HMAC-SHA512 of the body.</summary>
-    public static KeyValuePair<string, string> SignHiBob(ReadOnlySpan<byte> body, string secret) =>
-        new(Hr.Providers.HiBob.HiBobVerifier.SignatureHeader, Convert.ToBase64String(HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), body)));
-
-    /// <summary>Merge's <c>X-Merge-Webhook-Signature</c>: the base64url HMAC-SHA256 of the body.</summary>
-    public static KeyValuePair<string, string> SignMerge(ReadOnlySpan<byte> body, string key) =>
-        new(Hr.Providers.Merge.MergeVerifier.SignatureHeader, System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), body)));
-
     /// <summary>A new random Standard Webhooks secret (<c>whsec_</c> + 32 random bytes in base64).</summary>
     public static string NewScalekitSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

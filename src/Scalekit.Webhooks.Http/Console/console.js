@@ -1398,23 +1398,21 @@
 
   // ---- HR connections ----------------------------------------------------------------------------------------------
 
-  // Each provider's fields: [name, label, secret?, required?]. Secrets are password inputs, sent once, never shown again.
-  const HR_PROVIDERS = {
-    generic: { label: "Generic (the product's own format)", fields: [], rotate: [] },
-    bamboohr: {
-      label: "BambooHR",
-      fields: [["company_domain", "Company domain (the BambooHR subdomain)", false, true], ["company_id", "Company id (optional: the first event's is kept)", false, false],
-        ["api_key", "API key", true, true], ["webhook_private_key", "Webhook private key", true, true]],
-      rotate: [["webhook_private_key", "New webhook private key", true, false], ["api_key", "New API key", true, false]],
-    },
-    hibob: {
-      label: "HiBob",
-      fields: [["company_id", "Company id", false, true], ["service_user_id", "Service user id", false, true],
-        ["service_user_token", "Service user token", true, true], ["webhook_secret", "Webhook secret", true, true]],
-      rotate: [["webhook_secret", "New webhook secret", true, false], ["service_user_token", "New service user token", true, false]],
-    },
-    merge: { label: "Merge", fields: [["end_user_origin_id", "End user origin id (default: the organization id)", false, false]], rotate: [] },
-  };
+  // The HR systems and their fields come from the server (GET hr/providers), so a new provider needs no change here.
+  // Each field: [name, label, secret?, required?]. Secrets are password inputs, sent once, never shown again.
+  let hrProviders = null;
+  async function loadHrProviders() {
+    if (!hrProviders) {
+      const result = await api("hr/providers");
+      hrProviders = Object.fromEntries(result.items.map((p) => [p.name, {
+        label: p.label,
+        generates: p.generates_signing_secret,
+        fields: p.fields.map((f) => [f.name, f.label, f.secret, f.required]),
+        rotate: p.fields.filter((f) => f.secret).map((f) => [f.name, `New ${f.label.charAt(0).toLowerCase()}${f.label.slice(1)}`, true, false]),
+      }]));
+    }
+    return hrProviders;
+  }
 
   function copyButton(id, text, what) {
     return h("button", { type: "button", class: "secondary", id, onclick: async () => {
@@ -1437,14 +1435,22 @@
   }
 
   async function renderHrConnections() {
+    let providers;
+    try {
+      providers = await loadHrProviders();
+    } catch (error) {
+      page("HR connections", h("div", {}));
+      failure(error);
+      return;
+    }
     const organization = h("input", { id: "hr-organization", name: "organization_id", placeholder: "org_…", autocomplete: "off", spellcheck: "false", required: true });
-    const provider = h("select", { id: "hr-provider", name: "provider" }, Object.entries(HR_PROVIDERS).map(([value, p]) => h("option", { value }, p.label)));
+    const provider = h("select", { id: "hr-provider", name: "provider" }, Object.entries(providers).map(([value, p]) => h("option", { value }, p.label)));
     const providerFields = h("div", { class: "filters", id: "hr-provider-fields" });
     let controls = {};
     const showFields = () => {
-      controls = Object.fromEntries(HR_PROVIDERS[provider.value].fields.map(([name, , secret, required]) =>
+      controls = Object.fromEntries(providers[provider.value].fields.map(([name, , secret, required]) =>
         [name, h("input", { id: `hr-${name}`, name, type: secret ? "password" : "text", autocomplete: secret ? "new-password" : "off", spellcheck: "false", required })]));
-      fill(providerFields, HR_PROVIDERS[provider.value].fields.map(([name, text]) => field(text, controls[name])));
+      fill(providerFields, providers[provider.value].fields.map(([name, text]) => field(text, controls[name])));
     };
     provider.addEventListener("change", showFields);
     showFields();
@@ -1477,7 +1483,7 @@
           connection.signing_secret ? secretOnce(connection.signing_secret) : null,
           h("p", {}, link("Open the connection", "hr", connection.id)));
         announce(`Connection ${connection.id} created.`);
-        await loadHrConnections(results);
+        await loadHrConnections(results, providers);
       } catch (error) {
         if (error instanceof ApiError && error.field && all[error.field]) {
           fieldError(all[error.field], error.detail);
@@ -1493,16 +1499,16 @@
     const results = h("div", { id: "hr-connections", "aria-live": "polite" });
     page("HR connections", form, created, h("h2", {}, "Connections"), results);
     focusTitle();
-    await loadHrConnections(results);
+    await loadHrConnections(results, providers);
   }
 
-  function loadHrConnections(results) {
+  function loadHrConnections(results, providers) {
     return loadList(results, {
       path: "hr/connections", params: {}, noun: "connections", moreId: "more-hr-connections", loadingText: "Loading connections…",
       columns: [
         { label: "Connection", value: (c) => link(c.id, "hr", c.id) },
         { label: "Organization", value: (c) => c.organization_id ? link(c.organization_id, "organizations", c.organization_id) : "—" },
-        { label: "HR system", value: (c) => (HR_PROVIDERS[c.provider] || {}).label || c.provider },
+        { label: "HR system", value: (c) => (providers[c.provider] || {}).label || c.provider },
         { label: "State", value: (c) => c.problem ? statusBadge("off") : statusBadge("live") },
         { label: "Defined in", value: (c) => c.defined_in, narrow: true },
         { label: "Webhook URL", value: (c) => h("span", { class: "mono" }, c.webhook_url), narrow: true },
@@ -1515,7 +1521,9 @@
     page(`HR connection ${id}`, loading());
     focusTitle();
     let connection;
+    let providers;
     try {
+      providers = await loadHrProviders();
       connection = await api(`hr/connections/${encodeURIComponent(id)}`);
     } catch (error) {
       page(`HR connection ${id}`, h("p", {}, link("← HR connections", "hr")));
@@ -1524,13 +1532,14 @@
     }
     const outcome = h("div", { id: "hr-outcome", "aria-live": "polite" });
     const stored = connection.defined_in !== "settings";
-    const rotateFields = Object.fromEntries((HR_PROVIDERS[connection.provider] || { rotate: [] }).rotate.map(([name, , secret]) =>
+    const rotateFields = Object.fromEntries((providers[connection.provider] || { rotate: [] }).rotate.map(([name, , secret]) =>
       [name, h("input", { id: `rotate-${name}`, name, type: secret ? "password" : "text", autocomplete: "new-password", spellcheck: "false" })]));
-    const rotate = h("button", { type: "button", id: "rotate-hr-connection" }, connection.provider === "generic" ? "Rotate the signing secret" : "Rotate");
+    const generates = (providers[connection.provider] || {}).generates;
+    const rotate = h("button", { type: "button", id: "rotate-hr-connection" }, generates ? "Rotate the signing secret" : "Rotate");
     rotate.addEventListener("click", async () => {
       const body = Object.fromEntries(Object.entries(rotateFields).map(([name, control]) => [name, control.value.trim()]).filter(([, value]) => value));
       const ok = await confirmAction("Rotate this connection?",
-        connection.provider === "generic"
+        generates
           ? "A new signing secret is made and shown once; the old one is still accepted during the rotation grace, then refused."
           : "The new secrets you entered replace the current ones; the old webhook key is still accepted during the rotation grace.",
         "Rotate");
@@ -1567,7 +1576,7 @@
       h("p", {}, link("← HR connections", "hr"), connection.organization_id ? [" · Organization ", link(connection.organization_id, "organizations", connection.organization_id)] : null),
       connection.problem ? h("div", { class: "message off", role: "note" }, h("strong", {}, "Off: "), connection.problem) : null,
       h("section", { class: "panel", "aria-labelledby": "hr-connection-state" },
-        h("h2", { id: "hr-connection-state" }, (HR_PROVIDERS[connection.provider] || {}).label || connection.provider),
+        h("h2", { id: "hr-connection-state" }, (providers[connection.provider] || {}).label || connection.provider),
         h("p", {}, "Webhook URL, to paste into the HR system: ", h("code", { class: "mono", id: "webhook-url" }, connection.webhook_url), " ", copyButton("copy-url", connection.webhook_url, "URL")),
         fields(connection, ["webhook_url", "webhook_path", "problem", "id", "provider", "deliveries"])),
       connection.deliveries ? hrDeliveries(connection.deliveries) : null,
@@ -1575,8 +1584,8 @@
         ? h("section", { class: "panel", "aria-labelledby": "hr-connection-actions" },
           h("h2", { id: "hr-connection-actions" }, "Rotate or delete"),
           Object.keys(rotateFields).length ? h("div", { class: "filters" }, Object.entries(rotateFields).map(([name, control]) =>
-            field((HR_PROVIDERS[connection.provider].rotate.find(([n]) => n === name) || [name, label(name)])[1], control))) : null,
-          h("div", { class: "actions" }, HR_PROVIDERS[connection.provider] && (connection.provider === "generic" || Object.keys(rotateFields).length) ? rotate : null, remove),
+            field((providers[connection.provider].rotate.find(([n]) => n === name) || [name, label(name)])[1], control))) : null,
+          h("div", { class: "actions" }, providers[connection.provider] && (generates || Object.keys(rotateFields).length) ? rotate : null, remove),
           outcome)
         : h("p", { class: "muted" }, "Defined in app settings (HR_CONNECTIONS__…): change or remove it there."));
     focusTitle();

@@ -11,7 +11,7 @@ namespace Scalekit.Webhooks.Hosting;
 /// </summary>
 public static class ApiResilience
 {
-    /// <summary>Set on a POST that only reads (HiBob's employee read), so it is retried like a GET.</summary>
+    /// <summary>Set on a POST that only reads (an HR system's employee read), so it is retried like a GET.</summary>
     public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("scalekit.safe-to-repeat");
 
     /// <summary>Whether the retry policy may send <paramref name="request"/> again after a failure.</summary>

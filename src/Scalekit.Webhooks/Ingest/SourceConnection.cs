@@ -16,7 +16,7 @@ public sealed record SourceConnection(string Id, IWebhookVerifier? Verifier, str
     /// one body, a ping): reads a verified body into the events to store. When null, the body is one event read by
     /// <see cref="EventMetadata"/> and checked by <see cref="ContentProblem"/>.
     /// </summary>
-    public Func<ReadOnlyMemory<byte>, ConnectionDelivery>? ReadDelivery { get; init; }
+    public Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask<ConnectionDelivery>>? ReadDelivery { get; init; }
 }
 
 /// <summary>One event of a connection's delivery, ready to store: its own payload and the entity it is ordered by.</summary>

@@ -171,7 +171,7 @@ public sealed partial class WebhookIngestor
             return Reject(source, verification);
         }
 
-        // A connection's provider may have no delivery id header of its own (BambooHR, HiBob, Merge): each delivery gets a new one.
+        // A connection's provider may have no delivery id header of its own: each delivery then gets a new one.
         var deliveryId = (profile.DeliveryIdHeader is { } idHeader ? headers[idHeader] : null) ?? "dlv_" + Guid.NewGuid().ToString("N");
         return await AcceptAsync(source, raw, deliveryId, cancellationToken, connection).ConfigureAwait(false);
     }
@@ -197,7 +197,8 @@ public sealed partial class WebhookIngestor
         var profile = EventSources.Of(source);
         if (connection?.ReadDelivery is { } read)
         {
-            return await AcceptEventsAsync(source, read(raw), deliveryId, cancellationToken).ConfigureAwait(false);
+            var delivery = await read(raw, cancellationToken).ConfigureAwait(false);
+            return await AcceptEventsAsync(source, delivery, deliveryId, cancellationToken).ConfigureAwait(false);
         }
 
         if (!EventMetadata.TryRead(raw.Span, out var metadata, out var parseFailure))

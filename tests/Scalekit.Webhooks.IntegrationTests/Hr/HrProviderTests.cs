@@ -4,6 +4,8 @@ using Scalekit.Webhooks.Cli;
 using Scalekit.Webhooks.Hr;
 using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Hr.Providers.BambooHr;
+using Scalekit.Webhooks.Hr.Providers.HiBob;
+using Scalekit.Webhooks.Hr.Providers.Merge;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Processing;
@@ -90,8 +92,8 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     public async Task BambooHr_SignedEvent_Is201AndStoredAsSent_ThenCompletedFromTheApi_AndHired()
     {
         var employee = SampleIds.New("B-");
-        var body = HrProviderSamples.BambooHrEvent(BambooHrPayload.Created, employee, HrProviderFixture.BambooCompany, Deliveries.Now);
-        StubBambooEmployee(employee, HrProviderSamples.BambooHrEmployee(Sample(employee)).ToJsonString());
+        var body = BambooHrSamples.Event(BambooHrPayload.Created, employee, HrProviderFixture.BambooCompany, Deliveries.Now);
+        StubBambooEmployee(employee, BambooHrSamples.Employee(Sample(employee).ToHrSample("")).ToJsonString());
         StubLookup(employee, null, HrProviderFixture.Bamboo);
         StubWrites(LocalHostFixture.HrOrganization, UserId);
 
@@ -118,9 +120,9 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     [Fact]
     public async Task BambooHr_WrongKey401_WrongCompany400_UnknownConnection404_AndNothingIsQueued()
     {
-        var body = HrProviderSamples.BambooHrEvent(BambooHrPayload.Updated, "1", HrProviderFixture.BambooCompany, Deliveries.Now);
+        var body = BambooHrSamples.Event(BambooHrPayload.Updated, "1", HrProviderFixture.BambooCompany, Deliveries.Now);
         using var wrongKey = await host.Client.PostAsync($"hr/{HrProviderFixture.Bamboo}", body, BambooSign(body, "another-key"));
-        var other = HrProviderSamples.BambooHrEvent(BambooHrPayload.Updated, "1", "99999", Deliveries.Now);
+        var other = BambooHrSamples.Event(BambooHrPayload.Updated, "1", "99999", Deliveries.Now);
         using var wrongCompany = await PostBambooAsync(other);
         using var unknown = await host.Client.PostAsync("hr/nobody", body, BambooSign(body, HrProviderFixture.BambooKey));
 
@@ -134,7 +136,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     [Fact]
     public async Task BambooHr_FieldBasedPayloadWithThreeEmployees_IsThreeEvents_EachOrderedByItsEmployee()
     {
-        var body = HrProviderSamples.BambooHrFieldBased(Deliveries.Now, ("F-1", "Created"), ("F-2", "Updated"), ("F-3", "Deleted"));
+        var body = BambooHrSamples.FieldBased(Deliveries.Now, ("F-1", "Created"), ("F-2", "Updated"), ("F-3", "Deleted"));
 
         using var response = await PostBambooAsync(body);
 
@@ -158,7 +160,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
             : Response.Create().WithStatusCode(status).WithHeader("Retry-After", "0").WithBody("busy");
         host.HrApis.Given(Request.Create().WithPath($"/api/gateway.php/acme/v1/employees/{employee}").UsingGet()).RespondWith(answer);
 
-        using var response = await PostBambooAsync(HrProviderSamples.BambooHrEvent(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
+        using var response = await PostBambooAsync(BambooHrSamples.Event(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
         var message = await TakeAsync(Queue);
         await Assert.ThrowsAnyAsync<Exception>(() => Consumer.HandleAsync(message));
 
@@ -180,7 +182,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         var employee = SampleIds.New("B-");
         host.HrApis.Given(Request.Create().WithPath($"/api/gateway.php/acme/v1/employees/{employee}").UsingGet()).RespondWith(Response.Create().WithStatusCode(403));
 
-        using var response = await PostBambooAsync(HrProviderSamples.BambooHrEvent(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
+        using var response = await PostBambooAsync(BambooHrSamples.Event(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
         var message = await TakeAsync(Queue);
         await Consumer.HandleAsync(message);
 
@@ -199,7 +201,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         StubLookup(employee, User(UserId, ExternalId(employee, HrProviderFixture.Bamboo), "ada@acme.example", null, (LocalHostFixture.HrOrganization, ["member"])), HrProviderFixture.Bamboo);
         StubWrites(LocalHostFixture.HrOrganization, UserId);
 
-        using var response = await PostBambooAsync(HrProviderSamples.BambooHrEvent(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
+        using var response = await PostBambooAsync(BambooHrSamples.Event(BambooHrPayload.Updated, employee, HrProviderFixture.BambooCompany, Deliveries.Now));
         await Consumer.HandleAsync(await TakeAsync(Queue));
 
         Assert.Single(Requests("DELETE", $"/api/v1/memberships/organizations/{LocalHostFixture.HrOrganization}/users/{UserId}"));
@@ -210,7 +212,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     [InlineData("""{"text":"Ping test"}""")]
     public async Task HiBob_PingTest_Is200_AndNeverQueued(string body)
     {
-        using var response = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [WebhookSigner.SignHiBob(Encoding.UTF8.GetBytes(body), HrProviderFixture.BobSecret)]);
+        using var response = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [HiBobSamples.Sign(Encoding.UTF8.GetBytes(body), HrProviderFixture.BobSecret)]);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await host.PeekAllAsync(Queue));
@@ -220,7 +222,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     public async Task HiBob_UnsignedPing_Is200_ButAnUnsignedEventIs400()
     {
         using var ping = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", "Ping test", []);
-        using var unsigned = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", HrProviderSamples.HiBobEvent("employee.updated", "1", HrProviderFixture.BobCompany, Deliveries.Now), []);
+        using var unsigned = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", HiBobSamples.Event("employee.updated", "1", HrProviderFixture.BobCompany, Deliveries.Now), []);
 
         Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
@@ -232,12 +234,12 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     {
         var employee = SampleIds.New("H-");
         host.HrApis.Given(Request.Create().WithPath($"/v1/people/{employee}").UsingPost())
-            .RespondWith(Response.Create().WithStatusCode(200).WithBody(HrProviderSamples.HiBobEmployee(Sample(employee) with { Department = "Sales" }).ToJsonString()));
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(HiBobSamples.Employee((Sample(employee) with { Department = "Sales" }).ToHrSample("")).ToJsonString()));
         StubLookup(employee, null, HrProviderFixture.Bob);
         StubWrites(LocalHostFixture.OtherHrOrganization, UserId);
-        var body = HrProviderSamples.HiBobEvent("employee.joined", employee, HrProviderFixture.BobCompany, Deliveries.Now);
+        var body = HiBobSamples.Event("employee.joined", employee, HrProviderFixture.BobCompany, Deliveries.Now);
 
-        using var response = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [WebhookSigner.SignHiBob(Encoding.UTF8.GetBytes(body), HrProviderFixture.BobSecret)]);
+        using var response = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [HiBobSamples.Sign(Encoding.UTF8.GetBytes(body), HrProviderFixture.BobSecret)]);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         await Consumer.HandleAsync(await TakeAsync(Queue));
 
@@ -252,11 +254,11 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     [Fact]
     public async Task HiBob_WrongSecret401_AndAnotherCompany400()
     {
-        var body = HrProviderSamples.HiBobEvent("employee.updated", "1", HrProviderFixture.BobCompany, Deliveries.Now);
-        var other = HrProviderSamples.HiBobEvent("employee.updated", "1", "1", Deliveries.Now);
+        var body = HiBobSamples.Event("employee.updated", "1", HrProviderFixture.BobCompany, Deliveries.Now);
+        var other = HiBobSamples.Event("employee.updated", "1", "1", Deliveries.Now);
 
-        using var wrongKey = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [WebhookSigner.SignHiBob(Encoding.UTF8.GetBytes(body), "another-secret")]);
-        using var wrongCompany = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", other, [WebhookSigner.SignHiBob(Encoding.UTF8.GetBytes(other), HrProviderFixture.BobSecret)]);
+        using var wrongKey = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", body, [HiBobSamples.Sign(Encoding.UTF8.GetBytes(body), "another-secret")]);
+        using var wrongCompany = await host.Client.PostAsync($"hr/{HrProviderFixture.Bob}", other, [HiBobSamples.Sign(Encoding.UTF8.GetBytes(other), HrProviderFixture.BobSecret)]);
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, wrongCompany.StatusCode);
@@ -269,7 +271,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         var employee = SampleIds.New("M-");
         StubLookup(employee, null, HrProviderFixture.MergeConnection);
         StubWrites(HrProviderFixture.MergeOrganization, UserId);
-        var body = HrProviderSamples.MergeEvent("Employee.added", HrProviderFixture.MergeOrigin, Sample(employee));
+        var body = MergeSamples.Event("Employee.added", HrProviderFixture.MergeOrigin, Sample(employee).ToHrSample("Employee.added"));
 
         using var response = await PostMergeAsync(body, HrProviderFixture.MergeKey);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -290,7 +292,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         StubLookup(employee, User(UserId, ExternalId(employee, HrProviderFixture.MergeConnection), "ada@acme.example", null, (HrProviderFixture.MergeOrganization, ["member"])), HrProviderFixture.MergeConnection);
         StubWrites(HrProviderFixture.MergeOrganization, UserId);
 
-        using var response = await PostMergeAsync(HrProviderSamples.MergeEvent("Employee.changed", HrProviderFixture.MergeOrigin, Sample(employee), remoteWasDeleted: true), HrProviderFixture.MergeKey);
+        using var response = await PostMergeAsync(MergeSamples.Event("Employee.changed", HrProviderFixture.MergeOrigin, Sample(employee).ToHrSample("Employee.changed"), remoteWasDeleted: true), HrProviderFixture.MergeKey);
         await Consumer.HandleAsync(await TakeAsync(Queue));
 
         Assert.Single(Requests("DELETE", $"/api/v1/memberships/organizations/{HrProviderFixture.MergeOrganization}/users/{UserId}"));
@@ -299,8 +301,8 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     [Fact]
     public async Task Merge_UnknownOrigin404_WrongKey401_NullOrigin400()
     {
-        var unknown = HrProviderSamples.MergeEvent("Employee.changed", "nobody", Sample("1"));
-        var none = HrProviderSamples.MergeEvent("Employee.changed", null, Sample("1"));
+        var unknown = MergeSamples.Event("Employee.changed", "nobody", (Sample("1")).ToHrSample("Employee.changed"));
+        var none = MergeSamples.Event("Employee.changed", null, (Sample("1")).ToHrSample("Employee.changed"));
 
         using var unknownOrigin = await PostMergeAsync(unknown, HrProviderFixture.MergeKey);
         using var wrongKey = await PostMergeAsync(unknown, "another-key");
@@ -313,17 +315,23 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
     }
 
     [Theory]
-    [InlineData(HrProvider.BambooHr, HrProviderFixture.Bamboo, "employee.updated", HrProviderFixture.BambooCompany, HrProviderFixture.BambooKey, HttpStatusCode.Created)]
-    [InlineData(HrProvider.HiBob, HrProviderFixture.Bob, "employee.left", HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.Created)]
-    [InlineData(HrProvider.HiBob, HrProviderFixture.Bob, HrProviderSamples.HiBobPing, HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.OK)]
-    [InlineData(HrProvider.Merge, HrProviderFixture.MergeConnection, "Employee.changed", null, HrProviderFixture.MergeKey, HttpStatusCode.Created)]
-    public async Task CliSender_ShapesAndSignsLikeTheConnectionsProvider_AndTheHostTakesIt(HrProvider provider, string connection, string type, string? company, string key, HttpStatusCode expected)
+    [InlineData("bamboohr", HrProviderFixture.Bamboo, "employee.updated", HrProviderFixture.BambooCompany, HrProviderFixture.BambooKey, HttpStatusCode.Created)]
+    [InlineData("hibob", HrProviderFixture.Bob, "employee.left", HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.Created)]
+    [InlineData("hibob", HrProviderFixture.Bob, HiBobSamples.Ping, HrProviderFixture.BobCompany, HrProviderFixture.BobSecret, HttpStatusCode.OK)]
+    [InlineData("merge", HrProviderFixture.MergeConnection, "Employee.changed", null, HrProviderFixture.MergeKey, HttpStatusCode.Created)]
+    public async Task CliSender_ShapesAndSignsLikeTheConnectionsProvider_AndTheHostTakesIt(string provider, string connection, string type, string? company, string key, HttpStatusCode expected)
     {
         using var client = new HttpClient();
         var sender = new SampleSender(client, TimeProvider.System);
-        var target = new HrSendTarget(provider, company, HrProviderFixture.MergeOrigin);
+        var fields = new Dictionary<string, string> { ["end_user_origin_id"] = HrProviderFixture.MergeOrigin };
+        if (company is not null)
+        {
+            fields["company_id"] = company;
+        }
 
-        var result = await sender.SendHrAsync(target, connection, type, Sample(SampleIds.New("C-")), key, host.BaseAddress);
+        var target = new HrConnection(connection, "org_1", provider, [], null) { Fields = fields };
+
+        var result = await sender.SendHrAsync(target, type, Sample(SampleIds.New("C-")), key, host.BaseAddress);
 
         Assert.Equal(expected, result.StatusCode);
         Assert.Equal(expected == HttpStatusCode.Created ? 1 : 0, (await host.PeekAllAsync(Queue)).Count);
@@ -336,11 +344,11 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(json));
 
     private static IEnumerable<KeyValuePair<string, string>> BambooSign(string body, string key) =>
-        WebhookSigner.SignBambooHr(Encoding.UTF8.GetBytes(body), key, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        BambooHrSamples.Sign(Encoding.UTF8.GetBytes(body), key, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private Task<HttpResponseMessage> PostBambooAsync(string body) =>
         host.Client.PostAsync($"hr/{HrProviderFixture.Bamboo}", body, BambooSign(body, HrProviderFixture.BambooKey));
 
     private Task<HttpResponseMessage> PostMergeAsync(string body, string key) =>
-        host.Client.PostAsync($"hr/{HrProviderSamples.MergeRoute}", body, [WebhookSigner.SignMerge(Encoding.UTF8.GetBytes(body), key)]);
+        host.Client.PostAsync($"hr/{MergeProvider.Route}", body, [MergeSamples.Sign(Encoding.UTF8.GetBytes(body), key)]);
 }

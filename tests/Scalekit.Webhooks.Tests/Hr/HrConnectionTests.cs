@@ -22,7 +22,7 @@ public class HrConnectionTests
         Assert.True(connection.IsEnabled, connection.Problem);
         Assert.Equal("acme", connection.Id);
         Assert.Equal("org_1", connection.OrganizationId);
-        Assert.Equal(HrProvider.Generic, connection.Provider);
+        Assert.Equal("generic", connection.Provider);
         Assert.Equal("/api/webhooks/hr/acme", connection.WebhookPath);
         Assert.Equal(8, Assert.Single(connection.SecretFingerprints).Length);
     }
@@ -45,7 +45,7 @@ public class HrConnectionTests
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", null, "HR_CONNECTIONS__acme__SIGNING_SECRET is not set")]
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", "whsec_***not-base64***", "HR_CONNECTIONS__acme__SIGNING_SECRET: secret #1 is not a Standard Webhooks secret")]
     [InlineData("HR_CONNECTIONS:acme:SIGNING_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/hr-acme)", "Key Vault reference that has not been resolved")]
-    [InlineData("HR_CONNECTIONS:acme:PROVIDER", "workday", "HR_CONNECTIONS__acme__PROVIDER must be 'generic', 'bamboohr', 'hibob' or 'merge'")]
+    [InlineData("HR_CONNECTIONS:acme:PROVIDER", "workday", "HR_CONNECTIONS__acme__PROVIDER must be generic, bamboohr, hibob or merge")]
     public void ReadAll_ProblemNamesTheSetting_AndNeverRepeatsTheSecret(string key, string? value, string expected)
     {
         var settings = new Dictionary<string, string?> { ["HR_CONNECTIONS:acme:ORGANIZATION_ID"] = "org_1", ["HR_CONNECTIONS:acme:SIGNING_SECRET"] = Secret, [key] = value };
@@ -79,23 +79,24 @@ public class HrConnectionTests
 
         var bamboo = connections.Single(c => c.Id == "bamboo");
         Assert.True(bamboo.IsEnabled, bamboo.Problem);
-        Assert.Equal((HrProvider.BambooHr, "acme", "12345", "bamboo-api-key"), (bamboo.Provider, bamboo.CompanyDomain, bamboo.CompanyId, bamboo.ApiCredential));
+        Assert.Equal(("bamboohr", "acme", "12345", "bamboo-api-key"), (bamboo.Provider, bamboo.Field("company_domain"), bamboo.Field("company_id"), bamboo.ApiCredential));
         Assert.Equal(["private-key-new", "private-key-old"], bamboo.Secrets);
         var bob = connections.Single(c => c.Id == "bob");
         Assert.True(bob.IsEnabled, bob.Problem);
-        Assert.Equal((HrProvider.HiBob, "637323", "SERVICE-1", "service-token"), (bob.Provider, bob.CompanyId, bob.ServiceUserId, bob.ApiCredential));
+        Assert.Equal(("hibob", "637323", "SERVICE-1", "service-token"), (bob.Provider, bob.Field("company_id"), bob.Field("service_user_id"), bob.ApiCredential));
         var merge = connections.Single(c => c.Id == "unified");
         Assert.True(merge.IsEnabled, merge.Problem);
-        Assert.Equal(HrProvider.Merge, merge.Provider);
-        Assert.Equal("org_3", merge.EndUserOriginId);
+        Assert.Equal("merge", merge.Provider);
+        Assert.Equal("org_3", merge.Field("end_user_origin_id"));
     }
 
     [Theory]
     [InlineData("bamboohr", "COMPANY_DOMAIN", null, "HR_CONNECTIONS__acme__COMPANY_DOMAIN is not set")]
-    [InlineData("bamboohr", "COMPANY_DOMAIN", "acme.bamboohr.com", "HR_CONNECTIONS__acme__COMPANY_DOMAIN must be the BambooHR subdomain only")]
+    [InlineData("bamboohr", "COMPANY_DOMAIN", "acme.bamboohr.com", "HR_CONNECTIONS__acme__COMPANY_DOMAIN must be the company's BambooHR subdomain")]
     [InlineData("bamboohr", "API_KEY", null, "HR_CONNECTIONS__acme__API_KEY is not set")]
     [InlineData("bamboohr", "COMPANY_ID", "acme", "HR_CONNECTIONS__acme__COMPANY_ID must be BambooHR's numeric companyId")]
-    [InlineData("bamboohr", "SIGNING_SECRET", null, "HR_CONNECTIONS__acme__SIGNING_SECRET is not set: give the BambooHR webhook's private key")]
+    [InlineData("bamboohr", "COMPANY_ID", null, "HR_CONNECTIONS__acme__COMPANY_ID is not set")]
+    [InlineData("bamboohr", "SIGNING_SECRET", null, "HR_CONNECTIONS__acme__SIGNING_SECRET is not set: give the webhook's private key BambooHR showed")]
     [InlineData("hibob", "COMPANY_ID", null, "HR_CONNECTIONS__acme__COMPANY_ID is not set")]
     [InlineData("hibob", "SERVICE_USER_ID", null, "HR_CONNECTIONS__acme__SERVICE_USER_ID is not set")]
     [InlineData("hibob", "API_KEY", null, "HR_CONNECTIONS__acme__API_KEY is not set")]

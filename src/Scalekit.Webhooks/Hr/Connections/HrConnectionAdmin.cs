@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hr.Providers;
 
 namespace Scalekit.Webhooks.Hr.Connections;
 
@@ -12,10 +14,6 @@ public sealed record HrConnectionView(
     string Provider,
     string DefinedIn,
     string WebhookPath,
-    string? CompanyDomain,
-    string? CompanyId,
-    string? ServiceUserId,
-    string? EndUserOriginId,
     IReadOnlyList<string> SecretFingerprints,
     DateTimeOffset? PreviousSecretAcceptedUntil,
     string? ApiCredentialFingerprint,
@@ -23,6 +21,10 @@ public sealed record HrConnectionView(
     DateTimeOffset? RotatedAt,
     string? Problem)
 {
+    /// <summary>The provider's plain fields (<c>company_id</c>, …), answered beside the others as they are sent.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object>? Fields { get; init; }
+
     /// <summary>The absolute URL the HR system posts to (the address the operator called, with <see cref="WebhookPath"/>).</summary>
     public string? WebhookUrl { get; init; }
 
@@ -74,20 +76,17 @@ public sealed partial class HrConnectionAdmin(
             return unavailable;
         }
 
-        if (request.EndUserOriginId is { } origin && connections.All.Any(c => c.Provider == HrProvider.Merge && (c.EndUserOriginId ?? c.OrganizationId) == origin))
+        if (request.RoutingValue is { } origin && connections.All.Any(c => c.Provider == request.Profile.Name && c.Field(request.Profile.RoutingField!) == origin))
         {
-            return OriginTaken();
+            return RoutingValueTaken(request.Profile);
         }
 
         var id = HrConnectionIds.New();
-        var signingSecret = request.Provider == HrProvider.Generic ? NewSigningSecret() : null;
+        var signingSecret = request.Profile.GeneratesSigningSecret ? NewSigningSecret() : null;
         var webhookSecret = signingSecret ?? request.WebhookSecret;
-        var stored = new StoredHrConnection(id, request.OrganizationId, request.Provider, time.GetUtcNow())
+        var stored = new StoredHrConnection(id, request.OrganizationId, request.Profile.Name, time.GetUtcNow())
         {
-            CompanyDomain = request.CompanyDomain,
-            CompanyId = request.CompanyId,
-            ServiceUserId = request.ServiceUserId,
-            EndUserOriginId = request.EndUserOriginId,
+            Fields = request.Fields,
             WebhookSecretVersion = webhookSecret is null ? 0 : 1,
             WebhookSecretFingerprint = Fingerprint(webhookSecret),
             ApiCredentialVersion = request.ApiCredential is null ? 0 : 1,
@@ -107,11 +106,11 @@ public sealed partial class HrConnectionAdmin(
         if (!await store.AddAsync(stored, cancellationToken).ConfigureAwait(false))
         {
             await DeleteSecretsAsync(stored, ignoreFailures: true, CancellationToken.None).ConfigureAwait(false);
-            return OriginTaken();
+            return RoutingValueTaken(request.Profile);
         }
 
         connections.Forget(id);
-        Log.Created(logger, id, request.Provider);
+        Log.Created(logger, id, request.Profile.Name);
         return new HrConnectionResult(View(stored) with { SigningSecret = signingSecret }, null);
     }
 
@@ -133,18 +132,24 @@ public sealed partial class HrConnectionAdmin(
             return NotFound(id);
         }
 
-        if (HrConnectionFields.ReadRotation(stored.Provider, fields) is { Problem: { } problem })
+        if (HrProviders.Find(stored.Provider) is not { } profile)
+        {
+            return HrConnectionResult.Refused(409, "conflict", $"HR connection {id} names a provider this build does not have ({stored.Provider}); delete it.");
+        }
+
+        var (secretsGiven, problem) = HrConnectionFields.ReadRotation(profile, fields);
+        if (problem is not null)
         {
             return HrConnectionResult.Refused(400, "bad_request", problem.Detail, problem.Field);
         }
 
-        var (webhookSecret, apiCredential) = HrConnectionFields.ReadRotation(stored.Provider, fields).Secrets;
+        var (webhookSecret, apiCredential) = secretsGiven;
         if (Unavailable() is { } unavailable)
         {
             return unavailable;
         }
 
-        var signingSecret = stored.Provider == HrProvider.Generic ? NewSigningSecret() : null;
+        var signingSecret = profile.GeneratesSigningSecret ? NewSigningSecret() : null;
         webhookSecret = signingSecret ?? webhookSecret;
         var now = time.GetUtcNow();
         var rotated = stored with { RotatedAt = now };
@@ -237,17 +242,18 @@ public sealed partial class HrConnectionAdmin(
     {
         var inGrace = stored.InGrace(time.GetUtcNow());
         return new HrConnectionView(
-            stored.Id, stored.OrganizationId, HrConnectionFields.Name(stored.Provider), "api", $"/api/webhooks/{HrSource.Name}/{stored.Id}",
-            stored.CompanyDomain, stored.CompanyId, stored.ServiceUserId, stored.EndUserOriginId,
+            stored.Id, stored.OrganizationId, stored.Provider, "api", $"/api/webhooks/{HrSource.Name}/{stored.Id}",
             [.. new[] { stored.WebhookSecretFingerprint, inGrace ? stored.PreviousSecretFingerprint : null }.OfType<string>()],
             inGrace ? stored.PreviousSecretUntil : null, stored.ApiCredentialFingerprint, stored.CreatedAt, stored.RotatedAt,
-            options.Value.Problem);
+            options.Value.Problem) { Fields = Shown(stored.Fields) };
     }
 
     private static HrConnectionView View(HrConnection defined) => new(
-        defined.Id, defined.OrganizationId, HrConnectionFields.Name(defined.Provider), "settings", defined.WebhookPath,
-        defined.CompanyDomain, defined.CompanyId, defined.ServiceUserId, defined.EndUserOriginId,
-        defined.SecretFingerprints, null, null, null, null, defined.Problem);
+        defined.Id, defined.OrganizationId, defined.Provider, "settings", defined.WebhookPath,
+        defined.SecretFingerprints, null, null, null, null, defined.Problem) { Fields = Shown(defined.Fields) };
+
+    private static Dictionary<string, object>? Shown(IReadOnlyDictionary<string, string> fields) =>
+        fields.Count == 0 ? null : fields.ToDictionary(pair => pair.Key, pair => (object)pair.Value, StringComparer.Ordinal);
 
     private async Task WriteSecretsAsync(string id, string? webhookSecret, string? apiCredential, StoredHrConnection target, CancellationToken cancellationToken)
     {
@@ -321,8 +327,8 @@ public sealed partial class HrConnectionAdmin(
     private static HrConnectionResult SecretStoreDown(HrSecretUnavailableException ex) =>
         HrConnectionResult.Refused(503, "secret_store_unavailable", ex.Message + " Nothing was changed; retry later.");
 
-    private static HrConnectionResult OriginTaken() =>
-        HrConnectionResult.Refused(409, "conflict", "Another live Merge connection has this end_user_origin_id; each linked account's origin names one connection.", "end_user_origin_id");
+    private static HrConnectionResult RoutingValueTaken(HrProviderProfile profile) =>
+        HrConnectionResult.Refused(409, "conflict", $"Another live {profile.Label} connection has this {profile.RoutingField}; each value names one connection.", profile.RoutingField);
 
     private static HrConnectionResult NotFound(string id) => HrConnectionResult.Refused(404, "not_found", $"no HR connection {id}");
 
@@ -337,10 +343,10 @@ public sealed partial class HrConnectionAdmin(
     private static partial class Log
     {
         [LoggerMessage(8180, LogLevel.Information, "HR connection {ConnectionId} ({Provider}) was created.")]
-        public static partial void Created(ILogger logger, string connectionId, HrProvider provider);
+        public static partial void Created(ILogger logger, string connectionId, string provider);
 
         [LoggerMessage(8181, LogLevel.Information, "HR connection {ConnectionId} ({Provider}) had its secrets rotated.")]
-        public static partial void Rotated(ILogger logger, string connectionId, HrProvider provider);
+        public static partial void Rotated(ILogger logger, string connectionId, string provider);
 
         [LoggerMessage(8182, LogLevel.Information, "HR connection {ConnectionId} was deleted with its secrets.")]
         public static partial void Deleted(ILogger logger, string connectionId);

@@ -1,192 +1,207 @@
-using System.Text.RegularExpressions;
+using Scalekit.Webhooks.Hosting;
+using Scalekit.Webhooks.Hr.Providers;
+using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Hr.Connections;
 
-/// <summary>A create request, read and validated: the fields its provider needs and the secrets it brings.</summary>
-public sealed record HrConnectionRequest(string OrganizationId, HrProvider Provider)
+/// <summary>A create request, read and validated: the provider's plain fields and the secrets it brings.</summary>
+public sealed record HrConnectionRequest(string OrganizationId, HrProviderProfile Profile, IReadOnlyDictionary<string, string> Fields)
 {
-    public string? CompanyDomain { get; init; }
-
-    public string? CompanyId { get; init; }
-
-    public string? ServiceUserId { get; init; }
-
-    public string? EndUserOriginId { get; init; }
-
-    /// <summary>The provider's webhook key (BambooHR private key, HiBob webhook secret); null for generic (generated) and Merge (one app setting).</summary>
+    /// <summary>The HR system's webhook key; null when the product generates it or the provider has one app-wide key.</summary>
     public string? WebhookSecret { get; init; }
 
-    /// <summary>BambooHR API key or HiBob service user token.</summary>
     public string? ApiCredential { get; init; }
+
+    /// <summary>The value that routes a shared address's deliveries to this connection, when its provider has one.</summary>
+    public string? RoutingValue => Profile.RoutingField is { } routing && Fields.TryGetValue(routing, out var value) ? value : null;
 }
 
 /// <summary>What is wrong with a request, naming the field.</summary>
 public sealed record HrFieldProblem(string Field, string Detail);
 
 /// <summary>
-/// The request fields of each provider, as the operations API takes them, and their rules. Every field is a string;
-/// an unknown or misplaced field is refused, naming it, so a typo never leaves a secret unset.
+/// The rules of each provider's connection fields (<see cref="HrProviderProfile.Fields"/>), for requests to the
+/// operations API and for connections in settings alike. Every field is a string; an unknown or misplaced field is
+/// refused, naming it, so a typo never leaves a secret unset.
 /// </summary>
-public static partial class HrConnectionFields
+public static class HrConnectionFields
 {
-    public const string CompanyDomain = "company_domain";
-    public const string CompanyId = "company_id";
-    public const string ApiKey = "api_key";
-    public const string WebhookPrivateKey = "webhook_private_key";
-    public const string ServiceUserId = "service_user_id";
-    public const string ServiceUserToken = "service_user_token";
-    public const string WebhookSecret = "webhook_secret";
-    public const string EndUserOriginId = "end_user_origin_id";
-
     private const int MaxSecretLength = 1_000;
-    private const int MaxTextLength = 200;
-
-    /// <summary>The provider's name in requests and answers.</summary>
-    public static string Name(HrProvider provider) => provider switch
-    {
-        HrProvider.BambooHr => "bamboohr",
-        HrProvider.HiBob => "hibob",
-        HrProvider.Merge => "merge",
-        _ => "generic",
-    };
 
     public static (HrConnectionRequest? Fields, HrFieldProblem? Problem) ReadCreate(IReadOnlyDictionary<string, string> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
         var organization = Value(fields, HrConnectionAdmin.OrganizationField);
-        if (organization is null || !OrganizationPattern().IsMatch(organization))
+        if (organization is null || !IsOrganizationId(organization))
         {
             return Fail(HrConnectionAdmin.OrganizationField, "organization_id is required: the Scalekit organization (org_…) every event of the connection acts on.");
         }
 
-        if (!TryParseProvider(Value(fields, HrConnectionAdmin.ProviderField), out var provider))
+        if (Value(fields, HrConnectionAdmin.ProviderField) is not { } name || HrProviders.Find(name) is not { } profile || !string.Equals(profile.Name, name, StringComparison.Ordinal))
         {
-            return Fail(HrConnectionAdmin.ProviderField, "provider must be generic, bamboohr, hibob or merge.");
+            return Fail(HrConnectionAdmin.ProviderField, $"provider must be {HrProviders.Names}.");
         }
 
-        string[] allowed = provider switch
-        {
-            HrProvider.BambooHr => [CompanyDomain, CompanyId, ApiKey, WebhookPrivateKey],
-            HrProvider.HiBob => [ServiceUserId, ServiceUserToken, WebhookSecret, CompanyId],
-            HrProvider.Merge => [EndUserOriginId],
-            _ => [],
-        };
-        if (Unexpected(fields, [HrConnectionAdmin.OrganizationField, HrConnectionAdmin.ProviderField, .. allowed], provider) is { } unexpected)
+        var taken = profile.Fields.Where(field => !field.Generated).Select(field => field.Name).ToList();
+        if (Unexpected(fields, [HrConnectionAdmin.OrganizationField, HrConnectionAdmin.ProviderField, .. taken], profile) is { } unexpected)
         {
             return (null, unexpected);
         }
 
-        var request = new HrConnectionRequest(organization, provider);
-        HrFieldProblem? problem;
-        switch (provider)
+        foreach (var field in profile.Fields.Where(field => !field.Generated))
         {
-            case HrProvider.BambooHr:
-                problem = Required(fields, CompanyDomain, DomainPattern(), "the company's BambooHR subdomain (the part before .bamboohr.com: lower-case letters, digits and '-')")
-                    ?? Optional(fields, CompanyId, NumberPattern(), "BambooHR's numeric companyId (leave it out to record the first verified event's)")
-                    ?? Secret(fields, ApiKey, "a BambooHR API key of a user who can read the employees")
-                    ?? Secret(fields, WebhookPrivateKey, "the webhook's private key BambooHR showed when the webhook was made");
-                request = request with { CompanyDomain = Value(fields, CompanyDomain), CompanyId = Value(fields, CompanyId), ApiCredential = Value(fields, ApiKey), WebhookSecret = Value(fields, WebhookPrivateKey) };
-                break;
-            case HrProvider.HiBob:
-                problem = Required(fields, ServiceUserId, TextPattern(), "the HiBob service user's id")
-                    ?? Secret(fields, ServiceUserToken, "the HiBob service user's token")
-                    ?? Secret(fields, WebhookSecret, "the secret HiBob shows for the webhook")
-                    ?? Required(fields, CompanyId, NumberPattern(), "HiBob's numeric companyId");
-                request = request with { ServiceUserId = Value(fields, ServiceUserId), CompanyId = Value(fields, CompanyId), ApiCredential = Value(fields, ServiceUserToken), WebhookSecret = Value(fields, WebhookSecret) };
-                break;
-            case HrProvider.Merge:
-                problem = Optional(fields, EndUserOriginId, TextPattern(), "the end_user_origin_id given to Merge for the customer's link token (default: the organization id)");
-                request = request with { EndUserOriginId = Value(fields, EndUserOriginId) ?? organization };
-                break;
-            default:
-                problem = null;
-                break;
+            if (RequestProblem(fields, field) is { } problem)
+            {
+                return (null, problem);
+            }
         }
 
-        return problem is null ? (request, null) : (null, problem);
+        var request = new HrConnectionRequest(organization, profile, Plain(profile, name => Value(fields, name), organization))
+        {
+            WebhookSecret = profile.WebhookSecretField is { Generated: false } webhook ? Value(fields, webhook.Name) : null,
+            ApiCredential = profile.ApiCredentialField is { } credential ? Value(fields, credential.Name) : null,
+        };
+        return (request, null);
     }
 
-    /// <summary>A rotation's new secrets: none for generic (generated), at least one of the provider's for BambooHR and HiBob.</summary>
-    public static ((string? WebhookSecret, string? ApiCredential) Secrets, HrFieldProblem? Problem) ReadRotation(HrProvider provider, IReadOnlyDictionary<string, string> fields)
+    /// <summary>A rotation's new secrets: none for a generated secret (a new one is made), at least one of the provider's own otherwise.</summary>
+    public static ((string? WebhookSecret, string? ApiCredential) Secrets, HrFieldProblem? Problem) ReadRotation(HrProviderProfile profile, IReadOnlyDictionary<string, string> fields)
     {
+        ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(fields);
-        var (webhookField, credentialField) = provider switch
+        if (profile.AppSigningKeySetting is { } appKey && profile.WebhookSecretField is null && profile.ApiCredentialField is null)
         {
-            HrProvider.BambooHr => (WebhookPrivateKey, ApiKey),
-            HrProvider.HiBob => (WebhookSecret, ServiceUserToken),
-            _ => ((string?)null, (string?)null),
-        };
-        if (provider == HrProvider.Merge)
-        {
-            return (default, new HrFieldProblem(HrConnectionAdmin.ProviderField, "A Merge connection has no secret of its own: Merge signs with the app setting MERGE_WEBHOOK_SIGNATURE_KEY."));
+            return (default, new HrFieldProblem(HrConnectionAdmin.ProviderField, $"A {profile.Label} connection has no secret of its own: {profile.Label} signs with the app setting {appKey}."));
         }
 
-        if (Unexpected(fields, [.. new[] { webhookField, credentialField }.OfType<string>()], provider) is { } unexpected)
+        List<HrField> rotatable = [.. profile.Fields.Where(field => field.IsSecret && !field.Generated)];
+        if (Unexpected(fields, [.. rotatable.Select(field => field.Name)], profile) is { } unexpected)
         {
             return (default, unexpected);
         }
 
-        if (webhookField is null || credentialField is null)
+        if (rotatable.Count == 0)
         {
             return ((null, null), null);
         }
 
-        if (Value(fields, webhookField) is null && Value(fields, credentialField) is null)
+        if (rotatable.All(field => Value(fields, field.Name) is null))
         {
-            return (default, new HrFieldProblem(webhookField, $"Send the new {webhookField}, the new {credentialField}, or both."));
+            return (default, new HrFieldProblem(rotatable[0].Name, $"Send the new {string.Join(", the new ", rotatable.Select(field => field.Name))}{(rotatable.Count > 1 ? ", or both" : "")}."));
         }
 
-        var problem = (Value(fields, webhookField) is null ? null : Secret(fields, webhookField, "the new webhook key"))
-            ?? (Value(fields, credentialField) is null ? null : Secret(fields, credentialField, "the new API credential"));
-        return problem is null ? ((Value(fields, webhookField), Value(fields, credentialField)), null) : (default, problem);
+        var problem = rotatable.Where(field => Value(fields, field.Name) is not null).Select(field => RequestProblem(fields, field)).FirstOrDefault(found => found is not null);
+        return problem is null
+            ? ((Of(HrFieldKind.WebhookSecret), Of(HrFieldKind.ApiCredential)), null)
+            : (default, problem);
+
+        string? Of(HrFieldKind kind) => rotatable.FirstOrDefault(field => field.Kind == kind) is { } field ? Value(fields, field.Name) : null;
     }
 
-    private static bool TryParseProvider(string? name, out HrProvider provider)
+    /// <summary>The plain fields <paramref name="value"/> gives, with those that default to the organization filled in.</summary>
+    public static Dictionary<string, string> Plain(HrProviderProfile profile, Func<string, string?> value, string? organization)
     {
-        provider = name switch
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(value);
+        Dictionary<string, string> plain = new(StringComparer.Ordinal);
+        foreach (var field in profile.PlainFields)
         {
-            "generic" => HrProvider.Generic,
-            "bamboohr" => HrProvider.BambooHr,
-            "hibob" => HrProvider.HiBob,
-            "merge" => HrProvider.Merge,
-            _ => (HrProvider)(-1),
-        };
-        return Enum.IsDefined(provider);
+            if ((value(field.Name) ?? (field.DefaultsToOrganization ? organization : null)) is { } found)
+            {
+                plain[field.Name] = found;
+            }
+        }
+
+        return plain;
     }
 
-    private static HrFieldProblem? Unexpected(IReadOnlyDictionary<string, string> fields, IReadOnlyCollection<string> allowed, HrProvider provider)
+    /// <summary>What is wrong with a connection read from settings, naming the setting; <paramref name="setting"/> reads one of its settings.</summary>
+    public static string? SettingsProblem(HrProviderProfile profile, HrConnection connection, string? secretValue, Func<string, string?> setting)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(setting);
+        foreach (var field in profile.PlainFields)
+        {
+            var value = connection.Field(field.Name);
+            if (value is null && (!field.Optional || field.RequiredInSettings))
+            {
+                return $"{connection.Setting(field.Setting)} is not set: give {field.Description}.";
+            }
+
+            if (value is not null && field.Format is { } format && !format.IsValid(value))
+            {
+                return $"{connection.Setting(field.Setting)} must be {field.Description} ({format.Expected}).";
+            }
+        }
+
+        if (profile.ApiCredentialField is { } credential && connection.ApiCredential is null)
+        {
+            return $"{connection.Setting(credential.Setting)} is not set: give {credential.Description}.";
+        }
+
+        var secretSetting = connection.Setting(HrField.SigningSecretSetting);
+        if (profile.WebhookSecretField is not { } webhook)
+        {
+            return connection.Secrets.Count > 0 && profile.AppSigningKeySetting is { } appKey
+                ? $"{secretSetting} is not read for a {profile.Label} connection: {profile.Label} signs with the one {appKey} app setting. Remove it."
+                : null;
+        }
+
+        if (ConnectionSettings.IsUnresolvedKeyVaultReference(secretValue))
+        {
+            return $"{secretSetting} holds a Key Vault reference that has not been resolved: grant the app's identity the Key Vault Secrets User role on the vault, check that the secret exists, then restart the app.";
+        }
+
+        if (connection.Secrets.Count == 0)
+        {
+            return $"{secretSetting} is not set: give {webhook.Description}.";
+        }
+
+        if (connection.Secrets.Count > HmacSignatures.MaxSecrets)
+        {
+            return $"{secretSetting} holds {connection.Secrets.Count} secrets; at most {HmacSignatures.MaxSecrets} can be active at once.";
+        }
+
+        var wrong = connection.Secrets.Select((secret, index) => (Index: index, Problem: profile.SigningSecretProblem?.Invoke(secret))).FirstOrDefault(found => found.Problem is not null);
+        return wrong.Problem is null ? null : $"{secretSetting}: secret #{wrong.Index + 1} is not {webhook.Description}.";
+    }
+
+    private static HrFieldProblem? RequestProblem(IReadOnlyDictionary<string, string> fields, HrField field)
+    {
+        var value = Value(fields, field.Name);
+        if (field.IsSecret)
+        {
+            return value is { Length: <= MaxSecretLength } && !value.Any(char.IsControl) && !value.Any(char.IsWhiteSpace)
+                ? null
+                : new HrFieldProblem(field.Name, $"{field.Name} is required: {field.Description} (at most {MaxSecretLength} characters, no spaces).");
+        }
+
+        var format = field.Format ?? HrFieldFormat.Text;
+        return value is null
+            ? field.Optional ? null : new HrFieldProblem(field.Name, $"{field.Name} is required: {field.Description} ({format.Expected}).")
+            : format.IsValid(value) ? null : new HrFieldProblem(field.Name, $"{field.Name} must be {field.Description} ({format.Expected}).");
+    }
+
+    private static HrFieldProblem? Unexpected(IReadOnlyDictionary<string, string> fields, IReadOnlyCollection<string> allowed, HrProviderProfile profile)
     {
         var unexpected = fields.Keys.Where(key => !allowed.Contains(key)).Order(StringComparer.Ordinal).FirstOrDefault();
-        return unexpected is null ? null : new HrFieldProblem(unexpected, provider == HrProvider.Generic && allowed.Count <= 2
-            ? $"{unexpected} is not taken for a {Name(provider)} connection: its signing secret is generated and returned once."
-            : $"{unexpected} is not a field of a {Name(provider)} connection{(allowed.Count == 0 ? "" : $" (its fields: {string.Join(", ", allowed)})")}.");
+        if (unexpected is null)
+        {
+            return null;
+        }
+
+        var own = allowed.Where(name => name is not HrConnectionAdmin.OrganizationField and not HrConnectionAdmin.ProviderField).ToList();
+        return new HrFieldProblem(unexpected, profile.WebhookSecretField?.Name == unexpected && profile.GeneratesSigningSecret
+            ? $"{unexpected} is not taken for a {profile.Name} connection: its signing secret is generated and returned once."
+            : $"{unexpected} is not a field of a {profile.Name} connection{(own.Count == 0 ? "" : $" (its fields: {string.Join(", ", own)})")}.");
     }
 
-    private static HrFieldProblem? Required(IReadOnlyDictionary<string, string> fields, string field, Regex pattern, string what) =>
-        Value(fields, field) is { } value && pattern.IsMatch(value) ? null : new HrFieldProblem(field, $"{field} is required: {what}.");
-
-    private static HrFieldProblem? Optional(IReadOnlyDictionary<string, string> fields, string field, Regex pattern, string what) =>
-        Value(fields, field) is not { } value || pattern.IsMatch(value) ? null : new HrFieldProblem(field, $"{field} must be {what}.");
-
-    private static HrFieldProblem? Secret(IReadOnlyDictionary<string, string> fields, string field, string what) =>
-        Value(fields, field) is { Length: <= MaxSecretLength } value && !value.Any(char.IsControl) && !value.Any(char.IsWhiteSpace)
-            ? null
-            : new HrFieldProblem(field, $"{field} is required: {what} (at most {MaxSecretLength} characters, no spaces).");
+    private static bool IsOrganizationId(string value) =>
+        value.Length is > 4 and <= 104 && value.StartsWith("org_", StringComparison.Ordinal) && value[4..].All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     private static string? Value(IReadOnlyDictionary<string, string> fields, string field) =>
         fields.TryGetValue(field, out var value) && value.Trim() is { Length: > 0 } trimmed ? trimmed : null;
 
     private static (HrConnectionRequest?, HrFieldProblem?) Fail(string field, string detail) => (null, new HrFieldProblem(field, detail));
-
-    [GeneratedRegex("^org_[A-Za-z0-9_-]{1,100}$")]
-    private static partial Regex OrganizationPattern();
-
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex DomainPattern();
-
-    [GeneratedRegex("^[0-9]{1,20}$")]
-    private static partial Regex NumberPattern();
-
-    [GeneratedRegex(@"^[\x21-\x7E]{1,200}$")]
-    private static partial Regex TextPattern();
 }

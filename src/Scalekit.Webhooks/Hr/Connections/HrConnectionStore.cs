@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Scalekit.Webhooks.Hr.Providers;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.Hr.Connections;
@@ -8,15 +9,13 @@ namespace Scalekit.Webhooks.Hr.Connections;
 /// A connection created through the operations API, as stored: what it acts on and which secret versions are current.
 /// Never a secret: those are in <see cref="IHrSecretStore"/>; only their fingerprints are kept here.
 /// </summary>
-public sealed record StoredHrConnection(string Id, string OrganizationId, HrProvider Provider, DateTimeOffset CreatedAt)
+public sealed record StoredHrConnection(string Id, string OrganizationId, string Provider, DateTimeOffset CreatedAt)
 {
-    public string? CompanyDomain { get; init; }
+    /// <summary>The provider's plain fields that are set, by field name.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    public string? CompanyId { get; init; }
-
-    public string? ServiceUserId { get; init; }
-
-    public string? EndUserOriginId { get; init; }
+    /// <summary>The value that routes its provider's shared address to it (<see cref="HrProviderProfile.RoutingField"/>), or null.</summary>
+    public string? RoutingValue => HrProviders.Find(Provider)?.RoutingField is { } routing && Fields.TryGetValue(routing, out var value) ? value : null;
 
     /// <summary>The webhook secret's version in the secret store; 0 when the provider has none of its own (Merge).</summary>
     public int WebhookSecretVersion { get; init; }
@@ -45,8 +44,9 @@ public sealed record StoredHrConnection(string Id, string OrganizationId, HrProv
 
 /// <summary>
 /// The HR connections table: the only code that knows its name, keys and columns. One partition: a row per connection
-/// (<c>c:{id}</c>) and, for Merge, a row per <c>end_user_origin_id</c> (<c>o:{origin}</c>) written in the same
-/// transaction, so two live Merge connections never share an origin.
+/// (<c>c:{id}</c>) with a column per plain field (<c>company_id</c> → <c>CompanyId</c>) and, for a provider with a shared
+/// address, a row per routing value (<c>o:{value}</c>) written in the same transaction, so two live connections never
+/// share one.
 /// </summary>
 public sealed class HrConnectionStore(StorageClients clients)
 {
@@ -61,7 +61,7 @@ public sealed class HrConnectionStore(StorageClients clients)
     {
         ArgumentNullException.ThrowIfNull(connection);
         List<TableTransactionAction> actions = [new(TableTransactionActionType.Add, ToRow(connection))];
-        if (connection.EndUserOriginId is { } origin)
+        if (connection.RoutingValue is { } origin)
         {
             actions.Add(new(TableTransactionActionType.Add, new TableEntity(Partition, OriginPrefix + StorageKeys.Key(origin)) { [Columns.Id] = connection.Id }));
         }
@@ -96,7 +96,7 @@ public sealed class HrConnectionStore(StorageClients clients)
         return ([], null);
     }
 
-    /// <summary>The id of the live connection whose Merge <c>end_user_origin_id</c> is <paramref name="origin"/>, or null.</summary>
+    /// <summary>The id of the live connection whose routing value is <paramref name="origin"/>, or null.</summary>
     public async Task<string?> FindByOriginAsync(string origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
@@ -117,39 +117,45 @@ public sealed class HrConnectionStore(StorageClients clients)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await Table.DeleteEntityAsync(Partition, ConnectionPrefix + StorageKeys.Key(connection.Id), ETag.All, cancellationToken).ConfigureAwait(false);
-        if (connection.EndUserOriginId is { } origin)
+        if (connection.RoutingValue is { } origin)
         {
             await Table.DeleteEntityAsync(Partition, OriginPrefix + StorageKeys.Key(origin), ETag.All, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static TableEntity ToRow(StoredHrConnection connection) => new(Partition, ConnectionPrefix + StorageKeys.Key(connection.Id))
+    private static TableEntity ToRow(StoredHrConnection connection)
     {
-        [Columns.Id] = connection.Id,
-        [Columns.OrganizationId] = connection.OrganizationId,
-        [Columns.Provider] = connection.Provider.ToString(),
-        [Columns.CreatedAt] = connection.CreatedAt,
-        [Columns.CompanyDomain] = connection.CompanyDomain,
-        [Columns.CompanyId] = connection.CompanyId,
-        [Columns.ServiceUserId] = connection.ServiceUserId,
-        [Columns.EndUserOriginId] = connection.EndUserOriginId,
-        [Columns.WebhookSecretVersion] = connection.WebhookSecretVersion,
-        [Columns.WebhookSecretFingerprint] = connection.WebhookSecretFingerprint,
-        [Columns.PreviousSecretVersion] = connection.PreviousSecretVersion,
-        [Columns.PreviousSecretFingerprint] = connection.PreviousSecretFingerprint,
-        [Columns.PreviousSecretUntil] = connection.PreviousSecretUntil,
-        [Columns.ApiCredentialVersion] = connection.ApiCredentialVersion,
-        [Columns.ApiCredentialFingerprint] = connection.ApiCredentialFingerprint,
-        [Columns.RotatedAt] = connection.RotatedAt,
-    };
-
-    private static StoredHrConnection FromRow(TableEntity row) =>
-        new(row.GetString(Columns.Id), row.GetString(Columns.OrganizationId), Enum.Parse<HrProvider>(row.GetString(Columns.Provider)), row.GetDateTimeOffset(Columns.CreatedAt) ?? DateTimeOffset.MinValue)
+        var row = new TableEntity(Partition, ConnectionPrefix + StorageKeys.Key(connection.Id))
         {
-            CompanyDomain = row.GetString(Columns.CompanyDomain),
-            CompanyId = row.GetString(Columns.CompanyId),
-            ServiceUserId = row.GetString(Columns.ServiceUserId),
-            EndUserOriginId = row.GetString(Columns.EndUserOriginId),
+            [Columns.Id] = connection.Id,
+            [Columns.OrganizationId] = connection.OrganizationId,
+            [Columns.Provider] = connection.Provider,
+            [Columns.CreatedAt] = connection.CreatedAt,
+            [Columns.WebhookSecretVersion] = connection.WebhookSecretVersion,
+            [Columns.WebhookSecretFingerprint] = connection.WebhookSecretFingerprint,
+            [Columns.PreviousSecretVersion] = connection.PreviousSecretVersion,
+            [Columns.PreviousSecretFingerprint] = connection.PreviousSecretFingerprint,
+            [Columns.PreviousSecretUntil] = connection.PreviousSecretUntil,
+            [Columns.ApiCredentialVersion] = connection.ApiCredentialVersion,
+            [Columns.ApiCredentialFingerprint] = connection.ApiCredentialFingerprint,
+            [Columns.RotatedAt] = connection.RotatedAt,
+        };
+        foreach (var (name, value) in connection.Fields)
+        {
+            row[Columns.Field(name)] = value;
+        }
+
+        return row;
+    }
+
+    private static StoredHrConnection FromRow(TableEntity row)
+    {
+        // Rows written before providers were named in lower case hold "BambooHr"; the profile gives the one spelling.
+        var provider = row.GetString(Columns.Provider);
+        var profile = HrProviders.Find(provider);
+        return new(row.GetString(Columns.Id), row.GetString(Columns.OrganizationId), profile?.Name ?? provider, row.GetDateTimeOffset(Columns.CreatedAt) ?? DateTimeOffset.MinValue)
+        {
+            Fields = profile is null ? new Dictionary<string, string>(StringComparer.Ordinal) : HrConnectionFields.Plain(profile, name => row.GetString(Columns.Field(name)), null),
             WebhookSecretVersion = row.GetInt32(Columns.WebhookSecretVersion) ?? 0,
             WebhookSecretFingerprint = row.GetString(Columns.WebhookSecretFingerprint),
             PreviousSecretVersion = row.GetInt32(Columns.PreviousSecretVersion),
@@ -160,6 +166,7 @@ public sealed class HrConnectionStore(StorageClients clients)
             RotatedAt = row.GetDateTimeOffset(Columns.RotatedAt),
             Version = row.ETag,
         };
+    }
 
     private static class Columns
     {
@@ -167,10 +174,6 @@ public sealed class HrConnectionStore(StorageClients clients)
         public const string OrganizationId = "OrganizationId";
         public const string Provider = "Provider";
         public const string CreatedAt = "CreatedAt";
-        public const string CompanyDomain = "CompanyDomain";
-        public const string CompanyId = "CompanyId";
-        public const string ServiceUserId = "ServiceUserId";
-        public const string EndUserOriginId = "EndUserOriginId";
         public const string WebhookSecretVersion = "WebhookSecretVersion";
         public const string WebhookSecretFingerprint = "WebhookSecretFingerprint";
         public const string PreviousSecretVersion = "PreviousSecretVersion";
@@ -179,5 +182,8 @@ public sealed class HrConnectionStore(StorageClients clients)
         public const string ApiCredentialVersion = "ApiCredentialVersion";
         public const string ApiCredentialFingerprint = "ApiCredentialFingerprint";
         public const string RotatedAt = "RotatedAt";
+
+        /// <summary>A plain field's column: its name in Pascal case (<c>end_user_origin_id</c> → <c>EndUserOriginId</c>).</summary>
+        public static string Field(string name) => string.Concat(name.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
     }
 }

@@ -12,7 +12,7 @@ namespace Scalekit.Webhooks.Hr.Connections;
 /// processing finds an event's organization by the connection its id carries. A stored connection whose secrets cannot
 /// be read carries that problem (its deliveries are answered 503) and is looked up again on the next delivery.
 /// </summary>
-public sealed class HrConnections : ISourceConnections
+public sealed class HrConnections : ISourceConnections, IHrConnectionDirectory
 {
     /// <summary>Above this many remembered lookups (unknown ids included), the memory is emptied rather than grown.</summary>
     private const int MaxRemembered = 10_000;
@@ -22,10 +22,10 @@ public sealed class HrConnections : ISourceConnections
     private readonly HrConnectionStore _store;
     private readonly IHrSecretStore _secrets;
     private readonly HrSecretOptions _secretOptions;
-    private readonly ConcurrentDictionary<string, (SourceConnection Ingest, DateTimeOffset Until)> _shared = new(StringComparer.Ordinal);
-    private readonly Dictionary<HrProvider, IHrProvider> _providers;
-    private readonly Dictionary<string, ISharedRouteHrProvider> _sharedRoutes;
-    private readonly TimeSpan _tolerance;
+    private readonly ConcurrentDictionary<string, (string? Id, DateTimeOffset Until)> _routing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IHrProvider> _providers;
+    private readonly Dictionary<string, SourceConnection> _sharedRoutes;
+    private readonly HrIngestContext _context;
     private readonly TimeProvider _time;
 
     public HrConnections(IOptions<HrConnectionOptions> options, IOptions<IngestOptions> ingest, IOptions<HrSecretOptions> secretOptions, HrConnectionStore store, IHrSecretStore secrets, IEnumerable<IHrProvider> providers, TimeProvider time)
@@ -35,13 +35,13 @@ public sealed class HrConnections : ISourceConnections
         ArgumentNullException.ThrowIfNull(secretOptions);
         ArgumentNullException.ThrowIfNull(providers);
         All = options.Value.Connections;
-        _tolerance = ingest.Value.TimestampTolerance;
         _time = time;
         _store = store;
         _secrets = secrets;
         _secretOptions = secretOptions.Value;
-        _providers = providers.ToDictionary(provider => provider.Provider);
-        _sharedRoutes = _providers.Values.OfType<ISharedRouteHrProvider>().ToDictionary(provider => provider.RouteId, StringComparer.Ordinal);
+        _context = new HrIngestContext(ingest.Value.TimestampTolerance, this);
+        _providers = providers.ToDictionary(provider => provider.Profile.Name, StringComparer.Ordinal);
+        _sharedRoutes = _providers.Values.OfType<ISharedRouteHrProvider>().ToDictionary(provider => provider.Profile.SharedRoute!, provider => provider.SharedIngest(_context), StringComparer.Ordinal);
         _byId = All.ToDictionary(connection => connection.Id, connection => (connection, ToIngest(connection)), StringComparer.Ordinal);
     }
 
@@ -51,7 +51,7 @@ public sealed class HrConnections : ISourceConnections
     public IReadOnlyList<HrConnection> All { get; }
 
     public async ValueTask<SourceConnection?> FindAsync(string id, CancellationToken cancellationToken = default) =>
-        _sharedRoutes.TryGetValue(id, out var shared) ? await SharedAsync(shared, cancellationToken).ConfigureAwait(false)
+        _sharedRoutes.TryGetValue(id, out var shared) ? shared
         : _byId.TryGetValue(id, out var found) ? found.Ingest
         : (await StoredAsync(id, cancellationToken).ConfigureAwait(false))?.Ingest;
 
@@ -73,38 +73,78 @@ public sealed class HrConnections : ISourceConnections
     public void Forget(string id)
     {
         _stored.TryRemove(id, out _);
-        _shared.Clear();
+        _routing.Clear();
     }
 
     /// <summary>
-    /// A shared address (Merge's) chooses among every connection of its provider, those in settings and those stored,
-    /// read again after <see cref="HrSecretOptions.CacheDuration"/>.
+    /// A shared address's connection by the routing value its body names: those in settings first, then the stored one
+    /// the value's index row points to (one point read, remembered like the connection for
+    /// <see cref="HrSecretOptions.CacheDuration"/>, unknown values included).
     /// </summary>
-    private async ValueTask<SourceConnection> SharedAsync(ISharedRouteHrProvider provider, CancellationToken cancellationToken)
+    public async ValueTask<HrConnection?> FindByRoutingValueAsync(HrProviderProfile profile, string value, CancellationToken cancellationToken = default)
     {
-        var now = _time.GetUtcNow();
-        if (_shared.TryGetValue(provider.RouteId, out var remembered) && remembered.Until > now)
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(value);
+        if (All.FirstOrDefault(connection => connection.Provider == profile.Name && connection.Field(profile.RoutingField!) == value) is { } defined)
         {
-            return remembered.Ingest;
+            return defined;
         }
 
-        List<HrConnection> connections = [.. All.Where(connection => connection.Provider == provider.Provider)];
-        string? token = null;
-        do
+        var now = _time.GetUtcNow();
+        if (!_routing.TryGetValue(value, out var routed) || routed.Until <= now)
         {
-            var (page, next) = await _store.ListAsync(100, token, cancellationToken).ConfigureAwait(false);
-            foreach (var stored in page.Where(stored => stored.Provider == provider.Provider))
+            routed = (await _store.FindByOriginAsync(value, cancellationToken).ConfigureAwait(false), now + _secretOptions.CacheDuration);
+            if (_routing.Count >= MaxRemembered)
             {
-                connections.Add(await WithSecretsAsync(stored, now, cancellationToken).ConfigureAwait(false));
+                _routing.Clear();
             }
 
-            token = next;
+            _routing[value] = routed;
         }
-        while (token is not null);
 
-        var ingest = provider.SharedIngest(connections, _tolerance);
-        _shared[provider.RouteId] = (ingest, now + _secretOptions.CacheDuration);
-        return ingest;
+        return routed.Id is { } id && await ConnectionAsync(id, cancellationToken).ConfigureAwait(false) is { } connection && connection.Provider == profile.Name
+            ? connection
+            : null;
+    }
+
+    /// <summary>
+    /// Sets a stored connection's empty field to <paramref name="value"/> (an optimistic write: of two first deliveries
+    /// racing, one value wins) and answers the value it then holds. A settings connection is never written: its own value is answered.
+    /// </summary>
+    public async ValueTask<string?> RecordFieldAsync(HrConnection connection, string field, string value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (!HrConnectionIds.IsStored(connection.Id))
+        {
+            return connection.Field(field);
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await _store.GetAsync(connection.Id, cancellationToken).ConfigureAwait(false) is not { } stored)
+            {
+                return null;
+            }
+
+            if (stored.Fields.TryGetValue(field, out var held))
+            {
+                Forget(connection.Id);
+                return held;
+            }
+
+            try
+            {
+                await _store.ReplaceAsync(stored with { Fields = new Dictionary<string, string>(stored.Fields, StringComparer.Ordinal) { [field] = value } }, cancellationToken).ConfigureAwait(false);
+                Forget(connection.Id);
+                return value;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Changed meanwhile (another delivery recorded it, a rotation, a delete): read it again.
+            }
+        }
+
+        return null;
     }
 
     private async ValueTask<Remembered?> StoredAsync(string id, CancellationToken cancellationToken)
@@ -163,13 +203,7 @@ public sealed class HrConnections : ISourceConnections
     /// <summary>The stored connection with its secrets read: the current webhook secret, the previous one while in its grace, the API credential.</summary>
     private async Task<HrConnection> WithSecretsAsync(StoredHrConnection stored, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = new HrConnection(stored.Id, stored.OrganizationId, stored.Provider, [], null)
-        {
-            CompanyDomain = stored.CompanyDomain,
-            CompanyId = stored.CompanyId,
-            ServiceUserId = stored.ServiceUserId,
-            EndUserOriginId = stored.EndUserOriginId,
-        };
+        var connection = new HrConnection(stored.Id, stored.OrganizationId, stored.Provider, [], null) { Fields = stored.Fields };
         if (_secretOptions.Problem is { } settings)
         {
             return connection with { Problem = settings };
@@ -205,7 +239,9 @@ public sealed class HrConnections : ISourceConnections
     private sealed record Remembered(HrConnection? Connection, SourceConnection? Ingest, DateTimeOffset Until);
 
     private SourceConnection ToIngest(HrConnection connection) =>
-        connection.IsEnabled ? _providers[connection.Provider].Ingest(connection, _tolerance) : new SourceConnection(connection.Id, null, connection.Problem);
+        !connection.IsEnabled ? new SourceConnection(connection.Id, null, connection.Problem)
+        : _providers.TryGetValue(connection.Provider, out var provider) ? provider.Ingest(connection, _context)
+        : new SourceConnection(connection.Id, null, $"HR connection {connection.Id} names a provider this build does not have ({connection.Provider}).");
 }
 
 /// <summary>The HR connections read from <c>HR_CONNECTIONS__{id}__*</c> at start.</summary>

@@ -32,6 +32,6 @@ public static class HrSecretSlots
     /// <summary>The webhook verification secret, version <paramref name="version"/>.</summary>
     public static string Webhook(int version) => $"webhook-{version}";
 
-    /// <summary>The provider API's credential (BambooHR API key, HiBob service user token), version <paramref name="version"/>.</summary>
+    /// <summary>The provider API's credential, version <paramref name="version"/>.</summary>
     public static string ApiCredential(int version) => $"api-{version}";
 }

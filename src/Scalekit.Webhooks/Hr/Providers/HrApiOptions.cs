@@ -4,7 +4,7 @@ using Scalekit.Webhooks.Hosting;
 
 namespace Scalekit.Webhooks.Hr.Providers;
 
-/// <summary>How the HR systems' APIs (BambooHR, HiBob) are called when a thin event is completed.</summary>
+/// <summary>How the HR systems' APIs are called when a thin event is completed (every provider that reads employees from one).</summary>
 public sealed class HrApiOptions : IIntegrationSettings
 {
     public const string MaxRetriesSetting = "HR_API_MAX_RETRIES";

@@ -15,14 +15,22 @@ public class HrProviderPayloadTests
 {
     private static readonly DateTimeOffset At = new(2026, 1, 31, 18, 42, 0, TimeSpan.Zero);
 
-    private static readonly HrConnection Bamboo = new("bamboo", "org_1", HrProvider.BambooHr, ["key"], null) { CompanyDomain = "acme", CompanyId = "12345", ApiCredential = "api" };
+    private static readonly HrConnection Bamboo = new("bamboo", "org_1", "bamboohr", ["key"], null)
+    {
+        Fields = new Dictionary<string, string> { [BambooHrProvider.CompanyDomain] = "acme", [BambooHrProvider.CompanyId] = "12345" },
+        ApiCredential = "api",
+    };
 
-    private static readonly HrConnection Bob = new("bob", "org_2", HrProvider.HiBob, ["secret"], null) { CompanyId = "637323", ServiceUserId = "SU", ApiCredential = "token" };
+    private static readonly HrConnection Bob = new("bob", "org_2", "hibob", ["secret"], null)
+    {
+        Fields = new Dictionary<string, string> { [HiBobProvider.CompanyId] = "637323", [HiBobProvider.ServiceUserId] = "SU" },
+        ApiCredential = "token",
+    };
 
     [Fact]
     public void BambooHr_EventBased_IsOneEventOfTheEmployee_WithTheTimeOfItsPlusZeroZeroOffset()
     {
-        var delivery = BambooHrPayload.Split(Bamboo, Bytes(HrProviderSamples.BambooHrEvent("employee.updated", "67890", "12345", At)));
+        var delivery = BambooHrPayload.Split(Bamboo, Bytes(BambooHrSamples.Event("employee.updated", "67890", "12345", At)));
 
         var item = Assert.Single(delivery.Events);
         Assert.Equal(("bamboo", "employee.updated", "67890", At), (item.ConnectionId, item.EventType, item.EntityKey, item.OccurredAt));
@@ -32,7 +40,7 @@ public class HrProviderPayloadTests
     [Fact]
     public void BambooHr_AnotherCompany_IsRefused_NamingTheField()
     {
-        var delivery = BambooHrPayload.Split(Bamboo, Bytes(HrProviderSamples.BambooHrEvent("employee.updated", "67890", "99999", At)));
+        var delivery = BambooHrPayload.Split(Bamboo, Bytes(BambooHrSamples.Event("employee.updated", "67890", "99999", At)));
 
         Assert.Equal(WebhookRejection.InvalidEvent, delivery.Refusal?.Rejection);
         Assert.StartsWith("data.companyId is not the company of connection bamboo", delivery.Refusal?.Detail, StringComparison.Ordinal);
@@ -41,7 +49,7 @@ public class HrProviderPayloadTests
     [Fact]
     public void BambooHr_FieldBasedWithThreeEmployees_IsThreeEvents_EachStoringOnlyItsEmployee()
     {
-        var body = HrProviderSamples.BambooHrFieldBased(At, ("1", "Created"), ("2", "Updated"), ("3", "Deleted"));
+        var body = BambooHrSamples.FieldBased(At, ("1", "Created"), ("2", "Updated"), ("3", "Deleted"));
 
         var delivery = BambooHrPayload.Split(Bamboo, Bytes(body));
 
@@ -68,8 +76,8 @@ public class HrProviderPayloadTests
     [Fact]
     public void HiBob_Event_IsOneEventOfTheEmployee_AndAnotherCompanyIsRefused()
     {
-        var delivery = HiBobPayload.Read(Bob, Bytes(HrProviderSamples.HiBobEvent("employee.joined", "3332883894", "637323", At)));
-        var other = HiBobPayload.Read(Bob, Bytes(HrProviderSamples.HiBobEvent("employee.joined", "3332883894", "111", At)));
+        var delivery = HiBobPayload.Read(Bob, Bytes(HiBobSamples.Event("employee.joined", "3332883894", "637323", At)));
+        var other = HiBobPayload.Read(Bob, Bytes(HiBobSamples.Event("employee.joined", "3332883894", "111", At)));
 
         var item = Assert.Single(delivery.Events);
         Assert.Equal(("employee.joined", "3332883894", At), (item.EventType, item.EntityKey, item.OccurredAt));
@@ -77,19 +85,20 @@ public class HrProviderPayloadTests
     }
 
     [Fact]
-    public void Merge_ConnectionIsTheOneWithTheLinkedAccountsOrigin_NoneIsUnmatched_NullIsRefused()
+    public async Task Merge_ConnectionIsTheOneWithTheLinkedAccountsOrigin_NoneIsUnmatched_NullIsRefused()
     {
         HrConnection[] connections =
         [
-            new("m-acme", "org_1", HrProvider.Merge, [], null) { EndUserOriginId = "org_1" },
-            new("m-globex", "org_2", HrProvider.Merge, [], null) { EndUserOriginId = "globex-origin" },
+            new("m-acme", "org_1", "merge", [], null) { Fields = new Dictionary<string, string> { [MergeProvider.EndUserOriginId] = "org_1" } },
+            new("m-globex", "org_2", "merge", [], null) { Fields = new Dictionary<string, string> { [MergeProvider.EndUserOriginId] = "globex-origin" } },
         ];
+        ValueTask<HrConnection?> Find(string origin, CancellationToken _) => ValueTask.FromResult(connections.FirstOrDefault(c => c.Field(MergeProvider.EndUserOriginId) == origin));
         var options = new SampleOptions { OccurredAt = At, EmployeeId = "emp-1" };
 
-        var found = MergePayload.Read(connections, Bytes(HrProviderSamples.MergeEvent("Employee.changed", "globex-origin", options)));
-        var unknown = MergePayload.Read(connections, Bytes(HrProviderSamples.MergeEvent("Employee.changed", "nobody", options)));
-        var missing = MergePayload.Read(connections, Bytes(HrProviderSamples.MergeEvent("Employee.changed", null, options)));
-        var otherModel = MergePayload.Read(connections, Bytes(HrProviderSamples.MergeEvent("Employment.changed", "org_1", options)));
+        var found = await MergePayload.ReadAsync(Find, Bytes(MergeSamples.Event("Employee.changed", "globex-origin", options.ToHrSample("Employee.changed"))));
+        var unknown = await MergePayload.ReadAsync(Find, Bytes(MergeSamples.Event("Employee.changed", "nobody", options.ToHrSample("Employee.changed"))));
+        var missing = await MergePayload.ReadAsync(Find, Bytes(MergeSamples.Event("Employee.changed", null, options.ToHrSample("Employee.changed"))));
+        var otherModel = await MergePayload.ReadAsync(Find, Bytes(MergeSamples.Event("Employment.changed", "org_1", options.ToHrSample("Employment.changed"))));
 
         Assert.Equal("m-globex", Assert.Single(found.Events).ConnectionId);
         Assert.NotNull(unknown.NoConnection);
@@ -110,7 +119,7 @@ public class HrProviderPayloadTests
     {
         var options = new SampleOptions { OccurredAt = At, EmployeeId = "emp-1", Department = "Sales" };
 
-        var read = MergePayload.ToEvent(Bytes(HrProviderSamples.MergeEvent(hookEvent, "org_1", options, status, deleted, terminationDate)), At);
+        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event(hookEvent, "org_1", options.ToHrSample(hookEvent), status, deleted, terminationDate)), At);
 
         Assert.Equal(expected, read.Event?.Type);
         if (expected != HrEventType.Terminated)
@@ -122,7 +131,7 @@ public class HrProviderPayloadTests
     [Fact]
     public void Merge_Pending_IsIgnoredUntilActive()
     {
-        var read = MergePayload.ToEvent(Bytes(HrProviderSamples.MergeEvent("Employee.added", "org_1", new SampleOptions { OccurredAt = At }, "PENDING")), At);
+        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event("Employee.added", "org_1", (new SampleOptions { OccurredAt = At }).ToHrSample("Employee.added"), "PENDING")), At);
 
         Assert.Contains("PENDING", read.IgnoredReason, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hr.Connections;
@@ -43,12 +44,13 @@ public class HrProviderSettingsTests
     private static IConfiguration Configuration(params (string Key, string? Value)[] settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, s.Value))).Build();
 
-    private static HrProviderSettings Settings(IConfiguration configuration) => new(
-        Options.Create(new HrConnectionOptions { Connections = HrConnection.ReadAll(configuration) }),
-        Options.Create(Bound<BambooHrOptions>(options => BambooHrOptions.Bind(options, configuration))),
-        Options.Create(Bound<HiBobOptions>(options => HiBobOptions.Bind(options, configuration))),
-        Options.Create(Bound<MergeOptions>(options => MergeOptions.Bind(options, configuration))),
-        Options.Create(Bound<HrApiOptions>(options => HrApiOptions.Bind(options, configuration))));
+    private static HrProviderSettings Settings(IConfiguration configuration)
+    {
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System);
+        services.Configure<HrConnectionOptions>(options => options.Connections = HrConnection.ReadAll(configuration));
+        services.AddHrProviders(configuration);
+        return services.BuildServiceProvider().GetRequiredService<HrProviderSettings>();
+    }
 
     private static T Bound<T>(Action<T> bind)
         where T : class, IIntegrationSettings, new()

@@ -31,7 +31,7 @@ public class HrProviderVerifierTests
     [Fact]
     public void BambooHr_SignerMatchesTheSpecVector()
     {
-        var headers = WebhookSigner.SignBambooHr(Body, VectorKey, VectorTimestamp);
+        var headers = BambooHrSamples.Sign(Body, VectorKey, VectorTimestamp);
 
         Assert.Equal(VectorSignature, headers.Single(h => h.Key == BambooHrVerifier.SignatureHeader).Value);
     }
@@ -75,7 +75,7 @@ public class HrProviderVerifierTests
     public void BambooHr_TimestampInAnUnknownFormat_IsSignedAsSent_AndItsAgeNotChecked()
     {
         const string timestamp = "Fri, week 5";
-        var headers = WebhookSigner.SignBambooHr(Body, VectorKey, timestamp);
+        var headers = BambooHrSamples.Sign(Body, VectorKey, timestamp);
 
         Assert.True(BambooHr(VectorKey).Verify(Body, WebhookHeaders.FromPairs(headers)).IsVerified);
     }
@@ -91,7 +91,7 @@ public class HrProviderVerifierTests
     [Fact]
     public void HiBob_SignedBody_IsVerified_WithEitherSecretDuringRotation()
     {
-        var header = WebhookSigner.SignHiBob(Body, "old-secret");
+        var header = HiBobSamples.Sign(Body, "old-secret");
 
         Assert.True(new HiBobVerifier(["new-secret", "old-secret"], "S").Verify(Body, WebhookHeaders.FromPairs([header])).IsVerified);
     }
@@ -99,7 +99,7 @@ public class HrProviderVerifierTests
     [Fact]
     public void HiBob_WrongSecret_IsInvalidSignature()
     {
-        var header = WebhookSigner.SignHiBob(Body, "another-secret");
+        var header = HiBobSamples.Sign(Body, "another-secret");
 
         Assert.Equal(WebhookRejection.InvalidSignature, new HiBobVerifier(["bob-secret"], "S").Verify(Body, WebhookHeaders.FromPairs([header])).Rejection);
     }
@@ -129,7 +129,7 @@ public class HrProviderVerifierTests
     [Fact]
     public void Merge_SignedBody_IsVerified_WithOrWithoutPadding()
     {
-        var header = WebhookSigner.SignMerge(Body, "merge-key");
+        var header = MergeSamples.Sign(Body, "merge-key");
         var padded = new KeyValuePair<string, string>(header.Key, header.Value + "=");
 
         Assert.True(new MergeVerifier(["merge-key"]).Verify(Body, WebhookHeaders.FromPairs([header])).IsVerified);
@@ -139,7 +139,7 @@ public class HrProviderVerifierTests
     [Fact]
     public void Merge_WrongKey_IsInvalidSignature_NamingTheSetting()
     {
-        var header = WebhookSigner.SignMerge(Body, "another-key");
+        var header = MergeSamples.Sign(Body, "another-key");
 
         var result = new MergeVerifier(["merge-key"]).Verify(Body, WebhookHeaders.FromPairs([header]));
 

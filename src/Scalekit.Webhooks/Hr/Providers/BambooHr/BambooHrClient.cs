@@ -16,7 +16,7 @@ public class BambooHrClient(IHttpClientFactory httpClients, IOptions<BambooHrOpt
     public virtual async Task<HrApiAnswer> GetEmployeeAsync(HrConnection connection, string employeeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var url = new Uri(options.Value.BaseUrl, $"{Uri.EscapeDataString(connection.CompanyDomain!)}/v1/employees/{Uri.EscapeDataString(employeeId)}?fields={Fields}");
+        var url = new Uri(options.Value.BaseUrl, $"{Uri.EscapeDataString(connection.Field(BambooHrProvider.CompanyDomain)!)}/v1/employees/{Uri.EscapeDataString(employeeId)}?fields={Fields}");
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         // BambooHR takes the API key as the user name and ignores the password.

@@ -16,7 +16,7 @@ public static class BambooHrPayload
     public const string Updated = "employee.updated";
     public const string Deleted = "employee.deleted";
 
-    private static readonly string[] Types = [Created, Updated, Deleted];
+    public static IReadOnlyList<string> Types { get; } = [Created, Updated, Deleted];
 
     /// <summary>The events of a verified delivery, or why it is refused.</summary>
     public static ConnectionDelivery Split(HrConnection connection, ReadOnlyMemory<byte> body)
@@ -74,13 +74,26 @@ public static class BambooHrPayload
             return ConnectionDelivery.Refused($"data.employeeId is required: the id of the BambooHR employee (at most {ProviderJson.MaxIdLength} characters).");
         }
 
-        if (connection.CompanyId is { } company && ProviderJson.Text(root, "data", "companyId") != company)
+        if (connection.Field(BambooHrProvider.CompanyId) is { } company && ProviderJson.Text(root, "data", "companyId") != company)
         {
-            return ConnectionDelivery.Refused($"data.companyId is not the company of connection {connection.Id} ({connection.Setting(HrConnection.CompanyIdSetting)}); each BambooHR company posts to its own connection.");
+            return OtherCompany(connection);
         }
 
         var at = ProviderJson.Time(ProviderJson.Text(root, "timestamp"));
-        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId("bamboohr", body.Span), type, at, employeeId, body)]);
+        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId(BambooHrProvider.Profile.Name, body.Span), type, at, employeeId, body)]);
+    }
+
+    /// <summary>The company an event-based delivery names (<c>data.companyId</c>), or null.</summary>
+    public static string? CompanyOf(ReadOnlyMemory<byte> body)
+    {
+        using var document = ProviderJson.Object(body);
+        return document is null ? null : ProviderJson.Text(document.RootElement, "data", "companyId") is { } company && HrFieldFormat.Number.IsValid(company) ? company : null;
+    }
+
+    public static ConnectionDelivery OtherCompany(HrConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return ConnectionDelivery.Refused($"data.companyId is not the company of connection {connection.Id} (its {BambooHrProvider.CompanyId}); each BambooHR company posts to its own connection.");
     }
 
     private static ConnectionDelivery SplitFieldBased(HrConnection connection, JsonElement employees)
@@ -103,7 +116,7 @@ public static class BambooHrPayload
 
             var payload = Encoding.UTF8.GetBytes($"{{\"employees\":[{employee.GetRawText()}]}}");
             var at = ProviderJson.Time(ProviderJson.Text(employee, "timestamp"));
-            events.Add(new ConnectionEvent(connection.Id, ProviderJson.ContentId("bamboohr", payload), type, at, employeeId, payload));
+            events.Add(new ConnectionEvent(connection.Id, ProviderJson.ContentId(BambooHrProvider.Profile.Name, payload), type, at, employeeId, payload));
             index++;
         }
 

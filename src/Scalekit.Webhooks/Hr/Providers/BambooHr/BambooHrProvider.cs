@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Ingest;
 
@@ -9,17 +11,59 @@ namespace Scalekit.Webhooks.Hr.Providers.BambooHr;
 /// BambooHR connections: each webhook posts to its connection's own address, signed with its private key; the events
 /// name the employee only, so each is completed from BambooHR's API when it is processed.
 /// </summary>
-public sealed class BambooHrProvider(BambooHrClient client, IOptions<BambooHrOptions> options, TimeProvider time) : IHrProvider
+public sealed class BambooHrProvider(BambooHrClient client, IOptions<BambooHrOptions> options, IOptions<HrApiOptions> api, TimeProvider time) : IHrProvider
 {
-    public const string Name = "BambooHR";
+    public const string CompanyDomain = "company_domain";
+    public const string CompanyId = "company_id";
+    private const string Name = "BambooHR";
 
-    public HrProvider Provider => HrProvider.BambooHr;
+    public static HrProviderProfile Profile { get; } = new()
+    {
+        Name = "bamboohr",
+        Label = Name,
+        Fields =
+        [
+            new(CompanyDomain, HrFieldKind.Text, "the company's BambooHR subdomain (the part before .bamboohr.com)") { Format = HrFieldFormat.Subdomain, Label = "Company domain (the BambooHR subdomain)" },
+            new(CompanyId, HrFieldKind.Text, "BambooHR's numeric companyId, which its event-based deliveries name") { Format = HrFieldFormat.Number, Optional = true, RequiredInSettings = true, Label = "Company id (optional: the first event's is kept)" },
+            new("api_key", HrFieldKind.ApiCredential, "a BambooHR API key of a user who can read the employees") { Label = "API key" },
+            new("webhook_private_key", HrFieldKind.WebhookSecret, "the webhook's private key BambooHR showed when the webhook was made") { Label = "Webhook private key" },
+        ],
+        Provider = typeof(BambooHrProvider),
+        AddServices = (services, configuration) =>
+        {
+            services.AddIntegrationSettings<BambooHrOptions, BambooHrOptionsValidator>(settings => BambooHrOptions.Bind(settings, configuration));
+            services.TryAddSingleton<BambooHrClient>();
+            services.AddApiClient(BambooHrClient.HttpClientName);
+        },
+        Samples = BambooHrSamples.Deliveries,
+    };
 
-    public SourceConnection Ingest(HrConnection connection, TimeSpan tolerance)
+    HrProviderProfile IHrProvider.Profile => Profile;
+
+    public string? SettingsProblem => api.Value.Problem ?? options.Value.Problem;
+
+    public SourceConnection Ingest(HrConnection connection, HrIngestContext context)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var verifier = new BambooHrVerifier(connection.Secrets, tolerance, time, connection.SecretName);
-        return new SourceConnection(connection.Id, verifier, null) { ReadDelivery = body => BambooHrPayload.Split(connection, body) };
+        ArgumentNullException.ThrowIfNull(context);
+        var verifier = new BambooHrVerifier(connection.Secrets, context.Tolerance, time, connection.SecretName);
+        return new SourceConnection(connection.Id, verifier, null) { ReadDelivery = (body, cancellationToken) => ReadAsync(connection, context, body, cancellationToken) };
+    }
+
+    /// <summary>
+    /// A connection made without a company id takes the one its first verified event-based delivery names, and holds
+    /// every later delivery to it.
+    /// </summary>
+    private static async ValueTask<ConnectionDelivery> ReadAsync(HrConnection connection, HrIngestContext context, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var delivery = BambooHrPayload.Split(connection, body);
+        if (delivery.Refusal is not null || connection.Field(CompanyId) is not null || BambooHrPayload.CompanyOf(body) is not { } named)
+        {
+            return delivery;
+        }
+
+        var held = await context.RecordFieldAsync(connection, CompanyId, named, cancellationToken).ConfigureAwait(false);
+        return held == named ? delivery : BambooHrPayload.OtherCompany(connection);
     }
 
     public async Task<HrProviderRead> ReadAsync(HrConnection connection, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
@@ -30,7 +74,7 @@ public sealed class BambooHrProvider(BambooHrClient client, IOptions<BambooHrOpt
             return HrProviderRead.Parked("The stored BambooHR event names no employee or no known type; it cannot be applied.");
         }
 
-        var eventId = ProviderJson.ContentId("bamboohr", payload.Span);
+        var eventId = ProviderJson.ContentId(Profile.Name, payload.Span);
         var at = occurredAt ?? time.GetUtcNow();
         if (type == BambooHrPayload.Deleted)
         {

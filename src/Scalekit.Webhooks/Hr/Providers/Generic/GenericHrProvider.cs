@@ -11,12 +11,27 @@ namespace Scalekit.Webhooks.Hr.Providers.Generic;
 /// </summary>
 public sealed class GenericHrProvider(TimeProvider time) : IHrProvider
 {
-    public HrProvider Provider => HrProvider.Generic;
+    public static HrProviderProfile Profile { get; } = new()
+    {
+        Name = "generic",
+        Label = "Generic (the product's own format)",
+        Fields =
+        [
+            new("signing_secret", HrFieldKind.WebhookSecret, "a Standard Webhooks secret (whsec_ followed by base64 key bytes; docs/hr.md shows how to make one)") { Generated = true },
+        ],
+        SigningSecretProblem = secret => secret.StartsWith("whsec_", StringComparison.Ordinal) ? EventSource.StandardWebhookSecretProblem(secret) : "it does not start with whsec_",
+        Provider = typeof(GenericHrProvider),
+    };
 
-    public SourceConnection Ingest(HrConnection connection, TimeSpan tolerance)
+    HrProviderProfile IHrProvider.Profile => Profile;
+
+    public string? SettingsProblem => null;
+
+    public SourceConnection Ingest(HrConnection connection, HrIngestContext context)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var verifier = new StandardWebhooksVerifier([.. connection.Secrets.Select(StandardWebhookSecret.Parse)], tolerance, time, connection.SecretName);
+        ArgumentNullException.ThrowIfNull(context);
+        var verifier = new StandardWebhooksVerifier([.. connection.Secrets.Select(StandardWebhookSecret.Parse)], context.Tolerance, time, connection.SecretName);
         return new SourceConnection(connection.Id, verifier, null) { ContentProblem = payload => ContentProblem(connection, payload) };
     }
 

@@ -24,7 +24,7 @@ public class HiBobClient(IHttpClientFactory httpClients, IOptions<HiBobOptions> 
             Content = JsonContent.Create(new { fields = Fields, humanReadable = "REPLACE" }),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{connection.ServiceUserId}:{connection.ApiCredential}")));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{connection.Field(HiBobProvider.ServiceUserId)}:{connection.ApiCredential}")));
         // A read, though HiBob takes it as a POST: repeating it is harmless.
         request.Options.Set(ApiResilience.SafeToRepeat, true);
         return await HrApiCall.SendAsync(httpClients.CreateClient(HttpClientName), request, "HiBob", cancellationToken).ConfigureAwait(false);

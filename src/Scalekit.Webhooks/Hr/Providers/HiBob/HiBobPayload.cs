@@ -33,9 +33,9 @@ public static class HiBobPayload
             return ConnectionDelivery.Ping;
         }
 
-        if (ProviderJson.Text(root, "companyId") != connection.CompanyId)
+        if (ProviderJson.Text(root, "companyId") != connection.Field(HiBobProvider.CompanyId))
         {
-            return ConnectionDelivery.Refused($"companyId is not the company of connection {connection.Id} ({connection.Setting(HrConnection.CompanyIdSetting)}); each HiBob company posts to its own connection.");
+            return ConnectionDelivery.Refused($"companyId is not the company of connection {connection.Id} (its {HiBobProvider.CompanyId}); each HiBob company posts to its own connection.");
         }
 
         var type = ProviderJson.Text(root, "type");
@@ -50,7 +50,7 @@ public static class HiBobPayload
         }
 
         var at = ProviderJson.Time(ProviderJson.Text(root, "triggeredAt"));
-        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId("hibob", body.Span), type, at, employeeId, body)]);
+        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId(HiBobProvider.Profile.Name, body.Span), type, at, employeeId, body)]);
     }
 
     /// <summary>The employee and type a stored event names, or false when it names none.</summary>

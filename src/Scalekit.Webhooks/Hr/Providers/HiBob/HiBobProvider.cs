@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Scalekit.Webhooks.Hosting;
 using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Ingest;
 
@@ -9,17 +11,42 @@ namespace Scalekit.Webhooks.Hr.Providers.HiBob;
 /// HiBob connections: each company's webhook posts to its connection's own address, signed with its secret; the events
 /// name the employee only, so each is completed from HiBob's API, as the connection's service user, when processed.
 /// </summary>
-public sealed class HiBobProvider(HiBobClient client, IOptions<HiBobOptions> options, TimeProvider time) : IHrProvider
+public sealed class HiBobProvider(HiBobClient client, IOptions<HiBobOptions> options, IOptions<HrApiOptions> api, TimeProvider time) : IHrProvider
 {
-    public const string Name = "HiBob";
+    public const string CompanyId = "company_id";
+    public const string ServiceUserId = "service_user_id";
+    private const string Name = "HiBob";
 
-    public HrProvider Provider => HrProvider.HiBob;
+    public static HrProviderProfile Profile { get; } = new()
+    {
+        Name = "hibob",
+        Label = Name,
+        Fields =
+        [
+            new(CompanyId, HrFieldKind.Text, "HiBob's numeric companyId, which every delivery names") { Format = HrFieldFormat.Number, Label = "Company id" },
+            new(ServiceUserId, HrFieldKind.Text, "the id of the HiBob service user the API is called as") { Format = HrFieldFormat.Text, Label = "Service user id" },
+            new("service_user_token", HrFieldKind.ApiCredential, "the HiBob service user's token") { Label = "Service user token" },
+            new("webhook_secret", HrFieldKind.WebhookSecret, "the secret HiBob shows for the webhook") { Label = "Webhook secret" },
+        ],
+        Provider = typeof(HiBobProvider),
+        AddServices = (services, configuration) =>
+        {
+            services.AddIntegrationSettings<HiBobOptions, HiBobOptionsValidator>(settings => HiBobOptions.Bind(settings, configuration));
+            services.TryAddSingleton<HiBobClient>();
+            services.AddApiClient(HiBobClient.HttpClientName);
+        },
+        Samples = HiBobSamples.Deliveries,
+    };
 
-    public SourceConnection Ingest(HrConnection connection, TimeSpan tolerance)
+    HrProviderProfile IHrProvider.Profile => Profile;
+
+    public string? SettingsProblem => api.Value.Problem ?? options.Value.Problem;
+
+    public SourceConnection Ingest(HrConnection connection, HrIngestContext context)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var verifier = new HiBobVerifier(connection.Secrets, connection.SecretName);
-        return new SourceConnection(connection.Id, verifier, null) { ReadDelivery = body => HiBobPayload.Read(connection, body) };
+        return new SourceConnection(connection.Id, verifier, null) { ReadDelivery = (body, _) => ValueTask.FromResult(HiBobPayload.Read(connection, body)) };
     }
 
     public async Task<HrProviderRead> ReadAsync(HrConnection connection, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
@@ -30,7 +57,7 @@ public sealed class HiBobProvider(HiBobClient client, IOptions<HiBobOptions> opt
             return HrProviderRead.Parked("The stored HiBob event names no employee or no known type; it cannot be applied.");
         }
 
-        var eventId = ProviderJson.ContentId("hibob", payload.Span);
+        var eventId = ProviderJson.ContentId(Profile.Name, payload.Span);
         var at = occurredAt ?? time.GetUtcNow();
         if (type is "employee.deleted" or "employee.left")
         {

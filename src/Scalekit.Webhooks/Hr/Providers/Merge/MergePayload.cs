@@ -16,27 +16,27 @@ public static class MergePayload
         ["employee.added", "employee.changed", "employee.removed", "employee.created", "employee.updated", "employee.deleted"];
 
     /// <summary>The event of a verified delivery for the connection its linked account names, or why it is refused.</summary>
-    public static ConnectionDelivery Read(IReadOnlyList<HrConnection> connections, ReadOnlyMemory<byte> body)
+    public static async ValueTask<ConnectionDelivery> ReadAsync(Func<string, CancellationToken, ValueTask<HrConnection?>> find, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(find);
         using var document = ProviderJson.Object(body);
         if (document is null)
         {
             return ConnectionDelivery.Refused("The Merge delivery is not a JSON object.");
         }
 
-        var root = document.RootElement;
-        if (ProviderJson.Text(root, "linked_account", "end_user_origin_id") is not { } origin)
+        if (ProviderJson.Text(document.RootElement, "linked_account", "end_user_origin_id") is not { } origin)
         {
             return ConnectionDelivery.Refused("linked_account.end_user_origin_id is missing: the linked account was not made through this product's link token, so no connection can be told from it.");
         }
 
-        var connection = connections.FirstOrDefault(c => string.Equals(c.EndUserOriginId, origin, StringComparison.Ordinal));
-        if (connection is null)
-        {
-            return ConnectionDelivery.Unmatched("No Merge connection has this linked account's end_user_origin_id; create the connection (docs/hr.md, 'Merge') before linking the account.");
-        }
+        return await find(origin, cancellationToken).ConfigureAwait(false) is { IsEnabled: true } connection
+            ? Read(connection, document.RootElement, body)
+            : ConnectionDelivery.Unmatched("No Merge connection has this linked account's end_user_origin_id; create the connection (docs/hr.md, 'Merge') before linking the account.");
+    }
 
+    private static ConnectionDelivery Read(HrConnection connection, JsonElement root, ReadOnlyMemory<byte> body)
+    {
         var type = ProviderJson.Text(root, "hook", "event")?.ToLowerInvariant();
         if (type is null || !EmployeeEvents.Contains(type))
         {
@@ -50,7 +50,7 @@ public static class MergePayload
         }
 
         var at = ProviderJson.Time(ProviderJson.Text(root, "data", "modified_at"));
-        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId("merge", body.Span), type, at, employeeId, body)]);
+        return ConnectionDelivery.Of([new ConnectionEvent(connection.Id, ProviderJson.ContentId(MergeProvider.Profile.Name, body.Span), type, at, employeeId, body)]);
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public static class MergePayload
 
         var root = document.RootElement;
         var type = ProviderJson.Text(root, "hook", "event")?.ToLowerInvariant() ?? string.Empty;
-        var eventId = ProviderJson.ContentId("merge", payload.Span);
+        var eventId = ProviderJson.ContentId(MergeProvider.Profile.Name, payload.Span);
         var at = ProviderJson.Time(ProviderJson.Text(data, "modified_at")) ?? now;
         var terminationDate = ProviderJson.Date(ProviderJson.Text(data, "termination_date"));
         var status = ProviderJson.Text(data, "employment_status")?.ToUpperInvariant();
@@ -92,7 +92,7 @@ public static class MergePayload
         };
         var terminated = status == "INACTIVE" || (terminationDate is { } date && date <= DateOnly.FromDateTime(now.UtcDateTime));
         var state = terminated ? HrEventType.Terminated : type is "employee.added" or "employee.created" ? HrEventType.Hired : HrEventType.Updated;
-        return ProviderEvents.FromState("Merge", eventId, at, employee, state, "work_email");
+        return ProviderEvents.FromState(MergeProvider.Profile.Label, eventId, at, employee, state, "work_email");
     }
 
     private static string? Department(JsonElement data)
