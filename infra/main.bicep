@@ -59,6 +59,10 @@ param scalekitWebhookSecret string = ''
 @description('Stripe endpoint signing secret(s), whsec_…; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, Stripe deliveries get 503).')
 param stripeWebhookSecret string = ''
 
+@secure()
+@description('Merge webhook signature key(s) (Merge dashboard → Webhooks → Security), for every Merge HR connection; separate several with spaces during rotation. Empty leaves the vault\'s secret as it is (until one exists, the Merge address answers 503).')
+param mergeWebhookSignatureKey string = ''
+
 @description('Scalekit environment URL, e.g. https://acme.scalekit.com; empty runs the billing sync in dry-run mode.')
 param scalekitEnvironmentUrl string = ''
 
@@ -210,6 +214,7 @@ module vault 'modules/keyvault.bicep' = {
     tags: allTags
     scalekitWebhookSecret: scalekitWebhookSecret
     stripeWebhookSecret: stripeWebhookSecret
+    mergeWebhookSignatureKey: mergeWebhookSignatureKey
     scalekitClientSecret: scalekitClientSecret
     salesforceClientSecret: salesforceClientSecret
     stripeApiKey: stripeApiKey

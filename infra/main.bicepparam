@@ -5,6 +5,7 @@ using './main.bicep'
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
 param scalekitWebhookSecret = readEnvironmentVariable('SCALEKIT_WEBHOOK_SECRET', '')
 param stripeWebhookSecret = readEnvironmentVariable('STRIPE_WEBHOOK_SECRET', '')
+param mergeWebhookSignatureKey = readEnvironmentVariable('MERGE_WEBHOOK_SIGNATURE_KEY', '')
 param scalekitEnvironmentUrl = readEnvironmentVariable('SCALEKIT_ENVIRONMENT_URL', '')
 param scalekitClientId = readEnvironmentVariable('SCALEKIT_CLIENT_ID', '')
 param scalekitClientSecret = readEnvironmentVariable('SCALEKIT_CLIENT_SECRET', '')

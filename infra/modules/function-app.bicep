@@ -195,6 +195,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'SCALEKIT_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitWebhook})' }
         { name: 'STRIPE_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.stripeWebhook})' }
+        { name: 'MERGE_WEBHOOK_SIGNATURE_KEY', value: '@Microsoft.KeyVault(SecretUri=${secretUris.mergeWebhook})' }
         { name: 'HR_SECRETS_VAULT_URI', value: keyVaultUri }
         { name: 'SCALEKIT_CLIENT_SECRET', value: '@Microsoft.KeyVault(SecretUri=${secretUris.scalekitClient})' }
         { name: 'SCALEKIT_ENVIRONMENT_URL', value: scalekitEnvironmentUrl }

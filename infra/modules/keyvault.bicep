@@ -18,6 +18,10 @@ param scalekitWebhookSecret string
 param stripeWebhookSecret string
 
 @secure()
+@description('Merge webhook signature key(s); empty leaves the vault\'s secret as it is.')
+param mergeWebhookSignatureKey string
+
+@secure()
 @description('Scalekit API client secret; empty leaves the vault\'s secret as it is.')
 param scalekitClientSecret string
 
@@ -35,6 +39,7 @@ param recoverSoftDeletedVault bool
 var secretNames = {
   scalekitWebhook: 'scalekit-webhook-secret'
   stripeWebhook: 'stripe-webhook-secret'
+  mergeWebhook: 'merge-webhook-signature-key'
   scalekitClient: 'scalekit-client-secret'
   salesforceClient: 'salesforce-client-secret'
   stripeApiKey: 'stripe-api-key'
@@ -72,6 +77,12 @@ resource stripeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   properties: { value: stripeWebhookSecret }
 }
 
+resource mergeWebhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(mergeWebhookSignatureKey)) {
+  parent: vault
+  name: secretNames.mergeWebhook
+  properties: { value: mergeWebhookSignatureKey }
+}
+
 resource scalekitClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(scalekitClientSecret)) {
   parent: vault
   name: secretNames.scalekitClient
@@ -102,6 +113,7 @@ output uri string = vault.properties.vaultUri
 output secretUris object = {
   scalekitWebhook: '${vault.properties.vaultUri}secrets/${secretNames.scalekitWebhook}'
   stripeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.stripeWebhook}'
+  mergeWebhook: '${vault.properties.vaultUri}secrets/${secretNames.mergeWebhook}'
   scalekitClient: '${vault.properties.vaultUri}secrets/${secretNames.scalekitClient}'
   salesforceClient: '${vault.properties.vaultUri}secrets/${secretNames.salesforceClient}'
   stripeApiKey: '${vault.properties.vaultUri}secrets/${secretNames.stripeApiKey}'

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Scalekit.Webhooks.Hosting.Local;
 using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Hr.Providers;
-using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Ingest;
 using Scalekit.Webhooks.Samples;
 
@@ -133,7 +132,7 @@ public static class CliApp
     /// </summary>
     private static HrConnection HrTarget(IConfiguration configuration, string connectionId) =>
         HrConnection.ReadAll(configuration).FirstOrDefault(connection => string.Equals(connection.Id, connectionId, StringComparison.OrdinalIgnoreCase))
-            ?? new HrConnection(connectionId, null, GenericHrProvider.Profile.Name, [], null);
+            ?? new HrConnection(connectionId, null, HrProviders.Default.Name, [], null);
 
     private static Command TypesCommand(TextWriter output)
     {

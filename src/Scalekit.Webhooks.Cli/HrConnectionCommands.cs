@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Scalekit.Webhooks.Hr.Connections;
 using Scalekit.Webhooks.Hr.Providers;
-using Scalekit.Webhooks.Hr.Providers.Generic;
 using Scalekit.Webhooks.Operations;
 
 namespace Scalekit.Webhooks.Cli;
@@ -39,7 +38,7 @@ internal sealed partial class OperationsCommands
     private Command CreateConnection()
     {
         var organization = new Option<string>("--organization") { Description = "The Scalekit organization (org_…) its events act on", Required = true };
-        var provider = new Option<string>("--provider") { Description = HrProviders.Names, DefaultValueFactory = _ => GenericHrProvider.Profile.Name };
+        var provider = new Option<string>("--provider") { Description = HrProviders.Names, DefaultValueFactory = _ => HrProviders.Default.Name };
         var fields = FieldOptions(field => !field.Generated, "");
         var command = Common(new Command("create", "Create a connection; a generic one's signing secret is printed once."), [organization, provider, .. fields]);
         command.SetAction((result, cancellationToken) =>

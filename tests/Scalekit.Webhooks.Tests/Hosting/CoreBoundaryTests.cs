@@ -29,7 +29,7 @@ public class CoreBoundaryTests
     [Fact]
     public void CoreProject_HasNoProjectOrFrameworkReferences()
     {
-        var project = XDocument.Load(Path.Combine(RepositoryRoot(), "src", "Scalekit.Webhooks", "Scalekit.Webhooks.csproj"));
+        var project = XDocument.Load(Path.Combine(Repository.Root, "src", "Scalekit.Webhooks", "Scalekit.Webhooks.csproj"));
 
         Assert.Empty(project.Descendants("ProjectReference"));
         Assert.Empty(project.Descendants("FrameworkReference"));
@@ -41,18 +41,5 @@ public class CoreBoundaryTests
     public void CoreAssembly_HoldsNoTypeOf(string movedNamespace)
     {
         Assert.DoesNotContain(typeof(WebhookIngestor).Assembly.GetTypes(), type => type.Namespace == movedNamespace);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Scalekit.Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cannot find Scalekit.Functions.sln above " + AppContext.BaseDirectory);
     }
 }

@@ -9,7 +9,7 @@ namespace Scalekit.Webhooks.Tests.Hr;
 /// <summary>The published schema, the CLI's samples and the ingest check must agree.</summary>
 public class HrSchemaTests
 {
-    private static readonly string SchemaText = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "hr-events.schema.json"));
+    private static readonly string SchemaText = File.ReadAllText(Path.Combine(Repository.Root, "docs", "hr-events.schema.json"));
 
     [Fact]
     public async Task EveryCliSample_IsValidAgainstTheSchema()
@@ -56,18 +56,5 @@ public class HrSchemaTests
             Assert.False(HrEvent.TryParse(Encoding.UTF8.GetBytes(sample.ToJsonString()), out _, out var problem));
             Assert.Contains($"data.{required}", problem, StringComparison.Ordinal);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Scalekit.Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
     }
 }

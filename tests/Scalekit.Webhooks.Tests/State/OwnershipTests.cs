@@ -162,7 +162,7 @@ public class OwnershipTests
     [Fact]
     public void Readme_HoldsTheTableOfTheDefaults()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
 
         var missing = ReadmeRows(Resolve([])).Where(row => !readme.Contains(row, StringComparison.Ordinal)).ToList();
 
@@ -179,17 +179,6 @@ public class OwnershipTests
         FactUse.SetOnly => "set, never removed",
         _ => "other mode or earlier version: removed on the next write",
     };
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "README.md")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("README.md not found above the test directory.");
-    }
 
     private static Ownership Resolve(Dictionary<string, string?> settings)
     {

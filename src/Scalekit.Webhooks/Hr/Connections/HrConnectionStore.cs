@@ -17,7 +17,7 @@ public sealed record StoredHrConnection(string Id, string OrganizationId, string
     /// <summary>The value that routes its provider's shared address to it (<see cref="HrProviderProfile.RoutingField"/>), or null.</summary>
     public string? RoutingValue => HrProviders.Find(Provider)?.RoutingField is { } routing && Fields.TryGetValue(routing, out var value) ? value : null;
 
-    /// <summary>The webhook secret's version in the secret store; 0 when the provider has none of its own (Merge).</summary>
+    /// <summary>The webhook secret's version in the secret store; 0 when the provider signs with one app-wide key instead.</summary>
     public int WebhookSecretVersion { get; init; }
 
     public string? WebhookSecretFingerprint { get; init; }
@@ -150,7 +150,7 @@ public sealed class HrConnectionStore(StorageClients clients)
 
     private static StoredHrConnection FromRow(TableEntity row)
     {
-        // Rows written before providers were named in lower case hold "BambooHr"; the profile gives the one spelling.
+        // Rows written before providers were named in lower case hold the provider in Pascal case; the profile gives the one spelling.
         var provider = row.GetString(Columns.Provider);
         var profile = HrProviders.Find(provider);
         return new(row.GetString(Columns.Id), row.GetString(Columns.OrganizationId), profile?.Name ?? provider, row.GetDateTimeOffset(Columns.CreatedAt) ?? DateTimeOffset.MinValue)

@@ -15,7 +15,7 @@ public sealed class HrProviderProfile
     /// <summary>How it is named in requests, settings (<c>HR_CONNECTIONS__{id}__PROVIDER</c>) and stored rows: lower case.</summary>
     public required string Name { get; init; }
 
-    /// <summary>How people call it (<c>BambooHR</c>).</summary>
+    /// <summary>How people call it, as forms and messages spell it.</summary>
     public required string Label { get; init; }
 
     /// <summary>What a connection takes, besides its organization: in the order forms ask for them.</summary>

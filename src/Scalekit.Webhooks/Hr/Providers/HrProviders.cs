@@ -22,10 +22,13 @@ public static class HrProviders
         MergeProvider.Profile,
     ];
 
+    /// <summary>The product's own format: what a connection is when it names no provider.</summary>
+    public static HrProviderProfile Default => GenericHrProvider.Profile;
+
     /// <summary>The provider a connection's name gives (any case; absent: generic), or null when none has it.</summary>
     public static HrProviderProfile? Find(string? name)
     {
-        var wanted = string.IsNullOrWhiteSpace(name) ? GenericHrProvider.Profile.Name : name.Trim();
+        var wanted = string.IsNullOrWhiteSpace(name) ? Default.Name : name.Trim();
         return All.FirstOrDefault(profile => string.Equals(profile.Name, wanted, StringComparison.OrdinalIgnoreCase));
     }
 

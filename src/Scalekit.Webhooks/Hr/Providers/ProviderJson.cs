@@ -41,7 +41,7 @@ internal static class ProviderJson
         return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
     }
 
-    /// <summary>A date from its first ten characters (<c>2026-02-01</c>, <c>2026-02-01T00:00:00Z</c>, <c>01/02/2026</c>); null for BambooHR's <c>0000-00-00</c>.</summary>
+    /// <summary>A date from its first ten characters (<c>2026-02-01</c>, <c>2026-02-01T00:00:00Z</c>, <c>01/02/2026</c>); null for an unset date written <c>0000-00-00</c>.</summary>
     public static DateOnly? Date(string? text)
     {
         if (text is null || text.Length < 10)
