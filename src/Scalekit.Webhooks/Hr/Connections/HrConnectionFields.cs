@@ -74,7 +74,7 @@ public static class HrConnectionFields
             return (default, new HrFieldProblem(HrConnectionAdmin.ProviderField, $"A {profile.Label} connection has no secret of its own: {profile.Label} signs with the app setting {appKey}."));
         }
 
-        List<HrField> rotatable = [.. profile.Fields.Where(field => field.IsSecret && !field.Generated)];
+        List<HrField> rotatable = [.. profile.Fields.Where(field => field.IsSecret && !field.Generated).OrderBy(field => field.Kind != HrFieldKind.WebhookSecret)];
         if (Unexpected(fields, [.. rotatable.Select(field => field.Name)], profile) is { } unexpected)
         {
             return (default, unexpected);
