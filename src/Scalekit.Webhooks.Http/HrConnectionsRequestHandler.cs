@@ -8,11 +8,17 @@ using Scalekit.Webhooks.Operations;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>
+/// The list's answer: a page of connections, and on every page the figures of the providers' shared addresses, whose
+/// refusals before a connection is chosen belong to no connection.
+/// </summary>
+public sealed record HrConnectionPage(IReadOnlyList<HrConnectionView> Items, string? ContinuationToken, IReadOnlyList<HrSharedRouteRefusals> SharedRoutes);
+
+/// <summary>
 /// The HR connection routes of the operations API: create, list, read, rotate and delete. Every change is audited
 /// with the connection's id and provider, never a secret; a generic connection's signing secret is in the one answer
 /// that made it and nowhere else.
 /// </summary>
-public sealed class HrConnectionsRequestHandler(HrConnectionAdmin admin, OpsAudit audit)
+public sealed class HrConnectionsRequestHandler(HrConnectionAdmin admin, HrConnectionRefusals refusals, OpsAudit audit)
 {
     private const int MaxBodyBytes = 8 * 1024;
 
@@ -45,9 +51,15 @@ public sealed class HrConnectionsRequestHandler(HrConnectionAdmin admin, OpsAudi
         }
 
         var token = query["continuationToken"].ToString() is { Length: > 0 } given ? given : null;
+        var sharedRoutes = refusals.ReadSharedRoutesAsync(context.RequestAborted);
         var (connections, next) = await admin.ListAsync(pageSize, token, context.RequestAborted);
         var items = new JsonArray([.. connections.Select(connection => (JsonNode?)ToJson(context, connection))]);
-        await OpsReplies.JsonAsync(context, 200, new JsonObject { ["items"] = items, ["continuation_token"] = next });
+        await OpsReplies.JsonAsync(context, 200, new JsonObject
+        {
+            ["items"] = items,
+            ["continuation_token"] = next,
+            ["shared_routes"] = JsonSerializer.SerializeToNode(await sharedRoutes, OpsJson.Options),
+        });
     }
 
     public async Task GetAsync(HttpContext context, string connectionId)

@@ -6,7 +6,7 @@ using Scalekit.Webhooks.Verification;
 namespace Scalekit.Webhooks.Http;
 
 /// <summary>Turns an ASP.NET Core request into an ingest call and writes the answer; both hosts route to this.</summary>
-public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrottle throttle, IOptions<RefusalThrottleOptions> throttleOptions)
+public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrottle throttle, IOptions<RefusalThrottleOptions> throttleOptions, ThrottledDeliveries throttled)
 {
     /// <summary>The route below <c>/api/</c>, as the Functions trigger declares it: one for every source, by its name.</summary>
     public const string FunctionRoute = "webhooks/{source}";
@@ -40,6 +40,12 @@ public sealed class WebhookRequestHandler(WebhookIngestor ingestor, RefusalThrot
         var client = ClientAddress.AddressOf(context, throttleOptions.Value.ForwardedForHops);
         if (throttle.IsOverBudget(client, out var wait))
         {
+            if (connection is not null)
+            {
+                // Counted in memory and written every few seconds: a throttled flood must not cost a write per request.
+                throttled.Count(source, connection);
+            }
+
             await WriteAsync(context.Response, WebhookResponse.Throttled(wait), context.RequestAborted).ConfigureAwait(false);
             return;
         }

@@ -36,6 +36,8 @@ public static class ScalekitWebhooksServiceCollectionExtensions
         services.AddSettings<LedgerOptions, LedgerOptionsValidator>(options => LedgerOptions.Bind(options, configuration));
         services.AddSettings<RefusalThrottleOptions, RefusalThrottleOptionsValidator>(options => RefusalThrottleOptions.Bind(options, configuration));
         services.TryAddSingleton<RefusalThrottle>();
+        services.TryAddSingleton<ThrottledDeliveries>();
+        services.AddHostedService<ThrottledDeliveriesFlush>();
         services.AddSettings<EventModeOptions, EventModeOptionsValidator>(options => EventModeOptions.Bind(options, configuration));
         services.TryAddSingleton<EventModeFilter>();
         services.AddHostedService<StartupSettingsReport>();

@@ -13,6 +13,7 @@ public sealed class RefusalThrottleOptions
     public const string WindowSetting = "WEBHOOK_REFUSED_WINDOW_SECONDS";
     public const string TrackedAddressesSetting = "WEBHOOK_REFUSED_TRACKED_ADDRESSES";
     public const string ForwardedForHopsSetting = "WEBHOOK_FORWARDED_FOR_HOPS";
+    public const string ThrottledFlushSetting = "WEBHOOK_THROTTLED_FLUSH_SECONDS";
 
     /// <summary>Refused deliveries (400, 401, 413) one address may cause per window. Default 100; 0 turns throttling off.</summary>
     [SettingRange(LimitSetting, 0, 1_000_000)]
@@ -37,12 +38,20 @@ public sealed class RefusalThrottleOptions
     [SettingRange(ForwardedForHopsSetting, 0, 16)]
     public int ForwardedForHops { get; set; }
 
+    /// <summary>
+    /// How often the throttled deliveries counted per connection (<see cref="ThrottledDeliveries"/>) are written, at most
+    /// one write per connection each time. Default 5 s: a flood of 429s costs no storage write per request.
+    /// </summary>
+    [SettingRange(ThrottledFlushSetting, 1, 300, TimeUnit.Seconds)]
+    public TimeSpan ThrottledFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     internal static void Bind(RefusalThrottleOptions options, IConfiguration configuration)
     {
         options.Limit = SettingValue.WholeNumber(configuration, LimitSetting, options.Limit);
         options.Window = SettingValue.Duration(configuration, WindowSetting, options.Window, TimeUnit.Seconds);
         options.TrackedAddresses = SettingValue.WholeNumber(configuration, TrackedAddressesSetting, options.TrackedAddresses);
         options.ForwardedForHops = SettingValue.WholeNumber(configuration, ForwardedForHopsSetting, options.ForwardedForHops);
+        options.ThrottledFlushInterval = SettingValue.Duration(configuration, ThrottledFlushSetting, options.ThrottledFlushInterval, TimeUnit.Seconds);
     }
 }
 

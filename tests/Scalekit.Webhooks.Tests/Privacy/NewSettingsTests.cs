@@ -25,6 +25,7 @@ public class NewSettingsTests
         Assert.Equal(100, throttle.Limit);
         Assert.Equal(TimeSpan.FromMinutes(1), throttle.Window);
         Assert.Equal(0, throttle.ForwardedForHops);
+        Assert.Equal(TimeSpan.FromSeconds(5), throttle.ThrottledFlushInterval);
         Assert.Equal(30, retention.Days);
         Assert.Equal("0 30 2 * * *", retention.Schedule);
         Assert.Null(modes.StripeLivemode);
@@ -46,6 +47,8 @@ public class NewSettingsTests
     [InlineData("WEBHOOK_REFUSED_WINDOW_SECONDS", "0")]
     [InlineData("WEBHOOK_FORWARDED_FOR_HOPS", "17")]
     [InlineData("WEBHOOK_REFUSED_TRACKED_ADDRESSES", "0")]
+    [InlineData("WEBHOOK_THROTTLED_FLUSH_SECONDS", "0")]
+    [InlineData("WEBHOOK_THROTTLED_FLUSH_SECONDS", "301")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "0")]
     [InlineData("EVENT_PAYLOAD_RETENTION_DAYS", "a month")]
     [InlineData("STRIPE_LIVEMODE", "sometimes")]

@@ -41,6 +41,15 @@ public sealed record HrConnectionDeliveries
     public DateTimeOffset? LastRefusedAt { get; init; }
 
     /// <summary>
+    /// Deliveries on the connection's address that the refusal throttle answered 429 without reading them (their
+    /// address had spent its budget of refusals), since the connection was made. Written every few seconds
+    /// (<c>WEBHOOK_THROTTLED_FLUSH_SECONDS</c>), so the newest may not show yet.
+    /// </summary>
+    public long Throttled { get; init; }
+
+    public DateTimeOffset? LastThrottledAt { get; init; }
+
+    /// <summary>
     /// Employees of the connection's organization with a Scalekit user (employees are kept per organization), or null
     /// when there are more than <see cref="HrConnectionDeliveryStats.MaxEmployees"/> rows to count.
     /// </summary>
@@ -83,6 +92,8 @@ public sealed class HrConnectionDeliveryStats(EventLedgerQueries ledger, HrConne
             LastErrorEventId = failing?.EventId,
             RefusedByReason = refusedCounts.ByReason,
             LastRefusedAt = refusedCounts.LastRefusedAt,
+            Throttled = refusedCounts.Throttled,
+            LastThrottledAt = refusedCounts.LastThrottledAt,
             EmployeesSynced = employeesSynced,
         };
     }
