@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Scalekit.Webhooks.Hr.Connections;
+using Scalekit.Webhooks.Hr.Providers;
+using Scalekit.Webhooks.Hr.Providers.BambooHr;
+using Scalekit.Webhooks.Hr.Providers.Merge;
 using Scalekit.Webhooks.IntegrationTests.Infrastructure;
 using Scalekit.Webhooks.Samples;
 
@@ -21,7 +24,13 @@ public sealed class HrConnectionsFixture : LocalHostFixture
     {
         [HrSecretOptions.DevelopmentPathSetting] = SecretsPath,
         [HrSecretOptions.RotationGraceSetting] = "2",
+        [MergeOptions.SignatureKeySetting] = MergeKey,
+
+        // Nothing listens there: the BambooHR events these tests deliver fail fast when they are processed.
+        [BambooHrOptions.BaseUrlSetting] = "http://127.0.0.1:9/",
     };
+
+    public const string MergeKey = "merge-signature-key-for-stored-connections";
 
     public override async Task DisposeAsync()
     {
@@ -253,6 +262,77 @@ public class HrConnectionsApiTests(HrConnectionsFixture host) : IClassFixture<Hr
 
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task StoredBambooHrWithoutACompanyId_RecordsTheFirstVerifiedOne_AndRefusesAnotherCompanyAfter()
+    {
+        using var created = await host.SendJsonAsync(HttpMethod.Post, Connections, new { organization_id = "org_bamboo_learn", provider = "bamboohr", company_domain = "acme", api_key = "key-1", webhook_private_key = "learn-key" });
+        var id = (await created.JsonAsync()).GetProperty("id").GetString()!;
+        Assert.False((await created.JsonAsync()).TryGetProperty(BambooHrProvider.CompanyId, out _));
+
+        var badSignature = await DeliverBambooAsync(id, "e-1", "777", "another-key");
+        var first = await DeliverBambooAsync(id, "e-1", "777", "learn-key");
+        using var read = await host.OpsAsync(HttpMethod.Get, $"{Connections}/{id}");
+        var other = await DeliverBambooAsync(id, "e-2", "888", "learn-key");
+        var same = await DeliverBambooAsync(id, "e-3", "777", "learn-key");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, badSignature);
+        Assert.Equal(HttpStatusCode.Created, first);
+        Assert.Equal("777", (await read.JsonAsync()).GetProperty(BambooHrProvider.CompanyId).GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, other);
+        Assert.Equal(HttpStatusCode.Created, same);
+    }
+
+    [Fact]
+    public async Task StoredMergeConnection_IsFoundOnTheSharedAddressByItsOrigin_UntilItIsDeleted()
+    {
+        using var created = await host.SendJsonAsync(HttpMethod.Post, Connections, new { organization_id = "org_merge_stored", provider = "merge", end_user_origin_id = "origin-stored-1" });
+        var id = (await created.JsonAsync()).GetProperty("id").GetString()!;
+        var sample = new SampleOptions { OccurredAt = host.Time.GetUtcNow(), EmployeeId = "m-1" }.ToHrSample("Employee.added");
+
+        var found = await DeliverMergeAsync(MergeSamples.Event("Employee.added", "origin-stored-1", sample));
+        var unknown = await DeliverMergeAsync(MergeSamples.Event("Employee.added", "origin-nobody", sample));
+        using var deleted = await host.OpsAsync(HttpMethod.Delete, $"{Connections}/{id}");
+        var afterDelete = await DeliverMergeAsync(MergeSamples.Event("Employee.changed", "origin-stored-1", sample));
+
+        Assert.Equal(HttpStatusCode.Created, found);
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, afterDelete);
+    }
+
+    [Fact]
+    public async Task Providers_ListEveryHrSystemWithItsFields_ButNoGeneratedSecret()
+    {
+        using var answer = await host.OpsAsync(HttpMethod.Get, "/api/ops/hr/providers");
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var providers = (await answer.JsonAsync()).GetProperty("items").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(HrProviders.All.Select(p => p.Name).Order(), providers.Keys.Order());
+        Assert.Empty(providers["generic"].GetProperty("fields").EnumerateArray());
+        Assert.True(providers["generic"].GetProperty("generates_signing_secret").GetBoolean());
+        var bambooFields = providers["bamboohr"].GetProperty("fields").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
+        Assert.Equal(["company_domain", "company_id", "api_key", "webhook_private_key"], bambooFields.Keys);
+        Assert.False(bambooFields["company_id"].GetProperty("required").GetBoolean());
+        Assert.True(bambooFields["webhook_private_key"].GetProperty("secret").GetBoolean());
+        Assert.Equal("merge", providers["merge"].GetProperty("shared_route").GetString());
+        using var anonymous = await host.Client.GetAsync("/api/ops/hr/providers");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    private async Task<HttpStatusCode> DeliverBambooAsync(string connection, string employee, string company, string key)
+    {
+        var body = BambooHrSamples.Event("employee.updated", employee, company, host.Time.GetUtcNow());
+        var signed = BambooHrSamples.Sign(Encoding.UTF8.GetBytes(body), key, host.Time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var response = await host.Client.PostAsync("hr/" + connection, body, signed);
+        return response.StatusCode;
+    }
+
+    private async Task<HttpStatusCode> DeliverMergeAsync(string body)
+    {
+        using var response = await host.Client.PostAsync("hr/" + MergeProvider.Route, body, [MergeSamples.Sign(Encoding.UTF8.GetBytes(body), HrConnectionsFixture.MergeKey)]);
+        return response.StatusCode;
     }
 
     private async Task<(string Id, string Secret)> CreateGenericAsync(string organization)
