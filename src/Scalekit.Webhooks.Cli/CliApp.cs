@@ -78,7 +78,8 @@ public static class CliApp
             }
 
             var configuration = LoadSettings();
-            var target = profile.ConnectionsOnly ? HrTarget(configuration, connectionId!) : null;
+            using var lookup = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            var target = profile.ConnectionsOnly ? await HrTargetAsync(configuration, connectionId!, new OpsClient(lookup, new Uri(result.GetValue(url)!), configuration["ADMIN_API_KEY"] ?? string.Empty), cancellationToken) : null;
             var setting = HrProviders.Find(target?.Provider)?.AppSigningKeySetting
                 ?? (profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__{HrConnection.SecretSetting}" : profile.SecretSetting);
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting.Replace("__", ":", StringComparison.Ordinal)]) is [var current, ..] ? current : null);
@@ -127,12 +128,42 @@ public static class CliApp
     }
 
     /// <summary>
-    /// The connection as the host reads it from the same settings, so the sample is shaped and signed like its HR
-    /// system; one made through the operations API is not in settings and is sent in the product's own format.
+    /// The connection, so the sample is shaped and signed like its HR system: from the same settings the host reads, or,
+    /// for one made through the operations API, from <c>GET ops/hr/connections/{id}</c> (its provider and plain fields,
+    /// never a secret: pass that with <c>--secret</c>). Neither: the product's own format.
     /// </summary>
-    private static HrConnection HrTarget(IConfiguration configuration, string connectionId) =>
-        HrConnection.ReadAll(configuration).FirstOrDefault(connection => string.Equals(connection.Id, connectionId, StringComparison.OrdinalIgnoreCase))
-            ?? new HrConnection(connectionId, null, HrProviders.Default.Name, [], null);
+    private static async Task<HrConnection> HrTargetAsync(IConfiguration configuration, string connectionId, OpsClient ops, CancellationToken cancellationToken)
+    {
+        if (HrConnection.ReadAll(configuration).FirstOrDefault(connection => string.Equals(connection.Id, connectionId, StringComparison.OrdinalIgnoreCase)) is { } defined)
+        {
+            return defined;
+        }
+
+        var generic = new HrConnection(connectionId, null, HrProviders.Default.Name, [], null);
+        if (!HrConnectionIds.IsStored(connectionId) || string.IsNullOrEmpty(configuration["ADMIN_API_KEY"]))
+        {
+            return generic;
+        }
+
+        try
+        {
+            var answer = await ops.GetAsync($"ops/hr/connections/{Uri.EscapeDataString(connectionId)}", cancellationToken);
+            if (!answer.IsSuccess || HrProviders.Find(answer.Body.GetProperty("provider").GetString()) is not { } provider)
+            {
+                return generic;
+            }
+
+            var body = answer.Body;
+            var fields = provider.PlainFields
+                .Where(field => body.TryGetProperty(field.Name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String)
+                .ToDictionary(field => field.Name, field => body.GetProperty(field.Name).GetString()!, StringComparer.Ordinal);
+            return new HrConnection(connectionId, body.GetProperty("organization_id").GetString(), provider.Name, [], null) { Fields = fields };
+        }
+        catch (HttpRequestException)
+        {
+            return generic;
+        }
+    }
 
     private static Command TypesCommand(TextWriter output)
     {
