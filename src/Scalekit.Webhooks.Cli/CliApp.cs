@@ -52,6 +52,7 @@ public static class CliApp
         var url = new Option<string>("--url") { Description = "Base URL of the receiver", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
         var secret = new Option<string?>("--secret") { Description = "Signing secret (default: SCALEKIT_WEBHOOK_SECRET / STRIPE_WEBHOOK_SECRET / HR_CONNECTIONS__<connection>__SIGNING_SECRET from the environment or local.settings.json)" };
         var connection = new Option<string?>("--connection") { Description = "HR: the customer's connection id; the event is posted to /api/webhooks/hr/<connection> and signed with its secret" };
+        var key = new Option<string?>("--key") { Description = "HR: the operations key, to read a connection made through the operations API (default: ADMIN_API_KEY from the environment or local.settings.json)" };
         var customer = new Option<string?>("--customer") { Description = "Stripe customer id (also used as the organization's external_id)" };
         var organization = new Option<string?>("--org") { Description = "Scalekit organization id (HR: named in data.organization_id, which must be the connection's)" };
         var employee = new Option<string?>("--employee") { Description = "HR: employee id (default E-1042)" };
@@ -60,7 +61,7 @@ public static class CliApp
         var organizationExternalId = new Option<string?>("--org-external-id") { Description = "HR: name the organization by its external id (refused on a connection: shows the 400)" };
         var eventId = new Option<string?>("--event-id") { Description = "Event id (default: a new evt_… id)" };
         var price = new Option<string?>("--price-lookup-key") { Description = "Stripe price lookup key (default pro_monthly)" };
-        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, connection };
+        var command = new Command("send", "Sign a realistic sample event and post it to the receiver.") { source, type, url, secret, customer, organization, eventId, price, employee, email, department, organizationExternalId, connection, key };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!EventSources.TryParse(result.GetValue(source), out var parsedSource))
@@ -79,7 +80,7 @@ public static class CliApp
 
             var configuration = LoadSettings();
             using var lookup = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-            var target = profile.ConnectionsOnly ? await HrTargetAsync(configuration, connectionId!, new OpsClient(lookup, new Uri(result.GetValue(url)!), configuration["ADMIN_API_KEY"] ?? string.Empty), cancellationToken) : null;
+            var target = profile.ConnectionsOnly ? await HrTargetAsync(configuration, connectionId!, new OpsClient(lookup, new Uri(result.GetValue(url)!), result.GetValue(key) ?? configuration["ADMIN_API_KEY"] ?? string.Empty), cancellationToken) : null;
             var setting = HrProviders.Find(target?.Provider)?.AppSigningKeySetting
                 ?? (profile.ConnectionsOnly ? $"{profile.SecretSetting}__{connectionId}__{HrConnection.SecretSetting}" : profile.SecretSetting);
             var signingSecret = result.GetValue(secret) ?? (IngestOptions.SplitSecrets(configuration[setting.Replace("__", ":", StringComparison.Ordinal)]) is [var current, ..] ? current : null);
@@ -140,7 +141,7 @@ public static class CliApp
         }
 
         var generic = new HrConnection(connectionId, null, HrProviders.Default.Name, [], null);
-        if (!HrConnectionIds.IsStored(connectionId) || string.IsNullOrEmpty(configuration["ADMIN_API_KEY"]))
+        if (!HrConnectionIds.IsStored(connectionId))
         {
             return generic;
         }

@@ -51,6 +51,21 @@ public partial class CliHrConnectionsTests(HrConnectionsFixture host) : IClassFi
         Assert.DoesNotContain("p-1", made.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendOnAStoredBambooHrConnection_ShapesAndSignsLikeBambooHr_FromWhatTheOperationsApiSaysOfIt()
+    {
+        var made = await Run("hr", "connections", "create", "--organization", "org_cli_3", "--provider", "bamboohr", "--company-domain", "acme", "--company-id", "4242", "--api-key", "k-3", "--webhook-private-key", "p-3", "--json");
+        var id = JsonDocument.Parse(made.Output).RootElement.GetProperty("id").GetString()!;
+
+        var sent = await Run("send", "hr", "employee.updated", "--connection", id, "--secret", "p-3");
+        var wrongKey = await Run("send", "hr", "employee.updated", "--connection", id, "--secret", "not-the-key");
+
+        Assert.Equal(CliApp.Success, sent.Exit);
+        Assert.StartsWith("201", sent.Output, StringComparison.Ordinal);
+        Assert.Equal(CliApp.Refused, wrongKey.Exit);
+        Assert.Contains("X-BambooHR-Signature", wrongKey.Output, StringComparison.Ordinal);
+    }
+
     private async Task<(int Exit, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();
