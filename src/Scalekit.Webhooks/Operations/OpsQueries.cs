@@ -13,8 +13,9 @@ public sealed record EventQuery(string? Source, string? EventType, string? Statu
 
 /// <summary>
 /// Read side of the operations API: stats, the event log, dead letters and the organization and customer read models,
-/// each answer composed from the stores into a response type of its own (see <c>OpsResponses.cs</c>). This file holds
-/// stats, the event log and dead letters; organizations and customers each have a file of their own.
+/// each answer composed from the stores into a response type of its own (see <c>OpsResponses.cs</c> and
+/// <c>CustomerResponses.cs</c>). This file holds stats, the event log and dead letters; organizations and customers
+/// each have a file of their own (<c>OpsQueries.*.cs</c>).
 /// </summary>
 public sealed partial class OpsQueries(
     StorageClients clients,
