@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Scalekit.Webhooks.Operations;
 
 // The operations API's bodies about a Stripe customer: its details, subscriptions, seats and billing sync (the other
