@@ -9,6 +9,8 @@ public class StoreOwnershipTests
     private static readonly string[] Stores =
     [
         "src/Scalekit.Webhooks/Storage/StateStore.cs",
+        "src/Scalekit.Webhooks/Storage/StateStore.Erasure.cs",
+        "src/Scalekit.Webhooks/Storage/StateStore.Migration.cs",
         "src/Scalekit.Webhooks/State/OrganizationStore.cs",
         "src/Scalekit.Webhooks/State/OrganizationDomainStore.cs",
         "src/Scalekit.Webhooks/State/SsoConnectionStore.cs",

@@ -83,7 +83,7 @@ public sealed partial class DeadLetterReplayer(
     /// </summary>
     private async Task WorkAsync(string tagValue, QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, long started, RunCounts run, CancellationToken cancellationToken)
     {
-        var tag = new KeyValuePair<string, object?>("source", tagValue);
+        var queue = new PoisonWork(poison, handle, new KeyValuePair<string, object?>("source", tagValue), run);
         var pace = new ReplayPace(options.Value.BatchSize, options.Value.ConcurrentBatches, options.Value.SlowBatch);
         var inFlight = new List<(Task<BatchDone> Batch, int Generation)>();
         var failed = new List<Task>();
@@ -98,7 +98,7 @@ public sealed partial class DeadLetterReplayer(
 
             if (more && inFlight.Count < pace.Batches)
             {
-                inFlight.Add((BatchAsync(poison, handle, pace.BatchSize, pace.Generation, tag, run, cancellationToken), pace.Generation));
+                inFlight.Add((BatchAsync(queue, pace.BatchSize, pace.Generation, cancellationToken), pace.Generation));
                 continue;
             }
 
@@ -133,12 +133,12 @@ public sealed partial class DeadLetterReplayer(
     }
 
     /// <summary>Receives up to <paramref name="size"/> messages and handles them at once; returns how many and how long it took.</summary>
-    private async Task<BatchDone> BatchAsync(QueueClient poison, Func<QueueMessage, CancellationToken, Task<bool>> handle, int size, int generation, KeyValuePair<string, object?> tag, RunCounts run, CancellationToken cancellationToken)
+    private async Task<BatchDone> BatchAsync(PoisonWork queue, int size, int generation, CancellationToken cancellationToken)
     {
         // Read before the receive, so the lease it starts ends no earlier than this clock says.
         var leasedAt = time.GetTimestamp();
-        QueueMessage[] batch = await poison.ReceiveMessagesAsync(size, options.Value.Lease, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(batch.Select(message => HandleLeasedAsync(poison, message, handle, leasedAt, tag, run, cancellationToken))).ConfigureAwait(false);
+        QueueMessage[] batch = await queue.Poison.ReceiveMessagesAsync(size, options.Value.Lease, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(batch.Select(message => HandleLeasedAsync(queue, message, leasedAt, cancellationToken))).ConfigureAwait(false);
         return new BatchDone(batch.Length, time.GetElapsedTime(leasedAt), generation);
     }
 
@@ -146,8 +146,9 @@ public sealed partial class DeadLetterReplayer(
     /// Sends one leased message on (or parks it) and deletes it, unless too little of its lease is left: then it is left
     /// to reappear, because a lease that runs out before the delete lets another receive take it and send it again.
     /// </summary>
-    private async Task HandleLeasedAsync(QueueClient poison, QueueMessage message, Func<QueueMessage, CancellationToken, Task<bool>> handle, long leasedAt, KeyValuePair<string, object?> tag, RunCounts run, CancellationToken cancellationToken)
+    private async Task HandleLeasedAsync(PoisonWork queue, QueueMessage message, long leasedAt, CancellationToken cancellationToken)
     {
+        var (poison, handle, tag, run) = queue;
         if (options.Value.Lease - time.GetElapsedTime(leasedAt) < options.Value.LeaseMargin)
         {
             Interlocked.Increment(ref run.Skipped);
@@ -187,7 +188,7 @@ public sealed partial class DeadLetterReplayer(
         }
         catch (FormatException ex)
         {
-            await deadLetters.ParkAsync(source, "msg_" + message.MessageId, "(not an event envelope)", message.Body, ex.Message, (int)message.DequeueCount, 0, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(new DeadLetterParking(source, "msg_" + message.MessageId, "(not an event envelope)", message.Body, ex.Message, (int)message.DequeueCount, 0, null), cancellationToken).ConfigureAwait(false);
             Log.Parked(logger, source, "msg_" + message.MessageId, ex.Message);
             return false;
         }
@@ -196,8 +197,8 @@ public sealed partial class DeadLetterReplayer(
         {
             var entry = await ledger.FindAsync(source, envelope.EventId, cancellationToken).ConfigureAwait(false);
             var reason = entry?.LastError ?? $"still failing after {envelope.ReplayCount} replays";
-            await deadLetters.ParkAsync(source, envelope.EventId, envelope.EventType, message.Body, reason,
-                entry?.Attempts ?? 0, envelope.ReplayCount, entry?.LastFailedAt ?? envelope.ReceivedAt, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(new DeadLetterParking(source, envelope.EventId, envelope.EventType, message.Body, reason,
+                entry?.Attempts ?? 0, envelope.ReplayCount, entry?.LastFailedAt ?? envelope.ReceivedAt), cancellationToken).ConfigureAwait(false);
             Log.Parked(logger, source, envelope.EventId, reason);
             return false;
         }
@@ -228,7 +229,7 @@ public sealed partial class DeadLetterReplayer(
         if (body is null || work.KeyOf(body) is not { } key)
         {
             var id = work.DeadLetterId("msg_" + message.MessageId);
-            await deadLetters.ParkAsync(work.Source, id, work.WorkType, message.Body, $"not a {work.Queue} message", (int)message.DequeueCount, replayCount, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(new DeadLetterParking(work.Source, id, work.WorkType, message.Body, $"not a {work.Queue} message", (int)message.DequeueCount, replayCount, null), cancellationToken).ConfigureAwait(false);
             Log.WorkParked(logger, work.Queue, id, "unreadable");
             return false;
         }
@@ -237,7 +238,7 @@ public sealed partial class DeadLetterReplayer(
         {
             var id = work.DeadLetterId(key);
             var reason = $"{work.Queue}: still failing after {replayCount} replays ({message.DequeueCount} attempts in the last); see its consumer's record for the last error";
-            await deadLetters.ParkAsync(work.Source, id, work.WorkType, message.Body, reason, (int)message.DequeueCount, replayCount, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(new DeadLetterParking(work.Source, id, work.WorkType, message.Body, reason, (int)message.DequeueCount, replayCount, null), cancellationToken).ConfigureAwait(false);
             Log.WorkParked(logger, work.Queue, id, reason);
             return false;
         }
@@ -249,6 +250,9 @@ public sealed partial class DeadLetterReplayer(
     }
 
     private readonly record struct BatchDone(int Received, TimeSpan Took, int Generation);
+
+    /// <summary>One poison queue in this run: how its messages are handled, its telemetry tag, the run's counts.</summary>
+    private sealed record PoisonWork(QueueClient Poison, Func<QueueMessage, CancellationToken, Task<bool>> Handle, KeyValuePair<string, object?> Tag, RunCounts Run);
 
     private sealed class RunCounts
     {

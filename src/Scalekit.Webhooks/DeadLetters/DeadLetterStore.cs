@@ -1,69 +1,10 @@
 using Azure;
 using Azure.Data.Tables;
 using Scalekit.Webhooks.Ingest;
-using Scalekit.Webhooks.Processing;
 using Scalekit.Webhooks.State;
 using Scalekit.Webhooks.Storage;
 
 namespace Scalekit.Webhooks.DeadLetters;
-
-/// <summary>Where a dead letter stands.</summary>
-public enum DeadLetterStatus
-{
-    /// <summary>Waiting for a person (the same word, and state, as the ledger's <see cref="ProcessingStatus.Parked"/>).</summary>
-    Parked,
-
-    /// <summary>Sent back to its queue by an operator; not settled yet.</summary>
-    Replayed,
-
-    /// <summary>Replayed and then processed.</summary>
-    Resolved,
-}
-
-/// <summary>The one wire spelling of each <see cref="DeadLetterStatus"/>, in storage and in the operations API.</summary>
-public static class DeadLetterStatuses
-{
-    public static string Name(this DeadLetterStatus status) => status switch
-    {
-        DeadLetterStatus.Parked => ProcessingStatus.Parked.Name(),
-        DeadLetterStatus.Replayed => "replayed",
-        DeadLetterStatus.Resolved => "resolved",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
-
-    public static bool TryParse(string? name, out DeadLetterStatus status)
-    {
-        foreach (var candidate in Enum.GetValues<DeadLetterStatus>())
-        {
-            if (string.Equals(candidate.Name(), name, StringComparison.OrdinalIgnoreCase))
-            {
-                status = candidate;
-                return true;
-            }
-        }
-
-        status = default;
-        return false;
-    }
-}
-
-/// <summary>One parked event and the queue message that carried it (null once erased or not read).</summary>
-public sealed record DeadLetter(
-    WebhookSource Source,
-    string EventId,
-    string EventType,
-    DeadLetterStatus Status,
-    string Reason,
-    int Attempts,
-    int ReplayCount,
-    int TimesParked,
-    DateTimeOffset? FirstFailureAt,
-    DateTimeOffset? LastFailureAt,
-    DateTimeOffset? ParkedAt,
-    DateTimeOffset? ReplayedAt,
-    DateTimeOffset? ResolvedAt,
-    DateTimeOffset? MessageRemovedAt,
-    BinaryData? Message);
 
 /// <summary>
 /// Events parked as permanently failed, one row per (source, event id) in the source's partition, with the queue
@@ -79,10 +20,12 @@ public sealed class DeadLetterStore(StorageClients clients, TimeProvider time)
 
     private TableClient Table => _table ??= clients.Tables.GetTableClient(StorageNames.DeadLetterTable);
 
-    /// <summary>Parks <paramref name="message"/>; parking the same event again updates its row.</summary>
-    public async Task ParkAsync(WebhookSource source, string eventId, string eventType, BinaryData message, string reason, int attempts, int replayCount, DateTimeOffset? firstFailureAt, CancellationToken cancellationToken = default)
+    /// <summary>Parks the message; parking the same event again updates its row.</summary>
+    public async Task ParkAsync(DeadLetterParking parking, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(parking);
+        ArgumentNullException.ThrowIfNull(parking.Message);
+        var (source, eventId, eventType, message, reason, attempts, replayCount, firstFailureAt) = parking;
         var now = time.GetUtcNow();
         var key = StorageKeys.Key(eventId);
         NullableResponse<TableEntity> existing = await Table.GetEntityIfExistsAsync<TableEntity>(source.Name, key, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -10,6 +10,8 @@ namespace Scalekit.Webhooks.Ingest;
 /// <summary>
 /// The acknowledgement path: check the signature headers and timestamp, read the body within its limit, verify the
 /// signature, read the event's id and type, store the envelope in the source's queue. Only a stored event is <see cref="IngestOutcome.Accepted"/>.
+/// Longer than 300 lines because it is one ordered path in which every step can answer the sender with a rejection;
+/// read top to bottom, the order of those checks is the contract.
 /// </summary>
 public sealed partial class WebhookIngestor
 {

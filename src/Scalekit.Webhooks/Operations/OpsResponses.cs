@@ -4,9 +4,9 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Scalekit.Webhooks.Operations;
 
-// The operations API's response bodies: types of their own, composed from the stores, never storage rows. Property
-// names go on the wire in snake_case (OpsJson.Options); the README lists which route answers with which type and
-// GET /api/ops/openapi.json describes them.
+// The operations API's response bodies (a Stripe customer's are in CustomerResponses.cs): types of their own,
+// composed from the stores, never storage rows. Property names go on the wire in snake_case (OpsJson.Options); the
+// README lists which route answers with which type and GET /api/ops/openapi.json describes them.
 
 /// <summary>The JSON settings of every operations API body.</summary>
 public static class OpsJson
@@ -136,94 +136,11 @@ public sealed record EmployeeView(
     AppliedEvent? LastEvent,
     EmployeeSyncView LastSync);
 
-/// <summary>What the customer's own events said (deleted, checkout).</summary>
-public sealed record CustomerDetailsView(
-    string? Email,
-    string? Name,
-    string? BillingStatus,
-    DateTimeOffset? DeletedOn,
-    string? CheckoutSessionId,
-    string? CheckoutSubscriptionId,
-    string? ClientReferenceId,
-    AppliedEvent? LastAppliedEvent);
-
-/// <summary>One subscription of a customer.</summary>
-public sealed record SubscriptionView(
-    string SubscriptionId,
-    string? Status,
-    string? PriceLookupKey,
-    string? Plan,
-    IReadOnlyList<string> Features,
-    DateTimeOffset? CurrentPeriodEnd,
-    DateTimeOffset? Created,
-    bool? CancelAtPeriodEnd,
-    DateTimeOffset? TrialEnd,
-    DateTimeOffset? DeletedAt,
-    AppliedEvent? LastAppliedEvent,
-    IReadOnlyList<Stripe.SubscriptionItem>? Items = null);
-
-/// <summary>The organization's last seat sync: when, how it ended and why, the item and the quantity it moved from and to.</summary>
-public sealed record SeatSyncView(DateTimeOffset At, string Outcome, string Detail, string? ItemId, long? From, long? To);
-
-/// <summary>The billing state Scalekit should hold for a customer (derived from all its subscriptions).</summary>
-public sealed record BillingStateView(
-    string? SubscriptionId,
-    string? Status,
-    string? Plan,
-    DateTimeOffset? PeriodEnd,
-    IReadOnlyList<string> Features,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset? DeletedAt);
-
-/// <summary>The last sync attempt of a customer.</summary>
-public sealed record SyncAttemptView(
-    DateTimeOffset At,
-    string Result,
-    string Reason,
-    long Version,
-    string? OrganizationId,
-    bool OverBudget,
-    IReadOnlyDictionary<string, string>? Metadata,
-    IReadOnlyDictionary<string, bool>? Features);
-
-/// <summary>The billing sync of one customer: versions, the desired state, the last attempt.</summary>
-public sealed record SyncView(
-    long DesiredVersion,
-    long SyncedVersion,
-    string? SourceEventId,
-    BillingStateView? State,
-    DateTimeOffset? WaitingSince,
-    SyncAttemptView? LastAttempt);
-
-/// <summary>One customer in the customers list: where its billing stands and how its last sync ended.</summary>
-public sealed record CustomerSummaryView(
-    string CustomerId,
-    string? OrganizationId,
-    string? Email,
-    string? SubscriptionStatus,
-    string? Plan,
-    string? LastSyncResult,
-    DateTimeOffset? LastSyncAt,
-    DateTimeOffset? DeletedAt);
-
-/// <summary>A Stripe customer: its subscriptions, entitlements, linked organization and billing sync.</summary>
-public sealed record CustomerView(
-    string CustomerId,
-    string? OrganizationId,
-    SyncView? Sync,
-    CustomerDetailsView? Customer,
-    IReadOnlyList<SubscriptionView> Subscriptions,
-    IReadOnlyList<string> Entitlements,
-    SeatSyncView? Seats = null);
-
 /// <summary>
 /// An organization whose metadata has no room for the keys of <see cref="Writer"/> (<c>billing</c>, for a Stripe
 /// customer, or <c>crm</c>, for a Salesforce account).
 /// </summary>
 public sealed record OverBudgetView(string Writer, string? OrganizationId, string? CustomerId, string? AccountId, DateTimeOffset? Since, string? Reason, IReadOnlyList<string>? OrganizationKeys);
-
-/// <summary>The answer to an operator's re-sync of a customer.</summary>
-public sealed record SyncResultView(string CustomerId, string Result, string? OrganizationId, long Version, string Detail);
 
 /// <summary>The answer to a replay of one event or dead letter.</summary>
 public sealed record ReplayView(string Status, string Source, string EventId);

@@ -160,7 +160,7 @@ public sealed partial class EventConsumer(
         IntegrationTelemetry.RecordEvent(envelope.Source, outcome.Status, time.GetElapsedTime(started));
         if (outcome.IsParked)
         {
-            await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, attempt, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+            await deadLetters.ParkAsync(new DeadLetterParking(envelope.Source, envelope.EventId, envelope.EventType, message, outcome.Detail, attempt, envelope.ReplayCount, null), cancellationToken).ConfigureAwait(false);
             PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name));
             Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, outcome.Detail);
             return;
@@ -226,7 +226,7 @@ public sealed partial class EventConsumer(
     private async Task ParkUnclaimedAsync(EventEnvelope envelope, BinaryData message, Exception error, Activity? activity, CancellationToken cancellationToken)
     {
         var reason = Reason(error);
-        await deadLetters.ParkAsync(envelope.Source, envelope.EventId, envelope.EventType, message, reason, 1, envelope.ReplayCount, null, cancellationToken).ConfigureAwait(false);
+        await deadLetters.ParkAsync(new DeadLetterParking(envelope.Source, envelope.EventId, envelope.EventType, message, reason, 1, envelope.ReplayCount, null), cancellationToken).ConfigureAwait(false);
         Record(envelope, ProcessingStatus.Parked, activity);
         PipelineTelemetry.Parked.Add(1, new KeyValuePair<string, object?>("source", envelope.Source.Name));
         Log.Parked(logger, envelope.Source, envelope.EventId, envelope.EventType, reason);

@@ -15,8 +15,8 @@ namespace Scalekit.Webhooks.Processing;
 /// erasure and migration are <see cref="EventLedgerMaintenance"/>; the table's layout is <see cref="EventLedgerRows"/>.
 /// </summary>
 /// <remarks>
-/// This file is a little over 300 lines: the claim, the records with and without a claim, and the grouped first
-/// records share the row-building code below and are easier to check side by side.
+/// Longer than 300 lines because the claim, the records with and without a claim, and the grouped first records
+/// share the row-building code below and are easier to check side by side.
 /// An event's row lives in its own bucket (its home), with one exception: the first record of an event applied
 /// without a claim on its first delivery (<see cref="RecordFirstAsync"/>) is written together with the records of the
 /// other events handled at the same time, in one transaction to one bucket, so that a batch of events costs one ledger

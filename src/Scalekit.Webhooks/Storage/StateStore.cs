@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
 using Azure;
 using Azure.Data.Tables;
-using Scalekit.Webhooks.Privacy;
 using Scalekit.Webhooks.State;
 
 namespace Scalekit.Webhooks.Storage;
@@ -16,9 +15,10 @@ namespace Scalekit.Webhooks.Storage;
 /// The rows this process wrote last are remembered with their ETags, so the next event for a hot row skips the read:
 /// the write is conditional on that ETag, and if anyone else wrote the row since, storage refuses it (412) and the
 /// store reads the row and decides again. An event the memory finds stale or already applied is decided from a read,
-/// since no conditional write would check the memory then.
+/// since no conditional write would check the memory then. Erasing a person's columns and the one-off migration of
+/// the shared partition work on the same rows, each in a file of its own (<c>StateStore.*.cs</c>).
 /// </remarks>
-public sealed class StateStore(StorageClients clients, TimeProvider time)
+public sealed partial class StateStore(StorageClients clients, TimeProvider time)
 {
     /// <summary>Most rows remembered; past it the memory starts afresh (a cold row costs one read, never a wrong write).</summary>
     private const int MaxRemembered = 20_000;
@@ -231,199 +231,6 @@ public sealed class StateStore(StorageClients clients, TimeProvider time)
 
         row.ETag = known;
         _written[key] = row;
-    }
-
-    /// <summary>
-    /// Removes the personal columns of every row of <paramref name="table"/> whose match column for
-    /// <paramref name="kind"/> holds <paramref name="subject"/>; the row, its ids and its ordering stamp stay. Returns
-    /// how many rows were erased.
-    /// </summary>
-    public async Task<int> ErasePersonalDataAsync(PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        var client = clients.Tables.GetTableClient(table.Table);
-        var rows = await MatchingRowsAsync(client, table, kind, subject, cancellationToken).ConfigureAwait(false);
-        var erased = 0;
-        foreach (var row in rows.Where(r => table.PersonalColumns.Any(r.ContainsKey)))
-        {
-            foreach (var personal in table.PersonalColumns)
-            {
-                row.Remove(personal);
-            }
-
-            row[ErasedAt] = time.GetUtcNow();
-            await client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            erased++;
-        }
-
-        return erased;
-    }
-
-    /// <summary>
-    /// The same person's other ids that the rows of <paramref name="table"/> matching the subject hold in the table's
-    /// <see cref="PersonalDataTable.Links"/> columns (a user id found through an email, say).
-    /// </summary>
-    public async Task<IReadOnlyList<ErasureSubject>> LinkedSubjectsAsync(PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        if (table.Links is not { Count: > 0 } links)
-        {
-            return [];
-        }
-
-        var linked = new List<ErasureSubject>();
-        foreach (var row in await MatchingRowsAsync(clients.Tables.GetTableClient(table.Table), table, kind, subject, cancellationToken).ConfigureAwait(false))
-        {
-            foreach (var (linkedKind, column) in links)
-            {
-                var value = column switch
-                {
-                    "PartitionKey" => PlainId(row.PartitionKey),
-                    "RowKey" => PlainId(row.RowKey),
-                    _ => row.GetString(column),
-                };
-                if (!string.IsNullOrWhiteSpace(value))
-                {
-                    linked.Add(new ErasureSubject(linkedKind, value));
-                }
-            }
-        }
-
-        return linked;
-    }
-
-    // Scalekit ids are letters, digits and '_', so their keys are the ids themselves; an escaped key is no such id.
-    private static string? PlainId(string key) => key.Contains('~', StringComparison.Ordinal) ? null : key;
-
-    private static async Task<List<TableEntity>> MatchingRowsAsync(TableClient client, PersonalDataTable table, ErasureSubjectKind kind, string subject, CancellationToken cancellationToken)
-    {
-        var rows = new List<TableEntity>();
-        if (!table.MatchColumns.TryGetValue(kind, out var column))
-        {
-            return rows;
-        }
-
-        if (kind == ErasureSubjectKind.Email && column is not ("PartitionKey" or "RowKey"))
-        {
-            // Table filters compare case-sensitively, and an address may be stored in any case: compare here instead.
-            await foreach (var row in client.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                if (string.Equals(row.GetString(column), subject, StringComparison.OrdinalIgnoreCase))
-                {
-                    rows.Add(row);
-                }
-            }
-        }
-        else
-        {
-            var value = column is "PartitionKey" or "RowKey" ? StorageKeys.Key(subject) : subject;
-            await foreach (var row in client.QueryAsync<TableEntity>($"{column} eq '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(row);
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>
-    /// Moves the rows of the tables that once shared <see cref="StateTables.LegacyPartition"/> to the partition of the
-    /// entity that owns them (where the newer of two copies wins by its event stamp), and fills the domain index from
-    /// the domains already stored. Idempotent; a dry run only counts. Returns the rows moved (or to move) per table.
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, int>> MigrateAsync(bool dryRun, CancellationToken cancellationToken = default)
-    {
-        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var name in SharedPartitionTables)
-        {
-            var table = clients.Tables.GetTableClient(name);
-            var moved = 0;
-            await foreach (var old in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StateTables.LegacyPartition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                moved++;
-                if (!dryRun)
-                {
-                    await MoveAsync(table, old, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            counts[name] = moved;
-        }
-
-        var indexed = 0;
-        var index = clients.Tables.GetTableClient(StateTables.DomainOrganizations);
-        await foreach (var domain in clients.Tables.GetTableClient(StateTables.OrganizationDomains).QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (domain.GetString("Domain") is not { } name || StampOf(domain) is not { } stamp)
-            {
-                continue;
-            }
-
-            if (IdOf(domain, RowId, domain.RowKey) is not { } domainId || IdOf(domain, OwnerId, domain.PartitionKey) is not { } organizationId)
-            {
-                continue;
-            }
-
-            NullableResponse<TableEntity> current = await index.GetEntityIfExistsAsync<TableEntity>(
-                StorageKeys.Key(name.ToLowerInvariant()), StorageKeys.Key(domainId), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (current.HasValue && StampOf(current.Value!) is { } held && held >= stamp)
-            {
-                continue;
-            }
-
-            indexed++;
-            if (!dryRun)
-            {
-                var deleted = domain.TryGetValue(DeletedAt, out var at) && at is not null;
-                var properties = new Dictionary<string, object?> { ["OrganizationId"] = organizationId, ["VerificationStatus"] = domain.GetString("VerificationStatus") };
-                if (deleted)
-                {
-                    properties[DeletedAt] = at;
-                }
-
-                await ApplyAsync(new StateChange(StateTables.DomainOrganizations, name.ToLowerInvariant(), domainId, properties, deleted), stamp, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        counts[StateTables.DomainOrganizations] = indexed;
-        return counts;
-    }
-
-    /// <summary>The read-model tables whose rows all lived in one partition before each moved to its owner's.</summary>
-    private static readonly string[] SharedPartitionTables =
-        [StateTables.Organizations, StateTables.Users, StateTables.Roles, StateTables.Permissions, StateTables.ConnectedAccounts, StateTables.Customers, StateTables.OrganizationLinks];
-
-    private static async Task MoveAsync(TableClient table, TableEntity old, CancellationToken cancellationToken)
-    {
-        // The row key was the owner's key already: the owner's partition is the row key.
-        var moving = new TableEntity(old) { PartitionKey = old.RowKey };
-        moving.Remove("odata.etag");
-        moving.Remove("Timestamp");
-        NullableResponse<TableEntity> current = await table.GetEntityIfExistsAsync<TableEntity>(old.RowKey, old.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!current.HasValue)
-        {
-            try
-            {
-                await table.AddEntityAsync(moving, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
-                // An event wrote the new row meanwhile: it is newer than the copy.
-            }
-        }
-        else if (StampOf(current.Value!) is { } newer && StampOf(old) is { } older && older > newer)
-        {
-            try
-            {
-                await table.UpdateEntityAsync(moving, current.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412)
-            {
-                // An event wrote the new row meanwhile: it is newer than the copy.
-            }
-        }
-
-        await table.DeleteEntityAsync(old.PartitionKey, old.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>An id a row stores, or the one its key was made from (rows written before ids were stored).</summary>

@@ -8,9 +8,6 @@ using Scalekit.Webhooks.Stripe.Entitlements;
 
 namespace Scalekit.Webhooks.Stripe;
 
-/// <summary>How a sync ended: one of <see cref="SyncResults"/>, the organization, what happened and the version it concerns.</summary>
-public sealed record SyncResult(string Result, string? OrganizationId, string Detail, long Version);
-
 /// <summary>
 /// Writes a customer's billing state to its Scalekit organization so that the newest state wins under any
 /// concurrency. Each customer has one row (<see cref="CustomerBillingStore"/>) with the state Scalekit should hold and
@@ -293,10 +290,3 @@ public sealed partial class BillingSync(
         public static partial void LeaseLost(ILogger logger, string customerId);
     }
 }
-
-/// <summary>
-/// Scalekit did not take a billing write before the sync lease it was sent under was about to run out; nothing more
-/// was sent, and the queue retries the event once the lease has ended.
-/// </summary>
-public sealed class BillingSyncLeaseRanOutException(string customerId, DateTimeOffset leasedUntil)
-    : Exception($"Scalekit did not take the billing write for customer {customerId} before its sync lease (until {leasedUntil:O}) was about to run out; nothing more was sent, and this event will be retried.");

@@ -134,7 +134,7 @@ public class ConsoleFixture : IAsyncLifetime
             InlinePayload = Encoding.UTF8.GetBytes(payload),
         };
         await Host.Host.Services.GetRequiredService<DeadLetterStore>()
-            .ParkAsync(ScalekitSource.Id, eventId, type, new BinaryData(EnvelopeCodec.Encode(envelope)), reason, 30, 5, Deliveries.Now);
+            .ParkAsync(new DeadLetterParking(ScalekitSource.Id, eventId, type, new BinaryData(EnvelopeCodec.Encode(envelope)), reason, 30, 5, Deliveries.Now));
         return eventId;
     }
 }

@@ -45,9 +45,9 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         var failed = await StoreAsync(ProcessingStatus.Failed);
         var resolvedId = SampleIds.New("evt_");
         var parkedId = SampleIds.New("evt_");
-        await deadLetters.ParkAsync(ScalekitSource.Id, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+        await deadLetters.ParkAsync(new DeadLetterParking(ScalekitSource.Id, resolvedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null));
         await deadLetters.MarkAsync(ScalekitSource.Id, resolvedId, DeadLetterStatus.Resolved);
-        await deadLetters.ParkAsync(ScalekitSource.Id, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null);
+        await deadLetters.ParkAsync(new DeadLetterParking(ScalekitSource.Id, parkedId, "role.created", BinaryData.FromString("{}"), "test", 1, 0, null));
 
         host.Time.Advance(TimeSpan.FromDays(29));
         await Service<PayloadRetention>().RunOnceAsync();
@@ -108,7 +108,7 @@ public class PrivacyTests(FakeClockHostFixture host) : IClassFixture<FakeClockHo
         var claimChecked = await StoreAsync(ProcessingStatus.Processed, claimCheck: true, email: email);
         var orphan = await Service<PayloadStore>().SaveAsync(ScalekitSource.Id, claimChecked, "msg_first_attempt", Payload(claimChecked, email));
         var parkedId = SampleIds.New("evt_");
-        await Service<DeadLetterStore>().ParkAsync(ScalekitSource.Id, parkedId, "role.created", BinaryData.FromBytes(EnvelopeCodec.Encode(Envelope(parkedId, Payload(parkedId, email)))), $"Scalekit refused {email}", 5, 0, null);
+        await Service<DeadLetterStore>().ParkAsync(new DeadLetterParking(ScalekitSource.Id, parkedId, "role.created", BinaryData.FromBytes(EnvelopeCodec.Encode(Envelope(parkedId, Payload(parkedId, email)))), $"Scalekit refused {email}", 5, 0, null));
         var queuedId = SampleIds.New("evt_");
         var eventQueue = host.Queue(StorageNames.QueueFor(ScalekitSource.Id));
         await eventQueue.SendMessageAsync(BinaryData.FromBytes(EnvelopeCodec.Encode(Envelope(queuedId, Payload(queuedId, email)))));

@@ -22,7 +22,7 @@ public class DeadLetterStoreTests(StorageFixture storage) : IClassFixture<Storag
             for (var i = 0; i < count; i++)
             {
                 var eventId = $"evt_walk/{source}#{i}";
-                await Store.ParkAsync(source, eventId, "type.walk", BinaryData.FromString("{}"), "walk", 1, 0, null);
+                await Store.ParkAsync(new DeadLetterParking(source, eventId, "type.walk", BinaryData.FromString("{}"), "walk", 1, 0, null));
                 parked.Add((source, eventId));
             }
         }
@@ -49,7 +49,7 @@ public class DeadLetterStoreTests(StorageFixture storage) : IClassFixture<Storag
     public async Task StatusChanges_AreTypedAndFiltered_AndParkedIsTheLedgersWord()
     {
         var eventId = "evt_status?1";
-        await Store.ParkAsync(StripeSource.Id, eventId, "type.status", BinaryData.FromString("{\"a\":1}"), "bad", 3, 1, null);
+        await Store.ParkAsync(new DeadLetterParking(StripeSource.Id, eventId, "type.status", BinaryData.FromString("{\"a\":1}"), "bad", 3, 1, null));
 
         var entry = await Store.FindAsync(StripeSource.Id, eventId);
         Assert.Equal(DeadLetterStatus.Parked, entry!.Status);
