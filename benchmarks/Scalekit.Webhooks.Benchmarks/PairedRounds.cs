@@ -39,14 +39,14 @@ public static class PairedRounds
     }
 
     /// <summary>
-    /// Runs both sides until two windows in a row compile no method: the tiered JIT recompiles hot code in the
+    /// Runs both sides until three windows in a row compile no method: the tiered JIT recompiles hot code in the
     /// background (a loaded machine delays it), and code not yet at its final tier is slower and may allocate more.
     /// </summary>
     private static void WarmUp(Action baseline, Action candidate, TimeSpan window)
     {
-        const int MaxWindows = 25;
+        const int MaxWindows = 25, QuietWindows = 3;
         var quietWindows = 0;
-        for (var windows = 0; windows < MaxWindows && quietWindows < 2; windows++)
+        for (var windows = 0; windows < MaxWindows && quietWindows < QuietWindows; windows++)
         {
             var compiled = JitInfo.GetCompiledMethodCount();
             var elapsed = Stopwatch.StartNew();
@@ -110,7 +110,7 @@ public static class PairedRounds
 
 /// <param name="Rounds">How many rounds of four batches are timed.</param>
 /// <param name="BatchTime">The least time one batch of the baseline takes; shorter batches follow a load that changes faster.</param>
-/// <param name="WarmupTime">One window of the untimed warm-up, which lasts until two windows in a row compile no method.</param>
+/// <param name="WarmupTime">One window of the untimed warm-up, which lasts until three windows in a row compile no method.</param>
 public sealed record PairedRoundsOptions(int Rounds, TimeSpan BatchTime, TimeSpan WarmupTime)
 {
     public static PairedRoundsOptions Default { get; } = new(1000, TimeSpan.FromMilliseconds(0.25), TimeSpan.FromMilliseconds(150));
