@@ -7,7 +7,9 @@ using Scalekit.Webhooks.Benchmarks;
 using Scalekit.Webhooks.Testing.Scale;
 
 // One command per benchmark; each measures its baseline in the same run.
-//   verify                      BenchmarkDotNet: verification vs a bare HMAC (1 KB, 16 KB, 256 KB)
+//   verify [rounds] [c,c]       each verifier vs a bare HMAC of the same bytes (1 KB, 16 KB, 256 KB) in alternating rounds
+//                               (default 1000); c: only those schemes (scalekit, stripe, bamboohr, hibob, merge)
+//   verify-table [bdn args]     BenchmarkDotNet's table of the same cases (--anyCategories hibob etc.), no verdict
 //   ingest  [count] [c,c,c] [pin] [httpclient] [host|raw|hop-send]  host vs raw queue sends at each concurrency (default 2000 at 1,8,32);
 //                               pin: Azurite on CPU 0, this process on the others (Linux, taskset);
 //                               httpclient: send with HttpClient instead of prepared bytes on kept-alive connections;
@@ -30,9 +32,12 @@ int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index],
 switch (command)
 {
     case "verify":
+        var categories = args.Length > 2 ? args[2].Split(',') : [];
+        return VerificationTargets.Run(PairedRoundsOptions.Default with { Rounds = Arg(1, PairedRoundsOptions.Default.Rounds) }, categories, Console.Out) ? 0 : 1;
+    case "verify-table":
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
-        var summary = BenchmarkRunner.Run<VerificationBenchmarks>(config, args.Skip(1).ToArray());
-        return VerificationTargets.Check(summary, Console.Out) ? 0 : 1;
+        BenchmarkRunner.Run<VerificationBenchmarks>(config, args.Skip(1).ToArray());
+        return 0;
     case "ingest-parts":
         var partsConfig = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
         BenchmarkRunner.Run<IngestPathBenchmarks>(partsConfig, args.Skip(1).ToArray());
@@ -60,6 +65,6 @@ switch (command)
     case "throttle":
         return await ThrottleMemoryBenchmark.RunAsync(Arg(1, 100_000), Arg(2, 10_000), Console.Out) ? 0 : 1;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale|throttle [args]");
+        Console.WriteLine("usage: dotnet run -c Release --project benchmarks/Scalekit.Webhooks.Benchmarks -- verify|verify-table|ingest|ingest-parts|process|process-floor|hostile|soak|replay|drain|scale|throttle [args]");
         return command == "help" ? 0 : 2;
 }
