@@ -112,9 +112,9 @@ public static class CliApp
             SendResult response;
             try
             {
-                response = target is not null && HrProviders.Find(target.Provider)?.Samples is not null
+                response = target is not null
                     ? await sender.SendHrAsync(target, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken)
-                    : await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), connectionId, cancellationToken);
+                    : await sender.SendAsync(parsedSource, result.GetValue(type)!, sample, signingSecret, new Uri(result.GetValue(url)!), cancellationToken);
             }
             catch (HttpRequestException ex)
             {

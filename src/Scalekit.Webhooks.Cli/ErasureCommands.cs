@@ -91,7 +91,7 @@ internal sealed partial class OperationsCommands
         command.Options.Add(to);
         command.SetAction((result, cancellationToken) => RunAsync(result, "ops/audit" + Query(
             ("action", result.GetValue(action)), ("from", result.GetValue(from)), ("to", result.GetValue(to)),
-            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             Typed<OpsPage<AuditEntryView>>(page => Page(page, ["at", "action", "target", "outcome", "caller", "key"], row =>
             [
                 Time(row.At), row.Action, Shorten(row.Target), Shorten(row.Outcome), row.CallerAddress, row.KeyFingerprint,

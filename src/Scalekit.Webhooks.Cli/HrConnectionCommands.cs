@@ -27,7 +27,7 @@ internal sealed partial class OperationsCommands
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
         var command = Common(new Command("list", "Every HR connection: settings ones first (read only), then those made through the API."), pageSize, continuation);
         command.SetAction((result, cancellationToken) => RunAsync(result, ConnectionsPath + Query(
-            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             Typed<OpsPage<HrConnectionView>>(page => Page(page, ["id", "organization", "provider", "defined in", "secrets", "problem"], row =>
             [
                 row.Id, row.OrganizationId, row.Provider, row.DefinedIn, string.Join(' ', row.SecretFingerprints), Shorten(row.Problem),
@@ -52,7 +52,7 @@ internal sealed partial class OperationsCommands
                 }
             }
 
-            return RunAsync(result, ConnectionsPath, post: true, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
+            return RunAsync(result, ConnectionsPath, HttpMethod.Post, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
         });
         return command;
     }
@@ -66,7 +66,7 @@ internal sealed partial class OperationsCommands
         command.SetAction((result, cancellationToken) =>
         {
             var body = fields.Where(field => result.GetValue(field) is not null).ToDictionary(field => field.Name.TrimStart('-').Replace('-', '_'), field => result.GetValue(field));
-            return RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}/rotate", post: true, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
+            return RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}/rotate", HttpMethod.Post, Typed<HrConnectionView>(Describe), cancellationToken, JsonSerializer.Serialize(body));
         });
         return command;
     }
@@ -76,8 +76,8 @@ internal sealed partial class OperationsCommands
         var id = new Argument<string>("id") { Description = "The connection's id (hrc_…)" };
         var command = Common(new Command("delete", "Delete a connection and its secrets; its deliveries are refused (404) from then on."));
         command.Arguments.Add(id);
-        command.SetAction((result, cancellationToken) => RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}", post: false,
-            _ => $"Deleted HR connection {result.GetValue(id)} and its secrets.", cancellationToken, delete: true));
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"{ConnectionsPath}/{Uri.EscapeDataString(result.GetValue(id)!)}", HttpMethod.Delete,
+            _ => $"Deleted HR connection {result.GetValue(id)} and its secrets.", cancellationToken));
         return command;
     }
 

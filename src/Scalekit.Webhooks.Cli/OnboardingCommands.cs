@@ -61,7 +61,7 @@ internal sealed partial class OperationsCommands
         var id = new Argument<string>("onboardingId") { Description = "Onboarding id (onb_…), as 'onboard' printed it" };
         var command = Common(new Command("onboarding", "Show where an onboarding stands: its status, ids and every step."));
         command.Arguments.Add(id);
-        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/onboarding/{Uri.EscapeDataString(result.GetValue(id)!)}", post: false, Describe, cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/onboarding/{Uri.EscapeDataString(result.GetValue(id)!)}", HttpMethod.Get, Describe, cancellationToken));
         return command;
     }
 
@@ -72,7 +72,7 @@ internal sealed partial class OperationsCommands
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
         var command = Common(new Command("onboardings", "List onboardings: customer, status, organization, when started, and why one failed."), status, pageSize, continuation);
         command.SetAction((result, cancellationToken) => RunAsync(result, "ops/onboarding" + Query(
-            ("status", result.GetValue(status)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("status", result.GetValue(status)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             DescribeList, cancellationToken));
         return command;
     }

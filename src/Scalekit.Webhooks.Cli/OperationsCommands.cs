@@ -38,7 +38,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
     {
         var window = new Option<string>("--window") { Description = "Time window: seconds, or a number with m, h or d", DefaultValueFactory = _ => "24h" };
         var command = Common(new Command("stats", "Queue depths, event counts, processing latency and parked dead letters."), window);
-        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", post: false, Typed<StatsView>(stats =>
+        command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/stats?window={Uri.EscapeDataString(result.GetValue(window)!)}", HttpMethod.Get, Typed<StatsView>(stats =>
         {
             // Shard 0 of every queue always; a further shard only while it holds messages (there are 16 per source).
             var queues = TextTable.Render(["queue", "messages"], stats.Queues
@@ -64,7 +64,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var list = Common(new Command("list", "List dead letters (parked events)."), source, type, status, pageSize, continuation);
         list.SetAction((result, cancellationToken) => RunAsync(result, "ops/dead-letters" + Query(
             ("source", result.GetValue(source)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
-            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             Typed<OpsPage<DeadLetterView>>(page => Page(page, ["source", "event id", "type", "status", "replays", "last failure", "reason"], row =>
             [
                 row.Source, row.EventId, row.EventType, row.Status, Number(row.ReplayCount), Time(row.LastFailureAt), Shorten(row.Reason),
@@ -89,7 +89,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
             if (result.GetValue(all))
             {
                 var dryRun = !result.GetValue(yes);
-                return await RunAsync(result, "ops/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), post: true,
+                return await RunAsync(result, "ops/dead-letters/replay" + Query(("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("dryRun", dryRun ? "true" : "false")), HttpMethod.Post,
                     Typed<BulkReplayView>(body => dryRun ? $"{body.WouldReplay} dead letters would be replayed. Run again with --yes to replay them." : $"{body.Replayed} dead letters replayed."),
                     cancellationToken);
             }
@@ -101,7 +101,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
             }
 
             var path = result.GetValue(fromLog) ? $"ops/events/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay" : $"ops/dead-letters/{Uri.EscapeDataString(src)}/{Uri.EscapeDataString(id)}/replay";
-            return await RunAsync(result, path, post: true, _ => $"Replayed {src} {id}: it is back in its queue.", cancellationToken);
+            return await RunAsync(result, path, HttpMethod.Post, _ => $"Replayed {src} {id}: it is back in its queue.", cancellationToken);
         });
         return command;
     }
@@ -113,7 +113,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var show = Common(new Command("show", "Show one event's ledger row: status, attempts, last error, times."));
         show.Arguments.Add(source);
         show.Arguments.Add(eventId);
-        show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", post: false,
+        show.SetAction((result, cancellationToken) => RunAsync(result, $"ops/events/{Uri.EscapeDataString(result.GetValue(source)!)}/{Uri.EscapeDataString(result.GetValue(eventId)!)}", HttpMethod.Get,
             body => TextTable.Render(["field", "value"], body.EnumerateObject().Where(p => p.Name != "payload").Select(p => (IReadOnlyList<string?>)[p.Name, Shorten(p.Value.ToString())])), cancellationToken));
 
         var filterSource = new Option<string?>("--source") { Description = Ingest.EventSources.Names };
@@ -125,7 +125,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var list = Common(new Command("list", "Search the event log."), filterSource, type, status, organization, customer, pageSize);
         list.SetAction((result, cancellationToken) => RunAsync(result, "ops/events" + Query(
             ("source", result.GetValue(filterSource)), ("type", result.GetValue(type)), ("status", result.GetValue(status)),
-            ("organizationId", result.GetValue(organization)), ("customerId", result.GetValue(customer)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture))), post: false,
+            ("organizationId", result.GetValue(organization)), ("customerId", result.GetValue(customer)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture))), HttpMethod.Get,
             Typed<OpsPage<EventView>>(page => Page(page, ["source", "event id", "type", "status", "attempts", "received"], row =>
             [
                 row.Source, row.EventId, row.EventType, row.Status, Number(row.Attempts), Time(row.ReceivedAt),
@@ -153,7 +153,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var continuation = new Option<string?>("--continuation") { Description = "Token from the previous page" };
         Common(command, pageSize, continuation).Options.Add(search);
         command.SetAction((result, cancellationToken) => RunAsync(result, path + Query(
-            ("q", result.GetValue(search)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("q", result.GetValue(search)), ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             Typed<OpsPage<T>>(page => Page(page, headers, row)), cancellationToken));
         return command;
     }
@@ -166,7 +166,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         var command = Common(new Command("employees", "An organization's employees as the HR sync left them: Scalekit user, status, last event and sync result."), pageSize, continuation);
         command.Arguments.Add(organization);
         command.SetAction((result, cancellationToken) => RunAsync(result, $"ops/organizations/{Uri.EscapeDataString(result.GetValue(organization)!)}/employees" + Query(
-            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), post: false,
+            ("pageSize", result.GetValue(pageSize).ToString(CultureInfo.InvariantCulture)), ("continuationToken", result.GetValue(continuation))), HttpMethod.Get,
             Typed<OpsPage<EmployeeView>>(page => Page(page, ["employee id", "email", "scalekit user", "status", "last event", "last sync", "detail"], row =>
             [
                 row.EmployeeId, row.Email, row.ScalekitUserId, row.Status, row.LastEvent?.Type, row.LastSync.Result, Shorten(row.LastSync.Detail),
@@ -187,7 +187,7 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, string path, bool post, Func<JsonElement, string> render, CancellationToken cancellationToken, string? json = null, bool delete = false)
+    private async Task<int> RunAsync(ParseResult result, string path, HttpMethod method, Func<JsonElement, string> render, CancellationToken cancellationToken, string? json = null)
     {
         var key = result.GetValue(_key) ?? settings()["ADMIN_API_KEY"];
         if (string.IsNullOrWhiteSpace(key))
@@ -201,9 +201,9 @@ internal sealed partial class OperationsCommands(TextWriter output, TextWriter e
         OpsAnswer answer;
         try
         {
-            answer = delete ? await client.DeleteAsync(path, cancellationToken)
+            answer = method == HttpMethod.Delete ? await client.DeleteAsync(path, cancellationToken)
                 : json is not null ? await client.PostJsonAsync(path, json, cancellationToken)
-                : post ? await client.PostAsync(path, cancellationToken)
+                : method == HttpMethod.Post ? await client.PostAsync(path, cancellationToken)
                 : await client.GetAsync(path, cancellationToken);
         }
         catch (HttpRequestException ex)

@@ -17,46 +17,30 @@ public sealed class SampleSender(HttpClient client, TimeProvider time)
     /// <param name="options">The sample's values.</param>
     /// <param name="secret">The signing secret.</param>
     /// <param name="baseUrl">The receiver.</param>
-    /// <param name="connection">The customer connection to post to (<c>/api/webhooks/hr/{connection}</c>), or null for the source's shared route.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    public async Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, string? connection = null, CancellationToken cancellationToken = default)
+    public Task<SendResult> SendAsync(WebhookSource source, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
-        var body = JsonSerializer.SerializeToUtf8Bytes(source.Name switch
-        {
-            StripeSource.Name => StripeSamples.Create(type, options),
-            HrSource.Name => HrSamples.Create(type, options),
-            _ => ScalekitSamples.Create(type, options),
-        });
+        var body = JsonSerializer.SerializeToUtf8Bytes(source == StripeSource.Id ? StripeSamples.Create(type, options) : ScalekitSamples.Create(type, options));
         var now = time.GetUtcNow();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, connection is null ? $"/api/webhooks/{source.Name}" : $"/api/webhooks/{source.Name}/{Uri.EscapeDataString(connection)}"))
-        {
-            Content = new ByteArrayContent(body),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        // HR events use the same Standard Webhooks scheme as Scalekit.
         var headers = source == StripeSource.Id
             ? [WebhookSigner.SignStripe(body, secret, now)]
             : WebhookSigner.SignScalekit(body, secret, SampleIds.New("msg_"), now);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        return new SendResult(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        return PostAsync(new Uri(baseUrl, $"/api/webhooks/{source.Name}"), body, headers, cancellationToken);
     }
 
     /// <summary>Posts a delivery shaped and signed as <paramref name="connection"/>'s HR system sends it.</summary>
-    public async Task<SendResult> SendHrAsync(HrConnection connection, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
+    public Task<SendResult> SendHrAsync(HrConnection connection, string type, SampleOptions options, string secret, Uri baseUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(baseUrl);
         var (route, body, headers) = HrProviderSamples.Delivery(connection, type, options, secret, time.GetUtcNow());
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"/api/webhooks/{HrSource.Name}/{Uri.EscapeDataString(route)}"))
-        {
-            Content = new ByteArrayContent(body),
-        };
+        return PostAsync(new Uri(baseUrl, $"/api/webhooks/{HrSource.Name}/{Uri.EscapeDataString(route)}"), body, headers, cancellationToken);
+    }
+
+    private async Task<SendResult> PostAsync(Uri url, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         foreach (var (name, value) in headers)
         {

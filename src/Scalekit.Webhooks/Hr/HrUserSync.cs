@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -182,7 +181,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
         var employee = hrEvent.Employee;
         var userId = known is { ScalekitUserId: { } id, MembershipRemoved: false } ? id : null;
         // The plan names keys and fields, never their values: it is logged and kept in the ledger, and values are personal.
-        var changes = "keys " + string.Join(",", MetadataChanges(hrEvent).Keys);
+        var changes = "keys " + string.Join(",", HrUserMetadata.Changes(hrEvent).Keys);
         var calls = new List<string> { $"GET /api/v1/users:external/{externalId}" };
         switch (hrEvent.Type)
         {
@@ -221,7 +220,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
     private ScalekitNewUser NewUser(HrEvent hrEvent, string externalId)
     {
         var employee = hrEvent.Employee;
-        var metadata = Merge(new Dictionary<string, string>(StringComparer.Ordinal), hrEvent);
+        var metadata = HrUserMetadata.Merge(new Dictionary<string, string>(StringComparer.Ordinal), hrEvent);
         return new ScalekitNewUser(employee.Email, externalId, metadata, Profile(employee), options.Value.RolesFor(employee.Department));
     }
 
@@ -229,7 +228,7 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
     private static ScalekitUserUpdate? Update(ScalekitUser user, HrEvent hrEvent, string externalId)
     {
         var employee = hrEvent.Employee;
-        var metadata = Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent);
+        var metadata = HrUserMetadata.Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent);
         var metadataChanged = metadata.Count != user.Metadata.Count || metadata.Any(pair => !user.Metadata.TryGetValue(pair.Key, out var old) || old != pair.Value);
         var profile = Profile(employee);
         var profileChanged = profile is not null
@@ -244,79 +243,11 @@ public sealed partial class HrUserSync(ScalekitUserClient client, IOptions<Scale
             profileChanged ? new ScalekitUserProfile(employee.FirstName ?? user.Profile.GivenName, employee.LastName ?? user.Profile.FamilyName) : null);
     }
 
-    private static Dictionary<string, string> Merge(Dictionary<string, string> metadata, HrEvent hrEvent)
-    {
-        foreach (var (key, value) in MetadataChanges(hrEvent))
-        {
-            if (value is null)
-            {
-                metadata.Remove(key);
-            }
-            else
-            {
-                metadata[key] = value;
-            }
-        }
-
-        return metadata;
-    }
-
     /// <summary>Why the user's metadata with the event's changes merged in cannot be written, or null.</summary>
     private static string? MetadataProblem(ScalekitUser user, HrEvent hrEvent) =>
-        ScalekitUser.ValidateMetadata(Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent));
+        ScalekitUser.ValidateMetadata(HrUserMetadata.Merge(new Dictionary<string, string>(user.Metadata, StringComparer.Ordinal), hrEvent));
 
     private static HrSyncResult MetadataRefused(string problem) => HrSyncResult.Refused($"Cannot update user metadata: {problem}.");
-
-    /// <summary>The metadata keys the event sets (null: removes).</summary>
-    private static Dictionary<string, string?> MetadataChanges(HrEvent hrEvent)
-    {
-        var employee = hrEvent.Employee;
-        var occurredOn = DateOnly.FromDateTime(hrEvent.OccurredAt.UtcDateTime);
-        var changes = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            [MetadataKeys.EmployeeId] = employee.EmployeeId,
-            [MetadataKeys.LastSync] = hrEvent.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        };
-        Set(changes, MetadataKeys.Department, employee.Department);
-        Set(changes, MetadataKeys.Title, employee.Title);
-        Set(changes, MetadataKeys.StartDate, Date(employee.StartDate));
-        Set(changes, MetadataKeys.ManagerEmail, employee.ManagerEmail);
-        switch (hrEvent.Type)
-        {
-            case HrEventType.Hired:
-                changes[MetadataKeys.Status] = "active";
-                changes[MetadataKeys.LeaveStartDate] = null;
-                changes[MetadataKeys.TerminationDate] = null;
-                break;
-            case HrEventType.Updated:
-                Set(changes, MetadataKeys.Status, employee.Status);
-                break;
-            case HrEventType.OnLeave:
-                changes[MetadataKeys.Status] = "on_leave";
-                changes[MetadataKeys.LeaveStartDate] = Date(employee.LeaveStartDate ?? occurredOn);
-                break;
-            case HrEventType.Returned:
-                changes[MetadataKeys.Status] = "active";
-                changes[MetadataKeys.LeaveStartDate] = null;
-                break;
-            case HrEventType.Terminated:
-                changes[MetadataKeys.Status] = "terminated";
-                changes[MetadataKeys.TerminationDate] = Date(employee.TerminationDate ?? occurredOn);
-                break;
-        }
-
-        return changes;
-    }
-
-    private static void Set(Dictionary<string, string?> changes, string key, string? value)
-    {
-        if (value is not null)
-        {
-            changes[key] = value;
-        }
-    }
-
-    private static string? Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static ScalekitUserProfile? Profile(HrEmployee employee) =>
         employee.FirstName is null && employee.LastName is null ? null : new ScalekitUserProfile(employee.FirstName, employee.LastName);

@@ -93,7 +93,7 @@ public sealed partial class WebhookIngestor
             }
             else
             {
-                result = await ReceiveAsync(source, connection, connectionVerifier, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+                result = await ReceiveAsync(source, connection, connectionVerifier, new Incoming(body, declaredLength, headers), cancellationToken).ConfigureAwait(false);
             }
 
             if (RefusalReason(result) is { } reason)
@@ -114,7 +114,7 @@ public sealed partial class WebhookIngestor
             return new IngestResult(IngestOutcome.NotConfigured, $"This receiver cannot verify {source} deliveries: {sender.Problem} The delivery was not stored; retry once the setting is fixed.");
         }
 
-        return await ReceiveAsync(source, null, verifier, body, declaredLength, headers, cancellationToken).ConfigureAwait(false);
+        return await ReceiveAsync(source, null, verifier, new Incoming(body, declaredLength, headers), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The delivery's refusal reason to count against its connection, or null (accepted, or the outage was ours).</summary>
@@ -145,9 +145,10 @@ public sealed partial class WebhookIngestor
     }
 
     /// <summary>Everything after the verifier is chosen: the limits, the signature, the event, the queue.</summary>
-    private async Task<IngestResult> ReceiveAsync(WebhookSource source, SourceConnection? connection, IWebhookVerifier verifier, Stream body, long? declaredLength, WebhookHeaders headers, CancellationToken cancellationToken)
+    private async Task<IngestResult> ReceiveAsync(WebhookSource source, SourceConnection? connection, IWebhookVerifier verifier, Incoming incoming, CancellationToken cancellationToken)
     {
         var profile = EventSources.Of(source);
+        var (body, declaredLength, headers) = incoming;
         if (declaredLength > _options.MaxBodyBytes)
         {
             return Reject(source, TooLarge());
@@ -353,4 +354,7 @@ public sealed partial class WebhookIngestor
         [LoggerMessage(1005, LogLevel.Warning, "{Source} event {EventId} has api_version {ApiVersion}, not the one this receiver reads; policy: {Policy}")]
         public static partial void ApiVersionMismatch(ILogger logger, WebhookSource source, string eventId, string apiVersion, StripeApiVersionPolicy policy);
     }
+
+    /// <summary>A delivery as it arrived: its unread body, the length its sender declared and its headers.</summary>
+    private readonly record struct Incoming(Stream Body, long? DeclaredLength, WebhookHeaders Headers);
 }

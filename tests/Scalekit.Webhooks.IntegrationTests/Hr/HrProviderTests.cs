@@ -292,7 +292,7 @@ public class HrProviderTests(HrProviderFixture host) : HrTestBase(host), IClassF
         StubLookup(employee, User(UserId, ExternalId(employee, HrProviderFixture.MergeConnection), "ada@acme.example", null, (HrProviderFixture.MergeOrganization, ["member"])), HrProviderFixture.MergeConnection);
         StubWrites(HrProviderFixture.MergeOrganization, UserId);
 
-        using var response = await PostMergeAsync(MergeSamples.Event("Employee.changed", HrProviderFixture.MergeOrigin, Sample(employee).ToHrSample("Employee.changed"), remoteWasDeleted: true), HrProviderFixture.MergeKey);
+        using var response = await PostMergeAsync(MergeSamples.Event("Employee.changed", HrProviderFixture.MergeOrigin, Sample(employee).ToHrSample("Employee.changed"), new MergeEmployeeState(RemoteWasDeleted: true)), HrProviderFixture.MergeKey);
         await Consumer.HandleAsync(await TakeAsync(Queue));
 
         Assert.Single(Requests("DELETE", $"/api/v1/memberships/organizations/{HrProviderFixture.MergeOrganization}/users/{UserId}"));

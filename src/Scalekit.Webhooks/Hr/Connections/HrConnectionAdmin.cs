@@ -1,48 +1,10 @@
 using System.Security.Cryptography;
-using System.Text.Json.Serialization;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scalekit.Webhooks.Hr.Providers;
 
 namespace Scalekit.Webhooks.Hr.Connections;
-
-/// <summary>What an operator sees of a connection: never a secret, only fingerprints (the first 8 hex digits of each one's SHA-256).</summary>
-public sealed record HrConnectionView(
-    string Id,
-    string? OrganizationId,
-    string Provider,
-    string DefinedIn,
-    string WebhookPath,
-    IReadOnlyList<string> SecretFingerprints,
-    DateTimeOffset? PreviousSecretAcceptedUntil,
-    string? ApiCredentialFingerprint,
-    DateTimeOffset? CreatedAt,
-    DateTimeOffset? RotatedAt,
-    string? Problem)
-{
-    /// <summary>The provider's plain fields (<c>company_id</c>, …), answered beside the others as they are sent.</summary>
-    [JsonExtensionData]
-    public Dictionary<string, object>? Fields { get; init; }
-
-    /// <summary>The absolute URL the HR system posts to (the address the operator called, with <see cref="WebhookPath"/>).</summary>
-    public string? WebhookUrl { get; init; }
-
-    /// <summary>A generic connection's new signing secret: set only in the answer that made it, never again.</summary>
-    public string? SigningSecret { get; init; }
-
-    /// <summary>What its deliveries came to: only in the answer for one connection (<c>GET …/{id}</c>), so the list stays cheap.</summary>
-    public HrConnectionDeliveries? Deliveries { get; init; }
-}
-
-/// <summary>Why a change was not made; the HTTP layer answers it with <see cref="Status"/> and names <see cref="Field"/>.</summary>
-public sealed record HrConnectionRefusal(int Status, string Reason, string Detail, string? Field = null);
-
-/// <summary>A change's result: the connection as it now is, or why nothing was done.</summary>
-public sealed record HrConnectionResult(HrConnectionView? Connection, HrConnectionRefusal? Refusal)
-{
-    public static HrConnectionResult Refused(int status, string reason, string detail, string? field = null) => new(null, new HrConnectionRefusal(status, reason, detail, field));
-}
 
 /// <summary>
 /// Creates, lists, rotates and deletes HR connections at run time. Secrets go to <see cref="IHrSecretStore"/>, the rest
@@ -254,71 +216,6 @@ public sealed partial class HrConnectionAdmin(
 
     private static Dictionary<string, object>? Shown(IReadOnlyDictionary<string, string> fields) =>
         fields.Count == 0 ? null : fields.ToDictionary(pair => pair.Key, pair => (object)pair.Value, StringComparer.Ordinal);
-
-    private async Task WriteSecretsAsync(string id, string? webhookSecret, string? apiCredential, StoredHrConnection target, CancellationToken cancellationToken)
-    {
-        if (webhookSecret is not null)
-        {
-            await secrets.SetAsync(id, HrSecretSlots.Webhook(target.WebhookSecretVersion), webhookSecret, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (apiCredential is not null)
-        {
-            await secrets.SetAsync(id, HrSecretSlots.ApiCredential(target.ApiCredentialVersion), apiCredential, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>After a rotation: the secret the grace no longer covers (the one before the previous) and a replaced API credential.</summary>
-    private async Task RemoveReplacedAsync(StoredHrConnection before, bool webhookRotated, bool credentialRotated)
-    {
-        try
-        {
-            if (webhookRotated && before.PreviousSecretVersion is { } older)
-            {
-                await secrets.DeleteAsync(before.Id, HrSecretSlots.Webhook(older), CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (credentialRotated && before.ApiCredentialVersion > 0)
-            {
-                await secrets.DeleteAsync(before.Id, HrSecretSlots.ApiCredential(before.ApiCredentialVersion), CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (HrSecretUnavailableException ex)
-        {
-            // The rotation is done; a replaced secret left behind is never read again and goes with the connection.
-            Log.SecretStoreFailed(logger, ex, before.Id, "remove-replaced");
-        }
-    }
-
-    private async Task DeleteSecretsAsync(StoredHrConnection stored, bool ignoreFailures, CancellationToken cancellationToken)
-    {
-        List<string> slots = [];
-        if (stored.WebhookSecretVersion > 0)
-        {
-            slots.Add(HrSecretSlots.Webhook(stored.WebhookSecretVersion));
-        }
-
-        if (stored.PreviousSecretVersion is { } previous)
-        {
-            slots.Add(HrSecretSlots.Webhook(previous));
-        }
-
-        if (stored.ApiCredentialVersion > 0)
-        {
-            slots.Add(HrSecretSlots.ApiCredential(stored.ApiCredentialVersion));
-        }
-
-        foreach (var slot in slots)
-        {
-            try
-            {
-                await secrets.DeleteAsync(stored.Id, slot, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HrSecretUnavailableException) when (ignoreFailures)
-            {
-            }
-        }
-    }
 
     private HrConnectionResult? Unavailable() => options.Value.Problem is { } problem
         ? HrConnectionResult.Refused(503, "not_configured", $"HR connections cannot keep secrets: {problem}")

@@ -8,23 +8,24 @@ internal static class ProviderEvents
         HrProviderRead.Named(new HrEvent(eventId, HrEventType.Terminated, at, new HrEmployee(employeeId, string.Empty) { Status = "terminated" }));
 
     /// <summary>
-    /// The event of an employee in state <paramref name="type"/> (hired, updated, on leave or terminated); one still
-    /// working needs a work email, <paramref name="emailField"/> names where it is read.
+    /// The event of an employee in the state <paramref name="state"/>'s type says (hired, updated, on leave or
+    /// terminated); one still working needs a work email, <paramref name="emailField"/> names where <paramref name="provider"/> gives it.
     /// </summary>
-    public static HrProviderRead FromState(string provider, string eventId, DateTimeOffset at, HrEmployee employee, HrEventType type, string emailField)
+    public static HrProviderRead FromState(HrEvent state, string provider, string emailField)
     {
-        if (type != HrEventType.Terminated && string.IsNullOrEmpty(employee.Email))
+        var employee = state.Employee;
+        if (state.Type != HrEventType.Terminated && string.IsNullOrEmpty(employee.Email))
         {
             return HrProviderRead.Parked($"{provider} employee {employee.EmployeeId} has no work email ({emailField}) this connection can read; give it one (or give the connection's credential access to the field), then replay.");
         }
 
-        var status = type switch
+        var status = state.Type switch
         {
             HrEventType.OnLeave => "on_leave",
             HrEventType.Terminated => "terminated",
             _ => "active",
         };
-        return HrProviderRead.State(new HrEvent(eventId, type, at, employee with { Status = status }));
+        return HrProviderRead.State(state with { Employee = employee with { Status = status } });
     }
 
     /// <summary>Why an employee request refused with <paramref name="answer"/> parks the event.</summary>

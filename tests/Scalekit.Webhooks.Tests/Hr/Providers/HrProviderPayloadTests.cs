@@ -119,7 +119,7 @@ public class HrProviderPayloadTests
     {
         var options = new SampleOptions { OccurredAt = At, EmployeeId = "emp-1", Department = "Sales" };
 
-        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event(hookEvent, "org_1", options.ToHrSample(hookEvent), status, deleted, terminationDate)), At);
+        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event(hookEvent, "org_1", options.ToHrSample(hookEvent), new MergeEmployeeState(status, deleted, terminationDate))), At);
 
         Assert.Equal(expected, read.Event?.Type);
         if (expected != HrEventType.Terminated)
@@ -131,7 +131,7 @@ public class HrProviderPayloadTests
     [Fact]
     public void Merge_Pending_IsIgnoredUntilActive()
     {
-        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event("Employee.added", "org_1", (new SampleOptions { OccurredAt = At }).ToHrSample("Employee.added"), "PENDING")), At);
+        var read = MergePayload.ToEvent(Bytes(MergeSamples.Event("Employee.added", "org_1", (new SampleOptions { OccurredAt = At }).ToHrSample("Employee.added"), new MergeEmployeeState("PENDING"))), At);
 
         Assert.Contains("PENDING", read.IgnoredReason, StringComparison.Ordinal);
     }

@@ -115,6 +115,6 @@ public sealed class BambooHrProvider(BambooHrClient client, IOptions<BambooHrOpt
             : ProviderJson.Text(fields, "employmentHistoryStatus")?.Contains("leave", StringComparison.OrdinalIgnoreCase) == true
                 ? HrEventType.OnLeave
                 : type == BambooHrPayload.Created ? HrEventType.Hired : HrEventType.Updated;
-        return ProviderEvents.FromState(Name, eventId, at, employee, lifecycle, "workEmail");
+        return ProviderEvents.FromState(new HrEvent(eventId, lifecycle, at, employee), Name, "workEmail");
     }
 }

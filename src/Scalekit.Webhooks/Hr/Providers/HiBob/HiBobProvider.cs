@@ -98,7 +98,7 @@ public sealed class HiBobProvider(HiBobClient client, IOptions<HiBobOptions> opt
             : lifecycle.Contains("leave", StringComparison.OrdinalIgnoreCase) || type == "employee.inactivated" ? HrEventType.OnLeave
             : type is "employee.joined" or "employee.created" ? HrEventType.Hired
             : HrEventType.Updated;
-        return ProviderEvents.FromState(Name, eventId, at, employee, state, "root.email");
+        return ProviderEvents.FromState(new HrEvent(eventId, state, at, employee), Name, "root.email");
     }
 
     /// <summary>A field HiBob may answer at the top (root fields) or under its category (<c>work.title</c>).</summary>

@@ -92,7 +92,7 @@ public static class MergePayload
         };
         var terminated = status == "INACTIVE" || (terminationDate is { } date && date <= DateOnly.FromDateTime(now.UtcDateTime));
         var state = terminated ? HrEventType.Terminated : type is "employee.added" or "employee.created" ? HrEventType.Hired : HrEventType.Updated;
-        return ProviderEvents.FromState(MergeProvider.Profile.Label, eventId, at, employee, state, "work_email");
+        return ProviderEvents.FromState(new HrEvent(eventId, state, at, employee), MergeProvider.Profile.Label, "work_email");
     }
 
     private static string? Department(JsonElement data)

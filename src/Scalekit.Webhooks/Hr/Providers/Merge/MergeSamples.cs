@@ -15,10 +15,11 @@ public static class MergeSamples
         Sign = (body, key, _) => [Sign(body, key)],
     };
 
-    /// <summary>An HRIS delivery carrying the whole Employee.</summary>
-    public static string Event(string hookEvent, string? endUserOriginId, HrSample sample, string employmentStatus = "ACTIVE", bool remoteWasDeleted = false, string? terminationDate = null)
+    /// <summary>An HRIS delivery carrying the whole Employee, in <paramref name="state"/> (default: active).</summary>
+    public static string Event(string hookEvent, string? endUserOriginId, HrSample sample, MergeEmployeeState? state = null)
     {
         ArgumentNullException.ThrowIfNull(sample);
+        var (employmentStatus, remoteWasDeleted, terminationDate) = state ?? new MergeEmployeeState();
         return new JsonObject
         {
             ["hook"] = new JsonObject { ["id"] = "0f5a1c3e-hook", ["event"] = hookEvent, ["target"] = "https://example.com/api/webhooks/hr/merge" },
@@ -55,3 +56,6 @@ public static class MergeSamples
     public static KeyValuePair<string, string> Sign(ReadOnlySpan<byte> body, string key) =>
         new(MergeVerifier.SignatureHeader, System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), body)));
 }
+
+/// <summary>Where a sample Merge employee stands: <c>employment_status</c>, <c>remote_was_deleted</c>, <c>termination_date</c>.</summary>
+public sealed record MergeEmployeeState(string EmploymentStatus = "ACTIVE", bool RemoteWasDeleted = false, string? TerminationDate = null);
