@@ -15,7 +15,17 @@ public sealed partial class OpsRequestHandler
         await (organization is null ? NotFoundAsync(context, $"no event has described organization {organizationId}") : JsonAsync(context, 200, organization));
     }
 
-    public async Task DirectoryUsersAsync(HttpContext context, string organizationId)
+    public Task DirectoryUsersAsync(HttpContext context, string organizationId) =>
+        PagedAsync(context, (pageSize, token, cancellationToken) => queries.DirectoryUsersAsync(organizationId, pageSize, token, cancellationToken));
+
+    public Task MembersAsync(HttpContext context, string organizationId) =>
+        PagedAsync(context, (pageSize, token, cancellationToken) => queries.MembersAsync(organizationId, pageSize, token, cancellationToken));
+
+    public Task EmployeesAsync(HttpContext context, string organizationId) =>
+        PagedAsync(context, (pageSize, token, cancellationToken) => queries.EmployeesAsync(organizationId, pageSize, token, cancellationToken));
+
+    /// <summary>One page of <paramref name="read"/>, after checking the request's <c>pageSize</c> (answered 400 when wrong).</summary>
+    private static async Task PagedAsync<T>(HttpContext context, Func<int, string?, CancellationToken, Task<T>> read)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (await PageSizeAsync(context) is not { } pageSize)
@@ -23,29 +33,7 @@ public sealed partial class OpsRequestHandler
             return;
         }
 
-        await JsonAsync(context, 200, await queries.DirectoryUsersAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
-    }
-
-    public async Task MembersAsync(HttpContext context, string organizationId)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (await PageSizeAsync(context) is not { } pageSize)
-        {
-            return;
-        }
-
-        await JsonAsync(context, 200, await queries.MembersAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
-    }
-
-    public async Task EmployeesAsync(HttpContext context, string organizationId)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (await PageSizeAsync(context) is not { } pageSize)
-        {
-            return;
-        }
-
-        await JsonAsync(context, 200, await queries.EmployeesAsync(organizationId, pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
+        await JsonAsync(context, 200, await read(pageSize, Text(context.Request.Query["continuationToken"]), context.RequestAborted));
     }
 
     public async Task CustomerAsync(HttpContext context, string customerId)
