@@ -30,7 +30,7 @@ public sealed class BambooHrVerifier(IReadOnlyList<string> privateKeys, TimeSpan
                 $"Missing required headers: {string.Join(", ", new[] { timestamp is null ? TimestampHeader : null, signature is null ? SignatureHeader : null }.OfType<string>())}.");
         }
 
-        if (timestamp.Length > MaxTimestampLength || signature.Length != 64 || !signature.AsSpan().ContainsAnyExcept(HexDigits))
+        if (timestamp.Length > MaxTimestampLength || signature.Length != 64 || signature.AsSpan().ContainsAnyExcept(HexDigits))
         {
             return VerificationResult.Reject(WebhookRejection.MalformedHeaders,
                 $"Invalid Signature Headers: {SignatureHeader} must be 64 hex digits and {TimestampHeader} at most {MaxTimestampLength} characters.");
