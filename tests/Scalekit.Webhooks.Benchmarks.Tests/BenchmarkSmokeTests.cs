@@ -38,7 +38,13 @@ public class BenchmarkSmokeTests(ITestOutputHelper output)
         Assert.Contains("table batch", known, StringComparison.Ordinal);
         Assert.InRange(double.Parse(known.Split('|')[3].Trim(), System.Globalization.CultureInfo.InvariantCulture), 2.0, 2.5);
         Assert.Contains(printed, line => line.StartsWith("| Stripe consumer:", StringComparison.Ordinal));
-        Assert.Contains(printed, line => line.StartsWith("| HR consumer:", StringComparison.Ordinal));
+
+        // HR events go through a connection's route and are synced (each looks its user up and updates it), not parked.
+        var hr = Assert.Single(printed, line => line.StartsWith("| HR consumer:", StringComparison.Ordinal));
+        Assert.Equal("100", hr.Split('|')[2].Trim());
+        Assert.Contains("queue delete 1.00", hr, StringComparison.Ordinal);
+        Assert.InRange(double.Parse(hr.Split('|')[3].Trim(), System.Globalization.CultureInfo.InvariantCulture), 4.0, 8.0);
+        Assert.Contains("HR sync: 100 employee updates through connection 'bench', 100 Scalekit user lookups and 100 user updates", printed);
     }
 
     [Theory]

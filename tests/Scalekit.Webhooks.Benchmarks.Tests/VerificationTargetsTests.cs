@@ -13,7 +13,7 @@ public class VerificationTargetsTests(ITestOutputHelper output)
     private static readonly PairedRoundsOptions FewRounds = new(3, TimeSpan.FromMilliseconds(0.02), TimeSpan.FromMilliseconds(5));
 
     [Fact]
-    public void Run_PrintsEveryVerifierAtEveryBodySizeWithAControl_AndNoVerifierAllocatesMoreThanItsBaseline()
+    public void Run_PrintsEveryVerifierAtEveryBodySizeWithAControl_AndNoVerifierAllocates()
     {
         using var writer = new StringWriter();
         VerificationTargets.Run(FewRounds, [], writer);
@@ -30,10 +30,10 @@ public class VerificationTargetsTests(ITestOutputHelper output)
 
         foreach (var verifier in rows.Where(row => !row[1].StartsWith("control", StringComparison.Ordinal)))
         {
-            // Exact whatever the load; after a few rounds some code may not be at its final JIT tier yet, where
-            // BambooHR's header check still allocates an enumerator (32 B), so this is the target, not zero.
+            // Exact whatever the load, and nothing at any JIT tier: after a few rounds some code is not at its final
+            // tier yet, where an enumerator (BambooHR's header check once used one) would still allocate.
             var allocated = verifier[6].Split(" / ").Select(bytes => double.Parse(bytes, CultureInfo.InvariantCulture)).ToArray();
-            Assert.True(allocated[0] <= allocated[1], $"{verifier[1]} at {verifier[2]} B allocates more than its baseline: {verifier[6]}");
+            Assert.True(allocated[0] == 0 && allocated[1] > 0, $"{verifier[1]} at {verifier[2]} B allocates: {verifier[6]}");
             Assert.Contains(verifier[8], new[] { "met", "missed" });
         }
     }

@@ -4,7 +4,10 @@ using Scalekit.Webhooks.Verification;
 
 namespace Scalekit.Webhooks.Hr.Providers;
 
-/// <summary>The HMAC work of the providers' schemes: keys as UTF-8 bytes, and a constant-time check of a candidate against every key.</summary>
+/// <summary>
+/// The HMAC work of the providers' schemes: keys as UTF-8 bytes, and a constant-time check of a candidate against every
+/// key, with the keyed instances each thread keeps (<see cref="HmacSignatures"/>).
+/// </summary>
 internal static class HrMacs
 {
     public static byte[][] Keys(IReadOnlyList<string> secrets) => [.. secrets.Select(Encoding.UTF8.GetBytes)];
@@ -34,7 +37,7 @@ internal static class HrMacs
         var match = false;
         foreach (var key in keys)
         {
-            HMACSHA512.HashData(key, body, mac);
+            HmacSignatures.Compute(key, HashAlgorithmName.SHA512, default, body, mac);
             match |= CryptographicOperations.FixedTimeEquals(candidate, mac);
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Scalekit.Webhooks.Verification;
@@ -14,6 +15,7 @@ public sealed class BambooHrVerifier(IReadOnlyList<string> privateKeys, TimeSpan
     public const string TimestampHeader = "X-BambooHR-Timestamp";
     public const string SignatureHeader = "X-BambooHR-Signature";
     private const int MaxTimestampLength = 64;
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     private readonly byte[][] _keys = HrMacs.Keys(privateKeys);
 
@@ -28,7 +30,7 @@ public sealed class BambooHrVerifier(IReadOnlyList<string> privateKeys, TimeSpan
                 $"Missing required headers: {string.Join(", ", new[] { timestamp is null ? TimestampHeader : null, signature is null ? SignatureHeader : null }.OfType<string>())}.");
         }
 
-        if (timestamp.Length > MaxTimestampLength || signature.Length != 64 || !signature.All(char.IsAsciiHexDigit))
+        if (timestamp.Length > MaxTimestampLength || signature.Length != 64 || signature.AsSpan().ContainsAnyExcept(HexDigits))
         {
             return VerificationResult.Reject(WebhookRejection.MalformedHeaders,
                 $"Invalid Signature Headers: {SignatureHeader} must be 64 hex digits and {TimestampHeader} at most {MaxTimestampLength} characters.");
