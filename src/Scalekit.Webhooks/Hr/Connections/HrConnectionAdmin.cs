@@ -27,10 +27,10 @@ public sealed partial class HrConnectionAdmin(
     public async Task<HrConnectionResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        if (HrConnectionFields.ReadCreate(fields) is not { Fields: { } request })
+        var (request, problem) = HrConnectionFields.ReadCreate(fields);
+        if (request is null)
         {
-            var problem = HrConnectionFields.ReadCreate(fields).Problem!;
-            return HrConnectionResult.Refused(400, "bad_request", problem.Detail, problem.Field);
+            return HrConnectionResult.Refused(400, "bad_request", problem!.Detail, problem.Field);
         }
 
         if (Unavailable() is { } unavailable)
